@@ -1,0 +1,375 @@
+"""Activation functions: what they compute, how they are built, and their derivatives.
+
+The derivative f′ is always obtained by autograd, exactly as the lessons do it, so a plot of
+f′ shows what backpropagation really multiplies by. Softmax and LogSoftmax are not element-wise;
+for them the plots use the two-logit view ``softmax([x, 0])[0]`` and the histograms use the
+diagonal of the Jacobian, ∂a_i/∂z_i.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
+
+
+@dataclass(frozen=True)
+class ActivationSpec(ComponentSpec):
+    """An activation: ``build(params, units)`` returns the torch module."""
+
+    build: Callable[[Mapping[str, Any], int], nn.Module] = lambda p, n: nn.Identity()
+    #: False for step: its gradient is zero, so nothing before it learns by backprop.
+    trainable_by_gradient: bool = True
+    elementwise: bool = True
+    #: Output range as a student would write it, e.g. "(0, 1)".
+    output_range: str = "(-∞, ∞)"
+    #: Torch expression for code export; ``{...}`` fields are filled from the parameters.
+    code: str = "nn.Identity()"
+
+
+class Step(nn.Module):
+    """Heaviside step, 1 where z ≥ 0: the threshold logic unit of the perceptron lesson.
+
+    Its true derivative is zero everywhere, so by default nothing before it learns. With
+    ``straight_through`` the backward pass pretends the step was the identity; with a ½·Σ
+    squared-error loss and SGD on single samples that is exactly Rosenblatt's perceptron rule
+    w ← w + η(y − ŷ)x.
+    """
+
+    def __init__(self, straight_through: bool = False) -> None:
+        super().__init__()
+        self.straight_through = straight_through
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        hard = (x >= 0).to(x.dtype)
+        if self.straight_through:
+            return x + (hard - x).detach()
+        # 0·x keeps the result attached to the graph with a zero gradient, so training runs
+        # (and teaches that nothing moves) instead of failing.
+        return hard + 0.0 * x
+
+    def extra_repr(self) -> str:
+        return "straight_through=True" if self.straight_through else ""
+
+
+ACTIVATIONS: Registry[ActivationSpec] = Registry("activation")
+_add = ACTIVATIONS.add
+
+
+_add(
+    ActivationSpec(
+        "identity",
+        "Identity (linear)",
+        "Passes z through unchanged: the output layer of a regression network.",
+        build=lambda p, n: nn.Identity(),
+        code="nn.Identity()",
+    ),
+    "linear",
+    "none",
+)
+_add(
+    ActivationSpec(
+        "step",
+        "Step (Heaviside)",
+        "1 if z ≥ 0 else 0: the perceptron's threshold unit. Its gradient is zero, which is why "
+        "backpropagation needs smooth activations.",
+        params=(
+            ParamSpec(
+                "gradient",
+                "choice",
+                "zero",
+                "zero: the true derivative (nothing before the step learns). "
+                "straight-through: pretend the step is the identity when going backwards — with "
+                "½·Σ squared error and SGD on single samples this is the perceptron rule.",
+                choices=("zero", "straight-through"),
+            ),
+        ),
+        build=lambda p, n: Step(p.get("gradient") == "straight-through"),
+        trainable_by_gradient=False,
+        output_range="{0, 1}",
+        code="Step(straight_through={st})",
+    ),
+    "heaviside",
+)
+_add(
+    ActivationSpec(
+        "sigmoid",
+        "Sigmoid",
+        "σ(z) = 1/(1+e^−z), range (0, 1). Its slope is at most 0.25 and almost 0 beyond |z| ≈ 6, "
+        "so stacked sigmoid layers make gradients vanish. Use it for a binary output.",
+        build=lambda p, n: nn.Sigmoid(),
+        output_range="(0, 1)",
+        code="nn.Sigmoid()",
+    ),
+    "logistic",
+)
+_add(
+    ActivationSpec(
+        "tanh",
+        "Tanh",
+        "tanh(z), range (−1, 1), zero-centred, slope up to 1; saturates beyond about ±3. "
+        "Converges faster than sigmoid in hidden layers.",
+        build=lambda p, n: nn.Tanh(),
+        output_range="(-1, 1)",
+        code="nn.Tanh()",
+    )
+)
+_add(
+    ActivationSpec(
+        "relu",
+        "ReLU",
+        "max(0, z): slope 0 or 1, cheap, the usual first choice for hidden layers. A unit whose "
+        "input stays negative outputs 0 for ever (a dead neuron).",
+        build=lambda p, n: nn.ReLU(),
+        output_range="[0, ∞)",
+        code="nn.ReLU()",
+    )
+)
+_add(
+    ActivationSpec(
+        "leaky_relu",
+        "Leaky ReLU",
+        "z for z > 0, slope·z otherwise: a small negative slope keeps units from dying.",
+        params=(
+            ParamSpec(
+                "negative_slope",
+                "float",
+                0.01,
+                "Slope for z < 0 (0.01 is usual; 0 gives plain ReLU).",
+                label="Slope",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+        ),
+        build=lambda p, n: nn.LeakyReLU(p.get("negative_slope", 0.01)),
+        code="nn.LeakyReLU({negative_slope!r})",
+    ),
+    "leakyrelu",
+)
+_add(
+    ActivationSpec(
+        "prelu",
+        "PReLU",
+        "Leaky ReLU whose negative slope is learned during training.",
+        params=(
+            ParamSpec(
+                "per_unit",
+                "bool",
+                False,
+                "Learn one slope per unit instead of one for the whole layer.",
+                label="One slope per unit",
+            ),
+            ParamSpec(
+                "init",
+                "float",
+                0.25,
+                "Starting value of the learned slope.",
+                label="Initial slope",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+        ),
+        build=lambda p, n: nn.PReLU(n if p.get("per_unit") else 1, init=p.get("init", 0.25)),
+        code="nn.PReLU({num_parameters}, init={init!r})",
+    )
+)
+_add(
+    ActivationSpec(
+        "elu",
+        "ELU",
+        "z for z > 0, α(e^z − 1) otherwise: smooth, with negative outputs that pull the mean "
+        "towards zero.",
+        params=(
+            ParamSpec(
+                "alpha",
+                "float",
+                1.0,
+                "Value the output approaches for very negative z is −α.",
+                minimum=0.0,
+                exclusive_min=True,
+                maximum=100.0,
+            ),
+        ),
+        build=lambda p, n: nn.ELU(p.get("alpha", 1.0)),
+        code="nn.ELU({alpha!r})",
+    )
+)
+_add(
+    ActivationSpec(
+        "selu",
+        "SELU",
+        "Scaled ELU with fixed constants chosen so that activations keep mean 0 and variance 1 "
+        "(use with LeCun-normal init).",
+        build=lambda p, n: nn.SELU(),
+        code="nn.SELU()",
+    )
+)
+_add(
+    ActivationSpec(
+        "gelu",
+        "GELU",
+        "z·Φ(z): a smooth ReLU used in transformers.",
+        params=(
+            ParamSpec(
+                "approximate",
+                "choice",
+                "none",
+                "'tanh' uses the faster tanh approximation of Φ.",
+                choices=("none", "tanh"),
+            ),
+        ),
+        build=lambda p, n: nn.GELU(approximate=p.get("approximate", "none")),
+        code="nn.GELU(approximate={approximate!r})",
+    )
+)
+_add(
+    ActivationSpec(
+        "silu",
+        "SiLU (Swish)",
+        "z·σ(z): smooth, non-monotonic, often a little better than ReLU in deep networks.",
+        build=lambda p, n: nn.SiLU(),
+        code="nn.SiLU()",
+    ),
+    "swish",
+)
+_add(
+    ActivationSpec(
+        "softplus",
+        "Softplus",
+        "log(1 + e^{βz})/β: a smooth ReLU whose derivative is the sigmoid.",
+        params=(
+            ParamSpec(
+                "beta",
+                "float",
+                1.0,
+                "Sharpness: larger β is closer to ReLU.",
+                minimum=0.0,
+                exclusive_min=True,
+                maximum=100.0,
+            ),
+            ParamSpec(
+                "threshold",
+                "float",
+                20.0,
+                "Above β·z > threshold the function is linear (for numerical stability).",
+                minimum=0.0,
+                maximum=1000.0,
+            ),
+        ),
+        build=lambda p, n: nn.Softplus(p.get("beta", 1.0), p.get("threshold", 20.0)),
+        code="nn.Softplus({beta!r}, {threshold!r})",
+    )
+)
+_add(
+    ActivationSpec(
+        "mish",
+        "Mish",
+        "z·tanh(softplus(z)): smooth and self-regularising.",
+        build=lambda p, n: nn.Mish(),
+        code="nn.Mish()",
+    )
+)
+_add(
+    ActivationSpec(
+        "hardtanh",
+        "Hardtanh",
+        "z clipped to [min, max]: a cheap piecewise-linear tanh.",
+        params=(
+            ParamSpec(
+                "min_val",
+                "float",
+                -1.0,
+                "Lower clip value.",
+                label="Minimum",
+                minimum=-1000.0,
+                maximum=1000.0,
+            ),
+            ParamSpec(
+                "max_val",
+                "float",
+                1.0,
+                "Upper clip value.",
+                label="Maximum",
+                minimum=-1000.0,
+                maximum=1000.0,
+            ),
+        ),
+        build=lambda p, n: nn.Hardtanh(p.get("min_val", -1.0), p.get("max_val", 1.0)),
+        code="nn.Hardtanh({min_val!r}, {max_val!r})",
+    )
+)
+_add(
+    ActivationSpec(
+        "softmax",
+        "Softmax",
+        "e^{z_i}/Σe^{z_j}: turns scores into probabilities that sum to 1. CrossEntropyLoss "
+        "already applies it, so do not put it before that loss.",
+        build=lambda p, n: nn.Softmax(dim=1),
+        elementwise=False,
+        output_range="(0, 1), Σ = 1",
+        code="nn.Softmax(dim=1)",
+    )
+)
+_add(
+    ActivationSpec(
+        "log_softmax",
+        "LogSoftmax",
+        "log of softmax: pair it with NLLLoss (together they equal CrossEntropyLoss).",
+        build=lambda p, n: nn.LogSoftmax(dim=1),
+        elementwise=False,
+        output_range="(-∞, 0]",
+        code="nn.LogSoftmax(dim=1)",
+    ),
+    "logsoftmax",
+)
+
+
+def build_activation(component: Mapping[str, Any], units: int = 1) -> nn.Module:
+    """Torch module for a normalised activation component."""
+    return ACTIVATIONS.get(component["name"]).build(component, units)
+
+
+def derivative(module: nn.Module, z: torch.Tensor, *, elementwise: bool = True) -> torch.Tensor:
+    """∂a_i/∂z_i for every element of ``z`` (batch × units), by autograd.
+
+    For element-wise activations one backward pass of Σa gives every diagonal term at once.
+    For softmax-like ones the diagonal of the per-row Jacobian is computed from the outputs
+    (softmax: s(1−s); log-softmax: 1−s), which is what autograd would give per element.
+    """
+    if not elementwise:
+        s = torch.softmax(z.detach(), dim=1)
+        return 1.0 - s if isinstance(module, nn.LogSoftmax) else s * (1.0 - s)
+    with torch.enable_grad():
+        zz = z.detach().clone().requires_grad_(True)
+        out = module(zz)
+        (grad,) = torch.autograd.grad(out.sum(), zz, allow_unused=True)
+    return torch.zeros_like(zz) if grad is None else grad.detach()
+
+
+def curve(
+    component: Mapping[str, Any] | str,
+    x_min: float = -20.0,
+    x_max: float = 20.0,
+    points: int = 1000,
+) -> tuple[Any, Any, Any]:
+    """(x, f(x), f′(x)) as numpy arrays for plotting an activation, as the lessons draw them."""
+    comp = ACTIVATIONS.normalise(component)
+    spec = ACTIVATIONS.get(comp["name"])
+    module = spec.build(comp, 1)
+    x = torch.linspace(x_min, x_max, points)
+    if spec.elementwise:
+        with torch.no_grad():
+            y = module(x.unsqueeze(1)).squeeze(1)
+        dy = derivative(module, x.unsqueeze(1)).squeeze(1)
+    else:
+        # Two logits [x, 0]: the probability of the first class as its score varies.
+        logits = torch.stack([x, torch.zeros_like(x)], dim=1).requires_grad_(True)
+        out = module(logits)[:, 0]
+        (g,) = torch.autograd.grad(out.sum(), logits)
+        y, dy = out.detach(), g[:, 0]
+    return x.numpy(), y.numpy(), dy.numpy()

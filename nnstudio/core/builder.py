@@ -1,0 +1,204 @@
+"""Graph → ``torch.nn.Module``, and the parameter summary the lessons print.
+
+The module keeps one sub-module per node under ``layers.<node_id>`` so weights map one to one
+to canvas nodes (project files store them as ``<node_id>.<param>``). Modules are created in
+topological order right after ``torch.manual_seed(seed)``, which is what a hand-written
+``nn.Module`` does, so a seeded NN Studio network starts from the same weights as the lesson's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from nnstudio.core.analysis import Analysis, analyse
+from nnstudio.core.errors import GraphError
+from nnstudio.core.graph import Graph
+from nnstudio.core.layers import LAYERS, DenseLayer, ShapeContext, count_params
+from nnstudio.core.params import ParamError
+
+
+class GraphModule(nn.Module):
+    """Runs the layers in topological order; a plain chain takes a faster path."""
+
+    def __init__(
+        self,
+        layers: dict[str, nn.Module],
+        order: list[str],
+        sources: dict[str, list[str]],
+        output_id: str,
+        input_ids: list[str],
+        activation_names: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        #: node id → activation name, for every node that applies one (Dense, Activation).
+        self.activation_names = dict(activation_names or {})
+        self.layers = nn.ModuleDict(layers)
+        self.order = list(order)
+        self.sources = {k: list(v) for k, v in sources.items()}
+        self.output_id = output_id
+        self.input_ids = list(input_ids)
+        self.is_chain = (
+            len(input_ids) == 1
+            and all(len(self.sources[n]) == 1 for n in order if n not in input_ids)
+            and self._chain_order() == order
+        )
+        self._chain = [self.layers[n] for n in order] if self.is_chain else []
+
+    def _chain_order(self) -> list[str]:
+        nxt = {s[0]: n for n, s in self.sources.items() if len(s) == 1}
+        out, current = [], self.input_ids[0] if self.input_ids else None
+        while current is not None:
+            out.append(current)
+            current = nxt.get(current)
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.is_chain:
+            for layer in self._chain:
+                x = layer(x)
+            return x
+        values: dict[str, torch.Tensor] = {}
+        for nid in self.order:
+            layer = self.layers[nid]
+            if nid in self.input_ids:
+                values[nid] = layer(x)
+            else:
+                values[nid] = layer(*[values[s] for s in self.sources[nid]])
+        return values[self.output_id]
+
+    def activation_module(self, node_id: str) -> nn.Module | None:
+        """The activation a node applies (Dense: its ``activation``; Activation: itself)."""
+        if node_id not in self.activation_names:
+            return None
+        layer = self.layers[node_id]
+        return layer.activation if isinstance(layer, DenseLayer) else layer
+
+    def trace(self, x: torch.Tensor) -> dict[str, dict[str, torch.Tensor]]:
+        """Every node's output ``a``, plus ``z`` for Dense layers: for inspection and plots.
+
+        The tensors stay in the autograd graph so a caller can ``retain_grad`` them.
+        """
+        values: dict[str, torch.Tensor] = {}
+        parts: dict[str, dict[str, torch.Tensor]] = {}
+        for nid in self.order:
+            layer = self.layers[nid]
+            args = [x] if nid in self.input_ids else [values[s] for s in self.sources[nid]]
+            if isinstance(layer, DenseLayer):
+                z, a = layer.forward_parts(args[0])
+                parts[nid] = {"input": args[0], "z": z, "a": a}
+            else:
+                a = layer(*args)
+                parts[nid] = {"input": args[0], "a": a} if len(args) == 1 else {"a": a}
+            values[nid] = a
+        return parts
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    node_id: str
+    name: str
+    type: str
+    output_shape: tuple[int, int]
+    params: int
+    trainable: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The parameter table (torchsummary style) with totals."""
+
+    rows: tuple[SummaryRow, ...]
+    total_params: int
+    trainable_params: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "layers": [
+                {
+                    "id": r.node_id,
+                    "name": r.name,
+                    "type": r.type,
+                    "output_shape": list(r.output_shape),
+                    "params": r.params,
+                    "trainable": r.trainable,
+                }
+                for r in self.rows
+            ],
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+        }
+
+    def table(self) -> str:
+        head = f"{'Layer (type)':<32}{'Output shape':>16}{'Param #':>12}"
+        lines = [head, "=" * len(head)]
+        for r in self.rows:
+            label = f"{r.name} ({r.type})" + ("" if r.trainable else " [frozen]")
+            lines.append(f"{label:<32}{list(r.output_shape)!s:>16}{r.params:>12,}")
+        lines += [
+            "=" * len(head),
+            f"Total params: {self.total_params:,}",
+            f"Trainable params: {self.trainable_params:,}",
+            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
+        ]
+        return "\n".join(lines)
+
+
+def require_valid(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
+    """Analyse and raise :class:`GraphError` naming the first blocking problem."""
+    result = analyse(graph, ctx)
+    if result.errors:
+        first = result.errors[0]
+        more = len(result.errors) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise GraphError(first.message + suffix)
+    return result
+
+
+def summarise(graph: Graph, ctx: ShapeContext | None = None, batch: int = -1) -> Summary:
+    """Parameter table by formula; works for any valid graph without building it."""
+    result = require_valid(graph, ctx)
+    rows = []
+    for nid in result.order:
+        node = graph.nodes[nid]
+        in_sizes = [result.sizes[s] for s in graph.inputs_of(nid)]
+        n = result.sizes[nid]
+        count = count_params(node.type, node.params, in_sizes, n)
+        rows.append(SummaryRow(nid, node.name, node.type, (batch, n), count, node.trainable))
+    total = sum(r.params for r in rows)
+    trainable = sum(r.params for r in rows if r.trainable)
+    return Summary(tuple(rows), total, trainable)
+
+
+def build_model(
+    graph: Graph, ctx: ShapeContext | None = None, *, seed: int | None = None
+) -> GraphModule:
+    """Build the torch module; frozen nodes get ``requires_grad=False`` parameters."""
+    ctx = ctx or ShapeContext()
+    result = require_valid(graph, ctx)
+    if seed is not None:
+        torch.manual_seed(seed)
+    layers: dict[str, nn.Module] = {}
+    sources = {nid: graph.inputs_of(nid) for nid in result.order}
+    for nid in result.order:
+        node = graph.nodes[nid]
+        spec = LAYERS.get(node.type)
+        in_sizes = [result.sizes[s] for s in sources[nid]]
+        try:
+            module = spec.build(node.params, in_sizes, result.sizes[nid], ctx)
+        except ParamError as exc:
+            raise GraphError(str(exc), where=node.name) from None
+        for p in module.parameters():
+            p.requires_grad_(node.trainable)
+        layers[nid] = module
+    assert result.output_id is not None
+    activations = {
+        nid: graph.nodes[nid].params["activation"]["name"]
+        for nid in result.order
+        if "activation" in graph.nodes[nid].params
+    }
+    return GraphModule(
+        layers, result.order, sources, result.output_id, result.input_ids, activations
+    )

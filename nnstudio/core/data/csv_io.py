@@ -1,0 +1,320 @@
+"""Reading CSV files the way students actually have them.
+
+Files come from Excel (UTF-8 with a BOM, semicolons in some locales, GBK on Chinese Windows),
+from pandas (comma, UTF-8) or typed by hand (no header, a stray extra comma). The text is split
+with the standard :mod:`csv` module, so every problem can be reported with its line number, and
+then each column is turned into a pandas column of numbers or of text.
+
+Columns where every filled cell is a number become numeric; anything else stays text, exactly as
+written, so the column table can show the junk and the user can decide (fix the file or call
+the column categorical). Junk is reported by :mod:`~nnstudio.core.data.columns`, not here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse_texts, quote
+from nnstudio.core.data.settings import DELIMITERS, DataSource
+from nnstudio.core.data.table import Table
+from nnstudio.core.errors import DataError
+
+CANDIDATE_DELIMITERS = (",", ";", "\t")
+#: Files larger than this are refused: they would not fit a teaching tool's memory anyway.
+MAX_FILE_BYTES = 1 << 30
+_SNIFF_CHARS = 64 * 1024
+_SNIFF_ROWS = 50
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str = "auto",
+    delimiter: str = "auto",
+    max_rows: int | None = None,
+) -> Table:
+    """Read a CSV file into a :class:`Table`; every problem is a one-line DataError.
+
+    ``encoding`` "auto" tries UTF-8 (with or without BOM), then GB18030 (a superset of GBK).
+    ``delimiter`` "auto" picks among comma, semicolon and tab. ``max_rows`` stops after that
+    many data rows (a quick preview of a big file).
+    """
+    file = Path(os.fspath(path)).expanduser()
+    absolute = str(file.absolute())
+    label = file.name or str(path)
+    if delimiter not in DELIMITERS:
+        raise DataError(
+            f"{label}: the delimiter must be comma, semicolon, tab or auto, not {quote(delimiter)}",
+            where=absolute,
+        )
+    data = _read_bytes(file, label, absolute)
+    text, detected = _decode(data, encoding, label, absolute)
+    source = DataSource(kind="csv", path=os.fspath(path), encoding=encoding, delimiter=delimiter)
+    if not text.strip():
+        raise DataError(f"{label} is empty: it holds no rows", where=absolute)
+    if delimiter == "auto":
+        delimiter = sniff_delimiter(text)
+    rows = _split_rows(text, delimiter, label, absolute, max_rows)
+    if not rows:
+        raise DataError(f"{label} is empty: it holds no rows", where=absolute)
+    warnings: list[str] = []
+    first_line, first = rows[0]
+    has_header = detect_header(first, [r for _, r in rows[1 : _SNIFF_ROWS + 1]])
+    width = len(first)
+    what = "the header" if has_header else f"line {first_line}"
+    trimmed = False
+    for line, row in rows[1:]:
+        if len(row) > width and not any(cell.strip() for cell in row[width:]):
+            del row[width:]
+            trimmed = True
+        if len(row) != width:
+            raise DataError(
+                f"{label}, line {line} has {len(row)} fields; {what} has {width}", where=absolute
+            )
+    if trimmed:
+        warnings.append("some lines end with an extra delimiter; the empty fields were ignored")
+    if width > 1 and not first[-1].strip() and all(not r[-1].strip() for _, r in rows[1:]):
+        # Every line ends with the delimiter: an empty last column nobody meant to have.
+        for _, row in rows:
+            row.pop()
+        width -= 1
+    if has_header:
+        names = _header_names(first, label, absolute)
+        body = [r for _, r in rows[1:]]
+    else:
+        names = [f"column_{j + 1}" for j in range(width)]
+        body = [r for _, r in rows]
+        warnings.append(
+            "the first line holds data, not column names; "
+            f"columns are named column_1 … column_{width}"
+        )
+    if has_header and not body:
+        raise DataError(f"{label} has a header but no data rows", where=absolute)
+    decimal_comma = delimiter != ","
+    columns = {name: _column([r[j] for r in body], decimal_comma) for j, name in enumerate(names)}
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
+    return Table(
+        frame=frame,
+        source=source,
+        encoding=detected,
+        delimiter=delimiter,
+        has_header=has_header,
+        path=absolute,
+        warnings=warnings,
+    )
+
+
+def _read_bytes(file: Path, label: str, absolute: str) -> bytes:
+    if not file.exists():
+        raise DataError(f"{label} does not exist (looked for {absolute})", where=absolute)
+    if file.is_dir():
+        raise DataError(f"{label} is a folder, not a CSV file", where=absolute)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DataError(
+                f"{label} is too large ({size / 2**20:.0f} MB); the limit is "
+                f"{MAX_FILE_BYTES / 2**20:.0f} MB",
+                where=absolute,
+            )
+        return file.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DataError(f"{label} cannot be read: {reason}", where=absolute) from None
+
+
+def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str, str]:
+    """The file's text and the codec that produced it."""
+    if data.startswith(b"PK\x03\x04"):
+        raise DataError(
+            f"{label} is a zip file (an Excel .xlsx workbook?), not CSV text; save it as CSV first",
+            where=absolute,
+        )
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(
+            f"{label} is an old Excel .xls workbook, not CSV text; save it as CSV first",
+            where=absolute,
+        )
+    if encoding != "auto":
+        try:
+            if not isinstance(encoding, str):
+                raise TypeError(encoding)
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            raise DataError(
+                f"{label}: unknown text encoding {quote(encoding)}", where=absolute
+            ) from None
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DataError(
+                f"{label}, line {line}: the bytes are not {encoding} text; try the "
+                "automatic encoding",
+                where=absolute,
+            ) from None
+        return _check_text(text, label, absolute), encoding
+    candidates: list[tuple[str, str]] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates.append(("utf-16", "utf-16"))
+    elif b"\x00" in data:
+        raise DataError(f"{label} looks like a binary file, not CSV text", where=absolute)
+    bom = data.startswith(codecs.BOM_UTF8)
+    candidates += [("utf-8-sig", "utf-8-sig" if bom else "utf-8"), ("gb18030", "gb18030")]
+    failure = None
+    for codec, name in candidates:
+        try:
+            return _check_text(data.decode(codec), label, absolute), name
+        except UnicodeDecodeError as exc:
+            failure = failure or exc
+    line = data[: failure.start].count(b"\n") + 1 if failure else 1
+    raise DataError(
+        f"{label}, line {line}: the text is neither UTF-8 nor GBK; save the file as CSV UTF-8",
+        where=absolute,
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_text(text: str, label: str, absolute: str) -> str:
+    control = len(_CONTROL.findall(text))
+    if "\x00" in text or (control and control * 100 >= len(text)):
+        raise DataError(f"{label} looks like a binary file, not CSV text", where=absolute)
+    return text
+
+
+def _reader(text: str, delimiter: str) -> csv.reader:
+    return csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar='"',
+        doublequote=True,
+        skipinitialspace=False,
+        strict=False,
+    )
+
+
+def _is_blank(row: list[str]) -> bool:
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: the one splitting the first lines into equal field counts.
+
+    When several split every line evenly, tab beats semicolon beats comma: commas are common
+    inside values (decimal commas, "Smith, John"), tabs and semicolons are not.
+    """
+    sample = text[:_SNIFF_CHARS]
+    if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    best, best_score = ",", None
+    for preference, candidate in enumerate((",", ";", "\t")):
+        counts = []
+        try:
+            for row in _reader(sample, candidate):
+                if not _is_blank(row):
+                    counts.append(len(row))
+                if len(counts) >= _SNIFF_ROWS:
+                    break
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=lambda c: (counts.count(c), c))
+        if mode < 2:
+            continue
+        score = (counts.count(mode) / len(counts), preference)
+        if best_score is None or score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _split_rows(
+    text: str, delimiter: str, label: str, absolute: str, max_rows: int | None
+) -> list[tuple[int, list[str]]]:
+    """Non-blank rows with the line each starts on."""
+    rows: list[tuple[int, list[str]]] = []
+    reader = _reader(text, delimiter)
+    previous = 0
+    limit = None if max_rows is None else max(0, int(max_rows)) + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise DataError(f"{label}, line {reader.line_num}: {exc}", where=absolute) from None
+        start, previous = previous + 1, reader.line_num
+        if _is_blank(row):
+            continue
+        rows.append((start, row))
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
+
+
+def detect_header(first: list[str], rest: list[list[str]]) -> bool:
+    """Is the first row column names? Names are never numbers; data below usually is.
+
+    A file of text only has a header when no first-row value appears again in its column.
+    """
+    cells = [c.strip() for c in first]
+    named = [c for c in cells if c]
+    if not named or any(parse_number(c) is not None for c in named):
+        return False
+    if not rest:
+        return True
+    for j in range(len(cells)):
+        values = [r[j].strip() for r in rest if j < len(r)]
+        values = [v for v in values if not is_na_text(v)]
+        if values and all(parse_number(v) is not None for v in values):
+            return True
+    for j, cell in enumerate(cells):
+        if cell and any(j < len(r) and r[j].strip() == cell for r in rest):
+            return False
+    return True
+
+
+def _header_names(first: list[str], label: str, absolute: str) -> list[str]:
+    names = [cell.strip() or f"column_{j + 1}" for j, cell in enumerate(first)]
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name in seen:
+            raise DataError(
+                f"{label}: the header names column {quote(name)} twice (columns "
+                f"{seen[name] + 1} and {j + 1}); rename one",
+                where=absolute,
+            )
+        seen[name] = j
+    return names
+
+
+def _column(cells: list[str], decimal_comma: bool) -> pd.Series:
+    """Numbers when every filled cell is a finite one (int64 when whole and complete), else text.
+
+    An infinity keeps its column as text, so the message about it can quote it as written.
+    """
+    stripped = [cell.strip() for cell in cells]
+    texts = [None if t.lower() in NA_LOWER else t for t in stripped]
+    missing = np.array([t is None for t in texts], dtype=bool)
+    for comma in (False, True) if decimal_comma else (False,):
+        numbers = parse_texts(texts, decimal_comma=comma)
+        if np.isfinite(numbers[~missing]).all():
+            if (
+                not missing.any()
+                and np.all(np.floor(numbers) == numbers)
+                and np.all(np.abs(numbers) < 2**53)
+            ):
+                return pd.Series(numbers.astype("int64"))
+            return pd.Series(numbers)
+    return pd.Series(texts, dtype=object)

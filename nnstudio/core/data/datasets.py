@@ -1,0 +1,423 @@
+"""Built-in teaching datasets: small 2-D generators and scikit-learn's bundled tables.
+
+Every dataset is a :class:`DatasetSpec` in :data:`DATASETS`; ``spec.make(params)`` returns a
+DataFrame whose LAST column is the target, so the default data settings (target = last column)
+just work. Generators use only numpy with ``numpy.random.default_rng(seed)``: the same
+parameters always give the same table, on every machine. The bundled tables ship inside
+scikit-learn (no download), which is imported only when one of them is made.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nnstudio.core.data.settings import MAX_SEED, DataSettings, DataSource
+from nnstudio.core.errors import DataError
+from nnstudio.core.params import ComponentSpec, ParamError, ParamSpec, Registry, check_params
+
+
+@dataclass(frozen=True)
+class DatasetSpec(ComponentSpec):
+    """A built-in dataset: its parameters and how to make its table."""
+
+    generate: Callable[[Mapping[str, Any]], pd.DataFrame] = lambda p: pd.DataFrame()
+    #: "classification" or "regression": what the dataset teaches.
+    task: str = "classification"
+    #: Name of the target column (always the last one).
+    target: str = "label"
+    #: "generator" (made from numbers and a seed) or "bundled" (a real table).
+    origin: str = "generator"
+    #: Class names in id order when they are not simply sorted.
+    class_order: tuple[str, ...] = ()
+
+    def make(self, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """The table for ``params`` (missing ones take defaults; bad ones raise DataError)."""
+        try:
+            values = check_params(self, params or {})
+        except ParamError as exc:
+            raise DataError(f"dataset {self.label}: {exc}", where=self.name) from None
+        frame = self.generate(values)
+        return frame.reset_index(drop=True)
+
+
+def _n_samples(default: int = 300) -> ParamSpec:
+    return ParamSpec(
+        "n_samples",
+        "int",
+        default,
+        "How many points (rows) to make.",
+        label="Samples",
+        minimum=4,
+        maximum=1_000_000,
+    )
+
+
+def _noise(default: float) -> ParamSpec:
+    return ParamSpec(
+        "noise",
+        "float",
+        default,
+        "Standard deviation of the random jitter added to every point: more "
+        "noise makes the classes overlap (or the curve fuzzier).",
+        minimum=0.0,
+        maximum=10.0,
+        decimals=3,
+    )
+
+
+_SEED = ParamSpec(
+    "seed",
+    "int",
+    0,
+    "Random seed: the same seed always makes the same table.",
+    minimum=0,
+    maximum=MAX_SEED,
+)
+
+
+def _shuffled(rng: np.random.Generator, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows in random order, so a preview or an unshuffled batch sees every class."""
+    n = len(next(iter(columns.values())))
+    order = rng.permutation(n)
+    return pd.DataFrame({name: values[order] for name, values in columns.items()})
+
+
+def _split_count(n: int, k: int) -> np.ndarray:
+    """Class of each of ``n`` points, as even as possible over ``k`` classes."""
+    return np.arange(n) % k
+
+
+def _xor(p: Mapping[str, Any]) -> pd.DataFrame:
+    rng = np.random.default_rng(p["seed"])
+    x = rng.uniform(-1.0, 1.0, size=(p["n_samples"], 2))
+    label = ((x[:, 0] > 0) != (x[:, 1] > 0)).astype("int64")
+    x = x + rng.normal(0.0, p["noise"], size=x.shape)
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": label})
+
+
+def _circles(p: Mapping[str, Any]) -> pd.DataFrame:
+    rng = np.random.default_rng(p["seed"])
+    label = _split_count(p["n_samples"], 2)
+    angle = rng.uniform(0.0, 2 * math.pi, size=label.size)
+    radius = np.where(label == 0, 1.0, p["factor"])
+    x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    x = x + rng.normal(0.0, p["noise"], size=x.shape)
+    return _shuffled(rng, {"x1": x[:, 0], "x2": x[:, 1], "label": label.astype("int64")})
+
+
+def _moons(p: Mapping[str, Any]) -> pd.DataFrame:
+    rng = np.random.default_rng(p["seed"])
+    label = _split_count(p["n_samples"], 2)
+    t = rng.uniform(0.0, math.pi, size=label.size)
+    x1 = np.where(label == 0, np.cos(t), 1.0 - np.cos(t))
+    x2 = np.where(label == 0, np.sin(t), 0.5 - np.sin(t))
+    x = np.stack([x1, x2], axis=1) + rng.normal(0.0, p["noise"], size=(label.size, 2))
+    return _shuffled(rng, {"x1": x[:, 0], "x2": x[:, 1], "label": label.astype("int64")})
+
+
+def _spirals(p: Mapping[str, Any]) -> pd.DataFrame:
+    rng = np.random.default_rng(p["seed"])
+    k = p["n_classes"]
+    label = _split_count(p["n_samples"], k)
+    # sqrt spreads points evenly over the area instead of crowding the centre.
+    t = np.sqrt(rng.uniform(0.0, 1.0, size=label.size))
+    angle = 2 * math.pi * (p["turns"] * t + label / k)
+    x = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
+    x = x + rng.normal(0.0, p["noise"], size=x.shape)
+    return _shuffled(rng, {"x1": x[:, 0], "x2": x[:, 1], "label": label.astype("int64")})
+
+
+def _blobs(p: Mapping[str, Any]) -> pd.DataFrame:
+    rng = np.random.default_rng(p["seed"])
+    k, d = p["n_classes"], p["n_features"]
+    centres = rng.uniform(-10.0, 10.0, size=(k, d))
+    label = _split_count(p["n_samples"], k)
+    x = centres[label] + rng.normal(0.0, p["cluster_std"], size=(label.size, d))
+    columns = {f"x{j + 1}": x[:, j] for j in range(d)}
+    columns["label"] = label.astype("int64")
+    return _shuffled(rng, columns)
+
+
+def _line(p: Mapping[str, Any]) -> pd.DataFrame:
+    rng = np.random.default_rng(p["seed"])
+    x = rng.uniform(-5.0, 5.0, size=p["n_samples"])
+    y = p["slope"] * x + p["intercept"] + rng.normal(0.0, p["noise"], size=x.size)
+    return pd.DataFrame({"x": x, "y": y})
+
+
+def _sine(p: Mapping[str, Any]) -> pd.DataFrame:
+    if p["x_max"] <= p["x_min"]:
+        raise DataError(
+            f"dataset Sine: x max ({p['x_max']:g}) must be larger than x min ({p['x_min']:g})",
+            where="sine",
+        )
+    rng = np.random.default_rng(p["seed"])
+    x = rng.uniform(p["x_min"], p["x_max"], size=p["n_samples"])
+    y = np.sin(x) + rng.normal(0.0, p["noise"], size=x.size)
+    return pd.DataFrame({"x": x, "y": y})
+
+
+def _bundled(
+    loader: str, target: str, *, names: bool = True, **kwargs: Any
+) -> Callable[[Mapping[str, Any]], pd.DataFrame]:
+    def make(_: Mapping[str, Any]) -> pd.DataFrame:
+        import sklearn.datasets
+
+        bunch = getattr(sklearn.datasets, loader)(as_frame=True, **kwargs)
+        frame = bunch.data.copy()
+        codes = bunch.target.to_numpy()
+        if names:
+            frame[target] = np.asarray(bunch.target_names, dtype=object)[codes]
+        else:
+            frame[target] = codes
+        return frame
+
+    return make
+
+
+DATASETS: Registry[DatasetSpec] = Registry("dataset")
+_add = DATASETS.add
+
+_add(
+    DatasetSpec(
+        "xor",
+        "XOR",
+        "Points in the square [-1, 1]²; label 1 where x1 and x2 have opposite signs. No straight "
+        "line separates the classes: the problem that stopped the perceptron.",
+        params=(_n_samples(), _noise(0.0), _SEED),
+        generate=_xor,
+    )
+)
+_add(
+    DatasetSpec(
+        "circles",
+        "Circles",
+        "A small circle (label 1) inside a large one (label 0): needs a curved boundary.",
+        params=(
+            _n_samples(),
+            _noise(0.05),
+            _SEED,
+            ParamSpec(
+                "factor",
+                "float",
+                0.5,
+                "Radius of the inner circle (the outer one is 1).",
+                minimum=0.0,
+                maximum=1.0,
+                exclusive_min=True,
+                exclusive_max=True,
+            ),
+        ),
+        generate=_circles,
+    )
+)
+_add(
+    DatasetSpec(
+        "moons",
+        "Moons",
+        "Two interleaving half circles: a classic small non-linear problem.",
+        params=(_n_samples(), _noise(0.1), _SEED),
+        generate=_moons,
+    )
+)
+_add(
+    DatasetSpec(
+        "spirals",
+        "Spirals",
+        "Arms of a spiral winding around the centre, one class per arm: hard for a small "
+        "network, a good test of depth and of the activation.",
+        params=(
+            _n_samples(),
+            _noise(0.05),
+            _SEED,
+            ParamSpec(
+                "n_classes",
+                "int",
+                2,
+                "How many spiral arms (classes).",
+                label="Classes",
+                minimum=2,
+                maximum=5,
+            ),
+            ParamSpec(
+                "turns",
+                "float",
+                1.0,
+                "How many times each arm winds around the centre.",
+                minimum=0.25,
+                maximum=5.0,
+            ),
+        ),
+        generate=_spirals,
+    )
+)
+_add(
+    DatasetSpec(
+        "blobs",
+        "Blobs",
+        "Round clouds of points around random centres, one class per cloud. Its noise is the "
+        "cluster spread.",
+        params=(
+            _n_samples(),
+            _SEED,
+            ParamSpec(
+                "n_classes",
+                "int",
+                3,
+                "How many clouds (classes).",
+                label="Classes",
+                minimum=2,
+                maximum=10,
+            ),
+            ParamSpec(
+                "n_features",
+                "int",
+                2,
+                "How many input columns (dimensions).",
+                label="Features",
+                minimum=1,
+                maximum=50,
+            ),
+            ParamSpec(
+                "cluster_std",
+                "float",
+                1.0,
+                "Spread (standard deviation) of each cloud; centres lie in [-10, 10].",
+                label="Cluster spread",
+                minimum=0.0,
+                maximum=20.0,
+            ),
+        ),
+        generate=_blobs,
+    )
+)
+_add(
+    DatasetSpec(
+        "line",
+        "Noisy line",
+        "y = slope·x + intercept plus noise, x in [-5, 5]: linear regression with one neuron.",
+        params=(
+            _n_samples(100),
+            _noise(1.0),
+            _SEED,
+            ParamSpec(
+                "slope", "float", 2.0, "Slope of the true line.", minimum=-1000.0, maximum=1000.0
+            ),
+            ParamSpec(
+                "intercept",
+                "float",
+                1.0,
+                "Value of the true line at x = 0.",
+                minimum=-1000.0,
+                maximum=1000.0,
+            ),
+        ),
+        generate=_line,
+        task="regression",
+        target="y",
+    )
+)
+_add(
+    DatasetSpec(
+        "sine",
+        "Noisy sine",
+        "y = sin(x) plus noise: a curve a straight line cannot fit, a small network can.",
+        params=(
+            _n_samples(200),
+            _noise(0.1),
+            _SEED,
+            ParamSpec("x_min", "float", -6.2832, "Smallest x.", minimum=-1000.0, maximum=1000.0),
+            ParamSpec("x_max", "float", 6.2832, "Largest x.", minimum=-1000.0, maximum=1000.0),
+        ),
+        generate=_sine,
+        task="regression",
+        target="y",
+    )
+)
+_add(
+    DatasetSpec(
+        "iris",
+        "Iris flowers",
+        "150 flowers, 4 measurements (cm), 3 species: the classic first classification table.",
+        generate=_bundled("load_iris", "species"),
+        target="species",
+        origin="bundled",
+        class_order=("setosa", "versicolor", "virginica"),
+    )
+)
+_add(
+    DatasetSpec(
+        "wine",
+        "Wine",
+        "178 wines, 13 chemical measurements, 3 cultivars (class_0 … class_2).",
+        generate=_bundled("load_wine", "class"),
+        target="class",
+        origin="bundled",
+        class_order=("class_0", "class_1", "class_2"),
+    )
+)
+_add(
+    DatasetSpec(
+        "breast_cancer",
+        "Breast cancer (Wisconsin)",
+        "569 tumours, 30 measurements, diagnosis malignant or benign.",
+        generate=_bundled("load_breast_cancer", "diagnosis"),
+        target="diagnosis",
+        origin="bundled",
+        class_order=("malignant", "benign"),
+    )
+)
+_add(
+    DatasetSpec(
+        "digits",
+        "Handwritten digits (8×8)",
+        "1797 images of 8×8 pixels (64 inputs, 0–16), digits 0 … 9: the offline stand-in for "
+        "MNIST.",
+        generate=_bundled("load_digits", "digit", names=False),
+        target="digit",
+        origin="bundled",
+        class_order=tuple(str(d) for d in range(10)),
+    )
+)
+_add(
+    DatasetSpec(
+        "diabetes",
+        "Diabetes progression",
+        "442 patients, 10 measurements (raw, not pre-scaled), disease progression after one "
+        "year: a regression table.",
+        generate=_bundled("load_diabetes", "progression", names=False, scaled=False),
+        task="regression",
+        target="progression",
+        origin="bundled",
+    )
+)
+
+
+def default_settings_for(name: str) -> DataSettings:
+    """Data settings that work for a built-in dataset: its target, task and class order."""
+    try:
+        spec = DATASETS.get(name)
+    except ParamError as exc:
+        raise DataError(str(exc), where="source.name") from None
+    return DataSettings(
+        source=DataSource(kind="builtin", name=spec.name, params=spec.defaults()),
+        targets=(spec.target,),
+        task=spec.task,
+        class_order=spec.class_order,
+        stratify=spec.task == "classification",
+    )
+
+
+def make_dataset(name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The table of built-in dataset ``name`` (unknown names raise DataError)."""
+    try:
+        spec = DATASETS.get(name)
+    except ParamError as exc:
+        raise DataError(str(exc), where="source.name") from None
+    return spec.make(params)

@@ -1,0 +1,273 @@
+"""What data a project uses and how it is prepared: two frozen, JSON-safe records.
+
+:class:`DataSource` says where the table comes from (a CSV file or a built-in teaching
+dataset); :class:`DataSettings` adds every choice the user makes in the data panel (targets,
+ignored columns, kinds, missing values, scaling, split). Both validate themselves on creation so
+an invalid value is reported where it was typed or read, not later in the middle of training.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import json
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core.errors import DataError
+
+SOURCE_KINDS = ("none", "csv", "builtin")
+DELIMITERS = ("auto", ",", ";", "\t")
+COLUMN_KINDS = ("numeric", "categorical")
+MISSING_CHOICES = ("refuse", "drop", "mean", "most_frequent")
+SCALING_CHOICES = ("none", "standard", "minmax")
+TASK_CHOICES = ("auto", "classification", "regression")
+
+#: Largest seed scikit-learn accepts as ``random_state``.
+MAX_SEED = 2**32 - 1
+
+_SETTINGS_WHERE = "data settings"
+
+
+def _bad(field_name: str, message: str) -> DataError:
+    return DataError(f"{field_name}: {message}", where=_SETTINGS_WHERE)
+
+
+def _check_text(field_name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _bad(field_name, f"must be text, not {value!r}")
+    return value
+
+
+def _check_choice(field_name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        raise _bad(field_name, f"must be one of {shown}; got {value!r}")
+    return value
+
+
+def _check_names(field_name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise _bad(field_name, f"must be a list of column names, not {value!r}")
+    names = tuple(value)
+    for name in names:
+        if not isinstance(name, str):
+            raise _bad(field_name, f"must hold column names (text), not {name!r}")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise _bad(field_name, f"names {duplicates[0]!r} twice")
+    return names
+
+
+def _json_safe(field_name: str, value: Any) -> Any:
+    """Copy ``value`` keeping only what survives ``json.dumps``/``loads`` unchanged."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _bad(field_name, f"must hold finite numbers, not {value!r}")
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(field_name, v) for v in value]
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _bad(field_name, f"keys must be text, not {key!r}")
+            out[key] = _json_safe(field_name, item)
+        return out
+    raise _bad(field_name, f"cannot store {value!r} in a project file")
+
+
+def _stable_hash(data: Mapping[str, Any]) -> int:
+    return hash(json.dumps(data, sort_keys=True, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where the table comes from. ``path`` is kept as stored (it may be project-relative)."""
+
+    kind: str = "none"
+    path: str = ""
+    name: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    encoding: str = "auto"
+    delimiter: str = "auto"
+
+    def __post_init__(self) -> None:
+        _check_choice("source.kind", self.kind, SOURCE_KINDS)
+        _check_text("source.path", self.path)
+        _check_text("source.name", self.name)
+        if not isinstance(self.params, Mapping):
+            raise _bad("source.params", f"must be a mapping of parameters, not {self.params!r}")
+        object.__setattr__(self, "params", _json_safe("source.params", self.params))
+        _check_text("source.encoding", self.encoding)
+        if self.encoding != "auto":
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise _bad("source.encoding", f"unknown text encoding {self.encoding!r}") from None
+        _check_choice("source.delimiter", self.delimiter, DELIMITERS)
+
+    def __hash__(self) -> int:
+        return _stable_hash(self.to_dict())
+
+    @property
+    def label(self) -> str:
+        """Short name for messages: the file's base name or the dataset's name."""
+        if self.kind == "csv":
+            return self.path.replace("\\", "/").rsplit("/", 1)[-1] or "the CSV file"
+        if self.kind == "builtin":
+            return self.name or "the built-in dataset"
+        return "no data"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "name": self.name,
+            "params": _json_safe("source.params", self.params),
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any) -> DataSource:
+        """Build from a project file's dict; unknown keys and bad values raise DataError."""
+        if not isinstance(d, Mapping):
+            raise _bad("source", f"must be a mapping, not {d!r}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(str(k) for k in d if k not in known)
+        if unknown:
+            raise _bad(f"source.{unknown[0]}", "is not a data source field")
+        source = cls(**{k: d[k] for k in known if k in d})
+        if source.kind == "builtin":
+            from nnstudio.core.data.datasets import DATASETS
+
+            if source.name not in DATASETS:
+                known_names = ", ".join(DATASETS.names())
+                raise _bad(
+                    "source.name",
+                    f"unknown built-in dataset {source.name!r} (known: {known_names})",
+                )
+        return source
+
+
+def _check_split(value: Any) -> tuple[float, float, float]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or len(value) not in (2, 3):
+        raise _bad("split", f"must be three fractions (train, validation, test), not {value!r}")
+    parts = []
+    for part in value:
+        if isinstance(part, bool) or not isinstance(part, (int, float)):
+            raise _bad("split", f"fractions must be numbers, not {part!r}")
+        part = float(part)
+        if not math.isfinite(part) or part < 0:
+            raise _bad("split", f"fractions must be ≥ 0; got {part:g}")
+        parts.append(part)
+    if len(parts) == 2:
+        parts.append(0.0)
+    train, val, test = parts
+    if train <= 0:
+        raise _bad("split", "the training fraction must be more than 0")
+    if abs(train + val + test - 1.0) > 1e-6:
+        raise _bad(
+            "split",
+            f"fractions must add up to 1; {train:g} + {val:g} + {test:g} = {train + val + test:g}",
+        )
+    return (train, val, test)
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Every data-panel choice. Immutable: edits go through :meth:`replace` (undo-friendly)."""
+
+    source: DataSource = field(default_factory=DataSource)
+    #: Empty means "the last column".
+    targets: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    #: Per-column kind override, ``"numeric"`` or ``"categorical"``.
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    missing: str = "refuse"
+    scaling: str = "standard"
+    split: tuple[float, float, float] = (0.8, 0.2, 0.0)
+    seed: int = 0
+    stratify: bool = True
+    task: str = "auto"
+    #: Optional explicit class order, e.g. ("低端", "中端", "高端"): class id = position.
+    class_order: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, DataSource):
+            raise _bad("source", f"must be a DataSource, not {self.source!r}")
+        set_ = object.__setattr__
+        set_(self, "targets", _check_names("targets", self.targets))
+        set_(self, "ignored", _check_names("ignored", self.ignored))
+        both = [n for n in self.targets if n in self.ignored]
+        if both:
+            raise _bad("ignored", f"column {both[0]!r} is a target and cannot also be ignored")
+        if not isinstance(self.kinds, Mapping):
+            raise _bad("kinds", f"must map column names to a kind, not {self.kinds!r}")
+        kinds = {}
+        for name, kind in self.kinds.items():
+            if not isinstance(name, str):
+                raise _bad("kinds", f"column names must be text, not {name!r}")
+            kinds[name] = _check_choice(f"kinds[{name!r}]", kind, COLUMN_KINDS)
+        set_(self, "kinds", kinds)
+        _check_choice("missing", self.missing, MISSING_CHOICES)
+        _check_choice("scaling", self.scaling, SCALING_CHOICES)
+        set_(self, "split", _check_split(self.split))
+        seed = self.seed
+        whole_float = isinstance(seed, float) and seed.is_integer()
+        if (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)) or whole_float:
+            set_(self, "seed", int(seed))
+        else:
+            raise _bad("seed", f"must be a whole number, not {seed!r}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise _bad("seed", f"must be between 0 and {MAX_SEED}; got {self.seed}")
+        if not isinstance(self.stratify, bool):
+            raise _bad("stratify", f"must be true or false, not {self.stratify!r}")
+        _check_choice("task", self.task, TASK_CHOICES)
+        set_(self, "class_order", _check_names("class_order", self.class_order))
+
+    def __hash__(self) -> int:
+        return _stable_hash(self.to_dict())
+
+    def replace(self, **changes: Any) -> DataSettings:
+        """A copy with ``changes`` applied and validated (raises DataError naming the field)."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(k for k in changes if k not in known)
+        if unknown:
+            raise _bad(unknown[0], "is not a data setting")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_dict(),
+            "targets": list(self.targets),
+            "ignored": list(self.ignored),
+            "kinds": dict(self.kinds),
+            "missing": self.missing,
+            "scaling": self.scaling,
+            "split": list(self.split),
+            "seed": self.seed,
+            "stratify": self.stratify,
+            "task": self.task,
+            "class_order": list(self.class_order),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any) -> DataSettings:
+        """Build from a project file's dict; missing keys take defaults, unknown keys refused."""
+        if not isinstance(d, Mapping):
+            raise _bad("data", f"must be a mapping, not {d!r}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(str(k) for k in d if k not in known)
+        if unknown:
+            raise _bad(unknown[0], "is not a data setting")
+        values = {k: d[k] for k in known if k in d}
+        if "source" in values:
+            values["source"] = DataSource.from_dict(values["source"])
+        return cls(**values)

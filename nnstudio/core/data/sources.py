@@ -1,0 +1,45 @@
+"""Turning a :class:`DataSource` into a :class:`Table`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from nnstudio.core.data.csv_io import read_csv
+from nnstudio.core.data.datasets import make_dataset
+from nnstudio.core.data.settings import DataSource
+from nnstudio.core.data.table import Table
+from nnstudio.core.errors import DataError
+
+
+def resolve_path(path: str, base_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Absolute path of a stored CSV path; relative paths are relative to ``base_dir``.
+
+    Projects store paths relative to the project file so a folder can be moved or shared.
+    """
+    file = Path(path).expanduser()
+    if not file.is_absolute() and base_dir is not None:
+        file = Path(base_dir).expanduser() / file
+    return file.absolute()
+
+
+def load_table(source: DataSource, base_dir: str | os.PathLike[str] | None = None) -> Table:
+    """Read the CSV or make the built-in dataset that ``source`` names."""
+    if not isinstance(source, DataSource):
+        raise DataError(f"expected a data source, not {source!r}", where="source")
+    if source.kind == "csv":
+        if not source.path.strip():
+            raise DataError("no CSV file is chosen", where="source.path")
+        table = read_csv(
+            resolve_path(source.path, base_dir),
+            encoding=source.encoding,
+            delimiter=source.delimiter,
+        )
+        table.source = source
+        return table
+    if source.kind == "builtin":
+        frame = make_dataset(source.name, source.params)
+        return Table(
+            frame=frame, source=source, encoding="builtin", delimiter="", has_header=True, path=None
+        )
+    raise DataError("no data is chosen: open a CSV file or pick a built-in dataset", where="source")

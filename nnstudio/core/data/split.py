@@ -1,0 +1,107 @@
+"""Splitting rows into training, validation and test parts.
+
+The split calls scikit-learn's ``train_test_split`` on row positions, so a two-way split
+(test fraction 0) reproduces the lessons' ``train_test_split(x, y, train_size=0.8,
+random_state=88, stratify=y)`` row for row. A three-way split first takes the test rows off
+(``test_size`` = test fraction), then splits the rest into training and validation with the
+validation share of what is left (val / (train + val)), using the same seed both times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio.core.data.columns import quote
+from nnstudio.core.errors import DataError
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row positions of each part (int64 arrays, possibly empty)."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    stratified: bool
+    warnings: tuple[str, ...] = ()
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype="int64")
+
+
+def split_positions(
+    positions: Sequence[int] | np.ndarray,
+    fractions: tuple[float, float, float],
+    *,
+    seed: int,
+    labels: Sequence[int] | np.ndarray | None = None,
+    class_names: Sequence[str] = (),
+) -> Split:
+    """Split ``positions``; ``labels`` (class ids) keep class proportions in every part.
+
+    When proportions cannot be kept (a class with a single row, or a part smaller than the
+    number of classes) the split falls back to random and says so in ``warnings``.
+    """
+    positions = np.asarray(positions, dtype="int64")
+    train_f, val_f, test_f = (float(f) for f in fractions)
+    if labels is not None:
+        labels = np.asarray(labels)
+    warnings: list[str] = []
+    if val_f == 0 and test_f == 0:
+        return Split(positions.copy(), _empty(), _empty(), False)
+    state = {"stratified": labels is not None}
+
+    def cut(
+        rows: np.ndarray, rows_labels: np.ndarray | None, **size: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        from sklearn.model_selection import train_test_split
+
+        if rows_labels is not None and state["stratified"]:
+            try:
+                a, b, la, lb = train_test_split(
+                    rows, rows_labels, random_state=seed, stratify=rows_labels, **size
+                )
+                return a, b, la, lb
+            except ValueError:
+                state["stratified"] = False
+                warnings.append(_why_not_stratified(rows_labels, class_names))
+        try:
+            if rows_labels is None:
+                a, b = train_test_split(rows, random_state=seed, **size)
+                return a, b, None, None
+            a, b, la, lb = train_test_split(rows, rows_labels, random_state=seed, **size)
+            return a, b, la, lb
+        except ValueError:
+            raise DataError(
+                f"too few rows ({len(positions)}) to split as {train_f:g} training / "
+                f"{val_f:g} validation / {test_f:g} test; change the split or add rows",
+                where="split",
+            ) from None
+
+    if val_f == 0 or test_f == 0:
+        train, other, _, _ = cut(positions, labels, train_size=train_f)
+        val, test = (other, _empty()) if test_f == 0 else (_empty(), other)
+    else:
+        rest, test, rest_labels, _ = cut(positions, labels, test_size=test_f)
+        train, val, _, _ = cut(rest, rest_labels, test_size=val_f / (train_f + val_f))
+    as_int = [np.asarray(part, dtype="int64") for part in (train, val, test)]
+    return Split(*as_int, stratified=state["stratified"], warnings=tuple(warnings))
+
+
+def _why_not_stratified(labels: np.ndarray, class_names: Sequence[str]) -> str:
+    counts = Counter(labels.tolist())
+    rarest, n = min(counts.items(), key=lambda item: (item[1], item[0]))
+    if n < 2:
+        name = class_names[rarest] if 0 <= rarest < len(class_names) else str(rarest)
+        why = f"class {quote(name)} has only 1 row"
+    else:
+        why = f"a part of the split would hold fewer rows than the {len(counts)} classes"
+    return (
+        f"{why}, so the split cannot keep the class proportions; the rows were split at "
+        "random instead"
+    )

@@ -1,0 +1,443 @@
+"""Optimisers: the update rules the optimiser lesson compares, plus Lion, which torch lacks.
+
+Defaults are PyTorch's, except SGD's learning rate: the lessons (and PyTorch before 2.2) start
+SGD at 0.01, while current PyTorch defaults to 0.001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from nnstudio.core.errors import TrainingError
+from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
+
+Params = Iterable[torch.nn.Parameter]
+
+
+@dataclass(frozen=True)
+class OptimSpec(ComponentSpec):
+    """An optimiser: ``build(parameters, params)`` returns the torch optimiser."""
+
+    build: Callable[[Params, Mapping[str, Any]], torch.optim.Optimizer] = lambda ps, p: (
+        torch.optim.SGD(ps, lr=p.get("lr", 0.01))
+    )
+    #: The lessons' rule of thumb for the learning rate, (low, high).
+    usual_lr: tuple[float, float] = (0.01, 0.1)
+    #: Torch expression for code export; ``{params}`` is the parameters expression and the
+    #: other ``{...}`` fields are filled from the parameters.
+    code: str = ""
+
+
+class Lion(torch.optim.Optimizer):
+    """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms").
+
+    Every weight moves by exactly ±lr (the sign of an interpolated momentum), so only one
+    state tensor is kept (half of Adam's memory) and the usual lr is 3–10× smaller than
+    Adam's. Per step, with gradient g and momentum m::
+
+        w ← w − lr·λ·w                       (decoupled weight decay)
+        w ← w − lr·sign(β1·m + (1 − β1)·g)
+        m ← β2·m + (1 − β2)·g
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.9, 0.99),
+        weight_decay: float = 0.0,
+    ) -> None:
+        if not lr >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta <= 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "weight_decay": weight_decay})
+
+    @torch.no_grad()
+    def step(  # type: ignore[override]
+        self, closure: Callable[[], float] | None = None
+    ) -> float | None:
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr, wd = group["lr"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad
+                if grad.is_sparse:
+                    raise RuntimeError("Lion does not support sparse gradients")
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                exp_avg = state["exp_avg"]
+                if wd != 0:
+                    p.mul_(1.0 - lr * wd)
+                update = exp_avg.mul(beta1).add_(grad, alpha=1.0 - beta1).sign_()
+                p.add_(update, alpha=-lr)
+                exp_avg.mul_(beta2).add_(grad, alpha=1.0 - beta2)
+        return loss
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _lr(default: float) -> ParamSpec:
+    return ParamSpec(
+        "lr",
+        "float",
+        default,
+        "Learning rate: how far each step moves the weights. Too big and the loss jumps or "
+        "explodes; too small and training crawls.",
+        label="Learning rate",
+        minimum=0.0,
+        exclusive_min=True,
+        maximum=10.0,
+        log_scale=True,
+        decimals=8,
+    )
+
+
+def _wd(default: float = 0.0, *, decoupled: bool = False) -> ParamSpec:
+    text = (
+        "Weight decay (decoupled L2): every step shrinks each weight by lr·λ·w, separately "
+        "from the gradient step. Keeps weights small to fight overfitting."
+        if decoupled
+        else "Weight decay = L2 regularisation: adds λ·w to every gradient, pulling weights "
+        "towards 0 to fight overfitting."
+    )
+    return ParamSpec(
+        "weight_decay",
+        "float",
+        default,
+        text,
+        label="Weight decay (λ)",
+        minimum=0.0,
+        maximum=10.0,
+        decimals=6,
+    )
+
+
+def _eps(default: float) -> ParamSpec:
+    return ParamSpec(
+        "eps",
+        "float",
+        default,
+        "Tiny number added to the denominator so a near-zero history never divides by zero.",
+        label="ε",
+        minimum=0.0,
+        maximum=1.0,
+        log_scale=True,
+        decimals=12,
+    )
+
+
+def _beta(name: str, default: float, text: str) -> ParamSpec:
+    return ParamSpec(
+        name,
+        "float",
+        default,
+        text,
+        label=name.replace("beta", "β"),
+        minimum=0.0,
+        maximum=1.0,
+        exclusive_max=True,
+        decimals=6,
+    )
+
+
+_BETA1 = "Memory of past gradients (momentum): 0.9 averages roughly the last 10 steps."
+_BETA2 = "Memory of past squared gradients, which scale each weight's step."
+
+
+def _sgd(ps: Params, p: Mapping[str, Any]) -> torch.optim.Optimizer:
+    if p.get("nesterov") and (p.get("momentum", 0.0) <= 0 or p.get("dampening", 0.0) != 0):
+        raise TrainingError(
+            "Nesterov momentum needs momentum above 0 and dampening 0: set "
+            "them, or turn Nesterov off"
+        )
+    return torch.optim.SGD(
+        ps,
+        lr=p["lr"],
+        momentum=p["momentum"],
+        dampening=p["dampening"],
+        weight_decay=p["weight_decay"],
+        nesterov=p["nesterov"],
+    )
+
+
+def _adam_like(cls: type[torch.optim.Optimizer]) -> Callable[..., torch.optim.Optimizer]:
+    def build(ps: Params, p: Mapping[str, Any]) -> torch.optim.Optimizer:
+        return cls(
+            ps,
+            lr=p["lr"],
+            betas=(p["beta1"], p["beta2"]),
+            eps=p["eps"],
+            weight_decay=p["weight_decay"],
+            amsgrad=p["amsgrad"],
+        )
+
+    return build
+
+
+OPTIMISERS: Registry[OptimSpec] = Registry("optimiser")
+_add = OPTIMISERS.add
+
+_add(
+    OptimSpec(
+        "sgd",
+        "SGD",
+        "Stochastic gradient descent: w ← w − lr·gradient, optionally with momentum, which keeps "
+        "moving in the direction of recent steps.",
+        params=(
+            _lr(0.01),
+            ParamSpec(
+                "momentum",
+                "float",
+                0.0,
+                "Fraction of the previous step kept in the next one (0.9 is usual): rolls "
+                "through small bumps and speeds up along steady slopes.",
+                minimum=0.0,
+                maximum=1.0,
+                exclusive_max=True,
+            ),
+            ParamSpec(
+                "dampening",
+                "float",
+                0.0,
+                "Shrinks the new gradient's share of the momentum (0 is usual).",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            ParamSpec(
+                "nesterov",
+                "bool",
+                False,
+                "Nesterov momentum: look ahead along the momentum before taking the "
+                "gradient (needs momentum > 0).",
+            ),
+            _wd(),
+        ),
+        build=_sgd,
+        usual_lr=(0.01, 0.1),
+        code="torch.optim.SGD({params}, lr={lr!r}, momentum={momentum!r}, "
+        "dampening={dampening!r}, weight_decay={weight_decay!r}, nesterov={nesterov!r})",
+    )
+)
+_add(
+    OptimSpec(
+        "adagrad",
+        "AdaGrad",
+        "Divides each weight's step by the root of the sum of all its past squared gradients: "
+        "rarely updated weights take bigger steps, but the learning rate only ever shrinks, "
+        "sometimes too early.",
+        params=(
+            _lr(0.01),
+            ParamSpec(
+                "lr_decay",
+                "float",
+                0.0,
+                "Also shrink the lr by 1/(1 + steps·decay).",
+                label="LR decay",
+                minimum=0.0,
+                maximum=1.0,
+                decimals=6,
+            ),
+            _wd(),
+            _eps(1e-10),
+            ParamSpec(
+                "initial_accumulator_value",
+                "float",
+                0.0,
+                "Starting value of the sum of squared gradients (larger: gentler first steps).",
+                label="Initial accumulator",
+                minimum=0.0,
+                maximum=1e6,
+            ),
+        ),
+        build=lambda ps, p: torch.optim.Adagrad(
+            ps,
+            lr=p["lr"],
+            lr_decay=p["lr_decay"],
+            weight_decay=p["weight_decay"],
+            eps=p["eps"],
+            initial_accumulator_value=p["initial_accumulator_value"],
+        ),
+        usual_lr=(1e-3, 1e-1),
+        code="torch.optim.Adagrad({params}, lr={lr!r}, lr_decay={lr_decay!r}, "
+        "weight_decay={weight_decay!r}, eps={eps!r}, "
+        "initial_accumulator_value={initial_accumulator_value!r})",
+    )
+)
+_add(
+    OptimSpec(
+        "rmsprop",
+        "RMSprop",
+        "Like AdaGrad, but keeps a moving average of squared gradients instead of the sum, so "
+        "the step size can recover.",
+        params=(
+            _lr(0.01),
+            ParamSpec(
+                "alpha",
+                "float",
+                0.99,
+                "Smoothing of the squared-gradient average (0.9–0.99): larger remembers longer.",
+                label="α",
+                minimum=0.0,
+                maximum=1.0,
+                decimals=6,
+            ),
+            _eps(1e-8),
+            ParamSpec(
+                "momentum",
+                "float",
+                0.0,
+                "Momentum applied to the scaled steps (0: none).",
+                minimum=0.0,
+                maximum=1.0,
+                exclusive_max=True,
+            ),
+            ParamSpec(
+                "centered",
+                "bool",
+                False,
+                "Divide by the variance of the gradient rather than its raw square "
+                "(steadier, a little slower).",
+            ),
+            _wd(),
+        ),
+        build=lambda ps, p: torch.optim.RMSprop(
+            ps,
+            lr=p["lr"],
+            alpha=p["alpha"],
+            eps=p["eps"],
+            weight_decay=p["weight_decay"],
+            momentum=p["momentum"],
+            centered=p["centered"],
+        ),
+        usual_lr=(1e-4, 1e-2),
+        code="torch.optim.RMSprop({params}, lr={lr!r}, alpha={alpha!r}, eps={eps!r}, "
+        "weight_decay={weight_decay!r}, momentum={momentum!r}, centered={centered!r})",
+    )
+)
+_ADAM_PARAMS = (
+    _beta("beta1", 0.9, _BETA1),
+    _beta("beta2", 0.999, _BETA2),
+    _eps(1e-8),
+    ParamSpec(
+        "amsgrad",
+        "bool",
+        False,
+        "Never let the squared-gradient memory shrink (the AMSGrad fix for rare non-convergence).",
+    ),
+)
+_add(
+    OptimSpec(
+        "adam",
+        "Adam",
+        "Momentum plus RMSprop-style scaling, with bias correction for the first steps: the "
+        "usual first choice.",
+        params=(_lr(1e-3), *_ADAM_PARAMS, _wd()),
+        build=_adam_like(torch.optim.Adam),
+        usual_lr=(1e-4, 1e-3),
+        code="torch.optim.Adam({params}, lr={lr!r}, betas=({beta1!r}, {beta2!r}), eps={eps!r}, "
+        "weight_decay={weight_decay!r}, amsgrad={amsgrad!r})",
+    )
+)
+_add(
+    OptimSpec(
+        "adamw",
+        "AdamW",
+        "Adam with decoupled weight decay: the decay shrinks weights directly instead of going "
+        "through Adam's scaling, which regularises better.",
+        params=(_lr(1e-3), *_ADAM_PARAMS, _wd(0.01, decoupled=True)),
+        build=_adam_like(torch.optim.AdamW),
+        usual_lr=(1e-4, 1e-3),
+        code="torch.optim.AdamW({params}, lr={lr!r}, betas=({beta1!r}, {beta2!r}), eps={eps!r}, "
+        "weight_decay={weight_decay!r}, amsgrad={amsgrad!r})",
+    )
+)
+_add(
+    OptimSpec(
+        "nadam",
+        "NAdam",
+        "Adam with Nesterov momentum: looks ahead along the momentum before scaling the step.",
+        params=(
+            _lr(2e-3),
+            _beta("beta1", 0.9, _BETA1),
+            _beta("beta2", 0.999, _BETA2),
+            _eps(1e-8),
+            _wd(),
+            ParamSpec(
+                "momentum_decay",
+                "float",
+                4e-3,
+                "How fast the momentum schedule warms up (PyTorch's 0.004 is usual).",
+                label="Momentum decay",
+                minimum=0.0,
+                maximum=1.0,
+                decimals=6,
+            ),
+        ),
+        build=lambda ps, p: torch.optim.NAdam(
+            ps,
+            lr=p["lr"],
+            betas=(p["beta1"], p["beta2"]),
+            eps=p["eps"],
+            weight_decay=p["weight_decay"],
+            momentum_decay=p["momentum_decay"],
+        ),
+        usual_lr=(1e-4, 1e-3),
+        code="torch.optim.NAdam({params}, lr={lr!r}, betas=({beta1!r}, {beta2!r}), eps={eps!r}, "
+        "weight_decay={weight_decay!r}, momentum_decay={momentum_decay!r})",
+    )
+)
+_add(
+    OptimSpec(
+        "lion",
+        "Lion",
+        "Moves every weight by ±lr, the sign of a blend of momentum and gradient (2023): "
+        "memory-light; use a learning rate 3–10× smaller than Adam's.",
+        params=(
+            _lr(1e-4),
+            _beta(
+                "beta1", 0.9, "Blend of momentum and the new gradient that decides the step's sign."
+            ),
+            _beta("beta2", 0.99, "Memory of the momentum itself (longer than β1)."),
+            _wd(0.0, decoupled=True),
+        ),
+        build=lambda ps, p: Lion(
+            ps, lr=p["lr"], betas=(p["beta1"], p["beta2"]), weight_decay=p["weight_decay"]
+        ),
+        usual_lr=(1e-5, 1e-4),
+        code="Lion({params}, lr={lr!r}, betas=({beta1!r}, {beta2!r}), "
+        "weight_decay={weight_decay!r})",
+    )
+)
+
+
+def build_optimizer(component: Mapping[str, Any], parameters: Params) -> torch.optim.Optimizer:
+    """Torch optimiser for a component; torch's own refusals become a :class:`TrainingError`."""
+    comp = OPTIMISERS.normalise(component)
+    spec = OPTIMISERS.get(comp["name"])
+    try:
+        return spec.build(parameters, comp)
+    except ValueError as exc:
+        if "empty parameter list" in str(exc):
+            raise TrainingError("the network has no trainable weights to optimise") from exc
+        raise TrainingError(f"{spec.label} cannot start: {exc}") from exc
+
+
+def lr_of(component: Mapping[str, Any]) -> float:
+    """The learning rate a component asks for (its default when not set)."""
+    return float(OPTIMISERS.normalise(component)["lr"])

@@ -1,0 +1,181 @@
+"""From a project to a ready training job, and from a finished run back into the project.
+
+The command line and the GUI worker both go through :func:`plan_run`, so "what gets trained"
+is decided in exactly one place: load and prepare the data, size ``auto`` layers from it,
+refuse a broken graph or a loss that does not fit the target, build the module (seeded), and
+optionally continue from the project's saved weights and optimiser state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nnstudio.core.analysis import Analysis, Problem, analyse, output_units_for
+from nnstudio.core.builder import GraphModule, build_model, require_valid
+from nnstudio.core.data import DataSettings, PreparedData, Preprocessor, Table, load_table, prepare
+from nnstudio.core.errors import TrainingError
+from nnstudio.core.layers import ShapeContext
+from nnstudio.core.lint import lint
+from nnstudio.core.losses import check_loss
+from nnstudio.core.project import Project
+from nnstudio.core.project import tensors as project_tensors
+from nnstudio.core.training.engine import TrainingJob, TrainingResult
+from nnstudio.core.training.reports import History
+from nnstudio.core.training.settings import TrainingSettings
+
+
+def shape_context_for(pre: Preprocessor | None, training: TrainingSettings) -> ShapeContext:
+    """Sizes that ``auto`` layers take from fitted preprocessing and the chosen loss."""
+    if pre is None:
+        return ShapeContext()
+    return ShapeContext(
+        n_features=len(pre.feature_names),
+        n_outputs=output_units_for(
+            pre.task, len(pre.class_names), len(pre.target_columns), training.loss["name"]
+        ),
+    )
+
+
+def load_data(project: Project, settings: DataSettings | None = None) -> tuple[Table, PreparedData]:
+    """Read and prepare the project's data (or ``settings``' data) relative to the project."""
+    settings = settings or project.data
+    table = load_table(settings.source, project.base_dir)
+    return table, prepare(table, settings)
+
+
+def output_activation(project: Project, analysis: Analysis) -> str | None:
+    if analysis.output_id is None:
+        return None
+    act = project.graph.nodes[analysis.output_id].params.get("activation")
+    return act.get("name") if isinstance(act, dict) else None
+
+
+def compatibility_problems(
+    project: Project, prepared: PreparedData, analysis: Analysis
+) -> list[str]:
+    """Why loss, output layer and target do not fit together (empty when they do)."""
+    if analysis.output_id is None or analysis.output_id not in analysis.sizes:
+        return []
+    return check_loss(
+        project.training.loss,
+        task=prepared.task,
+        n_classes=prepared.n_classes,
+        n_targets=prepared.n_targets,
+        output_units=analysis.sizes[analysis.output_id],
+        output_activation=output_activation(project, analysis),
+    )
+
+
+@dataclass
+class RunPlan:
+    """Everything decided before the first batch."""
+
+    table: Table
+    prepared: PreparedData
+    ctx: ShapeContext
+    analysis: Analysis
+    model: GraphModule
+    job: TrainingJob
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def plan_run(
+    project: Project,
+    *,
+    resume: bool = False,
+    loaded: tuple[Table, PreparedData] | None = None,
+) -> RunPlan:
+    """Prepare a run. ``resume`` continues from saved weights instead of a fresh start.
+
+    Raises a :class:`~nnstudio.core.errors.NNStudioError` subclass naming the first problem.
+    """
+    table, prepared = loaded or load_data(project)
+    training = project.training
+    ctx = ShapeContext(
+        n_features=prepared.n_features,
+        n_outputs=output_units_for(
+            prepared.task, prepared.n_classes, prepared.n_targets, training.loss["name"]
+        ),
+    )
+    analysis = require_valid(project.graph, ctx)
+    problems = compatibility_problems(project, prepared, analysis)
+    if problems:
+        raise TrainingError(problems[0])
+    model = build_model(project.graph, ctx, seed=training.seed)
+    job = TrainingJob(model=model, data=prepared, settings=training)
+    if resume and project.weights is not None:
+        names = {nid: n.name for nid, n in project.graph.nodes.items()}
+        project_tensors.check_weights(model, project.weights, names)
+        project_tensors.load_into(model, project.weights)
+        job.optimizer_state = project.optimizer_state
+        job.schedule_state = project.schedule_state
+        job.start_epoch = project.epochs_trained
+        job.history = History.from_dict(project.history.to_dict())
+    warnings = lint(
+        project.graph,
+        analysis,
+        training,
+        scaling=project.data.scaling,
+        raw_ranges=prepared.raw_ranges,
+    )
+    return RunPlan(table, prepared, ctx, analysis, model, job, warnings)
+
+
+def store_result(project: Project, plan: RunPlan, result: TrainingResult) -> None:
+    """Keep what the run produced in the project (weights, optimiser state, history)."""
+    project.weights = project_tensors.model_weights(plan.model)
+    project.optimizer_state = result.optimizer_state
+    project.schedule_state = result.schedule_state
+    project.epochs_trained = plan.job.start_epoch + result.epochs_run
+    project.history = result.history
+    project.preprocessor = plan.prepared.preprocessor
+
+
+def trained_model(project: Project) -> GraphModule:
+    """The project's network with its saved weights, ready for prediction or export."""
+    if project.weights is None:
+        raise TrainingError("this project has not been trained yet: train it first")
+    ctx = shape_context_for(project.preprocessor, project.training)
+    model = build_model(project.graph, ctx)
+    names = {nid: n.name for nid, n in project.graph.nodes.items()}
+    project_tensors.check_weights(model, project.weights, names)
+    project_tensors.load_into(model, project.weights)
+    model.eval()
+    return model
+
+
+def analyse_project(project: Project, prepared: PreparedData | None = None) -> Analysis:
+    """Validation + lint for display, using prepared data when available."""
+    if prepared is not None:
+        ctx = ShapeContext(
+            prepared.n_features,
+            output_units_for(
+                prepared.task, prepared.n_classes, prepared.n_targets, project.training.loss["name"]
+            ),
+        )
+    else:
+        ctx = shape_context_for(project.preprocessor, project.training)
+    result = analyse(project.graph, ctx)
+    if result.ok:
+        result.problems.extend(
+            lint(
+                project.graph,
+                result,
+                project.training,
+                scaling=project.data.scaling,
+                raw_ranges=prepared.raw_ranges if prepared is not None else None,
+            )
+        )
+    return result
+
+
+__all__ = [
+    "RunPlan",
+    "analyse_project",
+    "compatibility_problems",
+    "load_data",
+    "plan_run",
+    "shape_context_for",
+    "store_result",
+    "trained_model",
+]

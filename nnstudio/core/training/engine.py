@@ -1,0 +1,407 @@
+"""The training loop: ``train(job, on_event, control) -> TrainingResult``.
+
+Batches are taken by indexing tensors that already live on the device (no per-sample
+DataLoader), so the loop costs what the model costs. Everything optional (layer statistics,
+per-batch reports) is done only when the :class:`ReportPolicy` asks for it, and the callback
+receives plain reports, so the same loop serves the command line, the GUI worker and tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+
+from nnstudio.core.builder import GraphModule
+from nnstudio.core.errors import TrainingError
+from nnstudio.core.losses import LOSSES, build_loss, class_weights_for
+from nnstudio.core.optimisers import build_optimizer
+from nnstudio.core.schedules import make_controller
+from nnstudio.core.training import stats
+from nnstudio.core.training.control import TrainingControl
+from nnstudio.core.training.metrics import class_predictions, evaluate
+from nnstudio.core.training.reports import (
+    BatchReport,
+    EpochReport,
+    History,
+    RunEnded,
+    RunPaused,
+    RunStarted,
+)
+from nnstudio.core.training.settings import TrainingSettings
+
+Event = Any
+OnEvent = Callable[[Event], None]
+
+
+class Tensors(Protocol):
+    """What the loop needs from prepared data (``nnstudio.core.data.PreparedData`` fits)."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    task: str
+    n_classes: int
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    """How much the loop reports. Layer statistics cost a little; ask only for what is shown."""
+
+    batches: bool = True
+    #: Collect :class:`LayerStats` every this many batches (0: only at epoch ends).
+    detail_every: int = 0
+    #: ...or at most every this many seconds (0: off). Either condition triggers.
+    detail_seconds: float = 0.0
+    detail_per_epoch: bool = False
+    bins: int = 30
+
+
+@dataclass
+class TrainingJob:
+    """A frozen snapshot of what to train; the live graph never crosses into the loop."""
+
+    model: GraphModule
+    data: Tensors
+    settings: TrainingSettings
+    optimizer_state: dict[str, Any] | None = None
+    schedule_state: dict[str, Any] | None = None
+    start_epoch: int = 0
+    history: History = field(default_factory=History)
+
+
+@dataclass
+class TrainingResult:
+    reason: str
+    message: str
+    history: History
+    epochs_run: int
+    seconds: float
+    samples_per_second: float
+    device: str
+    best_epoch: int | None = None
+    optimizer_state: dict[str, Any] | None = None
+    schedule_state: dict[str, Any] | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The fields ``nnstudio train --json`` prints."""
+        h = self.history
+        out: dict[str, Any] = {
+            "reason": self.reason,
+            "message": self.message,
+            "epochs_run": self.epochs_run,
+            "epochs_total": h.epochs_done,
+            "train_loss": _finite(h.last("train_loss")),
+            "val_loss": _finite(h.last("val_loss")),
+            "seconds": round(self.seconds, 4),
+            "samples_per_second": round(self.samples_per_second, 1),
+            "device": self.device,
+            "best_epoch": self.best_epoch,
+        }
+        for key, values in h.metrics.items():
+            out[key] = _finite(values[-1]) if values else None
+        return out
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise TrainingError(
+            "CUDA was asked for but no CUDA GPU is available here; choose 'cpu' or 'auto'"
+        )
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _weights(model: torch.nn.Module) -> list[torch.Tensor]:
+    """Tensors the L1 penalty applies to: weight matrices of trainable layers, not biases."""
+    return [
+        p
+        for n, p in model.named_parameters()
+        if p.requires_grad and n.endswith("weight") and p.dim() > 1
+    ]
+
+
+def _all_finite(model: torch.nn.Module) -> bool:
+    return all(
+        bool(torch.isfinite(p).all()) for p in model.state_dict().values() if p.is_floating_point()
+    )
+
+
+def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def train(
+    job: TrainingJob,
+    on_event: OnEvent | None = None,
+    control: TrainingControl | None = None,
+    policy: ReportPolicy = ReportPolicy(),
+) -> TrainingResult:
+    """Train ``job.model`` in place from ``job.start_epoch`` up to ``settings.epochs``.
+
+    Returns normally whatever happens (finished, stopped, early-stopped, diverged); raises
+    :class:`TrainingError` only when the run cannot start.
+    """
+    s = job.settings
+    data = job.data
+    emit = on_event or (lambda event: None)
+    control = control or TrainingControl()
+    device = resolve_device(s.device)
+    model = job.model
+    history = job.history
+
+    n = len(data.x_train)
+    if n == 0:
+        raise TrainingError(
+            "the training split is empty: load data or give training a larger fraction"
+        )
+    classification = data.task == "classification"
+    loss_spec = LOSSES.get(s.loss["name"])
+    x = data.x_train.to(device)
+    y = data.y_train.to(device)
+    x_val = data.x_val.to(device)
+    y_val = data.y_val.to(device)
+    has_val = len(x_val) > 0
+
+    torch.manual_seed(s.seed)
+    shuffle_gen = torch.Generator().manual_seed(s.seed + job.start_epoch)
+    model.to(device)
+    model.train()
+    weights = class_weights_for(s.loss, data.y_train, data.n_classes) if classification else None
+    loss_fn = build_loss(s.loss, weights).to(device)
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise TrainingError("nothing to train: every layer is frozen or has no weights")
+    optimizer = build_optimizer(s.optimizer, params)
+    if job.optimizer_state:
+        try:
+            optimizer.load_state_dict(job.optimizer_state)
+        except (ValueError, KeyError, RuntimeError) as exc:
+            raise TrainingError(
+                f"the saved optimiser state does not fit this network: {exc}"
+            ) from None
+    batch = n if s.batch_size <= 0 else min(s.batch_size, n)
+    steps_per_epoch = math.ceil(n / batch)
+    lrc = make_controller(s.schedule, optimizer, epochs=s.epochs, steps_per_epoch=steps_per_epoch)
+    if job.schedule_state:
+        lrc.load_state_dict(job.schedule_state)
+
+    l1 = s.l1
+    l1_weights = _weights(model) if l1 > 0 else []
+    early = s.early_stopping
+    monitor = (
+        early.monitor
+        if has_val or not early.monitor.startswith("val_")
+        else early.monitor.replace("val_", "train_")
+    )
+    best_value: float | None = None
+    best_epoch: int | None = None
+    best_state: dict[str, torch.Tensor] | None = None
+    since_best = 0
+    output_id = model.output_id
+    detail_every = policy.detail_every
+    detail_seconds = policy.detail_seconds
+    last_detail = time.perf_counter()
+
+    emit(RunStarted(s.epochs, steps_per_epoch, n, job.start_epoch, str(device)))
+    reason, message = "finished", ""
+    samples_done = 0
+    step = 0
+    paused_for = 0.0
+    pause_started: list[float] = []
+
+    def on_wait() -> None:
+        pause_started.append(time.perf_counter())
+        emit(RunPaused(epoch, step))
+
+    t0 = time.perf_counter()
+    epoch = job.start_epoch
+    epochs_run = 0
+    if job.start_epoch >= s.epochs:
+        message = f"already trained for {job.start_epoch} epochs; raise the epoch count to go on"
+    for epoch in range(job.start_epoch, s.epochs):
+        t_epoch = time.perf_counter()
+        safe_state = _snapshot(model)
+        order = (
+            torch.randperm(n, generator=shuffle_gen).to(device) if s.shuffle and batch < n else None
+        )
+        running = 0.0
+        correct = torch.zeros((), dtype=torch.long, device=device)
+        sq_err = torch.zeros((), dtype=torch.float64, device=device)
+        abs_err = torch.zeros((), dtype=torch.float64, device=device)
+        seen = 0
+        stopped = False
+        diverged = False
+        for b in range(steps_per_epoch):
+            if not control.checkpoint(on_wait):
+                stopped = True
+                break
+            if pause_started:
+                paused_for += time.perf_counter() - pause_started.pop()
+            lo = b * batch
+            if order is None:
+                xb, yb = x[lo : lo + batch], y[lo : lo + batch]
+            else:
+                idx = order[lo : lo + batch]
+                xb, yb = x.index_select(0, idx), y.index_select(0, idx)
+            detail = (
+                (detail_every and (step + 1) % detail_every == 0)
+                or (detail_seconds and time.perf_counter() - last_detail >= detail_seconds)
+                or (policy.detail_per_epoch and b == steps_per_epoch - 1)
+            )
+            if detail:
+                parts = model.trace(xb)
+                out = parts[output_id]["a"]
+            else:
+                out = model(xb)
+            loss = loss_fn(out, yb)
+            if l1:
+                loss = loss + l1 * sum(w.abs().sum() for w in l1_weights)
+            value = loss.item()
+            if not math.isfinite(value):
+                diverged = True
+                history.diverged_at.append([epoch + 1, b + 1])
+                break
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            lr_now = lrc.lr()
+            lrc.after_batch()
+            size = len(yb)
+            running += value * size
+            seen += size
+            step += 1
+            if classification:
+                correct += (class_predictions(out.detach(), loss_spec.expects) == yb).sum()
+            else:
+                err = out.detach().reshape(yb.shape) - yb
+                sq_err += (err * err).sum()
+                abs_err += err.abs().sum()
+            if policy.batches:
+                emit(BatchReport(epoch + 1, b + 1, step, value, lr_now, size))
+                history.batch_loss.append(value)
+                history.batch_lr.append(lr_now)
+            if detail:
+                last_detail = time.perf_counter()
+                emit(stats.collect(model, parts, epoch=epoch + 1, step=step, bins=policy.bins))
+        samples_done += seen
+
+        if diverged:
+            kept = "the weights from before the bad batch were kept"
+            if not _all_finite(model):
+                model.load_state_dict(safe_state)
+                kept = f"the weights from the start of epoch {epoch + 1} were restored"
+            reason = "diverged"
+            message = (
+                f"The loss became NaN or infinite at epoch {epoch + 1}, batch {b + 1}; "
+                f"training stopped and {kept}. Lower the learning rate (now "
+                f"{lrc.lr():g}), scale the inputs, or use gradient-friendlier settings."
+            )
+            break
+        if stopped and seen == 0:
+            reason, message = "stopped", f"Stopped by request during epoch {epoch + 1}."
+            break
+
+        train_loss = running / seen
+        metrics: dict[str, float] = {}
+        if classification:
+            metrics["train_accuracy"] = float(correct) / seen
+        else:
+            width = y.shape[1] if y.dim() > 1 else 1
+            metrics["train_rmse"] = math.sqrt(float(sq_err) / (seen * width))
+            metrics["train_mae"] = float(abs_err) / (seen * width)
+        val_loss = None
+        if has_val:
+            ev = evaluate(model, loss_fn, x_val, y_val, data.task, loss_spec.expects)
+            val_loss = ev.loss
+            metrics.update({f"val_{k}": v for k, v in ev.metrics.items()})
+        lr_epoch = lrc.lr()
+        elapsed = time.perf_counter() - t_epoch
+        improved = False
+        current = _monitored(monitor, train_loss, val_loss, metrics)
+        if current is not None and math.isfinite(current):
+            sign = 1.0 if early.maximise else -1.0
+            if best_value is None or sign * (current - best_value) > early.min_delta:
+                best_value, best_epoch, since_best, improved = current, epoch + 1, 0, True
+                if early.enabled and early.restore_best:
+                    best_state = _snapshot(model)
+            else:
+                since_best += 1
+        report = EpochReport(
+            epoch + 1,
+            train_loss,
+            val_loss,
+            metrics,
+            lr_epoch,
+            elapsed,
+            seen / elapsed if elapsed > 0 else 0.0,
+            improved,
+        )
+        history.add_epoch(report)
+        epochs_run += 1
+        emit(report)
+        plateau_metric = val_loss if val_loss is not None else train_loss
+        lrc.after_epoch(plateau_metric)
+        control.end_of_epoch()
+        if stopped:
+            reason, message = "stopped", f"Stopped by request during epoch {epoch + 1}."
+            break
+        if early.enabled and since_best >= early.patience:
+            reason = "early_stopped"
+            message = (
+                f"Early stopping: {monitor} did not improve for {early.patience} epochs "
+                f"(best {best_value:.4g} at epoch {best_epoch})."
+            )
+            if early.restore_best and best_state is not None:
+                model.load_state_dict(best_state)
+                message += " The best weights were restored."
+            break
+
+    seconds = time.perf_counter() - t0 - paused_for
+    if reason == "finished" and not message:
+        message = f"Finished {epochs_run} epochs."
+    model.eval()
+    emit(RunEnded(reason, message, epochs_run))
+    return TrainingResult(
+        reason,
+        message,
+        history,
+        epochs_run,
+        seconds,
+        samples_done / seconds if seconds > 0 else 0.0,
+        str(device),
+        best_epoch,
+        copy.deepcopy(optimizer.state_dict()),
+        lrc.state_dict(),
+    )
+
+
+def _monitored(
+    monitor: str, train_loss: float, val_loss: float | None, metrics: dict[str, float]
+) -> float | None:
+    if monitor == "train_loss":
+        return train_loss
+    if monitor == "val_loss":
+        return val_loss
+    return metrics.get(monitor)
+
+
+__all__ = [
+    "ReportPolicy",
+    "TrainingJob",
+    "TrainingResult",
+    "resolve_device",
+    "train",
+]

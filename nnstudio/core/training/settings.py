@@ -1,0 +1,200 @@
+"""Training settings: a frozen, JSON-round-trippable description of how to train.
+
+Losses, optimisers and schedules are stored as normalised component dicts
+(``{"name": "adam", "lr": 0.001, ...}``) so project files hold exactly what the user chose and
+a typo in a hand-written file is reported by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from nnstudio.core.errors import TrainingError
+from nnstudio.core.params import ParamError, ParamSpec
+
+MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_accuracy", "val_rmse", "val_r2")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class EarlyStopping:
+    """Stop when the monitored metric has not improved by ``min_delta`` for ``patience`` epochs."""
+
+    enabled: bool = False
+    monitor: str = "val_loss"
+    patience: int = 5
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+    @property
+    def maximise(self) -> bool:
+        return self.monitor.endswith(("accuracy", "r2"))
+
+
+_FIELDS = {
+    "l1": ParamSpec(
+        "l1",
+        "float",
+        0.0,
+        "L1 penalty λ: adds λ·Σ|w| over all weights to the "
+        "loss, pushing unneeded weights to exactly zero.",
+        label="L1 penalty λ",
+        minimum=0.0,
+        maximum=10.0,
+        decimals=6,
+    ),
+    "epochs": ParamSpec(
+        "epochs", "int", 50, "Passes over the whole training set.", minimum=1, maximum=1_000_000
+    ),
+    "batch_size": ParamSpec(
+        "batch_size",
+        "int",
+        32,
+        "Samples per weight update: 0 = all of "
+        "them (batch gradient descent), 1 = one at a time (SGD), usual "
+        "mini-batches are 32–256.",
+        minimum=0,
+        maximum=10_000_000,
+    ),
+    "shuffle": ParamSpec(
+        "shuffle", "bool", True, "Visit training samples in a new random order every epoch."
+    ),
+    "seed": ParamSpec(
+        "seed",
+        "int",
+        0,
+        "Makes initial weights, shuffling and dropout repeat exactly from run to run.",
+        minimum=0,
+        maximum=2**31 - 1,
+    ),
+    "device": ParamSpec(
+        "device",
+        "choice",
+        "auto",
+        "Where to compute: auto uses a CUDA GPU when one is present.",
+        choices=DEVICES,
+    ),
+}
+_EARLY = {
+    "enabled": ParamSpec(
+        "enabled", "bool", False, "Stop when the monitored metric stops improving."
+    ),
+    "monitor": ParamSpec("monitor", "choice", "val_loss", "Metric to watch.", choices=MONITORS),
+    "patience": ParamSpec(
+        "patience",
+        "int",
+        5,
+        "Epochs without improvement before stopping.",
+        minimum=1,
+        maximum=100_000,
+    ),
+    "min_delta": ParamSpec(
+        "min_delta",
+        "float",
+        0.0,
+        "Smallest change that counts as an improvement.",
+        minimum=0.0,
+        maximum=1e9,
+        decimals=6,
+    ),
+    "restore_best": ParamSpec(
+        "restore_best",
+        "bool",
+        True,
+        "Go back to the weights of the best epoch when stopping.",
+        label="Restore best weights",
+    ),
+}
+
+
+def settings_param(name: str) -> ParamSpec:
+    """The declaration behind a scalar field, for GUI editors and tooltips."""
+    return _FIELDS.get(name) or _EARLY[name]
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Everything about a run except the network and the data."""
+
+    loss: Mapping[str, Any] = field(default_factory=lambda: {"name": "cross_entropy"})
+    optimizer: Mapping[str, Any] = field(default_factory=lambda: {"name": "adam"})
+    schedule: Mapping[str, Any] = field(default_factory=lambda: {"name": "constant"})
+    l1: float = 0.0
+    epochs: int = 50
+    batch_size: int = 32
+    shuffle: bool = True
+    seed: int = 0
+    early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        from nnstudio.core.losses import LOSSES
+        from nnstudio.core.optimisers import OPTIMISERS
+        from nnstudio.core.schedules import SCHEDULES
+
+        try:
+            for attr, registry in (
+                ("loss", LOSSES),
+                ("optimizer", OPTIMISERS),
+                ("schedule", SCHEDULES),
+            ):
+                object.__setattr__(self, attr, registry.normalise(getattr(self, attr)))
+            for name, spec in _FIELDS.items():
+                object.__setattr__(self, name, spec.coerce(getattr(self, name)))
+            early = self.early_stopping
+            if isinstance(early, Mapping):
+                early = EarlyStopping(**_checked(early, _EARLY, "early stopping"))
+            object.__setattr__(self, "early_stopping", early)
+        except ParamError as exc:
+            raise TrainingError(f"training settings: {exc}") from None
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer["lr"])
+
+    @property
+    def batch_mode(self) -> str:
+        return {0: "full", 1: "single"}.get(self.batch_size, "mini")
+
+    def replace(self, **changes: Any) -> TrainingSettings:
+        return replace(self, **changes)
+
+    def with_lr(self, lr: float) -> TrainingSettings:
+        return self.replace(optimizer={**self.optimizer, "lr": lr})
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["loss"], out["optimizer"], out["schedule"] = (
+            dict(self.loss),
+            dict(self.optimizer),
+            dict(self.schedule),
+        )
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainingSettings:
+        if not isinstance(data, Mapping):
+            raise TrainingError("training settings must be an object")
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TrainingError(f"training settings have no field {unknown[0]!r}")
+        early = data.get("early_stopping", {})
+        if not isinstance(early, Mapping):
+            raise TrainingError("training settings: early_stopping must be an object")
+        kwargs = {k: v for k, v in data.items() if k != "early_stopping"}
+        return cls(
+            **kwargs, early_stopping=EarlyStopping(**_checked(early, _EARLY, "early stopping"))
+        )
+
+
+def _checked(values: Mapping[str, Any], specs: Mapping[str, ParamSpec], what: str) -> dict:
+    unknown = sorted(set(values) - set(specs))
+    if unknown:
+        raise TrainingError(f"{what} has no setting {unknown[0]!r}")
+    try:
+        return {k: specs[k].coerce(v) for k, v in values.items()}
+    except ParamError as exc:
+        raise TrainingError(f"{what}: {exc}") from None

@@ -1,0 +1,339 @@
+"""Every undoable edit, as one QUndoCommand per core operation.
+
+``redo``/``undo`` only call Graph or ProjectDocument methods; views update themselves from
+the model's events. Commands keep node ids fixed across redo so later commands in the stack
+still refer to the right node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from PySide6.QtGui import QUndoCommand
+
+from nnstudio.core.graph import RemovedNode, new_node_id
+
+if TYPE_CHECKING:
+    from nnstudio.core.data import DataSettings
+    from nnstudio.core.training import TrainingSettings
+    from nnstudio.gui.document import ProjectDocument
+
+#: Ids for mergeWith: repeated edits of one spin box become one undo step.
+MERGE_PARAM = 1001
+MERGE_TRAINING = 1002
+MERGE_DATA = 1003
+
+
+class AddNodeCommand(QUndoCommand):
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        layer_type: str,
+        params: Mapping[str, Any] | None = None,
+        position: tuple[float, float] = (0.0, 0.0),
+        *,
+        name: str | None = None,
+        node_id: str | None = None,
+        trainable: bool = True,
+        note: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(f"Add {name or layer_type}", parent)
+        self.doc = doc
+        self.layer_type = layer_type
+        self.params = dict(params or {})
+        self.position = position
+        self.name = name
+        self.node_id = node_id or new_node_id()
+        self.trainable = trainable
+        self.note = note
+
+    def redo(self) -> None:
+        graph = self.doc.graph
+        node = graph.add_node(
+            self.layer_type,
+            self.params,
+            name=self.name,
+            position=self.position,
+            node_id=self.node_id,
+            trainable=self.trainable,
+            note=self.note,
+        )
+        self.name = node.name
+        self.setText(f"Add {node.name}")
+
+    def undo(self) -> None:
+        self.doc.graph.remove_node(self.node_id)
+
+
+class RemoveNodeCommand(QUndoCommand):
+    """Removes one node with its edges; undo puts both back in their original order."""
+
+    def __init__(
+        self, doc: ProjectDocument, node_id: str, parent: QUndoCommand | None = None
+    ) -> None:
+        super().__init__(f"Delete {doc.graph.node(node_id).name}", parent)
+        self.doc = doc
+        self.node_id = node_id
+        self.removed: RemovedNode | None = None
+
+    def redo(self) -> None:
+        self.removed = self.doc.graph.remove_node(self.node_id)
+
+    def undo(self) -> None:
+        assert self.removed is not None
+        self.doc.graph.restore_node(self.removed)
+
+
+class ConnectCommand(QUndoCommand):
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        source: str,
+        target: str,
+        *,
+        index: int | None = None,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        g = doc.graph
+        names = (
+            (g.node(source).name, g.node(target).name) if source in g.nodes else (source, target)
+        )
+        super().__init__(f"Connect {names[0]} → {names[1]}", parent)
+        self.doc = doc
+        self.source, self.target, self.index = source, target, index
+
+    def redo(self) -> None:
+        self.doc.graph.add_edge(self.source, self.target, index=self.index, check=False)
+
+    def undo(self) -> None:
+        self.doc.graph.remove_edge(self.source, self.target)
+
+
+class DisconnectCommand(QUndoCommand):
+    def __init__(
+        self, doc: ProjectDocument, source: str, target: str, parent: QUndoCommand | None = None
+    ) -> None:
+        g = doc.graph
+        super().__init__(f"Disconnect {g.node(source).name} → {g.node(target).name}", parent)
+        self.doc = doc
+        self.source, self.target = source, target
+        self.index: int | None = None
+
+    def redo(self) -> None:
+        self.index = self.doc.graph.remove_edge(self.source, self.target)
+
+    def undo(self) -> None:
+        self.doc.graph.add_edge(self.source, self.target, index=self.index, check=False)
+
+
+class MoveNodesCommand(QUndoCommand):
+    """A drag (or auto-layout) as one step; pushed after the items already moved."""
+
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        old: Mapping[str, tuple[float, float]],
+        new: Mapping[str, tuple[float, float]],
+        text: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        count = len(new)
+        super().__init__(text or (f"Move {count} layers" if count > 1 else "Move layer"), parent)
+        self.doc = doc
+        self.old, self.new = dict(old), dict(new)
+
+    def redo(self) -> None:
+        self.doc.graph.move_nodes(self.new)
+
+    def undo(self) -> None:
+        self.doc.graph.move_nodes(self.old)
+
+
+class SetParamCommand(QUndoCommand):
+    """One parameter of one node; consecutive edits of the same parameter merge."""
+
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        node_id: str,
+        name: str,
+        value: Any,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        node = doc.graph.node(node_id)
+        super().__init__(f"Set {node.name} {name.replace('_', ' ')}", parent)
+        self.doc = doc
+        self.node_id, self.name = node_id, name
+        self.old = node.params.get(name)
+        self.value = value
+
+    def id(self) -> int:
+        return MERGE_PARAM
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetParamCommand):
+            return False
+        if (other.node_id, other.name) != (self.node_id, self.name):
+            return False
+        self.value = other.value
+        return True
+
+    def redo(self) -> None:
+        self.doc.graph.set_param(self.node_id, self.name, self.value)
+
+    def undo(self) -> None:
+        self.doc.graph.set_param(self.node_id, self.name, self.old)
+
+
+class SetAttributeCommand(QUndoCommand):
+    """Rename a layer, freeze/unfreeze it, or change its note."""
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "name": "Rename",
+        "trainable": "Freeze/unfreeze",
+        "note": "Edit note of",
+    }
+
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        node_id: str,
+        attribute: str,
+        value: Any,
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        node = doc.graph.node(node_id)
+        super().__init__(f"{self.LABELS.get(attribute, 'Change')} {node.name}", parent)
+        self.doc = doc
+        self.node_id, self.attribute = node_id, attribute
+        self.old = getattr(node, attribute)
+        self.value = value
+
+    def redo(self) -> None:
+        self.doc.graph.set_attribute(self.node_id, self.attribute, self.value)
+
+    def undo(self) -> None:
+        self.doc.graph.set_attribute(self.node_id, self.attribute, self.old)
+
+
+class SetTrainingSettingsCommand(QUndoCommand):
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        new: TrainingSettings,
+        text: str = "",
+        merge_key: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text or "Change training settings", parent)
+        self.doc = doc
+        self.old = doc.project.training
+        self.new = new
+        self.merge_key = merge_key
+
+    def id(self) -> int:
+        return MERGE_TRAINING if self.merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if isinstance(other, SetTrainingSettingsCommand) and other.merge_key == self.merge_key:
+            self.new = other.new
+            return True
+        return False
+
+    def redo(self) -> None:
+        self.doc.apply_training_settings(self.new)
+
+    def undo(self) -> None:
+        self.doc.apply_training_settings(self.old)
+
+
+class SetDataSettingsCommand(QUndoCommand):
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        new: DataSettings,
+        text: str = "",
+        merge_key: str = "",
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text or "Change data settings", parent)
+        self.doc = doc
+        self.old = doc.project.data
+        self.new = new
+        self.merge_key = merge_key
+
+    def id(self) -> int:
+        return MERGE_DATA if self.merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if isinstance(other, SetDataSettingsCommand) and other.merge_key == self.merge_key:
+            self.new = other.new
+            return True
+        return False
+
+    def redo(self) -> None:
+        self.doc.apply_data_settings(self.new)
+
+    def undo(self) -> None:
+        self.doc.apply_data_settings(self.old)
+
+
+def insert_subgraph_command(
+    doc: ProjectDocument,
+    sub: Mapping[str, Any],
+    offset: tuple[float, float] = (40.0, 40.0),
+    text: str = "Paste",
+) -> tuple[QUndoCommand, list[str]]:
+    """A macro adding copies of ``sub``'s nodes (fresh ids and names) and their edges.
+
+    Returns the command and the new node ids (so the caller can select them).
+    """
+    macro = QUndoCommand(text)
+    mapping: dict[str, str] = {}
+    taken = {n.name for n in doc.graph.nodes.values()}
+    for raw in sub.get("nodes", []):
+        new_id = new_node_id()
+        mapping[raw["id"]] = new_id
+        name = raw.get("name") or raw["type"].lower()
+        if name in taken:
+            base = name.rsplit("_copy", 1)[0]
+            i = 1
+            name = f"{base}_copy"
+            while name in taken:
+                i += 1
+                name = f"{base}_copy{i}"
+        taken.add(name)
+        x, y = raw.get("position", (0.0, 0.0))
+        AddNodeCommand(
+            doc,
+            raw["type"],
+            raw.get("params"),
+            (x + offset[0], y + offset[1]),
+            name=name,
+            node_id=new_id,
+            trainable=raw.get("trainable", True),
+            note=raw.get("note", ""),
+            parent=macro,
+        )
+    for source, target in sub.get("edges", []):
+        if source in mapping and target in mapping:
+            ConnectCommand(doc, mapping[source], mapping[target], parent=macro)
+    return macro, list(mapping.values())
+
+
+def remove_nodes_command(
+    doc: ProjectDocument, node_ids: Sequence[str], text: str = ""
+) -> QUndoCommand:
+    macro = QUndoCommand(
+        text
+        or (
+            f"Delete {len(node_ids)} layers"
+            if len(node_ids) > 1
+            else f"Delete {doc.graph.node(node_ids[0]).name}"
+        )
+    )
+    for node_id in node_ids:
+        RemoveNodeCommand(doc, node_id, parent=macro)
+    return macro
