@@ -293,15 +293,19 @@ def apply_initialiser(
 
 
 def is_symmetric(component: Mapping[str, Any]) -> bool:
-    """True when the initialiser gives every unit the same weights (symmetry never breaks)."""
+    """True when the initialiser gives every unit the same starting values.
+
+    Explicit values count as symmetric when every row (unit) is the same, or when a single
+    number fills the tensor; a one-row bias is symmetric when all its values are equal.
+    """
     spec = INITIALISERS.get(component["name"])
     if spec.constant:
         return True
     if spec.name == "explicit":
-        rows = component.get("values") or []
-        return (len(rows) > 1 and all(r == rows[0] for r in rows)) or (
-            len(rows) == 1 and len(rows[0]) == 1
-        )
+        rows = component.get("values") or [[0.0]]
+        if len(rows) == 1:
+            return len(set(rows[0])) <= 1
+        return all(r == rows[0] for r in rows)
     if spec.name == "uniform":
         return component.get("a") == component.get("b")
     if spec.name == "normal":

@@ -25,6 +25,14 @@ def _activation(graph: Graph, node_id: str) -> str | None:
     return act.get("name") if isinstance(act, Mapping) else None
 
 
+def _symmetric_layer(params: Mapping) -> bool:
+    """Every unit starts identical: same weights and the same (or no) bias."""
+    if params.get("units") == 1:
+        return False
+    bias_same = not params.get("bias", True) or is_symmetric(params["bias_init"])
+    return is_symmetric(params["weight_init"]) and bias_same
+
+
 def lint(
     graph: Graph,
     analysis: Analysis,
@@ -109,7 +117,7 @@ def lint(
 
     for nid in hidden:
         node = graph.nodes[nid]
-        if node.type == "Dense" and is_symmetric(node.params["weight_init"]):
+        if node.type == "Dense" and _symmetric_layer(node.params):
             out.append(
                 Problem(
                     WARNING,
