@@ -79,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file", metavar="FILE")
     data_options(validate)
     validate.add_argument("--json", action="store_true")
+
+    predict = sub.add_parser("predict", help="predict with a trained project",
+                             description="Apply a trained project to a CSV: the input rows "
+                             "with predicted class names and probabilities (or values).")
+    predict.add_argument("file", metavar="FILE")
+    predict.add_argument("--data", metavar="CSV", required=True)
+    predict.add_argument("-o", "--output", metavar="OUT.csv",
+                         help="write here (default: standard output)")
+
+    step = sub.add_parser("step", help="one forward/backward pass with every intermediate value",
+                          description="Backpropagation inspection: z and a of every layer, "
+                          "the loss, every gradient with its chain-rule factors, the "
+                          "parameters after one optimiser step, and a finite-difference check.")
+    step.add_argument("file", metavar="FILE")
+    step.add_argument("--sample", type=int, metavar="I",
+                      help="row of the training split (default: the first batch)")
+    step.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="export as a Python script, ONNX or TorchScript")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--to", choices=("python", "onnx", "torchscript"), required=True)
+    export.add_argument("-o", "--output", metavar="OUT", required=True)
     return parser
 
 
@@ -87,12 +109,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
         return _open_gui(args_list)
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # --help, --version or a usage error (already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         return _open_gui([])
     from nnstudio.core.errors import NNStudioError
 
-    handler = {"train": cmd_train, "summary": cmd_summary, "validate": cmd_validate}
+    handler = {"train": cmd_train, "summary": cmd_summary, "validate": cmd_validate,
+               "predict": cmd_predict, "step": cmd_step, "export": cmd_export}
     try:
         return handler[args.command](args)
     except NNStudioError as exc:
@@ -121,13 +147,13 @@ def _open_gui(args: list[str]) -> int:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace, *, with_data: bool = True):
     """The project named on the command line, with --data/--target applied."""
     from nnstudio.core.data import DataSource
     from nnstudio.core.project import load_project
 
     project = load_project(args.file)
-    if getattr(args, "data", None):
+    if with_data and getattr(args, "data", None):
         path = str(Path(args.data).resolve())
         project.data = project.data.replace(
             source=DataSource(kind="csv", path=path),
@@ -321,3 +347,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not problems:
             print("no problems")
     return EXIT_USAGE if errors else 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from nnstudio.core.predict import predict_csv
+
+    project = _load(args, with_data=False)
+    frame = predict_csv(project, args.data)
+    for warning in frame.attrs.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.output:
+        # With a BOM, so Excel (also on Chinese Windows) reads class names such as 高端.
+        frame.to_csv(args.output, index=False, encoding="utf-8-sig")
+        print(f"wrote {len(frame)} predictions to {args.output}", file=sys.stderr)
+    else:
+        frame.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_step(args: argparse.Namespace) -> int:
+    from nnstudio.core.backprop import inspect_step
+
+    project = _load(args, with_data=False)
+    report = inspect_step(project, sample=args.sample)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.to_text())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from nnstudio.core.export import export_project
+
+    project = _load(args, with_data=False)
+    path = export_project(project, args.to, args.output)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0

@@ -3,10 +3,16 @@
 ``redo``/``undo`` only call Graph or ProjectDocument methods; views update themselves from
 the model's events. Commands keep node ids fixed across redo so later commands in the stack
 still refer to the right node.
+
+Composite edits (paste, delete a selection, quick build) are :class:`MacroCommand` objects
+that keep their steps in a Python list. Qt's own parent/child commands are not used: with
+PySide6 the Python side of a child command can be collected while C++ still points at it,
+which crashes on redo or when the stack is cleared.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,9 +29,51 @@ if TYPE_CHECKING:
 MERGE_PARAM = 1001
 MERGE_TRAINING = 1002
 MERGE_DATA = 1003
+#: Edits of the same field closer together than this merge into one undo step (a spin-box
+#: drag); further apart they stay separate (choosing ReLU, then tanh, is two steps).
+MERGE_WINDOW_S = 1.0
 
 
-class AddNodeCommand(QUndoCommand):
+class MacroCommand(QUndoCommand):
+    """Several steps undone and redone as one; steps are held here, not as Qt children."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.steps: list[QUndoCommand] = []
+
+    def add(self, step: QUndoCommand) -> QUndoCommand:
+        self.steps.append(step)
+        return step
+
+    def redo(self) -> None:
+        for step in self.steps:
+            step.redo()
+
+    def undo(self) -> None:
+        for step in reversed(self.steps):
+            step.undo()
+
+
+class Command(QUndoCommand):
+    """Base of every NN Studio command: ``parent`` may only be a :class:`MacroCommand`."""
+
+    def __init__(self, text: str, parent: MacroCommand | None = None) -> None:
+        super().__init__(text)
+        if parent is not None:
+            if not isinstance(parent, MacroCommand):
+                raise TypeError(
+                    "group commands with MacroCommand, not a QUndoCommand parent "
+                    "(PySide6 child commands crash)"
+                )
+            parent.add(self)
+        self.created = time.monotonic()
+
+
+def _close_in_time(first: QUndoCommand, second: QUndoCommand) -> bool:
+    return abs(getattr(second, "created", 0.0) - getattr(first, "created", 0.0)) <= MERGE_WINDOW_S
+
+
+class AddNodeCommand(Command):
     def __init__(
         self,
         doc: ProjectDocument,
@@ -37,7 +85,7 @@ class AddNodeCommand(QUndoCommand):
         node_id: str | None = None,
         trainable: bool = True,
         note: str = "",
-        parent: QUndoCommand | None = None,
+        parent: MacroCommand | None = None,
     ) -> None:
         super().__init__(f"Add {name or layer_type}", parent)
         self.doc = doc
@@ -67,11 +115,11 @@ class AddNodeCommand(QUndoCommand):
         self.doc.graph.remove_node(self.node_id)
 
 
-class RemoveNodeCommand(QUndoCommand):
+class RemoveNodeCommand(Command):
     """Removes one node with its edges; undo puts both back in their original order."""
 
     def __init__(
-        self, doc: ProjectDocument, node_id: str, parent: QUndoCommand | None = None
+        self, doc: ProjectDocument, node_id: str, parent: MacroCommand | None = None
     ) -> None:
         super().__init__(f"Delete {doc.graph.node(node_id).name}", parent)
         self.doc = doc
@@ -86,7 +134,7 @@ class RemoveNodeCommand(QUndoCommand):
         self.doc.graph.restore_node(self.removed)
 
 
-class ConnectCommand(QUndoCommand):
+class ConnectCommand(Command):
     def __init__(
         self,
         doc: ProjectDocument,
@@ -94,13 +142,14 @@ class ConnectCommand(QUndoCommand):
         target: str,
         *,
         index: int | None = None,
-        parent: QUndoCommand | None = None,
+        parent: MacroCommand | None = None,
     ) -> None:
         g = doc.graph
-        names = (
-            (g.node(source).name, g.node(target).name) if source in g.nodes else (source, target)
-        )
-        super().__init__(f"Connect {names[0]} → {names[1]}", parent)
+
+        def name(node_id: str) -> str:
+            return g.nodes[node_id].name if node_id in g.nodes else node_id
+
+        super().__init__(f"Connect {name(source)} → {name(target)}", parent)
         self.doc = doc
         self.source, self.target, self.index = source, target, index
 
@@ -111,9 +160,9 @@ class ConnectCommand(QUndoCommand):
         self.doc.graph.remove_edge(self.source, self.target)
 
 
-class DisconnectCommand(QUndoCommand):
+class DisconnectCommand(Command):
     def __init__(
-        self, doc: ProjectDocument, source: str, target: str, parent: QUndoCommand | None = None
+        self, doc: ProjectDocument, source: str, target: str, parent: MacroCommand | None = None
     ) -> None:
         g = doc.graph
         super().__init__(f"Disconnect {g.node(source).name} → {g.node(target).name}", parent)
@@ -128,7 +177,7 @@ class DisconnectCommand(QUndoCommand):
         self.doc.graph.add_edge(self.source, self.target, index=self.index, check=False)
 
 
-class MoveNodesCommand(QUndoCommand):
+class MoveNodesCommand(Command):
     """A drag (or auto-layout) as one step; pushed after the items already moved."""
 
     def __init__(
@@ -137,7 +186,7 @@ class MoveNodesCommand(QUndoCommand):
         old: Mapping[str, tuple[float, float]],
         new: Mapping[str, tuple[float, float]],
         text: str = "",
-        parent: QUndoCommand | None = None,
+        parent: MacroCommand | None = None,
     ) -> None:
         count = len(new)
         super().__init__(text or (f"Move {count} layers" if count > 1 else "Move layer"), parent)
@@ -151,7 +200,7 @@ class MoveNodesCommand(QUndoCommand):
         self.doc.graph.move_nodes(self.old)
 
 
-class SetParamCommand(QUndoCommand):
+class SetParamCommand(Command):
     """One parameter of one node; consecutive edits of the same parameter merge."""
 
     def __init__(
@@ -160,7 +209,7 @@ class SetParamCommand(QUndoCommand):
         node_id: str,
         name: str,
         value: Any,
-        parent: QUndoCommand | None = None,
+        parent: MacroCommand | None = None,
     ) -> None:
         node = doc.graph.node(node_id)
         super().__init__(f"Set {node.name} {name.replace('_', ' ')}", parent)
@@ -177,7 +226,10 @@ class SetParamCommand(QUndoCommand):
             return False
         if (other.node_id, other.name) != (self.node_id, self.name):
             return False
+        if not _close_in_time(self, other):
+            return False
         self.value = other.value
+        self.created = other.created
         return True
 
     def redo(self) -> None:
@@ -187,7 +239,7 @@ class SetParamCommand(QUndoCommand):
         self.doc.graph.set_param(self.node_id, self.name, self.old)
 
 
-class SetAttributeCommand(QUndoCommand):
+class SetAttributeCommand(Command):
     """Rename a layer, freeze/unfreeze it, or change its note."""
 
     LABELS: ClassVar[dict[str, str]] = {
@@ -202,7 +254,7 @@ class SetAttributeCommand(QUndoCommand):
         node_id: str,
         attribute: str,
         value: Any,
-        parent: QUndoCommand | None = None,
+        parent: MacroCommand | None = None,
     ) -> None:
         node = doc.graph.node(node_id)
         super().__init__(f"{self.LABELS.get(attribute, 'Change')} {node.name}", parent)
@@ -218,14 +270,14 @@ class SetAttributeCommand(QUndoCommand):
         self.doc.graph.set_attribute(self.node_id, self.attribute, self.old)
 
 
-class SetTrainingSettingsCommand(QUndoCommand):
+class SetTrainingSettingsCommand(Command):
     def __init__(
         self,
         doc: ProjectDocument,
         new: TrainingSettings,
         text: str = "",
         merge_key: str = "",
-        parent: QUndoCommand | None = None,
+        parent: MacroCommand | None = None,
     ) -> None:
         super().__init__(text or "Change training settings", parent)
         self.doc = doc
@@ -237,8 +289,13 @@ class SetTrainingSettingsCommand(QUndoCommand):
         return MERGE_TRAINING if self.merge_key else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if isinstance(other, SetTrainingSettingsCommand) and other.merge_key == self.merge_key:
+        if (
+            isinstance(other, SetTrainingSettingsCommand)
+            and other.merge_key == self.merge_key
+            and _close_in_time(self, other)
+        ):
             self.new = other.new
+            self.created = other.created
             return True
         return False
 
@@ -249,14 +306,14 @@ class SetTrainingSettingsCommand(QUndoCommand):
         self.doc.apply_training_settings(self.old)
 
 
-class SetDataSettingsCommand(QUndoCommand):
+class SetDataSettingsCommand(Command):
     def __init__(
         self,
         doc: ProjectDocument,
         new: DataSettings,
         text: str = "",
         merge_key: str = "",
-        parent: QUndoCommand | None = None,
+        parent: MacroCommand | None = None,
     ) -> None:
         super().__init__(text or "Change data settings", parent)
         self.doc = doc
@@ -268,8 +325,13 @@ class SetDataSettingsCommand(QUndoCommand):
         return MERGE_DATA if self.merge_key else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if isinstance(other, SetDataSettingsCommand) and other.merge_key == self.merge_key:
+        if (
+            isinstance(other, SetDataSettingsCommand)
+            and other.merge_key == self.merge_key
+            and _close_in_time(self, other)
+        ):
             self.new = other.new
+            self.created = other.created
             return True
         return False
 
@@ -285,12 +347,12 @@ def insert_subgraph_command(
     sub: Mapping[str, Any],
     offset: tuple[float, float] = (40.0, 40.0),
     text: str = "Paste",
-) -> tuple[QUndoCommand, list[str]]:
+) -> tuple[MacroCommand, list[str]]:
     """A macro adding copies of ``sub``'s nodes (fresh ids and names) and their edges.
 
     Returns the command and the new node ids (so the caller can select them).
     """
-    macro = QUndoCommand(text)
+    macro = MacroCommand(text)
     mapping: dict[str, str] = {}
     taken = {n.name for n in doc.graph.nodes.values()}
     for raw in sub.get("nodes", []):
@@ -325,8 +387,8 @@ def insert_subgraph_command(
 
 def remove_nodes_command(
     doc: ProjectDocument, node_ids: Sequence[str], text: str = ""
-) -> QUndoCommand:
-    macro = QUndoCommand(
+) -> MacroCommand:
+    macro = MacroCommand(
         text
         or (
             f"Delete {len(node_ids)} layers"

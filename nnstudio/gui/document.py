@@ -38,6 +38,8 @@ class ProjectDocument(QObject):
     training_settings_changed = Signal(object)
     #: True while a training run owns the model; edits are refused with ``lock_reason``.
     locked_changed = Signal(bool)
+    #: The unsaved-changes state flipped (edits, undo back to clean, training, save).
+    modified_changed = Signal(bool)
     message = Signal(str)
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
@@ -50,6 +52,9 @@ class ProjectDocument(QObject):
         self.analysis = Analysis()
         self.compatibility: list[str] = []
         self.lock_reason: str | None = None
+        #: Changes outside the undo stack (trained weights) that still need saving.
+        self._dirty = False
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         #: Called when an edit is attempted while locked; returns True if the lock was lifted
         #: (e.g. the user agreed to stop training). The main window installs it.
         self.unlock_handler: Callable[[str], bool] | None = None
@@ -70,12 +75,14 @@ class ProjectDocument(QObject):
         self._disconnect_graph()
         self.project = project
         self.undo_stack.clear()
+        self._dirty = False
         self.table, self.prepared, self.data_error = None, None, None
         self._connect_graph()
         if load_data:
             self.reload_data()
         self.revalidate()
         self.project_replaced.emit()
+        self._emit_modified()
 
     def _connect_graph(self) -> None:
         self.graph.events.changed.connect(self.schedule_revalidate)
@@ -89,7 +96,23 @@ class ProjectDocument(QObject):
 
     @property
     def modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        return self._dirty or not self.undo_stack.isClean()
+
+    def mark_dirty(self) -> None:
+        """Something outside the undo stack changed (training produced weights)."""
+        self._dirty = True
+        self._emit_modified()
+
+    def mark_saved(self) -> None:
+        self._dirty = False
+        self.undo_stack.setClean()
+        self._emit_modified()
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._emit_modified()
+
+    def _emit_modified(self) -> None:
+        self.modified_changed.emit(self.modified)
 
     # --- edits -----------------------------------------------------------------------------
 

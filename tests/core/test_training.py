@@ -204,6 +204,10 @@ def test_early_stopping_restores_best():
     assert result.reason == "early_stopped"
     assert result.epochs_run == 4 and result.best_epoch == 1
     assert "did not improve for 3 epochs" in result.message
+    assert result.restored_best
+    summary = result.summary()
+    assert summary["val_loss"] == result.history.val_loss[0]
+    assert summary["val_accuracy"] == result.history.metrics["val_accuracy"][0]
 
 
 def test_l1_penalty_shrinks_weights():

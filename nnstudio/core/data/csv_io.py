@@ -63,7 +63,28 @@ def read_csv(
         raise DataError(f"{label} is empty: it holds no rows", where=absolute)
     if delimiter == "auto":
         delimiter = sniff_delimiter(text)
-    rows = _split_rows(text, delimiter, label, absolute, max_rows)
+    result = None
+    if max_rows is None or max_rows > _SNIFF_ROWS:
+        result = _fast_frame(text, delimiter, label, absolute, max_rows)
+    if result is None:
+        rows = _split_rows(text, delimiter, label, absolute, max_rows)
+        result = _frame_from_rows(rows, delimiter, label, absolute)
+    frame, has_header, warnings = result
+    return Table(
+        frame=frame,
+        source=source,
+        encoding=detected,
+        delimiter=delimiter,
+        has_header=has_header,
+        path=absolute,
+        warnings=warnings,
+    )
+
+
+def _frame_from_rows(
+    rows: list[tuple[int, list[str]]], delimiter: str, label: str, absolute: str
+) -> tuple[pd.DataFrame, bool, list[str]]:
+    """The careful reader: Python's csv module, every problem with its line number."""
     if not rows:
         raise DataError(f"{label} is empty: it holds no rows", where=absolute)
     warnings: list[str] = []
@@ -101,16 +122,144 @@ def read_csv(
         raise DataError(f"{label} has a header but no data rows", where=absolute)
     decimal_comma = delimiter != ","
     columns = {name: _column([r[j] for r in body], decimal_comma) for j, name in enumerate(names)}
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
-    return Table(
-        frame=frame,
-        source=source,
-        encoding=detected,
-        delimiter=delimiter,
-        has_header=has_header,
-        path=absolute,
-        warnings=warnings,
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(body))), has_header, warnings
+
+
+def _fast_frame(
+    text: str, delimiter: str, label: str, absolute: str, max_rows: int | None
+) -> tuple[pd.DataFrame, bool, list[str]] | None:
+    """pandas' C parser for the common, well-formed file; None sends it to the careful reader.
+
+    The result must equal what :func:`_frame_from_rows` gives, so anything unusual (ragged or
+    short rows, trailing delimiters, infinities, a header problem) falls back rather than being
+    handled twice. Numeric columns come from the C parser (its floats equal Python's ``float``,
+    which a property test checks); text columns go through :func:`_column` as in the careful reader.
+    """
+    head = _split_rows(text, delimiter, label, absolute, _SNIFF_ROWS)
+    if len(head) < 2:
+        return None
+    first = head[0][1]
+    width = len(first)
+    if any(len(r) != width for _, r in head) or width < 1:
+        return None
+    has_header = detect_header(first, [r for _, r in head[1:]])
+    if has_header:
+        names = _header_names(first, label, absolute)
+    else:
+        return None  # rare; the careful reader names the columns and warns
+    if not first[-1].strip():
+        return None
+    options = dict(
+        sep=delimiter,
+        header=None,
+        skiprows=_skip_to_data(text),
+        engine="c",
+        quotechar='"',
+        doublequote=True,
+        skip_blank_lines=True,
+        nrows=max_rows,
     )
+    if '"' not in text and not _every_line_has(text, delimiter, width):
+        return None  # a short or long row: let the careful reader name its line
+    try:
+        typed = pd.read_csv(
+            io.StringIO(text),
+            na_values=sorted(_NA_VARIANTS),
+            keep_default_na=False,
+            **options,
+        )
+        text_columns = [j for j in range(typed.shape[1]) if typed.dtypes.iloc[j].kind not in "iuf"]
+        raw = None
+        if '"' in text or text_columns:
+            raw = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                na_filter=False,
+                usecols=None if '"' in text else text_columns,
+                **options,
+            )
+    except (
+        ValueError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        csv.Error,
+        UnicodeError,
+        OverflowError,
+    ):
+        return None
+    if typed.shape[1] != width or len(typed) == 0:
+        return None
+    if raw is not None:
+        if len(raw) != len(typed) or raw.isna().to_numpy().any():
+            return None  # a short row: let the careful reader name its line
+        raw.columns = [j for j in range(width)] if raw.shape[1] == width else text_columns
+    decimal_comma = delimiter != ","
+    columns: dict[str, pd.Series] = {}
+    for j, name in enumerate(names):
+        column = typed.iloc[:, j]
+        if column.dtype.kind in "iuf":
+            numbers = column.to_numpy()
+            if column.dtype.kind == "f":
+                if np.isinf(numbers).any():
+                    return None
+                filled = not np.isnan(numbers).any()
+                if (
+                    filled
+                    and np.all(np.floor(numbers) == numbers)
+                    and np.all(np.abs(numbers) < 2**53)
+                ):
+                    columns[name] = pd.Series(numbers.astype("int64"))
+                    continue
+                columns[name] = pd.Series(numbers.astype("float64"))
+            elif np.all(np.abs(numbers.astype("float64")) < 2**53):
+                columns[name] = pd.Series(numbers.astype("int64"))
+            else:
+                columns[name] = pd.Series(numbers.astype("float64"))
+        else:
+            assert raw is not None
+            columns[name] = _column(list(raw[j]), decimal_comma)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(typed)))
+    return frame, has_header, []
+
+
+#: Spellings of "no value" the C parser is told about (the careful reader ignores case).
+_NA_VARIANTS = frozenset(
+    v for token in NA_LOWER for v in (token, token.upper(), token.title(), token.capitalize())
+) | frozenset(
+    t
+    for t in (
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+    )
+)
+
+
+def _every_line_has(text: str, delimiter: str, width: int) -> bool:
+    """Every non-blank line splits into ``width`` fields (only valid for quote-free text)."""
+    want = width - 1
+    return all(line.count(delimiter) == want for line in text.splitlines() if line.strip())
+
+
+def _skip_to_data(text: str) -> int:
+    """Physical lines before the first data row: leading blank lines and the header line."""
+    skipped = 0
+    for line in io.StringIO(text, newline=""):
+        skipped += 1
+        if line.strip():
+            return skipped
+    return skipped
 
 
 def _read_bytes(file: Path, label: str, absolute: str) -> bytes:

@@ -1,10 +1,11 @@
-"""Reading and writing the project zip safely.
+"""Reading and writing the project file safely.
 
-Reading never extracts: members are read by name from an allow-list, each with a size cap
-checked both against the header and while reading (headers can lie), and a compression-ratio
-cap stops zip bombs. Writing goes to a temporary file in the target folder which replaces the
-old file only once it is complete and flushed to disk, so a crash or a full disk during a save
-never damages the previous file.
+Reading never extracts: members are read by name from an allow-list into memory, each with a
+size cap checked against the header before reading and against the bytes actually produced
+(headers can lie), compression-ratio and total-size caps stop zip bombs, and any entry with an
+absolute or ``..`` path, or a name given twice, makes the whole file suspect. Writing goes to
+a temporary file in the target folder that replaces the old file only once it is complete and
+flushed to disk, so a crash or a full disk during a save never damages the previous file.
 """
 
 from __future__ import annotations
@@ -12,130 +13,270 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from nnstudio.core.errors import ProjectError
 
 MB = 1024 * 1024
-#: Largest honest size of each member; a project with bigger weights is not a teaching tool.
+#: Largest honest size of each member. A bigger network is not a teaching tool, and these caps
+#: are what keeps a crafted file from filling the memory.
 MEMBER_LIMITS = {
     "project.json": 16 * MB,
-    "history.json": 256 * MB,
-    "weights.safetensors": 2048 * MB,
-    "optimizer.safetensors": 4096 * MB,
+    "history.json": 64 * MB,
+    "weights.safetensors": 1024 * MB,
+    "optimizer.safetensors": 2048 * MB,
 }
-#: Deflate rarely beats 20:1 on real projects; 1000:1 means a crafted bomb.
-MAX_RATIO = 1000
-ZIP_MAGIC = b"PK\x03\x04"
+MEMBERS = tuple(MEMBER_LIMITS)
+#: All members together (an optimiser keeps at most about twice the weights).
+TOTAL_LIMIT = 3 * 1024 * MB
+#: Real projects hold four entries; thousands of entries are a way to waste time and memory.
+MAX_ENTRIES = 256
+#: Deflate rarely beats 20:1 on real projects and cannot beat about 1030:1; a member that
+#: claims more than this, once it is big enough to matter, is a crafted bomb.
+MAX_RATIO = 200
+RATIO_FLOOR = 1 * MB
+ZIP_HEADS = (b"PK\x03\x04", b"PK\x05\x06")
+#: What people pick by mistake, so the message can say what the file is.
+_OTHER_FORMATS = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+    (b"\x80", "a Python pickle (NN Studio never opens pickles)"),
+)
+_ALLOWED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+#: Fixed entry time, so saving the same project twice gives the same bytes.
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+NOT_A_PROJECT = "is not an NN Studio project"
 
 
-def _check_name(name: str, where: str) -> None:
-    path = PurePosixPath(name.replace("\\", "/"))
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in path.parts:
+def _check_name(name: str) -> None:
+    """Refuse entry names an extracting tool would write outside its folder."""
+    unsafe = (
+        not name
+        or "\x00" in name
+        or name.startswith(("/", "\\"))
+        or (len(name) > 1 and name[1] == ":")
+        or ".." in PurePosixPath(name.replace("\\", "/")).parts
+    )
+    if unsafe:
         raise ProjectError(
-            f"the archive holds an entry with an unsafe path {name!r}; it was not opened",
-            where=where,
+            f"the archive holds an entry with an unsafe path {name[:80]!r} (absolute or "
+            "leading out of its folder): a crafted file, not opened"
         )
 
 
-def read_members(path: Path) -> dict[str, bytes]:
-    """The allow-listed members of a project zip, or of a plain ``project.json`` file."""
-    where = str(path)
+def read_members(path: Path) -> tuple[dict[str, bytes], bool]:
+    """The allow-listed members of a project zip, or ``{"project.json": ...}`` for a bare file,
+    and whether the file was an archive.
+
+    Raises ProjectError without ``where``: the caller names the file once.
+    """
     try:
         with open(path, "rb") as fh:
-            head = fh.read(4)
+            head = fh.read(8)
+            size = os.fstat(fh.fileno()).st_size
     except FileNotFoundError:
-        raise ProjectError("file not found", where=where) from None
+        raise ProjectError("file not found: check the name and folder") from None
     except IsADirectoryError:
-        raise ProjectError("is a folder, not a project file", where=where) from None
+        raise ProjectError(
+            "is a folder, not a project file: choose a .nnsproj file inside it"
+        ) from None
+    except PermissionError:
+        raise ProjectError("cannot be read: you do not have permission to open it") from None
     except OSError as exc:
-        raise ProjectError(f"cannot be read ({exc.strerror})", where=where) from None
-    if head != ZIP_MAGIC:
-        size = path.stat().st_size
-        if size > MEMBER_LIMITS["project.json"]:
-            raise ProjectError(
-                "is not an NN Studio project (too large for a project "
-                "description and not a project archive)",
-                where=where,
-            )
-        return {"project.json": path.read_bytes()}
+        raise ProjectError(f"cannot be read ({exc.strerror or exc})") from None
+    if size == 0 or not head:
+        raise ProjectError(f"is empty (0 bytes), so it {NOT_A_PROJECT}")
+    if head.startswith(ZIP_HEADS):
+        return _read_zip(path), True
+    for magic, what in _OTHER_FORMATS:
+        if head.startswith(magic):
+            raise ProjectError(f"is {what}, not an NN Studio project")
+    if size > MEMBER_LIMITS["project.json"]:
+        raise ProjectError(
+            f"{NOT_A_PROJECT}: it is not a project archive, and at {size:,} bytes it is too "
+            "large to be a project.json"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProjectError(f"cannot be read ({exc.strerror or exc})") from None
+    return {"project.json": data}, False
+
+
+def _read_zip(path: Path) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ProjectError(f"is a damaged archive ({exc})", where=where) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise ProjectError(
+            f"is a damaged archive ({_short(str(exc))}); open a backup or ask for a new copy"
+        ) from None
     members: dict[str, bytes] = {}
     with archive:
         infos = archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise ProjectError(
+                f"is an archive of {len(infos):,} entries; a project holds four, so it "
+                f"{NOT_A_PROJECT}"
+            )
+        seen: set[str] = set()
         for info in infos:
-            _check_name(info.filename, where)
-        for info in infos:
-            name = info.filename
-            limit = MEMBER_LIMITS.get(name)
-            if limit is None:
-                continue  # not ours: ignored, never read
-            if name in members:
-                raise ProjectError(f"the archive holds {name} twice", where=where)
-            if info.file_size > limit:
+            _check_name(info.filename)
+            if info.filename in seen:
                 raise ProjectError(
-                    f"{name} claims {info.file_size:,} bytes, more than an honest "
-                    f"project holds ({limit:,})",
-                    where=where,
+                    f"the archive holds {info.filename[:80]!r} twice; which one is meant is "
+                    "unclear, so it was not opened (a crafted or damaged file)"
                 )
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+            seen.add(info.filename)
+        ours = [info for info in infos if info.filename in MEMBER_LIMITS]
+        if not any(info.filename == "project.json" for info in ours):
+            raise ProjectError(f"is a zip archive but {NOT_A_PROJECT} (it has no project.json)")
+        total = 0
+        for info in ours:
+            _check_header(info)
+            total += info.file_size
+            if total > TOTAL_LIMIT:
                 raise ProjectError(
-                    f"{name} expands {info.file_size // info.compress_size}× — a "
-                    "zip bomb, not a project",
-                    where=where,
+                    f"claims {total:,} bytes in all, more than an honest project holds: "
+                    "refused as a zip bomb"
                 )
-            try:
-                with archive.open(info) as fh:
-                    data = fh.read(limit + 1)
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                ValueError,
-                NotImplementedError,
-                EOFError,
-                RuntimeError,
-            ) as exc:
-                raise ProjectError(
-                    f"{name} in the archive is damaged ({exc})", where=where
-                ) from None
-            if len(data) > limit:
-                raise ProjectError(f"{name} is larger than it claims: refused", where=where)
-            members[name] = data
-    if "project.json" not in members:
-        raise ProjectError(
-            "is an archive but not an NN Studio project (no project.json)", where=where
-        )
+        for info in ours:
+            members[info.filename] = _read_member(archive, info)
     return members
 
 
-def write_atomic(path: Path, members: Mapping[str, bytes]) -> None:
-    """Write a zip of ``members`` to ``path`` so the old file survives any failure."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    data = buffer.getvalue()
+def _check_header(info: zipfile.ZipInfo) -> None:
+    name, limit = info.filename, MEMBER_LIMITS[info.filename]
+    if info.compress_type not in _ALLOWED_COMPRESSION:
+        raise ProjectError(
+            f"{name} uses a compression NN Studio does not write (method "
+            f"{info.compress_type}); save the project again from NN Studio"
+        )
+    if info.flag_bits & 0x1:
+        raise ProjectError(f"{name} is encrypted; NN Studio projects never are")
+    if info.file_size > limit:
+        raise ProjectError(
+            f"{name} claims {info.file_size:,} bytes, more than an honest project holds "
+            f"({limit:,}): refused as a zip bomb"
+        )
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise ProjectError(
+            f"{name} would expand {info.file_size // max(info.compress_size, 1):,} times: "
+            "refused as a zip bomb"
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    name = info.filename
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with archive.open(info) as fh:
+            # zipfile stops at the size the header declares and then checks the CRC, so a
+            # header that lies about the size ends in an error here, never in a big read.
+            data = fh.read(info.file_size + 1)
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        EOFError,
+        RuntimeError,
+        OverflowError,
+        zlib.error,
+    ) as exc:
+        raise ProjectError(
+            f"{name} in the archive is damaged or does not match its header "
+            f"({_short(str(exc))}); open a backup or ask for a new copy"
+        ) from None
+    if len(data) != info.file_size:
+        raise ProjectError(
+            f"{name} does not match its header: it holds {len(data):,} bytes, the header "
+            f"says {info.file_size:,} (a damaged or crafted file)"
+        )
+    return data
+
+
+def zip_bytes(members: Mapping[str, bytes]) -> bytes:
+    """A deterministic zip of ``members``: JSON deflated, tensors stored (they hardly shrink)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = (
+                zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
+            )
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the old file survives any failure.
+
+    The temporary file sits in the same folder (``os.replace`` is atomic only within one file
+    system), is flushed and fsynced before it replaces the target, and is removed on failure.
+    It is created with the usual permissions (umask applies), or those of the file it
+    replaces, instead of ``mkstemp``'s owner-only mode, so sharing a folder keeps working.
+    """
+    where = str(path)
+    folder = path.parent
+    if path.is_symlink():  # save through the link, as editors do, instead of replacing it
+        path = path.resolve()
+        folder = path.parent
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = None
+    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)
     except OSError as exc:
-        raise ProjectError(f"cannot save here ({exc.strerror})", where=str(path)) from None
+        raise ProjectError(
+            f"cannot be saved in this folder ({exc.strerror or exc}); the previous file is "
+            "unchanged. Choose another folder",
+            where=where,
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if mode is not None:
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise ProjectError(
-            f"could not be saved ({exc.strerror}); the previous file is unchanged", where=str(path)
+            f"could not be saved ({exc.strerror or exc}); the previous file is unchanged. "
+            "Free some disk space or choose another folder, then save again",
+            where=where,
         ) from None
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

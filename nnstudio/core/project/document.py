@@ -2,17 +2,25 @@
 
 A project file is a zip (``.nnsproj``) holding ``project.json`` (graph, data and training
 settings, fitted preprocessing, UI state), ``weights.safetensors``, ``optimizer.safetensors``
-and ``history.json``. A bare ``project.json`` (any version) is accepted too, which is how
-projects are written by hand. Loading goes in stages — read allow-listed members, parse strict
-JSON, refuse newer versions, migrate, validate against the JSON Schema, build objects, check
-weights against the network — and every failure is a :class:`ProjectError` naming the cause.
+and ``history.json``; ``docs/project-format.md`` describes it. A bare ``project.json`` (any
+version) is accepted too, which is how projects are written by hand.
+
+Loading goes in stages — read allow-listed members, parse strict JSON, refuse newer versions,
+migrate, validate against the JSON Schema, build objects, check weights and optimiser state
+against the network (built on torch's ``meta`` device, so a crafted size costs no memory) —
+and every failure is one :class:`ProjectError` naming the file once and the cause. Nothing in a
+file is ever executed: no pickle, no ``torch.load``, no ``eval``, and names become code only
+through the catalogues. Saving checks the result with the same stages before it replaces the
+previous file, so NN Studio never writes a project it would refuse to open.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -23,7 +31,7 @@ import torch
 
 from nnstudio import __version__
 from nnstudio.core.data import DataSettings, DataSource, Preprocessor
-from nnstudio.core.errors import NNStudioError, ProjectError
+from nnstudio.core.errors import DataError, GraphError, NNStudioError, ProjectError, TrainingError
 from nnstudio.core.graph import Graph
 from nnstudio.core.project import archive, tensors
 from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT, migrate
@@ -31,6 +39,13 @@ from nnstudio.core.training.reports import History
 from nnstudio.core.training.settings import TrainingSettings
 
 SUFFIX = ".nnsproj"
+#: Deeper JSON than this is not a project but an attempt to exhaust the parser's stack.
+MAX_DEPTH = 64
+#: Longer integers than this are not settings (Python would also spend time converting them).
+MAX_INT_DIGITS = 40
+DOC_HINT = "see docs/project-format.md"
+#: Largest network built for real just to check saved weights (most are checked on meta).
+MAX_CHECK_PARAMS = 50_000_000
 
 
 @dataclass
@@ -51,8 +66,11 @@ class Project:
     schedule_state: dict[str, Any] | None = None
     epochs_trained: int = 0
     history: History = field(default_factory=History)
-    #: Where the project was last loaded from or saved to.
+    #: Where the project was last loaded from or saved to (relative CSV paths start here).
     path: Path | None = None
+    #: What the last load or save wants the user to know (not saved): an upgraded format,
+    #: trained weights left out because they no longer fit the network, ...
+    notices: list[str] = field(default_factory=list, compare=False)
 
     @property
     def base_dir(self) -> Path | None:
@@ -67,19 +85,24 @@ class Project:
         self.history = History()
 
     def to_document(self, base_dir: Path | None = None) -> dict[str, Any]:
-        """``project.json`` contents; the CSV path is stored relative to ``base_dir``."""
+        """``project.json`` contents; the CSV path is stored relative to ``base_dir``.
+
+        A relative CSV path in memory is relative to where the project was (its
+        :attr:`base_dir`, or the working folder for a new project), so Save As into another
+        folder rewrites it to still name the same file.
+        """
         graph = self.graph.to_dict()
         for node in graph["nodes"]:
             node["type_version"] = 1
         data = self.data.to_dict()
-        source = data.get("source", {})
+        source = data["source"]
         if source.get("kind") == "csv" and source.get("path") and base_dir is not None:
-            source["path"] = _relative(source["path"], base_dir)
+            source["path"] = _relative(_absolute(source["path"], self.base_dir), base_dir)
         state: dict[str, Any] = {
             "epochs_trained": self.epochs_trained,
             "weights": self.weights is not None,
         }
-        if self.schedule_state is not None:
+        if self.schedule_state is not None and self.weights is not None:
             state["schedule"] = tensors.json_safe(self.schedule_state)
         return {
             "format": FORMAT,
@@ -96,87 +119,250 @@ class Project:
         }
 
 
-def _relative(path: str, base_dir: Path) -> str:
+# --- paths ----------------------------------------------------------------------------------
+
+
+def _absolute(path: str, base_dir: Path | None) -> Path:
+    """``path`` as an absolute, normalised path (symlinks are kept: users think in names)."""
     p = Path(path)
     if not p.is_absolute():
-        return path.replace(os.sep, "/")
+        p = (base_dir if base_dir is not None else Path.cwd()) / p
+    return Path(os.path.abspath(p))
+
+
+def _relative(path: Path, base_dir: Path) -> str:
     try:
-        return os.path.relpath(p, base_dir).replace(os.sep, "/")
-    except ValueError:  # another drive on Windows
-        return str(p)
+        return os.path.relpath(path, os.path.abspath(base_dir)).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows: only an absolute path can name it
+        return str(path)
 
 
 def _resolve(path: str, base_dir: Path) -> str:
-    p = Path(path)
-    return str(p if p.is_absolute() else (base_dir / p).resolve())
+    """A stored CSV path made absolute: relative paths start at the project's folder."""
+    if not Path(path).is_absolute():
+        path = path.replace("\\", "/")  # written on Windows, read anywhere
+    return str(_absolute(path, base_dir))
+
+
+# --- JSON -----------------------------------------------------------------------------------
 
 
 @cache
 def schema() -> dict[str, Any]:
+    """The JSON Schema of ``project.json`` that the loader enforces."""
     text = resources.files("nnstudio.core.project").joinpath("schema.json").read_text("utf-8")
     return json.loads(text)
 
 
+@cache
+def _validator(definition: str | None = None) -> Any:
+    from jsonschema import Draft202012Validator
+
+    full = schema()
+    if definition is None:
+        return Draft202012Validator(full)
+    return Draft202012Validator({"$defs": full["$defs"], "$ref": f"#/$defs/{definition}"})
+
+
 def _parse_json(data: bytes, what: str) -> Any:
-    def refuse(constant: str) -> Any:
-        raise ValueError(f"{constant} is not allowed in JSON")
+    """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, bounded numbers and depth."""
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a number JSON allows (write a number, or null)")
+
+    def real(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"the number {text[:40]} is too large")
+        return value
+
+    def whole(text: str) -> int:
+        if len(text.lstrip("-")) > MAX_INT_DIGITS:
+            raise ValueError(f"the number {text[:40]}… is too large")
+        return int(text)
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise ValueError(f"the key {key[:80]!r} appears twice in one object")
+            out[key] = value
+        return out
 
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ProjectError(f"{what} is not text (not UTF-8): not an NN Studio project") from None
-    try:
-        return json.loads(text, parse_constant=refuse)
-    except (ValueError, RecursionError) as exc:
-        raise ProjectError(f"{what} is not valid JSON ({exc})") from None
-
-
-def _validate(doc: dict[str, Any]) -> None:
-    from jsonschema import Draft202012Validator
-
-    errors = sorted(Draft202012Validator(schema()).iter_errors(doc), key=lambda e: list(e.path))
-    if errors:
-        err = errors[0]
-        where = "/".join(str(p) for p in err.absolute_path) or "the top level"
+    except UnicodeDecodeError as exc:
         raise ProjectError(
-            f"project.json does not follow the format at {where}: {_short(err.message)}"
+            f"{what} is not UTF-8 text (bad byte at position {exc.start}); save it as UTF-8"
+        ) from None
+    try:
+        value = json.loads(
+            text,
+            parse_constant=constant,
+            parse_float=real,
+            parse_int=whole,
+            object_pairs_hook=pairs,
         )
+    except RecursionError:
+        raise ProjectError(f"{what} is nested too deeply to be a project") from None
+    except ValueError as exc:
+        raise ProjectError(f"{what} is not valid JSON ({_short(str(exc))})") from None
+    _check_tree(value, what)
+    return value
+
+
+def _check_tree(value: Any, what: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and text that is not valid Unicode.
+
+    Iterative, so a hostile depth cannot exhaust the stack; lone surrogates (``"\\ud800"``)
+    are legal JSON escapes but could never be saved again as UTF-8.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            if isinstance(item, str):
+                _check_text(item, what)
+            continue
+        if depth > MAX_DEPTH:
+            raise ProjectError(f"{what} is nested more than {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProjectError(
+            f"{what} holds text with an invalid Unicode escape (a lone surrogate such as "
+            "\\ud800); correct or remove it"
+        ) from None
+
+
+def _validate(doc: Any, what: str = "project.json", definition: str | None = None) -> None:
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator(definition).iter_errors(doc))
+    if error is None:
+        return
+    location = _json_path(error.absolute_path)
+    layer = _layer_label(doc, list(error.absolute_path))
+    message = error.message
+    shown = repr(error.instance)
+    if len(shown) > 80:  # a long value would drown what is wrong with it
+        message = message.replace(shown, _short(shown, 60))
+    raise ProjectError(
+        f"{what} does not follow the format at {location}{layer}: "
+        f"{_short(message, 300)} ({DOC_HINT})"
+    )
+
+
+def _json_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the top level"
+
+
+def _layer_label(doc: Any, path: list[Any]) -> str:
+    """`` (layer 'dense_1')`` when the error sits inside a named node."""
+    if len(path) >= 3 and path[:2] == ["graph", "nodes"] and isinstance(path[2], int):
+        try:
+            name = doc["graph"]["nodes"][path[2]].get("name")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return ""
+        if isinstance(name, str) and name:
+            return f" (layer {_short(name, 60)!r})"
+    return ""
 
 
 def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def document_to_project(doc: Any, *, base_dir: Path | None = None) -> Project:
-    """Turn a parsed (any version) ``project.json`` into a Project, or raise ProjectError."""
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ProjectError('this is not an NN Studio project (no "format": "nnstudio-project")')
-    doc = migrate(doc)
-    _validate(doc)
+# --- loading --------------------------------------------------------------------------------
+
+#: Errors a builder may raise on input the schema let through; turned into ProjectError so a
+#: loader fed anything raises nothing else (anything not listed is a bug to fix, not hide).
+_BUILD_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+
+
+def _build(section: str, make: Callable[[], Any], what: str = "project.json") -> Any:
+    """Run one build step; its errors become a ProjectError that names ``section`` once."""
     try:
-        graph = Graph.from_dict(doc["graph"])
-        data = DataSettings.from_dict(doc["data"])
-        if base_dir is not None and data.source.kind == "csv" and data.source.path:
-            source = data.source
-            data = data.replace(
-                source=DataSource(
-                    kind=source.kind,
-                    path=_resolve(source.path, base_dir),
-                    name=source.name,
-                    params=dict(source.params),
-                    encoding=source.encoding,
-                    delimiter=source.delimiter,
-                )
-            )
-        training = TrainingSettings.from_dict(doc["training"])
-        pre = doc.get("preprocessor")
-        preprocessor = Preprocessor.from_dict(pre) if pre else None
+        return make()
     except ProjectError:
         raise
+    except GraphError as exc:
+        where = f"layer {exc.where!r}: " if exc.where else ""
+        raise ProjectError(f"the network in {what} is invalid: {where}{exc.message}") from None
     except NNStudioError as exc:
-        raise ProjectError(str(exc)) from None
+        message = exc.message
+        if not message.startswith(section):
+            message = f"{section}: {message}"
+        raise ProjectError(f"{what}: {message}") from None
+    except _BUILD_ERRORS as exc:
+        raise ProjectError(f"{what}: {section} cannot be read ({_short(str(exc))})") from None
+
+
+def _check_versions(doc: dict[str, Any]) -> None:
+    """Per-layer versions: a layer type that changed meaning in a newer NN Studio is refused."""
+    nodes = doc.get("graph", {}).get("nodes") if isinstance(doc.get("graph"), dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
+        if not isinstance(node, dict):
+            continue
+        version = node.get("type_version", 1)
+        if isinstance(version, int) and not isinstance(version, bool) and version > 1:
+            name = node.get("name") or node.get("id")
+            raise ProjectError(
+                f"layer {_short(str(name), 60)!r} uses version {version} of the "
+                f"{_short(str(node.get('type')), 40)} layer type, made by a newer NN Studio; "
+                "update NN Studio to open it"
+            )
+
+
+def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str, Any]]:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ProjectError(
+            f'{archive.NOT_A_PROJECT}: its JSON has no "format": "{FORMAT}" ({DOC_HINT})'
+        )
+    old_version = doc.get("format_version")
+    doc = migrate(doc)
+    _check_versions(doc)
+    _validate(doc)
+    graph: Graph = _build("the network", lambda: Graph.from_dict(doc["graph"]))
+    counts = Counter(node.name for node in graph.nodes.values())
+    twice = sorted(name for name, count in counts.items() if count > 1)
+    if twice:
+        raise ProjectError(
+            f"two layers are named {twice[0]!r} in project.json; give each layer its own name"
+        )
+    data: DataSettings = _build("data settings", lambda: DataSettings.from_dict(doc["data"]))
+    if base_dir is not None and data.source.kind == "csv" and data.source.path:
+        source = data.source
+        data = data.replace(
+            source=DataSource(
+                kind=source.kind,
+                path=_resolve(source.path, base_dir),
+                name=source.name,
+                params=dict(source.params),
+                encoding=source.encoding,
+                delimiter=source.delimiter,
+            )
+        )
+    training: TrainingSettings = _build(
+        "training settings", lambda: TrainingSettings.from_dict(doc.get("training", {}))
+    )
+    pre = doc.get("preprocessor")
+    preprocessor = (
+        _build("stored preprocessing", lambda: Preprocessor.from_dict(pre)) if pre else None
+    )
     state = doc.get("state") or {}
-    return Project(
+    project = Project(
         graph=graph,
         data=data,
         training=training,
@@ -185,80 +371,266 @@ def document_to_project(doc: Any, *, base_dir: Path | None = None) -> Project:
         ui=tensors.from_json_safe(doc.get("ui", {})),
         preprocessor=preprocessor,
         epochs_trained=state.get("epochs_trained", 0),
-        schedule_state=tensors.from_json_safe(state["schedule"]) if state.get("schedule") else None,
     )
+    if old_version != CURRENT_VERSION:
+        project.notices.append(
+            f"this project was written in format version {old_version}; saving it writes "
+            f"version {CURRENT_VERSION}, which older NN Studio versions cannot open"
+        )
+    return project, doc
 
 
-def load_project(path: str | os.PathLike[str]) -> Project:
-    """Open a project file (zip or bare JSON). Raises :class:`ProjectError` naming the problem."""
-    path = Path(path)
-    members = archive.read_members(path)
-    where = str(path)
-    try:
-        doc = _parse_json(members["project.json"], "project.json")
-        project = document_to_project(doc, base_dir=path.parent.resolve())
-        state = doc.get("state") or {}
-        if "history.json" in members:
-            raw = _parse_json(members["history.json"], "history.json")
-            if not isinstance(raw, dict):
-                raise ProjectError("history.json must hold an object")
-            try:
-                project.history = History.from_dict(raw)
-            except (TypeError, ValueError, KeyError) as exc:
-                raise ProjectError(f"history.json is malformed ({exc})") from None
-        if "weights.safetensors" in members:
-            weights = tensors.decode_tensors(members["weights.safetensors"], "weights.safetensors")
-            _check_against_graph(project, weights)
-            project.weights = weights
-        optimizer_meta = state.get("optimizer")
-        if optimizer_meta is not None and project.weights is not None:
-            project.optimizer_state = tensors.decode_optimizer(
-                members.get("optimizer.safetensors"), optimizer_meta
+def document_to_project(doc: Any, *, base_dir: Path | None = None) -> Project:
+    """Turn a parsed (any version) ``project.json`` into a Project, or raise ProjectError.
+
+    Trained state is not part of ``project.json`` alone; :func:`load_project` adds it.
+    """
+    return _document_stage(doc, base_dir)[0]
+
+
+def _history(data: bytes) -> History:
+    raw = _parse_json(data, "history.json")
+    _validate(raw, "history.json", "history")
+    n = len(raw.get("epoch", []))
+    for key in ("train_loss", "val_loss", "lr"):
+        if len(raw.get(key, [])) != n:
+            raise ProjectError(
+                f"history.json is inconsistent: {n} epochs but {len(raw.get(key, []))} "
+                f"{key} values (a damaged file)"
             )
-    except ProjectError as exc:
-        raise ProjectError(exc.message, where=where) from None
-    project.path = path
+    for key, values in raw.get("metrics", {}).items():
+        if len(values) != n:
+            raise ProjectError(
+                f"history.json is inconsistent: {n} epochs but {len(values)} {key} values"
+            )
+    if len(raw.get("batch_loss", [])) != len(raw.get("batch_lr", [])):
+        raise ProjectError("history.json is inconsistent: batch_loss and batch_lr differ")
+    return _build("the history", lambda: History.from_dict(raw), "history.json")
+
+
+def _decode(members: Mapping[str, bytes], base_dir: Path | None, *, bare: bool) -> Project:
+    """All load stages after reading; raises ProjectError (without ``where``)."""
+    text = members["project.json"]
+    if bare and not text.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        # Not a zip and not a JSON object: say what it is not, rather than "bad JSON".
+        raise ProjectError(
+            f"{archive.NOT_A_PROJECT}: it is neither a project archive (.nnsproj) nor a "
+            "project.json text"
+        )
+    doc = _parse_json(text, "project.json")
+    project, doc = _document_stage(doc, base_dir)
+    if "history.json" in members:
+        project.history = _history(members["history.json"])
+    _attach_trained_state(project, doc.get("state") or {}, members)
     return project
 
 
-def _check_against_graph(project: Project, weights: Mapping[str, torch.Tensor]) -> None:
-    """Build the network the weights belong to and compare names, shapes and values."""
-    from nnstudio.core.session import shape_context_for
-
-    try:
-        ctx = shape_context_for(project.preprocessor, project.training)
-        from nnstudio.core.builder import build_model
-
-        model = build_model(project.graph, ctx)
-    except NNStudioError as exc:
+def _attach_trained_state(
+    project: Project, state: Mapping[str, Any], members: Mapping[str, bytes]
+) -> None:
+    """Weights, optimiser and schedule state, each checked against the project's network."""
+    says_trained = bool(state.get("weights", False))
+    has_weights = "weights.safetensors" in members
+    optimizer_meta = state.get("optimizer")
+    if says_trained != has_weights:
         raise ProjectError(
-            f"the project holds weights but its network cannot be built: {exc}"
-        ) from None
+            "project.json says the project is trained but weights.safetensors is missing"
+            if says_trained
+            else "the archive holds weights.safetensors but project.json says the project is "
+            'untrained ("state": {"weights": false})'
+        )
+    if (optimizer_meta is not None) != ("optimizer.safetensors" in members):
+        raise ProjectError(
+            "the optimiser state is incomplete: project.json and optimizer.safetensors must "
+            "come together"
+        )
+    if not has_weights:
+        if optimizer_meta is not None:
+            raise ProjectError("the project holds optimiser state but no weights")
+        return
+    weights = tensors.decode_tensors(members["weights.safetensors"], "weights.safetensors")
+    model = _meta_model(project)
     names = {nid: n.name for nid, n in project.graph.nodes.items()}
     tensors.check_weights(model, weights, names)
+    project.weights = weights
+    if optimizer_meta is None and state.get("schedule") is None:
+        return
+    optimizer, controller, labels = _reference_optimizer(project, model, names)
+    if optimizer_meta is not None:
+        raw = tensors.decode_optimizer(members.get("optimizer.safetensors"), optimizer_meta)
+        project.optimizer_state = tensors.conform_optimizer(raw, optimizer.state_dict(), labels)
+    if state.get("schedule") is not None:
+        project.schedule_state = _schedule_state(
+            controller.state_dict(), tensors.from_json_safe(state["schedule"])
+        )
+
+
+def _meta_model(project: Project) -> torch.nn.Module:
+    """The network the weights belong to, on the meta device: shapes without memory.
+
+    An initialiser that must read its values back (a single typed bias) cannot run on meta;
+    then the network is built for real, if its size (counted by formula first) is honest.
+    """
+    from nnstudio.core.builder import build_model, summarise
+    from nnstudio.core.session import shape_context_for
+
+    def make() -> torch.nn.Module:
+        ctx = shape_context_for(project.preprocessor, project.training)
+        try:
+            with torch.device("meta"):
+                return build_model(project.graph, ctx)
+        except RuntimeError:
+            total = summarise(project.graph, ctx).total_params
+            if total > MAX_CHECK_PARAMS:
+                raise ProjectError(
+                    f"the network has {total:,} parameters, more than a project file holds"
+                ) from None
+            with torch.random.fork_rng(devices=[]):
+                return build_model(project.graph, ctx)
+
+    try:
+        return make()
+    except ProjectError:
+        raise
+    except (NNStudioError, RuntimeError, *_BUILD_ERRORS) as exc:
+        message = exc.message if isinstance(exc, NNStudioError) else str(exc)
+        raise ProjectError(
+            f"the project holds trained weights but its network cannot be built "
+            f"({_short(message)}): fix the network or reset the training"
+        ) from None
+
+
+def _reference_optimizer(
+    project: Project, model: torch.nn.Module, names: Mapping[str, str]
+) -> tuple[Any, Any, list[str]]:
+    """The project's optimiser and schedule controller on ``model`` (meta) after one zero
+    step, and a label per trained parameter: what saved state is compared with."""
+    from nnstudio.core.optimisers import build_optimizer
+    from nnstudio.core.schedules import make_controller
+
+    named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
+    labels = []
+    for key, _ in named:
+        node, _, param = key.removeprefix(tensors.PREFIX).partition(".")
+        labels.append(f"{names.get(node, node)}.{param}")
+    if not named:
+        raise ProjectError(
+            "the project holds optimiser state but every layer is frozen: reset the training"
+        )
+    training = project.training
+    try:
+        optimizer, _ = tensors.reference_optimizer_state(
+            [p for _, p in named], lambda ps: build_optimizer(training.optimizer, ps)
+        )
+        controller = make_controller(
+            training.schedule, optimizer, epochs=training.epochs, steps_per_epoch=1
+        )
+    except (NNStudioError, *_BUILD_ERRORS) as exc:
+        raise ProjectError(
+            f"the saved optimiser state cannot be checked ({_short(str(exc))}); reset the training"
+        ) from None
+    return optimizer, controller, labels
+
+
+def _schedule_state(reference: Mapping[str, Any], saved: Any) -> dict[str, Any] | None:
+    """The schedule state conformed to the project's schedule; None when it belongs to another.
+
+    The trainer ignores a state saved for another schedule (or other schedule settings), so
+    such a state is dropped here rather than kept and checked.
+    """
+    if not isinstance(saved, dict):
+        raise ProjectError("the saved schedule state must be an object")
+    if saved.get("name") != reference["name"] or saved.get("component") != reference["component"]:
+        return None
+    groups = saved.get("groups", [])
+    if not isinstance(groups, list) or len(groups) != len(reference["groups"]):
+        raise ProjectError("the saved schedule state does not fit the optimiser: reset training")
+    return {
+        "name": reference["name"],
+        "component": reference["component"],
+        "scheduler": tensors.conform(saved.get("scheduler"), reference["scheduler"], "schedule"),
+        "groups": tensors.conform(groups, reference["groups"], "schedule groups"),
+    }
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Open a project file (zip or bare JSON). Raises :class:`ProjectError` naming the problem.
+
+    A bare ``project.json`` opens as an unsaved ``.nnsproj`` beside it, so Save never turns
+    the hand-written file into a zip.
+    """
+    path = Path(path)
+    try:
+        members, is_archive = archive.read_members(path)
+        project = _decode(members, Path(os.path.abspath(path.parent)), bare=not is_archive)
+    except ProjectError as exc:
+        raise ProjectError(exc.message, where=str(path)) from None
+    project.path = path if is_archive else path.with_suffix(SUFFIX)
+    return project
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def _dump(value: Any, what: str) -> bytes:
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError) as exc:
+        raise ProjectError(f"{what} cannot be written ({_short(str(exc))})") from None
+
+
+def encode_project(project: Project, base_dir: Path) -> dict[str, bytes]:
+    """The archive members of ``project`` saved in ``base_dir``.
+
+    Trained state that no longer fits the network (it was edited after training) is left
+    out, with a notice, because a file holding it could not be opened again.
+    """
+    doc = project.to_document(base_dir)
+    members: dict[str, bytes] = {}
+    if project.weights is not None:
+        trained = {"weights.safetensors": tensors.encode_tensors(project.weights)}
+        if project.optimizer_state is not None:
+            data, meta = tensors.encode_optimizer(project.optimizer_state)
+            trained["optimizer.safetensors"] = data
+            doc["state"]["optimizer"] = meta
+        probe = Project(
+            graph=project.graph, training=project.training, preprocessor=project.preprocessor
+        )
+        try:
+            _attach_trained_state(probe, doc["state"], trained)
+        except ProjectError as exc:
+            doc["state"] = {"epochs_trained": 0, "weights": False}
+            project.notices.append(
+                f"the trained weights were not saved: {exc.message}. Train again to keep them"
+            )
+        else:
+            members.update(trained)
+    members = {"project.json": _dump(doc, "project.json"), **members}
+    members["history.json"] = _dump(project.history.to_dict(), "history.json")
+    return members
 
 
 def save_project(project: Project, path: str | os.PathLike[str] | None = None) -> Path:
-    """Write the project atomically; the previous file survives any failure."""
+    """Write the project atomically; the previous file survives any failure.
+
+    The bytes are checked by the loader's own stages before anything is written, so a
+    project NN Studio saves is one it can open.
+    """
     target = Path(path) if path is not None else project.path
     if target is None:
         raise ProjectError("choose where to save the project")
-    base = target.parent.resolve()
-    doc = project.to_document(base)
-    members: dict[str, bytes] = {}
-    if project.weights is not None:
-        members["weights.safetensors"] = tensors.encode_tensors(project.weights)
-        if project.optimizer_state is not None:
-            data, meta = tensors.encode_optimizer(project.optimizer_state)
-            members["optimizer.safetensors"] = data
-            doc["state"]["optimizer"] = meta
-    members["history.json"] = json.dumps(project.history.to_dict(), allow_nan=False).encode()
-    members = {
-        "project.json": json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False).encode(
-            "utf-8"
-        ),
-        **members,
-    }
-    archive.write_atomic(target, members)
+    where = str(target)
+    base = Path(os.path.abspath(target.parent))
+    project.notices.clear()
+    try:
+        members = encode_project(project, base)
+        _decode(members, base, bare=False)
+    except ProjectError as exc:
+        raise ProjectError(
+            f"was not saved: {exc.message}; the previous file is unchanged", where=where
+        ) from None
+    except (DataError, TrainingError, GraphError) as exc:  # pragma: no cover - defensive
+        raise ProjectError(f"was not saved: {exc}", where=where) from None
+    archive.write_atomic(target, archive.zip_bytes(members))
     project.path = target
     return target

@@ -1,19 +1,26 @@
 """Pure dict → dict upgrades, one per format version, applied in order on load.
 
-Each step takes the parsed ``project.json`` of version N and returns version N+1. Steps never
-touch files or build objects, so every old fixture can be tested on its own.
+Each step takes the parsed ``project.json`` of version N and returns a new document of version
+N+1; it never changes its argument, touches files or builds objects, and it does not consult
+the catalogues (which move on while old files stay as they were), so every old fixture can be
+tested on its own and keeps meaning what it meant.
 
 Version history
 ---------------
 1  A hand-writable JSON description: ``layers`` is a list of layers in a chain (no ids, no
-   edges), training's optimiser was ``optimiser`` and the learning rate sat beside it as
-   ``lr``. Still accepted as a ``.json`` file, which is how teachers write projects by hand.
-2  The graph format: ``graph`` with node ids, positions and edges (any DAG), training holds a
-   complete ``optimizer`` component with its ``lr``; zipped with weights and history.
+   edges, parameters beside ``type``), components may be plain names (``"activation":
+   "relu"``), training's optimiser was ``optimiser`` with the learning rate beside it as
+   ``lr`` (Adam when only ``lr`` is given). Still accepted as a bare ``.json`` file, which is
+   how teachers write projects by hand.
+2  The graph format: ``graph`` with node ids, positions and edges (any DAG), every component
+   a ``{"name": ...}`` object, training holds a complete ``optimizer`` component with its
+   ``lr``; zipped with weights, optimiser state and history.
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,40 +29,70 @@ from nnstudio.core.errors import ProjectError
 CURRENT_VERSION = 2
 FORMAT = "nnstudio-project"
 
+#: Version 1 layer parameters and training fields that name a component (frozen: v1 is history).
+_V1_LAYER_COMPONENTS = ("activation", "weight_init", "bias_init")
+_V1_TRAINING_COMPONENTS = ("loss", "schedule")
+_V1_DEFAULT_OPTIMISER = "adam"
+_V1_X_STEP = 220.0
+
+
+def _component(value: Any) -> Any:
+    """``"relu"`` → ``{"name": "relu"}``; anything else is left for the schema to judge."""
+    return {"name": value} if isinstance(value, str) else value
+
 
 def migrate_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    doc = copy.deepcopy(doc)
     layers = doc.pop("layers", None)
     if not isinstance(layers, list):
-        raise ProjectError("a version 1 project needs a 'layers' list")
-    nodes, edges = [], []
+        raise ProjectError(
+            'a version 1 project needs a "layers" list (one object per layer, '
+            'e.g. {"type": "Dense", "units": 8})'
+        )
+    nodes: list[dict[str, Any]] = []
+    if not layers or not (isinstance(layers[0], dict) and layers[0].get("type") == "Input"):
+        layers = [{"type": "Input"}, *layers]
     for index, layer in enumerate(layers):
         if not isinstance(layer, dict) or not isinstance(layer.get("type"), str):
-            raise ProjectError(f"layer {index + 1} of the version 1 project has no type")
-        node_id = f"n{index + 1:03d}"
-        nodes.append(
-            {
-                "id": node_id,
-                "type": layer["type"],
-                "type_version": 1,
-                "name": layer.get("name") or f"{layer['type'].lower()}_{index + 1}",
-                "params": {k: v for k, v in layer.items() if k not in ("type", "name")},
-                "position": [index * 220.0, 0.0],
-                "note": "",
-                "trainable": True,
-            }
-        )
-        if index:
-            edges.append([nodes[index - 1]["id"], node_id])
+            raise ProjectError(
+                f'layer {index + 1} of the version 1 "layers" list needs a "type" (e.g. "Dense")'
+            )
+        params = {k: v for k, v in layer.items() if k not in ("type", "name", "note")}
+        for key in _V1_LAYER_COMPONENTS:
+            if key in params:
+                params[key] = _component(params[key])
+        node: dict[str, Any] = {
+            "id": f"n{index + 1:03d}",
+            "type": layer["type"],
+            "type_version": 1,
+            "params": params,
+            "position": [index * _V1_X_STEP, 0.0],
+        }
+        for key in ("name", "note"):
+            if key in layer:
+                node[key] = layer[key]
+        nodes.append(node)
+    edges = [[a["id"], b["id"]] for a, b in itertools.pairwise(nodes)]
     doc["graph"] = {"nodes": nodes, "edges": edges}
     training = doc.get("training")
     if isinstance(training, dict):
         optimiser = training.pop("optimiser", None)
         lr = training.pop("lr", None)
-        if optimiser is not None:
-            component = {"name": optimiser} if isinstance(optimiser, str) else dict(optimiser)
-            if lr is not None:
-                component["lr"] = lr
+        if optimiser is not None or lr is not None:
+            if "optimizer" in training:
+                raise ProjectError(
+                    'the version 1 training settings give both "optimiser" and "optimizer"; '
+                    "keep one"
+                )
+            component = _component(optimiser if optimiser is not None else _V1_DEFAULT_OPTIMISER)
+            if isinstance(component, dict):
+                component = dict(component)
+                if lr is not None:
+                    component["lr"] = lr
             training["optimizer"] = component
+        for key in _V1_TRAINING_COMPONENTS:
+            if key in training:
+                training[key] = _component(training[key])
     doc["format_version"] = 2
     return doc
 
@@ -64,17 +101,24 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: migrate_
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
-    """Bring a parsed project document up to :data:`CURRENT_VERSION`."""
+    """Bring a parsed project document up to :data:`CURRENT_VERSION` (``doc`` is not changed)."""
     version = doc.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ProjectError(f"format_version must be a whole number ≥ 1, not {version!r}")
+        raise ProjectError(
+            f'"format_version" must be a whole number from 1 to {CURRENT_VERSION}, '
+            f"not {_shown(version)}"
+        )
     if version > CURRENT_VERSION:
         raise ProjectError(
-            f"this project was made by a newer NN Studio (format version "
-            f"{version}); this version reads up to {CURRENT_VERSION}. Update "
-            "NN Studio to open it"
+            f"this project was made by a newer NN Studio (format version {version}); this "
+            f"version reads format versions up to {CURRENT_VERSION}. Update NN Studio to open it"
         )
     while version < CURRENT_VERSION:
         doc = MIGRATIONS[version](doc)
         version = doc["format_version"]
     return doc
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"

@@ -88,24 +88,37 @@ class TrainingResult:
     best_epoch: int | None = None
     optimizer_state: dict[str, Any] | None = None
     schedule_state: dict[str, Any] | None = None
+    #: True when early stopping put the best epoch's weights back.
+    restored_best: bool = False
 
     def summary(self) -> dict[str, Any]:
-        """The fields ``nnstudio train --json`` prints."""
+        """The fields ``nnstudio train --json`` prints.
+
+        Values describe the model the run leaves behind: after early stopping with restored
+        weights that is the best epoch, not the last one.
+        """
         h = self.history
+        at = -1
+        if self.restored_best and self.best_epoch is not None and self.best_epoch in h.epoch:
+            at = len(h.epoch) - 1 - h.epoch[::-1].index(self.best_epoch)
+
+        def pick(values: list) -> float | None:
+            return _finite(values[at]) if values else None
+
         out: dict[str, Any] = {
             "reason": self.reason,
             "message": self.message,
             "epochs_run": self.epochs_run,
             "epochs_total": h.epochs_done,
-            "train_loss": _finite(h.last("train_loss")),
-            "val_loss": _finite(h.last("val_loss")),
+            "train_loss": pick(h.train_loss),
+            "val_loss": pick(h.val_loss),
             "seconds": round(self.seconds, 4),
             "samples_per_second": round(self.samples_per_second, 1),
             "device": self.device,
             "best_epoch": self.best_epoch,
         }
         for key, values in h.metrics.items():
-            out[key] = _finite(values[-1]) if values else None
+            out[key] = pick(values)
         return out
 
 
@@ -123,7 +136,7 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _weights(model: torch.nn.Module) -> list[torch.Tensor]:
+def l1_weights(model: torch.nn.Module) -> list[torch.Tensor]:
     """Tensors the L1 penalty applies to: weight matrices of trainable layers, not biases."""
     return [
         p
@@ -199,7 +212,7 @@ def train(
         lrc.load_state_dict(job.schedule_state)
 
     l1 = s.l1
-    l1_weights = _weights(model) if l1 > 0 else []
+    penalised = l1_weights(model) if l1 > 0 else []
     early = s.early_stopping
     monitor = (
         early.monitor
@@ -217,6 +230,7 @@ def train(
 
     emit(RunStarted(s.epochs, steps_per_epoch, n, job.start_epoch, str(device)))
     reason, message = "finished", ""
+    restored = False
     samples_done = 0
     step = 0
     paused_for = 0.0
@@ -268,7 +282,7 @@ def train(
                 out = model(xb)
             loss = loss_fn(out, yb)
             if l1:
-                loss = loss + l1 * sum(w.abs().sum() for w in l1_weights)
+                loss = loss + l1 * sum(w.abs().sum() for w in penalised)
             value = loss.item()
             if not math.isfinite(value):
                 diverged = True
@@ -366,6 +380,7 @@ def train(
             )
             if early.restore_best and best_state is not None:
                 model.load_state_dict(best_state)
+                restored = True
                 message += " The best weights were restored."
             break
 
@@ -385,6 +400,7 @@ def train(
         best_epoch,
         copy.deepcopy(optimizer.state_dict()),
         lrc.state_dict(),
+        restored,
     )
 
 

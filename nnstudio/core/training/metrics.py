@@ -28,10 +28,12 @@ def predict_raw(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 def class_predictions(output: torch.Tensor, expects: str = "logits") -> torch.Tensor:
     """Class index per row: argmax, or a threshold for a single (binary) output unit.
 
-    A single unit is a probability after a sigmoid (threshold 0.5) or a logit (threshold 0).
+    A single unit is a logit for BCE-with-logits (threshold 0); otherwise it is read as a value
+    in [0, 1] — a probability after a sigmoid, or a 0/1 output trained with a squared error
+    (the perceptron) — and thresholded at 0.5.
     """
     if output.dim() == 1 or output.shape[1] == 1:
-        threshold = 0.5 if expects == "probabilities" else 0.0
+        threshold = 0.0 if expects == "logits" else 0.5
         return (output.reshape(-1) > threshold).long()
     return output.argmax(dim=1)
 
@@ -40,8 +42,7 @@ def probabilities(output: torch.Tensor, expects: str) -> torch.Tensor:
     """Class probabilities from raw outputs, given what the loss expects the output to be."""
     if output.dim() == 1 or output.shape[1] == 1:
         p1 = output.reshape(-1)
-        if expects != "probabilities":
-            p1 = torch.sigmoid(p1)
+        p1 = torch.sigmoid(p1) if expects == "logits" else p1.clamp(0.0, 1.0)
         return torch.stack([1 - p1, p1], dim=1)
     if expects == "probabilities":
         return output

@@ -1,0 +1,192 @@
+"""Training-engine throughput against a hand-written loop and the lessons' DataLoader loop.
+
+All three train the same model (same seeded initial weights), on the same tensors, with the
+same optimiser, for the same number of epochs, and all three compute the per-epoch training
+loss and validation accuracy — so the ratio measures only what the engine adds (reports,
+callbacks, NaN checks, stop/pause checkpoints, metric bookkeeping). Rounds are interleaved and
+the median is reported, so background noise hits all three alike.
+
+    python bench/bench_trainer.py [--csv ../shared/data/mobile_price_train.csv] [--rounds 3]
+
+Prints a table of samples per second and ratios (engine / hand loop, engine / DataLoader), then
+the phone-price recipe beside scikit-learn's MLPClassifier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from nnstudio.core.builder import build_model  # noqa: E402
+from nnstudio.core.data import DataSettings, DataSource, load_table, prepare  # noqa: E402
+from nnstudio.core.graph import Graph  # noqa: E402
+from nnstudio.core.layers import ShapeContext  # noqa: E402
+from nnstudio.core.training import ReportPolicy, TrainingJob, TrainingSettings, train  # noqa: E402
+
+HIDDEN = (128, 256, 512, 128)
+DEFAULT_CSV = REPO.parent / "shared" / "data" / "mobile_price_train.csv"
+FALLBACK_CSV = REPO / "samples" / "mobile_price_synthetic.csv"
+
+
+def load(csv: Path):
+    settings = DataSettings(source=DataSource(kind="csv", path=str(csv)),
+                            targets=("price_range",), scaling="standard",
+                            split=(0.8, 0.2, 0.0), seed=88)
+    return prepare(load_table(settings.source), settings)
+
+
+def graph(n_in: int, n_out: int) -> Graph:
+    g = Graph()
+    prev = g.add_node("Input", {"size": n_in})
+    for units in HIDDEN:
+        node = g.add_node("Dense", {"units": units, "activation": "sigmoid"})
+        g.add_edge(prev.id, node.id)
+        prev = node
+    out = g.add_node("Dense", {"units": n_out, "activation": "identity"})
+    g.add_edge(prev.id, out.id)
+    return g
+
+
+def model_for(data) -> nn.Module:
+    return build_model(graph(data.n_features, data.n_classes),
+                       ShapeContext(data.n_features, data.n_classes), seed=0)
+
+
+def val_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    model.eval()
+    with torch.no_grad():
+        acc = float((model(x).argmax(1) == y).float().mean())
+    model.train()
+    return acc
+
+
+def run_engine(data, batch: int, epochs: int, lr: float) -> tuple[float, float]:
+    settings = TrainingSettings(loss="cross_entropy", optimizer={"name": "adam", "lr": lr},
+                                epochs=epochs, batch_size=batch, seed=0, device="cpu")
+    job = TrainingJob(model_for(data), data, settings)
+    events = []
+    t = time.perf_counter()
+    result = train(job, events.append, policy=ReportPolicy())  # GUI-like: every batch reported
+    seconds = time.perf_counter() - t
+    return seconds, result.history.metrics["val_accuracy"][-1]
+
+
+def run_hand(data, batch: int, epochs: int, lr: float) -> tuple[float, float]:
+    """The loop a careful PyTorch user writes: batches by indexing in-memory tensors."""
+    model = model_for(data)
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = data.x_train, data.y_train
+    n = len(x)
+    acc = 0.0
+    t = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=gen)
+        total = 0.0
+        for i in range(0, n, batch):
+            idx = order[i : i + batch]
+            out = model(x[idx])
+            loss = loss_fn(out, y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        acc = val_accuracy(model, data.x_val, data.y_val)
+    return time.perf_counter() - t, acc
+
+
+def run_dataloader(data, batch: int, epochs: int, lr: float) -> tuple[float, float]:
+    """The lessons' loop: TensorDataset + DataLoader(shuffle=True) rebuilt every epoch."""
+    model = model_for(data)
+    torch.manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    dataset = TensorDataset(data.x_train, data.y_train)
+    acc = 0.0
+    t = time.perf_counter()
+    for _ in range(epochs):
+        loader = DataLoader(dataset, shuffle=True, batch_size=batch)
+        total = 0.0
+        for xb, yb in loader:
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(yb)
+        acc = val_accuracy(model, data.x_val, data.y_val)
+    return time.perf_counter() - t, acc
+
+
+def sklearn_comparison(data, epochs: int) -> None:
+    from sklearn.neural_network import MLPClassifier
+
+    x_train, y_train = data.x_train.numpy(), data.y_train.numpy()
+    x_val, y_val = data.x_val.numpy(), data.y_val.numpy()
+    clf = MLPClassifier(hidden_layer_sizes=HIDDEN, activation="logistic", solver="adam",
+                        learning_rate_init=1e-4, batch_size=8, max_iter=epochs,
+                        random_state=0, tol=0.0, n_iter_no_change=epochs + 1)
+    import warnings
+
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(x_train, y_train)
+    sk_seconds = time.perf_counter() - t
+    sk_acc = float((clf.predict(x_val) == y_val).mean())
+    nn_seconds, nn_acc = run_engine(data, 8, epochs, 1e-4)
+    print(f"\nphone-price tuned recipe ({'-'.join(map(str, HIDDEN))} sigmoid, Adam 1e-4, "
+          f"batch 8, {epochs} epochs):")
+    print(f"  {'NN Studio engine':<26}{nn_seconds:8.2f} s   val accuracy {nn_acc:.4f}")
+    print(f"  {'scikit-learn MLPClassifier':<26}{sk_seconds:8.2f} s   val accuracy {sk_acc:.4f}")
+    print(f"  time ratio sklearn / engine: {sk_seconds / nn_seconds:.2f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV if DEFAULT_CSV.exists()
+                        else FALLBACK_CSV)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--samples", type=int, default=120_000,
+                        help="training samples per measurement (sets the epoch count)")
+    parser.add_argument("--skip-sklearn", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data = load(args.csv)
+    n = len(data.x_train)
+    print(f"data: {args.csv.name}, {n} training rows, {data.n_features} features; model "
+          f"{data.n_features}-{'-'.join(map(str, HIDDEN))}-{data.n_classes} sigmoid, Adam; "
+          f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds (median)")
+    print(f"\n{'batch':>6} {'engine':>12} {'hand loop':>12} {'DataLoader':>12} "
+          f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second)")
+    runners = {"engine": run_engine, "hand": run_hand, "dataloader": run_dataloader}
+    for batch in (8, 64, 256):
+        epochs = max(1, args.samples // n)
+        times: dict[str, list[float]] = {k: [] for k in runners}
+        for _ in range(args.rounds):
+            for name, fn in runners.items():
+                seconds, _acc = fn(data, batch, epochs, 1e-4)
+                times[name].append(seconds)
+        rate = {k: epochs * n / statistics.median(v) for k, v in times.items()}
+        print(f"{batch:>6} {rate['engine']:>12,.0f} {rate['hand']:>12,.0f} "
+              f"{rate['dataloader']:>12,.0f} {rate['engine'] / rate['hand']:>8.3f}× "
+              f"{rate['engine'] / rate['dataloader']:>7.2f}×")
+    if not args.skip_sklearn:
+        sklearn_comparison(data, 50)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Apply a trained project to new rows: the lesson's ``predict`` that returns class *names*.
+
+New data goes through exactly the preprocessing fitted on the training rows (stored in the
+project), so a CSV is encoded the way the weights learned to read it. The result keeps every
+input column (extra ones too, such as the true target, so a student can compare) and adds
+``predicted`` plus one ``p(<class>)`` probability column per class for classification, or
+``predicted_<target>`` columns for regression.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import torch
+
+from nnstudio.core.data import read_csv
+from nnstudio.core.errors import DataError, TrainingError
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.project import Project
+from nnstudio.core.training.metrics import class_predictions, predict_raw, probabilities
+
+#: Name of the predicted-class column; probability columns are ``p(<class name>)``.
+PREDICTED = "predicted"
+
+
+def probability_column(class_name: str) -> str:
+    return f"p({class_name})"
+
+
+def prediction_columns(project: Project) -> list[str]:
+    """The columns :func:`predict_frame` adds, in order (for headers and GUI tables)."""
+    pre = project.preprocessor
+    if pre is None:
+        return []
+    if pre.task == "classification":
+        return [PREDICTED, *(probability_column(c) for c in pre.class_names)]
+    return [f"{PREDICTED}_{t}" for t in pre.target_columns]
+
+
+def predict_frame(project: Project, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with prediction columns added; the input is not modified.
+
+    Raises TrainingError when the project was never trained and DataError (naming the
+    missing columns or the bad cell) when the rows cannot be encoded. Values never seen in
+    training are encoded as all zeros; their warnings are in ``result.attrs["warnings"]``.
+    """
+    from nnstudio.core.session import trained_model
+
+    if project.weights is None:
+        raise TrainingError("this project has no trained weights yet: train the project first")
+    pre = project.preprocessor
+    if pre is None:
+        raise TrainingError(
+            "this project holds weights but not the preprocessing they were trained with: "
+            "train the project first"
+        )
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"expected a table, not {type(frame).__name__}", where="predict")
+    model = trained_model(project)
+    x = pre.transform(frame, row_numbers=np.arange(1, len(frame) + 1))
+    warnings = list(pre.warnings)
+    with torch.no_grad():
+        output = predict_raw(model, torch.from_numpy(np.ascontiguousarray(x)))
+    output = output.detach().cpu().float()
+
+    out = frame.copy()
+    out.columns = [str(c) for c in out.columns]
+    added: dict[str, object] = {}
+    if pre.task == "classification":
+        expects = LOSSES.get(project.training.loss["name"]).expects
+        ids = class_predictions(output, expects)
+        probs = probabilities(output, expects)
+        if probs.shape[1] != len(pre.class_names):
+            raise TrainingError(
+                f"the network gives {probs.shape[1]} class scores but the data has "
+                f"{len(pre.class_names)} classes: train the project again"
+            )
+        added[PREDICTED] = pre.decode_classes(ids)
+        for j, name in enumerate(pre.class_names):
+            added[probability_column(name)] = probs[:, j].double().numpy()
+    else:
+        values = (output.unsqueeze(1) if output.dim() == 1 else output).double().numpy()
+        if values.shape[1] != len(pre.target_columns):
+            raise TrainingError(
+                f"the network gives {values.shape[1]} outputs but the project predicts "
+                f"{len(pre.target_columns)} target columns: train the project again"
+            )
+        for j, name in enumerate(pre.target_columns):
+            added[f"{PREDICTED}_{name}"] = values[:, j]
+    # A column of the same name (a CSV that was predicted before) is replaced, not doubled.
+    out = out.drop(columns=[c for c in added if c in out.columns])
+    out = pd.concat([out, pd.DataFrame(added, index=out.index)], axis=1)
+    out.attrs["warnings"] = warnings
+    return out
+
+
+def predict_csv(project: Project, path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV (encoding and delimiter detected) and predict every row of it."""
+    table = read_csv(path)
+    result = predict_frame(project, table.frame)
+    result.attrs["warnings"] = [*table.warnings, *result.attrs.get("warnings", [])]
+    return result
+
+
+__all__ = ["PREDICTED", "predict_csv", "predict_frame", "prediction_columns", "probability_column"]

@@ -1,0 +1,269 @@
+"""A connection drawn as a smooth curve from an output port to an input port.
+
+The edge knows which two nodes it joins (its identity) and caches its curve (geometry); its
+colour and the ``[batch, n]`` label come from the scene's summary of the latest analysis at
+paint time. The scene recomputes the curve when either card moves.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
+
+from nnstudio.core.graph import Edge
+from nnstudio.gui import theme
+
+if TYPE_CHECKING:
+    from nnstudio.gui.canvas.scene import CanvasScene, EdgeStatus
+
+ARROW_LENGTH = 9.0
+ARROW_HALF_WIDTH = 4.5
+_HIT_WIDTH = 12.0
+_LABEL_PAD_X = 4.0
+_LABEL_H = 15.0
+#: How far above a short level edge its label floats.
+_LABEL_ABOVE = 12.0
+
+
+@cache
+def _label_font() -> QFont:
+    font = QFont()
+    font.setPixelSize(10)
+    return font
+
+
+@cache
+def _label_reserve() -> float:
+    """Width the bounds reserve for the shape label.
+
+    Bounds must not depend on the analysis (which changes without a geometry change), so
+    they make room for the widest plausible label.
+    """
+    return QFontMetricsF(_label_font()).horizontalAdvance("[batch, 000000]") + 2 * _LABEL_PAD_X
+
+
+def bezier_path(start: QPointF, end: QPointF) -> QPainterPath:
+    """A horizontal-tangent cubic from ``start`` to ``end``; loops round when going back."""
+    dx = end.x() - start.x()
+    dy = end.y() - start.y()
+    handle = max(40.0, abs(dx) * 0.5)
+    if dx < 30.0:  # target left of the source: swing out so the curve stays readable
+        handle = max(80.0, min(260.0, abs(dx) * 0.5 + abs(dy) * 0.35))
+    path = QPainterPath(start)
+    path.cubicTo(QPointF(start.x() + handle, start.y()), QPointF(end.x() - handle, end.y()), end)
+    return path
+
+
+class EdgeItem(QGraphicsItem):
+    """The curve of one :class:`~nnstudio.core.graph.Edge`."""
+
+    def __init__(self, source_id: str, target_id: str) -> None:
+        super().__init__()
+        self.source_id = source_id
+        self.target_id = target_id
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+        self._path = QPainterPath()
+        self._tip = QPointF()
+        self._hit: QPainterPath | None = None
+        self._bounds = QRectF()
+
+    @property
+    def edge(self) -> Edge:
+        return Edge(self.source_id, self.target_id)
+
+    def canvas(self) -> CanvasScene | None:
+        return self.scene()  # type: ignore[return-value]
+
+    def status(self) -> EdgeStatus | None:
+        scene = self.canvas()
+        return scene.edge_status(self.edge) if scene is not None else None
+
+    def label_text(self) -> str:
+        """``[batch, n]``, or empty while the size is unknown."""
+        status = self.status()
+        if status is None or status.size is None:
+            return ""
+        return f"[batch, {status.size}]"
+
+    def is_error(self) -> bool:
+        status = self.status()
+        return bool(status is not None and status.error)
+
+    def line_color(self) -> QColor:
+        """Red when the connection feeds a shape error, else the normal edge grey."""
+        return QColor(theme.ERROR) if self.is_error() else QColor(theme.EDGE)
+
+    def path(self) -> QPainterPath:
+        return QPainterPath(self._path)
+
+    def end_points(self) -> tuple[QPointF, QPointF]:
+        """Where the curve starts (output port) and where the arrow tip touches (input)."""
+        scene = self.canvas()
+        if scene is not None:
+            scene.flush_routes()
+        return self._path.pointAtPercent(0.0), QPointF(self._tip)
+
+    # --- geometry --------------------------------------------------------------------------
+
+    def set_end_points(self, start: QPointF, tip: QPointF) -> None:
+        """Recompute the cached curve; called by the scene when a card moves.
+
+        Kept cheap (a drag of many cards re-routes hundreds of edges per mouse move): the
+        hit-test outline is only built when Qt asks for :meth:`shape`.
+        """
+        self.prepareGeometryChange()
+        self._tip = QPointF(tip)
+        self._path = bezier_path(start, QPointF(tip.x() - ARROW_LENGTH, tip.y()))
+        self._hit = None
+        half = _label_reserve() / 2
+        c = self.label_center()
+        label = QRectF(c.x() - half, c.y() - _LABEL_H / 2, 2 * half, _LABEL_H)
+        margin = _HIT_WIDTH / 2 + 2
+        self._bounds = (
+            self._path.controlPointRect()
+            .united(
+                QRectF(
+                    tip.x() - ARROW_LENGTH,
+                    tip.y() - ARROW_HALF_WIDTH,
+                    ARROW_LENGTH,
+                    2 * ARROW_HALF_WIDTH,
+                )
+            )
+            .adjusted(-margin, -margin, margin, margin)
+            .united(label)
+        )
+
+    def _arrow(self) -> QPolygonF:
+        tip = self._tip
+        return QPolygonF(
+            [
+                tip,
+                QPointF(tip.x() - ARROW_LENGTH, tip.y() - ARROW_HALF_WIDTH),
+                QPointF(tip.x() - ARROW_LENGTH, tip.y() + ARROW_HALF_WIDTH),
+            ]
+        )
+
+    def label_on_line(self) -> bool:
+        """False for a short level edge: its label floats above it, clear of the two ports."""
+        start, tip = self._path.pointAtPercent(0.0), self._tip
+        level = abs(tip.y() - start.y()) < 24.0
+        return not (level and tip.x() - start.x() < _label_reserve() + 40.0)
+
+    def label_center(self) -> QPointF:
+        c = self._path.pointAtPercent(0.5)
+        if not self.label_on_line():
+            c.setY(c.y() - _LABEL_ABOVE)
+        return c
+
+    def _label_rect(self, text: str) -> QRectF:
+        width = QFontMetricsF(_label_font()).horizontalAdvance(text) + 2 * _LABEL_PAD_X
+        c = self.label_center()
+        return QRectF(c.x() - width / 2, c.y() - _LABEL_H / 2, width, _LABEL_H)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        if self._hit is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(_HIT_WIDTH)
+            self._hit = stroker.createStroke(self._path)
+            self._hit.addPolygon(self._arrow())
+        return self._hit
+
+    # --- interaction -----------------------------------------------------------------------
+
+    def hoverEnterEvent(self, event: Any) -> None:
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event: Any) -> None:
+        self.update()
+        super().hoverLeaveEvent(event)
+
+    def tooltip_text(self) -> str:
+        scene = self.canvas()
+        if scene is None:
+            return ""
+        nodes = scene.graph.nodes
+        src, dst = nodes.get(self.source_id), nodes.get(self.target_id)
+        if src is None or dst is None:
+            return ""
+        label = self.label_text() or "[batch, ?]"
+        return (
+            f"<b>{html.escape(src.name)} → {html.escape(dst.name)}</b><br>"
+            f"Carries a tensor of shape {label}.<br>"
+            f"<span style='color:{theme.MUTED_TEXT.name()}'>Click and press Delete to remove; "
+            "drag its arrow end to another layer to reconnect.</span>"
+        )
+
+    def refresh(self) -> None:
+        self.setToolTip(self.tooltip_text())
+        self.update()
+
+    # --- painting --------------------------------------------------------------------------
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        error = self.is_error()
+        color = self.line_color()
+        width = 1.8
+        if hovered:
+            color = color.darker(125)
+            width = 2.4
+        if selected:
+            color = QColor(theme.SELECTION) if not error else color
+            width = 2.8
+        pen = QPen(color, width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        if selected and error:
+            # Keep the error colour but still show the selection with a halo.
+            halo = QColor(theme.SELECTION)
+            halo.setAlpha(90)
+            painter.setPen(QPen(halo, 7.0))
+            painter.drawPath(self._path)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPolygon(self._arrow())
+
+        text = self.label_text()
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if not text or lod < 0.45:
+            return
+        rect = self._label_rect(text)
+        if self.label_on_line():
+            painter.setPen(QPen(QColor(theme.ERROR) if error else QColor("#d5d9df"), 1.0))
+            painter.setBrush(QColor("#fff5f5") if error else QColor("#ffffff"))
+            painter.drawRoundedRect(rect, _LABEL_H / 2, _LABEL_H / 2)
+        painter.setFont(_label_font())
+        painter.setPen(theme.ERROR if error else theme.MUTED_TEXT)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+__all__ = ["ARROW_LENGTH", "EdgeItem", "bezier_path"]

@@ -1,0 +1,177 @@
+"""Connection handles on a layer card: the input on the left, the output on the right.
+
+A port is a gesture source, not a model object: pressing it starts a connection drag that the
+scene runs (:meth:`CanvasScene.begin_connection` and friends), so the mouse and the tests go
+through the same code. Merge layers (Add, Concat) get a taller input bar where each incoming
+edge lands at its own height, in input order: the order Concat uses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from nnstudio.gui import theme
+
+if TYPE_CHECKING:
+    from nnstudio.gui.canvas.items.layer_item import LayerItem
+    from nnstudio.gui.canvas.scene import CanvasScene
+
+RADIUS = 5.0
+#: Height available to a merge layer's input bar, and the spacing of its edges.
+MERGE_SPAN = 52.0
+MERGE_SPACING = 14.0
+_HIT = 10.0
+_CONNECTED = QColor("#5f6b7a")
+
+
+class PortItem(QGraphicsItem):
+    """One input or output handle of a :class:`LayerItem` (its parent item)."""
+
+    INPUT = "input"
+    OUTPUT = "output"
+
+    def __init__(self, parent: LayerItem, kind: str, *, merge: bool = False) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.merge = merge and kind == self.INPUT
+        self.setAcceptHoverEvents(True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setZValue(1)
+        if kind == self.OUTPUT:
+            tip = "Output: drag onto another layer to connect."
+        elif self.merge:
+            tip = (
+                "Inputs (any number, in order): drag a layer's output here. "
+                "Drag an incoming connection away to detach it."
+            )
+        else:
+            tip = "Input: drag a layer's output here. Drag the connection away to detach it."
+        self.setToolTip(tip)
+
+    # --- identity --------------------------------------------------------------------------
+
+    @property
+    def layer_item(self) -> LayerItem:
+        return self.parentItem()  # type: ignore[return-value]
+
+    @property
+    def node_id(self) -> str:
+        return self.layer_item.node_id
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind == self.INPUT
+
+    def canvas(self) -> CanvasScene | None:
+        return self.scene()  # type: ignore[return-value]
+
+    # --- geometry --------------------------------------------------------------------------
+
+    def _spacing(self, count: int) -> float:
+        if count <= 1:
+            return 0.0
+        return min(MERGE_SPACING, (MERGE_SPAN - 2 * RADIUS) / (count - 1))
+
+    def attach_point(self, index: int = 0, count: int = 1) -> QPointF:
+        """Scene point where an edge meets this port (the ``index``-th of ``count`` inputs)."""
+        if not self.is_input:
+            return self.mapToScene(QPointF(0.0, 0.0))
+        y = (index - (count - 1) / 2) * self._spacing(count) if self.merge else 0.0
+        return self.mapToScene(QPointF(-RADIUS - 0.5, y))
+
+    def boundingRect(self) -> QRectF:
+        if self.merge:
+            return QRectF(-_HIT, -MERGE_SPAN / 2 - 4, 2 * _HIT, MERGE_SPAN + 8)
+        return QRectF(-_HIT, -_HIT, 2 * _HIT, 2 * _HIT)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        if self.merge:
+            path.addRoundedRect(self.boundingRect().adjusted(1, 2, -1, -2), 8, 8)
+        else:
+            path.addEllipse(QPointF(0, 0), _HIT - 1, _HIT - 1)
+        return path
+
+    # --- gestures --------------------------------------------------------------------------
+
+    def hoverEnterEvent(self, event: Any) -> None:
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event: Any) -> None:
+        self.update()
+        super().hoverLeaveEvent(event)
+
+    def mousePressEvent(self, event: Any) -> None:
+        scene = self.canvas()
+        if scene is None or event.button() != Qt.MouseButton.LeftButton:
+            event.ignore()
+            return
+        # Accept even when refused (read-only) so the press does not start moving the card.
+        event.accept()
+        scene.begin_connection(self, event.scenePos())
+
+    def mouseMoveEvent(self, event: Any) -> None:
+        scene = self.canvas()
+        if scene is not None:
+            scene.drag_connection_to(event.scenePos())
+
+    def mouseReleaseEvent(self, event: Any) -> None:
+        scene = self.canvas()
+        if scene is not None:
+            scene.end_connection(event.scenePos())
+
+    # --- painting --------------------------------------------------------------------------
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        scene = self.canvas()
+        if scene is None:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        count = scene.port_connection_count(self)
+        state = scene.port_highlight(self)
+        hovered = self.isUnderMouse() and state is None
+        radius = RADIUS
+        fill = _CONNECTED if count else theme.NODE_BG
+        border = QPen(_CONNECTED if count else theme.EDGE, 1.6)
+        if state == "invalid":
+            painter.setOpacity(0.35)
+        elif state in ("valid", "source"):
+            radius += 1.5
+            fill = QColor(
+                theme.SELECTION.red(), theme.SELECTION.green(), theme.SELECTION.blue(), 60
+            )
+            border = QPen(theme.SELECTION, 2.0)
+            if state == "source":
+                fill = theme.SELECTION
+        elif state == "hover" or hovered:
+            radius += 2.0
+            fill = theme.SELECTION
+            border = QPen(theme.SELECTION.darker(115), 1.6)
+        if state == "hover":
+            halo = QColor(theme.SELECTION)
+            halo.setAlpha(50)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(halo)
+            painter.drawEllipse(QPointF(0, 0), radius + 4, radius + 4)
+        painter.setPen(border)
+        painter.setBrush(fill)
+        if self.merge:
+            spacing = self._spacing(max(count, 1))
+            half = max(radius, (max(count, 1) - 1) * spacing / 2 + radius)
+            painter.drawRoundedRect(QRectF(-radius, -half, 2 * radius, 2 * half), radius, radius)
+        else:
+            painter.drawEllipse(QPointF(0, 0), radius, radius)
+
+
+__all__ = ["MERGE_SPACING", "RADIUS", "PortItem"]

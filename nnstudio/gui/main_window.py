@@ -1,0 +1,1192 @@
+"""The main window: wires the canvas, panels, plots and the training controller together.
+
+The window is built in two steps. ``__init__`` creates the shell — actions, menus, toolbar,
+status bar and empty docks — importing nothing but Qt, so it can be painted at once.
+:meth:`start` then imports the engine (torch) and the widgets, opens the project and enables
+the actions. Widgets never talk to each other directly: this module connects their signals.
+"""
+
+from __future__ import annotations
+
+import gc
+import html
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from nnstudio.gui.settings import AppSettings, data_dir
+
+if TYPE_CHECKING:
+    from nnstudio.core.project import Project
+    from nnstudio.gui.document import ProjectDocument
+
+PROJECT_FILTER = "NN Studio projects (*.nnsproj *.json);;All files (*)"
+AUTOSAVE_MS = 60_000
+
+#: (object name, title, default area) of every dock, in creation order.
+DOCKS = (
+    ("palette", "Layers", Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("history", "History", Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("inspector", "Inspector", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("data", "Data", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("training", "Training setup", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("plots", "Training plots", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("problems", "Problems", Qt.DockWidgetArea.BottomDockWidgetArea),
+)
+
+
+def samples_dir() -> Path:
+    """Bundled samples: ``$NNSTUDIO_SAMPLES`` or the repository's ``samples/`` folder."""
+    env = os.environ.get("NNSTUDIO_SAMPLES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "samples"
+
+
+def default_sample() -> Path:
+    return samples_dir() / "spirals.nnsproj"
+
+
+class _FirstPaintFilter(QObject):
+    """Reports the first paint of the window (for the start-up benchmark)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.window.first_painted.emit)
+        return False
+
+
+class MainWindow(QMainWindow):
+    """NN Studio's one window."""
+
+    first_painted = Signal()
+    #: The engine is loaded and a project is open.
+    ready = Signal()
+
+    def __init__(self, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.document: ProjectDocument | None = None
+        self.widgets: dict[str, QWidget] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self.actions_by_name: dict[str, QAction] = {}
+        self.controller = None
+        self.recovery = None
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self.setWindowTitle("NN Studio")
+        self.setMinimumSize(QSize(960, 600))
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        self.setAcceptDrops(True)
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_docks()
+        self._build_status_bar()
+        placeholder = QLabel("Opening NN Studio…")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setStyleSheet("color: #6b7280; font-size: 15px;")
+        self.setCentralWidget(placeholder)
+        self._restore_layout()
+        self.installEventFilter(_FirstPaintFilter(self))
+        self._set_enabled(False)
+
+    # --- shell -----------------------------------------------------------------------------
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot=None,
+        shortcut=None,
+        tip: str = "",
+        icon: QStyle.StandardPixmap | None = None,
+        checkable: bool = False,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.setCheckable(checkable)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        K = QKeySequence
+        a = self._action
+        a(
+            "new",
+            "&New",
+            self.new_project,
+            K(K.StandardKey.New),
+            "Start an empty network",
+            sp.SP_FileIcon,
+        )
+        a(
+            "open",
+            "&Open…",
+            self.open_dialog,
+            K(K.StandardKey.Open),
+            "Open a project file",
+            sp.SP_DialogOpenButton,
+        )
+        a(
+            "save",
+            "&Save",
+            self.save,
+            K(K.StandardKey.Save),
+            "Save the project",
+            sp.SP_DialogSaveButton,
+        )
+        a(
+            "save_as",
+            "Save &As…",
+            self.save_as,
+            K(K.StandardKey.SaveAs),
+            "Save the project under a new name",
+        )
+        a(
+            "export_python",
+            "Python script…",
+            lambda: self.export("python"),
+            tip="A standalone, readable PyTorch script that trains this network",
+        )
+        a(
+            "export_onnx",
+            "ONNX model…",
+            lambda: self.export("onnx"),
+            tip="The trained model for ONNX runtimes",
+        )
+        a(
+            "export_torchscript",
+            "TorchScript model…",
+            lambda: self.export("torchscript"),
+            tip="The trained model for torch.jit.load",
+        )
+        a("quit", "&Quit", self.close, K(K.StandardKey.Quit))
+        a("cut", "Cu&t", lambda: self._canvas_call("cut_selection"), K(K.StandardKey.Cut))
+        a("copy", "&Copy", lambda: self._canvas_call("copy_selection"), K(K.StandardKey.Copy))
+        a("paste", "&Paste", lambda: self._canvas_call("paste"), K(K.StandardKey.Paste))
+        a(
+            "duplicate",
+            "D&uplicate",
+            lambda: self._canvas_call("duplicate_selection"),
+            K("Ctrl+D"),
+            "Copy the selected layers next to themselves",
+        )
+        a(
+            "delete",
+            "&Delete",
+            lambda: self._canvas_call("delete_selection"),
+            [K(K.StandardKey.Delete), K("Backspace")],
+            "Delete the selected layers and connections",
+        )
+        a(
+            "select_all",
+            "Select &All",
+            lambda: self._canvas_call("select_all"),
+            K(K.StandardKey.SelectAll),
+        )
+        a(
+            "auto_layout",
+            "Auto &Layout",
+            lambda: self._canvas_call("auto_layout"),
+            K("Ctrl+L"),
+            "Arrange the network left to right",
+        )
+        a(
+            "quick_build",
+            "&Quick Build…",
+            self.focus_quick_build,
+            K("Ctrl+B"),
+            "Type a chain such as 20-128-256-4 relu to create it in one step",
+        )
+        a(
+            "zoom_in",
+            "Zoom &In",
+            lambda: self._canvas_call("zoom_in"),
+            [K(K.StandardKey.ZoomIn), K("Ctrl+=")],
+        )
+        a("zoom_out", "Zoom &Out", lambda: self._canvas_call("zoom_out"), K(K.StandardKey.ZoomOut))
+        a(
+            "fit",
+            "&Fit Network",
+            lambda: self._canvas_call("fit_all"),
+            K("Ctrl+0"),
+            "Zoom to show the whole network",
+        )
+        a("reset_layout", "&Reset Window Layout", self.reset_layout)
+        a(
+            "train",
+            "&Train",
+            self.train,
+            K("F5"),
+            "Train the network (continues a stopped run; Reset weights starts afresh)",
+            sp.SP_MediaPlay,
+        )
+        a(
+            "pause",
+            "&Pause",
+            self.toggle_pause,
+            K("F6"),
+            "Pause or resume training",
+            sp.SP_MediaPause,
+        )
+        a(
+            "stop",
+            "S&top",
+            self.stop_training,
+            K("Shift+F5"),
+            "Stop training (takes effect within one batch)",
+            sp.SP_MediaStop,
+        )
+        a(
+            "step",
+            "Step &Batch",
+            self.step_batch,
+            K("F10"),
+            "Train on one batch, then pause: watch a single weight update",
+            sp.SP_MediaSkipForward,
+        )
+        a(
+            "step_epoch",
+            "Step &Epoch",
+            self.step_epoch,
+            K("Ctrl+F10"),
+            "Train one epoch, then pause",
+            sp.SP_MediaSeekForward,
+        )
+        a(
+            "reset_weights",
+            "&Reset Weights",
+            self.reset_weights,
+            None,
+            "Forget the trained weights: the next run starts from fresh initial weights",
+            sp.SP_BrowserReload,
+        )
+        a("shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, K("F1"))
+        a("about", "&About NN Studio", self.show_about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        get = self.actions_by_name
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([get["new"], get["open"]])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.samples_menu = file_menu.addMenu("Open Sa&mple")
+        self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([get["save"], get["save_as"]])
+        export_menu = file_menu.addMenu("&Export")
+        export_menu.addActions(
+            [get["export_python"], get["export_onnx"], get["export_torchscript"]]
+        )
+        file_menu.addSeparator()
+        self.load_data_action = file_menu.addAction("Load &CSV…", self.load_csv_dialog)
+        file_menu.addSeparator()
+        file_menu.addAction(get["quit"])
+
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.train_menu = bar.addMenu("&Train")
+        self.train_menu.addActions([get["train"], get["pause"], get["stop"]])
+        self.train_menu.addSeparator()
+        self.train_menu.addActions([get["step"], get["step_epoch"], get["reset_weights"]])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([get["shortcuts"], get["about"]])
+
+    def _fill_edit_menu(self) -> None:
+        get = self.actions_by_name
+        menu = self.edit_menu
+        menu.clear()
+        menu.addActions([get["undo"], get["redo"]])
+        menu.addSeparator()
+        menu.addActions(
+            [
+                get["cut"],
+                get["copy"],
+                get["paste"],
+                get["duplicate"],
+                get["delete"],
+                get["select_all"],
+            ]
+        )
+        menu.addSeparator()
+        menu.addActions([get["quick_build"], get["auto_layout"]])
+
+    def _fill_view_menu(self) -> None:
+        get = self.actions_by_name
+        menu = self.view_menu
+        menu.clear()
+        menu.addActions([get["zoom_in"], get["zoom_out"], get["fit"]])
+        menu.addSeparator()
+        panels = menu.addMenu("&Panels")
+        for dock in self.docks.values():
+            panels.addAction(dock.toggleViewAction())
+        menu.addAction(get["reset_layout"])
+
+    def _build_toolbar(self) -> None:
+        get = self.actions_by_name
+        bar = QToolBar("Main", self)
+        bar.setObjectName("toolbar_main")
+        bar.setIconSize(QSize(18, 18))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addActions([get["new"], get["open"], get["save"]])
+        bar.addSeparator()
+        self._undo_anchor = bar.addSeparator()
+        bar.addActions([get["train"], get["pause"], get["stop"], get["step"], get["step_epoch"]])
+        bar.addSeparator()
+        bar.addAction(get["reset_weights"])
+        self.toolbar = bar
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _build_docks(self) -> None:
+        for name, title, area in DOCKS:
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(QLabel(""))
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self._default_dock_layout()
+
+    def _default_dock_layout(self) -> None:
+        d = self.docks
+        for dock in d.values():
+            dock.setFloating(False)
+            dock.show()
+        self.tabifyDockWidget(d["inspector"], d["data"])
+        self.tabifyDockWidget(d["data"], d["training"])
+        self.tabifyDockWidget(d["palette"], d["history"])
+        self.tabifyDockWidget(d["plots"], d["problems"])
+        d["inspector"].raise_()
+        d["palette"].raise_()
+        d["plots"].raise_()
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        """Canvas gets the room: narrow palette, inspector wide enough for its forms."""
+        d = self.docks
+        width = max(self.width(), 1280)
+        self.resizeDocks([d["palette"], d["inspector"]], [200, min(400, width // 3)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([d["plots"]], [max(240, self.height() // 3)], Qt.Orientation.Vertical)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.run_label = QLabel("")
+        self.run_label.setStyleSheet("color: #374151; padding-right: 8px;")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        bar.addPermanentWidget(self.run_label)
+        bar.addPermanentWidget(self.progress)
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        if state is not None:
+            self.restoreState(state)
+
+    def reset_layout(self) -> None:
+        self._default_dock_layout()
+        self.resize(max(self.width(), 1280), max(self.height(), 800))
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for name, action in self.actions_by_name.items():
+            if name not in ("quit", "about", "shortcuts", "reset_layout"):
+                action.setEnabled(enabled)
+
+    # --- start-up --------------------------------------------------------------------------
+
+    def start(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Import the engine, build the real widgets and open ``path`` or the default sample."""
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        self.statusBar().showMessage("Loading the engine…")
+        try:
+            self._create_workbench()
+            restored = self._offer_recovery()
+            if not restored:
+                opened = False
+                if path is not None:
+                    opened = self.open_project(Path(path))
+                if not opened:
+                    self.open_sample(default_sample(), quiet=path is not None)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._set_enabled(True)
+        self._update_actions()
+        self._autosave.timeout.connect(self._autosave_now)
+        self._autosave.start()
+        # Everything imported so far lives for the whole session: keep the garbage collector
+        # from rescanning it, which otherwise causes 70–130 ms pauses during canvas edits.
+        gc.collect()
+        gc.freeze()
+        if self.settings.window_state()[1] is None:
+            QTimer.singleShot(0, self._size_docks)
+        QTimer.singleShot(50, lambda: self._canvas_call("fit_all"))
+        self.ready.emit()
+
+    def _create_workbench(self) -> None:
+        from PySide6.QtWidgets import QUndoView
+
+        from nnstudio.gui.canvas.view import CanvasView
+        from nnstudio.gui.document import ProjectDocument
+        from nnstudio.gui.inspector.inspector import InspectorPanel
+        from nnstudio.gui.palette import LayerPalette
+        from nnstudio.gui.panels.data_panel import DataPanel
+        from nnstudio.gui.panels.problems_panel import ProblemsPanel
+        from nnstudio.gui.panels.training_panel import TrainingPanel
+        from nnstudio.gui.recovery import RecoveryManager
+        from nnstudio.gui.theme import configure_pyqtgraph
+        from nnstudio.gui.workers import TrainingController
+
+        configure_pyqtgraph()
+        doc = ProjectDocument(parent=self)
+        self.document = doc
+        doc.unlock_handler = self._unlock_for_edit
+        doc.message.connect(self.show_message)
+        doc.modified_changed.connect(lambda _m: self._update_title())
+        doc.project_replaced.connect(self._update_title)
+        doc.analysis_changed.connect(lambda _a: self._update_actions())
+        doc.data_changed.connect(self._update_actions)
+
+        undo = doc.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        undo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack))
+        redo = doc.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
+        )
+        redo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward))
+        self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
+        self.toolbar.insertActions(self._undo_anchor, [undo, redo])
+        self._fill_edit_menu()
+
+        canvas = CanvasView(doc)
+        self.setCentralWidget(canvas)
+        canvas.setFocus()
+        palette = LayerPalette()
+        inspector = InspectorPanel(doc)
+        data = DataPanel(doc)
+        training = TrainingPanel(doc)
+        problems = ProblemsPanel(doc)
+        history = QUndoView(doc.undo_stack)
+        history.setEmptyLabel("<opened project>")
+        self.widgets = {
+            "canvas": canvas,
+            "palette": palette,
+            "inspector": inspector,
+            "data": data,
+            "training": training,
+            "problems": problems,
+            "history": history,
+        }
+        for name, widget in self.widgets.items():
+            if name in self.docks:
+                self.docks[name].setWidget(widget)
+        self._create_training_views()
+        self._fill_view_menu()
+        if self.settings.window_state()[1] is None:
+            # First run: real widgets are in place, so the default sizes can now hold.
+            self._size_docks()
+
+        canvas.selection_changed.connect(self._on_selection_changed)
+        canvas.message.connect(self.show_message)
+        palette.layer_requested.connect(lambda t: canvas.add_layer(t))
+        palette.quick_build_requested.connect(self.quick_build)
+        problems.node_activated.connect(self._on_problem_activated)
+
+        self.controller = TrainingController(doc, self)
+        self.controller.state_changed.connect(lambda _s: self._update_actions())
+        self.controller.run_started.connect(self._on_run_started)
+        self.controller.events_ready.connect(self._on_training_events)
+        self.controller.run_finished.connect(self._on_run_finished)
+        self.controller.run_failed.connect(self._on_run_failed)
+        doc.locked_changed.connect(canvas.set_read_only)
+
+        self.recovery = RecoveryManager(data_dir())
+
+    def _create_training_views(self) -> None:
+        """The live plots (and classroom views) of the training issue, when present."""
+        try:
+            from nnstudio.gui.plots.panel import TrainingPlotsPanel
+        except ImportError:
+            label = QLabel("Press Train (F5) to watch the network learn.")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setStyleSheet("color: #6b7280;")
+            self.docks["plots"].setWidget(label)
+            return
+        assert self.document is not None
+        plots = TrainingPlotsPanel(self.document)
+        self.widgets["plots"] = plots
+        self.docks["plots"].setWidget(plots)
+
+    # --- projects --------------------------------------------------------------------------
+
+    @property
+    def project(self) -> Project:
+        assert self.document is not None
+        return self.document.project
+
+    def _show_project(self, project: Project, *, dirty: bool = False) -> None:
+        assert self.document is not None
+        self.document.replace_project(project)
+        if dirty:
+            self.document.mark_dirty()
+        plots = self.widgets.get("plots")
+        if plots is not None and hasattr(plots, "show_history"):
+            plots.show_history(project.history)
+        canvas = self.widgets["canvas"]
+        QTimer.singleShot(0, lambda: self._canvas_call("fit_all"))
+        self._on_selection_changed([])
+        self._update_title()
+        self._update_actions()
+        if self.document.data_error and project.data.source.kind == "csv":
+            QTimer.singleShot(0, self._offer_locate_data)
+        del canvas
+
+    def open_project(self, path: Path) -> bool:
+        from nnstudio.core.errors import NNStudioError
+        from nnstudio.core.project import load_project
+
+        if not self._ready_to_replace():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            project = load_project(path)
+        except NNStudioError as exc:
+            QApplication.restoreOverrideCursor()
+            self.settings.remove_recent(path) if not Path(path).exists() else None
+            QMessageBox.critical(self, "Cannot open project", _one_line(exc))
+            return False
+        try:
+            self._show_project(project)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.settings.add_recent(path)
+        self.settings.set_last_dir("project", path)
+        self.show_message(f"Opened {path}")
+        return True
+
+    def open_sample(self, path: Path, *, quiet: bool = False) -> bool:
+        """Open a bundled sample as an untitled copy, so saving never overwrites the sample."""
+        from nnstudio.core.errors import NNStudioError
+        from nnstudio.core.project import Project, load_project
+
+        if not self._ready_to_replace():
+            return False
+        try:
+            project = load_project(path)
+        except NNStudioError as exc:
+            if not quiet:
+                QMessageBox.critical(self, "Cannot open sample", _one_line(exc))
+            project = Project()
+            project.graph.add_node("Input")
+        project.path = None
+        self._show_project(project)
+        self.show_message(f"Opened sample “{project.name}” — Save As to keep your changes")
+        return True
+
+    def new_project(self) -> None:
+        from nnstudio.core.project import Project
+
+        if not self._ready_to_replace():
+            return
+        project = Project()
+        project.graph.add_node("Input", position=(0.0, 0.0))
+        self._show_project(project)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", self.settings.last_dir("project"), PROJECT_FILTER
+        )
+        if path:
+            self.open_project(Path(path))
+
+    def save(self) -> bool:
+        if self.project.path is None or self.project.path.suffix == ".json":
+            return self.save_as()
+        return self._save_to(self.project.path)
+
+    def save_as(self) -> bool:
+        start = self.project.path or Path(self.settings.last_dir("project")) / (
+            _safe_filename(self.project.name) + ".nnsproj"
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project as", str(start), "NN Studio projects (*.nnsproj)"
+        )
+        if not path:
+            return False
+        target = Path(path)
+        if target.suffix != ".nnsproj":
+            target = target.with_suffix(".nnsproj")
+        return self._save_to(target)
+
+    def _save_to(self, path: Path) -> bool:
+        from nnstudio.core.errors import NNStudioError
+        from nnstudio.core.project import save_project
+
+        assert self.document is not None
+        self._drop_stale_weights()
+        old_recovery = self.recovery.current if self.recovery else None
+        try:
+            save_project(self.project, path)
+        except NNStudioError as exc:
+            QMessageBox.critical(self, "Cannot save project", _one_line(exc))
+            return False
+        if self.recovery is not None and old_recovery is not None:
+            self.recovery.discard()
+        self.document.mark_saved()
+        self.settings.add_recent(path)
+        self.settings.set_last_dir("project", path)
+        self._update_title()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def _drop_stale_weights(self) -> None:
+        """Trained weights that no longer fit the edited network are not saved."""
+        from nnstudio.core.errors import NNStudioError
+        from nnstudio.core.session import trained_model
+
+        if self.project.weights is None:
+            return
+        try:
+            trained_model(self.project)
+        except NNStudioError:
+            self.project.clear_training()
+            self.show_message(
+                "The network changed since training: its old weights were "
+                "dropped (train again to save new ones)"
+            )
+
+    def export(self, fmt: str) -> None:
+        from nnstudio.core.errors import NNStudioError
+
+        suffix = {"python": ".py", "onnx": ".onnx", "torchscript": ".pt"}[fmt]
+        name = _safe_filename(self.project.name) + suffix
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            f"Export as {fmt}",
+            str(Path(self.settings.last_dir("export")) / name),
+            f"*{suffix}",
+        )
+        if not path:
+            return
+        try:
+            from nnstudio.core.export import export_project
+
+            written = export_project(self.project, fmt, path)
+        except (NNStudioError, ImportError) as exc:
+            QMessageBox.critical(self, "Cannot export", _one_line(exc))
+            return
+        self.settings.set_last_dir("export", path)
+        self.show_message(f"Exported {written}")
+
+    def load_csv_dialog(self) -> None:
+        self.docks["data"].raise_()
+        data = self.widgets.get("data")
+        if data is not None and hasattr(data, "open_dialog"):
+            data.open_dialog()
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Load CSV",
+            self.settings.last_dir("data"),
+            "CSV files (*.csv *.txt *.tsv);;All files (*)",
+        )
+        if path:
+            self.load_csv(path)
+
+    def load_csv(self, path: str) -> None:
+        self.docks["data"].raise_()
+        self.widgets["data"].load_csv(path)
+        self.settings.set_last_dir("data", path)
+
+    def _offer_locate_data(self) -> None:
+        assert self.document is not None
+        source = self.project.data.source
+        missing = source.path and not Path(source.path).exists()
+        if not missing:
+            return
+        answer = QMessageBox.warning(
+            self,
+            "Data file not found",
+            f"The project's data file was not found:\n{source.path}\n\nThe project is open; "
+            "point to the file to use it.",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Ignore,
+        )
+        if answer == QMessageBox.StandardButton.Open:
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                "Locate data file",
+                str(Path(source.path).parent),
+                "CSV files (*.csv *.txt *.tsv);;All files (*)",
+            )
+            if path:
+                from nnstudio.core.data import DataSource
+                from nnstudio.gui.commands import SetDataSettingsCommand
+
+                new = self.project.data.replace(
+                    source=DataSource(
+                        kind="csv", path=path, encoding=source.encoding, delimiter=source.delimiter
+                    )
+                )
+                self.document.push(SetDataSettingsCommand(self.document, new, "Locate data file"))
+
+    def _ready_to_replace(self) -> bool:
+        """Stop training and ask about unsaved changes before another project replaces this."""
+        if self.document is None:
+            return True
+        if self.controller is not None and self.controller.running:
+            answer = QMessageBox.question(
+                self,
+                "Training is running",
+                "Training is still running. Stop it and continue?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+            self.controller.shutdown()
+        return self.maybe_save()
+
+    def maybe_save(self) -> bool:
+        """Save / Discard / Cancel when there are unsaved changes; True to go on."""
+        if self.document is None or not self.document.modified:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Unsaved changes")
+        box.setText(f"Save the changes to “{self.project.name}”?")
+        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+            return
+        for i, f in enumerate(files, start=1):
+            action = self.recent_menu.addAction(f"&{i % 10} {Path(f).name}")
+            action.setToolTip(f)
+            action.setStatusTip(f)
+            action.triggered.connect(lambda _=False, p=f: self._open_recent(p))
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction(
+            "Clear list", lambda: self.settings.set_value("files/recent", [])
+        )
+
+    def _open_recent(self, path: str) -> None:
+        if not Path(path).exists():
+            QMessageBox.warning(
+                self, "File not found", f"{path}\nno longer exists; it was removed from the list."
+            )
+            self.settings.remove_recent(path)
+            return
+        self.open_project(Path(path))
+
+    def _fill_samples_menu(self) -> None:
+        import json
+        import zipfile
+
+        self.samples_menu.clear()
+        for path in sorted(samples_dir().glob("*.nnsproj")):
+            title = path.stem
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    title = json.loads(archive.read("project.json")).get("name") or title
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+                pass
+            action = self.samples_menu.addAction(f"{title}  ({path.stem})")
+            action.triggered.connect(lambda _=False, p=path: self.open_sample(p))
+        if self.samples_menu.isEmpty():
+            self.samples_menu.addAction("(no samples found)").setEnabled(False)
+
+    # --- recovery --------------------------------------------------------------------------
+
+    def _offer_recovery(self) -> bool:
+        from nnstudio.core.errors import NNStudioError
+
+        assert self.recovery is not None
+        left = self.recovery.begin_session()
+        for item in left:
+            name = item.original.name if item.original else "an untitled project"
+            answer = QMessageBox.question(
+                self,
+                "Restore unsaved work?",
+                f"NN Studio did not close properly last time. An automatic copy of {name} "
+                "with unsaved changes was found. Restore it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                try:
+                    project = self.recovery.restore(item)
+                except NNStudioError as exc:
+                    QMessageBox.warning(self, "Cannot restore", _one_line(exc))
+                    continue
+                item.recovery.unlink(missing_ok=True)
+                self._show_project(project, dirty=True)
+                self.show_message("Restored unsaved work — save it to keep it")
+                return True
+            item.recovery.unlink(missing_ok=True)
+        return False
+
+    def _autosave_now(self) -> None:
+        from nnstudio.core.errors import NNStudioError
+
+        if self.document is None or self.recovery is None or not self.document.modified:
+            return
+        try:
+            self.recovery.autosave(self.project)
+        except NNStudioError as exc:
+            self.show_message(f"Autosave failed: {exc}")
+
+    # --- canvas / selection ----------------------------------------------------------------
+
+    def _canvas_call(self, method: str, *args: Any) -> Any:
+        canvas = self.widgets.get("canvas")
+        if canvas is None:
+            return None
+        return getattr(canvas, method)(*args)
+
+    def _on_selection_changed(self, ids: list) -> None:
+        inspector = self.widgets.get("inspector")
+        if inspector is not None:
+            inspector.show_nodes(list(ids))
+        if ids:
+            self.docks["inspector"].raise_()
+
+    def _on_problem_activated(self, node_id: str) -> None:
+        canvas = self.widgets["canvas"]
+        canvas.select_nodes([node_id], center=True)
+
+    def focus_quick_build(self) -> None:
+        self.docks["palette"].show()
+        self.docks["palette"].raise_()
+        palette = self.widgets.get("palette")
+        if palette is not None and hasattr(palette, "focus_quick_build"):
+            palette.focus_quick_build()
+
+    def quick_build(self, text: str) -> None:
+        error = self._canvas_call("quick_build", text)
+        if error:
+            self.show_message(error)
+            QMessageBox.warning(self, "Quick build", error)
+
+    # --- training --------------------------------------------------------------------------
+
+    def train(self) -> None:
+        assert self.controller is not None
+        if self.controller.state == "paused":
+            self.controller.resume()
+            return
+        self._start_run(lambda: self.controller.start())
+
+    def _start_run(self, starter) -> None:
+        self._configure_watch()
+        reason = starter()
+        if reason:
+            self.show_message(reason)
+            QMessageBox.information(self, "Cannot train yet", reason)
+
+    def _configure_watch(self) -> None:
+        plots = self.widgets.get("plots")
+        if plots is not None and hasattr(plots, "watch_options") and self.controller:
+            self.controller.watch = plots.watch_options()
+
+    def toggle_pause(self) -> None:
+        assert self.controller is not None
+        if self.controller.state == "running":
+            self.controller.pause()
+        elif self.controller.state == "paused":
+            self.controller.resume()
+
+    def stop_training(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+    def step_batch(self) -> None:
+        assert self.controller is not None
+        self._start_run(self.controller.step_batch)
+
+    def step_epoch(self) -> None:
+        assert self.controller is not None
+        self._start_run(self.controller.step_epoch)
+
+    def reset_weights(self) -> None:
+        if self.controller is None or self.controller.running:
+            return
+        self.controller.reset_weights()
+        plots = self.widgets.get("plots")
+        if plots is not None and hasattr(plots, "reset"):
+            plots.reset()
+        self.show_message("Weights reset: the next run starts from fresh initial weights")
+        self._update_actions()
+
+    def _unlock_for_edit(self, reason: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Training is running",
+            "Training is running. Stop it to make this change?\n\n(The weights trained so far "
+            "are kept.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes or self.controller is None:
+            return False
+        return self.controller.shutdown()
+
+    def _on_run_started(self, plan) -> None:
+        self.docks["plots"].raise_()
+        self.progress.setRange(0, max(1, plan.job.settings.epochs))
+        self.progress.setValue(plan.job.start_epoch)
+        self.progress.setFormat("epoch %v / %m")
+        self.progress.show()
+        self._run_info = {"epochs": plan.job.settings.epochs, "steps": 0, "start": None}
+        plots = self.widgets.get("plots")
+        if plots is not None and hasattr(plots, "run_started"):
+            plots.run_started(plan)
+        for warning in plan.warnings:
+            self.show_message(f"Warning: {warning.message}")
+
+    def _on_training_events(self, events: list) -> None:
+        from nnstudio.core.training import BatchReport, EpochReport, RunStarted
+
+        plots = self.widgets.get("plots")
+        if plots is not None and hasattr(plots, "consume"):
+            plots.consume(events)
+        info = getattr(self, "_run_info", None)
+        if info is None:
+            return
+        import time
+
+        for event in events:
+            if isinstance(event, RunStarted):
+                info.update(
+                    steps=event.steps_per_epoch,
+                    start=time.perf_counter(),
+                    first=event.start_epoch,
+                    epochs=event.epochs,
+                    samples=0,
+                )
+            elif isinstance(event, BatchReport):
+                info["epoch"], info["batch"] = event.epoch, event.batch
+                info["samples"] = info.get("samples", 0) + event.samples
+            elif isinstance(event, EpochReport):
+                self.progress.setValue(event.epoch)
+                info["epoch"], info["batch"] = event.epoch, info["steps"]
+        self._update_run_label(info)
+
+    def _update_run_label(self, info: dict) -> None:
+        import time
+
+        if info.get("start") is None:
+            return
+        elapsed = time.perf_counter() - info["start"]
+        epoch = info.get("epoch", info.get("first", 0) + 1)
+        batch = info.get("batch", 0)
+        steps = max(1, info["steps"])
+        done = (epoch - 1 - info.get("first", 0)) + batch / steps
+        total = max(1e-9, info["epochs"] - info.get("first", 0))
+        remaining = elapsed / done * (total - done) if done > 0 else 0.0
+        rate = info.get("samples", 0) / elapsed if elapsed > 0 else 0.0
+        self.run_label.setText(
+            f"epoch {epoch}/{info['epochs']} · batch {batch}/{steps} · "
+            f"{_clock(elapsed)} elapsed · {_clock(remaining)} left · {rate:,.0f} samples/s"
+        )
+
+    def _on_run_finished(self, result) -> None:
+        self.progress.hide()
+        self.show_message(result.message, 15000)
+        plots = self.widgets.get("plots")
+        if plots is not None and hasattr(plots, "run_finished"):
+            plots.run_finished(result)
+        if result.reason == "diverged":
+            QMessageBox.warning(self, "Training diverged", result.message)
+        self._update_actions()
+
+    def _on_run_failed(self, message: str) -> None:
+        self.progress.hide()
+        self.run_label.setText("")
+        QMessageBox.critical(self, "Training stopped", message)
+        self._update_actions()
+
+    # --- state -----------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        if self.document is None or self.controller is None:
+            return
+        state = self.controller.state
+        busy = state in ("running", "paused", "stopping")
+        get = self.actions_by_name
+        blocked = self.document.blocking_reason()
+        get["train"].setEnabled(state in ("idle", "paused"))
+        get["train"].setText(
+            "&Resume"
+            if state == "paused"
+            else ("Con&tinue" if state == "idle" and self.controller.can_resume() else "&Train")
+        )
+        tip = blocked or "Train the network (F5)"
+        get["train"].setToolTip(tip if state == "idle" else "Resume training (F5)")
+        get["pause"].setEnabled(state in ("running", "paused"))
+        get["pause"].setText("&Resume" if state == "paused" else "&Pause")
+        get["stop"].setEnabled(state in ("running", "paused"))
+        get["step"].setEnabled(state in ("idle", "paused"))
+        get["step_epoch"].setEnabled(state in ("idle", "paused"))
+        get["reset_weights"].setEnabled(not busy and self.project.weights is not None)
+        for name in (
+            "new",
+            "open",
+            "cut",
+            "paste",
+            "duplicate",
+            "delete",
+            "auto_layout",
+            "quick_build",
+        ):
+            get[name].setEnabled(not busy)
+        if not busy:
+            self.run_label.setText("")
+
+    def _update_title(self) -> None:
+        if self.document is None:
+            return
+        project = self.project
+        where = f" — {project.path.name}" if project.path else " (unsaved)"
+        self.setWindowTitle(f"{project.name}{where}[*] — NN Studio")
+        self.setWindowModified(self.document.modified)
+
+    def show_message(self, text: str, timeout: int = 8000) -> None:
+        self.statusBar().showMessage(text, timeout)
+
+    # --- help ------------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        for action in self.actions_by_name.values():
+            keys = ", ".join(
+                s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
+            )
+            if keys:
+                rows.append(
+                    f"<tr><td><b>{html.escape(keys)}</b></td><td>"
+                    f"{html.escape(action.text().replace('&', ''))}</td></tr>"
+                )
+        rows.append("<tr><td><b>Wheel / middle-drag</b></td><td>Zoom / pan the canvas</td></tr>")
+        rows.append("<tr><td><b>Drag port → port</b></td><td>Connect two layers</td></tr>")
+        QMessageBox.information(
+            self, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>"
+        )
+
+    def show_about(self) -> None:
+        from nnstudio import __version__
+
+        QMessageBox.about(
+            self,
+            "About NN Studio",
+            f"<h3>NN Studio {__version__}</h3><p>Build, train and understand neural networks "
+            "by pointing and clicking.</p><p>PySide6 · PyTorch · pyqtgraph. Open source.</p>",
+        )
+
+    # --- Qt events -------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if not path:
+                continue
+            suffix = Path(path).suffix.lower()
+            if suffix in (".nnsproj", ".json"):
+                self.open_project(Path(path))
+            elif suffix in (".csv", ".tsv", ".txt"):
+                self.load_csv(path)
+            else:
+                self.show_message(f"{Path(path).name}: drop a .csv file or a .nnsproj project")
+            event.acceptProposedAction()
+            return
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.controller is not None and self.controller.running:
+            answer = QMessageBox.question(
+                self,
+                "Training is running",
+                "Training is still running. Stop it and quit?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.controller.shutdown()
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.set_window_state(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self._autosave.stop()
+        if self.recovery is not None:
+            self.recovery.end_session()
+        event.accept()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_ ." else "_" for c in name).strip()
+    return cleaned or "project"
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+__all__ = ["MainWindow", "QMenu", "default_sample", "samples_dir"]

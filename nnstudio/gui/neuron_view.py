@@ -1,0 +1,1021 @@
+"""Every neuron and every weight of a small network, drawn live: the lesson's picture, moving.
+
+Lesson 1 draws a fully connected network as circles joined by lines (``z = w·x + b``,
+``a = f(z)``); TensorFlow Playground made the same picture live. Here each column is the input
+features or one Dense layer (topological order), each circle a unit, each line a weight:
+blue for positive, orange-red for negative, thicker for larger magnitude (scaled per layer, so
+a layer of tiny weights is still readable). A circle's ring is its bias. With two input
+features every neuron shows its own output over the input plane as a small heat map; otherwise
+its fill shows how strongly it fires for the reference input. Hovering a neuron reads out its
+z, a and bias for that input; hovering a line reads out the weight.
+
+Updates are cheap: items are created once per topology; a new :class:`WeightsFrame` only
+changes pens (from a small cache, skipped when the quantised value did not change), ring
+colours and heat-map images.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QTransform,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QStyleOptionGraphicsItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.builder import GraphModule, build_model
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.layers import parse_select
+from nnstudio.core.project import tensors as project_tensors
+from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
+from nnstudio.core.training.reports import RunStarted
+from nnstudio.gui import theme
+from nnstudio.gui.workers import WatchOptions
+
+__all__ = [
+    "MAX_UNITS",
+    "NeuronItem",
+    "NeuronView",
+    "Topology",
+    "WeightItem",
+    "format_value",
+    "topology_for",
+]
+
+#: Largest layer drawn in full; bigger networks get a note and the offer to show the first N.
+MAX_UNITS = 64
+#: Units per layer drawn when a big network is shown truncated (the user may change it).
+TRUNCATED_UNITS = 16
+#: Heat-map resolution (pixels per side) of the per-neuron output maps.
+MAP_RESOLUTION = 32
+
+POSITIVE = QColor("#2f6fd0")
+NEGATIVE = QColor("#e4572e")
+ZERO = QColor("#9aa0a6")
+_POS_RGB = np.array([POSITIVE.red(), POSITIVE.green(), POSITIVE.blue()], dtype=np.float32)
+_NEG_RGB = np.array([NEGATIVE.red(), NEGATIVE.green(), NEGATIVE.blue()], dtype=np.float32)
+
+# Geometry in scene units.
+RADIUS = 15.0
+ROW_GAP = 2 * RADIUS + 10.0
+MIN_COLUMN_GAP = 190.0
+#: Weight lines: width and opacity grow with |w| in LEVELS steps (pens are cached per step).
+LEVELS = 12
+MIN_LINE = 0.35
+MAX_LINE = 6.5
+MIN_ALPHA = 55
+MAX_ALPHA = 235
+MIN_RING = 1.2
+MAX_RING = 5.0
+#: Largest zoom-in when fitting a tiny network (a 2-2-1 net should not fill the screen).
+MAX_FIT_SCALE = 1.6
+
+
+def format_value(value: float) -> str:
+    """Four significant digits with a real minus sign (what hover texts show)."""
+    if value is None or not math.isfinite(float(value)):
+        return "—"
+    text = f"{float(value):.4g}"
+    return text.replace("-", "−")
+
+
+def _vector(values: np.ndarray | torch.Tensor, limit: int = 6) -> str:
+    items = [format_value(float(v)) for v in list(values)[:limit]]
+    more = ", …" if len(values) > limit else ""
+    return "[" + ", ".join(items) + more + "]"
+
+
+# --- topology --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of circles: the input features, or one Dense layer."""
+
+    key: str
+    title: str
+    caption: str
+    units: int
+    shown: int
+    labels: tuple[str, ...]
+    node_id: str | None
+    activation: str = ""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The weight matrix of one Dense layer and where each of its inputs comes from.
+
+    ``origins[i]`` lists the (column, unit) circles that feed input ``i`` (one for a plain
+    chain; several after an Add; none for units that are not drawn).
+    """
+
+    node_id: str
+    column: int
+    in_features: int
+    origins: tuple[tuple[tuple[int, int], ...], ...]
+
+
+@dataclass(frozen=True)
+class Topology:
+    columns: tuple[Column, ...]
+    connections: tuple[Connection, ...]
+    #: Largest layer, and whether it is over :data:`MAX_UNITS`.
+    widest: int
+    big: bool
+    limit: int
+
+
+def topology_for(
+    graph: Any,
+    analysis: Any,
+    n_features: int | None,
+    feature_names: list[str] | None = None,
+    class_names: list[str] | None = None,
+    limit: int | None = None,
+) -> Topology | None:
+    """Columns and weight connections for ``graph`` (None when it has no Dense layer).
+
+    ``limit`` caps the units drawn per column (None: all). Size-preserving layers (Activation,
+    Dropout, BatchNorm) pass their input's circles through; Concat joins them; Add merges them.
+    """
+    order = list(analysis.order)
+    sizes = dict(analysis.sizes)
+    if not order or not any(graph.nodes[n].type == "Dense" for n in order if n in graph.nodes):
+        return None
+    inputs = [n for n in order if graph.nodes[n].type == "Input"]
+    total = n_features or max((sizes.get(n, 0) for n in inputs), default=0)
+    cap = limit if limit is not None else total + 10**9
+    names = list(feature_names or [])
+    if len(names) != total:
+        names = [f"x{i + 1}" for i in range(total)]
+    columns = [
+        Column(
+            "input",
+            "Input",
+            f"{total} feature{'s' if total != 1 else ''}",
+            total,
+            min(total, cap),
+            tuple(names[: min(total, cap)]),
+            None,
+        )
+    ]
+    connections: list[Connection] = []
+    origins: dict[str, tuple[tuple[tuple[int, int], ...], ...]] = {}
+    widest = total
+    dense_ids = [n for n in order if graph.nodes[n].type == "Dense"]
+    for nid in order:
+        node = graph.nodes[nid]
+        sources = [s for s in graph.inputs_of(nid) if s in origins]
+        size = sizes.get(nid, 0)
+        if node.type == "Input":
+            span = parse_select(node.params.get("select", ""), total) or (0, total)
+            origins[nid] = tuple(
+                ((0, k),) if k < columns[0].shown else () for k in range(span[0], span[1])
+            )
+        elif node.type == "Dense":
+            col = len(columns)
+            shown = min(size, cap)
+            widest = max(widest, size)
+            act = node.params.get("activation", {})
+            act_name = act.get("name", "") if isinstance(act, dict) else str(act)
+            labels: tuple[str, ...] = ()
+            if nid == dense_ids[-1] and class_names and len(class_names) == size:
+                labels = tuple(str(c) for c in class_names[:shown])
+            columns.append(
+                Column(
+                    nid,
+                    node.name,
+                    f"{size} unit{'s' if size != 1 else ''}" + (f" · {act_name}" if act_name else ""),
+                    size,
+                    shown,
+                    labels,
+                    nid,
+                    act_name,
+                )
+            )
+            feed = origins[sources[0]] if sources else ()
+            connections.append(Connection(nid, col, len(feed), feed))
+            origins[nid] = tuple(((col, j),) if j < shown else () for j in range(size))
+        elif node.type == "Concat":
+            origins[nid] = tuple(o for s in sources for o in origins[s])
+        elif node.type == "Add":
+            width = size or (len(origins[sources[0]]) if sources else 0)
+            origins[nid] = tuple(
+                tuple(o for s in sources if i < len(origins[s]) for o in origins[s][i])
+                for i in range(width)
+            )
+        else:
+            origins[nid] = origins[sources[0]] if sources else ()
+    big = widest > MAX_UNITS
+    return Topology(tuple(columns), tuple(connections), widest, big, cap if limit else 0)
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+class NeuronItem(QGraphicsItem):
+    """One unit: a circle filled with its heat map (or its activation), ringed by its bias."""
+
+    def __init__(self, owner: NeuronView, column: int, unit: int) -> None:
+        super().__init__()
+        self.owner = owner
+        self.column = column
+        self.unit = unit
+        self.heatmap: QImage | None = None
+        self.fill = QColor("#ffffff")
+        self.ring = QPen(ZERO, MIN_RING)
+        self._rect = QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS)
+        self._clip = QPainterPath()
+        self._clip.addEllipse(self._rect)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(2)
+
+    def boundingRect(self) -> QRectF:
+        m = MAX_RING
+        return self._rect.adjusted(-m, -m, m, m)
+
+    def shape(self) -> QPainterPath:
+        return self._clip
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.fill)
+        painter.drawEllipse(self._rect)
+        if self.heatmap is not None:
+            painter.save()
+            painter.setClipPath(self._clip)
+            painter.drawImage(self._rect, self.heatmap)
+            painter.restore()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(self.ring)
+        painter.drawEllipse(self._rect)
+
+    def set_look(self, fill: QColor | None = None, ring: QPen | None = None) -> None:
+        if fill is not None:
+            self.fill = fill
+        if ring is not None:
+            self.ring = ring
+        self.update()
+
+    def set_heatmap(self, image: QImage | None) -> None:
+        self.heatmap = image
+        self.update()
+
+    def hoverEnterEvent(self, event: Any) -> None:
+        self.owner._on_item_hovered(self)
+
+    def hoverLeaveEvent(self, event: Any) -> None:
+        self.owner._on_item_hovered(None)
+
+
+class WeightItem(QGraphicsLineItem):
+    """One weight: from an input circle to a unit of a Dense layer."""
+
+    def __init__(
+        self, owner: NeuronView, node_id: str, out_unit: int, in_unit: int, line: Any
+    ) -> None:
+        super().__init__(line)
+        self.owner = owner
+        self.node_id = node_id
+        self.out_unit = out_unit
+        self.in_unit = in_unit
+        self.source: tuple[int, int] = (0, 0)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+
+    def shape(self) -> QPainterPath:
+        # A hair-thin line is impossible to hover: give it a 7-unit wide hit area.
+        path = QPainterPath(self.line().p1())
+        path.lineTo(self.line().p2())
+        stroker = QPainterPathStroker()
+        stroker.setWidth(max(7.0, self.pen().widthF()))
+        return stroker.createStroke(path)
+
+    def hoverEnterEvent(self, event: Any) -> None:
+        self.owner._on_item_hovered(self)
+
+    def hoverLeaveEvent(self, event: Any) -> None:
+        self.owner._on_item_hovered(None)
+
+
+def _label(text: str, pos: QPointF, align: str, bold: bool = False, color: QColor = theme.TEXT,
+           size: int = 0) -> QGraphicsSimpleTextItem:
+    """Text that stays readable at any zoom, anchored at ``pos`` (left/right/above/below)."""
+    item = QGraphicsSimpleTextItem(text)
+    font = QFont()
+    if size:
+        font.setPointSize(size)
+    font.setBold(bold)
+    item.setFont(font)
+    item.setBrush(color)
+    item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+    rect = item.boundingRect()
+    w, h = rect.width(), rect.height()
+    dx, dy = {
+        "left": (-w - 6, -h / 2),
+        "right": (6, -h / 2),
+        "above": (-w / 2, -h - 4),
+        "below": (-w / 2, 4),
+    }[align]
+    item.setTransform(QTransform.fromTranslate(dx, dy))
+    item.setPos(pos)
+    item.setZValue(3)
+    return item
+
+
+class _NetworkGraphicsView(QGraphicsView):
+    """Fits the network to the widget until the user zooms (wheel) or pans (drag)."""
+
+    #: Pixels kept free around the network for the labels (which do not scale).
+    MARGIN_X = 95
+    MARGIN_Y = 44
+
+    def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setBackgroundBrush(QBrush(theme.CANVAS_BG))
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.network_rect = QRectF()
+        self.auto_fit = True
+
+    def fit(self) -> None:
+        self.auto_fit = True
+        rect = self.network_rect
+        if rect.isEmpty():
+            return
+        vw = max(40, self.viewport().width() - 2 * self.MARGIN_X)
+        vh = max(40, self.viewport().height() - 2 * self.MARGIN_Y)
+        scale = min(vw / rect.width(), vh / rect.height(), MAX_FIT_SCALE)
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self.centerOn(rect.center())
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit:
+            self.fit()
+
+    def wheelEvent(self, event: Any) -> None:
+        factor = 1.0015 ** event.angleDelta().y()
+        self.auto_fit = False
+        self.scale(factor, factor)
+
+    def mouseDoubleClickEvent(self, event: Any) -> None:
+        self.fit()
+
+
+# --- the widget ------------------------------------------------------------------------------
+
+
+def _diverging(t: np.ndarray) -> np.ndarray:
+    """RGB (float) for ``t`` in [−1, 1]: orange-red ← white → blue."""
+    t = np.clip(np.nan_to_num(t, nan=0.0), -1.0, 1.0)[..., None]
+    white = np.float32(255.0)
+    side = np.where(t >= 0, _POS_RGB, _NEG_RGB)
+    return white + (side - white) * np.abs(t)
+
+
+def _images(maps: np.ndarray) -> list[QImage]:
+    """One RGBA image per map ``[units, rows(y up), cols(x)]``, each scaled by its own max |a|."""
+    maps = np.asarray(maps, dtype=np.float32)
+    scale = np.abs(maps).reshape(len(maps), -1).max(axis=1)
+    scale[~np.isfinite(scale) | (scale < 1e-12)] = 1.0
+    rgb = _diverging(maps / scale[:, None, None])[:, ::-1]  # image rows go down, y goes up
+    units, rows, cols = maps.shape
+    rgba = np.empty((units, rows, cols, 4), dtype=np.uint8)
+    rgba[..., :3] = np.clip(rgb, 0, 255).astype(np.uint8)
+    rgba[..., 3] = 255
+    out = []
+    for k in range(units):
+        data = np.ascontiguousarray(rgba[k])
+        image = QImage(data.data, cols, rows, cols * 4, QImage.Format.Format_RGBA8888)
+        out.append(image.copy())  # own the pixels: ``data`` is freed after this loop
+    return out
+
+
+def _fill_color(t: float) -> QColor:
+    r, g, b = _diverging(np.array([t], dtype=np.float32))[0]
+    return QColor(int(r), int(g), int(b))
+
+
+class NeuronView(QWidget):
+    """Neurons and weights of the document's network, from live frames or its current weights.
+
+    Parameters
+    ----------
+    document:
+        The window's :class:`~nnstudio.gui.document.ProjectDocument`; the view follows its
+        project, graph, data and training settings.
+    """
+
+    def __init__(self, document: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.topology: Topology | None = None
+        self.frame: WeightsFrame | None = None
+        self.source_text = ""
+        self.truncate_to: int | None = None
+        self._columns_items: list[list[NeuronItem]] = []
+        self._lines: dict[str, tuple[list[WeightItem], np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._weight_index: dict[tuple[str, int, int], list[WeightItem]] = {}
+        self._pens: dict[int, QPen] = {}
+        self._input_images: list[QImage] | None = None
+        self._input_grid: Grid | None = None
+        self._stale = True
+        self._pending: WeightsFrame | None = None
+        self._shown_weights: Any = object()
+        self._hovered: QGraphicsItem | None = None
+
+        self.scene = QGraphicsScene(self)
+        self.scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.view = _NetworkGraphicsView(self.scene, self)
+
+        self.caption = QLabel(self)
+        self.caption.setStyleSheet("color: #374151; font-weight: 600;")
+        legend = QLabel(
+            f"<span style='color:{POSITIVE.name()}'>━━</span> positive weight &nbsp; "
+            f"<span style='color:{NEGATIVE.name()}'>━━</span> negative &nbsp;·&nbsp; "
+            "thickness = |w| (per layer) &nbsp;·&nbsp; ring = bias",
+            self,
+        )
+        legend.setStyleSheet("color: #6b7280;")
+        legend.setToolTip(
+            "Each line is one weight w: blue when positive, orange-red when negative, thicker "
+            "for larger |w| (the thickest line of a layer is its largest weight).\nEach "
+            "circle's ring is its bias b, coloured the same way. z = w·x + b, a = f(z).\n"
+            "Hover a circle or a line to read its values; wheel to zoom, drag to pan, "
+            "double-click to fit."
+        )
+        fit = QToolButton(self)
+        fit.setText("Fit")
+        fit.setToolTip("Show the whole network (or double-click the drawing)")
+        fit.setAutoRaise(True)
+        fit.clicked.connect(self.view.fit)
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 4, 6, 0)
+        top.addWidget(self.caption)
+        top.addStretch(1)
+        top.addWidget(legend)
+        top.addWidget(fit)
+
+        self.info = QLabel("Hover a neuron or a weight to read its values.", self)
+        self.info.setStyleSheet("color: #374151; padding: 2px 6px;")
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        drawing = QWidget(self)
+        box = QVBoxLayout(drawing)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addLayout(top)
+        box.addWidget(self.view, 1)
+        box.addWidget(self.info)
+
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setStyleSheet("color: #4b5563; font-size: 13px;")
+        self.truncate_spin = QSpinBox(self)
+        self.truncate_spin.setRange(2, MAX_UNITS)
+        self.truncate_spin.setValue(TRUNCATED_UNITS)
+        self.truncate_spin.setSuffix(" units per layer")
+        self.truncate_button = QPushButton("Show the first units", self)
+        self.truncate_button.setToolTip(
+            "Draw only the first units of each big layer (their weights still update live)"
+        )
+        self.truncate_button.clicked.connect(self._on_truncate_clicked)
+        note_page = QWidget(self)
+        note_layout = QVBoxLayout(note_page)
+        note_layout.addStretch(1)
+        note_layout.addWidget(self.note)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.truncate_spin)
+        row.addWidget(self.truncate_button)
+        row.addStretch(1)
+        note_layout.addLayout(row)
+        note_layout.addStretch(1)
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(drawing)
+        self.pages.addWidget(note_page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(60)
+        self._timer.timeout.connect(self._refresh_if_visible)
+
+        document.project_replaced.connect(self._on_document_project_replaced)
+        document.analysis_changed.connect(self._on_document_changed)
+        document.data_changed.connect(self._on_document_changed)
+        document.training_settings_changed.connect(self._on_document_changed)
+        document.locked_changed.connect(self._on_document_locked_changed)
+        document.modified_changed.connect(self._on_document_modified_changed)
+        self.refresh()
+
+    # --- public API ------------------------------------------------------------------------
+
+    def wants_weights(self) -> bool:
+        """Whether a run should send WeightsFrame snapshots: shown and small enough to draw."""
+        topo = self.topology
+        return bool(self.isVisible() and topo is not None and (not topo.big or topo.limit))
+
+    def sample_row(self) -> torch.Tensor | None:
+        """The reference input whose z and a the hover read-outs show (first validation row)."""
+        prepared = self.document.prepared
+        if prepared is None:
+            return None
+        for x in (prepared.x_val, prepared.x_train):
+            if len(x):
+                return x[0].clone()
+        return None
+
+    def sample_description(self) -> str:
+        """"for validation row 1: x = [0.31, −1.2]" (what the read-outs refer to)."""
+        prepared = self.document.prepared
+        if prepared is None:
+            return "no data loaded: z and a need an input row"
+        for name, x in (("validation", prepared.x_val), ("training", prepared.x_train)):
+            if len(x):
+                return f"for {name} row 1: x = {_vector(x[0])}"
+        return "the dataset has no rows"
+
+    def weights_grid(self) -> Grid | None:
+        """The input plane the heat maps cover (two-feature data only)."""
+        prepared = self.document.prepared
+        if prepared is None or prepared.n_features != 2 or not len(prepared.x_train):
+            return None
+        return Grid.around(prepared.x_train.numpy(), resolution=MAP_RESOLUTION)
+
+    def watch_options(self, base: WatchOptions) -> WatchOptions:
+        """``base`` (the plots' options) plus the weight snapshots this view needs, if shown."""
+        if not self.wants_weights():
+            return base
+        return dataclasses.replace(
+            base, weights=True, weights_grid=self.weights_grid(), sample=self.sample_row()
+        )
+
+    def consume(self, events: list) -> None:
+        """Take a batch of training events; draws the newest WeightsFrame among them."""
+        frame = None
+        for event in events:
+            if isinstance(event, WeightsFrame):
+                frame = event
+            elif isinstance(event, RunStarted):
+                self.source_text = "Training: waiting for the first weights…"
+                self._update_caption()
+        if frame is None:
+            return
+        if not self.isVisible():
+            self._pending = frame
+            return
+        self._apply(frame, f"Live: epoch {frame.epoch}, step {frame.step}")
+
+    def refresh(self) -> None:
+        """Redraw from the project: its trained weights, or the initial weights of a new run."""
+        self._stale = False
+        self._pending = None
+        doc = self.document
+        project = doc.project
+        analysis = doc.analysis
+        if analysis is None or not analysis.ok:
+            problem = analysis.errors[0].message if analysis is not None and analysis.errors else ""
+            self._show_note(
+                "Fix the network's problems to see its neurons."
+                + (f"\n\n{problem}" if problem else "")
+            )
+            return
+        prepared = doc.prepared
+        ctx = doc.shape_context()
+        names = prepared.feature_names if prepared is not None else None
+        classes = (
+            prepared.class_names
+            if prepared is not None and prepared.task == "classification"
+            else None
+        )
+        topo = topology_for(project.graph, analysis, ctx.n_features, names, classes)
+        if topo is not None and topo.big and self.truncate_to:
+            topo = topology_for(
+                project.graph, analysis, ctx.n_features, names, classes, self.truncate_to
+            )
+        if topo is None:
+            self._show_note("Add a Dense layer to see neurons and their weights.")
+            return
+        if topo.big and not topo.limit:
+            self.topology = topo
+            self._show_big_note(topo)
+            return
+        if topo != self.topology or not self._columns_items:
+            self._build(topo)
+        self.pages.setCurrentIndex(0)
+        if doc.lock_reason is not None:
+            # A run owns the model (and torch's random generator): wait for live frames.
+            self._update_caption()
+            return
+        model, source = self._static_model(ctx)
+        if model is None:
+            self._update_caption()
+            return
+        frame = weights_frame(
+            model, self.weights_grid(), sample=self.sample_row(), max_units=MAX_UNITS
+        )
+        self._shown_weights = project.weights
+        self._apply(frame, source)
+
+    # --- for tests and the main window -----------------------------------------------------
+
+    def neuron_item(self, column: int, unit: int) -> NeuronItem:
+        return self._columns_items[column][unit]
+
+    def weight_item(self, node_id: str, out_unit: int, in_unit: int) -> WeightItem:
+        return self._weight_index[(node_id, out_unit, in_unit)][0]
+
+    def neuron_items(self) -> list[NeuronItem]:
+        return [item for col in self._columns_items for item in col]
+
+    def weight_items(self) -> list[WeightItem]:
+        return [item for items, *_ in self._lines.values() for item in items]
+
+    def hover_text(self, item: QGraphicsItem) -> str:
+        """What hovering ``item`` reads out (also its tooltip)."""
+        if isinstance(item, NeuronItem):
+            return self._neuron_text(item)
+        if isinstance(item, WeightItem):
+            return self._weight_text(item)
+        return ""
+
+    # --- building --------------------------------------------------------------------------
+
+    def _show_note(self, text: str) -> None:
+        self._clear()
+        self.topology = None
+        self.note.setText(text)
+        self.truncate_spin.hide()
+        self.truncate_button.hide()
+        self.pages.setCurrentIndex(1)
+
+    def _show_big_note(self, topo: Topology) -> None:
+        self._clear()
+        widest = max(topo.columns, key=lambda c: c.units)
+        self.note.setText(
+            f"This network is too big to draw every neuron: {widest.title} has "
+            f"{widest.units:,} units, and the drawing stays readable up to {MAX_UNITS} per "
+            "layer.\nYou can still watch the first units of each layer and their weights."
+        )
+        self.truncate_spin.show()
+        self.truncate_button.show()
+        self.pages.setCurrentIndex(1)
+
+    def _on_truncate_clicked(self) -> None:
+        self.truncate_to = int(self.truncate_spin.value())
+        self.refresh()
+
+    def _clear(self) -> None:
+        self._hovered = None
+        self.scene.clear()
+        self._columns_items = []
+        self._lines = {}
+        self._weight_index = {}
+        self.frame = None
+
+    def _build(self, topo: Topology) -> None:
+        """Create every item once; frames only restyle them."""
+        self._clear()
+        self.topology = topo
+        tallest = max(c.shown for c in topo.columns)
+        col_gap = max(MIN_COLUMN_GAP, 0.55 * tallest * ROW_GAP)
+        positions: list[list[QPointF]] = []
+        for c, column in enumerate(topo.columns):
+            x = c * col_gap
+            pts = [QPointF(x, (u - (column.shown - 1) / 2) * ROW_GAP) for u in range(column.shown)]
+            positions.append(pts)
+            items = []
+            for u, p in enumerate(pts):
+                item = NeuronItem(self, c, u)
+                item.setPos(p)
+                self.scene.addItem(item)
+                items.append(item)
+            self._columns_items.append(items)
+            top = QPointF(x, (pts[0].y() if pts else 0.0) - RADIUS - 4)
+            title = _label(column.title, top, "above", bold=True)
+            self.scene.addItem(title)
+            caption = _label(column.caption, top, "above", color=theme.MUTED_TEXT, size=8)
+            title.setTransform(
+                QTransform.fromTranslate(
+                    -title.boundingRect().width() / 2,
+                    -title.boundingRect().height() - caption.boundingRect().height() - 4,
+                )
+            )
+            self.scene.addItem(caption)
+            if column.units > column.shown and pts:
+                self.scene.addItem(
+                    _label(
+                        f"… {column.units - column.shown:,} more",
+                        QPointF(x, pts[-1].y() + RADIUS),
+                        "below",
+                        color=theme.MUTED_TEXT,
+                    )
+                )
+            if column.labels and column.shown <= 24:
+                side = "left" if c == 0 else "right"
+                offset = -RADIUS - 2 if c == 0 else RADIUS + 2
+                for u, text in enumerate(column.labels):
+                    anchor = QPointF(pts[u].x() + offset, pts[u].y())
+                    self.scene.addItem(_label(text, anchor, side, color=theme.MUTED_TEXT))
+        for conn in topo.connections:
+            target = positions[conn.column]
+            items: list[WeightItem] = []
+            js: list[int] = []
+            ins: list[int] = []
+            for j, end in enumerate(target):
+                for i, feed in enumerate(conn.origins):
+                    for col, unit in feed:
+                        start = positions[col][unit]
+                        item = WeightItem(
+                            self,
+                            conn.node_id,
+                            j,
+                            i,
+                            _line(start, end),
+                        )
+                        item.source = (col, unit)
+                        self.scene.addItem(item)
+                        items.append(item)
+                        js.append(j)
+                        ins.append(i)
+                        self._weight_index.setdefault((conn.node_id, j, i), []).append(item)
+            codes = np.full(len(items), -1, dtype=np.int64)
+            self._lines[conn.node_id] = (items, np.array(js, int), np.array(ins, int), codes)
+        xs = [p.x() for col in positions for p in col] or [0.0]
+        ys = [p.y() for col in positions for p in col] or [0.0]
+        rect = QRectF(
+            min(xs) - RADIUS, min(ys) - RADIUS, max(xs) - min(xs) + 2 * RADIUS,
+            max(ys) - min(ys) + 2 * RADIUS,
+        )
+        self.view.network_rect = rect
+        self.scene.setSceneRect(rect.adjusted(-rect.width() - 400, -rect.height() - 400,
+                                              rect.width() + 400, rect.height() + 400))
+        self._input_images, self._input_grid = None, None
+        self.view.fit()
+
+    def _static_model(self, ctx: Any) -> tuple[GraphModule | None, str]:
+        project = self.document.project
+        seed = project.training.seed
+        try:
+            # Building reseeds torch: keep the global generator as it was for everyone else.
+            with torch.random.fork_rng(devices=[]):
+                model = build_model(project.graph, ctx, seed=seed)
+        except NNStudioError as exc:
+            self.source_text = f"Cannot build the network: {exc}"
+            return None, ""
+        if project.weights is not None:
+            names = {nid: n.name for nid, n in project.graph.nodes.items()}
+            try:
+                project_tensors.check_weights(model, project.weights, names)
+                project_tensors.load_into(model, project.weights)
+                return model, f"Trained weights ({project.epochs_trained} epochs)"
+            except NNStudioError:
+                pass
+        return model, f"Initial weights (seed {seed}): training starts from these"
+
+    # --- drawing a frame -------------------------------------------------------------------
+
+    def _pen(self, code: int) -> QPen:
+        pen = self._pens.get(code)
+        if pen is None:
+            level = code % LEVELS
+            color = QColor(POSITIVE if code >= LEVELS else NEGATIVE)
+            frac = level / (LEVELS - 1)
+            color.setAlpha(int(MIN_ALPHA + (MAX_ALPHA - MIN_ALPHA) * frac))
+            pen = QPen(color, MIN_LINE + (MAX_LINE - MIN_LINE) * frac)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            self._pens[code] = pen
+        return pen
+
+    def _apply(self, frame: WeightsFrame, source: str) -> None:
+        topo = self.topology
+        if topo is None or not self._columns_items:
+            return
+        for conn in topo.connections:
+            w = frame.weights.get(conn.node_id)
+            if w is None or w.shape[1] != conn.in_features:
+                return  # a frame of another network (the graph changed): ignore it
+        self.frame = frame
+        self.source_text = source
+        for conn in topo.connections:
+            items, js, ins, codes = self._lines[conn.node_id]
+            if not items:
+                continue
+            w = frame.weights[conn.node_id]
+            values = w[js, ins]
+            scale = float(np.abs(values).max()) if len(values) else 0.0
+            if not math.isfinite(scale) or scale <= 0:
+                scale = 1.0
+            level = np.rint(np.clip(np.abs(values) / scale, 0, 1) * (LEVELS - 1)).astype(np.int64)
+            new = np.where(values >= 0, LEVELS, 0) + level
+            for k in np.flatnonzero(new != codes):
+                items[k].setPen(self._pen(int(new[k])))
+            codes[:] = new
+        self._apply_neurons(frame)
+        self._update_caption()
+        if self._hovered is not None:
+            self.info.setText(self.hover_text(self._hovered).replace("\n", "  ·  "))
+
+    def _apply_neurons(self, frame: WeightsFrame) -> None:
+        topo = self.topology
+        assert topo is not None
+        sample = frame.sample or {}
+        grid = frame.grid
+        # Input column: the features themselves (x1 left→right, x2 bottom→top), or the sample.
+        inputs = self._columns_items[0]
+        if grid is not None and len(inputs) == 2:
+            if self._input_grid != grid or self._input_images is None:
+                pts = grid.points().numpy().reshape(grid.resolution, grid.resolution, 2)
+                self._input_images = _images(np.moveaxis(pts, 2, 0))
+                self._input_grid = grid
+            for item, image in zip(inputs, self._input_images, strict=True):
+                item.set_look(ring=QPen(theme.EDGE, MIN_RING))
+                item.set_heatmap(image)
+        else:
+            x = self._sample_input()
+            top = float(np.abs(x).max()) if x is not None and len(x) else 0.0
+            for u, item in enumerate(inputs):
+                t = float(x[u]) / top if x is not None and top > 0 and u < len(x) else 0.0
+                item.set_look(_fill_color(t), QPen(theme.EDGE, MIN_RING))
+                item.set_heatmap(None)
+        for c, column in enumerate(topo.columns[1:], start=1):
+            nid = column.node_id
+            items = self._columns_items[c]
+            bias = frame.biases.get(nid)
+            if bias is not None:
+                shown_b = bias[: len(items)]
+                bscale = float(np.abs(shown_b).max()) if len(shown_b) else 0.0
+            maps = frame.maps.get(nid) if grid is not None else None
+            images = _images(maps[: len(items)]) if maps is not None else None
+            a = sample.get(nid, {}).get("a")
+            ascale = float(np.abs(a[: len(items)]).max()) if a is not None and len(a) else 0.0
+            for u, item in enumerate(items):
+                if bias is None or bscale <= 1e-12 or not math.isfinite(bscale):
+                    ring = QPen(ZERO, MIN_RING)
+                else:
+                    frac = min(1.0, abs(float(bias[u])) / bscale)
+                    ring = QPen(POSITIVE if bias[u] >= 0 else NEGATIVE,
+                                MIN_RING + (MAX_RING - MIN_RING) * frac)
+                fill = None
+                if images is None:
+                    t = float(a[u]) / ascale if a is not None and ascale > 1e-12 else 0.0
+                    fill = _fill_color(t)
+                item.set_look(fill, ring)
+                item.set_heatmap(images[u] if images is not None else None)
+
+    def _sample_input(self) -> np.ndarray | None:
+        x = self.sample_row()
+        return None if x is None else x.numpy()
+
+    def _update_caption(self) -> None:
+        self.caption.setText(self.source_text)
+
+    # --- hover -----------------------------------------------------------------------------
+
+    def _on_item_hovered(self, item: QGraphicsItem | None) -> None:
+        self._hovered = item
+        if item is None:
+            self.info.setText("Hover a neuron or a weight to read its values.")
+            return
+        text = self.hover_text(item)
+        item.setToolTip(text)
+        self.info.setText(text.replace("\n", "  ·  "))
+
+    def _unit_name(self, column: int, unit: int) -> str:
+        topo = self.topology
+        assert topo is not None
+        col = topo.columns[column]
+        if column == 0:
+            return f"input {col.labels[unit] if unit < len(col.labels) else f'x{unit + 1}'}"
+        label = f" ({col.labels[unit]})" if unit < len(col.labels) else ""
+        return f"{col.title} unit {unit + 1}{label}"
+
+    def _neuron_text(self, item: NeuronItem) -> str:
+        topo = self.topology
+        if topo is None:
+            return ""
+        column = topo.columns[item.column]
+        where = self.sample_description()
+        if item.column == 0:
+            x = self._sample_input()
+            value = format_value(float(x[item.unit])) if x is not None else "—"
+            return f"{self._unit_name(0, item.unit)}\nx = {value}  ({where})"
+        lines = [self._unit_name(item.column, item.unit)]
+        frame = self.frame
+        values = (frame.sample or {}).get(column.node_id) if frame is not None else None
+        if values is not None:
+            z = float(values["z"][item.unit])
+            a = float(values["a"][item.unit])
+            lines.append(f"z = w·x + b = {format_value(z)}")
+            lines.append(f"a = {column.activation or 'f'}(z) = {format_value(a)}")
+        if frame is not None:
+            bias = frame.biases.get(column.node_id)
+            lines.append(
+                f"bias b = {format_value(float(bias[item.unit]))}" if bias is not None else "no bias"
+            )
+        lines.append(where)
+        return "\n".join(lines)
+
+    def _weight_text(self, item: WeightItem) -> str:
+        topo = self.topology
+        frame = self.frame
+        if topo is None:
+            return ""
+        column = next(c for c, col in enumerate(topo.columns) if col.node_id == item.node_id)
+        src = self._unit_name(*item.source)
+        dst = self._unit_name(column, item.out_unit)
+        text = f"weight from {src} to {dst}"
+        if frame is not None and item.node_id in frame.weights:
+            value = float(frame.weights[item.node_id][item.out_unit, item.in_unit])
+            text += f"\nw = {format_value(value)}"
+        return text
+
+    # --- document signals ------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        self._stale = True
+        self._timer.start()
+
+    def _refresh_if_visible(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+        elif self._pending is not None:
+            frame, self._pending = self._pending, None
+            self._apply(frame, f"Live: epoch {frame.epoch}, step {frame.step}")
+
+    def _on_document_project_replaced(self) -> None:
+        self.truncate_to = None
+        self.topology = None
+        self._schedule()
+
+    def _on_document_changed(self, *_args: Any) -> None:
+        if self.document.lock_reason is None:
+            self._schedule()
+
+    def _on_document_locked_changed(self, locked: bool) -> None:
+        if not locked:
+            self._schedule()  # the run ended: show the weights it left in the project
+
+    def _on_document_modified_changed(self, _modified: bool) -> None:
+        # Weights changed outside the undo stack (reset, a finished run): redraw them.
+        if self.document.lock_reason is None and self.document.project.weights is not (
+            self._shown_weights
+        ):
+            self._schedule()
+
+
+def _line(start: QPointF, end: QPointF) -> Any:
+    from PySide6.QtCore import QLineF
+
+    dx, dy = end.x() - start.x(), end.y() - start.y()
+    length = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / length, dy / length
+    return QLineF(
+        start.x() + ux * RADIUS, start.y() + uy * RADIUS,
+        end.x() - ux * RADIUS, end.y() - uy * RADIUS,
+    )

@@ -1,0 +1,1260 @@
+"""The data panel: choose a table, say what each column is, decide how it is prepared.
+
+Everything shown here is read from the :class:`~nnstudio.gui.document.ProjectDocument`
+(``project.data``, ``table``, ``prepared``, ``data_error``) and every user edit becomes ONE
+:class:`~nnstudio.gui.commands.SetDataSettingsCommand`; the panel then redraws itself from the
+document's signals, so undo/redo and project replacement need no special code. While the panel
+writes model values into its widgets (``_syncing``), widget signals are ignored: that is what
+keeps a redraw from pushing new commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.data import (
+    DATASETS,
+    ColumnInfo,
+    DataSettings,
+    DataSource,
+    PreparedData,
+    Table,
+    column_roles,
+    default_settings_for,
+    describe_columns,
+    detect_task,
+    read_csv,
+)
+from nnstudio.core.data.columns import rows_text
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.params import ParamError, check_params
+from nnstudio.gui import theme
+from nnstudio.gui.commands import SetDataSettingsCommand
+from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.models.dataframe_model import DataFrameModel
+from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner, find_place
+from nnstudio.gui.widgets.param_editors import ParamForm
+
+#: What the role combo says, and the role name used by ``column_roles``.
+ROLE_CHOICES = (("feature", "input"), ("target", "target"), ("ignore", "ignored"))
+MISSING_LABELS = {
+    "refuse": "Report empty cells",
+    "drop": "Drop rows with empty cells",
+    "mean": "Fill with the column mean",
+    "most_frequent": "Fill with the most frequent value",
+}
+MISSING_HELP = (
+    "What to do with empty cells. 'Report' stops with the column and rows so you can fix the "
+    "file; dropping loses those rows; filling keeps them (mean for numbers, most frequent "
+    "value for categories), computed on the training rows only."
+)
+SCALING_LABELS = {
+    "none": "None (raw values)",
+    "standard": "Standardise (mean 0, sd 1)",
+    "minmax": "Min–max to [0, 1]",
+}
+SCALING_HELP = (
+    "Puts every numeric input on the same scale, fitted on the training rows. Inputs of very "
+    "different sizes (battery 500–2000 vs. cores 1–8) make training slow or unstable; "
+    "standardising is the lesson's first fix."
+)
+TASK_LABELS = {"classification": "Classification", "regression": "Regression"}
+TASK_HELP = (
+    "Classification predicts a class (a category); regression predicts a number. Auto decides "
+    "from the target: text, or a few whole numbers, means classes."
+)
+SPLIT_HELP = (
+    "How the rows are shared out: the network learns from the training rows, validation rows "
+    "show during training whether it generalises, and test rows are kept for one final check. "
+    "The three parts always add up to 100 %."
+)
+SEED_HELP = "Seed of the random split: the same seed always puts the same rows in each part."
+STRATIFY_HELP = (
+    "Keep the share of every class the same in each part (classification only): a small "
+    "validation set then still sees every class."
+)
+#: The column table grows up to this many rows, then scrolls inside itself.
+MAX_COLUMN_ROWS = 24
+#: Scatter plots draw at most this many points; more would only slow the panel down.
+MAX_SCATTER_POINTS = 5000
+_SPLIT_NAMES = ("training", "validation", "test")
+
+
+def _muted(label: QLabel, *, small: bool = False) -> QLabel:
+    label.setStyleSheet(
+        f"color: {theme.MUTED_TEXT.name()};" + (" font-size: 11px;" if small else "")
+    )
+    return label
+
+
+def _wrapped(text: str = "", parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
+class DataPanel(QWidget):
+    """Source, column roles, preparation and a preview of the project's data.
+
+    Public entry points for the main window: :meth:`load_csv` (File ▸ Open data…, window-level
+    drops) and :meth:`use_builtin`.
+    """
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        theme.configure_pyqtgraph()
+        self.document = document
+        self._syncing = 0
+        #: A problem that is not the document's (a CSV that could not be opened, a refused
+        #: edit); shown in the banner until the data changes.
+        self._notice: BannerMessage | None = None
+        self._shown_table: Table | None = None
+        self._auto_infos: tuple[Table, list[ColumnInfo]] | None = None
+        self._override_infos: dict[tuple[str, str], ColumnInfo] = {}
+        self._table_columns: list[str] = []
+        self._role_combos: dict[str, QComboBox] = {}
+        self._kind_combos: dict[str, QComboBox] = {}
+        self._infos: list[ColumnInfo] = []
+        self._roles: dict[str, str] = {}
+        self._dataset_shown = ""
+        self._source_kind_shown: str | None = None
+        self._scatter_was_available = False
+        self.setAcceptDrops(True)
+        self._build()
+        document.data_changed.connect(self._on_document_data_changed)
+        document.data_settings_changed.connect(self._on_document_data_settings_changed)
+        document.project_replaced.connect(self._on_document_project_replaced)
+        self.refresh()
+
+    # --- public API --------------------------------------------------------------------------
+
+    def load_csv(self, path: str | os.PathLike[str]) -> bool:
+        """Use the CSV file at ``path``, its last column as the target: one undo step.
+
+        The file is read once here to learn its columns; a file that cannot be read is
+        reported in the banner and the project is left unchanged (returns False).
+        """
+        file = Path(os.fspath(path)).expanduser().absolute()
+        try:
+            head = read_csv(file, max_rows=60)
+        except NNStudioError as exc:
+            self._set_notice("error", f"Could not open {file.name}: {exc.message}")
+            self.document.message.emit(f"Could not open {file.name}: {exc.message}")
+            return False
+        self._remember_folder(file)
+        names = [str(c) for c in head.frame.columns]
+        settings = DataSettings(
+            source=DataSource(kind="csv", path=str(file)),
+            targets=(names[-1],) if names else (),
+            stratify=True,
+        )
+        if settings == self.document.project.data:
+            # Opening the same file again re-reads it (it may have been edited meanwhile).
+            self.document.reload_data()
+            return True
+        return self._push(settings, f"Open {file.name}")
+
+    def use_builtin(self, name: str, params: Mapping[str, Any] | None = None) -> bool:
+        """Use built-in dataset ``name`` (``params`` override its defaults): one undo step.
+
+        Another dataset starts from :func:`default_settings_for`; new parameters for the
+        dataset already in use keep the user's roles and preparation choices.
+        """
+        try:
+            spec = DATASETS.get(name)
+            values = check_params(spec, dict(params or {}))
+        except ParamError as exc:
+            self._set_notice("error", str(exc))
+            return False
+        current = self.document.project.data
+        source = DataSource(kind="builtin", name=spec.name, params=values)
+        if current.source.kind == "builtin" and current.source.name == spec.name:
+            settings = current.replace(source=source)
+            text = f"Change {spec.label} dataset"
+        else:
+            settings = default_settings_for(spec.name).replace(source=source)
+            text = f"Use {spec.label} dataset"
+        return self._push(settings, text)
+
+    def select_column(self, name: str, row: int = 0) -> None:
+        """Select column ``name`` in the preview; ``row`` (1-based, 0 = none) is scrolled to."""
+        column = self.model.column_index(name)
+        if column < 0:
+            return
+        self.view_tabs.setCurrentIndex(0)
+        selection = self.preview.selectionModel()
+        self.preview.selectColumn(column)
+        index = self.model.index(max(0, row - 1), column)
+        flags = QItemSelectionModel.SelectionFlag
+        if row:
+            # The problem cell stays unselected so its red or amber tint shows inside the
+            # highlighted column; it gets the focus frame instead.
+            selection.select(index, flags.Deselect)
+        selection.setCurrentIndex(index, flags.NoUpdate)
+        self.preview.scrollTo(
+            index,
+            QAbstractItemView.ScrollHint.PositionAtCenter
+            if row
+            else QAbstractItemView.ScrollHint.EnsureVisible,
+        )
+        if name in self._table_columns:
+            with QSignalBlocker(self.columns_table):
+                self.columns_table.selectRow(self._table_columns.index(name))
+
+    def scatter_available(self) -> bool:
+        """Whether the data has a 2-D picture (the scatter tab is enabled)."""
+        return self.view_tabs.isTabEnabled(1)
+
+    def set_builtin_expanded(self, expanded: bool) -> None:
+        """Show or fold away the built-in dataset picker."""
+        self.builtin_toggle.setChecked(expanded)
+        self._on_builtin_toggle_toggled(expanded)
+
+    def refresh(self) -> None:
+        """Redraw every widget from the document (never pushes a command)."""
+        with self._sync():
+            self._sync_source()
+            self._sync_columns()
+            self._sync_preparation()
+            self._sync_summary()
+            self._sync_plot()
+            self._sync_preview()
+            self._sync_banner()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.setSpacing(6)
+        self.banner = ProblemBanner(self)
+        self.banner.place_activated.connect(self._on_banner_place_activated)
+        outer.addWidget(self.banner)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setChildrenCollapsible(False)
+        scroll = QScrollArea(self.splitter)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget(scroll)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 2, 0)
+        column.setSpacing(8)
+        column.addWidget(self._build_source())
+        column.addWidget(self._build_columns())
+        column.addWidget(self._build_preparation())
+        column.addStretch(1)
+        scroll.setWidget(content)
+        self.scroll_area = scroll
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self._build_views())
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([430, 330])
+        outer.addWidget(self.splitter, 1)
+
+    def _build_source(self) -> QGroupBox:
+        box = QGroupBox("Data source", self)
+        layout = QVBoxLayout(box)
+        layout.setSpacing(6)
+        self.source_label = _wrapped("", box)
+        self.source_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.source_label)
+
+        self.open_button = QPushButton("Open CSV…", box)
+        self.open_button.setToolTip(
+            "Read a table from a CSV file (comma, semicolon or tab separated; UTF-8 or GBK). "
+            "You can also drop a .csv file onto this panel."
+        )
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        drop_hint = _muted(QLabel("or drop a .csv file here", box), small=True)
+        row.addWidget(drop_hint, 1)
+        layout.addLayout(row)
+
+        self.builtin_toggle = QToolButton(box)
+        self.builtin_toggle.setText("Built-in teaching datasets")
+        self.builtin_toggle.setCheckable(True)
+        self.builtin_toggle.setAutoRaise(True)
+        self.builtin_toggle.setStyleSheet("QToolButton { border: none; padding: 2px 0; }")
+        self.builtin_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.builtin_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.builtin_toggle.setToolTip(
+            "Small generated datasets (XOR, spirals, …) and real tables bundled with "
+            "scikit-learn (iris, digits, …): no file needed."
+        )
+        self.builtin_toggle.toggled.connect(self._on_builtin_toggle_toggled)
+        layout.addWidget(self.builtin_toggle)
+        self.builtin_box = QWidget(box)
+        inner = QVBoxLayout(self.builtin_box)
+        inner.setContentsMargins(4, 0, 0, 0)
+        inner.setSpacing(6)
+        self.dataset_combo = QComboBox(self.builtin_box)
+        self.dataset_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.dataset_combo.setMinimumContentsLength(12)
+        for spec in DATASETS:
+            self.dataset_combo.addItem(spec.label, spec.name)
+            self.dataset_combo.setItemData(
+                self.dataset_combo.count() - 1, spec.help, Qt.ItemDataRole.ToolTipRole
+            )
+        self.dataset_combo.currentIndexChanged.connect(self._on_dataset_combo_changed)
+        inner.addWidget(self.dataset_combo)
+        self.dataset_help = _muted(_wrapped("", self.builtin_box), small=True)
+        inner.addWidget(self.dataset_help)
+        self.dataset_form = ParamForm((), self.builtin_box)
+        self.dataset_form.changed.connect(self._on_dataset_form_changed)
+        inner.addWidget(self.dataset_form)
+        self.use_button = QPushButton("Use this dataset", self.builtin_box)
+        self.use_button.clicked.connect(self._on_use_button_clicked)
+        button_row = QHBoxLayout()
+        button_row.addStretch(1)
+        button_row.addWidget(self.use_button)
+        inner.addLayout(button_row)
+        layout.addWidget(self.builtin_box)
+        self.builtin_box.setVisible(False)
+        self._show_dataset(self.dataset_combo.currentData())
+        return box
+
+    def _build_columns(self) -> QGroupBox:
+        box = QGroupBox("Columns", self)
+        layout = QVBoxLayout(box)
+        # Every pixel counts in a 360 px dock: the name column gets what the combos leave.
+        layout.setContentsMargins(4, 6, 4, 6)
+        self.columns_table = QTableWidget(0, 4, box)
+        self.columns_table.setHorizontalHeaderLabels(["Column", "Kind", "Missing", "Role"])
+        header_tips = (
+            "Column name (hover for examples, range and problems; click to find it in the "
+            "preview).",
+            "Numeric columns are used as numbers; categorical ones as category names "
+            "(one-hot encoded). Detected automatically; change it when the guess is wrong.",
+            "How many cells are empty.",
+            "feature: an input of the network · target: what it learns to predict · "
+            "ignore: left out (identifiers, leaks).",
+        )
+        for index, tip in enumerate(header_tips):
+            item = self.columns_table.horizontalHeaderItem(index)
+            item.setToolTip(tip)
+        header = self.columns_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        metrics = self.columns_table.fontMetrics()
+        # Just wide enough for the longest choice plus the combo's arrow.
+        widths = {
+            1: metrics.horizontalAdvance("categorical") + 28,
+            2: metrics.horizontalAdvance("Missing") + 12,
+            3: metrics.horizontalAdvance("feature") + 28,
+        }
+        for index, width in widths.items():
+            header.setSectionResizeMode(index, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(index, width)
+        header.setHighlightSections(False)
+        self.columns_table.verticalHeader().setVisible(False)
+        self.columns_table.verticalHeader().setDefaultSectionSize(26)
+        self.columns_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.columns_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.columns_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.columns_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.columns_table.setWordWrap(False)
+        self.columns_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.columns_table.cellClicked.connect(self._on_columns_table_cell_clicked)
+        layout.addWidget(self.columns_table)
+        self.columns_hint = _muted(
+            _wrapped("Open a CSV file or pick a built-in dataset to see its columns.", box),
+            small=True,
+        )
+        layout.addWidget(self.columns_hint)
+        return box
+
+    def _build_preparation(self) -> QGroupBox:
+        box = QGroupBox("Preparation", self)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+        self.missing_combo = QComboBox(box)
+        for key, label in MISSING_LABELS.items():
+            self.missing_combo.addItem(label, key)
+        self.missing_combo.setToolTip(MISSING_HELP)
+        self._shrinkable(self.missing_combo)
+        self.missing_combo.currentIndexChanged.connect(self._on_missing_combo_changed)
+        form.addRow(self._form_label("Missing values", MISSING_HELP, box), self.missing_combo)
+
+        self.scaling_combo = QComboBox(box)
+        for key, label in SCALING_LABELS.items():
+            self.scaling_combo.addItem(label, key)
+        self.scaling_combo.setToolTip(SCALING_HELP)
+        self._shrinkable(self.scaling_combo)
+        self.scaling_combo.currentIndexChanged.connect(self._on_scaling_combo_changed)
+        form.addRow(self._form_label("Scaling", SCALING_HELP, box), self.scaling_combo)
+
+        split = QWidget(box)
+        grid = QGridLayout(split)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(0)
+        self.split_spins: list[QDoubleSpinBox] = []
+        for index, title in enumerate(("train", "validation", "test")):
+            caption = _muted(QLabel(title, split), small=True)
+            grid.addWidget(caption, 0, index)
+            spin = QDoubleSpinBox(split)
+            spin.setDecimals(1)
+            spin.setRange(1.0 if index == 0 else 0.0, 100.0 if index == 0 else 99.0)
+            spin.setSingleStep(5.0)
+            spin.setSuffix(" %")
+            spin.setKeyboardTracking(False)
+            spin.setToolTip(SPLIT_HELP)
+            spin.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.UpDownArrows)
+            spin.setMinimumWidth(40)
+            spin.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            spin.valueChanged.connect(lambda _v, i=index: self._on_split_spin_changed(i))
+            grid.addWidget(spin, 1, index)
+            self.split_spins.append(spin)
+        self.train_spin, self.val_spin, self.test_spin = self.split_spins
+        form.addRow(self._form_label("Split", SPLIT_HELP, box), split)
+
+        self.seed_spin = QSpinBox(box)
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setToolTip(SEED_HELP)
+        self.seed_spin.valueChanged.connect(self._on_seed_spin_changed)
+        form.addRow(self._form_label("Split seed", SEED_HELP, box), self.seed_spin)
+
+        self.stratify_check = QCheckBox("Stratify by class", box)
+        self.stratify_check.setToolTip(STRATIFY_HELP)
+        self.stratify_check.toggled.connect(self._on_stratify_check_toggled)
+        form.addRow("", self.stratify_check)
+
+        self.task_combo = QComboBox(box)
+        self.task_combo.addItem("Auto", "auto")
+        for key, label in TASK_LABELS.items():
+            self.task_combo.addItem(label, key)
+        self.task_combo.setToolTip(TASK_HELP)
+        self._shrinkable(self.task_combo)
+        self.task_combo.currentIndexChanged.connect(self._on_task_combo_changed)
+        form.addRow(self._form_label("Task", TASK_HELP, box), self.task_combo)
+        return box
+
+    def _build_views(self) -> QWidget:
+        """The lower pane: the table and (for 2-D data) a scatter plot, then the summary."""
+        import pyqtgraph as pg
+
+        pane = QWidget(self)
+        layout = QVBoxLayout(pane)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
+        self.view_tabs = QTabWidget(pane)
+        self.view_tabs.setDocumentMode(True)
+
+        table_page = QWidget(self.view_tabs)
+        table_layout = QVBoxLayout(table_page)
+        table_layout.setContentsMargins(0, 4, 0, 0)
+        table_layout.setSpacing(2)
+        self.model = DataFrameModel(parent=self)
+        self.preview = QTableView(table_page)
+        self.preview.setModel(self.model)
+        self.preview.setWordWrap(False)
+        self.preview.setCornerButtonEnabled(False)
+        self.preview.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
+        self.preview.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.preview.horizontalHeader()
+        header.setDefaultSectionSize(80)
+        header.setResizeContentsPrecision(200)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.preview.setMinimumHeight(120)
+        table_layout.addWidget(self.preview)
+        self.preview_caption = _muted(_wrapped("", table_page), small=True)
+        table_layout.addWidget(self.preview_caption)
+        self.view_tabs.addTab(table_page, "Table")
+
+        plot_page = QWidget(self.view_tabs)
+        plot_layout = QVBoxLayout(plot_page)
+        plot_layout.setContentsMargins(0, 4, 0, 0)
+        plot_layout.setSpacing(2)
+        self.scatter = pg.PlotWidget(parent=plot_page)
+        self.scatter.setMinimumHeight(120)
+        self.scatter.setMenuEnabled(False)
+        self.scatter.showGrid(x=True, y=True, alpha=0.15)
+        self.scatter_legend = self.scatter.addLegend(offset=(6, 6), labelTextSize="8pt")
+        self.scatter_legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        plot_layout.addWidget(self.scatter, 1)
+        self.scatter_caption = _muted(_wrapped("", plot_page), small=True)
+        plot_layout.addWidget(self.scatter_caption)
+        self.scatter_items: list[Any] = []
+        self.plot_page = plot_page
+        self.view_tabs.addTab(plot_page, "Scatter plot")
+        self.view_tabs.setTabToolTip(
+            1, "The training rows of a dataset with two inputs, one colour per class."
+        )
+        self.view_tabs.setTabEnabled(1, False)
+        layout.addWidget(self.view_tabs, 1)
+
+        self.summary_label = _wrapped("", pane)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.summary_label.setStyleSheet(
+            "background: #e9eef5; border: 1px solid #d5dde8; border-radius: 3px; padding: 4px 6px;"
+        )
+        layout.addWidget(self.summary_label)
+        return pane
+
+    @staticmethod
+    def _form_label(text: str, tip: str, parent: QWidget) -> QLabel:
+        label = QLabel(text, parent)
+        label.setToolTip(tip)
+        return label
+
+    @staticmethod
+    def _shrinkable(combo: QComboBox) -> None:
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
+
+    # --- syncing from the document -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _sync(self) -> Iterator[None]:
+        self._syncing += 1
+        try:
+            yield
+        finally:
+            self._syncing -= 1
+
+    @property
+    def _settings(self) -> DataSettings:
+        return self.document.project.data
+
+    def _frame(self) -> pd.DataFrame | None:
+        table = self.document.table
+        return table.frame if table is not None else None
+
+    def _sync_source(self) -> None:
+        settings, table = self._settings, self.document.table
+        source = settings.source
+        if source.kind == "none":
+            text = "<b>No data yet.</b> Open a CSV file or pick a built-in dataset below."
+            tip = ""
+        else:
+            if source.kind == "builtin":
+                spec = DATASETS.get(source.name) if source.name in DATASETS else None
+                name = f"{spec.label if spec else source.name} (built-in)"
+                tip = spec.help if spec else ""
+            else:
+                name = source.label
+                tip = table.path if table is not None and table.path else source.path
+            detail = ""
+            if table is not None:
+                rows, cols = table.frame.shape
+                detail = f"{rows:,} rows × {cols} columns"
+                if source.kind == "csv":
+                    delimiter = {",": "comma", ";": "semicolon", "\t": "tab"}.get(
+                        table.delimiter, repr(table.delimiter)
+                    )
+                    detail += f" · {table.encoding}, {delimiter}"
+                    tip = f"{tip}\nEncoding {table.encoding}, {delimiter}-separated"
+            elif self.document.data_error:
+                detail = "could not be loaded"
+            muted = theme.MUTED_TEXT.name()
+            text = f"<b>{_html(name)}</b>" + (
+                f"<br><span style='color:{muted};'>{detail}</span>" if detail else ""
+            )
+        self.source_label.setText(text)
+        self.source_label.setToolTip(tip)
+        if source.kind != self._source_kind_shown:
+            # The picker opens for built-in data (and for none); a CSV keeps it folded away.
+            self._source_kind_shown = source.kind
+            self.set_builtin_expanded(source.kind != "csv")
+        if source.kind == "builtin" and source.name in DATASETS:
+            index = self.dataset_combo.findData(source.name)
+            with QSignalBlocker(self.dataset_combo):
+                self.dataset_combo.setCurrentIndex(index)
+            self._show_dataset(source.name, source.params)
+        else:
+            self._update_use_button()
+
+    def _show_dataset(self, name: str, params: Mapping[str, Any] | None = None) -> None:
+        """Show built-in dataset ``name``'s help and parameters in the picker."""
+        spec = DATASETS.get(name)
+        values = {**spec.defaults(), **dict(params or {})}
+        if name != self._dataset_shown:
+            self.dataset_form.set_specs(spec.params)
+            self._dataset_shown = name
+        self.dataset_form.set_values(values)
+        self.dataset_form.setVisible(bool(spec.params))
+        origin = (
+            "Generated from a seed."
+            if spec.origin == "generator"
+            else "A real table bundled with scikit-learn."
+        )
+        self.dataset_help.setText(f"{spec.help} {origin}")
+        self.dataset_combo.setToolTip(spec.help)
+        self._update_use_button()
+
+    def _update_use_button(self) -> None:
+        name = self.dataset_combo.currentData()
+        source = self._settings.source
+        if source.kind == "builtin" and source.name == name:
+            current = {**DATASETS.get(name).defaults(), **dict(source.params)}
+            changed = self.dataset_form.values() != current
+            self.use_button.setText("Apply changes" if changed else "In use")
+            self.use_button.setEnabled(changed)
+            self.use_button.setToolTip(
+                "Make the dataset again with these parameters (your column and preparation "
+                "choices are kept)."
+            )
+        else:
+            self.use_button.setText("Use this dataset")
+            self.use_button.setEnabled(True)
+            self.use_button.setToolTip("Replace the project's data with this dataset.")
+
+    def _column_infos(self, table: Table, kinds: Mapping[str, str]) -> list[ColumnInfo]:
+        """Column summaries (with kind overrides), cached: describing a big table is slow."""
+        # Keyed by the table object itself (not its id, which a new table may reuse).
+        if self._auto_infos is None or self._auto_infos[0] is not table:
+            self._auto_infos = (table, describe_columns(table.frame))
+            self._override_infos.clear()
+        infos = []
+        for info in self._auto_infos[1]:
+            kind = kinds.get(info.name)
+            if kind is None or kind == info.kind:
+                infos.append(info)
+                continue
+            if (info.name, kind) not in self._override_infos:
+                self._override_infos[(info.name, kind)] = describe_columns(
+                    table.frame[[info.name]], {info.name: kind}
+                )[0]
+            infos.append(self._override_infos[(info.name, kind)])
+        return infos
+
+    def _auto_kind(self, name: str) -> str | None:
+        if self._auto_infos is None:
+            return None
+        for info in self._auto_infos[1]:
+            if info.name == name:
+                return info.kind
+        return None
+
+    def _compute_roles(self, frame: pd.DataFrame, settings: DataSettings) -> dict[str, str]:
+        try:
+            return column_roles(frame, settings)
+        except NNStudioError:
+            # A stored target that this table lacks: show the rest as they are.
+            return {
+                str(n): "target"
+                if n in settings.targets
+                else "ignored"
+                if n in settings.ignored
+                else "input"
+                for n in frame.columns
+            }
+
+    def _sync_columns(self) -> None:
+        table, settings = self.document.table, self._settings
+        if table is None:
+            self._infos, self._roles = [], {}
+            self._table_columns = []
+            self._role_combos.clear()
+            self._kind_combos.clear()
+            self.columns_table.setRowCount(0)
+            self.columns_table.setVisible(False)
+            self.columns_hint.setVisible(True)
+            return
+        self.columns_table.setVisible(True)
+        self.columns_hint.setVisible(False)
+        self._infos = self._column_infos(table, settings.kinds)
+        self._roles = self._compute_roles(table.frame, settings)
+        names = [info.name for info in self._infos]
+        if names != self._table_columns:
+            self._rebuild_column_rows(names)
+        for row, info in enumerate(self._infos):
+            self._fill_column_row(row, info, self._roles.get(info.name, "input"))
+        self._fit_columns_table()
+
+    def _rebuild_column_rows(self, names: Sequence[str]) -> None:
+        table = self.columns_table
+        table.setRowCount(0)
+        table.setRowCount(len(names))
+        self._role_combos.clear()
+        self._kind_combos.clear()
+        for row, name in enumerate(names):
+            table.setItem(row, 0, QTableWidgetItem(name))
+            kind = QComboBox(table)
+            kind.setFrame(False)
+            kind.addItem("numeric", "numeric")
+            kind.addItem("categorical", "categorical")
+            kind.currentIndexChanged.connect(lambda _i, n=name: self._on_kind_combo_changed(n))
+            table.setCellWidget(row, 1, kind)
+            self._kind_combos[name] = kind
+            missing = QTableWidgetItem()
+            missing.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(row, 2, missing)
+            role = QComboBox(table)
+            role.setFrame(False)
+            for label, key in ROLE_CHOICES:
+                role.addItem(label, key)
+            role.currentIndexChanged.connect(lambda _i, n=name: self._on_role_combo_changed(n))
+            table.setCellWidget(row, 3, role)
+            self._role_combos[name] = role
+        self._table_columns = list(names)
+
+    def _fill_column_row(self, row: int, info: ColumnInfo, role: str) -> None:
+        table = self.columns_table
+        name_item = table.item(row, 0)
+        auto = self._auto_kind(info.name)
+        lines = [f"<b>{_html(info.name)}</b> ({info.kind}, {info.dtype})"]
+        if info.minimum is not None and info.maximum is not None:
+            lines.append(f"Range: {info.minimum:g} … {info.maximum:g}")
+        lines.append(f"{info.n_unique} different values, e.g. {_html(', '.join(info.examples))}")
+        if info.problem:
+            lines.append(f"<span style='color:{theme.ERROR.name()};'>{_html(info.problem)}</span>")
+        name_item.setToolTip("<br>".join(lines))
+        font = name_item.font()
+        font.setBold(role == "target")
+        font.setItalic(role == "ignored")
+        name_item.setFont(font)
+        if info.problem and role != "ignored":
+            name_item.setText(f"⚠ {info.name}")
+            name_item.setForeground(theme.ERROR)
+        else:
+            name_item.setText(info.name)
+            name_item.setForeground(
+                theme.MUTED_TEXT if role == "ignored" else self.palette().text().color()
+            )
+        kind_combo = self._kind_combos[info.name]
+        kind_combo.setCurrentIndex(max(0, kind_combo.findData(info.kind)))
+        kind_combo.setToolTip(
+            f"Detected: {auto}. "
+            + (
+                "Overridden by you. "
+                if info.name in self._settings.kinds and self._settings.kinds[info.name] != auto
+                else ""
+            )
+            + "Numeric columns are used as numbers; categorical ones as category names "
+            "(one-hot encoded)."
+            + (f"\n{info.problem}: fix the file, or choose categorical." if info.problem else "")
+        )
+        missing = table.item(row, 2)
+        missing.setText(str(info.n_missing))
+        missing.setForeground(theme.WARNING.darker(130) if info.n_missing else theme.MUTED_TEXT)
+        missing.setToolTip(f"{info.n_missing} empty cells" if info.n_missing else "No empty cells")
+        role_combo = self._role_combos[info.name]
+        role_combo.setCurrentIndex(max(0, role_combo.findData(role)))
+        role_combo.setToolTip(
+            {
+                "target": "The target: what the network learns to predict.",
+                "ignored": "Ignored: not given to the network.",
+            }.get(role, "A feature: one of the network's inputs.")
+        )
+
+    def _fit_columns_table(self) -> None:
+        """Tall enough to show up to 24 columns without an inner scroll bar."""
+        table = self.columns_table
+        rows = min(table.rowCount(), MAX_COLUMN_ROWS)
+        height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+        height += rows * table.verticalHeader().defaultSectionSize()
+        table.setFixedHeight(max(height, 60))
+
+    def _sync_preparation(self) -> None:
+        settings = self._settings
+        self.missing_combo.setCurrentIndex(max(0, self.missing_combo.findData(settings.missing)))
+        self.scaling_combo.setCurrentIndex(max(0, self.scaling_combo.findData(settings.scaling)))
+        for spin, fraction in zip(self.split_spins, settings.split, strict=True):
+            spin.setValue(round(fraction * 100.0, 1))
+        self.seed_spin.setValue(min(settings.seed, self.seed_spin.maximum()))
+        self.stratify_check.setChecked(settings.stratify)
+        detected = self._detected_task()
+        self.task_combo.setItemText(0, f"Auto ({detected})" if detected else "Auto")
+        self.task_combo.setCurrentIndex(max(0, self.task_combo.findData(settings.task)))
+        task = settings.task if settings.task != "auto" else detected
+        self.stratify_check.setEnabled(task != "regression")
+
+    def _detected_task(self) -> str | None:
+        prepared, frame = self.document.prepared, self._frame()
+        settings = self._settings
+        if settings.task == "auto" and prepared is not None:
+            return prepared.task
+        if frame is None:
+            return None
+        try:
+            return detect_task(frame, settings.targets, settings.kinds)
+        except NNStudioError:
+            return None
+
+    def _sync_summary(self) -> None:
+        p = self.document.prepared
+        if p is None:
+            if self.document.data_error:
+                text = "The data cannot be prepared yet: see the problem above."
+            elif self._settings.source.kind == "none":
+                text = "No data yet."
+            else:
+                text = "Not prepared."
+            self.summary_label.setText(_html(text))
+            return
+        self.summary_label.setText(_html(summary_text(p)))
+        self.summary_label.setToolTip(
+            "Inputs after encoding: "
+            + ", ".join(p.feature_names[:30])
+            + (" …" if len(p.feature_names) > 30 else "")
+        )
+
+    def _sync_plot(self) -> None:
+        import pyqtgraph as pg
+
+        for item in self.scatter_items:
+            self.scatter.removeItem(item)
+        self.scatter_items = []
+        self.scatter_legend.clear()
+        data = scatter_data(self.document.prepared, self._frame())
+        available = data is not None
+        self.view_tabs.setTabEnabled(1, available)
+        if available != self._scatter_was_available:
+            # A 2-D dataset is best understood as a picture: show it when it appears.
+            self.view_tabs.setCurrentIndex(1 if available else 0)
+            self._scatter_was_available = available
+        if data is None:
+            self.scatter_caption.setText("")
+            return
+        x, y, names, colour_by, labels, caption = data
+        plot = self.scatter.getPlotItem()
+        plot.setLabel("bottom", names[0])
+        plot.setLabel("left", names[1])
+        if labels is not None:
+            for k, label in enumerate(labels):
+                mask = colour_by == k
+                colour = theme.class_color(k)
+                item = pg.ScatterPlotItem(
+                    x[mask],
+                    y[mask],
+                    size=6,
+                    pen=pg.mkPen(colour.darker(140), width=0.6),
+                    brush=pg.mkBrush(colour),
+                    name=label if not label.lstrip("-").isdigit() else f"class {label}",
+                )
+                self.scatter.addItem(item)
+                self.scatter_items.append(item)
+        else:
+            cmap = pg.colormap.get("viridis")
+            lo, hi = float(np.nanmin(colour_by)), float(np.nanmax(colour_by))
+            scaled = (colour_by - lo) / (hi - lo) if hi > lo else np.zeros_like(colour_by)
+            brushes = [pg.mkBrush(c) for c in cmap.map(scaled, mode="qcolor")]
+            item = pg.ScatterPlotItem(x, y, size=6, pen=None, brush=brushes)
+            self.scatter.addItem(item)
+            self.scatter_items.append(item)
+        self.scatter_caption.setText(caption)
+        plot.enableAutoRange()
+
+    def _sync_preview(self) -> None:
+        table = self.document.table
+        kinds = {info.name: info.kind for info in self._infos}
+        if table is not self._shown_table:
+            self._shown_table = table
+            self.model.set_frame(
+                table.frame if table is not None else None, kinds=kinds, roles=self._roles
+            )
+            if table is not None:
+                header = self.preview.horizontalHeader()
+                self.preview.resizeColumnsToContents()
+                for column in range(self.model.columnCount()):
+                    # Room for the bold two-line header ("price / numeric · target").
+                    width = header.sectionSize(column) + 14
+                    header.resizeSection(column, min(max(width, 60), 180))
+        else:
+            before = self.model.kinds()
+            self.model.set_kinds(kinds)
+            self.model.set_roles(self._roles)
+            header = self.preview.horizontalHeader()
+            for name, kind in kinds.items():
+                if before.get(name) != kind:
+                    # "numeric" → "categorical" makes the header wider: keep it readable.
+                    column = self.model.column_index(name)
+                    wanted = min(header.sectionSizeHint(column) + 14, 180)
+                    if header.sectionSize(column) < wanted:
+                        header.resizeSection(column, wanted)
+        if table is None:
+            self.preview_caption.setText("")
+        else:
+            self.preview_caption.setText(
+                f"{len(table.frame):,} rows · blue: target · grey: ignored · amber: empty "
+                "cell · red: not a number"
+            )
+
+    def _sync_banner(self) -> None:
+        doc, table = self.document, self.document.table
+        names = list(self._table_columns)
+        messages: list[BannerMessage] = []
+        if self._notice is not None:
+            messages.append(self._notice)
+        error_column = None
+        if doc.data_error:
+            text = _strip_where(doc.data_error, names, table)
+            error_column, row = find_place(text, names)
+            messages.append(BannerMessage("error", text, error_column, row))
+        frame = self._frame()
+        for info in self._infos:
+            if self._roles.get(info.name) == "ignored" or info.name == error_column:
+                continue
+            if info.problem:
+                _, row = find_place(info.problem)
+                messages.append(
+                    BannerMessage("error", f"Column {info.name!r}, {info.problem}", info.name, row)
+                )
+            elif info.n_missing and self._settings.missing == "refuse" and frame is not None:
+                # Preparation stops at the first problem; say now what will block next.
+                empty = np.flatnonzero(pd.isna(frame[info.name]).to_numpy())
+                cells = "empty cell" if info.n_missing == 1 else "empty cells"
+                where = f" ({rows_text(list(empty))})" if empty.size else ""
+                messages.append(
+                    BannerMessage(
+                        "error",
+                        f"Column {info.name!r} has {info.n_missing} {cells}{where}; choose "
+                        "what to do with missing values under Preparation",
+                        info.name,
+                        int(empty[0]) + 1 if empty.size else None,
+                    )
+                )
+        if doc.prepared is not None:
+            for warning in doc.prepared.warnings:
+                column, row = find_place(warning, names)
+                messages.append(BannerMessage("warning", _capitalise(warning), column, row))
+        if table is not None:
+            for warning in table.warnings:
+                messages.append(BannerMessage("info", f"{table.label}: {warning}"))
+        self.banner.set_messages(messages)
+
+    # --- document signals --------------------------------------------------------------------
+
+    def _on_document_data_changed(self) -> None:
+        self._notice = None
+        self.refresh()
+
+    def _on_document_data_settings_changed(self, _settings: object) -> None:
+        # The table follows in data_changed; here only what depends on settings alone.
+        with self._sync():
+            self._sync_preparation()
+
+    def _on_document_project_replaced(self) -> None:
+        self._notice = None
+        self._shown_table = None
+        self.refresh()
+
+    # --- user edits --------------------------------------------------------------------------
+
+    def _push(self, settings: DataSettings, text: str, merge_key: str = "") -> bool:
+        """Push one command for ``settings``; a refused edit puts the widgets back."""
+        if settings == self._settings:
+            return True
+        command = SetDataSettingsCommand(self.document, settings, text, merge_key)
+        if not self.document.push(command):
+            self.refresh()
+            return False
+        return True
+
+    def _edit(self, text: str, merge_key: str = "", **changes: Any) -> bool:
+        if self._syncing:
+            return False
+        try:
+            settings = self._settings.replace(**changes)
+        except NNStudioError as exc:
+            self._set_notice("error", str(exc))
+            self.refresh()
+            return False
+        return self._push(settings, text, merge_key)
+
+    def _set_notice(self, level: str, text: str) -> None:
+        self._notice = BannerMessage(level, text)
+        with self._sync():
+            self._sync_banner()
+
+    def _on_open_button_clicked(self) -> None:
+        from nnstudio.gui.settings import AppSettings
+
+        start = AppSettings().last_dir("data")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open CSV file", start, "CSV files (*.csv *.txt *.tsv);;All files (*)"
+        )
+        if path:
+            self.load_csv(path)
+
+    @staticmethod
+    def _remember_folder(file: Path) -> None:
+        from nnstudio.gui.settings import AppSettings
+
+        AppSettings().set_last_dir("data", file.parent)
+
+    def _on_builtin_toggle_toggled(self, checked: bool) -> None:
+        self.builtin_toggle.setArrowType(
+            Qt.ArrowType.DownArrow if checked else Qt.ArrowType.RightArrow
+        )
+        self.builtin_box.setVisible(checked)
+
+    def _on_dataset_combo_changed(self, _index: int) -> None:
+        name = self.dataset_combo.currentData()
+        source = self._settings.source
+        params = source.params if source.kind == "builtin" and source.name == name else None
+        self._show_dataset(name, params)
+
+    def _on_dataset_form_changed(self, _name: str, _value: object) -> None:
+        self._update_use_button()
+
+    def _on_use_button_clicked(self) -> None:
+        self.use_builtin(self.dataset_combo.currentData(), self.dataset_form.values())
+
+    def _on_role_combo_changed(self, name: str) -> None:
+        if self._syncing or self.document.table is None:
+            return
+        role = self._role_combos[name].currentData()
+        settings = self._settings
+        targets = [n for n, r in self._roles.items() if r == "target"]
+        ignored = [n for n in settings.ignored if n != name]
+        changes: dict[str, Any] = {}
+        if role == "target":
+            targets = [name]
+            # The class order and a forced task belonged to the previous target.
+            changes.update(class_order=(), task="auto")
+            text = f"Make {name!r} the target"
+        else:
+            if name in targets:
+                if len(targets) == 1:
+                    self._set_notice(
+                        "info",
+                        f"{name!r} is the target. To change it, set another column's role "
+                        "to target.",
+                    )
+                    self.refresh()
+                    return
+                targets.remove(name)
+            if role == "ignored":
+                ignored.append(name)
+                text = f"Ignore {name!r}"
+            else:
+                text = f"Use {name!r} as a feature"
+        self._edit(text, targets=tuple(targets), ignored=tuple(ignored), **changes)
+
+    def _on_kind_combo_changed(self, name: str) -> None:
+        if self._syncing:
+            return
+        kind = self._kind_combos[name].currentData()
+        kinds = dict(self._settings.kinds)
+        if kind == self._auto_kind(name):
+            kinds.pop(name, None)
+        else:
+            kinds[name] = kind
+        self._edit(f"Treat {name!r} as {kind}", kinds=kinds)
+
+    def _on_columns_table_cell_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self._table_columns):
+            self.select_column(self._table_columns[row])
+
+    def _on_banner_place_activated(self, column: str, row: int) -> None:
+        self.select_column(column, row)
+
+    def _on_missing_combo_changed(self, _index: int) -> None:
+        choice = self.missing_combo.currentData()
+        self._edit(f"Missing values: {MISSING_LABELS[choice].lower()}", missing=choice)
+
+    def _on_scaling_combo_changed(self, _index: int) -> None:
+        choice = self.scaling_combo.currentData()
+        self._edit(f"Scaling: {SCALING_LABELS[choice]}", scaling=choice)
+
+    def _on_split_spin_changed(self, changed: int) -> None:
+        if self._syncing:
+            return
+        values = [spin.value() for spin in self.split_spins]
+        values = balance_split(values, changed)
+        with self._sync():
+            for spin, value in zip(self.split_spins, values, strict=True):
+                spin.setValue(value)
+        fractions = tuple(round(v / 100.0, 4) for v in values)
+        self._edit("Change split", merge_key="split", split=fractions)
+
+    def _on_seed_spin_changed(self, value: int) -> None:
+        self._edit("Change split seed", merge_key="seed", seed=value)
+
+    def _on_stratify_check_toggled(self, checked: bool) -> None:
+        self._edit("Stratify split" if checked else "Do not stratify split", stratify=checked)
+
+    def _on_task_combo_changed(self, _index: int) -> None:
+        choice = self.task_combo.currentData()
+        self._edit(f"Task: {choice}", task=choice)
+
+    # --- drag and drop -----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_csv(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if _dropped_csv(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_csv(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.load_csv(path)
+
+
+# --- pure helpers (tested directly) ---------------------------------------------------------
+
+
+def balance_split(values: Sequence[float], changed: int) -> list[float]:
+    """Percentages that add up to 100 after the user changed part ``changed``.
+
+    Train or test edited: validation takes up the difference (then test, then train).
+    Validation edited: test takes it up, then train. Training always keeps at least 1 %.
+    """
+    train, val, test = (max(0.0, float(v)) for v in values)
+    if changed == 0:
+        train = min(max(train, 1.0), 100.0)
+        val = 100.0 - train - test
+        if val < 0:
+            test, val = test + val, 0.0
+    elif changed == 1:
+        val = min(val, 99.0)
+        test = 100.0 - train - val
+        if test < 0:
+            train, test = train + test, 0.0
+    else:
+        test = min(test, 99.0)
+        val = 100.0 - train - test
+        if val < 0:
+            train, val = train + val, 0.0
+    train = max(train, 1.0)
+    parts = [round(train, 1), round(val, 1), round(test, 1)]
+    parts[0] = round(100.0 - parts[1] - parts[2], 1)
+    return parts
+
+
+def summary_text(p: PreparedData) -> str:
+    """ "1600 train · 400 validation · 0 test · 20 features · 4 classes: 0, 1, 2, 3"."""
+    parts = [
+        f"{p.n_train} train",
+        f"{p.n_val} validation",
+        f"{p.n_test} test",
+        f"{p.n_features} feature{'s' if p.n_features != 1 else ''}",
+    ]
+    if p.task == "classification":
+        shown = ", ".join(p.class_names[:8]) + (", …" if len(p.class_names) > 8 else "")
+        parts.append(f"{p.n_classes} classes: {shown}")
+    else:
+        parts.append("regression of " + ", ".join(p.target_names))
+    return " · ".join(parts)
+
+
+def scatter_data(
+    prepared: PreparedData | None, frame: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray, list[str] | None, str] | None:
+    """Points of a 2-feature dataset: (x, y, axis names, colour values, class names, caption).
+
+    Raw values are preferred (the numbers the student sees in the table); when two numeric
+    input columns do not exist but the prepared data has two inputs, those are used.
+    None when the data has no 2-D picture.
+    """
+    if prepared is None:
+        return None
+    kinds = prepared.column_kinds
+    raw = [name for name, kind in kinds.items() if kind == "numeric"]
+    index = prepared.index_train
+    if frame is not None and len(kinds) == 2 and len(raw) == 2:
+        points = np.column_stack(
+            [pd.to_numeric(frame[name], errors="coerce").to_numpy(float)[index] for name in raw]
+        )
+        names, what = raw, "raw values"
+    elif prepared.n_features == 2:
+        points = prepared.x_train.detach().cpu().numpy().astype(float)
+        names, what = list(prepared.feature_names), "prepared values"
+    else:
+        return None
+    if prepared.task == "classification":
+        colour = prepared.y_train.detach().cpu().numpy().reshape(-1).astype(int)
+        labels: list[str] | None = list(prepared.class_names)
+    else:
+        colour = prepared.y_train.detach().cpu().numpy()[:, 0].astype(float)
+        labels = None
+    keep = np.isfinite(points).all(axis=1)
+    n_total = int(keep.sum())
+    positions = np.flatnonzero(keep)
+    if positions.size > MAX_SCATTER_POINTS:
+        # An evenly spaced subset: deterministic, and the training rows are already shuffled.
+        positions = positions[np.linspace(0, positions.size - 1, MAX_SCATTER_POINTS).astype(int)]
+    x, y, colour = points[positions, 0], points[positions, 1], colour[positions]
+    shown = f"{positions.size:,} of {n_total:,}" if positions.size < n_total else f"{n_total:,}"
+    caption = f"{shown} training rows, {what}"
+    if labels is None:
+        target = prepared.target_names[0]
+        caption += f"; colour shows {target} ({colour.min():.3g} dark … {colour.max():.3g} light)"
+    else:
+        caption += "; colour shows the class"
+    return x, y, names, colour, labels, caption
+
+
+def _dropped_csv(event: Any) -> str | None:
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith((".csv", ".tsv", ".txt")):
+            return url.toLocalFile()
+    return None
+
+
+def _strip_where(text: str, columns: Sequence[str], table: Table | None) -> str:
+    """Drop the ``"where: "`` prefix of a core error when the message names the place anyway."""
+    head, sep, rest = text.partition(": ")
+    if not sep:
+        return text
+    paths = {table.path} if table is not None and table.path else set()
+    if head in columns or head in paths or "/" in head or "\\" in head:
+        return rest
+    return text
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,714 @@
+"""The training panel: loss, optimiser, learning-rate schedule, batches and early stopping.
+
+Every widget shows ``document.project.training`` and every user edit pushes ONE
+:class:`~nnstudio.gui.commands.SetTrainingSettingsCommand` (spin-box edits of one field carry
+the same ``merge_key``, so dragging a spin box is one undo step). The panel redraws from the
+document's signals; while it writes model values into widgets (``_syncing``) widget signals
+are ignored, so a redraw never pushes a command. Parameter editors come from the inspector's
+:mod:`~nnstudio.gui.widgets.param_editors`, the same ones the layer inspector uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.optimisers import OPTIMISERS
+from nnstudio.core.params import ComponentSpec, Registry
+from nnstudio.core.schedules import SCHEDULES, planned_lrs
+from nnstudio.core.training.settings import EarlyStopping, TrainingSettings, settings_param
+from nnstudio.gui import theme
+from nnstudio.gui.commands import SetTrainingSettingsCommand
+from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
+from nnstudio.gui.widgets.param_editors import ParamEditor, ParamForm, format_number, make_editor
+
+#: Batch modes: (key, label, help).
+BATCH_MODES = (
+    (
+        "full",
+        "Full batch",
+        "Batch gradient descent: every training row in one step per epoch. Smooth but slow "
+        "to make progress, and needs memory for all rows at once.",
+    ),
+    (
+        "mini",
+        "Mini-batch",
+        "Mini-batch gradient descent: a few rows (32–256 is usual) per step. The usual choice: "
+        "many steps per epoch with a gradient that is still fairly stable.",
+    ),
+    (
+        "single",
+        "Single sample",
+        "Stochastic gradient descent in its original sense: one row per step. Many noisy steps.",
+    ),
+)
+#: Mini-batch size offered when switching to mini-batch with no earlier size.
+DEFAULT_MINI_BATCH = 32
+EARLY_FIELDS = ("enabled", "monitor", "patience", "min_delta", "restore_best")
+DEVICE_HELP = (
+    "Where to compute. Auto uses a CUDA GPU when one is present; small teaching networks "
+    "are often just as fast on the CPU."
+)
+#: The preview plots at most this many epochs; planning millions would freeze the panel.
+MAX_PREVIEW_EPOCHS = 5000
+MAX_PREVIEW_BATCHES = 50_000
+
+
+def _muted(label: QLabel, *, small: bool = False) -> QLabel:
+    label.setStyleSheet(
+        f"color: {theme.MUTED_TEXT.name()};" + (" font-size: 11px;" if small else "")
+    )
+    return label
+
+
+def _wrapped(text: str = "", parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
+def _fill_combo(combo: QComboBox, registry: Registry[Any]) -> None:
+    for spec in registry:
+        combo.addItem(spec.label, spec.name)
+        combo.setItemData(combo.count() - 1, spec.help, Qt.ItemDataRole.ToolTipRole)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
+
+
+def usual_lr_text(spec: ComponentSpec) -> str:
+    """ "usual for Adam: 1e-4 – 1e-3", from the optimiser's rule of thumb."""
+    lo, hi = getattr(spec, "usual_lr", (None, None))
+    if lo is None:
+        return ""
+    return f"usual for {spec.label}: {format_number(lo)} – {format_number(hi)}"
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Optimiser steps per epoch, exactly as the trainer counts them."""
+    if n_train <= 0:
+        return 1
+    batch = n_train if batch_size <= 0 else min(batch_size, n_train)
+    return math.ceil(n_train / batch)
+
+
+class TrainingPanel(QWidget):
+    """How the network is trained; the banner says why Train cannot start yet."""
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        theme.configure_pyqtgraph()
+        self.document = document
+        self._syncing = 0
+        self._shown: dict[str, str] = {"loss": "", "optimizer": "", "schedule": ""}
+        self._last_mini = DEFAULT_MINI_BATCH
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(30)
+        self._preview_timer.timeout.connect(self.update_schedule_preview)
+        #: The planned schedule currently drawn: {"epoch": …, "batch": …} or None.
+        self.planned: dict[str, np.ndarray] | None = None
+        self._planned_key: str | None = None
+        self._build()
+        document.training_settings_changed.connect(self._on_document_training_settings_changed)
+        document.project_replaced.connect(self._on_document_project_replaced)
+        document.data_changed.connect(self._on_document_data_changed)
+        document.analysis_changed.connect(self._on_document_analysis_changed)
+        self.refresh()
+
+    # --- public API --------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> TrainingSettings:
+        return self.document.project.training
+
+    def n_train(self) -> int:
+        """Training rows of the prepared data (0 when none is prepared)."""
+        prepared = self.document.prepared
+        return prepared.n_train if prepared is not None else 0
+
+    def steps_per_epoch(self) -> int:
+        return steps_per_epoch(self.n_train(), self.settings.batch_size)
+
+    def refresh(self) -> None:
+        """Redraw every widget from the document (never pushes a command)."""
+        with self._sync():
+            self._sync_loss()
+            self._sync_optimizer()
+            self._sync_schedule()
+            self._sync_run()
+            self._sync_early()
+            self._sync_device()
+        self.update_schedule_preview()
+        self._sync_banner()
+
+    def update_schedule_preview(self) -> None:
+        """Plan the schedule with :func:`planned_lrs` and draw it (LR against epoch)."""
+        self._preview_timer.stop()
+        s = self.settings
+        steps = true_steps = self.steps_per_epoch()
+        epochs = min(s.epochs, MAX_PREVIEW_EPOCHS)
+        spec = SCHEDULES.get(s.schedule["name"])
+        if spec.per_batch and epochs * steps > MAX_PREVIEW_BATCHES:
+            # Fewer batches per epoch draw the same curve against epochs, much faster.
+            steps = max(1, MAX_PREVIEW_BATCHES // epochs)
+        key = repr((sorted(s.schedule.items()), s.lr, s.epochs, epochs, true_steps, steps))
+        if key == self._planned_key and self.planned is not None:
+            return
+        try:
+            planned = planned_lrs(s.schedule, s.lr, epochs, steps)
+        except NNStudioError as exc:
+            self.planned, self._planned_key = None, None
+            self.schedule_curve.setData([], [])
+            self.schedule_batch_curve.setData([], [])
+            self.schedule_caption.setText(_html(str(exc)))
+            return
+        self._planned_key = key
+        self.planned = planned
+        x_epoch = np.arange(1, epochs + 1, dtype=float)
+        self.schedule_curve.setData(x_epoch, planned["epoch"])
+        if spec.per_batch:
+            x_batch = 1.0 + np.arange(planned["batch"].size, dtype=float) / steps
+            self.schedule_batch_curve.setData(x_batch, planned["batch"])
+        else:
+            self.schedule_batch_curve.setData([], [])
+        self.schedule_batch_curve.setVisible(spec.per_batch)
+        self._fit_schedule_range(epochs, planned)
+        shown = f"first {epochs} of {s.epochs} epochs" if epochs < s.epochs else f"{epochs} epochs"
+        rows = self.n_train()
+        steps_text = (
+            f"{true_steps:,} step{'s' if true_steps != 1 else ''} per epoch"
+            if rows
+            else "1 step per epoch assumed (no data yet)"
+        )
+        if steps != true_steps:
+            steps_text += f" (drawn with {steps})"
+        moves = "after every batch" if spec.per_batch else "once per epoch"
+        if spec.needs_metric:
+            moves = "when the validation loss stops improving (drawn flat: it cannot be planned)"
+        lrs = planned["batch"] if spec.per_batch else planned["epoch"]
+        first, last = (float(lrs[0]), float(lrs[-1])) if lrs.size else (s.lr, s.lr)
+        peak = float(lrs.max()) if lrs.size else s.lr
+        values = f"starts at {format_number(first)}"
+        if peak > max(first, last) * (1 + 1e-9):
+            values += f", peaks at {format_number(peak)}"
+        values += f", ends at {format_number(last)}"
+        self.schedule_caption.setText(f"{shown} · {steps_text} · changes {moves} · {values}")
+
+    def _fit_schedule_range(self, epochs: int, planned: Mapping[str, np.ndarray]) -> None:
+        """LR axis from 0 (a flat schedule would otherwise zoom into rounding noise)."""
+        values = np.concatenate([planned["epoch"], planned["batch"]])
+        values = values[np.isfinite(values)]
+        top = float(values.max()) if values.size else 1.0
+        plot = self.schedule_plot.getPlotItem()
+        plot.setYRange(0.0, top * 1.08 if top > 0 else 1.0, padding=0)
+        plot.setXRange(1.0, max(2.0, float(epochs) + (1.0 if self._per_batch() else 0.0)))
+
+    def _per_batch(self) -> bool:
+        return SCHEDULES.get(self.settings.schedule["name"]).per_batch
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.setSpacing(6)
+        self.banner = ProblemBanner(self)
+        outer.addWidget(self.banner)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget(scroll)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.setSpacing(8)
+        column.addWidget(self._build_loss())
+        column.addWidget(self._build_optimizer())
+        column.addWidget(self._build_schedule())
+        column.addWidget(self._build_run())
+        column.addWidget(self._build_regularisation())
+        column.addWidget(self._build_early())
+        column.addWidget(self._build_device())
+        column.addStretch(1)
+        scroll.setWidget(content)
+        self.scroll_area = scroll
+        outer.addWidget(scroll, 1)
+
+    def _build_loss(self) -> QGroupBox:
+        box = QGroupBox("Loss", self)
+        box.setToolTip("The loss measures how wrong the network's outputs are; training lowers it.")
+        layout = QVBoxLayout(box)
+        self.loss_combo = QComboBox(box)
+        _fill_combo(self.loss_combo, LOSSES)
+        self.loss_combo.currentIndexChanged.connect(self._on_loss_combo_changed)
+        layout.addWidget(self.loss_combo)
+        self.loss_help = _muted(_wrapped("", box), small=True)
+        layout.addWidget(self.loss_help)
+        self.loss_form = ParamForm((), box)
+        self.loss_form.changed.connect(self._on_loss_form_changed)
+        layout.addWidget(self.loss_form)
+        return box
+
+    def _build_regularisation(self) -> QGroupBox:
+        box = QGroupBox("Regularisation", self)
+        box.setToolTip("Penalties that keep weights small, against overfitting.")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        l1_spec = settings_param("l1")
+        self.l1_editor = make_editor(l1_spec, self._on_l1_editor_changed, box)
+        form.addRow(self._label(l1_spec.title, l1_spec.help, box), self.l1_editor)
+        note = _muted(
+            _wrapped(
+                "L1 adds λ·Σ|w| to the loss (the lesson uses λ = 0.001). L2 is the "
+                "optimiser's weight decay.",
+                box,
+            ),
+            small=True,
+        )
+        form.addRow(note)
+        return box
+
+    def _build_optimizer(self) -> QGroupBox:
+        box = QGroupBox("Optimiser", self)
+        box.setToolTip("The optimiser turns gradients into weight updates.")
+        layout = QVBoxLayout(box)
+        self.optimizer_combo = QComboBox(box)
+        _fill_combo(self.optimizer_combo, OPTIMISERS)
+        self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_combo_changed)
+        layout.addWidget(self.optimizer_combo)
+        self.optimizer_help = _muted(_wrapped("", box), small=True)
+        layout.addWidget(self.optimizer_help)
+
+        # The learning rate is the setting that matters most: its own, larger row.
+        lr_frame = QFrame(box)
+        lr_frame.setObjectName("lrFrame")
+        lr_frame.setStyleSheet(
+            "QFrame#lrFrame { background: #eef4fb; border: 1px solid #cfe0f3; border-radius: 4px; }"
+        )
+        lr_layout = QVBoxLayout(lr_frame)
+        lr_layout.setContentsMargins(8, 6, 8, 6)
+        lr_layout.setSpacing(2)
+        row = QHBoxLayout()
+        self.lr_label = QLabel("Learning rate", lr_frame)
+        self.lr_label.setFont(theme.heading_font(1))
+        row.addWidget(self.lr_label)
+        self.lr_editor: ParamEditor = make_editor(
+            OPTIMISERS.get("adam").param("lr"), self._on_lr_editor_changed, lr_frame
+        )
+        self.lr_editor.spin.setFont(theme.heading_font(1, bold=False))
+        self.lr_editor.spin.setMinimumWidth(90)
+        row.addWidget(self.lr_editor, 1)
+        lr_layout.addLayout(row)
+        self.lr_hint = QLabel("", lr_frame)
+        self.lr_hint.setWordWrap(True)
+        lr_layout.addWidget(self.lr_hint)
+        self.lr_label.setToolTip(self.lr_editor.spec.help)
+        layout.addWidget(lr_frame)
+
+        self.optimizer_form = ParamForm((), box)
+        self.optimizer_form.changed.connect(self._on_optimizer_form_changed)
+        layout.addWidget(self.optimizer_form)
+        return box
+
+    def _build_schedule(self) -> QGroupBox:
+        import pyqtgraph as pg
+
+        box = QGroupBox("Learning-rate schedule", self)
+        box.setToolTip(
+            "How the learning rate changes during training: big steps first, then smaller "
+            "ones to settle into a minimum."
+        )
+        layout = QVBoxLayout(box)
+        self.schedule_combo = QComboBox(box)
+        _fill_combo(self.schedule_combo, SCHEDULES)
+        self.schedule_combo.currentIndexChanged.connect(self._on_schedule_combo_changed)
+        layout.addWidget(self.schedule_combo)
+        self.schedule_help = _muted(_wrapped("", box), small=True)
+        layout.addWidget(self.schedule_help)
+        self.schedule_form = ParamForm((), box)
+        self.schedule_form.changed.connect(self._on_schedule_form_changed)
+        layout.addWidget(self.schedule_form)
+
+        self.schedule_plot = pg.PlotWidget(parent=box)
+        self.schedule_plot.setFixedHeight(170)
+        self.schedule_plot.setMenuEnabled(False)
+        self.schedule_plot.setMouseEnabled(x=False, y=False)
+        self.schedule_plot.hideButtons()
+        self.schedule_plot.showGrid(x=True, y=True, alpha=0.15)
+        plot = self.schedule_plot.getPlotItem()
+        plot.setLabel("bottom", "epoch")
+        plot.setLabel("left", "LR")
+        # Plain numbers: "100 (×0.001)" for a learning rate of 0.1 only confuses.
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.getAxis("left").setWidth(52)
+        self.schedule_batch_curve = pg.PlotDataItem(
+            pen=pg.mkPen(theme.PLANNED, width=1), name="per batch"
+        )
+        self.schedule_curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRAIN, width=2), name="per epoch")
+        self.schedule_plot.addItem(self.schedule_batch_curve)
+        self.schedule_plot.addItem(self.schedule_curve)
+        layout.addWidget(self.schedule_plot)
+        self.schedule_caption = _muted(_wrapped("", box), small=True)
+        layout.addWidget(self.schedule_caption)
+        return box
+
+    def _build_run(self) -> QGroupBox:
+        box = QGroupBox("Epochs and batches", self)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+
+        epochs = settings_param("epochs")
+        self.epochs_editor = make_editor(epochs, self._on_epochs_editor_changed, box)
+        form.addRow(self._label(epochs.title, epochs.help, box), self.epochs_editor)
+
+        batch_help = settings_param("batch_size").help
+        self.batch_mode_combo = QComboBox(box)
+        for key, label, tip in BATCH_MODES:
+            self.batch_mode_combo.addItem(label, key)
+            self.batch_mode_combo.setItemData(
+                self.batch_mode_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+            )
+        self.batch_mode_combo.setToolTip(batch_help)
+        self.batch_mode_combo.currentIndexChanged.connect(self._on_batch_mode_combo_changed)
+        form.addRow(self._label("Batches", batch_help, box), self.batch_mode_combo)
+
+        self.batch_size_spin = QSpinBox(box)
+        self.batch_size_spin.setRange(2, 10_000_000)
+        self.batch_size_spin.setKeyboardTracking(False)
+        self.batch_size_spin.setAccelerated(True)
+        self.batch_size_spin.setToolTip(batch_help)
+        self.batch_size_spin.valueChanged.connect(self._on_batch_size_spin_changed)
+        form.addRow(self._label("Batch size", batch_help, box), self.batch_size_spin)
+        self.batch_hint = _muted(_wrapped("", box), small=True)
+        form.addRow("", self.batch_hint)
+
+        shuffle = settings_param("shuffle")
+        self.shuffle_editor = make_editor(shuffle, self._on_shuffle_editor_changed, box)
+        form.addRow("", self.shuffle_editor)
+        seed = settings_param("seed")
+        self.seed_editor = make_editor(seed, self._on_seed_editor_changed, box)
+        form.addRow(self._label(seed.title, seed.help, box), self.seed_editor)
+        return box
+
+    def _build_early(self) -> QGroupBox:
+        box = QGroupBox("Early stopping", self)
+        box.setToolTip(
+            "Stop when the monitored metric stops improving, instead of training on into "
+            "overfitting; optionally go back to the best epoch's weights."
+        )
+        layout = QVBoxLayout(box)
+        self.early_form = ParamForm([settings_param(name) for name in EARLY_FIELDS], box)
+        self.early_form.changed.connect(self._on_early_form_changed)
+        layout.addWidget(self.early_form)
+        return box
+
+    def _build_device(self) -> QGroupBox:
+        box = QGroupBox("Device", self)
+        form = QFormLayout(box)
+        self.device_combo = QComboBox(box)
+        self.device_combo.setToolTip(DEVICE_HELP)
+        self.device_combo.currentIndexChanged.connect(self._on_device_combo_changed)
+        form.addRow(self._label("Compute on", DEVICE_HELP, box), self.device_combo)
+        return box
+
+    @staticmethod
+    def _label(text: str, tip: str, parent: QWidget) -> QLabel:
+        label = QLabel(text, parent)
+        label.setToolTip(tip)
+        return label
+
+    # --- syncing from the document -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _sync(self) -> Iterator[None]:
+        self._syncing += 1
+        try:
+            yield
+        finally:
+            self._syncing -= 1
+
+    def _sync_component(
+        self,
+        key: str,
+        registry: Registry[Any],
+        combo: QComboBox,
+        help_label: QLabel,
+        form: ParamForm,
+        value: Mapping[str, Any],
+        skip: tuple[str, ...] = (),
+    ) -> ComponentSpec:
+        spec = registry.get(value["name"])
+        combo.setCurrentIndex(max(0, combo.findData(spec.name)))
+        combo.setToolTip(spec.help)
+        help_label.setText(spec.help)
+        if self._shown[key] != spec.name:
+            form.set_specs([p for p in spec.params if p.name not in skip])
+            self._shown[key] = spec.name
+        form.set_values({k: v for k, v in value.items() if k != "name"})
+        form.setVisible(bool(form.specs))
+        return spec
+
+    def _sync_loss(self) -> None:
+        loss = self.settings.loss
+        self._sync_component("loss", LOSSES, self.loss_combo, self.loss_help, self.loss_form, loss)
+        if "class_weights" in self.loss_form.editors():
+            self.loss_form.set_row_visible("class_weights", loss.get("weighting") == "custom")
+        self.l1_editor.set_value(self.settings.l1)
+
+    def _sync_optimizer(self) -> None:
+        optimizer = self.settings.optimizer
+        spec = self._sync_component(
+            "optimizer",
+            OPTIMISERS,
+            self.optimizer_combo,
+            self.optimizer_help,
+            self.optimizer_form,
+            optimizer,
+            skip=("lr",),
+        )
+        self.lr_editor.set_value(optimizer["lr"])
+        lr = float(optimizer["lr"])
+        lo, hi = spec.usual_lr
+        hint = usual_lr_text(spec)
+        if lr > hi * 1.0001:
+            hint += " · yours is higher: watch for a jumping loss"
+            colour = theme.WARNING.darker(150).name()
+        elif lr < lo * 0.9999:
+            hint += " · yours is lower: training may crawl"
+            colour = theme.WARNING.darker(150).name()
+        else:
+            colour = theme.MUTED_TEXT.name()
+        self.lr_hint.setText(hint)
+        self.lr_hint.setStyleSheet(f"color: {colour}; font-size: 11px;")
+        self.lr_hint.setToolTip(
+            "The lessons' rule of thumb: SGD 0.1–0.01, Adam 1e-3–1e-4, Lion 1e-4–1e-5."
+        )
+
+    def _sync_schedule(self) -> None:
+        self._sync_component(
+            "schedule",
+            SCHEDULES,
+            self.schedule_combo,
+            self.schedule_help,
+            self.schedule_form,
+            self.settings.schedule,
+        )
+
+    def _sync_run(self) -> None:
+        s = self.settings
+        self.epochs_editor.set_value(s.epochs)
+        mode = s.batch_mode
+        self.batch_mode_combo.setCurrentIndex(self.batch_mode_combo.findData(mode))
+        if mode == "mini":
+            self._last_mini = s.batch_size
+            self.batch_size_spin.setValue(s.batch_size)
+        else:
+            self.batch_size_spin.setValue(self._last_mini)
+        self.batch_size_spin.setEnabled(mode == "mini")
+        self.shuffle_editor.set_value(s.shuffle)
+        self.seed_editor.set_value(s.seed)
+        self._sync_batch_hint()
+
+    def _sync_batch_hint(self) -> None:
+        s, n = self.settings, self.n_train()
+        steps = steps_per_epoch(n, s.batch_size)
+        plural = "s" if steps != 1 else ""
+        if not n:
+            text = "Load data to see how many steps an epoch takes."
+        elif s.batch_size <= 0:
+            text = f"1 iteration per epoch: all {n:,} training rows at once"
+        elif s.batch_size == 1:
+            text = f"{steps:,} iterations per epoch: one row at a time"
+        elif s.batch_size >= n:
+            text = f"1 iteration per epoch: the batch holds all {n:,} training rows"
+        else:
+            text = f"{steps:,} iteration{plural} per epoch ({n:,} training rows ÷ {s.batch_size})"
+        self.batch_hint.setText(text)
+
+    def _sync_early(self) -> None:
+        early = self.settings.early_stopping
+        values = {name: getattr(early, name) for name in EARLY_FIELDS}
+        self.early_form.set_values(values)
+        for name in EARLY_FIELDS[1:]:
+            self.early_form.editor(name).setEnabled(early.enabled)
+
+    def _sync_device(self) -> None:
+        import torch
+
+        cuda = bool(torch.cuda.is_available())
+        wanted = self.settings.device
+        items = [("auto", "Auto (GPU when present)" if cuda else "Auto (CPU here)"), ("cpu", "CPU")]
+        if cuda:
+            items.append(("cuda", "CUDA GPU"))
+        elif wanted == "cuda":
+            # Keep a project's choice visible even on a machine without a GPU.
+            items.append(("cuda", "CUDA GPU (not available here)"))
+        if [self.device_combo.itemData(i) for i in range(self.device_combo.count())] != [
+            key for key, _ in items
+        ]:
+            self.device_combo.clear()
+            for key, label in items:
+                self.device_combo.addItem(label, key)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(wanted)))
+
+    def _sync_banner(self) -> None:
+        doc = self.document
+        messages = [BannerMessage("error", text) for text in doc.compatibility]
+        reason = doc.blocking_reason()
+        if reason and reason not in doc.compatibility:
+            level = "info" if doc.prepared is None and not doc.data_error else "warning"
+            messages.append(BannerMessage(level, f"Train is not available yet: {reason}"))
+        self.banner.set_messages(messages)
+
+    # --- document signals --------------------------------------------------------------------
+
+    def _on_document_training_settings_changed(self, _settings: object) -> None:
+        self.refresh()
+
+    def _on_document_project_replaced(self) -> None:
+        self._shown = {"loss": "", "optimizer": "", "schedule": ""}
+        self.refresh()
+
+    def _on_document_data_changed(self) -> None:
+        # Rows per epoch changed: the batch hint and the per-batch schedule plan follow.
+        with self._sync():
+            self._sync_batch_hint()
+        self._preview_timer.start()
+        self._sync_banner()
+
+    def _on_document_analysis_changed(self, _analysis: object) -> None:
+        self._sync_banner()
+
+    # --- user edits --------------------------------------------------------------------------
+
+    def _edit(self, text: str, merge_key: str = "", **changes: Any) -> bool:
+        """Push one command with ``changes``; a refused or invalid edit puts widgets back."""
+        if self._syncing:
+            return False
+        try:
+            settings = self.settings.replace(**changes)
+        except NNStudioError as exc:
+            self.document.message.emit(str(exc))
+            self.refresh()
+            return False
+        if settings == self.settings:
+            return True
+        command = SetTrainingSettingsCommand(self.document, settings, text, merge_key)
+        if not self.document.push(command):
+            self.refresh()
+            return False
+        return True
+
+    def _on_loss_combo_changed(self, _index: int) -> None:
+        name = self.loss_combo.currentData()
+        self._edit(f"Loss: {LOSSES.get(name).label}", loss={"name": name})
+
+    def _on_loss_form_changed(self, name: str, value: object) -> None:
+        title = LOSSES.get(self.settings.loss["name"]).param(name).title
+        self._edit(
+            f"Set loss {title.lower()}",
+            f"loss.{name}",
+            loss={**self.settings.loss, name: value},
+        )
+
+    def _on_l1_editor_changed(self, value: object) -> None:
+        self._edit("Set L1 penalty", "l1", l1=value)
+
+    def _on_optimizer_combo_changed(self, _index: int) -> None:
+        name = self.optimizer_combo.currentData()
+        # A new optimiser starts from its own defaults, including its usual learning rate.
+        self._edit(f"Optimiser: {OPTIMISERS.get(name).label}", optimizer={"name": name})
+
+    def _on_lr_editor_changed(self, value: object) -> None:
+        self._edit(
+            "Set learning rate",
+            "optimizer.lr",
+            optimizer={**self.settings.optimizer, "lr": value},
+        )
+
+    def _on_optimizer_form_changed(self, name: str, value: object) -> None:
+        title = OPTIMISERS.get(self.settings.optimizer["name"]).param(name).title
+        self._edit(
+            f"Set {title.lower()}",
+            f"optimizer.{name}",
+            optimizer={**self.settings.optimizer, name: value},
+        )
+
+    def _on_schedule_combo_changed(self, _index: int) -> None:
+        name = self.schedule_combo.currentData()
+        self._edit(f"Schedule: {SCHEDULES.get(name).label}", schedule={"name": name})
+
+    def _on_schedule_form_changed(self, name: str, value: object) -> None:
+        title = SCHEDULES.get(self.settings.schedule["name"]).param(name).title
+        self._edit(
+            f"Set schedule {title.lower()}",
+            f"schedule.{name}",
+            schedule={**self.settings.schedule, name: value},
+        )
+
+    def _on_epochs_editor_changed(self, value: object) -> None:
+        self._edit("Set epochs", "epochs", epochs=value)
+
+    def _on_batch_mode_combo_changed(self, _index: int) -> None:
+        mode = self.batch_mode_combo.currentData()
+        size = {"full": 0, "single": 1}.get(mode, self._last_mini)
+        label = self.batch_mode_combo.currentText().lower()
+        with QSignalBlocker(self.batch_size_spin):
+            self.batch_size_spin.setEnabled(mode == "mini")
+        self._edit(f"Use {label}", batch_size=size)
+
+    def _on_batch_size_spin_changed(self, value: int) -> None:
+        if self._syncing:
+            return
+        self._last_mini = value
+        self._edit("Set batch size", "batch_size", batch_size=value)
+
+    def _on_shuffle_editor_changed(self, value: object) -> None:
+        self._edit("Shuffle every epoch" if value else "Do not shuffle", shuffle=value)
+
+    def _on_seed_editor_changed(self, value: object) -> None:
+        self._edit("Set training seed", "seed", seed=value)
+
+    def _on_early_form_changed(self, name: str, value: object) -> None:
+        early = self.settings.early_stopping
+        values = {field: getattr(early, field) for field in EARLY_FIELDS}
+        values[name] = value
+        text = (
+            ("Enable early stopping" if value else "Disable early stopping")
+            if name == "enabled"
+            else f"Set early stopping {settings_param(name).title.lower()}"
+        )
+        merge = "" if name in ("enabled", "monitor", "restore_best") else f"early.{name}"
+        self._edit(text, merge, early_stopping=EarlyStopping(**values))
+
+    def _on_device_combo_changed(self, _index: int) -> None:
+        device = self.device_combo.currentData()
+        if device is not None:
+            self._edit(f"Compute on {device}", device=device)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

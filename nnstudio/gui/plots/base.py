@@ -1,0 +1,496 @@
+"""What every training plot shares: styling, hints, hover read-outs, export and lazy redraw.
+
+Each view is one tab of the panel. It subscribes to record topics; the panel marks it dirty
+when one of them changes and asks it to :meth:`PlotView.refresh` only while it is visible,
+so a run pays for the plots a student is looking at and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QAction, QColor, QFont
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.gui import theme
+from nnstudio.gui.plots.export import Table, save_png, write_tables
+from nnstudio.gui.plots.record import RunRecord
+
+__all__ = [
+    "CurveHover",
+    "PlotContext",
+    "PlotHint",
+    "PlotView",
+    "curve_item",
+    "make_plot",
+    "series_color",
+]
+
+#: Small fonts: the panel lives in a ~260 px high dock.
+TICK_FONT = QFont()
+TICK_FONT.setPointSizeF(7.5)
+LABEL_STYLE = {"font-size": "8pt", "color": "#4b5563"}
+TITLE_SIZE = "8.5pt"
+HINT_COLOR = theme.MUTED_TEXT.name()
+DIVERGED = "#d62728"
+
+#: Distinct colours for layers and activations (Okabe–Ito, minus the hard-to-see yellow).
+SERIES_COLORS = tuple(c for c in theme.CLASS_COLORS if c not in ("#F0E442",))
+
+
+def series_color(index: int) -> str:
+    return SERIES_COLORS[index % len(SERIES_COLORS)]
+
+
+def with_alpha(color: str, alpha: int) -> QColor:
+    c = QColor(color)
+    c.setAlpha(alpha)
+    return c
+
+
+class TidyLogAxis(pg.AxisItem):
+    """An axis whose log mode labels 1-2-5 (or only decades) when 1…9 would not fit.
+
+    pyqtgraph labels every mantissa 1…9 of a short log axis, which on a 200-pixel dock
+    piles the labels on top of each other.
+    """
+
+    PIXELS_PER_LABEL = 22
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if not ticks or ticks[-1][0] is not None:
+            return ticks
+        minor = list(ticks[-1][1])
+        room = max(2, int(size / self.PIXELS_PER_LABEL))
+        if len(minor) > room:
+            for keep in ((1, 2, 5), (1,)):
+                chosen = [x for x in minor if round(10 ** (x - math.floor(x + 1e-9))) in keep]
+                if not chosen:
+                    break
+                minor = chosen
+                if len(chosen) <= room:
+                    break
+        ticks[-1] = (None, minor)
+        return ticks
+
+
+def make_plot(
+    layout: pg.GraphicsLayout,
+    row: int | None = None,
+    col: int | None = None,
+    *,
+    title: str | None = None,
+    x_label: str | None = None,
+    y_label: str | None = None,
+    left_width: int = 44,
+    **span: int,
+) -> pg.PlotItem:
+    """A compact, read-only-menu plot: small fonts, light grid, no auto-range button."""
+    plot = layout.addPlot(row=row, col=col, axisItems={"left": TidyLogAxis("left")}, **span)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.showGrid(x=True, y=True, alpha=0.12)
+    plot.layout.setContentsMargins(0, 0, 0, 0)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTickFont(TICK_FONT)
+        axis.setTextPen(pg.mkPen("#4b5563"))
+        axis.setPen(pg.mkPen("#9ca3af"))
+        # "loss (×0.001)" puzzles students: show the numbers as they are.
+        axis.enableAutoSIPrefix(False)
+    plot.getAxis("left").setWidth(left_width)
+    plot.getAxis("bottom").setHeight(30 if x_label else 18)
+    if x_label:
+        plot.setLabel("bottom", x_label, **LABEL_STYLE)
+    if y_label:
+        plot.setLabel("left", y_label, **LABEL_STYLE)
+    if title:
+        plot.setTitle(title, size=TITLE_SIZE, color="#22262c")
+    return plot
+
+
+def curve_item(
+    plot: pg.PlotItem,
+    color: str | QColor,
+    *,
+    width: float = 1.6,
+    name: str | None = None,
+    style: Qt.PenStyle = Qt.PenStyle.SolidLine,
+    big: bool = False,
+    **opts: Any,
+) -> pg.PlotDataItem:
+    """One long-lived curve; ``big`` ones (per batch) clip to the view and peak-downsample."""
+    item = pg.PlotDataItem(pen=pg.mkPen(color, width=width, style=style), name=name, **opts)
+    if big:
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, method="peak")
+    plot.addItem(item)
+    return item
+
+
+class PlotHint(pg.LabelItem):
+    """A friendly sentence in the middle of an empty plot ("Press Train to …")."""
+
+    def __init__(self, plot: pg.PlotItem, text: str = "", *, hide_axes: bool = True) -> None:
+        super().__init__("", color=HINT_COLOR, size="8.5pt", justify="center")
+        self.plot = plot
+        #: Empty axes look broken; while the hint shows, the plot is a quiet blank card.
+        self.hide_axes = hide_axes
+        self.setParentItem(plot.vb)
+        self.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
+        self.setZValue(100)
+        self.show_text(text)
+
+    def sizeHint(self, hint: Any, constraint: Any) -> Any:
+        # Qt may ask while LabelItem.__init__ is still creating its text item.
+        if "_sizeHint" not in self.__dict__:
+            from PySide6.QtCore import QSizeF
+
+            return QSizeF(0, 0)
+        return super().sizeHint(hint, constraint)
+
+    def show_text(self, text: str | None) -> None:
+        self.raw = text or ""
+        if self.hide_axes:
+            for name in ("left", "bottom"):
+                self.plot.showAxis(name, not text)
+            self.plot.showGrid(x=not text, y=not text)
+            legend = self.plot.legend
+            if legend is not None:
+                legend.setVisible(not text)
+        if text:
+            self.setText(text.replace("\n", "<br>"))
+            doc = self.item.document()
+            option = doc.defaultTextOption()
+            option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            doc.setDefaultTextOption(option)
+            self.item.setTextWidth(doc.idealWidth())
+            self.setVisible(True)
+        else:
+            self.setVisible(False)
+
+    @property
+    def shown(self) -> str | None:
+        """The hint's plain text while it is shown (None when hidden)."""
+        return self.raw if self.isVisible() and self.raw else None
+
+
+class CurveHover:
+    """Shows the point of the tracked curves nearest to the mouse: a dot plus a read-out."""
+
+    def __init__(self, plot: pg.PlotItem, x_name: str = "epoch") -> None:
+        self.plot = plot
+        self.x_name = x_name
+        self.curves: list[tuple[str, pg.PlotDataItem, Callable[[float], str]]] = []
+        self.dot = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush("k"))
+        self.dot.setZValue(50)
+        self.dot.setVisible(False)
+        plot.addItem(self.dot, ignoreBounds=True)
+
+    def track(
+        self, name: str, item: pg.PlotDataItem, fmt: Callable[[float], str] | None = None
+    ) -> None:
+        self.curves.append((name, item, fmt or (lambda v: f"{v:.4g}")))
+
+    def untrack(self, item: pg.PlotDataItem) -> None:
+        self.curves = [c for c in self.curves if c[1] is not item]
+
+    def hide(self) -> None:
+        self.dot.setVisible(False)
+
+    def text_at(self, scene_pos: QPointF) -> str | None:
+        """Read-out for the mouse at ``scene_pos`` (None when it is not over this plot)."""
+        vb = self.plot.vb
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            self.hide()
+            return None
+        p = vb.mapSceneToView(scene_pos)
+        found = self.nearest(p.x(), p.y())
+        if found is None:
+            self.hide()
+            return f"{self.x_name} {p.x():.3g}"
+        name, x, y, vy, fmt = found
+        self.dot.setData([x], [vy])
+        self.dot.setVisible(True)
+        return f"{name}: {self.x_name} {_fmt_x(x)} → {fmt(y)}"
+
+    def nearest(
+        self, vx: float, vy: float, max_pixels: float = 40.0
+    ) -> tuple[str, float, float, float, Callable[[float], str]] | None:
+        """Nearest tracked point in screen distance: (name, x, y, y in view units, format)."""
+        pw, ph = self.plot.vb.viewPixelSize()
+        if not (pw > 0 and ph > 0):
+            return None
+        log_x, log_y = self.plot.ctrl.logXCheck.isChecked(), self.plot.ctrl.logYCheck.isChecked()
+        best = None
+        best_d = max_pixels
+        for name, item, fmt in self.curves:
+            if not item.isVisible() or item.xData is None or len(item.xData) == 0:
+                continue
+            xs, ys = item.xData, item.yData
+            if len(xs) == len(ys) + 1:  # step curve: use the middle of each step
+                xs = 0.5 * (xs[:-1] + xs[1:])
+            vxs = np.log10(np.clip(xs, 1e-300, None)) if log_x else xs
+            i = int(np.searchsorted(vxs, vx))
+            lo, hi = max(0, i - 4), min(len(xs), i + 4)
+            for j in range(lo, hi):
+                y = float(ys[j])
+                if not math.isfinite(y) or (log_y and y <= 0):
+                    continue
+                yv = math.log10(y) if log_y else y
+                d = math.hypot((float(vxs[j]) - vx) / pw, (yv - vy) / ph)
+                if d < best_d:
+                    best_d = d
+                    best = (name, float(xs[j]), y, yv, fmt)
+        return best
+
+
+def _fmt_x(x: float) -> str:
+    return f"{x:.0f}" if abs(x - round(x)) < 1e-9 else f"{x:.2f}"
+
+
+class PlotContext:
+    """What views need to know beyond the numbers: names, activations, the run and its data.
+
+    The panel owns it and updates ``plan`` / ``document``; views only read.
+    """
+
+    def __init__(self, record: RunRecord, document: Any) -> None:
+        self.record = record
+        self.document = document
+        #: The current (or last) run's plan; None for a reopened project.
+        self.plan: Any = None
+
+    @property
+    def prepared(self) -> Any:
+        plan = self.plan
+        if plan is not None:
+            return plan.prepared
+        return getattr(self.document, "prepared", None)
+
+    @property
+    def task(self) -> str | None:
+        prepared = self.prepared
+        if prepared is not None:
+            return prepared.task
+        names = self.record.metric_names()
+        if "accuracy" in names:
+            return "classification"
+        if "rmse" in names:
+            return "regression"
+        return None
+
+    def _graph_nodes(self) -> Mapping[str, Any]:
+        graph = getattr(self.document, "graph", None)
+        return getattr(graph, "nodes", {}) or {}
+
+    def layer_name(self, nid: str) -> str:
+        node = self._graph_nodes().get(nid)
+        return getattr(node, "name", None) or nid
+
+    def layer_order(self) -> list[str]:
+        """Node ids in the order data flows through them (input first)."""
+        plan = self.plan
+        if plan is not None:
+            return list(plan.model.order)
+        analysis = getattr(self.document, "analysis", None)
+        order = list(getattr(analysis, "order", []) or [])
+        return order or list(self._graph_nodes())
+
+    def activation_of(self, nid: str) -> dict[str, Any] | None:
+        """The activation component a layer applies (graph parameters win: they carry e.g.
+        Leaky ReLU's slope), or None for layers without one."""
+        node = self._graph_nodes().get(nid)
+        comp = getattr(node, "params", {}).get("activation") if node is not None else None
+        if comp is None and self.plan is not None:
+            comp = self.plan.model.activation_names.get(nid)
+        if comp is None:
+            return None
+        try:
+            return ACTIVATIONS.normalise(comp)
+        except Exception:  # an unknown name from an old file: nothing to draw
+            return None
+
+    def activation_layers(self) -> list[tuple[str, dict[str, Any]]]:
+        """(node id, activation) for every layer with a non-identity activation, in order."""
+        out = []
+        plan = self.plan
+        for nid in self.layer_order():
+            if plan is not None and nid not in plan.model.activation_names:
+                continue
+            comp = self.activation_of(nid)
+            if comp is not None and comp["name"] != "identity":
+                out.append((nid, comp))
+        return out
+
+
+class PlotView(QWidget):
+    """A tab of the panel: a row of controls and a read-out above a GraphicsLayoutWidget."""
+
+    #: Tab label.
+    title = "Plot"
+    #: Default file name for exports.
+    file_stem = "plot"
+    #: Record topics that make this view stale.
+    topics: frozenset[str] = frozenset()
+
+    def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.dirty = True
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        self.bar = QHBoxLayout()
+        self.bar.setContentsMargins(2, 0, 2, 0)
+        self.bar.setSpacing(8)
+        layout.addLayout(self.bar)
+        self.readout = QLabel(self)
+        self.readout.setStyleSheet(f"color: {HINT_COLOR};")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._idle_text = ""
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setMinimumHeight(120)
+        self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.graphics.ci.layout.setHorizontalSpacing(10)
+        self.graphics.ci.layout.setVerticalSpacing(4)
+        self.graphics.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.graphics.customContextMenuRequested.connect(self._show_menu)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        layout.addWidget(self.graphics, 1)
+        self.hovers: list[CurveHover] = []
+
+    # --- for subclasses --------------------------------------------------------------------
+
+    def finish_bar(self) -> None:
+        """Call after adding controls: the read-out takes the remaining width."""
+        self.bar.addWidget(self.readout, 1)
+
+    def set_idle_text(self, text: str) -> None:
+        """What the read-out says while the mouse is not over a point."""
+        self._idle_text = text
+        self.readout.setText(text)
+
+    def refresh(self) -> None:
+        """Redraw from the record (called only when visible and dirty)."""
+
+    def reset(self) -> None:
+        """Forget everything drawn (the record was cleared)."""
+        self.dirty = True
+
+    def tables(self) -> list[Table]:
+        """The numbers behind the plot, for CSV export."""
+        return []
+
+    def hover_text(self, scene_pos: QPointF) -> str | None:
+        """Read-out for non-curve items (histograms, heat maps); None if not over one."""
+        return None
+
+    # --- behaviour -------------------------------------------------------------------------
+
+    def ensure_fresh(self) -> None:
+        if self.dirty:
+            self.dirty = False
+            self.refresh()
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        text = self.hover_text(pos)
+        for hover in self.hovers:
+            t = hover.text_at(pos)
+            if t is not None and text is None:
+                text = t
+        self.readout.setText(text if text is not None else self._idle_text)
+
+    def leaveEvent(self, event: Any) -> None:
+        for hover in self.hovers:
+            hover.hide()
+        self.readout.setText(self._idle_text)
+        super().leaveEvent(event)
+
+    def plots(self) -> Iterable[pg.PlotItem]:
+        for item in self.graphics.ci.items:
+            if isinstance(item, pg.PlotItem):
+                yield item
+
+    def reset_zoom(self) -> None:
+        for plot in self.plots():
+            plot.enableAutoRange()
+
+    def export_png(self, path: str | Path) -> Path:
+        self.ensure_fresh()
+        return save_png(self.graphics, path)
+
+    def export_csv(self, path: str | Path) -> list[Path]:
+        self.ensure_fresh()
+        tables = self.tables()
+        if not tables:
+            tables = [Table("empty", ("note",), (["nothing plotted yet"],))]
+        return write_tables(path, tables)
+
+    def ask_export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Save {self.title} as PNG", f"{self.file_stem}.png", "PNG image (*.png)"
+        )
+        if path:
+            self.export_png(path)
+
+    def ask_export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Save {self.title} data as CSV", f"{self.file_stem}.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export_csv(path)
+
+    def menu_actions(self) -> list[QAction]:
+        png = QAction("Save as PNG…", self)
+        png.triggered.connect(self.ask_export_png)
+        csv = QAction("Save data as CSV…", self)
+        csv.triggered.connect(self.ask_export_csv)
+        zoom = QAction("Reset zoom", self)
+        zoom.triggered.connect(self.reset_zoom)
+        return [png, csv, zoom]
+
+    def _show_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for action in self.menu_actions():
+            menu.addAction(action)
+        menu.exec(self.graphics.mapToGlobal(pos))
+
+
+def side_legend(layout: pg.GraphicsLayout, row: int, col: int) -> pg.LegendItem:
+    """A legend in its own layout cell beside a plot (it never covers data), top-aligned."""
+    legend = pg.LegendItem(labelTextSize="7.5pt", verSpacing=-6, frame=False)
+    legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    layout.addItem(legend, row=row, col=col)
+    layout.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return legend
+
+
+def step_edges(epochs: np.ndarray) -> np.ndarray:
+    """Edges [e₀−1, e₀, e₁, …] of per-epoch steps: epoch e's value covers [e−1, e]."""
+    if len(epochs) == 0:
+        return np.zeros(0)
+    return np.concatenate(([epochs[0] - 1.0], np.asarray(epochs, dtype=np.float64)))
+
+
+def finite_or_none(values: Sequence[float]) -> bool:
+    """True when at least one value is finite (otherwise a curve would draw nothing)."""
+    arr = np.asarray(values, dtype=np.float64)
+    return bool(arr.size and np.isfinite(arr).any())

@@ -1,0 +1,283 @@
+"""The loss falling: per epoch (training and validation) and per batch, with EMA smoothing.
+
+Per-batch losses are noisy because each batch is a different sample of the data; the
+exponential moving average of the optimiser lesson (S_t = β·S_{t−1} + (1−β)·Y_t) shows the
+trend through the noise, and the β slider lets a student feel the smoothness/lag trade-off.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLabel, QSlider, QWidget
+
+from nnstudio.gui import theme
+from nnstudio.gui.plots.base import (
+    DIVERGED,
+    CurveHover,
+    PlotContext,
+    PlotHint,
+    PlotView,
+    curve_item,
+    make_plot,
+    with_alpha,
+)
+from nnstudio.gui.plots.buffers import GrowableBuffer, ema_continue
+from nnstudio.gui.plots.export import Table
+from nnstudio.gui.plots.metric_plot import SYMBOL_LIMIT, TASK_METRICS, MetricPlots
+from nnstudio.gui.plots.record import BATCHES, EPOCHS, RUN
+
+__all__ = ["EMA_TOOLTIP", "LossView"]
+
+EMA_TOOLTIP = (
+    "Exponential moving average of the per-batch loss, as in the optimiser lesson:\n"
+    "    S_t = β·S_{t−1} + (1−β)·Y_t\n"
+    "It starts at the first batch's loss (S_1 = Y_1), so it needs no bias correction and is "
+    "not bias-corrected.\n"
+    "Larger β → smoother but later: it averages roughly the last 1/(1−β) batches "
+    "(β = 0.9 → about 10). β = 0 shows the raw losses."
+)
+EMPTY_HINT = "Press Train (F5) to watch the loss fall."
+SMOOTH_COLOR = "#5b9bd5"
+
+
+class LossView(PlotView):
+    """Tab "Loss & metric": the loss plot plus the task's metric plots."""
+
+    title = "Loss & metric"
+    file_stem = "loss"
+    topics = frozenset({EPOCHS, BATCHES, RUN})
+
+    def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.beta = 0.9
+        self.per_batch = QCheckBox("Per batch", self)
+        self.per_batch.setChecked(True)
+        self.per_batch.setToolTip("Also draw the loss of every batch (thin) and its average.")
+        self.per_batch.toggled.connect(self._on_options_changed)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(0, 99)
+        self.slider.setValue(90)
+        self.slider.setFixedWidth(110)
+        self.slider.setToolTip(EMA_TOOLTIP)
+        self.slider.valueChanged.connect(self._on_beta_changed)
+        self.beta_label = QLabel("Smoothing β = 0.90", self)
+        self.beta_label.setToolTip(EMA_TOOLTIP)
+        self.log_scale = QCheckBox("Log scale", self)
+        self.log_scale.setToolTip("A logarithmic loss axis shows late, small improvements.")
+        self.log_scale.toggled.connect(self._on_log_toggled)
+        for w in (self.per_batch, self.beta_label, self.slider, self.log_scale):
+            self.bar.addWidget(w)
+        self.finish_bar()
+
+        ci = self.graphics.ci
+        self.plot = make_plot(ci, 0, 0, x_label="epoch", y_label="loss")
+        self.legend = self.plot.addLegend(offset=(-6, 6), labelTextSize="7.5pt", verSpacing=-6)
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        self.batch_curve = curve_item(
+            self.plot, with_alpha(theme.TRAIN, 55), width=1, name="batch", big=True
+        )
+        self.ema_curve = curve_item(
+            self.plot, SMOOTH_COLOR, width=1.4, name="batch, smoothed (β 0.90)", big=True
+        )
+        self.train_curve = curve_item(self.plot, theme.TRAIN, width=2.2, name="training (epoch)")
+        self.val_curve = curve_item(
+            self.plot, theme.VALIDATION, width=2.2, name="validation (epoch)"
+        )
+        self._legend_key: tuple = ()
+        self.hint = PlotHint(self.plot, EMPTY_HINT)
+        self.hover = CurveHover(self.plot)
+        self.hover.track("training loss", self.train_curve)
+        self.hover.track("validation loss", self.val_curve)
+        self.hover.track("smoothed batch loss", self.ema_curve)
+        self.hover.track("batch loss", self.batch_curve)
+        self.hovers.append(self.hover)
+        self.divergence_lines: list[pg.InfiniteLine] = []
+        self.metrics = MetricPlots(ci, 1)
+        self._ema = GrowableBuffer(1024)
+        self._ema_state: float | None = None
+        self._update_idle()
+
+    # --- options ---------------------------------------------------------------------------
+
+    def set_beta(self, beta: float) -> None:
+        """Change the smoothing (the slider does this in steps of 0.01)."""
+        self.slider.setValue(round(min(0.99, max(0.0, beta)) * 100))
+        self.beta = min(0.99, max(0.0, float(beta)))
+        self._restart_ema()
+
+    def _on_beta_changed(self, value: int) -> None:
+        self.beta = value / 100.0
+        self._restart_ema()
+
+    def _restart_ema(self) -> None:
+        self.beta_label.setText(f"Smoothing β = {self.beta:.2f}")
+        self._ema.clear()
+        self._ema_state = None
+        self.dirty = True
+        if self.isVisible():
+            self.ensure_fresh()
+
+    def _sync_legend(self, batches: bool) -> None:
+        """List only what is drawn (pyqtgraph would show hidden curves with an eye icon)."""
+        record = self.context.record
+        entries = []
+        if batches:
+            entries += [
+                (self.batch_curve, "batch"),
+                (self.ema_curve, f"batch, smoothed (β {self.beta:.2f})"),
+            ]
+        if record.has_epochs:
+            entries.append((self.train_curve, "training (epoch)"))
+            if np.isfinite(record.val_loss.view()).any():
+                entries.append((self.val_curve, "validation (epoch)"))
+        key = tuple(name for _item, name in entries)
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        self.legend.clear()
+        for item, name in entries:
+            self.legend.addItem(item, name)
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+
+    def _on_options_changed(self) -> None:
+        self.dirty = True
+        self.ensure_fresh()
+
+    # --- data ------------------------------------------------------------------------------
+
+    def smoothed(self) -> np.ndarray:
+        """The EMA of the per-batch losses for the current β (brought up to date)."""
+        losses = self.context.record.batch_loss.view()
+        done = len(self._ema)
+        if done > len(losses):
+            self._ema.clear()
+            self._ema_state = None
+            done = 0
+        if done < len(losses):
+            values, self._ema_state = ema_continue(losses[done:], self.beta, self._ema_state)
+            self._ema.extend(values)
+        return self._ema.view()
+
+    def reset(self) -> None:
+        super().reset()
+        self._ema.clear()
+        self._ema_state = None
+        for item in (self.batch_curve, self.ema_curve, self.train_curve, self.val_curve):
+            item.setData([], [])
+        self._sync_divergences()
+        self.metrics.refresh(self.context.record, None)
+
+    def refresh(self) -> None:
+        record = self.context.record
+        epochs = record.epoch.view()
+        batches = self.per_batch.isChecked() and record.has_batches
+        if batches:
+            x = record.batch_x.view()
+            self.batch_curve.setData(x, record.batch_loss.view())
+            self.ema_curve.setData(x, self.smoothed())
+        else:
+            self.batch_curve.setData([], [])
+            self.ema_curve.setData([], [])
+        self.batch_curve.setVisible(batches)
+        self.ema_curve.setVisible(batches)
+        few = len(epochs) <= SYMBOL_LIMIT
+        for item, values, color in (
+            (self.train_curve, record.train_loss.view(), theme.TRAIN),
+            (self.val_curve, record.val_loss.view(), theme.VALIDATION),
+        ):
+            has = len(values) and np.isfinite(values).any()
+            if not has:
+                item.setData([], [])
+            elif few:
+                item.setData(
+                    epochs, values, symbol="o", symbolSize=5, symbolPen=None, symbolBrush=color
+                )
+            else:
+                item.setData(epochs, values, symbol=None)
+        self._sync_divergences()
+        self._sync_legend(batches)
+        task = self.context.task
+        names = TASK_METRICS.get(task or "", tuple(record.metric_names()[:2]))
+        if self.metrics.set_metrics(names):
+            ci = self.graphics.ci.layout
+            ci.setColumnStretchFactor(0, 4)
+            for i in range(len(names)):
+                ci.setColumnStretchFactor(1 + i, 3 if len(names) == 1 else 2)
+        self.hovers = [self.hover, *self.metrics.hovers]
+        self.metrics.refresh(record, "The metric appears after\nthe first epoch.")
+        empty = not record.has_epochs and not record.has_batches
+        self.hint.show_text(EMPTY_HINT if empty else None)
+        self._update_idle()
+
+    def _sync_divergences(self) -> None:
+        wanted = list(self.context.record.divergences)
+        while len(self.divergence_lines) > len(wanted):
+            self.plot.removeItem(self.divergence_lines.pop())
+        while len(self.divergence_lines) < len(wanted):
+            line = pg.InfiniteLine(
+                angle=90,
+                pen=pg.mkPen(DIVERGED, width=2),
+                label="diverged (NaN)",
+                labelOpts={
+                    "position": 0.92,
+                    "color": DIVERGED,
+                    "fill": (255, 255, 255, 200),
+                    "anchors": [(1, 0), (1, 0)],
+                },
+            )
+            line.setZValue(40)
+            self.plot.addItem(line)
+            self.divergence_lines.append(line)
+        for line, x in zip(self.divergence_lines, wanted, strict=True):
+            line.setPos(x)
+
+    def _update_idle(self) -> None:
+        record = self.context.record
+        parts = []
+        if record.has_epochs:
+            last = len(record.epoch) - 1
+            parts.append(f"epoch {int(record.epoch.view()[last])}")
+            tl, vl = record.train_loss.view()[last], record.val_loss.view()[last]
+            parts.append(f"training loss {_g(tl)}")
+            if math.isfinite(vl):
+                parts.append(f"validation loss {_g(vl)}")
+        if record.divergences:
+            parts.append("the loss became NaN: lower the learning rate")
+        if not parts:
+            parts.append("Hover a curve to read its values.")
+        self.set_idle_text(" · ".join(parts))
+
+    def tables(self) -> list[Table]:
+        record = self.context.record
+        tables = []
+        if record.has_epochs:
+            headers = ["epoch", "train_loss", "val_loss", "lr"]
+            columns = [
+                record.epoch.view(),
+                record.train_loss.view(),
+                record.val_loss.view(),
+                record.lr.view(),
+            ]
+            for key, buf in record.metrics.items():
+                headers.append(key)
+                columns.append(buf.view())
+            tables.append(Table("epochs", tuple(headers), tuple(columns)))
+        if record.has_batches:
+            tables.append(
+                Table(
+                    "batches",
+                    ("epoch_position", "batch_loss", f"smoothed_beta_{self.beta:.2f}"),
+                    (record.batch_x.view(), record.batch_loss.view(), self.smoothed()),
+                )
+            )
+        return tables
+
+
+def _g(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else "NaN"

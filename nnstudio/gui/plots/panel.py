@@ -1,0 +1,298 @@
+"""The training plots dock: one tab per lesson-sized view, fed live by the training worker.
+
+``consume`` must stay cheap however many events arrive: it appends everything to the shared
+:class:`~nnstudio.gui.plots.record.RunRecord` (numpy buffers), marks the views whose topics
+changed as stale, and redraws only the visible one, once per call. Hidden tabs catch up when
+they are shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QToolButton, QVBoxLayout, QWidget
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.training.probes import Grid, decision_boundary
+from nnstudio.core.training.reports import History
+from nnstudio.gui import theme
+from nnstudio.gui.plots.activation_plot import ActivationView
+from nnstudio.gui.plots.base import PlotContext, PlotView
+from nnstudio.gui.plots.boundary_plot import BoundaryView, eligible
+from nnstudio.gui.plots.gradient_plot import GradientView
+from nnstudio.gui.plots.loss_plot import LossView
+from nnstudio.gui.plots.lr_plot import LearningRateView, plan_for
+from nnstudio.gui.plots.record import BOUNDARY, PLAN, RESULTS, RUN, RunRecord
+from nnstudio.gui.plots.results_plot import ResultsView
+from nnstudio.gui.plots.weights_plot import WeightsView
+from nnstudio.gui.workers import WatchOptions
+
+__all__ = ["TrainingPlotsPanel"]
+
+
+class TrainingPlotsPanel(QWidget):
+    """Live training plots for one :class:`~nnstudio.gui.document.ProjectDocument`."""
+
+    def __init__(self, document: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        theme.configure_pyqtgraph()
+        self.document = document
+        self.record = RunRecord()
+        self.context = PlotContext(self.record, document)
+        self.running = False
+        #: The model of the last finished run (safe to use: its thread has ended).
+        self._model: Any = None
+        self._expects = "logits"
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        self.loss = LossView(self.context)
+        self.lr = LearningRateView(self.context)
+        self.activations = ActivationView(self.context)
+        self.gradients = GradientView(self.context)
+        self.weights = WeightsView(self.context)
+        self.boundary = BoundaryView(self.context)
+        self.results = ResultsView(self.context)
+        self.results.model_source = self._model_source
+        self.views: list[PlotView] = [
+            self.loss,
+            self.lr,
+            self.activations,
+            self.gradients,
+            self.weights,
+            self.boundary,
+            self.results,
+        ]
+        for view in self.views:
+            self.tabs.addTab(view, view.title.replace("&", "&&"))
+        self.tabs.setCornerWidget(self._export_buttons(), Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+        document.project_replaced.connect(self._on_document_project_replaced)
+        document.training_settings_changed.connect(self._on_document_training_settings_changed)
+        document.data_changed.connect(self._on_document_data_changed)
+        self._update_plan()
+
+    def _export_buttons(self) -> QWidget:
+        box = QWidget(self)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(2)
+        for text, tip, slot in (
+            ("PNG", "Save the current plot as a PNG image", self._export_png),
+            ("CSV", "Save the numbers behind the current plot as CSV", self._export_csv),
+        ):
+            button = QToolButton(box)
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setAutoRaise(True)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        return box
+
+    def _export_png(self) -> None:
+        self.current_view().ask_export_png()
+
+    def _export_csv(self) -> None:
+        self.current_view().ask_export_csv()
+
+    # --- the main window's API -------------------------------------------------------------
+
+    def watch_options(self) -> WatchOptions:
+        """Which snapshots the worker should take for these plots."""
+        prepared = self.document.prepared
+        grid = None
+        sample = None
+        if prepared is not None:
+            ok, _why = eligible(prepared)
+            if ok and len(prepared.x_train):
+                grid = Grid.around(prepared.x_train.numpy())
+            for x in (prepared.x_val, prepared.x_train):
+                if len(x):
+                    sample = x[0].clone()
+                    break
+        # None of these views draws WeightsFrame snapshots (the weight histograms come with
+        # the layer statistics), so they are not asked for.
+        return WatchOptions(boundary=grid, weights=False, sample=sample)
+
+    def run_started(self, plan: Any) -> None:
+        """A run begins: fresh curves (or the saved ones, when it resumes)."""
+        self.running = True
+        self._model = None
+        self.context.plan = plan
+        job = plan.job
+        if job.start_epoch > 0 and job.history.epochs_done:
+            self.record.load_history(job.history, self._steps_for(plan))
+        else:
+            self.record.clear()
+        self.record.clear_live()
+        self.record.steps_per_epoch = self._steps_for(plan)
+        self.record.start_epoch = job.start_epoch
+        self.record.planned_epochs = job.settings.epochs
+        self.record.live_history = job.history
+        self._expects = LOSSES.get(job.settings.loss["name"]).expects
+        self.results.invalidate()
+        self.lr.set_plan(plan_for(job.settings, plan.prepared.n_train))
+        for view in self.views:
+            view.reset()
+        self._mark({RUN, PLAN, RESULTS}, all_views=True)
+
+    def consume(self, events: list) -> None:
+        """Take a batch of training events; redraw the visible plot once."""
+        changed = self.record.ingest(events)
+        if changed:
+            self._mark(changed)
+
+    def run_finished(self, result: Any) -> None:
+        """The run ended and its thread is gone: its model can now be evaluated here."""
+        self.running = False
+        plan = self.context.plan
+        changed = {RESULTS, RUN}
+        if plan is not None:
+            self._model = plan.model
+            if self._final_boundary(plan):
+                changed.add(BOUNDARY)
+        if result.history.diverged_at:
+            self.record.add_divergences(result.history.diverged_at)
+        self.results.invalidate()
+        self._mark(changed)
+
+    def _final_boundary(self, plan: Any) -> bool:
+        """Paint the boundary of the final weights (the last live snapshot may be a few
+        batches older), so it agrees with the Results tab."""
+        frame = self.record.boundary
+        if frame is None or not eligible(plan.prepared)[0]:
+            return False
+        epoch = int(self.record.epoch.last(frame.epoch)) if self.record.has_epochs else frame.epoch
+        step = max(frame.step, self.record.last_step)
+        try:
+            self.record.boundary = decision_boundary(
+                plan.model, frame.grid, self._expects, epoch=epoch, step=step
+            )
+        except (RuntimeError, ValueError):  # keep the live frame rather than fail the finish
+            return False
+        return True
+
+    def reset(self) -> None:
+        """Forget all curves (the weights were reset)."""
+        self.record.clear()
+        self.context.plan = None
+        self._model = None
+        self.results.invalidate()
+        for view in self.views:
+            view.reset()
+        self._update_plan()
+        self._mark({RUN, PLAN, RESULTS}, all_views=True)
+
+    def show_history(self, history: History) -> None:
+        """Draw a reopened project's saved curves."""
+        self.record.load_history(history, self._steps_for(None))
+        self.context.plan = None
+        self._model = None
+        self.results.invalidate()
+        for view in self.views:
+            view.reset()
+        self._update_plan()
+        self._mark({RUN, PLAN, RESULTS}, all_views=True)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def view(self, title: str) -> PlotView:
+        """The view whose tab is called ``title``."""
+        for v in self.views:
+            if v.title == title:
+                return v
+        raise KeyError(title)
+
+    def current_view(self) -> PlotView:
+        return self.views[self.tabs.currentIndex()]
+
+    def show_tab(self, title: str) -> PlotView:
+        """Bring a tab forward (and bring it up to date)."""
+        view = self.view(title)
+        self.tabs.setCurrentWidget(view)
+        view.ensure_fresh()
+        return view
+
+    def refresh_all(self) -> None:
+        """Redraw every stale view now, visible or not (exports, tests)."""
+        for view in self.views:
+            view.ensure_fresh()
+
+    def _steps_for(self, plan: Any) -> int:
+        settings = plan.job.settings if plan is not None else self.document.project.training
+        prepared = plan.prepared if plan is not None else self.document.prepared
+        if prepared is None:
+            return 0
+        n = max(1, prepared.n_train)
+        batch = settings.batch_size
+        return 1 if batch <= 0 else -(-n // min(batch, n))
+
+    def _model_source(self) -> tuple[Any, str] | None:
+        if self.running:
+            return None
+        if self._model is not None:
+            return self._model, self._expects
+        project = self.document.project
+        if project.weights is None or self.document.prepared is None:
+            return None
+        from nnstudio.core.session import trained_model
+
+        try:
+            model = trained_model(project)
+        except NNStudioError:
+            return None
+        self._model = model
+        self._expects = LOSSES.get(project.training.loss["name"]).expects
+        return self._model, self._expects
+
+    def _update_plan(self) -> None:
+        prepared = self.document.prepared
+        settings = self.document.project.training
+        self.lr.set_plan(plan_for(settings, prepared.n_train if prepared is not None else None))
+
+    def _mark(self, changed: set[str], *, all_views: bool = False) -> None:
+        for view in self.views:
+            if all_views or view.topics & changed:
+                view.dirty = True
+        self._refresh_visible()
+
+    def _refresh_visible(self) -> None:
+        if not self.isVisible():
+            return
+        self.current_view().ensure_fresh()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        self._refresh_visible()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._refresh_visible()
+
+    # --- document signals ------------------------------------------------------------------
+
+    def _on_document_project_replaced(self) -> None:
+        self.running = False
+        self.reset()
+
+    def _on_document_training_settings_changed(self, _settings: object) -> None:
+        if self.running:
+            return  # the run follows the plan it started with
+        self._update_plan()
+        self._mark({PLAN})
+
+    def _on_document_data_changed(self) -> None:
+        if self.running:
+            return
+        self.context.plan = None  # its prepared data is no longer the document's
+        self._model = None
+        self.results.invalidate()
+        self._update_plan()
+        self._mark({PLAN, RESULTS}, all_views=True)

@@ -1,0 +1,94 @@
+"""Settings remembered between runs: window layout, recent files, last folders.
+
+Tests set ``NNSTUDIO_SETTINGS_SCOPE`` so they never touch a user's real settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+
+ORGANISATION = "NNStudio"
+MAX_RECENT = 10
+
+
+def scope() -> str:
+    return os.environ.get("NNSTUDIO_SETTINGS_SCOPE", "NN Studio")
+
+
+class AppSettings:
+    """Typed access to QSettings (INI format, so it is a readable file on every platform)."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.qs = settings or QSettings(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, scope()
+        )
+
+    # --- recent files ----------------------------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        value = self.qs.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or []) if v]
+
+    def add_recent(self, path: str | Path) -> None:
+        text = str(Path(path).resolve())
+        files = [f for f in self.recent_files() if f != text]
+        self.qs.setValue("files/recent", [text, *files][:MAX_RECENT])
+
+    def remove_recent(self, path: str | Path) -> None:
+        text = str(path)
+        self.qs.setValue("files/recent", [f for f in self.recent_files() if f != text])
+
+    # --- folders ---------------------------------------------------------------------------
+
+    def last_dir(self, kind: str) -> str:
+        """Last folder used for ``kind`` (project, data, export); home if none."""
+        value = self.qs.value(f"paths/last_{kind}_dir", "")
+        return str(value) if value and Path(str(value)).is_dir() else str(Path.home())
+
+    def set_last_dir(self, kind: str, path: str | Path) -> None:
+        p = Path(path)
+        self.qs.setValue(f"paths/last_{kind}_dir", str(p if p.is_dir() else p.parent))
+
+    # --- window ----------------------------------------------------------------------------
+
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        geometry = self.qs.value("window/geometry")
+        state = self.qs.value("window/state")
+        return (
+            geometry if isinstance(geometry, QByteArray) else None,
+            state if isinstance(state, QByteArray) else None,
+        )
+
+    def set_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.qs.setValue("window/geometry", geometry)
+        self.qs.setValue("window/state", state)
+
+    def value(self, key: str, default=None):
+        return self.qs.value(key, default)
+
+    def set_value(self, key: str, value) -> None:
+        self.qs.setValue(key, value)
+
+    def sync(self) -> None:
+        self.qs.sync()
+
+
+def data_dir() -> Path:
+    """Per-user folder for recovery files of untitled projects and the session marker.
+
+    ``NNSTUDIO_DATA_DIR`` overrides it (tests point it at a temporary folder).
+    """
+    override = os.environ.get("NNSTUDIO_DATA_DIR")
+    if override:
+        path = Path(override)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    path = Path(base or Path.home() / ".nnstudio") / scope().replace(" ", "_")
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,1 @@
+"""Small reusable widgets shared by the inspector and the panels (parameter editors, banners)."""

@@ -1,0 +1,179 @@
+"""Small widgets shared by the data and training panels: the problem banner and helpers.
+
+The banner is where a panel says, before the user presses Train, what is wrong and where
+("column 'ram', row 17: 'abc' is not a number"), with a link that shows the place.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+LEVELS = ("error", "warning", "info")
+#: More lines than this would push the panel out of sight; the rest go in a tooltip.
+MAX_SHOWN = 5
+
+_STYLE = {
+    # background, border, text
+    "error": ("#fdecec", "#d64545", "#7a1f1f"),
+    "warning": ("#fff6dc", "#e0a020", "#6b4a00"),
+    "info": ("#e9f2fc", "#2f7ed8", "#1d3f66"),
+}
+_ICONS = {
+    "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+    "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+    "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+}
+
+_COLUMN = re.compile(r"""column (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+_ROW = re.compile(r"\brows? (\d+)")
+
+
+@dataclass(frozen=True)
+class BannerMessage:
+    """One line of the banner; ``column``/``row`` (1-based) make it a link to that place."""
+
+    level: str
+    text: str
+    column: str | None = None
+    row: int | None = None
+
+
+def find_place(text: str, columns: Sequence[str] = ()) -> tuple[str | None, int | None]:
+    """The column and 1-based row a core message names ("column 'b', row 2: …"), if any.
+
+    Only names among ``columns`` count, so a quoted value is never mistaken for a column.
+    """
+    column = None
+    for match in _COLUMN.finditer(text):
+        name = match.group(1) if match.group(1) is not None else match.group(2)
+        name = name.replace("\\'", "'").replace('\\"', '"')
+        if not columns or name in columns:
+            column = name
+            break
+    row_match = _ROW.search(text)
+    row = int(row_match.group(1)) if row_match else None
+    return column, row
+
+
+class ProblemBanner(QFrame):
+    """A coloured box listing problems, worst first; hidden when there is nothing to say.
+
+    Messages with a column become links; clicking one emits ``place_activated(column, row)``
+    (row is 0 when the message names no row).
+    """
+
+    place_activated = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("problemBanner")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(8, 6, 8, 6)
+        self._layout.setSpacing(4)
+        self._messages: list[BannerMessage] = []
+        self._labels: list[QLabel] = []
+        self._rows: list[QWidget] = []
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setVisible(False)
+
+    def messages(self) -> list[BannerMessage]:
+        return list(self._messages)
+
+    def text(self) -> str:
+        """Plain text of every message, one per line (for tests and copying)."""
+        return "\n".join(m.text for m in self._messages)
+
+    def level(self) -> str | None:
+        """The worst level shown, or None when the banner is empty."""
+        return self._messages[0].level if self._messages else None
+
+    def labels(self) -> list[QLabel]:
+        return list(self._labels)
+
+    def set_messages(self, messages: Sequence[BannerMessage]) -> None:
+        ordered = sorted(messages, key=lambda m: LEVELS.index(m.level))
+        if ordered == self._messages:
+            return
+        self._messages = ordered
+        for row in self._rows:
+            # Hidden now: deleteLater only runs on the next event-loop turn.
+            row.hide()
+            self._layout.removeWidget(row)
+            row.deleteLater()
+        self._labels, self._rows = [], []
+        shown = ordered if len(ordered) <= MAX_SHOWN else ordered[: MAX_SHOWN - 1]
+        for index, message in enumerate(shown):
+            row = QWidget(self)
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.setSpacing(6)
+            icon = QLabel(row)
+            icon.setPixmap(self.style().standardIcon(_ICONS[message.level]).pixmap(16, 16))
+            icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+            icon.setFixedWidth(18)
+            line.addWidget(icon)
+            label = QLabel(self._html(message, index), row)
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.LinksAccessibleByMouse
+                | Qt.TextInteractionFlag.TextSelectableByMouse
+            )
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.linkActivated.connect(self._on_label_link_activated)
+            if message.column is not None:
+                label.setToolTip(f"Click “show” to find column {message.column!r} in the preview")
+            line.addWidget(label, 1)
+            self._layout.addWidget(row)
+            self._rows.append(row)
+            self._labels.append(label)
+        if len(shown) < len(ordered):
+            hidden = ordered[len(shown) :]
+            more = QLabel(f"… and {len(hidden)} more (hover to read them)", self)
+            more.setToolTip("\n".join(m.text for m in hidden))
+            more.setStyleSheet("color: #555b63; padding-left: 24px;")
+            self._layout.addWidget(more)
+            self._rows.append(more)
+        if ordered:
+            background, border, _ = _STYLE[ordered[0].level]
+            self.setStyleSheet(
+                f"QFrame#problemBanner {{ background: {background}; "
+                f"border: 1px solid {border}; border-left: 4px solid {border}; "
+                "border-radius: 3px; }"
+            )
+        self.setVisible(bool(ordered))
+
+    def activate(self, index: int) -> None:
+        """Act as if the link of message ``index`` was clicked."""
+        self._on_label_link_activated(f"place:{index}")
+
+    def _html(self, message: BannerMessage, index: int) -> str:
+        _, border, colour = _STYLE[message.level]
+        text = html.escape(message.text)
+        link = ""
+        if message.column is not None:
+            link = (
+                f' &nbsp;<a href="place:{index}" style="color:{border}; font-weight:600;">show</a>'
+            )
+        return f'<span style="color:{colour};">{text}</span>{link}'
+
+    def _on_label_link_activated(self, href: str) -> None:
+        if not href.startswith("place:"):
+            return
+        message = self._messages[int(href.split(":", 1)[1])]
+        if message.column is not None:
+            self.place_activated.emit(message.column, message.row or 0)
