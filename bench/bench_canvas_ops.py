@@ -14,23 +14,13 @@ for wall time, which on a busy shared machine mostly measures the neighbours).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import PySide6
-
-if PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12):
-    # PySide6 6.12.0 drops a reference to None on every void Qt call; on CPython < 3.12
-    # (None not immortal) the interpreter aborts after a few thousand calls. Give None a
-    # refcount it can never exhaust so the benchmark measures the canvas, not the crash.
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest

@@ -39,9 +39,13 @@ FALLBACK_CSV = REPO / "samples" / "mobile_price_synthetic.csv"
 
 
 def load(csv: Path):
-    settings = DataSettings(source=DataSource(kind="csv", path=str(csv)),
-                            targets=("price_range",), scaling="standard",
-                            split=(0.8, 0.2, 0.0), seed=88)
+    settings = DataSettings(
+        source=DataSource(kind="csv", path=str(csv)),
+        targets=("price_range",),
+        scaling="standard",
+        split=(0.8, 0.2, 0.0),
+        seed=88,
+    )
     return prepare(load_table(settings.source), settings)
 
 
@@ -58,8 +62,11 @@ def graph(n_in: int, n_out: int) -> Graph:
 
 
 def model_for(data) -> nn.Module:
-    return build_model(graph(data.n_features, data.n_classes),
-                       ShapeContext(data.n_features, data.n_classes), seed=0)
+    return build_model(
+        graph(data.n_features, data.n_classes),
+        ShapeContext(data.n_features, data.n_classes),
+        seed=0,
+    )
 
 
 def val_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -71,8 +78,14 @@ def val_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def run_engine(data, batch: int, epochs: int, lr: float) -> tuple[float, float]:
-    settings = TrainingSettings(loss="cross_entropy", optimizer={"name": "adam", "lr": lr},
-                                epochs=epochs, batch_size=batch, seed=0, device="cpu")
+    settings = TrainingSettings(
+        loss="cross_entropy",
+        optimizer={"name": "adam", "lr": lr},
+        epochs=epochs,
+        batch_size=batch,
+        seed=0,
+        device="cpu",
+    )
     job = TrainingJob(model_for(data), data, settings)
     events = []
     t = time.perf_counter()
@@ -135,9 +148,17 @@ def sklearn_comparison(data, epochs: int) -> None:
 
     x_train, y_train = data.x_train.numpy(), data.y_train.numpy()
     x_val, y_val = data.x_val.numpy(), data.y_val.numpy()
-    clf = MLPClassifier(hidden_layer_sizes=HIDDEN, activation="logistic", solver="adam",
-                        learning_rate_init=1e-4, batch_size=8, max_iter=epochs,
-                        random_state=0, tol=0.0, n_iter_no_change=epochs + 1)
+    clf = MLPClassifier(
+        hidden_layer_sizes=HIDDEN,
+        activation="logistic",
+        solver="adam",
+        learning_rate_init=1e-4,
+        batch_size=8,
+        max_iter=epochs,
+        random_state=0,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+    )
     import warnings
 
     t = time.perf_counter()
@@ -147,8 +168,10 @@ def sklearn_comparison(data, epochs: int) -> None:
     sk_seconds = time.perf_counter() - t
     sk_acc = float((clf.predict(x_val) == y_val).mean())
     nn_seconds, nn_acc = run_engine(data, 8, epochs, 1e-4)
-    print(f"\nphone-price tuned recipe ({'-'.join(map(str, HIDDEN))} sigmoid, Adam 1e-4, "
-          f"batch 8, {epochs} epochs):")
+    print(
+        f"\nphone-price tuned recipe ({'-'.join(map(str, HIDDEN))} sigmoid, Adam 1e-4, "
+        f"batch 8, {epochs} epochs):"
+    )
     print(f"  {'NN Studio engine':<26}{nn_seconds:8.2f} s   val accuracy {nn_acc:.4f}")
     print(f"  {'scikit-learn MLPClassifier':<26}{sk_seconds:8.2f} s   val accuracy {sk_acc:.4f}")
     print(f"  time ratio sklearn / engine: {sk_seconds / nn_seconds:.2f}×")
@@ -156,22 +179,31 @@ def sklearn_comparison(data, epochs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV if DEFAULT_CSV.exists()
-                        else FALLBACK_CSV)
+    parser.add_argument(
+        "--csv", type=Path, default=DEFAULT_CSV if DEFAULT_CSV.exists() else FALLBACK_CSV
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--samples", type=int, default=120_000,
-                        help="training samples per measurement (sets the epoch count)")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=120_000,
+        help="training samples per measurement (sets the epoch count)",
+    )
     parser.add_argument("--skip-sklearn", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = load(args.csv)
     n = len(data.x_train)
-    print(f"data: {args.csv.name}, {n} training rows, {data.n_features} features; model "
-          f"{data.n_features}-{'-'.join(map(str, HIDDEN))}-{data.n_classes} sigmoid, Adam; "
-          f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds (median)")
-    print(f"\n{'batch':>6} {'engine':>12} {'hand loop':>12} {'DataLoader':>12} "
-          f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second)")
+    print(
+        f"data: {args.csv.name}, {n} training rows, {data.n_features} features; model "
+        f"{data.n_features}-{'-'.join(map(str, HIDDEN))}-{data.n_classes} sigmoid, Adam; "
+        f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds (median)"
+    )
+    print(
+        f"\n{'batch':>6} {'engine':>12} {'hand loop':>12} {'DataLoader':>12} "
+        f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second)"
+    )
     runners = {"engine": run_engine, "hand": run_hand, "dataloader": run_dataloader}
     for batch in (8, 64, 256):
         epochs = max(1, args.samples // n)
@@ -181,9 +213,11 @@ def main() -> None:
                 seconds, _acc = fn(data, batch, epochs, 1e-4)
                 times[name].append(seconds)
         rate = {k: epochs * n / statistics.median(v) for k, v in times.items()}
-        print(f"{batch:>6} {rate['engine']:>12,.0f} {rate['hand']:>12,.0f} "
-              f"{rate['dataloader']:>12,.0f} {rate['engine'] / rate['hand']:>8.3f}× "
-              f"{rate['engine'] / rate['dataloader']:>7.2f}×")
+        print(
+            f"{batch:>6} {rate['engine']:>12,.0f} {rate['hand']:>12,.0f} "
+            f"{rate['dataloader']:>12,.0f} {rate['engine'] / rate['hand']:>8.3f}× "
+            f"{rate['engine'] / rate['dataloader']:>7.2f}×"
+        )
     if not args.skip_sklearn:
         sklearn_comparison(data, 50)
 

@@ -80,21 +80,32 @@ def build_parser() -> argparse.ArgumentParser:
     data_options(validate)
     validate.add_argument("--json", action="store_true")
 
-    predict = sub.add_parser("predict", help="predict with a trained project",
-                             description="Apply a trained project to a CSV: the input rows "
-                             "with predicted class names and probabilities (or values).")
+    predict = sub.add_parser(
+        "predict",
+        help="predict with a trained project",
+        description="Apply a trained project to a CSV: the input rows "
+        "with predicted class names and probabilities (or values).",
+    )
     predict.add_argument("file", metavar="FILE")
     predict.add_argument("--data", metavar="CSV", required=True)
-    predict.add_argument("-o", "--output", metavar="OUT.csv",
-                         help="write here (default: standard output)")
+    predict.add_argument(
+        "-o", "--output", metavar="OUT.csv", help="write here (default: standard output)"
+    )
 
-    step = sub.add_parser("step", help="one forward/backward pass with every intermediate value",
-                          description="Backpropagation inspection: z and a of every layer, "
-                          "the loss, every gradient with its chain-rule factors, the "
-                          "parameters after one optimiser step, and a finite-difference check.")
+    step = sub.add_parser(
+        "step",
+        help="one forward/backward pass with every intermediate value",
+        description="Backpropagation inspection: z and a of every layer, "
+        "the loss, every gradient with its chain-rule factors, the "
+        "parameters after one optimiser step, and a finite-difference check.",
+    )
     step.add_argument("file", metavar="FILE")
-    step.add_argument("--sample", type=int, metavar="I",
-                      help="row of the training split (default: the first batch)")
+    step.add_argument(
+        "--sample",
+        type=int,
+        metavar="I",
+        help="row of the training split (default: the first batch)",
+    )
     step.add_argument("--json", action="store_true")
 
     export = sub.add_parser("export", help="export as a Python script, ONNX or TorchScript")
@@ -117,8 +128,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui([])
     from nnstudio.core.errors import NNStudioError
 
-    handler = {"train": cmd_train, "summary": cmd_summary, "validate": cmd_validate,
-               "predict": cmd_predict, "step": cmd_step, "export": cmd_export}
+    handler = {
+        "train": cmd_train,
+        "summary": cmd_summary,
+        "validate": cmd_validate,
+        "predict": cmd_predict,
+        "step": cmd_step,
+        "export": cmd_export,
+    }
     try:
         return handler[args.command](args)
     except NNStudioError as exc:

@@ -32,7 +32,7 @@ from nnstudio.core.optimisers import OPTIMISERS, build_optimizer
 from nnstudio.core.project import Project
 from nnstudio.core.project.tensors import PREFIX
 from nnstudio.core.schedules import make_controller
-from nnstudio.core.training.engine import l1_weights
+from nnstudio.core.training.engine import epoch_seed, l1_weights
 
 #: Step of the central differences (in float64, where rounding stays near 1e-10·|E|).
 FD_STEP = 1e-6
@@ -357,7 +357,8 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
             else None
         )
         loss_fn = build_loss(settings.loss, weights)
-        seed = settings.seed
+        # The dropout masks the engine's next epoch would draw.
+        seed = epoch_seed(settings.seed, plan.job.start_epoch)
 
         if len(rows) == 1 and any(isinstance(m, nn.BatchNorm1d) for m in model.modules()):
             raise TrainingError(

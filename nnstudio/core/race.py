@@ -162,8 +162,9 @@ class RaceResult:
 
     entry: RaceEntry
     history: History = field(default_factory=History)
-    #: Processor seconds spent training (wall-clock time is shared when runs go side by side).
-    seconds: float = 0.0
+    #: Processor seconds spent training (wall-clock time is shared when runs go side by side);
+    #: None while the run is still going.
+    seconds: float | None = None
     reason: str = "finished"
     message: str = ""
 
@@ -181,8 +182,9 @@ def run_race(
         t0 = time.thread_time()
         result = train(plan.job, emit, control, RACE_POLICY)
         results.append(
-            RaceResult(entry, result.history, time.thread_time() - t0, result.reason,
-                       result.message)
+            RaceResult(
+                entry, result.history, time.thread_time() - t0, result.reason, result.message
+            )
         )
     return results
 
@@ -195,8 +197,11 @@ RACE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("final_train_loss", "Final loss", "Training loss of the last epoch."),
     ("final_val_loss", "Val loss", "Validation loss after the last epoch."),
     ("final_metric", "Accuracy", "Validation accuracy (RMSE for regression) after the last epoch."),
-    ("epochs_to_target", "Epochs to target",
-     "First epoch whose training loss reached the target loss (— if it never did)."),
+    (
+        "epochs_to_target",
+        "Epochs to target",
+        "First epoch whose training loss reached the target loss (— if it never did).",
+    ),
     ("seconds", "CPU s", "Processor seconds this contestant used."),
 )
 
@@ -252,7 +257,7 @@ def race_table(
                 "final_metric": value,
                 "epochs_to_target": epochs_to_target(watched, target_loss),
                 "epochs_run": h.epochs_done,
-                "seconds": float(result.seconds),
+                "seconds": None if result.seconds is None else float(result.seconds),
                 "reason": result.reason,
             }
         )
@@ -280,8 +285,17 @@ def format_cell(key: str, row: Mapping[str, Any]) -> str:
 def race_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """The table as CSV text (full precision; empty cells for missing values)."""
     keys = [
-        "label", "optimizer", "lr", "final_train_loss", "final_val_loss", "metric",
-        "final_metric", "epochs_to_target", "epochs_run", "seconds", "reason",
+        "label",
+        "optimizer",
+        "lr",
+        "final_train_loss",
+        "final_val_loss",
+        "metric",
+        "final_metric",
+        "epochs_to_target",
+        "epochs_run",
+        "seconds",
+        "reason",
     ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QProgressBar,
     QStyle,
@@ -47,6 +46,7 @@ DOCKS = (
     ("data", "Data", Qt.DockWidgetArea.RightDockWidgetArea),
     ("training", "Training setup", Qt.DockWidgetArea.RightDockWidgetArea),
     ("plots", "Training plots", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("neurons", "Neurons", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("problems", "Problems", Qt.DockWidgetArea.BottomDockWidgetArea),
 )
 
@@ -294,6 +294,13 @@ class MainWindow(QMainWindow):
             "Forget the trained weights: the next run starts from fresh initial weights",
             sp.SP_BrowserReload,
         )
+        a(
+            "race",
+            "Optimiser &Race…",
+            self.show_race,
+            K("Ctrl+R"),
+            "Race SGD, Adam, RMSprop… from the same initial weights and compare them",
+        )
         a("shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, K("F1"))
         a("about", "&About NN Studio", self.show_about)
 
@@ -323,6 +330,8 @@ class MainWindow(QMainWindow):
         self.train_menu.addActions([get["train"], get["pause"], get["stop"]])
         self.train_menu.addSeparator()
         self.train_menu.addActions([get["step"], get["step_epoch"], get["reset_weights"]])
+        self.train_menu.addSeparator()
+        self.train_menu.addAction(get["race"])
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([get["shortcuts"], get["about"]])
 
@@ -388,7 +397,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(d["inspector"], d["data"])
         self.tabifyDockWidget(d["data"], d["training"])
         self.tabifyDockWidget(d["palette"], d["history"])
-        self.tabifyDockWidget(d["plots"], d["problems"])
+        self.tabifyDockWidget(d["plots"], d["neurons"])
+        self.tabifyDockWidget(d["neurons"], d["problems"])
         d["inspector"].raise_()
         d["palette"].raise_()
         d["plots"].raise_()
@@ -398,8 +408,9 @@ class MainWindow(QMainWindow):
         """Canvas gets the room: narrow palette, inspector wide enough for its forms."""
         d = self.docks
         width = max(self.width(), 1280)
-        self.resizeDocks([d["palette"], d["inspector"]], [200, min(400, width // 3)],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [d["palette"], d["inspector"]], [200, min(400, width // 3)], Qt.Orientation.Horizontal
+        )
         self.resizeDocks([d["plots"]], [max(240, self.height() // 3)], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
@@ -542,19 +553,17 @@ class MainWindow(QMainWindow):
         self.recovery = RecoveryManager(data_dir())
 
     def _create_training_views(self) -> None:
-        """The live plots (and classroom views) of the training issue, when present."""
-        try:
-            from nnstudio.gui.plots.panel import TrainingPlotsPanel
-        except ImportError:
-            label = QLabel("Press Train (F5) to watch the network learn.")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setStyleSheet("color: #6b7280;")
-            self.docks["plots"].setWidget(label)
-            return
+        """The live plots and the classroom neuron view (issue: live training)."""
+        from nnstudio.gui.neuron_view import NeuronView
+        from nnstudio.gui.plots.panel import TrainingPlotsPanel
+
         assert self.document is not None
         plots = TrainingPlotsPanel(self.document)
+        neurons = NeuronView(self.document)
         self.widgets["plots"] = plots
+        self.widgets["neurons"] = neurons
         self.docks["plots"].setWidget(plots)
+        self.docks["neurons"].setWidget(neurons)
 
     # --- projects --------------------------------------------------------------------------
 
@@ -569,16 +578,14 @@ class MainWindow(QMainWindow):
         if dirty:
             self.document.mark_dirty()
         plots = self.widgets.get("plots")
-        if plots is not None and hasattr(plots, "show_history"):
+        if plots is not None:
             plots.show_history(project.history)
-        canvas = self.widgets["canvas"]
         QTimer.singleShot(0, lambda: self._canvas_call("fit_all"))
         self._on_selection_changed([])
         self._update_title()
         self._update_actions()
         if self.document.data_error and project.data.source.kind == "csv":
             QTimer.singleShot(0, self._offer_locate_data)
-        del canvas
 
     def open_project(self, path: Path) -> bool:
         from nnstudio.core.errors import NNStudioError
@@ -591,7 +598,8 @@ class MainWindow(QMainWindow):
             project = load_project(path)
         except NNStudioError as exc:
             QApplication.restoreOverrideCursor()
-            self.settings.remove_recent(path) if not Path(path).exists() else None
+            if not Path(path).exists():
+                self.settings.remove_recent(path)
             QMessageBox.critical(self, "Cannot open project", _one_line(exc))
             return False
         try:
@@ -934,9 +942,11 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Cannot train yet", reason)
 
     def _configure_watch(self) -> None:
-        plots = self.widgets.get("plots")
-        if plots is not None and hasattr(plots, "watch_options") and self.controller:
-            self.controller.watch = plots.watch_options()
+        """Which live snapshots this run sends: fixed when the run starts."""
+        if self.controller is None:
+            return
+        options = self.widgets["plots"].watch_options()
+        self.controller.watch = self.widgets["neurons"].watch_options(options)
 
     def toggle_pause(self) -> None:
         assert self.controller is not None
@@ -962,10 +972,22 @@ class MainWindow(QMainWindow):
             return
         self.controller.reset_weights()
         plots = self.widgets.get("plots")
-        if plots is not None and hasattr(plots, "reset"):
+        if plots is not None:
             plots.reset()
         self.show_message("Weights reset: the next run starts from fresh initial weights")
         self._update_actions()
+
+    def show_race(self) -> None:
+        from nnstudio.gui.race import RaceDialog
+
+        dialog = self.widgets.get("race")
+        if dialog is None:
+            dialog = RaceDialog(self.document, self)
+            dialog.race_finished.connect(lambda _rows: self.show_message("Optimiser race finished"))
+            self.widgets["race"] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
 
     def _unlock_for_edit(self, reason: str) -> bool:
         answer = QMessageBox.question(
@@ -987,7 +1009,7 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self._run_info = {"epochs": plan.job.settings.epochs, "steps": 0, "start": None}
         plots = self.widgets.get("plots")
-        if plots is not None and hasattr(plots, "run_started"):
+        if plots is not None:
             plots.run_started(plan)
         for warning in plan.warnings:
             self.show_message(f"Warning: {warning.message}")
@@ -995,9 +1017,8 @@ class MainWindow(QMainWindow):
     def _on_training_events(self, events: list) -> None:
         from nnstudio.core.training import BatchReport, EpochReport, RunStarted
 
-        plots = self.widgets.get("plots")
-        if plots is not None and hasattr(plots, "consume"):
-            plots.consume(events)
+        self.widgets["plots"].consume(events)
+        self.widgets["neurons"].consume(events)
         info = getattr(self, "_run_info", None)
         if info is None:
             return
@@ -1042,7 +1063,7 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.show_message(result.message, 15000)
         plots = self.widgets.get("plots")
-        if plots is not None and hasattr(plots, "run_finished"):
+        if plots is not None:
             plots.run_finished(result)
         if result.reason == "diverged":
             QMessageBox.warning(self, "Training diverged", result.message)
@@ -1164,6 +1185,19 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.controller.shutdown()
+        race = self.widgets.get("race")
+        if race is not None and race.runner.running:
+            answer = QMessageBox.question(
+                self,
+                "Optimiser race is running",
+                "An optimiser race is running. Stop it and quit?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        if race is not None:
+            race.shutdown()
         if not self.maybe_save():
             event.ignore()
             return
@@ -1189,4 +1223,4 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-__all__ = ["MainWindow", "QMenu", "default_sample", "samples_dir"]
+__all__ = ["MainWindow", "default_sample", "samples_dir"]

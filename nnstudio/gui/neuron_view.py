@@ -28,11 +28,13 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetrics,
     QImage,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
     QPen,
+    QPixmap,
     QTransform,
 )
 from PySide6.QtWidgets import (
@@ -85,8 +87,8 @@ _POS_RGB = np.array([POSITIVE.red(), POSITIVE.green(), POSITIVE.blue()], dtype=n
 _NEG_RGB = np.array([NEGATIVE.red(), NEGATIVE.green(), NEGATIVE.blue()], dtype=np.float32)
 
 # Geometry in scene units.
-RADIUS = 15.0
-ROW_GAP = 2 * RADIUS + 10.0
+RADIUS = 16.0
+ROW_GAP = 2 * RADIUS + 5.0
 MIN_COLUMN_GAP = 190.0
 #: Weight lines: width and opacity grow with |w| in LEVELS steps (pens are cached per step).
 LEVELS = 12
@@ -94,8 +96,12 @@ MIN_LINE = 0.35
 MAX_LINE = 6.5
 MIN_ALPHA = 55
 MAX_ALPHA = 235
+#: Width of a weight line's hover area (wider than the thickest line).
+HIT_WIDTH = 8.0
 MIN_RING = 1.2
 MAX_RING = 5.0
+#: Pixels per side of the enlarged heat map of the hovered neuron.
+INSET_SIZE = 132
 #: Largest zoom-in when fitting a tiny network (a 2-2-1 net should not fill the screen).
 MAX_FIT_SCALE = 1.6
 
@@ -215,7 +221,8 @@ def topology_for(
                 Column(
                     nid,
                     node.name,
-                    f"{size} unit{'s' if size != 1 else ''}" + (f" · {act_name}" if act_name else ""),
+                    f"{size} unit{'s' if size != 1 else ''}"
+                    + (f" · {act_name}" if act_name else ""),
                     size,
                     shown,
                     labels,
@@ -252,6 +259,7 @@ class NeuronItem(QGraphicsItem):
         self.column = column
         self.unit = unit
         self.heatmap: QImage | None = None
+        self.highlighted = False
         self.fill = QColor("#ffffff")
         self.ring = QPen(ZERO, MIN_RING)
         self._rect = QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS)
@@ -279,6 +287,14 @@ class NeuronItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(self.ring)
         painter.drawEllipse(self._rect)
+        if self.highlighted:
+            painter.setPen(QPen(theme.TEXT, 1.5))
+            m = self.ring.widthF() / 2 + 2.0
+            painter.drawEllipse(self._rect.adjusted(-m, -m, m, m))
+
+    def set_highlighted(self, on: bool) -> None:
+        self.highlighted = on
+        self.update()
 
     def set_look(self, fill: QColor | None = None, ring: QPen | None = None) -> None:
         if fill is not None:
@@ -299,7 +315,13 @@ class NeuronItem(QGraphicsItem):
 
 
 class WeightItem(QGraphicsLineItem):
-    """One weight: from an input circle to a unit of a Dense layer."""
+    """One weight: from an input circle to a unit of a Dense layer.
+
+    Its pen holds the weight's look (colour = sign, width = magnitude), but the lines of a
+    layer are painted together by one cached :class:`ConnectionItem` (a thousand separately
+    painted antialiased lines cost far more). The item itself only paints while hovered, as
+    a highlight, and gives the hover area.
+    """
 
     def __init__(
         self, owner: NeuronView, node_id: str, out_unit: int, in_unit: int, line: Any
@@ -312,14 +334,34 @@ class WeightItem(QGraphicsLineItem):
         self.source: tuple[int, int] = (0, 0)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
+        # A hair-thin line is impossible to hover: a fixed hit area wider than any pen,
+        # computed once (Qt asks for the shape on every repaint and mouse move).
+        path = QPainterPath(line.p1())
+        path.lineTo(line.p2())
+        stroker = QPainterPathStroker()
+        stroker.setWidth(HIT_WIDTH)
+        self._shape = stroker.createStroke(path)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
     def shape(self) -> QPainterPath:
-        # A hair-thin line is impossible to hover: give it a 7-unit wide hit area.
-        path = QPainterPath(self.line().p1())
-        path.lineTo(self.line().p2())
-        stroker = QPainterPathStroker()
-        stroker.setWidth(max(7.0, self.pen().widthF()))
-        return stroker.createStroke(path)
+        return self._shape
+
+    def boundingRect(self) -> QRectF:
+        return self._shape.boundingRect()
+
+    def set_highlighted(self, on: bool) -> None:
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not on)
+        self.setZValue(1.5 if on else 0)
+        self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        pen = QPen(self.pen())
+        color = QColor(pen.color())
+        color.setAlpha(255)
+        pen.setColor(color.darker(135))
+        pen.setWidthF(max(2.5, pen.widthF() + 1.5))
+        painter.setPen(pen)
+        painter.drawLine(self.line())
 
     def hoverEnterEvent(self, event: Any) -> None:
         self.owner._on_item_hovered(self)
@@ -328,10 +370,65 @@ class WeightItem(QGraphicsLineItem):
         self.owner._on_item_hovered(None)
 
 
-def _label(text: str, pos: QPointF, align: str, bold: bool = False, color: QColor = theme.TEXT,
-           size: int = 0) -> QGraphicsSimpleTextItem:
+class ConnectionItem(QGraphicsItem):
+    """All weight lines of one Dense layer, painted in one pass and cached as a pixmap.
+
+    Lines are grouped by look (sign × magnitude step) and drawn thin to thick, so the strong
+    weights lie on top. The cache is redrawn only when some line's look changed.
+    """
+
+    def __init__(self, owner: NeuronView, lines: list[Any]) -> None:
+        super().__init__()
+        self.owner = owner
+        self.lines = lines
+        self.codes = np.full(len(lines), -1, dtype=np.int64)
+        rect = QRectF()
+        for line in lines:
+            rect = rect.united(QRectF(line.p1(), line.p2()).normalized())
+        m = MAX_LINE
+        self._rect = rect.adjusted(-m, -m, m, m)
+        self.setZValue(0)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Take new looks; returns the indices of lines whose look changed."""
+        changed = np.flatnonzero(codes != self.codes)
+        if len(changed):
+            self.codes = codes.copy()
+            self.update()
+        return changed
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        codes = self.codes
+        order = sorted(set(codes[codes >= 0].tolist()), key=lambda c: (c % LEVELS, c))
+        for code in order:
+            painter.setPen(self.owner._pen(code))
+            painter.drawLines([self.lines[k] for k in np.flatnonzero(codes == code)])
+
+
+class _LabelItem(QGraphicsSimpleTextItem):
+    """Text on a faint backing of the canvas colour, so lines passing behind stay out of it."""
+
+    BACKING = QColor(theme.CANVAS_BG.red(), theme.CANVAS_BG.green(), theme.CANVAS_BG.blue(), 210)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.fillRect(self.boundingRect().adjusted(-2, 0, 2, 0), self.BACKING)
+        super().paint(painter, option, widget)
+
+
+def _label(
+    text: str,
+    pos: QPointF,
+    align: str,
+    bold: bool = False,
+    color: QColor = theme.TEXT,
+    size: int = 0,
+) -> QGraphicsSimpleTextItem:
     """Text that stays readable at any zoom, anchored at ``pos`` (left/right/above/below)."""
-    item = QGraphicsSimpleTextItem(text)
+    item = _LabelItem(text)
     font = QFont()
     if size:
         font.setPointSize(size)
@@ -358,18 +455,21 @@ class _NetworkGraphicsView(QGraphicsView):
 
     #: Pixels kept free around the network for the labels (which do not scale).
     MARGIN_X = 95
-    MARGIN_Y = 44
+    MARGIN_Y = 40
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setBackgroundBrush(QBrush(theme.CANVAS_BG))
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.network_rect = QRectF()
+        #: Pixels left free beside the network for the input and output labels.
+        self.label_margins = (self.MARGIN_X, self.MARGIN_X)
         self.auto_fit = True
 
     def fit(self) -> None:
@@ -377,11 +477,13 @@ class _NetworkGraphicsView(QGraphicsView):
         rect = self.network_rect
         if rect.isEmpty():
             return
-        vw = max(40, self.viewport().width() - 2 * self.MARGIN_X)
+        left, right = self.label_margins
+        vw = max(40, self.viewport().width() - left - right)
         vh = max(40, self.viewport().height() - 2 * self.MARGIN_Y)
         scale = min(vw / rect.width(), vh / rect.height(), MAX_FIT_SCALE)
         self.setTransform(QTransform.fromScale(scale, scale))
-        self.centerOn(rect.center())
+        center = rect.center()
+        self.centerOn(QPointF(center.x() + (right - left) / (2 * scale), center.y()))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -449,9 +551,10 @@ class NeuronView(QWidget):
         self.source_text = ""
         self.truncate_to: int | None = None
         self._columns_items: list[list[NeuronItem]] = []
-        self._lines: dict[str, tuple[list[WeightItem], np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._lines: dict[str, tuple[list[WeightItem], np.ndarray, np.ndarray, ConnectionItem]] = {}
         self._weight_index: dict[tuple[str, int, int], list[WeightItem]] = {}
         self._pens: dict[int, QPen] = {}
+        self._scales: dict[str, float] = {}
         self._input_images: list[QImage] | None = None
         self._input_grid: Grid | None = None
         self._stale = True
@@ -465,12 +568,7 @@ class NeuronView(QWidget):
 
         self.caption = QLabel(self)
         self.caption.setStyleSheet("color: #374151; font-weight: 600;")
-        legend = QLabel(
-            f"<span style='color:{POSITIVE.name()}'>━━</span> positive weight &nbsp; "
-            f"<span style='color:{NEGATIVE.name()}'>━━</span> negative &nbsp;·&nbsp; "
-            "thickness = |w| (per layer) &nbsp;·&nbsp; ring = bias",
-            self,
-        )
+        self.legend = legend = QLabel(self)
         legend.setStyleSheet("color: #6b7280;")
         legend.setToolTip(
             "Each line is one weight w: blue when positive, orange-red when negative, thicker "
@@ -486,10 +584,19 @@ class NeuronView(QWidget):
         fit.clicked.connect(self.view.fit)
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
-        top.addWidget(self.caption)
-        top.addStretch(1)
-        top.addWidget(legend)
+        top.addWidget(self.caption, 1)
         top.addWidget(fit)
+        legend.setWordWrap(True)
+        legend.setContentsMargins(6, 0, 6, 4)
+
+        # The hovered neuron's heat map, enlarged: in a 32-unit column a circle is small.
+        self.inset = QLabel(self.view.viewport())
+        self.inset.setStyleSheet(
+            "background: white; border: 1px solid #b8bec8; border-radius: 4px; padding: 4px;"
+            " color: #374151;"
+        )
+        self.inset.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.inset.hide()
 
         self.info = QLabel("Hover a neuron or a weight to read its values.", self)
         self.info.setStyleSheet("color: #374151; padding: 2px 6px;")
@@ -502,6 +609,7 @@ class NeuronView(QWidget):
         box.addLayout(top)
         box.addWidget(self.view, 1)
         box.addWidget(self.info)
+        box.addWidget(legend)
 
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -566,7 +674,7 @@ class NeuronView(QWidget):
         return None
 
     def sample_description(self) -> str:
-        """"for validation row 1: x = [0.31, −1.2]" (what the read-outs refer to)."""
+        """ "for validation row 1: x = [0.31, −1.2]" (what the read-outs refer to)."""
         prepared = self.document.prepared
         if prepared is None:
             return "no data loaded: z and a need an input row"
@@ -597,6 +705,7 @@ class NeuronView(QWidget):
             if isinstance(event, WeightsFrame):
                 frame = event
             elif isinstance(event, RunStarted):
+                self._scales.clear()  # a new run: line widths start from its own weights
                 self.source_text = "Training: waiting for the first weights…"
                 self._update_caption()
         if frame is None:
@@ -655,6 +764,7 @@ class NeuronView(QWidget):
             model, self.weights_grid(), sample=self.sample_row(), max_units=MAX_UNITS
         )
         self._shown_weights = project.weights
+        self._scales.clear()  # a still picture: the thickest line is exactly the largest |w|
         self._apply(frame, source)
 
     # --- for tests and the main window -----------------------------------------------------
@@ -707,10 +817,12 @@ class NeuronView(QWidget):
 
     def _clear(self) -> None:
         self._hovered = None
+        self.inset.hide()
         self.scene.clear()
         self._columns_items = []
         self._lines = {}
         self._weight_index = {}
+        self._scales = {}
         self.frame = None
 
     def _build(self, topo: Topology) -> None:
@@ -779,17 +891,37 @@ class NeuronView(QWidget):
                         js.append(j)
                         ins.append(i)
                         self._weight_index.setdefault((conn.node_id, j, i), []).append(item)
-            codes = np.full(len(items), -1, dtype=np.int64)
-            self._lines[conn.node_id] = (items, np.array(js, int), np.array(ins, int), codes)
+            painter_item = ConnectionItem(self, [item.line() for item in items])
+            self.scene.addItem(painter_item)
+            self._lines[conn.node_id] = (
+                items,
+                np.array(js, dtype=np.int64),
+                np.array(ins, dtype=np.int64),
+                painter_item,
+            )
         xs = [p.x() for col in positions for p in col] or [0.0]
         ys = [p.y() for col in positions for p in col] or [0.0]
         rect = QRectF(
-            min(xs) - RADIUS, min(ys) - RADIUS, max(xs) - min(xs) + 2 * RADIUS,
+            min(xs) - RADIUS,
+            min(ys) - RADIUS,
+            max(xs) - min(xs) + 2 * RADIUS,
             max(ys) - min(ys) + 2 * RADIUS,
         )
         self.view.network_rect = rect
-        self.scene.setSceneRect(rect.adjusted(-rect.width() - 400, -rect.height() - 400,
-                                              rect.width() + 400, rect.height() + 400))
+        metrics = QFontMetrics(QFont())
+        first, last = topo.columns[0], topo.columns[-1]
+
+        def room(column: Column) -> int:
+            shown = column.labels if column.shown <= 24 else ()
+            texts = [column.title, column.caption, *shown]
+            return max(metrics.horizontalAdvance(t) for t in texts) + int(RADIUS) + 16
+
+        self.view.label_margins = (max(40, room(first)), max(40, room(last)))
+        self.scene.setSceneRect(
+            rect.adjusted(
+                -rect.width() - 400, -rect.height() - 400, rect.width() + 400, rect.height() + 400
+            )
+        )
         self._input_images, self._input_grid = None, None
         self.view.fit()
 
@@ -823,7 +955,7 @@ class NeuronView(QWidget):
             frac = level / (LEVELS - 1)
             color.setAlpha(int(MIN_ALPHA + (MAX_ALPHA - MIN_ALPHA) * frac))
             pen = QPen(color, MIN_LINE + (MAX_LINE - MIN_LINE) * frac)
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # the cheapest wide stroke to rasterise
             self._pens[code] = pen
         return pen
 
@@ -838,23 +970,37 @@ class NeuronView(QWidget):
         self.frame = frame
         self.source_text = source
         for conn in topo.connections:
-            items, js, ins, codes = self._lines[conn.node_id]
+            items, js, ins, painter_item = self._lines[conn.node_id]
             if not items:
                 continue
             w = frame.weights[conn.node_id]
             values = w[js, ins]
-            scale = float(np.abs(values).max()) if len(values) else 0.0
-            if not math.isfinite(scale) or scale <= 0:
-                scale = 1.0
+            scale = self._layer_scale(conn.node_id, values)
             level = np.rint(np.clip(np.abs(values) / scale, 0, 1) * (LEVELS - 1)).astype(np.int64)
             new = np.where(values >= 0, LEVELS, 0) + level
-            for k in np.flatnonzero(new != codes):
+            for k in painter_item.set_codes(new):
                 items[k].setPen(self._pen(int(new[k])))
-            codes[:] = new
         self._apply_neurons(frame)
         self._update_caption()
         if self._hovered is not None:
             self.info.setText(self.hover_text(self._hovered).replace("\n", "  ·  "))
+            self._update_inset()
+
+    def _layer_scale(self, node_id: str, values: np.ndarray) -> float:
+        """The |w| drawn thickest in a layer: its largest weight, with some hysteresis.
+
+        Following the maximum exactly would restyle (and re-rasterise) every line of the
+        layer whenever the largest weight moves a little; keeping the scale until the maximum
+        leaves [70 %, 100 %] of it changes only the lines whose own weight moved.
+        """
+        top = float(np.abs(values).max()) if len(values) else 0.0
+        if not math.isfinite(top) or top <= 0:
+            top = 1.0
+        scale = self._scales.get(node_id)
+        if scale is None or top > scale or top < 0.7 * scale:
+            scale = top
+            self._scales[node_id] = scale
+        return scale
 
     def _apply_neurons(self, frame: WeightsFrame) -> None:
         topo = self.topology
@@ -894,8 +1040,10 @@ class NeuronView(QWidget):
                     ring = QPen(ZERO, MIN_RING)
                 else:
                     frac = min(1.0, abs(float(bias[u])) / bscale)
-                    ring = QPen(POSITIVE if bias[u] >= 0 else NEGATIVE,
-                                MIN_RING + (MAX_RING - MIN_RING) * frac)
+                    ring = QPen(
+                        POSITIVE if bias[u] >= 0 else NEGATIVE,
+                        MIN_RING + (MAX_RING - MIN_RING) * frac,
+                    )
                 fill = None
                 if images is None:
                     t = float(a[u]) / ascale if a is not None and ascale > 1e-12 else 0.0
@@ -908,18 +1056,89 @@ class NeuronView(QWidget):
         return None if x is None else x.numpy()
 
     def _update_caption(self) -> None:
-        self.caption.setText(self.source_text)
+        topo = self.topology
+        limit = f"  ·  first {topo.limit} units of each layer" if topo and topo.limit else ""
+        self.caption.setText(self.source_text + limit)
+        maps = self.frame is not None and self.frame.grid is not None and bool(self.frame.maps)
+        fill = (
+            "fill = the neuron's output over the input plane"
+            if maps
+            else "fill = activation a for the reference input"
+        )
+        self.legend.setText(
+            f"<span style='color:{POSITIVE.name()}'>━━</span> positive "
+            f"<span style='color:{NEGATIVE.name()}'>━━</span> negative weight &nbsp;·&nbsp; "
+            f"thickness = |w| (per layer) &nbsp;·&nbsp; ring = bias &nbsp;·&nbsp; {fill}"
+        )
 
     # --- hover -----------------------------------------------------------------------------
 
     def _on_item_hovered(self, item: QGraphicsItem | None) -> None:
+        if isinstance(self._hovered, (WeightItem, NeuronItem)):
+            self._hovered.set_highlighted(False)
         self._hovered = item
+        if isinstance(item, (WeightItem, NeuronItem)):
+            item.set_highlighted(True)
         if item is None:
             self.info.setText("Hover a neuron or a weight to read its values.")
             return
         text = self.hover_text(item)
         item.setToolTip(text)
         self.info.setText(text.replace("\n", "  ·  "))
+        self._update_inset()
+
+    def _update_inset(self) -> None:
+        item = self._hovered
+        if not isinstance(item, NeuronItem) or item.heatmap is None:
+            self.inset.hide()
+            return
+        size = INSET_SIZE
+        image = item.heatmap.scaled(
+            size,
+            size,
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        canvas = QPixmap(size, size + 36)
+        canvas.fill(QColor("white"))
+        painter = QPainter(canvas)
+        painter.drawImage(0, 18, image)
+        painter.setPen(theme.TEXT)
+        painter.drawText(
+            QRectF(0, 0, size, 16),
+            Qt.AlignmentFlag.AlignCenter,
+            self._unit_name(item.column, item.unit),
+        )
+        painter.setPen(theme.MUTED_TEXT)
+        painter.drawText(
+            QRectF(0, size + 20, size, 16), Qt.AlignmentFlag.AlignCenter, self._map_range(item)
+        )
+        painter.end()
+        self.inset.setPixmap(canvas)
+        self.inset.setToolTip("This neuron's output over the input plane (x1 → right, x2 ↑)")
+        self.inset.adjustSize()
+        viewport = self.view.viewport()
+        self.inset.move(viewport.width() - self.inset.width() - 8, 8)
+        self.inset.show()
+        self.inset.raise_()
+
+    def _map_range(self, item: NeuronItem) -> str:
+        """What the inset's colours span: "a from −0.8 to 2.1" (or why it is blank)."""
+        frame, topo = self.frame, self.topology
+        if frame is None or topo is None or frame.grid is None:
+            return ""
+        if item.column == 0:
+            g = frame.grid
+            lo, hi = (g.x_min, g.x_max) if item.unit == 0 else (g.y_min, g.y_max)
+            return f"x from {format_value(lo)} to {format_value(hi)}"
+        maps = frame.maps.get(topo.columns[item.column].node_id)
+        if maps is None or item.unit >= len(maps):
+            return ""
+        values = maps[item.unit]
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        if max(abs(lo), abs(hi)) < 1e-12:
+            return "a = 0 everywhere (a dead unit)"
+        return f"a from {format_value(lo)} to {format_value(hi)}"
 
     def _unit_name(self, column: int, unit: int) -> str:
         topo = self.topology
@@ -951,7 +1170,9 @@ class NeuronView(QWidget):
         if frame is not None:
             bias = frame.biases.get(column.node_id)
             lines.append(
-                f"bias b = {format_value(float(bias[item.unit]))}" if bias is not None else "no bias"
+                f"bias b = {format_value(float(bias[item.unit]))}"
+                if bias is not None
+                else "no bias"
             )
         lines.append(where)
         return "\n".join(lines)
@@ -1016,6 +1237,8 @@ def _line(start: QPointF, end: QPointF) -> Any:
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
     return QLineF(
-        start.x() + ux * RADIUS, start.y() + uy * RADIUS,
-        end.x() - ux * RADIUS, end.y() - uy * RADIUS,
+        start.x() + ux * RADIUS,
+        start.y() + uy * RADIUS,
+        end.x() - ux * RADIUS,
+        end.y() - uy * RADIUS,
     )

@@ -25,8 +25,18 @@ TRAIN = "#1f77b4"
 VALIDATION = "#ff7f0e"
 PLANNED = "#9aa0a6"
 #: Class colours for scatter plots and decision boundaries (Okabe–Ito palette).
-CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                "#F0E442", "#000000", "#999999", "#882255")
+CLASS_COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#882255",
+)
 
 
 def class_color(index: int) -> QColor:

@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass
 
 import torch
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.losses import LOSSES
@@ -81,6 +81,13 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            # End the thread's event loop too, so QThread.wait() returns once training ends.
+            QThread.currentThread().quit()
+
+    def _run(self) -> None:
         # Leave a core for the GUI thread.
         torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
         policy = ReportPolicy(
@@ -256,12 +263,13 @@ class TrainingController(QObject):
         assert self._thread is not None
         if self.control:
             self.control.stop()
+            self._set_state("stopping")
         finished = self._thread.wait(timeout_ms)
-        # Deliver the queued finished/failed signals now so the project keeps the weights.
-        from PySide6.QtCore import QCoreApplication
-
-        QCoreApplication.sendPostedEvents(self)
-        QCoreApplication.processEvents()
+        # Deliver the queued finished/failed signal now, so the project keeps the weights.
+        deadline = time.monotonic() + 2.0
+        while finished and self.running and time.monotonic() < deadline:
+            QCoreApplication.sendPostedEvents()
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
         if self.running and finished:
             self._cleanup()
         return finished

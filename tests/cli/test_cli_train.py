@@ -25,12 +25,19 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_train_json_has_documented_fields(capsys, tmp_path):
     out_file = tmp_path / "trained.nnsproj"
-    code, out, err = run_cli(capsys, "train", SAMPLES / "iris.nnsproj", "--epochs", "5",
-                             "--json", "--save", out_file)
+    code, out, err = run_cli(
+        capsys, "train", SAMPLES / "iris.nnsproj", "--epochs", "5", "--json", "--save", out_file
+    )
     assert code == 0, err
     data = json.loads(out)
-    for key in ("epochs_run", "train_loss", "val_loss", "val_accuracy", "seconds",
-                "samples_per_second"):
+    for key in (
+        "epochs_run",
+        "train_loss",
+        "val_loss",
+        "val_accuracy",
+        "seconds",
+        "samples_per_second",
+    ):
         assert key in data
     assert data["epochs_run"] == 5 and 0 <= data["val_accuracy"] <= 1
     assert data["samples_per_second"] > 0
@@ -40,20 +47,31 @@ def test_train_json_has_documented_fields(capsys, tmp_path):
 
 
 def test_train_regression_reports_rmse_and_progress_on_stderr(capsys):
-    code, out, err = run_cli(capsys, "train", SAMPLES / "regression.nnsproj", "--epochs", "3",
-                             "--batch-size", "64", "--lr", "0.01", "--optimizer", "sgd")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        SAMPLES / "regression.nnsproj",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "64",
+        "--lr",
+        "0.01",
+        "--optimizer",
+        "sgd",
+    )
     assert code == 0
     assert "epoch 3/3" in err and "val_rmse" in out
-    code, out, _ = run_cli(capsys, "train", SAMPLES / "regression.nnsproj", "--epochs", "2",
-                           "--json")
+    code, out, _ = run_cli(
+        capsys, "train", SAMPLES / "regression.nnsproj", "--epochs", "2", "--json"
+    )
     data = json.loads(out)
     assert data["val_rmse"] > 0 and "val_accuracy" not in data
 
 
 def test_resume_continues_from_saved_state(capsys, tmp_path):
     first = tmp_path / "a.nnsproj"
-    run_cli(capsys, "train", SAMPLES / "iris.nnsproj", "--epochs", "3", "--save", first,
-            "--quiet")
+    run_cli(capsys, "train", SAMPLES / "iris.nnsproj", "--epochs", "3", "--save", first, "--quiet")
     code, out, _ = run_cli(capsys, "train", first, "--epochs", "5", "--resume", "--json")
     data = json.loads(out)
     assert code == 0 and data["epochs_run"] == 2 and data["epochs_trained"] == 5
@@ -62,8 +80,11 @@ def test_resume_continues_from_saved_state(capsys, tmp_path):
 def test_summary_json_lesson_network(capsys, tmp_path):
     g = Graph()
     prev = g.add_node("Input", {"size": 3})
-    for units, act, init in ((3, "sigmoid", "xavier_normal"), (2, "relu", "kaiming_normal"),
-                             (2, "softmax", "default")):
+    for units, act, init in (
+        (3, "sigmoid", "xavier_normal"),
+        (2, "relu", "kaiming_normal"),
+        (2, "softmax", "default"),
+    ):
         node = g.add_node("Dense", {"units": units, "activation": act, "weight_init": init})
         g.add_edge(prev.id, node.id)
         prev = node
@@ -79,16 +100,19 @@ def test_summary_json_lesson_network(capsys, tmp_path):
     assert "Total params: 26" in out
 
 
-@pytest.mark.parametrize("args,fragment", [
-    (["train", "missing.nnsproj"], "file not found"),
-    (["train", "SAMPLE", "--target", "nope"], "nope"),
-    (["train", "SAMPLE", "--lr", "-1"], "--lr"),
-    (["train", "SAMPLE", "--device", "cuda"], "CUDA"),
-    (["summary", "BROKEN"], "has no input"),
-    (["train", "SAMPLE", "--data", "JUNK"], "not a number"),
-    (["train", "SAMPLE", "--epochs", "x"], "invalid"),
-    (["frobnicate", "x"], "error"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["train", "missing.nnsproj"], "file not found"),
+        (["train", "SAMPLE", "--target", "nope"], "nope"),
+        (["train", "SAMPLE", "--lr", "-1"], "--lr"),
+        (["train", "SAMPLE", "--device", "cuda"], "CUDA"),
+        (["summary", "BROKEN"], "has no input"),
+        (["train", "SAMPLE", "--data", "JUNK"], "not a number"),
+        (["train", "SAMPLE", "--epochs", "x"], "invalid"),
+        (["frobnicate", "x"], "error"),
+    ],
+)
 def test_errors_are_one_line_with_exit_2(capsys, tmp_path, args, fragment):
     import torch
 
@@ -100,8 +124,12 @@ def test_errors_are_one_line_with_exit_2(capsys, tmp_path, args, fragment):
     save_project(broken, tmp_path / "broken.nnsproj")
     junk = tmp_path / "junk.csv"
     junk.write_text("a,b,y\n1,2,0\n3,abc,1\n5,6,0\n", "utf-8")
-    subs = {"SAMPLE": str(SAMPLES / "iris.nnsproj"), "BROKEN": str(tmp_path / "broken.nnsproj"),
-            "JUNK": str(junk), "missing.nnsproj": str(tmp_path / "missing.nnsproj")}
+    subs = {
+        "SAMPLE": str(SAMPLES / "iris.nnsproj"),
+        "BROKEN": str(tmp_path / "broken.nnsproj"),
+        "JUNK": str(junk),
+        "missing.nnsproj": str(tmp_path / "missing.nnsproj"),
+    }
     code = main([subs.get(a, a) for a in args])
     out, err = capsys.readouterr()
     if args[0] == "frobnicate":
@@ -134,8 +162,9 @@ def test_core_and_cli_train_never_load_qt(tmp_path):
         "'shiboken6')))\n"
         "print(rc, bad)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
 
 
@@ -150,8 +179,18 @@ def test_no_subcommand_opens_app_or_says_so_in_one_line(capsys, monkeypatch):
 @pytest.mark.slow
 def test_case_study_tuned_recipe_on_real_data(capsys, mobile_csv):
     """seed-notes §10: the tuned recipe reaches ≥ 0.95 (the lesson reports 0.9625)."""
-    code, out, err = run_cli(capsys, "train", SAMPLES / "mobile_price.nnsproj", "--data",
-                             mobile_csv, "--target", "price_range", "--seed", "0", "--json")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        SAMPLES / "mobile_price.nnsproj",
+        "--data",
+        mobile_csv,
+        "--target",
+        "price_range",
+        "--seed",
+        "0",
+        "--json",
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["epochs_run"] == 50
@@ -174,8 +213,9 @@ def test_case_study_untuned_recipe_lands_near_lesson(capsys, mobile_csv, tmp_pat
     project.data = project.data.replace(scaling="none")
     project.training = project.training.replace(optimizer={"name": "sgd", "lr": 1e-3})
     path = save_project(project, tmp_path / "untuned.nnsproj")
-    code, out, _err = run_cli(capsys, "train", path, "--data", mobile_csv, "--target",
-                             "price_range", "--json")
+    code, out, _err = run_cli(
+        capsys, "train", path, "--data", mobile_csv, "--target", "price_range", "--json"
+    )
     data = json.loads(out)
     assert code == 0
     assert 0.40 <= data["val_accuracy"] <= 0.70, data

@@ -695,7 +695,7 @@ def test_stale_weights_are_left_out_with_a_notice(tmp_path: Path, trained_file: 
     dense = next(n for n in project.graph.nodes.values() if n.type == "Dense")
     project.graph.set_param(dense.id, "units", 5)  # edited after training
     path = save_project(project, tmp_path / "edited.nnsproj")
-    assert any("trained weights were not saved" in n for n in project.notices)
+    assert any("trained weights were left out of the file" in n for n in project.notices)
     again = load_project(path)
     assert again.weights is None and again.optimizer_state is None
     assert again.epochs_trained == 0

@@ -87,7 +87,9 @@ def test_every_entry_starts_from_identical_weights_with_its_own_optimiser(iris, 
         s = plan.job.settings
         assert dict(s.optimizer) == entry.component()
         assert s.epochs == 5 and s.batch_size == project.training.batch_size
-        assert s.seed == project.training.seed and dict(s.schedule) == dict(project.training.schedule)
+        assert s.seed == project.training.seed and dict(s.schedule) == dict(
+            project.training.schedule
+        )
         assert s.early_stopping.enabled is False
         assert plan.job.start_epoch == 0 and plan.prepared is plans[0].prepared
 
@@ -103,7 +105,7 @@ def test_initial_weights_equal_a_plain_seeded_build(iris):
 
 
 def test_race_table_rows_match_the_histories(raced):
-    plans, _initial, results, seen = raced
+    _plans, _initial, results, seen = raced
     assert [r.reason for r in results] == ["finished"] * 3
     rows = race_table(results, target_loss=0.9)
     assert [r["label"] for r in rows] == [e.label for e in LESSON_TRIO]

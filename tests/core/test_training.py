@@ -294,3 +294,53 @@ def test_settings_round_trip_and_validation():
         TrainingSettings.from_dict({"optimizer": {"name": "adamx"}})
     with pytest.raises(TrainingError, match="Epochs must be ≥ 1"):
         TrainingSettings.from_dict({"epochs": 0})
+
+
+def test_resume_applies_settings_edited_since_the_last_run():
+    data = blobs()
+    s = settings(epochs=2, optimizer={"name": "adam", "lr": 0.01, "weight_decay": 0.0})
+    job = job_for(data, s)
+    first = train(job)
+    edited = s.replace(epochs=3, optimizer={"name": "adam", "lr": 0.001, "weight_decay": 0.5})
+    again = TrainingJob(
+        job.model,
+        data,
+        edited,
+        optimizer_state=first.optimizer_state,
+        schedule_state=first.schedule_state,
+        start_epoch=2,
+        history=first.history,
+    )
+    second = train(again)
+    group = second.optimizer_state["param_groups"][0]
+    assert group["lr"] == 0.001 and group["weight_decay"] == 0.5
+    assert second.history.lr[-1] == 0.001
+    assert second.optimizer_state["state"][0]["step"] > first.optimizer_state["state"][0]["step"]
+
+
+def test_epochs_draw_their_own_seeds_so_resume_is_exact():
+    data = blobs()
+    s = settings(epochs=4, batch_size=8)
+    straight = job_for(data, s)
+    train(straight)
+    half = job_for(data, s)
+    control = TrainingControl()
+
+    def stop_after_two(event):
+        if isinstance(event, EpochReport) and event.epoch == 2:
+            control.stop()
+
+    first = train(half, stop_after_two, control)
+    assert first.epochs_run == 2
+    rest = TrainingJob(
+        half.model,
+        data,
+        s,
+        optimizer_state=first.optimizer_state,
+        schedule_state=first.schedule_state,
+        start_epoch=2,
+        history=first.history,
+    )
+    train(rest)
+    for a, b in zip(straight.model.parameters(), half.model.parameters(), strict=True):
+        assert torch.equal(a, b)

@@ -26,6 +26,7 @@ from nnstudio.core.schedules import SCHEDULES
 from nnstudio.gui.commands import SetParamCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.inspector.activation_plot import PLOT_POINTS, PLOT_RANGE
+from nnstudio.gui.inspector.inspector import InspectorPanel
 from nnstudio.gui.widgets.param_editors import (
     ComponentEditor,
     FloatEditor,
@@ -38,7 +39,6 @@ from nnstudio.gui.widgets.param_editors import (
     format_number,
     make_editor,
 )
-from nnstudio.gui.inspector.inspector import InspectorPanel
 
 SHOTS = Path(tempfile.gettempdir()) / "nnstudio-shots"
 

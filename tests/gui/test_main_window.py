@@ -90,7 +90,7 @@ def test_build_connect_edit_undo_redo_as_a_user(window, qtbot):
     (input_id,) = list(doc.graph.nodes)
     canvas.select_nodes([input_id])
     window.widgets["palette"].layer_requested.emit("Dense")
-    dense_id = [n for n in doc.graph.nodes if n != input_id][0]
+    dense_id = next(n for n in doc.graph.nodes if n != input_id)
     assert doc.graph.inputs_of(dense_id) == [input_id]
     assert canvas.selected_node_ids() == [dense_id]
 
@@ -131,14 +131,17 @@ def test_validation_error_appears_and_clears(window, qtbot):
 def test_load_csv_set_target_save_and_reopen(window, tmp_path):
     started(window)
     csv = tmp_path / "phones.csv"
-    csv.write_text("ram,battery,price\n" + "".join(
-        f"{1000 + 37 * i % 900},{2000 + i},{i % 3}\n" for i in range(60)), "utf-8")
+    csv.write_text(
+        "ram,battery,price\n"
+        + "".join(f"{1000 + 37 * i % 900},{2000 + i},{i % 3}\n" for i in range(60)),
+        "utf-8",
+    )
     window.load_csv(str(csv))
     doc = window.document
     assert doc.table is not None and list(doc.table.frame.columns) == ["ram", "battery", "price"]
     assert doc.prepared is not None and doc.prepared.n_features == 2
     data = window.widgets["data"]
-    data._role_combos["battery"].setCurrentIndex(data._role_combos["battery"].findData("ignore"))
+    data._role_combos["battery"].setCurrentIndex(data._role_combos["battery"].findData("ignored"))
     assert doc.project.data.ignored == ("battery",)
     assert doc.prepared.n_features == 1
 
@@ -197,7 +200,8 @@ def test_autosave_writes_recovery_beside_project_and_restores_after_crash(
     other = MainWindow(settings)
     qtbot.addWidget(other)
     window.recovery.marker.write_text(
-        window.recovery.marker.read_text().replace(str(__import__("os").getpid()), "999999"))
+        window.recovery.marker.read_text().replace(str(__import__("os").getpid()), "999999")
+    )
     monkeypatch.setattr("nnstudio.gui.recovery._alive", lambda pid: False)
     dialogs.answers = [Btn.Yes]
     other.start()
@@ -234,12 +238,13 @@ def test_open_sample_menu_lists_samples(window):
 def test_window_layout_is_remembered(window, tmp_path, qtbot):
     started(window)
     window.docks["problems"].hide()
-    window.resize(1100, 700)
     window.document.mark_saved()
+    geometry = window.saveGeometry()
     window.close()
     settings = window.settings
+    assert settings.window_state()[0] == geometry
     again = MainWindow(settings)
     qtbot.addWidget(again)
     again.show()
     assert not again.docks["problems"].isVisible()
-    assert again.width() == 1100
+    assert again.docks["plots"].isVisible()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -111,9 +111,24 @@ def regression(qapp) -> Run:
     return make_run("regression")
 
 
+#: Test panels are top-level widgets owned by Python. Signal connections make reference
+#: cycles, so without this list the garbage collector may free one while pytest-qt still
+#: processes its paint events after the test body, deleting the C++ widget mid-paint (a
+#: segfault). In the app the dock owns the panel, so this concerns tests only.
+_LIVE_PANELS: list[TrainingPlotsPanel] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _release_panels(qapp):
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    _LIVE_PANELS.clear()
+
+
 def make_panel(qtbot, document: ProjectDocument, size=(1280, 300)) -> TrainingPlotsPanel:
     panel = TrainingPlotsPanel(document)
     qtbot.addWidget(panel)
+    _LIVE_PANELS.append(panel)
     panel.resize(*size)
     panel.show()
     return panel
@@ -395,6 +410,10 @@ def test_boundary_image_has_the_grid_shape_and_rect(qtbot, spirals):
     assert sum(len(item.data) for item in view.train_points) == n_train
     assert len(view.isocurves) == 1  # two classes: one boundary line at p = 0.5
     assert view.hint.shown is None
+    # When the run finishes the picture is of the final weights (matching Results).
+    expects = LOSSES.get(spirals.plan.job.settings.loss["name"]).expects
+    final = decision_boundary(spirals.plan.model, frame.grid, expects)
+    np.testing.assert_allclose(panel.record.boundary.probs, final.probs, atol=1e-6)
 
 
 def test_boundary_explains_itself_when_it_cannot_be_drawn(qtbot, regression):
@@ -483,9 +502,7 @@ def test_divergence_draws_a_red_marker_live_and_from_history(qtbot):
             optimizer={"name": "sgd", "lr": 5.0, "momentum": 0.9}
         )
 
-    # No layer statistics: histograms of exploding weights trip a numpy error in
-    # core.training.stats (reported separately); the marker is what is tested here.
-    run = make_run("regression", epochs=3, edit=explode, policy=ReportPolicy())
+    run = make_run("regression", epochs=3, edit=explode)
     assert run.result.reason == "diverged"
     ((epoch, batch),) = run.result.history.diverged_at
     panel = make_panel(qtbot, run.document)
@@ -498,6 +515,8 @@ def test_divergence_draws_a_red_marker_live_and_from_history(qtbot):
     assert "NaN" in loss.divergence_lines[0].label.format
     panel.run_finished(run.result)
     assert len(loss.divergence_lines) == 1  # not drawn twice
+    for view in panel.views:  # exploding weights and gradients still draw (or explain)
+        panel.show_tab(view.title)
     # Reopened: the marker comes back from History.diverged_at.
     saved = History.from_dict(run.result.history.to_dict())
     panel.reset()
@@ -594,6 +613,26 @@ def test_export_png_and_csv_hold_the_plotted_numbers(qtbot, spirals, tmp_path):
     for view in panel.views:
         assert view.export_png(tmp_path / f"{view.file_stem}.png").stat().st_size > 0
         assert view.export_csv(tmp_path / f"{view.file_stem}.csv")
+
+
+def test_menu_and_corner_buttons_export_the_current_tab(qtbot, spirals, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    panel = make_panel(qtbot, spirals.document)
+    feed(panel, spirals)
+    panel.show_tab("Gradients")
+    target = tmp_path / "picked"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target) + a[2][-4:], "")
+    )
+    actions = {a.text(): a for a in panel.current_view().menu_actions()}
+    assert set(actions) == {"Save as PNG…", "Save data as CSV…", "Reset zoom"}
+    actions["Save as PNG…"].trigger()
+    assert (tmp_path / "picked.png").stat().st_size > 0
+    panel._export_csv()  # the CSV button in the tab bar's corner
+    rows = (tmp_path / "picked.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "layer,node_id,epoch_position,grad_norm"
+    assert len(rows) - 1 == 3 * len(spirals.of(LayerStats))
 
 
 def test_results_csv_is_the_confusion_matrix(qtbot, spirals, tmp_path):

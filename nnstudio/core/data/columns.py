@@ -97,9 +97,12 @@ def parse_texts(texts: Sequence[str | None], *, decimal_comma: bool = False) -> 
             for t in cells
         ]
     try:
-        numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
+        numbers = np.array(
+            pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan
+            ),
+            dtype="float64",
+        )  # a writable copy: pandas may hand back a read-only view
     except (ValueError, TypeError, OverflowError):
         numbers = np.full(len(cells), np.nan)
     for i in np.flatnonzero(np.isnan(numbers)):

@@ -362,9 +362,6 @@ def train_section(
         p1,
     ).splitlines()
     lines.append("")
-    lines += with_comment("torch.manual_seed(SEED)", "dropout draws its random masks from here", 1)
-    lines += comment("The batch order has its own random generator, seeded like NN Studio's.", 1)
-    lines.append(f"{p1}shuffle_gen = torch.Generator().manual_seed(SEED)")
     lines.append(f"{p1}model.train()")
     lines.append(f"{p1}loss_fn = make_loss(y_train)")
     lines += comment("Only weights that may change are optimised (frozen layers are not).", 1)
@@ -415,7 +412,15 @@ def train_section(
         "their order.",
         2,
     )
+    lines += comment(
+        "Every epoch has its own seed for the batch order and the dropout masks, as in NN "
+        "Studio (so a stopped run can resume exactly).",
+        2,
+    )
+    lines.append(f"{p2}epoch_seed = (SEED * 1_000_003 + epoch) % 2**63")
+    lines.append(f"{p2}torch.manual_seed(epoch_seed)")
     lines.append(f"{p2}if SHUFFLE and batch_size < n:")
+    lines.append(f"{p3}shuffle_gen = torch.Generator().manual_seed(epoch_seed)")
     lines.append(f"{p3}order = torch.randperm(n, generator=shuffle_gen)")
     lines.append(f"{p2}else:")
     lines.append(f"{p3}order = torch.arange(n)")

@@ -601,7 +601,8 @@ def encode_project(project: Project, base_dir: Path) -> dict[str, bytes]:
         except ProjectError as exc:
             doc["state"] = {"epochs_trained": 0, "weights": False}
             project.notices.append(
-                f"the trained weights were not saved: {exc.message}. Train again to keep them"
+                f"the trained weights were left out of the file because they no longer fit the "
+                f"network ({exc.message})"
             )
         else:
             members.update(trained)

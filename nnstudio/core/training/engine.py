@@ -126,6 +126,11 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of epoch ``epoch`` (0-based) of a run seeded with ``seed``."""
+    return (seed * 1_000_003 + epoch) % 2**63
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise TrainingError(
@@ -187,8 +192,6 @@ def train(
     y_val = data.y_val.to(device)
     has_val = len(x_val) > 0
 
-    torch.manual_seed(s.seed)
-    shuffle_gen = torch.Generator().manual_seed(s.seed + job.start_epoch)
     model.to(device)
     model.train()
     weights = class_weights_for(s.loss, data.y_train, data.n_classes) if classification else None
@@ -198,18 +201,26 @@ def train(
     if not params:
         raise TrainingError("nothing to train: every layer is frozen or has no weights")
     optimizer = build_optimizer(s.optimizer, params)
+    schedule_state = job.schedule_state
     if job.optimizer_state:
+        chosen = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
         try:
-            optimizer.load_state_dict(job.optimizer_state)
+            optimizer.load_state_dict(copy.deepcopy(job.optimizer_state))
         except (ValueError, KeyError, RuntimeError) as exc:
             raise TrainingError(
                 f"the saved optimiser state does not fit this network: {exc}"
             ) from None
+        # Keep what the optimiser learnt (moments, step counts) but the settings the user
+        # has now: an lr or weight decay edited since the last run applies on resume.
+        for group, values in zip(optimizer.param_groups, chosen, strict=False):
+            group.update(values)
     batch = n if s.batch_size <= 0 else min(s.batch_size, n)
     steps_per_epoch = math.ceil(n / batch)
     lrc = make_controller(s.schedule, optimizer, epochs=s.epochs, steps_per_epoch=steps_per_epoch)
-    if job.schedule_state:
-        lrc.load_state_dict(job.schedule_state)
+    if schedule_state and _lr_edited(job.optimizer_state, optimizer, s):
+        schedule_state = None  # a new learning rate starts the schedule afresh
+    if schedule_state:
+        lrc.load_state_dict(schedule_state)
 
     l1 = s.l1
     penalised = l1_weights(model) if l1 > 0 else []
@@ -248,8 +259,14 @@ def train(
     for epoch in range(job.start_epoch, s.epochs):
         t_epoch = time.perf_counter()
         safe_state = _snapshot(model)
+        # Each epoch draws its batch order and dropout masks from its own seed, so a run
+        # resumed at any epoch continues exactly as an uninterrupted run would.
+        seed = epoch_seed(s.seed, epoch)
+        torch.manual_seed(seed)
         order = (
-            torch.randperm(n, generator=shuffle_gen).to(device) if s.shuffle and batch < n else None
+            torch.randperm(n, generator=torch.Generator().manual_seed(seed)).to(device)
+            if s.shuffle and batch < n
+            else None
         )
         running = 0.0
         correct = torch.zeros((), dtype=torch.long, device=device)
@@ -402,6 +419,22 @@ def train(
         lrc.state_dict(),
         restored,
     )
+
+
+def _lr_edited(saved_state: dict[str, Any] | None, optimizer, s: TrainingSettings) -> bool:
+    """Has the user changed the learning rate since the saved run?
+
+    Schedulers record the lr they started from as ``initial_lr``; comparing it with what the
+    current settings give tells an edit from a schedule's own changes. Without a scheduler
+    (constant) the lr itself is the setting.
+    """
+    saved = ((saved_state or {}).get("param_groups") or [{}])[0]
+    now = optimizer.param_groups[0]
+    if "initial_lr" in saved and "initial_lr" in now:
+        return not math.isclose(float(saved["initial_lr"]), float(now["initial_lr"]))
+    if s.schedule["name"] == "constant" and "lr" in saved:
+        return not math.isclose(float(saved["lr"]), s.lr)
+    return False
 
 
 def _monitored(

@@ -34,8 +34,13 @@ class Grid:
     def around(cls, features: np.ndarray, resolution: int = 80, margin: float = 0.15) -> Grid:
         lo, hi = features.min(axis=0), features.max(axis=0)
         pad = (hi - lo) * margin + 1e-6
-        return cls(float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]),
-                   float(hi[1] + pad[1]), resolution)
+        return cls(
+            float(lo[0] - pad[0]),
+            float(hi[0] + pad[0]),
+            float(lo[1] - pad[1]),
+            float(hi[1] + pad[1]),
+            resolution,
+        )
 
     def points(self) -> torch.Tensor:
         xs = torch.linspace(self.x_min, self.x_max, self.resolution)
@@ -83,19 +88,27 @@ def _evaluating(model: GraphModule) -> Iterator[None]:
         model.train(was_training)
 
 
-def decision_boundary(model: GraphModule, grid: Grid, expects: str, *, epoch: int = 0,
-                      step: int = 0) -> BoundaryFrame:
+def decision_boundary(
+    model: GraphModule, grid: Grid, expects: str, *, epoch: int = 0, step: int = 0
+) -> BoundaryFrame:
     device = next(model.parameters()).device
     with _evaluating(model):
         out = model(grid.points().to(device))
         probs = probabilities(out, expects).float().cpu().numpy()
-    return BoundaryFrame(epoch, step, grid,
-                         probs.reshape(grid.resolution, grid.resolution, -1).copy())
+    return BoundaryFrame(
+        epoch, step, grid, probs.reshape(grid.resolution, grid.resolution, -1).copy()
+    )
 
 
-def weights_frame(model: GraphModule, grid: Grid | None = None, *, epoch: int = 0,
-                  step: int = 0, max_units: int = 64,
-                  sample: torch.Tensor | None = None) -> WeightsFrame:
+def weights_frame(
+    model: GraphModule,
+    grid: Grid | None = None,
+    *,
+    epoch: int = 0,
+    step: int = 0,
+    max_units: int = 64,
+    sample: torch.Tensor | None = None,
+) -> WeightsFrame:
     weights: dict[str, np.ndarray] = {}
     biases: dict[str, np.ndarray] = {}
     maps: dict[str, np.ndarray] = {}
@@ -125,6 +138,8 @@ def neuron_values(model: GraphModule, x: torch.Tensor) -> dict[str, dict[str, np
     out = {}
     for nid, part in parts.items():
         if "z" in part:
-            out[nid] = {"z": part["z"][0].cpu().numpy().copy(),
-                        "a": part["a"][0].cpu().numpy().copy()}
+            out[nid] = {
+                "z": part["z"][0].cpu().numpy().copy(),
+                "a": part["a"][0].cpu().numpy().copy(),
+            }
     return out

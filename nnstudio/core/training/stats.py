@@ -18,16 +18,24 @@ _RELU_LIKE = (nn.ReLU,)
 
 
 def _histogram(values: torch.Tensor, bins: int, value_range=None) -> Histogram:
-    flat = values.detach().reshape(-1).float().cpu().numpy()
+    """Counts over ``bins`` equal bins; robust to NaN, infinities and huge values.
+
+    A diverging run produces weights such as 1e38, whose range cannot be cut into finite
+    bins: those fall back to one bin holding everything rather than failing the run.
+    """
+    flat = values.detach().reshape(-1).float().cpu().numpy().astype(np.float64)
+    flat = flat[np.isfinite(flat)]
     if flat.size == 0:
         return Histogram(np.zeros(bins, dtype=np.int64), np.linspace(0.0, 1.0, bins + 1))
     lo, hi = value_range or (float(flat.min()), float(flat.max()))
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        flat = flat[np.isfinite(flat)]
-        lo, hi = (float(flat.min()), float(flat.max())) if flat.size else (0.0, 1.0)
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(flat, bins=bins, range=(lo, hi))
+    try:
+        counts, edges = np.histogram(flat, bins=bins, range=(lo, hi))
+    except ValueError:
+        counts = np.zeros(bins, dtype=np.int64)
+        counts[0] = flat.size
+        edges = np.linspace(lo, lo + 1.0, bins + 1)
     return Histogram(counts.astype(np.int64), edges)
 
 

@@ -406,8 +406,9 @@ class CanvasView(QGraphicsView):
         if doc.lock_reason is not None:
             # Let the document refuse (or ask to stop training) as for any other edit.
             return self._add_node(layer_type, pos)
-        macro = MacroCommand(f"Add {LAYERS.get(layer_type).label} after "
-                             f"{doc.graph.node(source).name}")
+        macro = MacroCommand(
+            f"Add {LAYERS.get(layer_type).label} after {doc.graph.node(source).name}"
+        )
         cmd = AddNodeCommand(doc, layer_type, position=pos, parent=macro)
         ConnectCommand(doc, source, cmd.node_id, parent=macro)
         doc.push(macro)

@@ -371,8 +371,9 @@ class PlotView(QWidget):
         self.graphics.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.graphics.ci.layout.setHorizontalSpacing(10)
         self.graphics.ci.layout.setVerticalSpacing(4)
-        self.graphics.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.graphics.customContextMenuRequested.connect(self._show_menu)
+        # Plot menus are off (pyqtgraph's are for explorers, not students); a right click
+        # reaches the scene unhandled and opens ours instead.
+        self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         layout.addWidget(self.graphics, 1)
         self.hovers: list[CurveHover] = []
@@ -467,11 +468,16 @@ class PlotView(QWidget):
         zoom.triggered.connect(self.reset_zoom)
         return [png, csv, zoom]
 
-    def _show_menu(self, pos: Any) -> None:
+    def _on_scene_clicked(self, event: Any) -> None:
+        if event.button() == Qt.MouseButton.RightButton and not event.isAccepted():
+            event.accept()
+            self.show_menu(event.screenPos().toPoint())
+
+    def show_menu(self, global_pos: Any) -> None:
         menu = QMenu(self)
         for action in self.menu_actions():
             menu.addAction(action)
-        menu.exec(self.graphics.mapToGlobal(pos))
+        menu.exec(global_pos)
 
 
 def side_legend(layout: pg.GraphicsLayout, row: int, col: int) -> pg.LegendItem:

@@ -210,7 +210,12 @@ class LossView(PlotView):
             for i in range(len(names)):
                 ci.setColumnStretchFactor(1 + i, 3 if len(names) == 1 else 2)
         self.hovers = [self.hover, *self.metrics.hovers]
-        self.metrics.refresh(record, "The metric appears after\nthe first epoch.")
+        self.metrics.refresh(
+            record,
+            "No metric was recorded\nfor these epochs."
+            if record.has_epochs
+            else "The metric appears after\nthe first epoch.",
+        )
         empty = not record.has_epochs and not record.has_batches
         self.hint.show_text(EMPTY_HINT if empty else None)
         self._update_idle()
