@@ -33,7 +33,10 @@ from nnstudio.core.graph import Graph  # noqa: E402
 from nnstudio.core.layers import ShapeContext  # noqa: E402
 from nnstudio.core.training import ReportPolicy, TrainingJob, TrainingSettings, train  # noqa: E402
 
+#: Hidden layers of the model under test (sigmoid): the tuned recipe, or the lesson's first
+#: network on the large synthetic set.
 HIDDEN = (128, 256, 512, 128)
+LESSON_HIDDEN = (128, 256)
 DEFAULT_CSV = REPO.parent / "shared" / "data" / "mobile_price_train.csv"
 FALLBACK_CSV = REPO / "samples" / "mobile_price_synthetic.csv"
 
@@ -47,6 +50,26 @@ def load(csv: Path):
         seed=88,
     )
     return prepare(load_table(settings.source), settings)
+
+
+def synthetic(rows: int = 100_000, features: int = 20, classes: int = 4, seed: int = 0):
+    """A large table like the phone data: 20 features, 4 classes from a noisy linear teacher."""
+    from types import SimpleNamespace
+
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(rows, features, generator=g)
+    teacher = torch.randn(features, classes, generator=g)
+    y = (x @ teacher + 0.5 * torch.randn(rows, classes, generator=g)).argmax(dim=1)
+    cut = int(rows * 0.8)
+    return SimpleNamespace(
+        x_train=x[:cut],
+        y_train=y[:cut],
+        x_val=x[cut:],
+        y_val=y[cut:],
+        task="classification",
+        n_classes=classes,
+        n_features=features,
+    )
 
 
 def graph(n_in: int, n_out: int) -> Graph:
@@ -191,12 +214,23 @@ def main() -> None:
         help="training samples per measurement (sets the epoch count)",
     )
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="100k synthetic rows of 20 features and the lesson's 20-128-256-4 network "
+        "instead of the phone data and the tuned network",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    data = load(args.csv)
+    global HIDDEN
+    if args.synthetic:
+        HIDDEN = LESSON_HIDDEN
+        data, name = synthetic(), "synthetic table"
+    else:
+        data, name = load(args.csv), args.csv.name
     n = len(data.x_train)
     print(
-        f"data: {args.csv.name}, {n} training rows, {data.n_features} features; model "
+        f"data: {name}, {n} training rows, {data.n_features} features; model "
         f"{data.n_features}-{'-'.join(map(str, HIDDEN))}-{data.n_classes} sigmoid, Adam; "
         f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds (median)"
     )
@@ -218,7 +252,7 @@ def main() -> None:
             f"{rate['dataloader']:>12,.0f} {rate['engine'] / rate['hand']:>8.3f}× "
             f"{rate['engine'] / rate['dataloader']:>7.2f}×"
         )
-    if not args.skip_sklearn:
+    if not args.skip_sklearn and not args.synthetic:
         sklearn_comparison(data, 50)
 
 

@@ -45,6 +45,25 @@ def explicit(values: list[list[float]]) -> dict[str, Any]:
     return {"name": "explicit", "values": values}
 
 
+def hand_weighted(
+    units: int, activation: str, weights: list[list[float]], bias: list[list[float]]
+) -> tuple[str, dict[str, Any]]:
+    """A Dense layer starting from the lesson's typed weights, so results match the page."""
+    return dense(units, activation, weight_init=explicit(weights), bias_init=explicit(bias))
+
+
+def sgd_row_by_row(lr: float, epochs: int) -> TrainingSettings:
+    """SGD on ½·Σ squared error, one row at a time in file order: a worked example by hand."""
+    return TrainingSettings(
+        loss="half_sse",
+        optimizer={"name": "sgd", "lr": lr},
+        epochs=epochs,
+        batch_size=1,
+        shuffle=False,
+        seed=0,
+    )
+
+
 def csv(path: str, **settings: Any) -> DataSettings:
     return DataSettings(source=DataSource(kind="csv", path=str(HERE / path)), **settings)
 
@@ -108,18 +127,8 @@ def samples() -> dict[str, Project]:
         ),
         graph=chain(
             [
-                dense(
-                    2,
-                    "sigmoid",
-                    weight_init=explicit([[0.15, 0.20], [0.25, 0.30]]),
-                    bias_init=explicit([[0.35]]),
-                ),
-                dense(
-                    2,
-                    "sigmoid",
-                    weight_init=explicit([[0.40, 0.45], [0.50, 0.55]]),
-                    bias_init=explicit([[0.60]]),
-                ),
+                hand_weighted(2, "sigmoid", [[0.15, 0.20], [0.25, 0.30]], [[0.35]]),
+                hand_weighted(2, "sigmoid", [[0.40, 0.45], [0.50, 0.55]], [[0.60]]),
             ]
         ),
         data=csv(
@@ -129,14 +138,7 @@ def samples() -> dict[str, Project]:
             split=(1.0, 0.0, 0.0),
             task="regression",
         ),
-        training=TrainingSettings(
-            loss="half_sse",
-            optimizer={"name": "sgd", "lr": 0.5},
-            epochs=1000,
-            batch_size=1,
-            shuffle=False,
-            seed=0,
-        ),
+        training=sgd_row_by_row(lr=0.5, epochs=1000),
     )
 
     out["xor_step"] = Project(
@@ -149,26 +151,14 @@ def samples() -> dict[str, Project]:
         ),
         graph=chain(
             [
-                dense(
-                    2,
-                    "step",
-                    weight_init=explicit([[1, 1], [1, 1]]),
-                    bias_init=explicit([[-1.5, -0.5]]),
-                ),
-                dense(1, "step", weight_init=explicit([[-1, 1]]), bias_init=explicit([[-0.5]])),
+                hand_weighted(2, "step", [[1, 1], [1, 1]], [[-1.5, -0.5]]),
+                hand_weighted(1, "step", [[-1, 1]], [[-0.5]]),
             ]
         ),
         data=csv(
             "xor.csv", targets=("y",), scaling="none", split=(1.0, 0.0, 0.0), task="classification"
         ),
-        training=TrainingSettings(
-            loss="half_sse",
-            optimizer={"name": "sgd", "lr": 0.1},
-            epochs=5,
-            batch_size=1,
-            shuffle=False,
-            seed=0,
-        ),
+        training=sgd_row_by_row(lr=0.1, epochs=5),
     )
 
     out["perceptron"] = Project(

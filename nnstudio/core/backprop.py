@@ -33,6 +33,7 @@ from nnstudio.core.project import Project
 from nnstudio.core.project.tensors import PREFIX
 from nnstudio.core.schedules import make_controller
 from nnstudio.core.training.engine import epoch_seed, l1_weights
+from nnstudio.core.training.settings import steps_per_epoch
 
 #: Step of the central differences (in float64, where rounding stays near 1e-10·|E|).
 FD_STEP = 1e-6
@@ -580,12 +581,11 @@ def _optimiser_step(
             except (ValueError, KeyError, RuntimeError):
                 optimizer = build_optimizer(component, trainable)
                 notes.append("the saved optimiser state does not fit this network; started fresh")
-        batch = n_train if settings.batch_size <= 0 else min(settings.batch_size, n_train)
         controller = make_controller(
             settings.schedule,
             optimizer,
             epochs=settings.epochs,
-            steps_per_epoch=math.ceil(n_train / max(1, batch)),
+            steps_per_epoch=steps_per_epoch(n_train, settings.batch_size),
         )
         if state == "saved" and project.schedule_state:
             try:

@@ -164,9 +164,29 @@ class DatasetLoss(nn.Module):
         self.loss = loss
         self.target = target
         self.what = what
+        #: Set by :meth:`verify_all`: every class label is known to fit, so batches skip the
+        #: per-batch range check (a device round trip that costs more than the loss itself).
+        self.verified = False
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if (
+            self.verified
+            and self.target == "class_index"
+            and target.dim() == 1
+            and target.dtype == torch.long
+            and output.dim() == 2
+        ):
+            return self.loss(output, target)
         return self.loss(output, _CONVERT[self.target](output, target, self.what))
+
+    def verify_all(self, output_row: torch.Tensor, target: torch.Tensor) -> None:
+        """Check a whole split's targets once against the output width (raises TrainingError).
+
+        ``output_row`` is one row of real network output; it is only expanded, not copied.
+        """
+        if len(target) and output_row.dim() == 2:
+            _CONVERT[self.target](output_row[:1].expand(len(target), -1), target, self.what)
+        self.verified = True
 
     def extra_repr(self) -> str:
         return f"target={self.target!r}"

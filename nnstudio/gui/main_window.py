@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
         a(
             "pause",
             "&Pause",
-            self.toggle_pause,
+            self.pause_training,
             K("F6"),
             "Pause or resume training",
             sp.SP_MediaPause,
@@ -948,12 +948,10 @@ class MainWindow(QMainWindow):
         options = self.widgets["plots"].watch_options()
         self.controller.watch = self.widgets["neurons"].watch_options(options)
 
-    def toggle_pause(self) -> None:
+    def pause_training(self) -> None:
         assert self.controller is not None
         if self.controller.state == "running":
             self.controller.pause()
-        elif self.controller.state == "paused":
-            self.controller.resume()
 
     def stop_training(self) -> None:
         if self.controller is not None:
@@ -1092,8 +1090,8 @@ class MainWindow(QMainWindow):
         )
         tip = blocked or "Train the network (F5)"
         get["train"].setToolTip(tip if state == "idle" else "Resume training (F5)")
-        get["pause"].setEnabled(state in ("running", "paused"))
-        get["pause"].setText("&Resume" if state == "paused" else "&Pause")
+        # While paused, Train reads "Resume"; Pause only pauses a running run.
+        get["pause"].setEnabled(state == "running")
         get["stop"].setEnabled(state in ("running", "paused"))
         get["step"].setEnabled(state in ("idle", "paused"))
         get["step_epoch"].setEnabled(state in ("idle", "paused"))

@@ -61,6 +61,7 @@ from nnstudio.core.project import tensors as project_tensors
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
 from nnstudio.gui import theme
+from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.workers import WatchOptions
 
 __all__ = [
@@ -569,7 +570,7 @@ class NeuronView(QWidget):
         self.caption = QLabel(self)
         self.caption.setStyleSheet("color: #374151; font-weight: 600;")
         self.legend = legend = QLabel(self)
-        legend.setStyleSheet("color: #6b7280;")
+        muted(legend)
         legend.setToolTip(
             "Each line is one weight w: blue when positive, orange-red when negative, thicker "
             "for larger |w| (the thickest line of a layer is its largest weight).\nEach "

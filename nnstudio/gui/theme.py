@@ -43,6 +43,13 @@ def class_color(index: int) -> QColor:
     return QColor(CLASS_COLORS[index % len(CLASS_COLORS)])
 
 
+def with_alpha(color: str | QColor, alpha: int) -> QColor:
+    """A copy of ``color`` with opacity ``alpha`` (0–255), for fills and halos over content."""
+    out = QColor(color)
+    out.setAlpha(alpha)
+    return out
+
+
 def heading_font(size_delta: int = 1, bold: bool = True) -> QFont:
     font = QFont()
     font.setPointSize(max(6, font.pointSize() + size_delta))

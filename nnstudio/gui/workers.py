@@ -14,6 +14,7 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -36,7 +37,7 @@ from nnstudio.core.training.probes import Grid, decision_boundary, weights_frame
 log = logging.getLogger(__name__)
 
 #: Seconds between two deliveries of reports to the GUI (≈ 20 per second at most).
-EMIT_INTERVAL = 0.05
+EMIT_INTERVAL = 0.1
 #: Seconds between two classroom snapshots (boundary, weights).
 PROBE_INTERVAL = 0.2
 
@@ -229,22 +230,20 @@ class TrainingController(QObject):
             self._set_state("stopping")
 
     def step_batch(self) -> str | None:
-        if not self.running:
-            return self.start(paused=True) or self._then(lambda c: c.step_batch())
-        if self.control:
-            self.control.step_batch()
-            self._set_state("running")
-        return None
+        return self._step(TrainingControl.step_batch)
 
     def step_epoch(self) -> str | None:
-        if not self.running:
-            return self.start(paused=True) or self._then(lambda c: c.step_epoch())
-        if self.control:
-            self.control.step_epoch()
-            self._set_state("running")
-        return None
+        return self._step(TrainingControl.step_epoch)
 
-    def _then(self, action) -> None:
+    def _step(self, action: Callable[[TrainingControl], None]) -> str | None:
+        """Run one step of the paused run, first starting one (paused) when none is running.
+
+        Returns why a run could not start, or None.
+        """
+        if not self.running:
+            refused = self.start(paused=True)
+            if refused:
+                return refused
         if self.control:
             action(self.control)
             self._set_state("running")

@@ -8,16 +8,7 @@ import json
 import pytest
 import torch
 
-from nnstudio.cli import main
-from tests.conftest import REPO
-
-SAMPLES = REPO / "samples"
-
-
-def run_cli(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.helpers import SAMPLES, run_cli
 
 
 def test_export_python_writes_a_standalone_script(capsys, tmp_path):

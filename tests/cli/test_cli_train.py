@@ -12,15 +12,8 @@ import pytest
 from nnstudio.cli import main
 from nnstudio.core.graph import Graph
 from nnstudio.core.project import Project, load_project, save_project
+from tests.cli.helpers import SAMPLES, run_cli
 from tests.conftest import REPO
-
-SAMPLES = REPO / "samples"
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_train_json_has_documented_fields(capsys, tmp_path):

@@ -18,31 +18,13 @@ from tests.core.test_project_support import (
     SAMPLES,
     members_of,
     patch_sizes,
+    refused,
     rewrite,
     set_flag,
-    trained_path,
     write_zip,
 )
 
-
-@pytest.fixture
-def trained_file() -> Path:
-    """A trained iris project (Adam, multistep schedule) to take apart."""
-    return trained_path()
-
-
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-
-
-def refused(path: Path, *fragments: str) -> ProjectError:
-    """Load ``path`` expecting a ProjectError whose message holds every fragment."""
-    with pytest.raises(ProjectError) as info:
-        load_project(path)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, message
-    assert message.count(str(path)) == 1, f"the file should be named once: {message}"
-    return info.value
 
 
 # --- files that are not projects -------------------------------------------------------------

@@ -33,27 +33,11 @@ from tests.core.test_project_support import (
     SAMPLES,
     members_of,
     project_doc,
+    refused,
     rewrite,
     train_project,
-    trained_path,
     with_doc,
 )
-
-
-@pytest.fixture
-def trained_file() -> Path:
-    """A trained iris project (Adam, multistep schedule) to take apart."""
-    return trained_path()
-
-
-def refused(path: Path, *fragments: str) -> str:
-    with pytest.raises(ProjectError) as info:
-        load_project(path)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, message
-    assert message.count(str(path)) == 1, message
-    return message
 
 
 def bare(tmp_path: Path, text: str | bytes, name: str = "hand.json") -> Path:
@@ -587,17 +571,22 @@ def _optimizer(path: Path) -> dict[str, torch.Tensor]:
     return dict(st_load(members_of(path)["optimizer.safetensors"]))
 
 
+def _with_optimizer(source: Path, folder: Path, state: dict[str, torch.Tensor]) -> Path:
+    """A copy of ``source`` whose optimiser state is ``state`` (edited by the test)."""
+    return rewrite(source, folder / "o.nnsproj", optimizer_safetensors=st_save(state))
+
+
 def test_optimizer_tensor_of_the_wrong_shape(tmp_path: Path, trained_file: Path) -> None:
     state = _optimizer(trained_file)
     state["0.exp_avg"] = torch.zeros(2)
-    path = rewrite(trained_file, tmp_path / "o.nnsproj", optimizer_safetensors=st_save(state))
+    path = _with_optimizer(trained_file, tmp_path, state)
     refused(path, "optimiser state of dense_1.weight (exp_avg) is torch.float32 [2]")
 
 
 def test_optimizer_tensor_not_finite(tmp_path: Path, trained_file: Path) -> None:
     state = _optimizer(trained_file)
     state["1.exp_avg_sq"][0] = float("nan")
-    path = rewrite(trained_file, tmp_path / "o.nnsproj", optimizer_safetensors=st_save(state))
+    path = _with_optimizer(trained_file, tmp_path, state)
     refused(path, "dense_1.bias (exp_avg_sq) contains NaN or infinite values")
 
 
@@ -606,21 +595,21 @@ def test_optimizer_state_for_a_parameter_that_does_not_exist(
 ) -> None:
     state = _optimizer(trained_file)
     state["99.exp_avg"] = torch.zeros(1)
-    path = rewrite(trained_file, tmp_path / "o.nnsproj", optimizer_safetensors=st_save(state))
+    path = _with_optimizer(trained_file, tmp_path, state)
     refused(path, "holds parameter number 99")
 
 
 def test_optimizer_state_with_a_missing_entry(tmp_path: Path, trained_file: Path) -> None:
     state = _optimizer(trained_file)
     del state["0.exp_avg_sq"]
-    path = rewrite(trained_file, tmp_path / "o.nnsproj", optimizer_safetensors=st_save(state))
+    path = _with_optimizer(trained_file, tmp_path, state)
     refused(path, "lacks 'exp_avg_sq'")
 
 
 def test_optimizer_entry_names(tmp_path: Path, trained_file: Path) -> None:
     state = _optimizer(trained_file)
     state["exp_avg"] = torch.zeros(1)
-    path = rewrite(trained_file, tmp_path / "o.nnsproj", optimizer_safetensors=st_save(state))
+    path = _with_optimizer(trained_file, tmp_path, state)
     refused(path, "entries are named <parameter number>.<name>")
 
 

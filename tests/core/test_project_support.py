@@ -19,8 +19,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 
+from nnstudio.core.errors import ProjectError
 from nnstudio.core.project import Project, load_project, save_project
 from nnstudio.core.session import plan_run, store_result
 from nnstudio.core.training import EpochReport, ReportPolicy, TrainingResult, train
@@ -104,19 +106,27 @@ def patch_sizes(data: bytes, name: str, *, file_size: int) -> bytes:
     """Change the uncompressed size both zip headers give for ``name`` (a lying header)."""
     out = bytearray(data)
     encoded = name.encode()
-    pos = 0
-    while (pos := out.find(b"PK\x03\x04", pos)) >= 0:  # local headers: size at +22
-        n = struct.unpack_from("<H", out, pos + 26)[0]
-        if out[pos + 30 : pos + 30 + n] == encoded:
-            struct.pack_into("<I", out, pos + 22, file_size)
-        pos += 4
-    pos = 0
-    while (pos := out.find(b"PK\x01\x02", pos)) >= 0:  # central directory: size at +24
-        n = struct.unpack_from("<H", out, pos + 28)[0]
-        if out[pos + 46 : pos + 46 + n] == encoded:
-            struct.pack_into("<I", out, pos + 24, file_size)
-        pos += 4
+    # (signature, offset of the name length, of the name, of the uncompressed size)
+    headers = ((b"PK\x03\x04", 26, 30, 22), (b"PK\x01\x02", 28, 46, 24))  # local, central
+    for signature, name_length_at, name_at, size_at in headers:
+        pos = 0
+        while (pos := out.find(signature, pos)) >= 0:
+            n = struct.unpack_from("<H", out, pos + name_length_at)[0]
+            if out[pos + name_at : pos + name_at + n] == encoded:
+                struct.pack_into("<I", out, pos + size_at, file_size)
+            pos += 4
     return bytes(out)
+
+
+def refused(path: Path, *fragments: str) -> str:
+    """Load ``path`` expecting a ProjectError whose message holds every fragment; its message."""
+    with pytest.raises(ProjectError) as info:
+        load_project(path)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert message.count(str(path)) == 1, f"the file should be named once: {message}"
+    return message
 
 
 def set_flag(data: bytes, bit: int) -> bytes:

@@ -8,7 +8,6 @@ command, which undo reverses and redo re-applies.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -27,9 +26,9 @@ from nnstudio.gui.canvas.items import NODE_HEIGHT, NODE_WIDTH, LayerItem
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.palette import LAYER_MIME as PALETTE_LAYER_MIME
 from nnstudio.gui.palette import layer_mime_data
+from tests.gui.helpers import SHOTS
 
 REPO = Path(__file__).resolve().parents[2]
-SHOTS = Path(tempfile.gettempdir()) / "nnstudio-shots"
 
 
 def chain_graph() -> Graph:

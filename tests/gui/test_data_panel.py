@@ -14,6 +14,7 @@ from nnstudio.core.data import DataSettings, DataSource, default_settings_for
 from nnstudio.core.project import load_project
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.panels.data_panel import DataPanel, balance_split, summary_text
+from tests.gui.helpers import show_styled
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SHOTS = Path("/tmp/nnstudio-screens")
@@ -21,17 +22,8 @@ SHOTS = Path("/tmp/nnstudio-screens")
 
 def _screenshot(widget, name: str) -> Path:
     """Save what the widget looks like at 360 × 800, the size of a dock."""
-    from PySide6.QtWidgets import QApplication
-
-    from nnstudio.gui import app as gui_app
-
-    apply_style = getattr(gui_app, "_apply_style", None)
-    if apply_style is not None:
-        apply_style(QApplication.instance())
     SHOTS.mkdir(parents=True, exist_ok=True)
-    widget.resize(360, 800)
-    widget.show()
-    QApplication.processEvents()
+    show_styled(widget)
     path = SHOTS / f"{name}.png"
     assert widget.grab().save(str(path))
     inner = getattr(widget, "scroll_area", None)

@@ -7,14 +7,12 @@ lesson's 3→3→2→2 network has 26 parameters) and edits are refused while tr
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QDialog
 
 from nnstudio.core.activations import curve
 from nnstudio.core.builder import summarise
@@ -39,8 +37,7 @@ from nnstudio.gui.widgets.param_editors import (
     format_number,
     make_editor,
 )
-
-SHOTS = Path(tempfile.gettempdir()) / "nnstudio-shots"
+from tests.gui.helpers import open_document, shot, shown
 
 
 def lesson_graph() -> tuple[Graph, dict[str, str]]:
@@ -67,31 +64,13 @@ def lesson_graph() -> tuple[Graph, dict[str, str]]:
 
 @pytest.fixture
 def doc(qtbot) -> Iterator[ProjectDocument]:
-    graph, ids = lesson_graph()
-    document = ProjectDocument(Project(graph=graph))
-    document.ids = ids  # type: ignore[attr-defined]
-    document.revalidate()
-    yield document
-    # A non-clean stack destroyed with its document emits cleanChanged into a dead object.
-    document.undo_stack.clear()
+    with open_document(*lesson_graph()) as document:
+        yield document
 
 
 @pytest.fixture
 def panel(qtbot, doc) -> InspectorPanel:
-    widget = InspectorPanel(doc)
-    qtbot.addWidget(widget)
-    widget.resize(320, 800)
-    widget.show()
-    return widget
-
-
-def shot(widget, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):  # let deferred shows and layouts happen before grabbing
-        QApplication.processEvents()
-    path = SHOTS / f"{name}.png"
-    widget.grab().save(str(path))
-    return path
+    return shown(qtbot, InspectorPanel(doc), (320, 800))
 
 
 def settle(doc: ProjectDocument) -> None:

@@ -5,60 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.project import load_project
 from nnstudio.gui.commands import AddNodeCommand
 from nnstudio.gui.main_window import MainWindow
-from nnstudio.gui.settings import AppSettings
 from tests.conftest import REPO
+from tests.gui.conftest import ini_settings
 
 SAMPLES = REPO / "samples"
 Btn = QMessageBox.StandardButton
 
 
-class Dialogs:
-    """Answers message boxes instead of a user and remembers what was asked."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.answers: list = []
-        self.asked: list[str] = []
-        for name in ("question", "warning", "information", "critical"):
-            monkeypatch.setattr(QMessageBox, name, self._static(name))
-        monkeypatch.setattr(QMessageBox, "exec", lambda box: self._answer(box.text()))
-
-    def _static(self, kind):
-        def ask(parent, title, text, *args, **kwargs):
-            return self._answer(f"{kind}: {title}: {text}")
-
-        return staticmethod(ask)
-
-    def _answer(self, text: str):
-        self.asked.append(text)
-        return self.answers.pop(0) if self.answers else Btn.Ok
-
-
 @pytest.fixture
-def dialogs(monkeypatch):
-    return Dialogs(monkeypatch)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch, dialogs):
-    monkeypatch.setenv("NNSTUDIO_DATA_DIR", str(tmp_path / "appdata"))
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    yield win
-    if win.controller is not None:
-        win.controller.shutdown()
-    if win.document is not None:
-        win.document.mark_saved()
-    if win.recovery is not None:
-        win.recovery.end_session()
+def window(open_window):
+    return open_window(size=(1280, 800))
 
 
 def started(win, path=None):
@@ -196,8 +157,7 @@ def test_autosave_writes_recovery_beside_project_and_restores_after_crash(
     assert "unsaved_dropout" not in {n.name for n in load_project(target).graph.nodes.values()}
 
     # A second window with the same data folder finds the crashed session's copy.
-    settings = AppSettings(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
-    other = MainWindow(settings)
+    other = MainWindow(ini_settings(tmp_path / "s2.ini"))
     qtbot.addWidget(other)
     window.recovery.marker.write_text(
         window.recovery.marker.read_text().replace(str(__import__("os").getpid()), "999999")

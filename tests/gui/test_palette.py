@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -13,8 +10,7 @@ from nnstudio.core.layers import LAYERS
 from nnstudio.gui.canvas import LAYER_MIME as CANVAS_LAYER_MIME
 from nnstudio.gui.canvas import CanvasView
 from nnstudio.gui.palette import LAYER_MIME, LayerPalette, layer_mime_data
-
-SHOTS = Path(tempfile.gettempdir()) / "nnstudio-shots"
+from tests.gui.helpers import SHOTS
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -263,38 +264,34 @@ def test_regression_metrics_are_rmse_and_r2(qtbot, regression):
 # --- learning rate --------------------------------------------------------------------------
 
 
-def test_planned_lr_curve_is_planned_lrs_and_steplr_steps(qtbot):
-    def step_lr(project):
-        project.training = project.training.replace(
-            schedule={"name": "step", "step_size": 1, "gamma": 0.5}
-        )
+def lr_view_after(qtbot, schedule: dict, epochs: int) -> tuple[Any, float, dict]:
+    """The Learning rate tab after a spirals run with ``schedule``; (view, base lr, plan)."""
 
-    run = make_run("spirals", epochs=3, edit=step_lr)
+    def use_schedule(project):
+        project.training = project.training.replace(schedule=schedule)
+
+    run = make_run("spirals", epochs=epochs, edit=use_schedule)
     panel = make_panel(qtbot, run.document)
     feed(panel, run)
     view = panel.show_tab("Learning rate")
     settings = run.plan.job.settings
     steps = run.of(RunStarted)[0].steps_per_epoch
-    planned = planned_lrs(settings.schedule, settings.optimizer["lr"], 3, steps)
+    base = settings.optimizer["lr"]
+    return view, base, planned_lrs(settings.schedule, base, epochs, steps)
+
+
+def test_planned_lr_curve_is_planned_lrs_and_steplr_steps(qtbot):
+    schedule = {"name": "step", "step_size": 1, "gamma": 0.5}
+    view, base, planned = lr_view_after(qtbot, schedule, epochs=3)
     np.testing.assert_allclose(view.planned_curve.yData, planned["epoch"])
     np.testing.assert_allclose(view.planned_curve.xData, [0, 1, 2, 3])  # epoch steps
-    base = settings.optimizer["lr"]
     np.testing.assert_allclose(view.epoch_curve.yData, [base, base / 2, base / 4])
     np.testing.assert_allclose(view.epoch_curve.yData, planned["epoch"])
     assert not view.batch_curve.isVisible()
 
 
 def test_per_batch_schedule_draws_the_batch_lr_over_the_plan(qtbot):
-    def onecycle(project):
-        project.training = project.training.replace(schedule={"name": "onecycle"})
-
-    run = make_run("spirals", epochs=2, edit=onecycle)
-    panel = make_panel(qtbot, run.document)
-    feed(panel, run)
-    view = panel.show_tab("Learning rate")
-    settings = run.plan.job.settings
-    steps = run.of(RunStarted)[0].steps_per_epoch
-    planned = planned_lrs(settings.schedule, settings.optimizer["lr"], 2, steps)
+    view, _base, planned = lr_view_after(qtbot, {"name": "onecycle"}, epochs=2)
     np.testing.assert_allclose(view.planned_curve.yData, planned["batch"])
     assert view.batch_curve.isVisible()
     np.testing.assert_allclose(view.batch_curve.yData, planned["batch"], rtol=1e-6)

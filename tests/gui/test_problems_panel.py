@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,8 +15,7 @@ from nnstudio.core.project import Project
 from nnstudio.gui.commands import AddNodeCommand, SetParamCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.panels.problems_panel import ProblemsPanel, collect_problems
-
-SHOTS = Path(tempfile.gettempdir()) / "nnstudio-shots"
+from tests.gui.helpers import open_document, shot, shown
 
 
 def chain_graph(output_activation: str = "identity") -> tuple[Graph, dict[str, str]]:
@@ -35,28 +32,13 @@ def chain_graph(output_activation: str = "identity") -> tuple[Graph, dict[str, s
 
 @pytest.fixture
 def doc(qtbot) -> Iterator[ProjectDocument]:
-    graph, ids = chain_graph()
-    document = ProjectDocument(Project(graph=graph))
-    document.ids = ids  # type: ignore[attr-defined]
-    document.revalidate()
-    yield document
-    document.undo_stack.clear()
+    with open_document(*chain_graph()) as document:
+        yield document
 
 
 @pytest.fixture
 def panel(qtbot, doc) -> ProblemsPanel:
-    widget = ProblemsPanel(doc)
-    qtbot.addWidget(widget)
-    widget.resize(320, 360)
-    widget.show()
-    return widget
-
-
-def shot(widget, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):
-        QApplication.processEvents()
-    widget.grab().save(str(SHOTS / f"{name}.png"))
+    return shown(qtbot, ProblemsPanel(doc), (320, 360))
 
 
 def click_row(qtbot, panel: ProblemsPanel, row: int) -> None:

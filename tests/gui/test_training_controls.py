@@ -6,15 +6,12 @@ import math
 import time
 
 import pytest
-from PySide6.QtCore import QSettings, QThread
+from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.training import BatchReport, EpochReport, RunPaused
 from nnstudio.gui.commands import AddNodeCommand, SetTrainingSettingsCommand
-from nnstudio.gui.main_window import MainWindow
-from nnstudio.gui.settings import AppSettings
 from tests.conftest import REPO
-from tests.gui.test_main_window import Dialogs
 
 SAMPLES = REPO / "samples"
 Btn = QMessageBox.StandardButton
@@ -36,22 +33,10 @@ class Recorder:
 
 
 @pytest.fixture
-def dialogs(monkeypatch):
-    return Dialogs(monkeypatch)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch, dialogs):
-    monkeypatch.setenv("NNSTUDIO_DATA_DIR", str(tmp_path / "appdata"))
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.show()
+def window(open_window):
+    win = open_window()
     win.start(SAMPLES / "iris.nnsproj")
-    yield win
-    win.controller.shutdown()
-    win.document.mark_saved()
-    win.recovery.end_session()
+    return win
 
 
 def set_training(win, **changes) -> None:
@@ -74,9 +59,10 @@ def test_train_pause_resume_stop(window, qtbot):
     seen = rec.count(BatchReport)
     qtbot.wait(300)
     assert rec.count(BatchReport) == seen  # nothing trains while paused
-    assert window.actions_by_name["pause"].text() == "&Resume"
+    assert window.actions_by_name["train"].text() == "&Resume"
+    assert not window.actions_by_name["pause"].isEnabled()
 
-    window.actions_by_name["pause"].trigger()  # resume
+    window.actions_by_name["train"].trigger()  # resume
     qtbot.waitUntil(lambda: rec.count(BatchReport) > seen + 10, timeout=10000)
     window.actions_by_name["stop"].trigger()
     qtbot.waitUntil(lambda: controller.state == "idle", timeout=10000)

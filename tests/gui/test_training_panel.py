@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QApplication
 from nnstudio.core.optimisers import OPTIMISERS
 from nnstudio.core.project import load_project
 from nnstudio.core.schedules import planned_lrs
+from nnstudio.core.training.settings import steps_per_epoch
 from nnstudio.gui.commands import SetTrainingSettingsCommand
 from nnstudio.gui.document import ProjectDocument
-from nnstudio.gui.panels.training_panel import TrainingPanel, steps_per_epoch, usual_lr_text
+from nnstudio.gui.panels.training_panel import TrainingPanel, usual_lr_text
+from tests.gui.helpers import show_styled
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SHOTS = Path("/tmp/nnstudio-screens")
@@ -278,8 +280,6 @@ def test_tooltips_come_from_the_specs(mobile):
 
 def test_screenshot_step_schedule(qtbot):
     """The lesson's set-up: SGD lr 0.1, momentum 0.9, 200 epochs, StepLR(50, 0.5)."""
-    from nnstudio.gui import app as gui_app
-
     doc = _document("mobile_price")
     panel = _panel(qtbot, doc)
     _choose(panel.optimizer_combo, "sgd")
@@ -291,13 +291,8 @@ def test_screenshot_step_schedule(qtbot):
     assert y[0] == pytest.approx(0.1) and y[50] == pytest.approx(0.05)
     assert y[199] == pytest.approx(0.0125)
 
-    apply_style = getattr(gui_app, "_apply_style", None)
-    if apply_style is not None:
-        apply_style(QApplication.instance())
     SHOTS.mkdir(parents=True, exist_ok=True)
-    panel.resize(360, 800)
-    panel.show()
-    QApplication.processEvents()
+    show_styled(panel)
     # Scroll so the schedule and its plot are in view.
     panel.scroll_area.ensureWidgetVisible(panel.schedule_plot, 0, 8)
     QApplication.processEvents()

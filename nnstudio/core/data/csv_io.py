@@ -222,28 +222,11 @@ def _fast_frame(
     return frame, has_header, []
 
 
-#: Spellings of "no value" the C parser is told about (the careful reader ignores case).
+#: Spellings of "no value" the C parser is told about (the careful reader ignores case):
+#: the usual casings of every token in ``NA_LOWER``, plus pandas' own "NaN".
 _NA_VARIANTS = frozenset(
     v for token in NA_LOWER for v in (token, token.upper(), token.title(), token.capitalize())
-) | frozenset(
-    t
-    for t in (
-        "#N/A",
-        "#N/A N/A",
-        "#NA",
-        "-1.#IND",
-        "-1.#QNAN",
-        "1.#IND",
-        "1.#QNAN",
-        "<NA>",
-        "N/A",
-        "NA",
-        "NULL",
-        "NaN",
-        "None",
-        "n/a",
-    )
-)
+) | {"NaN"}
 
 
 def _every_line_has(text: str, delimiter: str, width: int) -> bool:

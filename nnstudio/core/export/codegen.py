@@ -280,7 +280,7 @@ def fit_lines(lines: Sequence[str]) -> list[str]:
         if not line.rstrip().endswith(")"):
             out.append(line)
             continue
-        split = _split_call(line.rstrip())
+        split = split_call(line.rstrip())
         if split is None:
             out.append(line)
             continue
@@ -290,7 +290,12 @@ def fit_lines(lines: Sequence[str]) -> list[str]:
     return out
 
 
-def _split_call(line: str) -> tuple[str, str, list[str]] | None:
+def split_call(line: str) -> tuple[str, str, list[str]] | None:
+    """``(indent, callee, top-level arguments)`` of a line that is one call, else None.
+
+    Quotes and nested brackets are respected, so ``f(a, g(b, c), "x, y")`` has three
+    arguments; a line with anything after the closing parenthesis is not one call.
+    """
     stripped = line.lstrip()
     indent_text = line[: len(line) - len(stripped)]
     depth, quote, start = 0, "", None

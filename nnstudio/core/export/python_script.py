@@ -7,7 +7,6 @@ numbers ``nnstudio train`` reaches (on the CPU, bit for bit in practice).
 
 from __future__ import annotations
 
-import math
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from nnstudio.core.export.script_training import (
 )
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.project import Project
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.settings import TrainingSettings, steps_per_epoch
 
 #: (import statement, the name it binds): kept only when the script uses the name.
 _IMPORTS = [
@@ -85,10 +84,7 @@ def build_script(project: Project, script_path: Path) -> Script:
     output_units = analysis.sizes[analysis.output_id]
     task = prepared.task
     has_val, has_test = prepared.n_val > 0, prepared.n_test > 0
-    batch = (
-        prepared.n_train if settings.batch_size <= 0 else min(settings.batch_size, prepared.n_train)
-    )
-    steps = math.ceil(prepared.n_train / batch)
+    steps = steps_per_epoch(prepared.n_train, settings.batch_size)
     monitor = monitor_for(settings, has_val)
 
     data = data_section(project.data, table, prepared, script_path)

@@ -14,7 +14,15 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from nnstudio.core.export.codegen import INDENT, call, comment, docstring, lit, with_comment
+from nnstudio.core.export.codegen import (
+    INDENT,
+    call,
+    comment,
+    docstring,
+    lit,
+    split_call,
+    with_comment,
+)
 from nnstudio.core.export.script_model import render
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.optimisers import OPTIMISERS
@@ -245,36 +253,18 @@ def optimizer_lines(s: TrainingSettings) -> list[str]:
     comp = OPTIMISERS.normalise(s.optimizer)
     spec = OPTIMISERS.get(comp["name"])
     lines = comment(f"Optimiser: {spec.label}. {spec.help}", 1)
-    code = render(spec.code, {**comp, "params": "params"})
-    func, _, rest = code.partition("(")
-    args = _split_args(rest[:-1])
+    func, args = _call_parts(render(spec.code, {**comp, "params": "params"}))
     lines += call("optimizer", func, args, 1)
     return lines
 
 
-def _split_args(text: str) -> list[str]:
-    """Top-level comma-separated parts of an argument list."""
-    out, depth, current, quote = [], 0, "", ""
-    for ch in text:
-        if quote:
-            current += ch
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append(current.strip())
-            current = ""
-            continue
-        current += ch
-    if current.strip():
-        out.append(current.strip())
-    return out
+def _call_parts(code: str) -> tuple[str, list[str]]:
+    """A catalogue entry's one-line constructor as (callee, arguments), to re-wrap it."""
+    split = split_call(code)
+    if split is None:
+        raise ValueError(f"not a single call: {code!r}")
+    _indent, func, args = split
+    return func, args
 
 
 def schedule_lines(s: TrainingSettings, steps_per_epoch: int) -> tuple[list[str], str | None]:
@@ -320,8 +310,8 @@ def schedule_lines(s: TrainingSettings, steps_per_epoch: int) -> tuple[list[str]
         lines += call("scheduler", "torch.optim.lr_scheduler.LinearLR", args, 1)
         return lines, "batch"
     code = render(spec.code, {**values, "optimizer": "optimizer", "epochs": "EPOCHS"})
-    func, _, rest = code.partition("(")
-    lines += call("scheduler", func, _split_args(rest[:-1]), 1)
+    func, args = _call_parts(code)
+    lines += call("scheduler", func, args, 1)
     return lines, ("metric" if spec.needs_metric else "epoch")
 
 

@@ -33,7 +33,7 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.settings import TrainingSettings, steps_per_epoch
 
 Event = Any
 OnEvent = Callable[[Event], None]
@@ -197,6 +197,7 @@ def train(
     weights = class_weights_for(s.loss, data.y_train, data.n_classes) if classification else None
     loss_fn = build_loss(s.loss, weights).to(device)
 
+    verify = getattr(loss_fn, "verify_all", None)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise TrainingError("nothing to train: every layer is frozen or has no weights")
@@ -215,8 +216,8 @@ def train(
         for group, values in zip(optimizer.param_groups, chosen, strict=False):
             group.update(values)
     batch = n if s.batch_size <= 0 else min(s.batch_size, n)
-    steps_per_epoch = math.ceil(n / batch)
-    lrc = make_controller(s.schedule, optimizer, epochs=s.epochs, steps_per_epoch=steps_per_epoch)
+    steps = steps_per_epoch(n, s.batch_size)
+    lrc = make_controller(s.schedule, optimizer, epochs=s.epochs, steps_per_epoch=steps)
     if schedule_state and _lr_edited(job.optimizer_state, optimizer, s):
         schedule_state = None  # a new learning rate starts the schedule afresh
     if schedule_state:
@@ -239,7 +240,7 @@ def train(
     detail_seconds = policy.detail_seconds
     last_detail = time.perf_counter()
 
-    emit(RunStarted(s.epochs, steps_per_epoch, n, job.start_epoch, str(device)))
+    emit(RunStarted(s.epochs, steps, n, job.start_epoch, str(device)))
     reason, message = "finished", ""
     restored = False
     samples_done = 0
@@ -275,7 +276,7 @@ def train(
         seen = 0
         stopped = False
         diverged = False
-        for b in range(steps_per_epoch):
+        for b in range(steps):
             if not control.checkpoint(on_wait):
                 stopped = True
                 break
@@ -290,7 +291,7 @@ def train(
             detail = (
                 (detail_every and (step + 1) % detail_every == 0)
                 or (detail_seconds and time.perf_counter() - last_detail >= detail_seconds)
-                or (policy.detail_per_epoch and b == steps_per_epoch - 1)
+                or (policy.detail_per_epoch and b == steps - 1)
             )
             if detail:
                 parts = model.trace(xb)
@@ -298,6 +299,12 @@ def train(
             else:
                 out = model(xb)
             loss = loss_fn(out, yb)
+            if verify is not None:
+                # Once the first batch worked, check every label of the run in one go, so
+                # later batches can skip the per-batch check.
+                verify(out.detach(), y)
+                verify(out.detach(), y_val)
+                verify = None
             if l1:
                 loss = loss + l1 * sum(w.abs().sum() for w in penalised)
             value = loss.item()

@@ -7,6 +7,7 @@ a typo in a hand-written file is reported by name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -112,6 +113,18 @@ _EARLY = {
 def settings_param(name: str) -> ParamSpec:
     """The declaration behind a scalar field, for GUI editors and tooltips."""
     return _FIELDS.get(name) or _EARLY[name]
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Optimiser steps in one epoch over ``n_train`` rows, exactly as the trainer counts them.
+
+    ``batch_size`` 0 (or less) is the full batch. No rows count as one step, so schedule
+    plans and previews made before data is loaded never divide by zero.
+    """
+    if n_train <= 0:
+        return 1
+    batch = n_train if batch_size <= 0 else min(batch_size, n_train)
+    return math.ceil(n_train / batch)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from nnstudio.core.activations import ACTIVATIONS, curve
 from nnstudio.gui import theme
+from nnstudio.gui.widgets.labels import muted
 
 #: The plotted z range and resolution (the lesson uses [-20, 20]; ±6 shows the interesting part).
 PLOT_RANGE = (-6.0, 6.0)
@@ -66,7 +67,7 @@ class ActivationPlot(QWidget):
 
         self.readout = QLabel(self)
         self.readout.setWordWrap(True)
-        self.readout.setStyleSheet(f"color: {theme.MUTED_TEXT.name()};")
+        muted(self.readout)
         layout.addWidget(self.readout)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 

@@ -47,6 +47,7 @@ from nnstudio.gui.commands import MacroCommand, SetAttributeCommand, SetParamCom
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.inspector.activation_plot import ActivationPlot
 from nnstudio.gui.inspector.summary import ModelSummaryView
+from nnstudio.gui.widgets.labels import MUTED_STYLE, escape_html
 from nnstudio.gui.widgets.param_editors import ParamForm
 
 __all__ = ["InspectorPanel", "LayerPage", "SelectionPage"]
@@ -58,7 +59,6 @@ _TRAINABLE_TIP = (
     "the layer (its weights stay as they are), e.g. to keep pretrained layers fixed while "
     "fine-tuning the rest with a low learning rate."
 )
-_MUTED = f"color: {theme.MUTED_TEXT.name()};"
 
 
 # --- small building blocks ------------------------------------------------------------------
@@ -80,7 +80,7 @@ class _Section(QWidget):
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         font.setLetterSpacing(font.SpacingType.PercentageSpacing, 106)
         self.title.setFont(font)
-        self.title.setStyleSheet(_MUTED)
+        self.title.setStyleSheet(MUTED_STYLE)
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.HLine)
         line.setStyleSheet("color: #e3e6ea;")
@@ -123,14 +123,23 @@ def _label(text: str = "", parent: QWidget | None = None, *, muted: bool = False
     label = QLabel(text, parent)
     label.setWordWrap(True)
     if muted:
-        label.setStyleSheet(_MUTED)
+        label.setStyleSheet(MUTED_STYLE)
     return label
+
+
+def _section_form(row_spacing: int) -> QFormLayout:
+    """A borderless label/field form for a section body, lined up with the parameter form."""
+    form = QFormLayout()
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setHorizontalSpacing(10)
+    form.setVerticalSpacing(row_spacing)
+    return form
 
 
 def _problem_html(severity: str, message: str) -> str:
     color = theme.ERROR.name() if severity == "error" else "#b07800"
     mark = "●" if severity == "error" else "▲"
-    return f"<span style='color:{color}'>{mark}</span> {_escape(message)}"
+    return f"<span style='color:{color}'>{mark}</span> {escape_html(message)}"
 
 
 def _without_name(message: str, name: str) -> str:
@@ -140,10 +149,6 @@ def _without_name(message: str, name: str) -> str:
         return message
     rest = message[len(prefix) :]
     return rest[:1].upper() + rest[1:]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- one layer ------------------------------------------------------------------------------
@@ -181,10 +186,7 @@ class LayerPage(QWidget):
 
         # Identity: name, trainable, note.
         ident = _Section("Layer", self)
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setHorizontalSpacing(10)
-        form.setVerticalSpacing(6)
+        form = _section_form(6)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name_edit = QLineEdit(node.name, self)
         self.name_edit.setToolTip("The layer's name: unique in the network, used in summaries.")
@@ -225,10 +227,7 @@ class LayerPage(QWidget):
 
         # Shape and parameter count, with the formula.
         shape = _Section("Shape", self)
-        grid = QFormLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(4)
+        grid = _section_form(4)
         self.shape_value = _label("", self)
         self.inputs_value = _label("", self)
         self.params_value = _label("", self)

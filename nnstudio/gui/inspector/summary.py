@@ -25,6 +25,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.graph import Graph
 from nnstudio.core.layers import ShapeContext
 from nnstudio.gui import theme
+from nnstudio.gui.widgets.labels import escape_html, muted
 
 __all__ = ["ModelSummaryView"]
 
@@ -117,7 +118,7 @@ class ModelSummaryView(QWidget):
 
         self.note = QLabel(TEACHING, self)
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(f"color: {theme.MUTED_TEXT.name()};")
+        muted(self.note)
         layout.addWidget(self.note)
 
         self.summary: Summary | None = None
@@ -136,7 +137,7 @@ class ModelSummaryView(QWidget):
         self.summary, self.error = None, message
         self.message.setText(
             "<b>No summary yet.</b> The network cannot be built:<br>"
-            f"{_escape(message)}<br><span style='color:#6b7280'>"
+            f"{escape_html(message)}<br><span style='color:#6b7280'>"
             "The Problems panel lists everything to fix.</span>"
         )
         self.message.setVisible(True)
@@ -194,7 +195,3 @@ class ModelSummaryView(QWidget):
         node_id = item.data(Qt.ItemDataRole.UserRole)
         if node_id:
             self.node_activated.emit(str(node_id))
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -21,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from nnstudio.core.data.columns import is_na_text, parse_number
 from nnstudio.gui import theme
+from nnstudio.gui.widgets.labels import escape_html
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -49,8 +50,9 @@ _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _JUNK_BRUSH = QBrush(JUNK_TINT)
 _MISSING_BRUSH = QBrush(MISSING_TINT)
-_TARGET_BRUSH = QBrush(TARGET_TINT)
-_IGNORED_BRUSH = QBrush(IGNORED_TINT)
+#: Column tints by role (features have none); the brushes are made once, not per cell.
+_ROLE_TINTS = {"target": TARGET_TINT, "ignored": IGNORED_TINT}
+_ROLE_BRUSHES = {role: QBrush(tint) for role, tint in _ROLE_TINTS.items()}
 _IGNORED_TEXT_BRUSH = QBrush(IGNORED_TEXT)
 _MUTED_BRUSH = QBrush(theme.MUTED_TEXT)
 
@@ -300,20 +302,10 @@ class DataFrameModel(QAbstractTableModel):
         return result
 
     def _column_brush(self, column: int) -> QBrush | None:
-        role = self._roles.get(self._names[column])
-        if role == "target":
-            return _TARGET_BRUSH
-        if role == "ignored":
-            return _IGNORED_BRUSH
-        return None
+        return _ROLE_BRUSHES.get(self._roles.get(self._names[column]))
 
     def _role_tint(self, column: int) -> QColor | None:
-        role = self._roles.get(self._names[column])
-        if role == "target":
-            return TARGET_TINT
-        if role == "ignored":
-            return IGNORED_TINT
-        return None
+        return _ROLE_TINTS.get(self._roles.get(self._names[column]))
 
     def _header_kind(self, column: int) -> str:
         kind = self._kinds.get(self._names[column])
@@ -330,7 +322,7 @@ class DataFrameModel(QAbstractTableModel):
         }.get(role, "an input (feature) of the network")
         dtype = str(self._frame.dtypes.iloc[column]) if self._frame is not None else ""
         return (
-            f"<b>{_escape(name)}</b><br>Kind: {self._header_kind(column)} "
+            f"<b>{escape_html(name)}</b><br>Kind: {self._header_kind(column)} "
             f"(stored as {dtype})<br>Role: {role_text}"
         )
 
@@ -345,7 +337,3 @@ class DataFrameModel(QAbstractTableModel):
                 "the column's kind to categorical."
             )
         return text if len(text) > 20 else None
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

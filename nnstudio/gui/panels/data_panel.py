@@ -10,9 +10,8 @@ keeps a redraw from pushing new commands.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +67,9 @@ from nnstudio.gui.commands import SetDataSettingsCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.models.dataframe_model import DataFrameModel
 from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner, find_place
+from nnstudio.gui.widgets.labels import compact_combo, escape_html, muted, tip_label, wrapped_label
 from nnstudio.gui.widgets.param_editors import ParamForm
+from nnstudio.gui.widgets.sync import SyncGuard
 
 #: What the role combo says, and the role name used by ``column_roles``.
 ROLE_CHOICES = (("feature", "input"), ("target", "target"), ("ignore", "ignored"))
@@ -115,18 +116,22 @@ MAX_SCATTER_POINTS = 5000
 _SPLIT_NAMES = ("training", "validation", "test")
 
 
-def _muted(label: QLabel, *, small: bool = False) -> QLabel:
-    label.setStyleSheet(
-        f"color: {theme.MUTED_TEXT.name()};" + (" font-size: 11px;" if small else "")
-    )
-    return label
-
-
-def _wrapped(text: str = "", parent: QWidget | None = None) -> QLabel:
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    return label
+def _choice_row(
+    form: QFormLayout,
+    title: str,
+    help_text: str,
+    labels: Mapping[str, str],
+    on_changed: Callable[[int], None],
+) -> QComboBox:
+    """A form row choosing one of ``labels`` (key → text); the help shows on label and combo."""
+    parent = form.parentWidget()
+    combo = compact_combo(QComboBox(parent), 8)
+    for key, label in labels.items():
+        combo.addItem(label, key)
+    combo.setToolTip(help_text)
+    combo.currentIndexChanged.connect(on_changed)
+    form.addRow(tip_label(title, help_text, parent), combo)
+    return combo
 
 
 class DataPanel(QWidget):
@@ -140,7 +145,8 @@ class DataPanel(QWidget):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.document = document
-        self._syncing = 0
+        #: Set while the panel writes model values into its widgets.
+        self._syncing = SyncGuard()
         #: A problem that is not the document's (a CSV that could not be opened, a refused
         #: edit); shown in the banner until the data changes.
         self._notice: BannerMessage | None = None
@@ -248,7 +254,7 @@ class DataPanel(QWidget):
 
     def refresh(self) -> None:
         """Redraw every widget from the document (never pushes a command)."""
-        with self._sync():
+        with self._syncing:
             self._sync_source()
             self._sync_columns()
             self._sync_preparation()
@@ -294,7 +300,7 @@ class DataPanel(QWidget):
         box = QGroupBox("Data source", self)
         layout = QVBoxLayout(box)
         layout.setSpacing(6)
-        self.source_label = _wrapped("", box)
+        self.source_label = wrapped_label("", box)
         self.source_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.source_label)
 
@@ -306,7 +312,7 @@ class DataPanel(QWidget):
         self.open_button.clicked.connect(self._on_open_button_clicked)
         row = QHBoxLayout()
         row.addWidget(self.open_button)
-        drop_hint = _muted(QLabel("or drop a .csv file here", box), small=True)
+        drop_hint = muted(QLabel("or drop a .csv file here", box), small=True)
         row.addWidget(drop_hint, 1)
         layout.addLayout(row)
 
@@ -339,7 +345,7 @@ class DataPanel(QWidget):
             )
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_combo_changed)
         inner.addWidget(self.dataset_combo)
-        self.dataset_help = _muted(_wrapped("", self.builtin_box), small=True)
+        self.dataset_help = muted(wrapped_label("", self.builtin_box), small=True)
         inner.addWidget(self.dataset_help)
         self.dataset_form = ParamForm((), self.builtin_box)
         self.dataset_form.changed.connect(self._on_dataset_form_changed)
@@ -397,8 +403,8 @@ class DataPanel(QWidget):
         self.columns_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.columns_table.cellClicked.connect(self._on_columns_table_cell_clicked)
         layout.addWidget(self.columns_table)
-        self.columns_hint = _muted(
-            _wrapped("Open a CSV file or pick a built-in dataset to see its columns.", box),
+        self.columns_hint = muted(
+            wrapped_label("Open a CSV file or pick a built-in dataset to see its columns.", box),
             small=True,
         )
         layout.addWidget(self.columns_hint)
@@ -411,21 +417,12 @@ class DataPanel(QWidget):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
-        self.missing_combo = QComboBox(box)
-        for key, label in MISSING_LABELS.items():
-            self.missing_combo.addItem(label, key)
-        self.missing_combo.setToolTip(MISSING_HELP)
-        self._shrinkable(self.missing_combo)
-        self.missing_combo.currentIndexChanged.connect(self._on_missing_combo_changed)
-        form.addRow(self._form_label("Missing values", MISSING_HELP, box), self.missing_combo)
-
-        self.scaling_combo = QComboBox(box)
-        for key, label in SCALING_LABELS.items():
-            self.scaling_combo.addItem(label, key)
-        self.scaling_combo.setToolTip(SCALING_HELP)
-        self._shrinkable(self.scaling_combo)
-        self.scaling_combo.currentIndexChanged.connect(self._on_scaling_combo_changed)
-        form.addRow(self._form_label("Scaling", SCALING_HELP, box), self.scaling_combo)
+        self.missing_combo = _choice_row(
+            form, "Missing values", MISSING_HELP, MISSING_LABELS, self._on_missing_combo_changed
+        )
+        self.scaling_combo = _choice_row(
+            form, "Scaling", SCALING_HELP, SCALING_LABELS, self._on_scaling_combo_changed
+        )
 
         split = QWidget(box)
         grid = QGridLayout(split)
@@ -434,7 +431,7 @@ class DataPanel(QWidget):
         grid.setVerticalSpacing(0)
         self.split_spins: list[QDoubleSpinBox] = []
         for index, title in enumerate(("train", "validation", "test")):
-            caption = _muted(QLabel(title, split), small=True)
+            caption = muted(QLabel(title, split), small=True)
             grid.addWidget(caption, 0, index)
             spin = QDoubleSpinBox(split)
             spin.setDecimals(1)
@@ -450,28 +447,23 @@ class DataPanel(QWidget):
             grid.addWidget(spin, 1, index)
             self.split_spins.append(spin)
         self.train_spin, self.val_spin, self.test_spin = self.split_spins
-        form.addRow(self._form_label("Split", SPLIT_HELP, box), split)
+        form.addRow(tip_label("Split", SPLIT_HELP, box), split)
 
         self.seed_spin = QSpinBox(box)
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.setToolTip(SEED_HELP)
         self.seed_spin.valueChanged.connect(self._on_seed_spin_changed)
-        form.addRow(self._form_label("Split seed", SEED_HELP, box), self.seed_spin)
+        form.addRow(tip_label("Split seed", SEED_HELP, box), self.seed_spin)
 
         self.stratify_check = QCheckBox("Stratify by class", box)
         self.stratify_check.setToolTip(STRATIFY_HELP)
         self.stratify_check.toggled.connect(self._on_stratify_check_toggled)
         form.addRow("", self.stratify_check)
 
-        self.task_combo = QComboBox(box)
-        self.task_combo.addItem("Auto", "auto")
-        for key, label in TASK_LABELS.items():
-            self.task_combo.addItem(label, key)
-        self.task_combo.setToolTip(TASK_HELP)
-        self._shrinkable(self.task_combo)
-        self.task_combo.currentIndexChanged.connect(self._on_task_combo_changed)
-        form.addRow(self._form_label("Task", TASK_HELP, box), self.task_combo)
+        self.task_combo = _choice_row(
+            form, "Task", TASK_HELP, {"auto": "Auto", **TASK_LABELS}, self._on_task_combo_changed
+        )
         return box
 
     def _build_views(self) -> QWidget:
@@ -503,7 +495,7 @@ class DataPanel(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.preview.setMinimumHeight(120)
         table_layout.addWidget(self.preview)
-        self.preview_caption = _muted(_wrapped("", table_page), small=True)
+        self.preview_caption = muted(wrapped_label("", table_page), small=True)
         table_layout.addWidget(self.preview_caption)
         self.view_tabs.addTab(table_page, "Table")
 
@@ -518,7 +510,7 @@ class DataPanel(QWidget):
         self.scatter_legend = self.scatter.addLegend(offset=(6, 6), labelTextSize="8pt")
         self.scatter_legend.setBrush(pg.mkBrush(255, 255, 255, 210))
         plot_layout.addWidget(self.scatter, 1)
-        self.scatter_caption = _muted(_wrapped("", plot_page), small=True)
+        self.scatter_caption = muted(wrapped_label("", plot_page), small=True)
         plot_layout.addWidget(self.scatter_caption)
         self.scatter_items: list[Any] = []
         self.plot_page = plot_page
@@ -529,7 +521,7 @@ class DataPanel(QWidget):
         self.view_tabs.setTabEnabled(1, False)
         layout.addWidget(self.view_tabs, 1)
 
-        self.summary_label = _wrapped("", pane)
+        self.summary_label = wrapped_label("", pane)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setStyleSheet(
             "background: #e9eef5; border: 1px solid #d5dde8; border-radius: 3px; padding: 4px 6px;"
@@ -537,26 +529,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.summary_label)
         return pane
 
-    @staticmethod
-    def _form_label(text: str, tip: str, parent: QWidget) -> QLabel:
-        label = QLabel(text, parent)
-        label.setToolTip(tip)
-        return label
-
-    @staticmethod
-    def _shrinkable(combo: QComboBox) -> None:
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(8)
-
     # --- syncing from the document -----------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _sync(self) -> Iterator[None]:
-        self._syncing += 1
-        try:
-            yield
-        finally:
-            self._syncing -= 1
 
     @property
     def _settings(self) -> DataSettings:
@@ -593,7 +566,7 @@ class DataPanel(QWidget):
             elif self.document.data_error:
                 detail = "could not be loaded"
             muted = theme.MUTED_TEXT.name()
-            text = f"<b>{_html(name)}</b>" + (
+            text = f"<b>{escape_html(name)}</b>" + (
                 f"<br><span style='color:{muted};'>{detail}</span>" if detail else ""
             )
         self.source_label.setText(text)
@@ -739,12 +712,16 @@ class DataPanel(QWidget):
         table = self.columns_table
         name_item = table.item(row, 0)
         auto = self._auto_kind(info.name)
-        lines = [f"<b>{_html(info.name)}</b> ({info.kind}, {info.dtype})"]
+        lines = [f"<b>{escape_html(info.name)}</b> ({info.kind}, {info.dtype})"]
         if info.minimum is not None and info.maximum is not None:
             lines.append(f"Range: {info.minimum:g} … {info.maximum:g}")
-        lines.append(f"{info.n_unique} different values, e.g. {_html(', '.join(info.examples))}")
+        lines.append(
+            f"{info.n_unique} different values, e.g. {escape_html(', '.join(info.examples))}"
+        )
         if info.problem:
-            lines.append(f"<span style='color:{theme.ERROR.name()};'>{_html(info.problem)}</span>")
+            lines.append(
+                f"<span style='color:{theme.ERROR.name()};'>{escape_html(info.problem)}</span>"
+            )
         name_item.setToolTip("<br>".join(lines))
         font = name_item.font()
         font.setBold(role == "target")
@@ -827,9 +804,9 @@ class DataPanel(QWidget):
                 text = "No data yet."
             else:
                 text = "Not prepared."
-            self.summary_label.setText(_html(text))
+            self.summary_label.setText(escape_html(text))
             return
-        self.summary_label.setText(_html(summary_text(p)))
+        self.summary_label.setText(escape_html(summary_text(p)))
         self.summary_label.setToolTip(
             "Inputs after encoding: "
             + ", ".join(p.feature_names[:30])
@@ -968,7 +945,7 @@ class DataPanel(QWidget):
 
     def _on_document_data_settings_changed(self, _settings: object) -> None:
         # The table follows in data_changed; here only what depends on settings alone.
-        with self._sync():
+        with self._syncing:
             self._sync_preparation()
 
     def _on_document_project_replaced(self) -> None:
@@ -1001,7 +978,7 @@ class DataPanel(QWidget):
 
     def _set_notice(self, level: str, text: str) -> None:
         self._notice = BannerMessage(level, text)
-        with self._sync():
+        with self._syncing:
             self._sync_banner()
 
     def _on_open_button_clicked(self) -> None:
@@ -1100,7 +1077,7 @@ class DataPanel(QWidget):
             return
         values = [spin.value() for spin in self.split_spins]
         values = balance_split(values, changed)
-        with self._sync():
+        with self._syncing:
             for spin, value in zip(self.split_spins, values, strict=True):
                 spin.setValue(value)
         fractions = tuple(round(v / 100.0, 4) for v in values)
@@ -1254,7 +1231,3 @@ def _strip_where(text: str, columns: Sequence[str], table: Table | None) -> str:
 
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.analysis import ERROR, WARNING
 from nnstudio.gui import theme
 from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.widgets.labels import escape_html, muted
 
 __all__ = ["ProblemEntry", "ProblemsPanel", "collect_problems", "problem_icon"]
 
@@ -278,7 +279,7 @@ class ProblemsPanel(QWidget):
         texts.addWidget(self.summary_label)
         self.detail_label = QLabel(header)
         self.detail_label.setWordWrap(True)
-        self.detail_label.setStyleSheet(f"color: {theme.MUTED_TEXT.name()};")
+        muted(self.detail_label)
         texts.addWidget(self.detail_label)
         head.addLayout(texts, 1)
         layout.addWidget(header)
@@ -299,7 +300,7 @@ class ProblemsPanel(QWidget):
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.empty_label.setContentsMargins(16, 24, 16, 16)
-        self.empty_label.setStyleSheet(f"color: {theme.MUTED_TEXT.name()};")
+        muted(self.empty_label)
         self.empty_label.setText(
             "Nothing to fix. Problems appear here as you build: a layer left unconnected, "
             "sizes that do not match, a loss that does not fit the output."
@@ -324,9 +325,9 @@ class ProblemsPanel(QWidget):
             item.setData(_NODE_ROLE, entry.node_id)
             item.setData(_SEVERITY_ROLE, entry.severity)
             item.setData(_TITLE_ROLE, entry.title)
-            tip = f"<b>{_escape(entry.title)}</b>: {_escape(entry.message)}"
+            tip = f"<b>{escape_html(entry.title)}</b>: {escape_html(entry.message)}"
             if entry.hint:
-                tip += f"<br><br>{_escape(entry.hint)}"
+                tip += f"<br><br>{escape_html(entry.hint)}"
             if entry.node_id:
                 tip += "<br><br><i>Click to select the layer on the canvas.</i>"
             item.setToolTip(tip)
@@ -388,7 +389,3 @@ class ProblemsPanel(QWidget):
         self._last_id = str(node_id)
         self._last_emit.start()
         self.node_activated.emit(str(node_id))
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -10,9 +10,7 @@ are ignored, so a redraw never pushes a command. Parameter editors come from the
 
 from __future__ import annotations
 
-import contextlib
-import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -36,12 +33,26 @@ from nnstudio.core.losses import LOSSES
 from nnstudio.core.optimisers import OPTIMISERS
 from nnstudio.core.params import ComponentSpec, Registry
 from nnstudio.core.schedules import SCHEDULES, planned_lrs
-from nnstudio.core.training.settings import EarlyStopping, TrainingSettings, settings_param
+from nnstudio.core.training.settings import (
+    EarlyStopping,
+    TrainingSettings,
+    settings_param,
+    steps_per_epoch,
+)
 from nnstudio.gui import theme
 from nnstudio.gui.commands import SetTrainingSettingsCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
+from nnstudio.gui.widgets.labels import (
+    add_entries,
+    compact_combo,
+    escape_html,
+    muted,
+    tip_label,
+    wrapped_label,
+)
 from nnstudio.gui.widgets.param_editors import ParamEditor, ParamForm, format_number, make_editor
+from nnstudio.gui.widgets.sync import SyncGuard
 
 #: Batch modes: (key, label, help).
 BATCH_MODES = (
@@ -63,6 +74,13 @@ BATCH_MODES = (
         "Stochastic gradient descent in its original sense: one row per step. Many noisy steps.",
     ),
 )
+#: Settings fields edited as registry components: (registry, undo text when the entry
+#: changes, prefix of the undo text when one of its parameters changes).
+_COMPONENTS: dict[str, tuple[Registry[Any], str, str]] = {
+    "loss": (LOSSES, "Loss", "loss "),
+    "optimizer": (OPTIMISERS, "Optimiser", ""),
+    "schedule": (SCHEDULES, "Schedule", "schedule "),
+}
 #: Mini-batch size offered when switching to mini-batch with no earlier size.
 DEFAULT_MINI_BATCH = 32
 EARLY_FIELDS = ("enabled", "monitor", "patience", "min_delta", "restore_best")
@@ -75,42 +93,12 @@ MAX_PREVIEW_EPOCHS = 5000
 MAX_PREVIEW_BATCHES = 50_000
 
 
-def _muted(label: QLabel, *, small: bool = False) -> QLabel:
-    label.setStyleSheet(
-        f"color: {theme.MUTED_TEXT.name()};" + (" font-size: 11px;" if small else "")
-    )
-    return label
-
-
-def _wrapped(text: str = "", parent: QWidget | None = None) -> QLabel:
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    return label
-
-
-def _fill_combo(combo: QComboBox, registry: Registry[Any]) -> None:
-    for spec in registry:
-        combo.addItem(spec.label, spec.name)
-        combo.setItemData(combo.count() - 1, spec.help, Qt.ItemDataRole.ToolTipRole)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(10)
-
-
 def usual_lr_text(spec: ComponentSpec) -> str:
     """ "usual for Adam: 1e-4 – 1e-3", from the optimiser's rule of thumb."""
     lo, hi = getattr(spec, "usual_lr", (None, None))
     if lo is None:
         return ""
     return f"usual for {spec.label}: {format_number(lo)} – {format_number(hi)}"
-
-
-def steps_per_epoch(n_train: int, batch_size: int) -> int:
-    """Optimiser steps per epoch, exactly as the trainer counts them."""
-    if n_train <= 0:
-        return 1
-    batch = n_train if batch_size <= 0 else min(batch_size, n_train)
-    return math.ceil(n_train / batch)
 
 
 class TrainingPanel(QWidget):
@@ -120,7 +108,8 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.document = document
-        self._syncing = 0
+        #: Set while the panel writes model values into its widgets.
+        self._syncing = SyncGuard()
         self._shown: dict[str, str] = {"loss": "", "optimizer": "", "schedule": ""}
         self._last_mini = DEFAULT_MINI_BATCH
         self._preview_timer = QTimer(self)
@@ -153,7 +142,7 @@ class TrainingPanel(QWidget):
 
     def refresh(self) -> None:
         """Redraw every widget from the document (never pushes a command)."""
-        with self._sync():
+        with self._syncing:
             self._sync_loss()
             self._sync_optimizer()
             self._sync_schedule()
@@ -182,7 +171,7 @@ class TrainingPanel(QWidget):
             self.planned, self._planned_key = None, None
             self.schedule_curve.setData([], [])
             self.schedule_batch_curve.setData([], [])
-            self.schedule_caption.setText(_html(str(exc)))
+            self.schedule_caption.setText(escape_html(str(exc)))
             return
         self._planned_key = key
         self.planned = planned
@@ -260,16 +249,26 @@ class TrainingPanel(QWidget):
         box = QGroupBox("Loss", self)
         box.setToolTip("The loss measures how wrong the network's outputs are; training lowers it.")
         layout = QVBoxLayout(box)
-        self.loss_combo = QComboBox(box)
-        _fill_combo(self.loss_combo, LOSSES)
-        self.loss_combo.currentIndexChanged.connect(self._on_loss_combo_changed)
-        layout.addWidget(self.loss_combo)
-        self.loss_help = _muted(_wrapped("", box), small=True)
-        layout.addWidget(self.loss_help)
-        self.loss_form = ParamForm((), box)
-        self.loss_form.changed.connect(self._on_loss_form_changed)
-        layout.addWidget(self.loss_form)
+        self.loss_combo, self.loss_help, self.loss_form = self._component_widgets("loss", box)
+        for widget in (self.loss_combo, self.loss_help, self.loss_form):
+            layout.addWidget(widget)
         return box
+
+    def _component_widgets(self, key: str, box: QGroupBox) -> tuple[QComboBox, QLabel, ParamForm]:
+        """The chooser of a loss, optimiser or schedule, its help line and its parameter form.
+
+        The caller lays them out; edits of either become commands through :meth:`_edit`.
+        """
+        registry = _COMPONENTS[key][0]
+        combo = compact_combo(QComboBox(box), 10)
+        add_entries(combo, registry)
+        combo.currentIndexChanged.connect(
+            lambda index: self._on_component_combo_changed(key, combo.itemData(index))
+        )
+        help_label = muted(wrapped_label("", box), small=True)
+        form = ParamForm((), box)
+        form.changed.connect(lambda name, value: self._on_component_form_changed(key, name, value))
+        return combo, help_label, form
 
     def _build_regularisation(self) -> QGroupBox:
         box = QGroupBox("Regularisation", self)
@@ -278,9 +277,9 @@ class TrainingPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         l1_spec = settings_param("l1")
         self.l1_editor = make_editor(l1_spec, self._on_l1_editor_changed, box)
-        form.addRow(self._label(l1_spec.title, l1_spec.help, box), self.l1_editor)
-        note = _muted(
-            _wrapped(
+        form.addRow(tip_label(l1_spec.title, l1_spec.help, box), self.l1_editor)
+        note = muted(
+            wrapped_label(
                 "L1 adds λ·Σ|w| to the loss (the lesson uses λ = 0.001). L2 is the "
                 "optimiser's weight decay.",
                 box,
@@ -294,11 +293,10 @@ class TrainingPanel(QWidget):
         box = QGroupBox("Optimiser", self)
         box.setToolTip("The optimiser turns gradients into weight updates.")
         layout = QVBoxLayout(box)
-        self.optimizer_combo = QComboBox(box)
-        _fill_combo(self.optimizer_combo, OPTIMISERS)
-        self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_combo_changed)
+        self.optimizer_combo, self.optimizer_help, self.optimizer_form = self._component_widgets(
+            "optimizer", box
+        )
         layout.addWidget(self.optimizer_combo)
-        self.optimizer_help = _muted(_wrapped("", box), small=True)
         layout.addWidget(self.optimizer_help)
 
         # The learning rate is the setting that matters most: its own, larger row.
@@ -326,9 +324,6 @@ class TrainingPanel(QWidget):
         lr_layout.addWidget(self.lr_hint)
         self.lr_label.setToolTip(self.lr_editor.spec.help)
         layout.addWidget(lr_frame)
-
-        self.optimizer_form = ParamForm((), box)
-        self.optimizer_form.changed.connect(self._on_optimizer_form_changed)
         layout.addWidget(self.optimizer_form)
         return box
 
@@ -341,15 +336,11 @@ class TrainingPanel(QWidget):
             "ones to settle into a minimum."
         )
         layout = QVBoxLayout(box)
-        self.schedule_combo = QComboBox(box)
-        _fill_combo(self.schedule_combo, SCHEDULES)
-        self.schedule_combo.currentIndexChanged.connect(self._on_schedule_combo_changed)
-        layout.addWidget(self.schedule_combo)
-        self.schedule_help = _muted(_wrapped("", box), small=True)
-        layout.addWidget(self.schedule_help)
-        self.schedule_form = ParamForm((), box)
-        self.schedule_form.changed.connect(self._on_schedule_form_changed)
-        layout.addWidget(self.schedule_form)
+        self.schedule_combo, self.schedule_help, self.schedule_form = self._component_widgets(
+            "schedule", box
+        )
+        for widget in (self.schedule_combo, self.schedule_help, self.schedule_form):
+            layout.addWidget(widget)
 
         self.schedule_plot = pg.PlotWidget(parent=box)
         self.schedule_plot.setFixedHeight(170)
@@ -370,7 +361,7 @@ class TrainingPanel(QWidget):
         self.schedule_plot.addItem(self.schedule_batch_curve)
         self.schedule_plot.addItem(self.schedule_curve)
         layout.addWidget(self.schedule_plot)
-        self.schedule_caption = _muted(_wrapped("", box), small=True)
+        self.schedule_caption = muted(wrapped_label("", box), small=True)
         layout.addWidget(self.schedule_caption)
         return box
 
@@ -382,7 +373,7 @@ class TrainingPanel(QWidget):
 
         epochs = settings_param("epochs")
         self.epochs_editor = make_editor(epochs, self._on_epochs_editor_changed, box)
-        form.addRow(self._label(epochs.title, epochs.help, box), self.epochs_editor)
+        form.addRow(tip_label(epochs.title, epochs.help, box), self.epochs_editor)
 
         batch_help = settings_param("batch_size").help
         self.batch_mode_combo = QComboBox(box)
@@ -393,7 +384,7 @@ class TrainingPanel(QWidget):
             )
         self.batch_mode_combo.setToolTip(batch_help)
         self.batch_mode_combo.currentIndexChanged.connect(self._on_batch_mode_combo_changed)
-        form.addRow(self._label("Batches", batch_help, box), self.batch_mode_combo)
+        form.addRow(tip_label("Batches", batch_help, box), self.batch_mode_combo)
 
         self.batch_size_spin = QSpinBox(box)
         self.batch_size_spin.setRange(2, 10_000_000)
@@ -401,8 +392,8 @@ class TrainingPanel(QWidget):
         self.batch_size_spin.setAccelerated(True)
         self.batch_size_spin.setToolTip(batch_help)
         self.batch_size_spin.valueChanged.connect(self._on_batch_size_spin_changed)
-        form.addRow(self._label("Batch size", batch_help, box), self.batch_size_spin)
-        self.batch_hint = _muted(_wrapped("", box), small=True)
+        form.addRow(tip_label("Batch size", batch_help, box), self.batch_size_spin)
+        self.batch_hint = muted(wrapped_label("", box), small=True)
         form.addRow("", self.batch_hint)
 
         shuffle = settings_param("shuffle")
@@ -410,7 +401,7 @@ class TrainingPanel(QWidget):
         form.addRow("", self.shuffle_editor)
         seed = settings_param("seed")
         self.seed_editor = make_editor(seed, self._on_seed_editor_changed, box)
-        form.addRow(self._label(seed.title, seed.help, box), self.seed_editor)
+        form.addRow(tip_label(seed.title, seed.help, box), self.seed_editor)
         return box
 
     def _build_early(self) -> QGroupBox:
@@ -431,24 +422,10 @@ class TrainingPanel(QWidget):
         self.device_combo = QComboBox(box)
         self.device_combo.setToolTip(DEVICE_HELP)
         self.device_combo.currentIndexChanged.connect(self._on_device_combo_changed)
-        form.addRow(self._label("Compute on", DEVICE_HELP, box), self.device_combo)
+        form.addRow(tip_label("Compute on", DEVICE_HELP, box), self.device_combo)
         return box
 
-    @staticmethod
-    def _label(text: str, tip: str, parent: QWidget) -> QLabel:
-        label = QLabel(text, parent)
-        label.setToolTip(tip)
-        return label
-
     # --- syncing from the document -----------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _sync(self) -> Iterator[None]:
-        self._syncing += 1
-        try:
-            yield
-        finally:
-            self._syncing -= 1
 
     def _sync_component(
         self,
@@ -594,7 +571,7 @@ class TrainingPanel(QWidget):
 
     def _on_document_data_changed(self) -> None:
         # Rows per epoch changed: the batch hint and the per-batch schedule plan follow.
-        with self._sync():
+        with self._syncing:
             self._sync_batch_hint()
         self._preview_timer.start()
         self._sync_banner()
@@ -622,51 +599,27 @@ class TrainingPanel(QWidget):
             return False
         return True
 
-    def _on_loss_combo_changed(self, _index: int) -> None:
-        name = self.loss_combo.currentData()
-        self._edit(f"Loss: {LOSSES.get(name).label}", loss={"name": name})
+    def _on_component_combo_changed(self, key: str, name: str) -> None:
+        # A new entry starts from its own defaults (an optimiser: its usual learning rate).
+        registry, what, _prefix = _COMPONENTS[key]
+        self._edit(f"{what}: {registry.get(name).label}", **{key: {"name": name}})
 
-    def _on_loss_form_changed(self, name: str, value: object) -> None:
-        title = LOSSES.get(self.settings.loss["name"]).param(name).title
+    def _on_component_form_changed(self, key: str, name: str, value: object) -> None:
+        registry, _what, prefix = _COMPONENTS[key]
+        current = getattr(self.settings, key)
+        title = registry.get(current["name"]).param(name).title
         self._edit(
-            f"Set loss {title.lower()}",
-            f"loss.{name}",
-            loss={**self.settings.loss, name: value},
+            f"Set {prefix}{title.lower()}", f"{key}.{name}", **{key: {**current, name: value}}
         )
 
     def _on_l1_editor_changed(self, value: object) -> None:
         self._edit("Set L1 penalty", "l1", l1=value)
-
-    def _on_optimizer_combo_changed(self, _index: int) -> None:
-        name = self.optimizer_combo.currentData()
-        # A new optimiser starts from its own defaults, including its usual learning rate.
-        self._edit(f"Optimiser: {OPTIMISERS.get(name).label}", optimizer={"name": name})
 
     def _on_lr_editor_changed(self, value: object) -> None:
         self._edit(
             "Set learning rate",
             "optimizer.lr",
             optimizer={**self.settings.optimizer, "lr": value},
-        )
-
-    def _on_optimizer_form_changed(self, name: str, value: object) -> None:
-        title = OPTIMISERS.get(self.settings.optimizer["name"]).param(name).title
-        self._edit(
-            f"Set {title.lower()}",
-            f"optimizer.{name}",
-            optimizer={**self.settings.optimizer, name: value},
-        )
-
-    def _on_schedule_combo_changed(self, _index: int) -> None:
-        name = self.schedule_combo.currentData()
-        self._edit(f"Schedule: {SCHEDULES.get(name).label}", schedule={"name": name})
-
-    def _on_schedule_form_changed(self, name: str, value: object) -> None:
-        title = SCHEDULES.get(self.settings.schedule["name"]).param(name).title
-        self._edit(
-            f"Set schedule {title.lower()}",
-            f"schedule.{name}",
-            schedule={**self.settings.schedule, name: value},
         )
 
     def _on_epochs_editor_changed(self, value: object) -> None:
@@ -708,7 +661,3 @@ class TrainingPanel(QWidget):
         device = self.device_combo.currentData()
         if device is not None:
             self._edit(f"Compute on {device}", device=device)
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

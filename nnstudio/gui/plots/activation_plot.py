@@ -23,13 +23,19 @@ from nnstudio.gui.plots.base import (
     PlotContext,
     PlotHint,
     PlotView,
+    bin_at,
+    corner_caption,
     curve_item,
+    histogram_plot,
+    inner_legend,
     make_plot,
+    pin_caption,
     series_color,
-    with_alpha,
+    view_point,
 )
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import PLAN, RUN, STATS, LayerSeries
+from nnstudio.gui.theme import with_alpha
 
 __all__ = ["ActivationView", "DerivativeHistogram", "derivative_axis"]
 
@@ -78,12 +84,15 @@ class DerivativeHistogram:
         self.name = name
         self.component = comp
         self.color = color
-        self.plot = make_plot(
-            layout, row, col, title=f"{name} · {_label(comp)}", left_width=40, y_label="% of values"
+        self.plot = histogram_plot(
+            layout,
+            row,
+            col,
+            title=f"{name} · {_label(comp)}",
+            x_label="f′(z)",
+            left_width=40,
+            y_label="% of values",
         )
-        self.plot.getAxis("bottom").setLabel("f′(z)", **{"font-size": "7.5pt", "color": "#6b7280"})
-        self.plot.getAxis("bottom").setHeight(28)
-        self.plot.setMouseEnabled(x=False, y=False)
         self.bars = pg.PlotDataItem(
             pen=pg.mkPen(color, width=1),
             fillLevel=0,
@@ -95,9 +104,7 @@ class DerivativeHistogram:
         )
         self.mean_line.setVisible(False)
         self.plot.addItem(self.mean_line, ignoreBounds=True)
-        self.caption = pg.LabelItem("", color="#374151", size="7.5pt")
-        self.caption.setParentItem(self.plot.vb)
-        self.caption.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, 0))
+        self.caption = corner_caption(self.plot)
         self.hint = PlotHint(self.plot, "f′ appears while training")
         self.edges: np.ndarray = np.zeros(0)
         self.counts: np.ndarray = np.zeros(0)
@@ -140,19 +147,15 @@ class DerivativeHistogram:
         self.caption.setText(" · ".join(parts))
         # Put the caption over the emptier half so it does not sit on the tall bars.
         half = len(counts) // 2
-        right_heavy = counts[half:].sum() > counts[:half].sum()
-        if right_heavy:
-            self.caption.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 0))
-        else:
-            self.caption.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, 0))
+        pin_caption(self.caption, right=counts[half:].sum() <= counts[:half].sum())
 
     def text_at(self, scene_pos: QPointF) -> str | None:
-        vb = self.plot.vb
-        if not vb.sceneBoundingRect().contains(scene_pos) or not len(self.edges):
+        p = view_point(self.plot, scene_pos)
+        if p is None or not len(self.edges):
             return None
-        x = vb.mapSceneToView(scene_pos).x()
-        i = int(np.searchsorted(self.edges, x, side="right")) - 1
-        if i < 0 or i >= len(self.counts):
+        x = p.x()
+        i = bin_at(self.edges, x)
+        if i is None:
             return f"{self.name}: f′ = {x:.3g}"
         total = self.counts.sum()
         share = self.counts[i] / total * 100 if total else 0.0
@@ -187,8 +190,7 @@ class ActivationView(PlotView):
         self.finish_bar()
         ci = self.graphics.ci
         self.fplot = make_plot(ci, 0, 0, title="f(z) and f′(z)", x_label="z", left_width=34)
-        self.flegend = self.fplot.addLegend(offset=(6, 4), labelTextSize="7.5pt", verSpacing=-6)
-        self.flegend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        self.flegend = inner_legend(self.fplot, (6, 4))
         axis_pen = pg.mkPen("#c4c9d1", width=1)
         self.fplot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=axis_pen), ignoreBounds=True)
         self.fplot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=axis_pen), ignoreBounds=True)
@@ -320,11 +322,7 @@ class ActivationView(PlotView):
             )
 
     def hover_text(self, scene_pos: QPointF) -> str | None:
-        for hist in self.histograms.values():
-            text = hist.text_at(scene_pos)
-            if text is not None:
-                return text
-        return None
+        return self.first_hover_text(self.histograms.values(), scene_pos)
 
     def tables(self) -> list[Table]:
         tables = []

@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -36,9 +37,16 @@ __all__ = [
     "PlotContext",
     "PlotHint",
     "PlotView",
+    "bin_at",
+    "corner_caption",
     "curve_item",
+    "fill_legend",
+    "histogram_plot",
+    "inner_legend",
     "make_plot",
+    "pin_caption",
     "series_color",
+    "view_point",
 ]
 
 #: Small fonts: the panel lives in a ~260 px high dock.
@@ -55,12 +63,6 @@ SERIES_COLORS = tuple(c for c in theme.CLASS_COLORS if c not in ("#F0E442",))
 
 def series_color(index: int) -> str:
     return SERIES_COLORS[index % len(SERIES_COLORS)]
-
-
-def with_alpha(color: str, alpha: int) -> QColor:
-    c = QColor(color)
-    c.setAlpha(alpha)
-    return c
 
 
 class TidyLogAxis(pg.AxisItem):
@@ -144,6 +146,83 @@ def curve_item(
     return item
 
 
+def inner_legend(plot: pg.PlotItem, offset: tuple[float, float]) -> pg.LegendItem:
+    """A compact legend inside the plot, on a light backing so curves under it stay readable.
+
+    ``offset`` picks the corner as in pyqtgraph: positive is from the left/top edge,
+    negative from the right/bottom.
+    """
+    legend = plot.addLegend(offset=offset, labelTextSize="7.5pt", verSpacing=-6)
+    legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+    return legend
+
+
+def fill_legend(
+    legend: pg.LegendItem,
+    entries: Sequence[tuple[pg.PlotDataItem, str]],
+    shown: tuple[str, ...],
+) -> tuple[str, ...]:
+    """List exactly ``entries`` (item, name) unless the names ``shown`` already are those.
+
+    Returns the names now shown, to pass back next time: rebuilding a legend on every
+    frame would make it flicker.
+    """
+    names = tuple(name for _item, name in entries)
+    if names != shown:
+        legend.clear()
+        for item, name in entries:
+            legend.addItem(item, name)
+    return names
+
+
+def histogram_plot(
+    layout: pg.GraphicsLayout,
+    row: int,
+    col: int,
+    *,
+    title: str,
+    x_label: str,
+    left_width: int,
+    y_label: str | None = None,
+) -> pg.PlotItem:
+    """One small multiple of a histogram grid: a fixed view (no mouse zoom), small x label."""
+    plot = make_plot(layout, row, col, title=title, left_width=left_width, y_label=y_label)
+    plot.getAxis("bottom").setLabel(x_label, **{"font-size": "7.5pt", "color": HINT_COLOR})
+    plot.getAxis("bottom").setHeight(28)
+    plot.setMouseEnabled(x=False, y=False)
+    return plot
+
+
+def corner_caption(plot: pg.PlotItem) -> pg.LabelItem:
+    """A small statistics line pinned to the top-right corner of ``plot``'s view."""
+    caption = pg.LabelItem("", color="#374151", size="7.5pt")
+    caption.setParentItem(plot.vb)
+    pin_caption(caption, right=True)
+    return caption
+
+
+def pin_caption(caption: pg.LabelItem, *, right: bool) -> None:
+    """Move a :func:`corner_caption` to the top-right or the top-left corner."""
+    if right:
+        caption.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, 0))
+    else:
+        caption.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 0))
+
+
+def view_point(plot: pg.PlotItem, scene_pos: QPointF) -> QPointF | None:
+    """``scene_pos`` in ``plot``'s data coordinates, or None when the mouse is not over it."""
+    vb = plot.vb
+    if not vb.sceneBoundingRect().contains(scene_pos):
+        return None
+    return vb.mapSceneToView(scene_pos)
+
+
+def bin_at(edges: np.ndarray, x: float) -> int | None:
+    """Index of the histogram bin holding ``x`` (bins are [edgeᵢ, edgeᵢ₊₁)), None outside."""
+    i = int(np.searchsorted(edges, x, side="right")) - 1
+    return i if 0 <= i < len(edges) - 1 else None
+
+
 class PlotHint(pg.LabelItem):
     """A friendly sentence in the middle of an empty plot ("Press Train to …")."""
 
@@ -216,11 +295,10 @@ class CurveHover:
 
     def text_at(self, scene_pos: QPointF) -> str | None:
         """Read-out for the mouse at ``scene_pos`` (None when it is not over this plot)."""
-        vb = self.plot.vb
-        if not vb.sceneBoundingRect().contains(scene_pos):
+        p = view_point(self.plot, scene_pos)
+        if p is None:
             self.hide()
             return None
-        p = vb.mapSceneToView(scene_pos)
         found = self.nearest(p.x(), p.y())
         if found is None:
             self.hide()
@@ -379,6 +457,30 @@ class PlotView(QWidget):
         self.hovers: list[CurveHover] = []
 
     # --- for subclasses --------------------------------------------------------------------
+
+    def add_check(
+        self,
+        text: str,
+        tooltip: str,
+        on_toggled: Callable[[bool], None],
+        *,
+        checked: bool = False,
+    ) -> QCheckBox:
+        """A check box option in the bar above the plot (call before :meth:`finish_bar`)."""
+        check = QCheckBox(text, self)
+        check.setChecked(checked)
+        check.setToolTip(tooltip)
+        check.toggled.connect(on_toggled)
+        self.bar.addWidget(check)
+        return check
+
+    def first_hover_text(self, sources: Iterable[Any], scene_pos: QPointF) -> str | None:
+        """The read-out of the first of ``sources`` (small multiples) the mouse is over."""
+        for source in sources:
+            text = source.text_at(scene_pos)
+            if text is not None:
+                return text
+        return None
 
     def finish_bar(self) -> None:
         """Call after adding controls: the read-out takes the remaining width."""

@@ -13,11 +13,19 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.training.probes import BoundaryFrame, Grid
 from nnstudio.gui import theme
-from nnstudio.gui.plots.base import PlotContext, PlotHint, PlotView, make_plot, side_legend
+from nnstudio.gui.plots.base import (
+    LABEL_STYLE,
+    PlotContext,
+    PlotHint,
+    PlotView,
+    make_plot,
+    side_legend,
+    view_point,
+)
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import BOUNDARY, PLAN, RUN
 
@@ -99,11 +107,12 @@ class BoundaryView(PlotView):
 
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.show_val = QCheckBox("Validation points", self)
-        self.show_val.setChecked(True)
-        self.show_val.setToolTip("Validation points are hollow: the network never trained on them.")
-        self.show_val.toggled.connect(self._on_val_toggled)
-        self.bar.addWidget(self.show_val)
+        self.show_val = self.add_check(
+            "Validation points",
+            "Validation points are hollow: the network never trained on them.",
+            self._on_val_toggled,
+            checked=True,
+        )
         self.finish_bar()
         ci = self.graphics.ci
         # [spacer][square-ish plot][legend][spacer]: the plane keeps its true aspect ratio
@@ -182,8 +191,8 @@ class BoundaryView(PlotView):
             return
         names = list(prepared.class_names) or [str(i) for i in range(prepared.n_classes)]
         features = list(prepared.feature_names) or ["x₁", "x₂"]
-        self.plot.setLabel("bottom", features[0], **{"font-size": "8pt", "color": "#4b5563"})
-        self.plot.setLabel("left", features[1], **{"font-size": "8pt", "color": "#4b5563"})
+        self.plot.setLabel("bottom", features[0], **LABEL_STYLE)
+        self.plot.setLabel("left", features[1], **LABEL_STYLE)
         x_train = prepared.x_train.numpy()
         y_train = prepared.y_train.numpy().reshape(-1)
         x_val = prepared.x_val.numpy()
@@ -282,10 +291,9 @@ class BoundaryView(PlotView):
 
     def hover_text(self, scene_pos: QPointF) -> str | None:
         frame = self.frame
-        vb = self.plot.vb
-        if frame is None or not self.ok or not vb.sceneBoundingRect().contains(scene_pos):
+        p = view_point(self.plot, scene_pos)
+        if frame is None or not self.ok or p is None:
             return None
-        p = vb.mapSceneToView(scene_pos)
         g = frame.grid
         res = frame.probs.shape[0]
         col = round((p.x() - g.x_min) / (g.x_max - g.x_min) * (res - 1))

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from nnstudio.gui.plots.base import (
     CurveHover,
@@ -40,11 +40,12 @@ class GradientView(PlotView):
 
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.log_scale = QCheckBox("Log scale", self)
-        self.log_scale.setChecked(True)
-        self.log_scale.setToolTip("Gradient norms span decades: a log axis shows them all.")
-        self.log_scale.toggled.connect(lambda on: self.plot.setLogMode(y=on))
-        self.bar.addWidget(self.log_scale)
+        self.log_scale = self.add_check(
+            "Log scale",
+            "Gradient norms span decades: a log axis shows them all.",
+            lambda on: self.plot.setLogMode(y=on),
+            checked=True,
+        )
         self.finish_bar()
         ci = self.graphics.ci
         self.plot = make_plot(ci, 0, 0, x_label="epoch", y_label="‖gradient‖ per layer")

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QLabel, QSlider, QWidget
 
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
@@ -22,13 +22,15 @@ from nnstudio.gui.plots.base import (
     PlotHint,
     PlotView,
     curve_item,
+    fill_legend,
+    inner_legend,
     make_plot,
-    with_alpha,
 )
 from nnstudio.gui.plots.buffers import GrowableBuffer, ema_continue
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.metric_plot import SYMBOL_LIMIT, TASK_METRICS, MetricPlots
 from nnstudio.gui.plots.record import BATCHES, EPOCHS, RUN
+from nnstudio.gui.theme import with_alpha
 
 __all__ = ["EMA_TOOLTIP", "LossView"]
 
@@ -54,10 +56,12 @@ class LossView(PlotView):
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.beta = 0.9
-        self.per_batch = QCheckBox("Per batch", self)
-        self.per_batch.setChecked(True)
-        self.per_batch.setToolTip("Also draw the loss of every batch (thin) and its average.")
-        self.per_batch.toggled.connect(self._on_options_changed)
+        self.per_batch = self.add_check(
+            "Per batch",
+            "Also draw the loss of every batch (thin) and its average.",
+            self._on_options_changed,
+            checked=True,
+        )
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 99)
         self.slider.setValue(90)
@@ -66,17 +70,18 @@ class LossView(PlotView):
         self.slider.valueChanged.connect(self._on_beta_changed)
         self.beta_label = QLabel("Smoothing β = 0.90", self)
         self.beta_label.setToolTip(EMA_TOOLTIP)
-        self.log_scale = QCheckBox("Log scale", self)
-        self.log_scale.setToolTip("A logarithmic loss axis shows late, small improvements.")
-        self.log_scale.toggled.connect(self._on_log_toggled)
-        for w in (self.per_batch, self.beta_label, self.slider, self.log_scale):
-            self.bar.addWidget(w)
+        self.bar.addWidget(self.beta_label)
+        self.bar.addWidget(self.slider)
+        self.log_scale = self.add_check(
+            "Log scale",
+            "A logarithmic loss axis shows late, small improvements.",
+            self._on_log_toggled,
+        )
         self.finish_bar()
 
         ci = self.graphics.ci
         self.plot = make_plot(ci, 0, 0, x_label="epoch", y_label="loss")
-        self.legend = self.plot.addLegend(offset=(-6, 6), labelTextSize="7.5pt", verSpacing=-6)
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        self.legend = inner_legend(self.plot, (-6, 6))
         self.batch_curve = curve_item(
             self.plot, with_alpha(theme.TRAIN, 55), width=1, name="batch", big=True
         )
@@ -134,13 +139,7 @@ class LossView(PlotView):
             entries.append((self.train_curve, "training (epoch)"))
             if np.isfinite(record.val_loss.view()).any():
                 entries.append((self.val_curve, "validation (epoch)"))
-        key = tuple(name for _item, name in entries)
-        if key == self._legend_key:
-            return
-        self._legend_key = key
-        self.legend.clear()
-        for item, name in entries:
-            self.legend.addItem(item, name)
+        self._legend_key = fill_legend(self.legend, entries, self._legend_key)
 
     def _on_log_toggled(self, on: bool) -> None:
         self.plot.setLogMode(y=on)

@@ -7,14 +7,14 @@ run trace it, epoch by epoch (or batch by batch for one-cycle and warm-up).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.schedules import SCHEDULES, planned_lrs
+from nnstudio.core.training.settings import steps_per_epoch
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
     CurveHover,
@@ -22,6 +22,7 @@ from nnstudio.gui.plots.base import (
     PlotHint,
     PlotView,
     curve_item,
+    fill_legend,
     make_plot,
     side_legend,
     step_edges,
@@ -67,9 +68,7 @@ def plan_for(settings: Any, n_train: int | None) -> Plan | None:
     try:
         schedule = SCHEDULES.normalise(settings.schedule)
         base_lr = float(settings.optimizer.get("lr", 0.001))
-        batch = settings.batch_size
-        n = max(1, int(n_train or 1))
-        steps = 1 if batch <= 0 else math.ceil(n / min(batch, n))
+        steps = steps_per_epoch(int(n_train or 0), settings.batch_size)
         return Plan(schedule, base_lr, settings.epochs, steps)
     except Exception:  # a half-edited setting must never break the plots
         return None
@@ -85,10 +84,11 @@ class LearningRateView(PlotView):
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.plan: Plan | None = None
-        self.log_scale = QCheckBox("Log scale", self)
-        self.log_scale.setToolTip("Exponential decay becomes a straight line on a log axis.")
-        self.log_scale.toggled.connect(self._on_log_toggled)
-        self.bar.addWidget(self.log_scale)
+        self.log_scale = self.add_check(
+            "Log scale",
+            "Exponential decay becomes a straight line on a log axis.",
+            self._on_log_toggled,
+        )
         self.finish_bar()
         self.plot = make_plot(
             self.graphics.ci, 0, 0, x_label="epoch", y_label="learning rate", left_width=52
@@ -121,13 +121,7 @@ class LearningRateView(PlotView):
                 entries.append((self.batch_curve, "actual (per batch)"))
             else:
                 entries.append((self.epoch_curve, "actual"))
-        key = tuple(name for _item, name in entries)
-        if key == self._legend_key:
-            return
-        self._legend_key = key
-        self.legend.clear()
-        for item, name in entries:
-            self.legend.addItem(item, name)
+        self._legend_key = fill_legend(self.legend, entries, self._legend_key)
 
     def _fit_y(self) -> None:
         """Linear axis from 0 (a learning rate is positive; 0 shows how far it fell)."""

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from nnstudio.gui import theme
-from nnstudio.gui.plots.base import CurveHover, PlotHint, curve_item, make_plot
+from nnstudio.gui.plots.base import CurveHover, PlotHint, curve_item, inner_legend, make_plot
 from nnstudio.gui.plots.record import RunRecord
 
 __all__ = ["METRIC_LABELS", "MetricPlots"]
@@ -53,8 +53,7 @@ class MetricPlots:
                 self.layout, 0, self.first_col + i, x_label="epoch", y_label=label, left_width=40
             )
             offset = (-6, 6) if corner == "top" else (-6, -6)
-            legend = plot.addLegend(offset=offset, labelTextSize="7.5pt", verSpacing=-6)
-            legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+            inner_legend(plot, offset)
             hover = CurveHover(plot)
             for split, color in (("train", theme.TRAIN), ("val", theme.VALIDATION)):
                 if name == "r2" and split == "train":

@@ -17,6 +17,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.training.probes import Grid, decision_boundary
 from nnstudio.core.training.reports import History
+from nnstudio.core.training.settings import steps_per_epoch
 from nnstudio.gui import theme
 from nnstudio.gui.plots.activation_plot import ActivationView
 from nnstudio.gui.plots.base import PlotContext, PlotView
@@ -183,17 +184,15 @@ class TrainingPlotsPanel(QWidget):
     def reset(self) -> None:
         """Forget all curves (the weights were reset)."""
         self.record.clear()
-        self.context.plan = None
-        self._model = None
-        self.results.invalidate()
-        for view in self.views:
-            view.reset()
-        self._update_plan()
-        self._mark({RUN, PLAN, RESULTS}, all_views=True)
+        self._redraw_record()
 
     def show_history(self, history: History) -> None:
         """Draw a reopened project's saved curves."""
         self.record.load_history(history, self._steps_for(None))
+        self._redraw_record()
+
+    def _redraw_record(self) -> None:
+        """The record was replaced: drop the run's model and plan, redraw every view from it."""
         self.context.plan = None
         self._model = None
         self.results.invalidate()
@@ -231,9 +230,7 @@ class TrainingPlotsPanel(QWidget):
         prepared = plan.prepared if plan is not None else self.document.prepared
         if prepared is None:
             return 0
-        n = max(1, prepared.n_train)
-        batch = settings.batch_size
-        return 1 if batch <= 0 else -(-n // min(batch, n))
+        return steps_per_epoch(prepared.n_train, settings.batch_size)
 
     def _model_source(self) -> tuple[Any, str] | None:
         if self.running:

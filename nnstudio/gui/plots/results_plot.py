@@ -35,7 +35,15 @@ from nnstudio.core.training.metrics import (
     regression_metrics,
 )
 from nnstudio.gui import theme
-from nnstudio.gui.plots.base import PlotContext, PlotHint, PlotView, make_plot, series_color
+from nnstudio.gui.plots.base import (
+    PlotContext,
+    PlotHint,
+    PlotView,
+    inner_legend,
+    make_plot,
+    series_color,
+    view_point,
+)
 from nnstudio.gui.plots.export import Table, save_png
 from nnstudio.gui.plots.record import PLAN, RESULTS, RUN
 
@@ -223,8 +231,7 @@ class ResultsView(PlotView):
             self.plot.addItem(self.image)
         elif mode == "regression":
             self.plot = make_plot(ci, 0, 0, x_label="true value", y_label="predicted value")
-            legend = self.plot.addLegend(offset=(6, 6), labelTextSize="7.5pt", verSpacing=-6)
-            legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+            inner_legend(self.plot, (6, 6))
             self.identity = pg.PlotDataItem(
                 pen=pg.mkPen(theme.PLANNED, width=1.5, style=Qt.PenStyle.DashLine),
                 name="y = x (perfect)",
@@ -376,13 +383,9 @@ class ResultsView(PlotView):
 
     def hover_text(self, scene_pos: QPointF) -> str | None:
         r = self.results
-        if (
-            r is None
-            or self.plot is None
-            or not self.plot.vb.sceneBoundingRect().contains(scene_pos)
-        ):
+        p = view_point(self.plot, scene_pos) if self.plot is not None else None
+        if r is None or p is None:
             return None
-        p = self.plot.vb.mapSceneToView(scene_pos)
         if r.task == "classification" and r.matrix is not None:
             j, i = math.floor(p.x()), math.floor(p.y())
             k = r.matrix.shape[0]

@@ -13,13 +13,23 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.training.reports import Histogram
 from nnstudio.gui import theme
-from nnstudio.gui.plots.base import PlotContext, PlotHint, PlotView, make_plot, with_alpha
+from nnstudio.gui.plots.base import (
+    PlotContext,
+    PlotHint,
+    PlotView,
+    bin_at,
+    corner_caption,
+    histogram_plot,
+    make_plot,
+    view_point,
+)
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import PLAN, RUN, STATS, LayerSeries
+from nnstudio.gui.theme import with_alpha
 
 __all__ = ["WeightHistogram", "WeightsView"]
 
@@ -42,11 +52,8 @@ class WeightHistogram:
 
     def __init__(self, layout: pg.GraphicsLayout, row: int, col: int, name: str) -> None:
         self.name = name
-        self.plot = make_plot(layout, row, col, title=name, left_width=30)
+        self.plot = histogram_plot(layout, row, col, title=name, x_label="value", left_width=30)
         self.plot.setYRange(0, 1.05, padding=0)
-        self.plot.getAxis("bottom").setLabel("value", **{"font-size": "7.5pt", "color": "#6b7280"})
-        self.plot.getAxis("bottom").setHeight(28)
-        self.plot.setMouseEnabled(x=False, y=False)
         self.weights = pg.PlotDataItem(
             pen=pg.mkPen(WEIGHT_COLOR, width=1), fillLevel=0, brush=with_alpha(WEIGHT_COLOR, 110)
         )
@@ -55,9 +62,7 @@ class WeightHistogram:
         )
         self.plot.addItem(self.weights)
         self.plot.addItem(self.biases)
-        self.caption = pg.LabelItem("", color="#374151", size="7.5pt")
-        self.caption.setParentItem(self.plot.vb)
-        self.caption.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, 0))
+        self.caption = corner_caption(self.plot)
         self.hint = PlotHint(self.plot, EMPTY_HINT)
         self.data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.x_range: tuple[float, float] | None = None
@@ -101,14 +106,14 @@ class WeightHistogram:
             self.caption.setText("")
 
     def text_at(self, scene_pos: QPointF) -> str | None:
-        vb = self.plot.vb
-        if not vb.sceneBoundingRect().contains(scene_pos) or not self.data:
+        p = view_point(self.plot, scene_pos)
+        if p is None or not self.data:
             return None
-        x = vb.mapSceneToView(scene_pos).x()
+        x = p.x()
         parts = []
         for kind, (edges, counts) in self.data.items():
-            i = int(np.searchsorted(edges, x, side="right")) - 1
-            if 0 <= i < len(counts):
+            i = bin_at(edges, x)
+            if i is not None:
                 parts.append(
                     f"{kind} in [{edges[i]:.3g}, {edges[i + 1]:.3g}): {int(counts[i])}"
                     f" of {int(counts.sum())}"
@@ -125,11 +130,12 @@ class WeightsView(PlotView):
 
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.show_bias = QCheckBox("Biases", self)
-        self.show_bias.setChecked(True)
-        self.show_bias.setToolTip("Draw each layer's biases as an orange outline.")
-        self.show_bias.toggled.connect(self._on_bias_toggled)
-        self.bar.addWidget(self.show_bias)
+        self.show_bias = self.add_check(
+            "Biases",
+            "Draw each layer's biases as an orange outline.",
+            self._on_bias_toggled,
+            checked=True,
+        )
         self.finish_bar()
         self.histograms: dict[str, WeightHistogram] = {}
         self._key: tuple = ()
@@ -191,11 +197,7 @@ class WeightsView(PlotView):
             self.set_idle_text("")
 
     def hover_text(self, scene_pos: QPointF) -> str | None:
-        for hist in self.histograms.values():
-            text = hist.text_at(scene_pos)
-            if text is not None:
-                return text
-        return None
+        return self.first_hover_text(self.histograms.values(), scene_pos)
 
     def tables(self) -> list[Table]:
         cols: list[list] = [[], [], [], [], [], []]

@@ -63,6 +63,7 @@ from nnstudio.core.training import EpochReport, History, RunEnded
 from nnstudio.gui import theme
 from nnstudio.gui.race.race_runner import RaceRunner
 from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
+from nnstudio.gui.widgets.labels import add_entries, muted
 from nnstudio.gui.widgets.param_editors import ParamForm, format_number
 
 __all__ = ["MIN_ENTRIES", "EntryCard", "RaceDialog"]
@@ -121,16 +122,13 @@ class EntryCard(QFrame):
         layout.addLayout(head)
 
         self.combo = QComboBox(self)
-        for spec in OPTIMISERS:
-            self.combo.addItem(spec.label, spec.name)
-            self.combo.setItemData(self.combo.count() - 1, spec.help, Qt.ItemDataRole.ToolTipRole)
+        add_entries(self.combo, OPTIMISERS)
         self.combo.currentIndexChanged.connect(self._on_combo_changed)
         layout.addWidget(self.combo)
         self.form = ParamForm((), self)
         self.form.changed.connect(self._on_form_changed)
         layout.addWidget(self.form)
-        self.lr_hint = QLabel(self)
-        self.lr_hint.setStyleSheet("color: #6b7280; font-size: 11px;")
+        self.lr_hint = muted(QLabel(self), small=True)
         layout.addWidget(self.lr_hint)
         self.more = QCheckBox("More settings", self)
         self.more.setToolTip("Show every parameter of this optimiser")
@@ -303,7 +301,7 @@ class RaceDialog(QDialog):
         self.target.valueChanged.connect(self._on_target_changed)
         settings.addWidget(self.target)
         hint = QLabel("(training loss)", self)
-        hint.setStyleSheet("color: #6b7280;")
+        muted(hint)
         settings.addWidget(hint)
         settings.addStretch(1)
         self.status = QLabel("", self)
@@ -375,7 +373,7 @@ class RaceDialog(QDialog):
         table_layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.table_note = QLabel("", table_box)
-        self.table_note.setStyleSheet("color: #6b7280;")
+        muted(self.table_note)
         buttons.addWidget(self.table_note, 1)
         self.copy_button = QPushButton("Copy table", table_box)
         self.copy_button.setToolTip("Copy the table (tab-separated) to paste into a spreadsheet")
@@ -638,27 +636,11 @@ class RaceDialog(QDialog):
             self.metric_plot.setLabel("left", "RMSE")
         self._curves = []
         for color in self.race_colors:
-            train = self.loss_plot.plot(
-                [],
-                [],
-                pen=pg.mkPen(color, width=2.2),
-                symbol="o",
-                symbolSize=5,
-                symbolBrush=color,
-                symbolPen=None,
-            )
+            train = _epoch_curve(self.loss_plot, color)
             val = self.loss_plot.plot(
                 [], [], pen=pg.mkPen(color, width=1.6, style=Qt.PenStyle.DashLine)
             )
-            metric = self.metric_plot.plot(
-                [],
-                [],
-                pen=pg.mkPen(color, width=2.2),
-                symbol="o",
-                symbolSize=5,
-                symbolBrush=color,
-                symbolPen=None,
-            )
+            metric = _epoch_curve(self.metric_plot, color)
             self._curves.append({"train": train, "val": val, "metric": metric})
         for plot in (self.loss_plot, self.metric_plot):
             plot.setXRange(0.5, max(2, self._planned_epochs) + 0.5, padding=0)
@@ -802,6 +784,19 @@ class RaceDialog(QDialog):
         self.shutdown()
         self._update_state()
         super().done(result)
+
+
+def _epoch_curve(plot: pg.PlotWidget, color: str) -> pg.PlotDataItem:
+    """A contestant's solid per-epoch curve, a dot on every epoch (races are short)."""
+    return plot.plot(
+        [],
+        [],
+        pen=pg.mkPen(color, width=2.2),
+        symbol="o",
+        symbolSize=5,
+        symbolBrush=color,
+        symbolPen=None,
+    )
 
 
 def _finite(values: list[float | None]) -> np.ndarray:

@@ -43,7 +43,7 @@ import contextlib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QValidator
@@ -71,6 +71,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.params import AUTO, ParamError, ParamSpec
 from nnstudio.core.registries import registry_named
+from nnstudio.gui.widgets.labels import add_entries, compact_combo
 
 __all__ = [
     "ComponentEditor",
@@ -83,6 +84,7 @@ __all__ = [
 
 _INT_LIMIT = 2_147_483_647
 _FLOAT_LIMIT = 1e12
+_W = TypeVar("_W", bound=QWidget)
 _ERROR_STYLE = "QLineEdit { border: 1px solid #d64545; border-radius: 3px; padding: 1px 3px; }"
 
 
@@ -204,10 +206,29 @@ class ParamEditor(QWidget):
     def _valid(self) -> None:
         pass
 
+    def _single(self, widget: _W) -> _W:
+        """Make ``widget`` this editor's only field, explained by the parameter's help."""
+        widget.setToolTip(self.spec.help)
+        layout = QHBoxLayout(self)
+        _fill(layout)
+        layout.addWidget(widget)
+        return widget
+
 
 def _fill(layout: QHBoxLayout | QVBoxLayout) -> None:
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(6)
+
+
+def _int_spin(spec: ParamSpec, parent: QWidget) -> QSpinBox:
+    """A spin box over the spec's whole-number range (clamped to what QSpinBox can hold)."""
+    spin = QSpinBox(parent)
+    lo, hi = _bounds(spec, 1, _INT_LIMIT)
+    spin.setRange(int(max(lo, -_INT_LIMIT)), int(min(hi, _INT_LIMIT)))
+    spin.setKeyboardTracking(False)
+    spin.setAccelerated(True)
+    spin.setToolTip(spec.help)
+    return spin
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -287,15 +308,7 @@ class IntEditor(ParamEditor):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        layout = QHBoxLayout(self)
-        _fill(layout)
-        self.spin = QSpinBox(self)
-        lo, hi = _bounds(spec, 1, _INT_LIMIT)
-        self.spin.setRange(int(max(lo, -_INT_LIMIT)), int(min(hi, _INT_LIMIT)))
-        self.spin.setKeyboardTracking(False)
-        self.spin.setAccelerated(True)
-        self.spin.setToolTip(spec.help)
-        layout.addWidget(self.spin)
+        self.spin = self._single(_int_spin(spec, self))
         self.spin.valueChanged.connect(self._commit)
         self.set_value(spec.default)
 
@@ -309,8 +322,6 @@ class FloatEditor(ParamEditor):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        layout = QHBoxLayout(self)
-        _fill(layout)
         decimals = max(0, spec.decimals)
         box: QDoubleSpinBox = LogSpinBox(self) if spec.log_scale else NumberSpinBox(self)
         box.setDecimals(decimals)
@@ -318,9 +329,7 @@ class FloatEditor(ParamEditor):
         box.setRange(lo, hi)
         box.setSingleStep(_linear_step(lo, hi, decimals))
         box.setKeyboardTracking(False)
-        box.setToolTip(spec.help)
-        self.spin = box
-        layout.addWidget(box)
+        self.spin = self._single(box)
         box.valueChanged.connect(self._commit)
         self.set_value(spec.default)
 
@@ -350,12 +359,7 @@ class IntOrAutoEditor(ParamEditor):
         super().__init__(spec, parent)
         layout = QHBoxLayout(self)
         _fill(layout)
-        self.spin = QSpinBox(self)
-        lo, hi = _bounds(spec, 1, _INT_LIMIT)
-        self.spin.setRange(int(max(lo, -_INT_LIMIT)), int(min(hi, _INT_LIMIT)))
-        self.spin.setKeyboardTracking(False)
-        self.spin.setAccelerated(True)
-        self.spin.setToolTip(spec.help)
+        self.spin = _int_spin(spec, self)
         self.auto = QCheckBox("auto", self)
         self.auto.setToolTip(
             "Follow the data: the size is worked out from the loaded dataset and the task.\n\n"
@@ -363,7 +367,7 @@ class IntOrAutoEditor(ParamEditor):
         )
         layout.addWidget(self.spin, 1)
         layout.addWidget(self.auto)
-        self._last_number = spec.default if isinstance(spec.default, int) else int(lo)
+        self._last_number = spec.default if isinstance(spec.default, int) else self.spin.minimum()
         self.spin.valueChanged.connect(self._on_spin)
         self.auto.toggled.connect(self._on_auto)
         self.set_value(spec.default)
@@ -409,11 +413,7 @@ class BoolEditor(ParamEditor):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        layout = QHBoxLayout(self)
-        _fill(layout)
-        self.check = QCheckBox(spec.title, self)
-        self.check.setToolTip(spec.help)
-        layout.addWidget(self.check)
+        self.check = self._single(QCheckBox(spec.title, self))
         self.check.toggled.connect(self._commit)
         self.set_value(spec.default)
 
@@ -427,17 +427,9 @@ class ChoiceEditor(ParamEditor):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        layout = QHBoxLayout(self)
-        _fill(layout)
-        self.combo = QComboBox(self)
-        self.combo.setToolTip(spec.help)
+        self.combo = self._single(compact_combo(QComboBox(self), 6))
         for choice in spec.choices:
             self.combo.addItem(str(choice), choice)
-        self.combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.combo.setMinimumContentsLength(6)
-        layout.addWidget(self.combo)
         self.combo.currentIndexChanged.connect(
             lambda index: self._commit(self.combo.itemData(index))
         )
@@ -453,11 +445,7 @@ class TextEditor(ParamEditor):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        layout = QHBoxLayout(self)
-        _fill(layout)
-        self.line = QLineEdit(self)
-        self.line.setToolTip(spec.help)
-        layout.addWidget(self.line)
+        self.line = self._single(QLineEdit(self))
         self.line.editingFinished.connect(lambda: self._commit(self.line.text()))
         self.set_value(spec.default)
 
@@ -473,13 +461,9 @@ class ListEditor(ParamEditor):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        layout = QHBoxLayout(self)
-        _fill(layout)
-        self.line = QLineEdit(self)
+        self.line = self._single(QLineEdit(self))
         example = "50, 125, 160" if spec.kind == "int_list" else "0.5, 1, 2"
         self.line.setPlaceholderText(f"e.g. {example}")
-        self.line.setToolTip(spec.help)
-        layout.addWidget(self.line)
         self.error: str | None = None
         self.line.textEdited.connect(self._check_live)
         self.line.editingFinished.connect(self._on_finished)
@@ -811,16 +795,8 @@ class ComponentEditor(ParamEditor):
         layout = QVBoxLayout(self)
         _fill(layout)
         layout.setSpacing(4)
-        self.combo = QComboBox(self)
-        self.combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.combo.setMinimumContentsLength(8)
-        for entry in self.registry:
-            self.combo.addItem(entry.label, entry.name)
-            self.combo.setItemData(
-                self.combo.count() - 1, _entry_tooltip(entry), Qt.ItemDataRole.ToolTipRole
-            )
+        self.combo = compact_combo(QComboBox(self), 8)
+        add_entries(self.combo, self.registry, _entry_tooltip)
         layout.addWidget(self.combo)
         self.nested = QFrame(self)
         self.nested.setObjectName("nestedParams")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nnstudio.gui.canvas.items.base import CanvasItem
 from nnstudio.gui.canvas.items.edge_item import EdgeItem, bezier_path
 from nnstudio.gui.canvas.items.layer_item import (
     HEADER_HEIGHT,
@@ -17,6 +18,7 @@ __all__ = [
     "HEADER_HEIGHT",
     "NODE_HEIGHT",
     "NODE_WIDTH",
+    "CanvasItem",
     "EdgeItem",
     "LayerItem",
     "PortItem",

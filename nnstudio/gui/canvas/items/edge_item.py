@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -26,9 +26,10 @@ from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, Q
 
 from nnstudio.core.graph import Edge
 from nnstudio.gui import theme
+from nnstudio.gui.canvas.items.base import CanvasItem
 
 if TYPE_CHECKING:
-    from nnstudio.gui.canvas.scene import CanvasScene, EdgeStatus
+    from nnstudio.gui.canvas.scene import EdgeStatus
 
 ARROW_LENGTH = 9.0
 ARROW_HALF_WIDTH = 4.5
@@ -68,7 +69,7 @@ def bezier_path(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
-class EdgeItem(QGraphicsItem):
+class EdgeItem(CanvasItem):
     """The curve of one :class:`~nnstudio.core.graph.Edge`."""
 
     def __init__(self, source_id: str, target_id: str) -> None:
@@ -76,7 +77,6 @@ class EdgeItem(QGraphicsItem):
         self.source_id = source_id
         self.target_id = target_id
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setAcceptHoverEvents(True)
         self.setZValue(0)
         self._path = QPainterPath()
         self._tip = QPointF()
@@ -86,9 +86,6 @@ class EdgeItem(QGraphicsItem):
     @property
     def edge(self) -> Edge:
         return Edge(self.source_id, self.target_id)
-
-    def canvas(self) -> CanvasScene | None:
-        return self.scene()  # type: ignore[return-value]
 
     def status(self) -> EdgeStatus | None:
         scene = self.canvas()
@@ -189,14 +186,6 @@ class EdgeItem(QGraphicsItem):
 
     # --- interaction -----------------------------------------------------------------------
 
-    def hoverEnterEvent(self, event: Any) -> None:
-        self.update()
-        super().hoverEnterEvent(event)
-
-    def hoverLeaveEvent(self, event: Any) -> None:
-        self.update()
-        super().hoverLeaveEvent(event)
-
     def tooltip_text(self) -> str:
         scene = self.canvas()
         if scene is None:
@@ -241,9 +230,7 @@ class EdgeItem(QGraphicsItem):
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         if selected and error:
             # Keep the error colour but still show the selection with a halo.
-            halo = QColor(theme.SELECTION)
-            halo.setAlpha(90)
-            painter.setPen(QPen(halo, 7.0))
+            painter.setPen(QPen(theme.with_alpha(theme.SELECTION, 90), 7.0))
             painter.drawPath(self._path)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, Q
 
 from nnstudio.core.layers import LAYERS, node_caption
 from nnstudio.gui import theme
+from nnstudio.gui.canvas.items.base import CanvasItem
 from nnstudio.gui.canvas.items.port_item import PortItem
 
 if TYPE_CHECKING:
     from nnstudio.core.graph import LayerNode
-    from nnstudio.gui.canvas.scene import CanvasScene, NodeStatus
+    from nnstudio.gui.canvas.scene import NodeStatus
 
 NODE_WIDTH = 154.0
 NODE_HEIGHT = 88.0
@@ -105,7 +106,7 @@ def lock_path(center: QPointF, size: float = 10.0) -> tuple[QPainterPath, QPaint
     return path, shackle
 
 
-class LayerItem(QGraphicsItem):
+class LayerItem(CanvasItem):
     """The card of one node. ``pos()`` is the node's position (top-left corner)."""
 
     def __init__(self, node_id: str, layer_type: str) -> None:
@@ -115,7 +116,6 @@ class LayerItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
-        self.setAcceptHoverEvents(True)
         self.setZValue(10)
         # Cards are the costly part of a repaint; caching keeps panning and dragging fluid.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -128,9 +128,6 @@ class LayerItem(QGraphicsItem):
         self.output_port.setPos(NODE_WIDTH, NODE_HEIGHT / 2)
 
     # --- model access ----------------------------------------------------------------------
-
-    def canvas(self) -> CanvasScene | None:
-        return self.scene()  # type: ignore[return-value]
 
     def node(self) -> LayerNode | None:
         scene = self.canvas()
@@ -236,14 +233,6 @@ class LayerItem(QGraphicsItem):
         return super().itemChange(change, value)
 
     # --- interaction -----------------------------------------------------------------------
-
-    def hoverEnterEvent(self, event: Any) -> None:
-        self.update()
-        super().hoverEnterEvent(event)
-
-    def hoverLeaveEvent(self, event: Any) -> None:
-        self.update()
-        super().hoverLeaveEvent(event)
 
     def mouseMoveEvent(self, event: Any) -> None:
         scene = self.canvas()

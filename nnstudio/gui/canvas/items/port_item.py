@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.gui import theme
+from nnstudio.gui.canvas.items.base import CanvasItem
 
 if TYPE_CHECKING:
     from nnstudio.gui.canvas.items.layer_item import LayerItem
-    from nnstudio.gui.canvas.scene import CanvasScene
 
 RADIUS = 5.0
 #: Height available to a merge layer's input bar, and the spacing of its edges.
@@ -28,7 +28,7 @@ _HIT = 10.0
 _CONNECTED = QColor("#5f6b7a")
 
 
-class PortItem(QGraphicsItem):
+class PortItem(CanvasItem):
     """One input or output handle of a :class:`LayerItem` (its parent item)."""
 
     INPUT = "input"
@@ -38,7 +38,6 @@ class PortItem(QGraphicsItem):
         super().__init__(parent)
         self.kind = kind
         self.merge = merge and kind == self.INPUT
-        self.setAcceptHoverEvents(True)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setZValue(1)
@@ -66,9 +65,6 @@ class PortItem(QGraphicsItem):
     @property
     def is_input(self) -> bool:
         return self.kind == self.INPUT
-
-    def canvas(self) -> CanvasScene | None:
-        return self.scene()  # type: ignore[return-value]
 
     # --- geometry --------------------------------------------------------------------------
 
@@ -98,14 +94,6 @@ class PortItem(QGraphicsItem):
         return path
 
     # --- gestures --------------------------------------------------------------------------
-
-    def hoverEnterEvent(self, event: Any) -> None:
-        self.update()
-        super().hoverEnterEvent(event)
-
-    def hoverLeaveEvent(self, event: Any) -> None:
-        self.update()
-        super().hoverLeaveEvent(event)
 
     def mousePressEvent(self, event: Any) -> None:
         scene = self.canvas()
@@ -148,9 +136,7 @@ class PortItem(QGraphicsItem):
             painter.setOpacity(0.35)
         elif state in ("valid", "source"):
             radius += 1.5
-            fill = QColor(
-                theme.SELECTION.red(), theme.SELECTION.green(), theme.SELECTION.blue(), 60
-            )
+            fill = theme.with_alpha(theme.SELECTION, 60)
             border = QPen(theme.SELECTION, 2.0)
             if state == "source":
                 fill = theme.SELECTION
@@ -159,10 +145,8 @@ class PortItem(QGraphicsItem):
             fill = theme.SELECTION
             border = QPen(theme.SELECTION.darker(115), 1.6)
         if state == "hover":
-            halo = QColor(theme.SELECTION)
-            halo.setAlpha(50)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(halo)
+            painter.setBrush(theme.with_alpha(theme.SELECTION, 50))
             painter.drawEllipse(QPointF(0, 0), radius + 4, radius + 4)
         painter.setPen(border)
         painter.setBrush(fill)

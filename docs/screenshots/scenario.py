@@ -1,0 +1,103 @@
+"""Put the real app into a state worth a screenshot (used with ../shared/tools/screenshot).
+
+    ../shared/tools/screenshot docs/screenshots/main.png 30 -- \
+        python docs/screenshots/scenario.py default
+
+Scenarios: default, validation, data, training, boundary, activations, neurons, race.
+The window opens maximised on the virtual screen; training scenarios train the default
+sample for a few seconds and then pause, so the plots hold a run in progress.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from nnstudio.gui.app import _apply_style  # noqa: E402
+from nnstudio.gui.commands import (  # noqa: E402
+    AddNodeCommand,
+    ConnectCommand,
+    DisconnectCommand,
+    MacroCommand,
+    MoveNodesCommand,
+)
+from nnstudio.gui.main_window import MainWindow  # noqa: E402
+from nnstudio.gui.settings import AppSettings  # noqa: E402
+
+
+def main() -> None:
+    scenario = sys.argv[1] if len(sys.argv) > 1 else "default"
+    os.environ.setdefault("NNSTUDIO_DATA_DIR", tempfile.mkdtemp())
+    from PySide6.QtCore import QSettings
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("NN Studio")
+    _apply_style(app)
+    settings = AppSettings(
+        QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+    )
+    window = MainWindow(settings)
+    # No window manager on a virtual screen: size the window to the screen ourselves.
+    window.setGeometry(app.primaryScreen().availableGeometry())
+    window.show()
+    QTimer.singleShot(300, lambda: stage(window, scenario))
+    app.exec()
+
+
+def stage(window: MainWindow, scenario: str) -> None:
+    sample = (
+        REPO / "samples" / ("mobile_price.nnsproj" if scenario == "data" else "spirals.nnsproj")
+    )
+    window.start(sample if scenario == "data" else None)
+    window._size_docks()
+    doc = window.document
+    if scenario == "validation":
+        # A skip connection from the input into the last hidden layer: [batch, 2] + [batch, 32]
+        # cannot be added, which the canvas shows in red.
+        ids = list(doc.graph.nodes)
+        macro = MacroCommand("Add a skip connection")
+        DisconnectCommand(doc, ids[2], ids[3], parent=macro)
+        add = AddNodeCommand(doc, "Add", position=(690.0, 150.0), parent=macro)
+        ConnectCommand(doc, ids[2], add.node_id, parent=macro)
+        ConnectCommand(doc, ids[0], add.node_id, parent=macro)
+        ConnectCommand(doc, add.node_id, ids[3], parent=macro)
+        MoveNodesCommand(
+            doc, {ids[3]: doc.graph.nodes[ids[3]].position}, {ids[3]: (920.0, 0.0)}, parent=macro
+        )
+        doc.push(macro)
+        window.widgets["canvas"].select_nodes([add.node_id])
+        window.docks["problems"].raise_()
+        QTimer.singleShot(200, lambda: window._canvas_call("fit_all"))
+    elif scenario == "data":
+        window.docks["data"].raise_()
+    elif scenario in ("training", "boundary", "activations", "neurons"):
+        tab = {
+            "training": "Loss & metric",
+            "boundary": "Decision boundary",
+            "activations": "Activations",
+        }.get(scenario)
+        if scenario == "neurons":
+            window.docks["neurons"].raise_()
+        window.docks["training"].raise_()
+        window.train()
+        if tab:
+            window.widgets["plots"].show_tab(tab)
+        QTimer.singleShot(6000, window.pause_training)
+    elif scenario == "race":
+        window.open_sample(REPO / "samples" / "iris.nnsproj")
+        window.show_race()
+        dialog = window.widgets["race"]
+        dialog.resize(1100, 700)
+        QTimer.singleShot(500, dialog.start_race)
+
+
+if __name__ == "__main__":
+    main()
