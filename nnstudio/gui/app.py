@@ -49,6 +49,7 @@ def run_app(path: str | None = None, argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     _apply_style(app)
     window = MainWindow()
+    window.prewarm_training = True
     if os.environ.get("NNSTUDIO_REPORT_STARTUP"):
         window.first_painted.connect(
             lambda: print(f"first_paint {time.time() - START:.3f}", flush=True)

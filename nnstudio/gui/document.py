@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -63,6 +64,20 @@ class ProjectDocument(QObject):
         self._pending.setInterval(0)
         self._pending.timeout.connect(self.revalidate)
         self._connect_graph()
+
+    def __del__(self) -> None:
+        """Empty the undo stack while every command is still whole.
+
+        A document sits in reference cycles (commands point back at it), so the garbage
+        collector frees it. It clears the commands' Python wrappers before Qt's stack is
+        destroyed, and shiboken then hands each command back to Python, which deletes it
+        under the stack: ~QUndoStack would delete it again and crash. Finalisers run
+        before any clearing, so emptying the stack here leaves nothing to delete twice.
+        """
+        stack = self.__dict__.get("undo_stack")
+        if stack is not None and shiboken6.isValid(stack):
+            stack.blockSignals(True)
+            stack.clear()
 
     # --- project lifecycle -----------------------------------------------------------------
 

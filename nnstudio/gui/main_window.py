@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         self.controller = None
         self.recovery = None
+        #: The app starts the training process early; tests leave it to the first run.
+        self.prewarm_training = False
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self.setWindowTitle("NN Studio")
@@ -470,6 +472,9 @@ class MainWindow(QMainWindow):
         if self.settings.window_state()[1] is None:
             QTimer.singleShot(0, self._size_docks)
         QTimer.singleShot(50, lambda: self._canvas_call("fit_all"))
+        if self.prewarm_training:
+            # Start the training process (it imports torch) while the user looks around.
+            QTimer.singleShot(500, self.controller.prewarm)
         self.ready.emit()
 
     def _create_workbench(self) -> None:
@@ -1204,6 +1209,8 @@ class MainWindow(QMainWindow):
         self._autosave.stop()
         if self.recovery is not None:
             self.recovery.end_session()
+        if self.controller is not None:
+            self.controller.close_process()
         event.accept()
 
 

@@ -1,148 +1,246 @@
-"""Training off the GUI thread: a worker object in a QThread, and the controller that owns it.
+"""Training off the GUI thread, and the controller that starts, steers and cleans up runs.
 
-The loop itself is :func:`nnstudio.core.training.train`; the worker only forwards its reports.
-Reports are collected in the training thread and sent as one list at most every
-:data:`EMIT_INTERVAL` seconds (pause, start and end are sent at once), so a fast run cannot
-flood the GUI thread. Payloads are frozen dataclasses of floats and copied numpy arrays. The
-classroom probes (decision boundary, weights for the neuron view) run in the training thread
-between batches, where touching the model is safe, at their own slower rate.
+The loop itself is :func:`nnstudio.core.training.train`. By default it runs in a child
+process (:mod:`nnstudio.core.training.remote`): small networks make the loop Python-bound, and
+in a thread it would fight the GUI for Python's interpreter lock — the plots would stutter and
+training would slow down several-fold. A :class:`ProcessWorker`, a QObject in a QThread, sends
+the job and then only waits on a pipe, turning what comes back into Qt signals. Reports come in
+lists at most every :data:`EMIT_INTERVAL` seconds (start, pause and end at once), so a fast run
+cannot flood the GUI thread; payloads are frozen dataclasses of floats and numpy arrays.
+
+``NNSTUDIO_TRAIN_IN_THREAD=1`` (or a platform where the process cannot start) trains in a
+:class:`ThreadWorker` instead, with the same signals.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import secrets
+import subprocess
+import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from multiprocessing.connection import Connection, Listener
+from typing import Any
 
-import torch
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.losses import LOSSES
 from nnstudio.core.session import RunPlan, plan_run, store_result
-from nnstudio.core.training import (
-    ReportPolicy,
-    RunEnded,
-    RunPaused,
-    RunStarted,
-    TrainingControl,
-    TrainingResult,
-    train,
+from nnstudio.core.training import RunPaused, TrainingControl, TrainingJob, TrainingResult
+from nnstudio.core.training.remote import (
+    EMIT_INTERVAL,
+    WatchOptions,
+    receive,
+    run_job,
+    send,
+    slim_data,
 )
-from nnstudio.core.training.probes import Grid, decision_boundary, weights_frame
 
 log = logging.getLogger(__name__)
+#: Seconds the GUI waits for a new training process to connect back.
+CONNECT_TIMEOUT = 20.0
 
-#: Seconds between two deliveries of reports to the GUI (≈ 20 per second at most).
-EMIT_INTERVAL = 0.1
-#: Seconds between two classroom snapshots (boundary, weights).
-PROBE_INTERVAL = 0.2
-
-
-@dataclass(frozen=True)
-class WatchOptions:
-    """Which live snapshots the views want, decided by the main window before a run."""
-
-    boundary: Grid | None = None
-    weights: bool = False
-    weights_grid: Grid | None = None
-    #: One input row whose z and a are sent with every weights snapshot (neuron hover).
-    sample: torch.Tensor | None = None
-    detail_seconds: float = 0.25
-    batches: bool = True
+__all__ = [
+    "EMIT_INTERVAL",
+    "ProcessWorker",
+    "ThreadWorker",
+    "TrainingController",
+    "TrainingProcess",
+    "WatchOptions",
+]
 
 
-class TrainingWorker(QObject):
-    """Runs one training job when ``run`` is called in its thread."""
+class TrainingProcess:
+    """The child process that trains; started once and reused for every run."""
+
+    def __init__(self) -> None:
+        key = secrets.token_bytes(32)
+        listener = Listener(authkey=key)
+        env = dict(os.environ, NNSTUDIO_TRAINER_KEY=key.hex())
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "nnstudio.core.training_child", str(listener.address)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+            # The child connects before it imports torch: this waits for Python only.
+            self.commands = _accept(listener, self.process)
+            self.events = _accept(listener, self.process)
+        finally:
+            listener.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def send(self, *message: Any) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            send(self.commands, message)  # a dead process is reported by the relay
+
+    def terminate(self) -> None:
+        self.process.terminate()
+
+    def close(self, timeout: float = 3.0) -> None:
+        self.send("quit")
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(2.0)
+        for conn in (self.commands, self.events):
+            conn.close()
+
+
+def _accept(listener: Listener, process: subprocess.Popen) -> Connection:
+    """Accept the child's connection; give up (and end the child) if it never comes."""
+    box: list[Any] = []
+    waiter = threading.Thread(target=lambda: box.append(_try(listener.accept)), daemon=True)
+    waiter.start()
+    waiter.join(CONNECT_TIMEOUT)
+    if not box or isinstance(box[0], BaseException):
+        process.kill()
+        raise RuntimeError("the training process did not start")
+    return box[0]
+
+
+def _try(call: Any) -> Any:
+    try:
+        return call()
+    except (OSError, EOFError) as exc:
+        return exc
+
+
+class ProcessWorker(QObject):
+    """Hands a job to the training process and relays what comes back (lives in a QThread)."""
 
     events_ready = Signal(list)
     finished = Signal(object)
     failed = Signal(str)
 
     def __init__(
-        self,
-        plan: RunPlan,
-        control: TrainingControl,
-        watch: WatchOptions,
-        emit_interval: float = EMIT_INTERVAL,
+        self, process: TrainingProcess, job: TrainingJob, watch: WatchOptions, paused: bool
     ) -> None:
         super().__init__()
-        self.plan = plan
-        self.control = control
+        self.process = process
+        self.job = job
         self.watch = watch
-        self.emit_interval = emit_interval
-        self._buffer: list[object] = []
-        self._last_emit = 0.0
-        self._last_probe = 0.0
-        self._expects = LOSSES.get(plan.job.settings.loss["name"]).expects
-        self.emitted_batches = 0
+        self.paused = paused
 
     @Slot()
     def run(self) -> None:
         try:
-            self._run()
+            self._relay()
         finally:
-            # End the thread's event loop too, so QThread.wait() returns once training ends.
             QThread.currentThread().quit()
 
-    def _run(self) -> None:
-        # Leave a core for the GUI thread.
-        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
-        policy = ReportPolicy(
-            batches=self.watch.batches,
-            detail_seconds=self.watch.detail_seconds,
-            detail_per_epoch=True,
+    def submit(self) -> None:
+        """Send the job; called in the GUI thread so steering sent right after follows it."""
+        remote = TrainingJob(
+            self.job.model,
+            slim_data(self.job.data),
+            self.job.settings,
+            self.job.optimizer_state,
+            self.job.schedule_state,
+            self.job.start_epoch,
+            self.job.history,
         )
+        self.process.send("run", remote, self.watch, self.paused)
+
+    def _relay(self) -> None:
+        process = self.process
+        while True:
+            try:
+                if not process.events.poll(0.2):
+                    if not process.alive:
+                        self.failed.emit("The training process ended unexpectedly.")
+                        return
+                    continue
+                message = receive(process.events)
+            except (EOFError, OSError):
+                self.failed.emit("The training process ended unexpectedly.")
+                return
+            kind = message[0]
+            if kind == "events":
+                self.events_ready.emit(message[1])
+            elif kind == "finished":
+                _, result, state = message
+                self.job.model.load_state_dict(state)
+                self.finished.emit(result)
+                return
+            elif kind == "failed":
+                text = message[1]
+                if "\n" in text:
+                    log.error("%s", text)
+                    text = text.splitlines()[0]
+                self.failed.emit(text)
+                return
+
+
+class ThreadWorker(QObject):
+    """Trains in its own QThread (the fallback when no training process is available)."""
+
+    events_ready = Signal(list)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, job: TrainingJob, watch: WatchOptions, control: TrainingControl) -> None:
+        super().__init__()
+        self.job = job
+        self.watch = watch
+        self.control = control
+
+    @Slot()
+    def run(self) -> None:
         try:
-            result = train(self.plan.job, self._on_event, self.control, policy)
+            result = run_job(self.job, self.watch, self.control, self.events_ready.emit)
         except NNStudioError as exc:
-            self._flush()
             self.failed.emit(str(exc))
-            return
         except Exception as exc:  # a bug: report it instead of killing the thread silently
             log.error("training crashed:\n%s", traceback.format_exc())
-            self._flush()
             self.failed.emit(f"Training stopped because of an internal error: {exc!r}")
-            return
-        self._flush()
-        self.finished.emit(result)
+        else:
+            self.finished.emit(result)
+        finally:
+            QThread.currentThread().quit()
 
-    def _on_event(self, event: object) -> None:
-        self._buffer.append(event)
-        now = time.perf_counter()
-        urgent = isinstance(event, (RunStarted, RunPaused, RunEnded))
-        if urgent or now - self._last_probe >= PROBE_INTERVAL:
-            self._probe(event, now)
-        if urgent or now - self._last_emit >= self.emit_interval:
-            self._flush()
 
-    def _probe(self, event: object, now: float) -> None:
-        self._last_probe = now
-        if isinstance(event, RunEnded):
-            return
-        epoch = getattr(event, "epoch", 0)
-        step = getattr(event, "step", 0)
-        model = self.plan.job.model
-        if self.watch.boundary is not None:
-            self._buffer.append(
-                decision_boundary(model, self.watch.boundary, self._expects, epoch=epoch, step=step)
-            )
-        if self.watch.weights:
-            self._buffer.append(
-                weights_frame(
-                    model, self.watch.weights_grid, epoch=epoch, step=step, sample=self.watch.sample
-                )
-            )
+class _RemoteControl:
+    """The steering half of :class:`TrainingControl`, forwarded to the training process."""
 
-    def _flush(self) -> None:
-        if self._buffer:
-            batch, self._buffer = self._buffer, []
-            self.events_ready.emit(batch)
-            self.emitted_batches += 1
-        self._last_emit = time.perf_counter()
+    def __init__(self, process: TrainingProcess) -> None:
+        self.process = process
+
+    def pause(self) -> None:
+        self.process.send("pause")
+
+    def resume(self) -> None:
+        self.process.send("resume")
+
+    def stop(self) -> None:
+        self.process.send("stop")
+
+    def step_batch(self, count: int = 1) -> None:
+        self.process.send("step_batch", count)
+
+    def step_epoch(self) -> None:
+        self.process.send("step_epoch")
+
+
+def release_worker(worker: QObject) -> None:
+    """Cut a finished worker's signals (its reference cycles then go with it)."""
+    for name in ("events_ready", "finished", "failed"):
+        signal = getattr(worker, name, None)
+        if signal is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect()
+
+
+def _use_process() -> bool:
+    return os.environ.get("NNSTUDIO_TRAIN_IN_THREAD", "") not in ("1", "true", "yes")
 
 
 class TrainingController(QObject):
@@ -162,11 +260,15 @@ class TrainingController(QObject):
         self.document = document
         self.state = "idle"
         self.plan: RunPlan | None = None
-        self.control: TrainingControl | None = None
+        self.control: TrainingControl | _RemoteControl | None = None
         self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
+        self._worker: QObject | None = None
+        self._process: TrainingProcess | None = None
         self.watch = WatchOptions()
         self.last_result: TrainingResult | None = None
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close_process)
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -177,6 +279,22 @@ class TrainingController(QObject):
     def can_resume(self) -> bool:
         project = self.document.project
         return project.weights is not None and project.epochs_trained < project.training.epochs
+
+    # --- the training process --------------------------------------------------------------
+
+    def prewarm(self) -> None:
+        """Start the training process now (it imports torch), so Train starts at once."""
+        if _use_process() and (self._process is None or not self._process.alive):
+            try:
+                self._process = TrainingProcess()
+            except (OSError, RuntimeError, ValueError) as exc:
+                log.warning("no training process (%s); training in a thread", exc)
+                self._process = None
+
+    def close_process(self) -> None:
+        if self._process is not None:
+            self._process.close()
+            self._process = None
 
     # --- commands --------------------------------------------------------------------------
 
@@ -200,15 +318,22 @@ class TrainingController(QObject):
         except NNStudioError as exc:
             return str(exc)
         self.plan = plan
-        self.control = TrainingControl(start_paused=paused)
+        self.prewarm()
         self._thread = QThread(self)
         self._thread.setObjectName("nnstudio-training")
-        self._worker = TrainingWorker(plan, self.control, self.watch)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.events_ready.connect(self._on_events)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
+        if self._process is not None:
+            self.control = _RemoteControl(self._process)
+            worker: QObject = ProcessWorker(self._process, plan.job, self.watch, paused)
+            worker.submit()
+        else:
+            self.control = TrainingControl(start_paused=paused)
+            worker = ThreadWorker(plan.job, self.watch, self.control)
+        self._worker = worker
+        worker.moveToThread(self._thread)
+        self._thread.started.connect(worker.run)
+        worker.events_ready.connect(self._on_events)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
         doc.set_locked("Training is running: stop it before editing.")
         self._set_state("paused" if paused else "running")
         self.run_started.emit(plan)
@@ -230,12 +355,12 @@ class TrainingController(QObject):
             self._set_state("stopping")
 
     def step_batch(self) -> str | None:
-        return self._step(TrainingControl.step_batch)
+        return self._step("step_batch")
 
     def step_epoch(self) -> str | None:
-        return self._step(TrainingControl.step_epoch)
+        return self._step("step_epoch")
 
-    def _step(self, action: Callable[[TrainingControl], None]) -> str | None:
+    def _step(self, action: str) -> str | None:
         """Run one step of the paused run, first starting one (paused) when none is running.
 
         Returns why a run could not start, or None.
@@ -245,7 +370,7 @@ class TrainingController(QObject):
             if refused:
                 return refused
         if self.control:
-            action(self.control)
+            getattr(self.control, action)()
             self._set_state("running")
         return None
 
@@ -264,6 +389,10 @@ class TrainingController(QObject):
             self.control.stop()
             self._set_state("stopping")
         finished = self._thread.wait(timeout_ms)
+        if not finished and self._process is not None:
+            # A training process that does not answer is ended; the relay then reports it.
+            self._process.terminate()
+            finished = self._thread.wait(timeout_ms)
         # Deliver the queued finished/failed signal now, so the project keeps the weights.
         deadline = time.monotonic() + 2.0
         while finished and self.running and time.monotonic() < deadline:
@@ -298,8 +427,10 @@ class TrainingController(QObject):
         if thread is not None:
             thread.quit()
             thread.wait(5000)
+        # The worker is a Python-owned QObject: dropping the reference deletes it. Calling
+        # deleteLater too would let Qt delete it a second time (a crash at garbage collection).
         if self._worker is not None:
-            self._worker.deleteLater()
+            release_worker(self._worker)
         if thread is not None:
             thread.deleteLater()
         self._thread, self._worker, self.control = None, None, None

@@ -431,6 +431,22 @@ def test_scripts_pass_ruff_check_and_format(runs):
     assert_ruff_clean(*(runs.root / f"{name}.py" for name in CASES))
 
 
+@pytest.mark.skipif(ruff_command() is None, reason="ruff is not installed")
+def test_long_data_paths_wrap_as_ruff_formats_them(tmp_path):
+    """Where the CSV lies decides the line's length; every length must stay ruff-clean."""
+    from nnstudio.core.export.codegen import fit_lines
+
+    lines = []
+    for depth in range(0, 40, 3):
+        relative = "../" * depth + "samples/mobile_price_synthetic.csv"
+        lines.append(f'DATA_FILE_{depth} = Path(__file__).parent / "{relative}"')
+    script = tmp_path / "paths.py"
+    text = "from pathlib import Path\n\n" + "\n".join(fit_lines(lines)) + "\n"
+    script.write_text(text, "utf-8")
+    assert_ruff_clean(script)
+    assert text.count("    / ") >= 5  # the longest ones were split at the operator
+
+
 def test_script_notes_trained_weights_and_writes_atomically(tmp_path):
     project = load_project(SAMPLES / "iris.nnsproj")
     project.training = project.training.replace(epochs=1)

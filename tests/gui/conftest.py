@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,20 @@ def open_window(qtbot, tmp_path, monkeypatch, dialogs) -> Iterator[Callable[...,
     for win in windows:
         if win.controller is not None:
             win.controller.shutdown()
+            win.controller.close_process()
         if win.document is not None:
             win.document.mark_saved()
         if win.recovery is not None:
             win.recovery.end_session()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test():
+    """Collect each test's Qt wrappers while its widgets are still being torn down.
+
+    Python-owned Qt objects caught in reference cycles are otherwise freed at a random later
+    garbage collection, possibly after Qt has deleted their children — a crash in whatever
+    test happens to be running then.
+    """
+    yield
+    gc.collect()

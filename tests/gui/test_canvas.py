@@ -22,7 +22,13 @@ from nnstudio.core.graph import Graph
 from nnstudio.core.project import Project, load_project
 from nnstudio.gui import theme
 from nnstudio.gui.canvas import GRAPH_MIME, LAYER_MIME, CanvasView
-from nnstudio.gui.canvas.items import NODE_HEIGHT, NODE_WIDTH, LayerItem
+from nnstudio.gui.canvas.items import (
+    NODE_HEIGHT,
+    NODE_WIDTH,
+    LayerItem,
+    format_params,
+    format_shape,
+)
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.palette import LAYER_MIME as PALETTE_LAYER_MIME
 from nnstudio.gui.palette import layer_mime_data
@@ -770,3 +776,13 @@ def test_screenshots(qtbot) -> None:
     settle(warned)
     view.select_nodes([nid(warned, "output")])
     assert _shot(view, "canvas_warning_frozen.png").stat().st_size > 0
+
+
+def test_footer_texts_spell_out_unknowns() -> None:
+    assert format_shape(4) == "[batch, 4]"
+    assert format_shape(None) == "[batch, unknown]"
+    assert format_params(None) == "params unknown"
+    assert format_params(1) == "1 param"
+    assert format_params(1234) == "1,234 params"
+    assert format_params(2_500_000) == "2.50M params"
+    assert format_params(12, frozen=True) == "12 frozen"

@@ -275,7 +275,14 @@ def fit_lines(lines: Sequence[str]) -> list[str]:
         if assignment:
             # ruff wraps a long right-hand side without brackets in parentheses.
             pad, name, value = assignment.groups()
-            out += [f"{pad}{name} = (", f"{pad}{INDENT}{value}", f"{pad})"]
+            inner = f"{pad}{INDENT}"
+            operands = re.match(r'^(\S+) / ("[^"]*")$', value)
+            if len(inner + value) > WIDTH and operands:
+                # Still too long inside the parentheses: ruff breaks before the operator.
+                left, right = operands.groups()
+                out += [f"{pad}{name} = (", inner + left, f"{inner}/ {right}", f"{pad})"]
+            else:
+                out += [f"{pad}{name} = (", inner + value, f"{pad})"]
             continue
         if not line.rstrip().endswith(")"):
             out.append(line)

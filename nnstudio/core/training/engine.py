@@ -238,7 +238,7 @@ def train(
     output_id = model.output_id
     detail_every = policy.detail_every
     detail_seconds = policy.detail_seconds
-    last_detail = time.perf_counter()
+    last_detail = -math.inf  # the first batch is always shown: the state before learning
 
     emit(RunStarted(s.epochs, steps, n, job.start_epoch, str(device)))
     reason, message = "finished", ""
@@ -412,7 +412,8 @@ def train(
     if reason == "finished" and not message:
         message = f"Finished {epochs_run} epochs."
     model.eval()
-    emit(RunEnded(reason, message, epochs_run))
+    where = tuple(history.diverged_at[-1]) if reason == "diverged" else None
+    emit(RunEnded(reason, message, epochs_run, where))
     return TrainingResult(
         reason,
         message,

@@ -86,6 +86,8 @@ class RunEnded:
     reason: str
     message: str
     epochs_run: int
+    #: (epoch, batch) where the loss became non-finite, for a diverged run.
+    diverged_at: tuple[int, int] | None = None
 
 
 @dataclass

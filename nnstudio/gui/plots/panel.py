@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
@@ -33,6 +33,10 @@ from nnstudio.gui.workers import WatchOptions
 __all__ = ["TrainingPlotsPanel"]
 
 
+#: Shortest time between two redraws of the visible plot during a run (5 per second).
+REDRAW_INTERVAL_MS = 200
+
+
 class TrainingPlotsPanel(QWidget):
     """Live training plots for one :class:`~nnstudio.gui.document.ProjectDocument`."""
 
@@ -46,6 +50,10 @@ class TrainingPlotsPanel(QWidget):
         #: The model of the last finished run (safe to use: its thread has ended).
         self._model: Any = None
         self._expects = "logits"
+        self._since_redraw = QElapsedTimer()
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.timeout.connect(self._refresh_visible)
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -137,7 +145,6 @@ class TrainingPlotsPanel(QWidget):
         self.record.steps_per_epoch = self._steps_for(plan)
         self.record.start_epoch = job.start_epoch
         self.record.planned_epochs = job.settings.epochs
-        self.record.live_history = job.history
         self._expects = LOSSES.get(job.settings.loss["name"]).expects
         self.results.invalidate()
         self.lr.set_plan(plan_for(job.settings, plan.prepared.n_train))
@@ -149,7 +156,7 @@ class TrainingPlotsPanel(QWidget):
         """Take a batch of training events; redraw the visible plot once."""
         changed = self.record.ingest(events)
         if changed:
-            self._mark(changed)
+            self._mark(changed, throttled=True)
 
     def run_finished(self, result: Any) -> None:
         """The run ended and its thread is gone: its model can now be evaluated here."""
@@ -255,13 +262,24 @@ class TrainingPlotsPanel(QWidget):
         settings = self.document.project.training
         self.lr.set_plan(plan_for(settings, prepared.n_train if prepared is not None else None))
 
-    def _mark(self, changed: set[str], *, all_views: bool = False) -> None:
+    def _mark(self, changed: set[str], *, all_views: bool = False, throttled: bool = False) -> None:
         for view in self.views:
             if all_views or view.topics & changed:
                 view.dirty = True
-        self._refresh_visible()
+        if not throttled:
+            self._refresh_visible()
+            return
+        # Live runs redraw at most REDRAW_INTERVAL_MS apart: painting holds Python's GIL,
+        # and every millisecond the GUI thread paints is one the training thread waits.
+        wait = REDRAW_INTERVAL_MS - self._since_redraw.elapsed()
+        if wait <= 0 or not self._since_redraw.isValid():
+            self._refresh_visible()
+        elif not self._redraw_timer.isActive():
+            self._redraw_timer.start(int(wait))
 
     def _refresh_visible(self) -> None:
+        self._redraw_timer.stop()
+        self._since_redraw.start()
         if not self.isVisible():
             return
         self.current_view().ensure_fresh()

@@ -89,7 +89,6 @@ class RunRecord:
         #: ``step`` of the latest BatchReport (updates since the run began).
         self.last_step = 0
         #: The live run's History (the engine appends ``diverged_at`` to it).
-        self.live_history: History | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -252,7 +251,7 @@ class RunRecord:
         self.paused = False
         if event.reason != "diverged":
             return
-        where = self.live_history.diverged_at[-1] if self.live_history else None
+        where = event.diverged_at
         if where:
             x = self.batch_position(int(where[0]), int(where[1]))
         else:  # no position known: just after the last good batch

@@ -30,6 +30,7 @@ from nnstudio.core.optimisers import build_optimizer
 from nnstudio.core.race import RACE_POLICY, RaceEntry, RaceResult
 from nnstudio.core.session import RunPlan
 from nnstudio.core.training import RunEnded, RunStarted, TrainingControl, train
+from nnstudio.gui.workers import release_worker
 
 __all__ = ["EMIT_INTERVAL", "RaceRunner", "RaceWorker"]
 
@@ -223,8 +224,9 @@ class RaceRunner(QObject):
 
     def _dispose(self) -> None:
         """Forget the previous race's (finished) threads and workers."""
+        # Workers are Python-owned: dropping them deletes them (deleteLater would delete twice).
         for worker in self._workers:
-            worker.deleteLater()
+            release_worker(worker)
         for thread in self._threads:
             thread.wait(5000)
             thread.deleteLater()

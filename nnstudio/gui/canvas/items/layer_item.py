@@ -60,7 +60,7 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
 def format_params(count: int | None, *, frozen: bool = False) -> str:
     """``1,234 params`` (``1,234 frozen``); millions abbreviated to keep the footer short."""
     if count is None:
-        return "? params"
+        return "params unknown"
     noun = "frozen" if frozen and count else ("param" if count == 1 else "params")
     if count >= 1_000_000:
         return f"{count / 1_000_000:.2f}M {noun}"
@@ -68,7 +68,8 @@ def format_params(count: int | None, *, frozen: bool = False) -> str:
 
 
 def format_shape(size: int | None) -> str:
-    return f"[batch, {size if size is not None else '?'}]"
+    """``[batch, 4]``; an unknown width is spelled out (a lone "?" reads as a digit when small)."""
+    return f"[batch, {size if size is not None else 'unknown'}]"
 
 
 def wrap_caption(caption: str, metrics: QFontMetricsF, width: float, lines: int = 2) -> list[str]:
