@@ -28,6 +28,7 @@ from nnstudio.gui.commands import (  # noqa: E402
     DisconnectCommand,
     MacroCommand,
     MoveNodesCommand,
+    SetTrainingSettingsCommand,
 )
 from nnstudio.gui.main_window import MainWindow  # noqa: E402
 from nnstudio.gui.settings import AppSettings  # noqa: E402
@@ -87,6 +88,9 @@ def stage(window: MainWindow, scenario: str) -> None:
         if scenario == "neurons":
             window.docks["neurons"].raise_()
         window.docks["training"].raise_()
+        # More epochs than a few seconds can train, so the shot shows a run in progress.
+        longer = doc.project.training.replace(epochs=1000)
+        doc.push(SetTrainingSettingsCommand(doc, longer, "More epochs"))
         window.train()
         if tab:
             window.widgets["plots"].show_tab(tab)

@@ -417,11 +417,19 @@ def count_params(layer_type: str, params: Mapping[str, Any], ins: list[int], n: 
     return 0
 
 
-def node_caption(layer_type: str, params: Mapping[str, Any]) -> str:
-    """What a canvas node shows under its title: ``"Dense 128 · ReLU · He normal"``."""
+def _sized(value: Any, resolved: int | None) -> str:
+    """``auto`` with the size it resolved to reads ``4 (auto)``: the number is what matters."""
+    return f"{resolved} (auto)" if value == "auto" and resolved is not None else f"{value}"
+
+
+def node_caption(layer_type: str, params: Mapping[str, Any], resolved: int | None = None) -> str:
+    """What a canvas node shows under its title: ``"Dense 128 · ReLU · He normal"``.
+
+    ``resolved`` is the layer's output size once known, shown beside an ``auto`` size.
+    """
     if layer_type == "Dense":
         parts = [
-            f"Dense {params.get('units')}",
+            f"Dense {_sized(params.get('units'), resolved)}",
             ACTIVATIONS.get(params["activation"]["name"]).label.split(" (")[0],
         ]
         init = params.get("weight_init", {}).get("name", "default")
@@ -442,7 +450,7 @@ def node_caption(layer_type: str, params: Mapping[str, Any]) -> str:
         return "BatchNorm1d"
     if layer_type == "Input":
         sel = (params.get("select") or "").strip()
-        return f"Input {params.get('size')}" + (f" [{sel}]" if sel else "")
+        return f"Input {_sized(params.get('size'), resolved)}" + (f" [{sel}]" if sel else "")
     return LAYERS.get(layer_type).label
 
 

@@ -21,7 +21,10 @@ def main(argv: list[str]) -> int:
     events = Client(address, authkey=key)
     from nnstudio.core.training.remote import child_main
 
-    child_main(commands, events)
+    try:
+        child_main(commands, events)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        return 0  # the app is gone (closed or killed): nobody is left to tell
     return 0
 
 

@@ -102,6 +102,9 @@ class MainWindow(QMainWindow):
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
+        # The right-hand panels (inspector, data, training setup) run the full height: their
+        # tables and forms need it more than the plots need the last few hundred pixels.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setAcceptDrops(True)
         self._build_actions()
         self._build_menus()
@@ -410,10 +413,12 @@ class MainWindow(QMainWindow):
         """Canvas gets the room: narrow palette, inspector wide enough for its forms."""
         d = self.docks
         width = max(self.width(), 1280)
+        # The data panel's tables need ~380 px; on a wide screen give it a quarter.
+        side = min(520, max(380, int(width * 0.27)))
+        self.resizeDocks([d["palette"], d["inspector"]], [200, side], Qt.Orientation.Horizontal)
         self.resizeDocks(
-            [d["palette"], d["inspector"]], [200, min(400, width // 3)], Qt.Orientation.Horizontal
+            [d["plots"]], [max(220, int(self.height() * 0.3))], Qt.Orientation.Vertical
         )
-        self.resizeDocks([d["plots"]], [max(240, self.height() // 3)], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -467,11 +472,12 @@ class MainWindow(QMainWindow):
         self._autosave.start()
         # Everything imported so far lives for the whole session: keep the garbage collector
         # from rescanning it, which otherwise causes 70–130 ms pauses during canvas edits.
-        gc.collect()
+        # No collection first: start-up leaves only a little garbage, and collecting Qt
+        # wrappers torn down half-way (a window being closed) can crash PySide.
         gc.freeze()
         if self.settings.window_state()[1] is None:
             QTimer.singleShot(0, self._size_docks)
-        QTimer.singleShot(50, lambda: self._canvas_call("fit_all"))
+        QTimer.singleShot(50, self, lambda: self._canvas_call("fit_all"))
         if self.prewarm_training:
             # Start the training process (it imports torch) while the user looks around.
             QTimer.singleShot(500, self.controller.prewarm)
@@ -585,7 +591,7 @@ class MainWindow(QMainWindow):
         plots = self.widgets.get("plots")
         if plots is not None:
             plots.show_history(project.history)
-        QTimer.singleShot(0, lambda: self._canvas_call("fit_all"))
+        QTimer.singleShot(0, self, lambda: self._canvas_call("fit_all"))
         self._on_selection_changed([])
         self._update_title()
         self._update_actions()

@@ -26,6 +26,7 @@ from nnstudio.gui.canvas.items import (
     NODE_HEIGHT,
     NODE_WIDTH,
     LayerItem,
+    fit_footer,
     format_params,
     format_shape,
 )
@@ -786,3 +787,27 @@ def test_footer_texts_spell_out_unknowns() -> None:
     assert format_params(1234) == "1,234 params"
     assert format_params(2_500_000) == "2.50M params"
     assert format_params(12, frozen=True) == "12 frozen"
+    assert format_params(131_584, compact=True) == "132k params"
+
+
+def test_footer_count_gives_way_before_it_overlaps_the_shape() -> None:
+    def width(text: str) -> float:
+        return 6.0 * len(text)
+
+    wide = fit_footer("[batch, 512]", 131_584, False, width, 200)
+    assert wide == ("[batch, 512]", "131,584 params")
+    assert fit_footer("[batch, 512]", 131_584, False, width, 150) == ("[batch, 512]", "132k params")
+    assert fit_footer("[batch, 512]", 131_584, False, width, 110) == ("[batch, 512]", "132k")
+    assert fit_footer("[batch, unknown]", None, False, width, 136) == ("[batch, unknown]", "")
+    for room in (60, 110, 150, 200):
+        left, right = fit_footer("[batch, 512]", 131_584, False, width, room)
+        assert not right or width(left) + 8 + width(right) <= room
+
+
+def test_auto_sizes_show_what_they_resolved_to(qtbot) -> None:
+    sample = ProjectDocument()
+    sample.replace_project(load_project(REPO / "samples" / "spirals.nnsproj"))
+    view = make_view(qtbot, sample)
+    ids = list(sample.graph.nodes)
+    assert view.node_item(ids[0]).caption() == "Input 2 (auto)"  # two features in the data
+    assert view.node_item(ids[-1]).caption() == "Dense 2 (auto) · Identity"  # two classes

@@ -195,6 +195,20 @@ def test_open_sample_menu_lists_samples(window):
     assert any("mobile_price" in t for t in texts) and any("brand_price" in t for t in texts)
 
 
+def test_side_panels_get_the_room_their_tables_need(window, qtbot):
+    """At 1280×800 the data panel runs the full height beside the plots and shows its tables."""
+    started(window, SAMPLES / "mobile_price.nnsproj")
+    window.docks["data"].raise_()
+    qtbot.waitUntil(lambda: window.docks["data"].isVisible())
+    qtbot.wait(50)
+    data, plots = window.docks["data"], window.docks["plots"]
+    assert data.height() > 0.7 * window.centralWidget().parentWidget().height()
+    assert plots.geometry().right() < data.geometry().left()  # plots stop at the panel
+    assert 380 <= data.width() <= 520
+    panel = window.widgets["data"]
+    assert panel.columns_table.height() >= 5 * 26
+
+
 def test_window_layout_is_remembered(window, tmp_path, qtbot):
     started(window)
     window.docks["problems"].hide()

@@ -25,6 +25,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.graph import Graph
 from nnstudio.core.layers import ShapeContext
 from nnstudio.gui import theme
+from nnstudio.gui.canvas.items import format_shape
 from nnstudio.gui.widgets.labels import escape_html, muted
 
 __all__ = ["ModelSummaryView"]
@@ -152,7 +153,7 @@ class ModelSummaryView(QWidget):
         self.table.setRowCount(len(summary.rows))
         muted = QBrush(theme.MUTED_TEXT)
         for i, row in enumerate(summary.rows):
-            shape = f"[{row.output_shape[0]}, {row.output_shape[1]}]"
+            shape = format_shape(row.output_shape[1])  # as the canvas writes it
             cells = (
                 row.name,
                 row.type,

@@ -402,6 +402,8 @@ class DataPanel(QWidget):
         self.columns_table.setWordWrap(False)
         self.columns_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.columns_table.cellClicked.connect(self._on_columns_table_cell_clicked)
+        # Five rows stay visible however short the dock; the panel scrolls instead.
+        self.columns_table.setMinimumHeight(26 * 5 + metrics.height() + 12)
         layout.addWidget(self.columns_table)
         self.columns_hint = muted(
             wrapped_label("Open a CSV file or pick a built-in dataset to see its columns.", box),

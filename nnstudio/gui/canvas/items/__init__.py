@@ -9,6 +9,7 @@ from nnstudio.gui.canvas.items.layer_item import (
     NODE_HEIGHT,
     NODE_WIDTH,
     LayerItem,
+    fit_footer,
     format_params,
     format_shape,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "LayerItem",
     "PortItem",
     "bezier_path",
+    "fit_footer",
     "format_params",
     "format_shape",
 ]

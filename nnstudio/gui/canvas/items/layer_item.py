@@ -8,6 +8,7 @@ analysis, so nothing can go stale: when either changes, the scene calls :meth:`r
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +58,38 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
     )
 
 
-def format_params(count: int | None, *, frozen: bool = False) -> str:
-    """``1,234 params`` (``1,234 frozen``); millions abbreviated to keep the footer short."""
+def format_params(count: int | None, *, frozen: bool = False, compact: bool = False) -> str:
+    """``1,234 params`` (``1,234 frozen``); ``compact`` gives ``132k params`` for tight room."""
     if count is None:
         return "params unknown"
     noun = "frozen" if frozen and count else ("param" if count == 1 else "params")
     if count >= 1_000_000:
         return f"{count / 1_000_000:.2f}M {noun}"
+    if compact and count >= 10_000:
+        return f"{count / 1000:.0f}k {noun}"
     return f"{count:,} {noun}"
+
+
+def fit_footer(
+    shape: str, count: int | None, frozen: bool, text_width: Callable[[str], float], room: float
+) -> tuple[str, str]:
+    """Shape on the left, parameter count on the right, never overlapping.
+
+    The count gives way first (``131,584 params`` → ``132k params`` → ``132k``), since the
+    tooltip and the model summary hold the exact figure; the shape is kept whole if it can be.
+    """
+    gap = 8.0
+    candidates = [
+        format_params(count, frozen=frozen),
+        format_params(count, frozen=frozen, compact=True),
+    ]
+    if count is not None:
+        candidates.append(candidates[-1].rsplit(" ", 1)[0])
+    candidates.append("")
+    for right in candidates:
+        if text_width(shape) + gap + text_width(right) <= room:
+            return shape, right
+    return shape, ""
 
 
 def format_shape(size: int | None) -> str:
@@ -156,7 +181,8 @@ class LayerItem(CanvasItem):
         if node is None:
             return ""
         try:
-            return node_caption(node.type, node.params)
+            status = self.status()
+            return node_caption(node.type, node.params, status.size if status else None)
         except Exception:  # a half-valid node from a file must still draw
             return LAYERS.get(node.type).label
 
@@ -170,13 +196,15 @@ class LayerItem(CanvasItem):
             return QColor(theme.WARNING)
         return None
 
-    def footer_texts(self) -> tuple[str, str]:
-        """Left and right footer text: output shape and parameter count."""
+    def footer_texts(
+        self, text_width: Callable[[str], float] | None = None, room: float = float("inf")
+    ) -> tuple[str, str]:
+        """Left and right footer text: output shape and parameter count, fitted to ``room``."""
         node, status = self.node(), self.status()
         size = status.size if status is not None else None
         count = status.n_params if status is not None else None
         frozen = node is not None and not node.trainable
-        return format_shape(size), format_params(count, frozen=frozen)
+        return fit_footer(format_shape(size), count, frozen, text_width or len, room)
 
     def tooltip_text(self) -> str:
         node = self.node()
@@ -358,10 +386,12 @@ class LayerItem(CanvasItem):
         footer_top = NODE_HEIGHT - 24.0
         painter.setPen(QPen(_SEPARATOR, 1.0))
         painter.drawLine(QPointF(1, footer_top), QPointF(NODE_WIDTH - 1, footer_top))
-        left_text, right_text = self.footer_texts()
         footer_font = _font(10)
         painter.setFont(footer_font)
         footer = QRectF(_PAD, footer_top, NODE_WIDTH - 2 * _PAD, 24.0)
+        left_text, right_text = self.footer_texts(
+            QFontMetricsF(footer_font).horizontalAdvance, footer.width()
+        )
         known = status is not None and status.size is not None
         shape_color = theme.TEXT if known else theme.MUTED_TEXT
         if severity == "error" and not known:
@@ -392,6 +422,7 @@ __all__ = [
     "NODE_HEIGHT",
     "NODE_WIDTH",
     "LayerItem",
+    "fit_footer",
     "format_params",
     "format_shape",
     "wrap_caption",
