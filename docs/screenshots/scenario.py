@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,9 +85,12 @@ def stage(window: MainWindow, scenario: str) -> None:
             "boundary": "Decision boundary",
             "activations": "Activations",
         }.get(scenario)
-        if scenario == "neurons":
-            window.docks["neurons"].raise_()
         window.docks["training"].raise_()
+        if scenario == "neurons":
+            window.docks["neurons"].raise_()  # open before Train, so the run sends weights
+            # A teacher drags the panel taller to show the class every neuron.
+            height = int(window.height() * 0.58)
+            window.resizeDocks([window.docks["neurons"]], [height], Qt.Orientation.Vertical)
         # More epochs than a few seconds can train, so the shot shows a run in progress.
         longer = doc.project.training.replace(epochs=1000)
         doc.push(SetTrainingSettingsCommand(doc, longer, "More epochs"))

@@ -1011,7 +1011,8 @@ class MainWindow(QMainWindow):
         return self.controller.shutdown()
 
     def _on_run_started(self, plan) -> None:
-        self.docks["plots"].raise_()
+        if not self.widgets["neurons"].isVisible():
+            self.docks["plots"].raise_()  # unless the user is watching the neurons
         self.progress.setRange(0, max(1, plan.job.settings.epochs))
         self.progress.setValue(plan.job.start_epoch)
         self.progress.setFormat("epoch %v / %m")

@@ -105,6 +105,8 @@ MAX_RING = 5.0
 INSET_SIZE = 132
 #: Largest zoom-in when fitting a tiny network (a 2-2-1 net should not fill the screen).
 MAX_FIT_SCALE = 1.6
+#: The smallest scale a fit uses; a taller network scrolls (a short dock stays legible).
+MIN_FIT_SCALE = 0.3
 
 
 def format_value(value: float) -> str:
@@ -463,7 +465,7 @@ class _NetworkGraphicsView(QGraphicsView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setBackgroundBrush(QBrush(theme.CANVAS_BG))
@@ -482,6 +484,8 @@ class _NetworkGraphicsView(QGraphicsView):
         vw = max(40, self.viewport().width() - left - right)
         vh = max(40, self.viewport().height() - 2 * self.MARGIN_Y)
         scale = min(vw / rect.width(), vh / rect.height(), MAX_FIT_SCALE)
+        # Below this, neurons become specks and labels collide: scroll instead of shrinking.
+        scale = max(scale, min(MIN_FIT_SCALE, vw / rect.width()))
         self.setTransform(QTransform.fromScale(scale, scale))
         center = rect.center()
         self.centerOn(QPointF(center.x() + (right - left) / (2 * scale), center.y()))
@@ -661,6 +665,8 @@ class NeuronView(QWidget):
 
     def wants_weights(self) -> bool:
         """Whether a run should send WeightsFrame snapshots: shown and small enough to draw."""
+        if self.isVisible() and (self._stale or self.topology is None):
+            self.refresh()  # a change still waiting for its coalesced redraw
         topo = self.topology
         return bool(self.isVisible() and topo is not None and (not topo.big or topo.limit))
 
@@ -707,7 +713,13 @@ class NeuronView(QWidget):
                 frame = event
             elif isinstance(event, RunStarted):
                 self._scales.clear()  # a new run: line widths start from its own weights
-                self.source_text = "Training: waiting for the first weights…"
+                # What a run sends is fixed when it starts: hidden then, no weights come.
+                self.source_text = (
+                    "Training: waiting for the first weights…"
+                    if self.wants_weights()
+                    else "This run started with the view hidden, so it sends no weights: "
+                    "keep this tab open when you press Train to watch them change."
+                )
                 self._update_caption()
         if frame is None:
             return

@@ -157,3 +157,19 @@ def test_editing_while_training_asks_to_stop(window, qtbot, dialogs):
     assert doc.push(AddNodeCommand(doc, "Dropout", position=(0, 300)))
     assert len(doc.graph.nodes) == nodes + 1
     assert not controller.running and doc.project.weights is not None
+
+
+def test_train_keeps_the_neuron_view_in_front_and_feeds_it(window, qtbot):
+    """A teacher showing the neurons presses Train: the view stays and comes alive."""
+    from nnstudio.core.training.probes import WeightsFrame
+
+    set_training(window, epochs=5000, batch_size=8)
+    window.docks["neurons"].raise_()
+    qtbot.waitUntil(lambda: window.widgets["neurons"].isVisible())
+    rec = Recorder(window.controller)
+    window.actions_by_name["train"].trigger()
+    qtbot.waitUntil(lambda: rec.count(WeightsFrame) >= 1, timeout=20000)
+    window.actions_by_name["stop"].trigger()
+    qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=10000)
+    assert window.widgets["neurons"].isVisible()
+    assert window.widgets["neurons"].source_text.startswith(("Live", "Trained", "Stopped"))
