@@ -465,7 +465,7 @@ class _NetworkGraphicsView(QGraphicsView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setBackgroundBrush(QBrush(theme.CANVAS_BG))
@@ -484,7 +484,7 @@ class _NetworkGraphicsView(QGraphicsView):
         vw = max(40, self.viewport().width() - left - right)
         vh = max(40, self.viewport().height() - 2 * self.MARGIN_Y)
         scale = min(vw / rect.width(), vh / rect.height(), MAX_FIT_SCALE)
-        # Below this, neurons become specks and labels collide: scroll instead of shrinking.
+        # Below this, neurons become specks and labels collide: drag to pan instead.
         scale = max(scale, min(MIN_FIT_SCALE, vw / rect.width()))
         self.setTransform(QTransform.fromScale(scale, scale))
         center = rect.center()
