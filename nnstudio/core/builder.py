@@ -202,3 +202,29 @@ def build_model(
     return GraphModule(
         layers, result.order, sources, result.output_id, result.input_ids, activations
     )
+
+
+class TooLargeToCheck(GraphError):
+    """A network that would have to be built for real to check shapes, and is too large."""
+
+
+def build_shape_model(
+    graph: Graph, ctx: ShapeContext | None = None, *, max_params: int = 50_000_000
+) -> GraphModule:
+    """The network with the right parameter shapes, at no memory cost where possible.
+
+    Used to check saved weights against a network: it is built on torch's ``meta`` device, so
+    a crafted size costs nothing. An initialiser that must read its values back (a single
+    typed bias) cannot run on meta; then the network is built for real — without touching the
+    global random state — if its size, counted by formula first, is at most ``max_params``
+    (otherwise :class:`TooLargeToCheck`).
+    """
+    try:
+        with torch.device("meta"):
+            return build_model(graph, ctx)
+    except RuntimeError:
+        total = summarise(graph, ctx).total_params
+        if total > max_params:
+            raise TooLargeToCheck(f"the network has {total:,} parameters") from None
+        with torch.random.fork_rng(devices=[]):
+            return build_model(graph, ctx)

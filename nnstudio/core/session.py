@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nnstudio.core.analysis import Analysis, Problem, analyse, output_units_for
-from nnstudio.core.builder import GraphModule, build_model, require_valid
+from nnstudio.core.builder import GraphModule, build_model, build_shape_model, require_valid
 from nnstudio.core.data import DataSettings, PreparedData, Preprocessor, Table, load_table, prepare
-from nnstudio.core.errors import TrainingError
+from nnstudio.core.errors import NNStudioError, TrainingError
 from nnstudio.core.layers import ShapeContext
 from nnstudio.core.lint import lint
 from nnstudio.core.losses import check_loss
@@ -131,6 +131,23 @@ def store_result(project: Project, plan: RunPlan, result: TrainingResult) -> Non
     project.preprocessor = plan.prepared.preprocessor
 
 
+def weights_fit(project: Project, ctx: ShapeContext) -> bool:
+    """Whether the project's trained weights fit its network as it stands under ``ctx``.
+
+    Decides whether Train can *continue* a run: after the network or the data's width
+    changed, the old weights no longer fit and the next run starts from fresh ones.
+    """
+    if project.weights is None:
+        return False
+    names = {nid: n.name for nid, n in project.graph.nodes.items()}
+    try:
+        model = build_shape_model(project.graph, ctx)
+        project_tensors.check_weights(model, project.weights, names)
+    except (NNStudioError, RuntimeError):
+        return False
+    return True
+
+
 def trained_model(project: Project) -> GraphModule:
     """The project's network with its saved weights, ready for prediction or export."""
     if project.weights is None:
@@ -178,4 +195,5 @@ __all__ = [
     "shape_context_for",
     "store_result",
     "trained_model",
+    "weights_fit",
 ]

@@ -133,17 +133,37 @@ class ProjectDocument(QObject):
 
     def push(self, command: QUndoCommand) -> bool:
         """Apply an edit through the undo stack; refused (False) while training owns the model."""
-        if self.lock_reason is not None:
-            handler = self.unlock_handler
-            if handler is None or not handler(self.lock_reason):
-                self.message.emit(self.lock_reason)
-                return False
+        if not self._unlocked():
+            return False
         self.undo_stack.push(command)
         return True
 
+    def undo(self) -> bool:
+        """Undo the last edit, under the same lock as any edit (False when refused)."""
+        if not self.undo_stack.canUndo() or not self._unlocked():
+            return False
+        self.undo_stack.undo()
+        return True
+
+    def redo(self) -> bool:
+        """Redo the next edit, under the same lock as any edit (False when refused)."""
+        if not self.undo_stack.canRedo() or not self._unlocked():
+            return False
+        self.undo_stack.redo()
+        return True
+
+    def _unlocked(self) -> bool:
+        """True when edits may go ahead now, asking the unlock handler if the model is locked."""
+        if self.lock_reason is None:
+            return True
+        handler = self.unlock_handler
+        if handler is not None and handler(self.lock_reason):
+            return True
+        self.message.emit(self.lock_reason)
+        return False
+
     def set_locked(self, reason: str | None) -> None:
         self.lock_reason = reason
-        self.undo_stack.setActive(reason is None)
         self.locked_changed.emit(reason is not None)
 
     def apply_training_settings(self, settings: TrainingSettings) -> None:

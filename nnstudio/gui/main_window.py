@@ -30,12 +30,31 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.gui.settings import AppSettings, data_dir
+from nnstudio.gui.window_layout import (
+    LAYOUT_VERSION,
+    layout_is_usable,
+    read_layout,
+    restore_docks,
+    restore_geometry,
+    write_layout,
+)
 
 if TYPE_CHECKING:
     from nnstudio.core.project import Project
+    from nnstudio.core.training.progress import RunProgress
     from nnstudio.gui.document import ProjectDocument
 
-PROJECT_FILTER = "NN Studio projects (*.nnsproj *.json);;All files (*)"
+PROJECT_FILTER = (
+    "NN Studio projects (*.nnsproj *.json);;Data files (*.csv *.tsv *.txt);;All files (*)"
+)
+#: Export format → (dialog title, file suffix, file kind).
+EXPORT_FORMATS = {
+    "python": ("Export as Python script", ".py", "Python scripts"),
+    "onnx": ("Export as ONNX model", ".onnx", "ONNX models"),
+    "torchscript": ("Export as TorchScript model", ".pt", "TorchScript models"),
+}
+#: Files that File → Open and drag-and-drop treat as data for the open project.
+DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 AUTOSAVE_MS = 60_000
 
 #: (object name, title, default area) of every dock, in creation order.
@@ -83,6 +102,8 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
     #: The engine is loaded and a project is open.
     ready = Signal()
+    #: The saved (or default) dock arrangement has been applied to the real panels.
+    layout_settled = Signal()
 
     def __init__(self, settings: AppSettings | None = None) -> None:
         super().__init__()
@@ -93,6 +114,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         self.controller = None
         self.recovery = None
+        self.run_progress: RunProgress | None = None
         #: The app starts the training process early; tests leave it to the first run.
         self.prewarm_training = False
         self._autosave = QTimer(self)
@@ -393,6 +415,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self._default_dock_layout()
+        # Kept to return to: arranging the docks again by tabifying them while the real
+        # panels are in them leaves orphaned widgets behind (a crash at garbage collection).
+        self._default_state = self.saveState(LAYOUT_VERSION)
 
     def _default_dock_layout(self) -> None:
         d = self.docks
@@ -432,21 +457,43 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.progress)
 
     def _restore_layout(self) -> None:
-        geometry, state = self.settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
-        if state is not None:
-            self.restoreState(state)
+        """The saved size at once; the saved docks once the real panels are in them."""
+        self._saved_layout = read_layout(self.settings)
+        restore_geometry(self, self._saved_layout)
+
+    def _settle_layout(self) -> None:
+        """Apply the saved dock arrangement now that the real panels are in their docks.
+
+        The default arrangement is used when none was saved, when it does not apply (an older
+        version's) or when it would leave the canvas too little room (another screen).
+        """
+        if not restore_docks(self, self._saved_layout):
+            self._size_docks()  # the docks already stand in their default places
+            return
+        self.layout().activate()
+        if not layout_is_usable(self):
+            self._apply_default_layout()
+
+    def _apply_default_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        for name in ("inspector", "palette", "plots"):
+            self.docks[name].raise_()
+        self._size_docks()
+
+    def _settle_layout_later(self) -> None:
+        self._settle_layout()
+        self.layout_settled.emit()
 
     def reset_layout(self) -> None:
-        self._default_dock_layout()
+        self._apply_default_layout()
         self.resize(max(self.width(), 1280), max(self.height(), 800))
 
     def _set_enabled(self, enabled: bool) -> None:
+        # Undo and Redo follow the history and the edit lock (HistoryActions), never this.
         for name, action in self.actions_by_name.items():
-            if name not in ("quit", "about", "shortcuts", "reset_layout"):
+            if name not in ("quit", "about", "shortcuts", "reset_layout", "undo", "redo"):
                 action.setEnabled(enabled)
 
     # --- start-up --------------------------------------------------------------------------
@@ -475,8 +522,8 @@ class MainWindow(QMainWindow):
         # No collection first: start-up leaves only a little garbage, and collecting Qt
         # wrappers torn down half-way (a window being closed) can crash PySide.
         gc.freeze()
-        if self.settings.window_state()[1] is None:
-            QTimer.singleShot(0, self._size_docks)
+        # The real panels' size hints settle on the next turn of the event loop.
+        QTimer.singleShot(0, self, self._settle_layout_later)
         QTimer.singleShot(50, self, lambda: self._canvas_call("fit_all"))
         if self.prewarm_training:
             # Start the training process (it imports torch) while the user looks around.
@@ -488,6 +535,7 @@ class MainWindow(QMainWindow):
 
         from nnstudio.gui.canvas.view import CanvasView
         from nnstudio.gui.document import ProjectDocument
+        from nnstudio.gui.history_actions import HistoryActions
         from nnstudio.gui.inspector.inspector import InspectorPanel
         from nnstudio.gui.palette import LayerPalette
         from nnstudio.gui.panels.data_panel import DataPanel
@@ -507,13 +555,9 @@ class MainWindow(QMainWindow):
         doc.analysis_changed.connect(lambda _a: self._update_actions())
         doc.data_changed.connect(self._update_actions)
 
-        undo = doc.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.history_actions = HistoryActions(doc, self)
+        undo, redo = self.history_actions.undo, self.history_actions.redo
         undo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack))
-        redo = doc.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts(
-            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
-        )
         redo.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward))
         self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
         self.toolbar.insertActions(self._undo_anchor, [undo, redo])
@@ -529,6 +573,7 @@ class MainWindow(QMainWindow):
         problems = ProblemsPanel(doc)
         history = QUndoView(doc.undo_stack)
         history.setEmptyLabel("<opened project>")
+        self.history_actions.lock_with(history)
         self.widgets = {
             "canvas": canvas,
             "palette": palette,
@@ -543,9 +588,7 @@ class MainWindow(QMainWindow):
                 self.docks[name].setWidget(widget)
         self._create_training_views()
         self._fill_view_menu()
-        if self.settings.window_state()[1] is None:
-            # First run: real widgets are in place, so the default sizes can now hold.
-            self._size_docks()
+        self._settle_layout()
 
         canvas.selection_changed.connect(self._on_selection_changed)
         canvas.message.connect(self.show_message)
@@ -554,7 +597,7 @@ class MainWindow(QMainWindow):
         problems.node_activated.connect(self._on_problem_activated)
 
         self.controller = TrainingController(doc, self)
-        self.controller.state_changed.connect(lambda _s: self._update_actions())
+        self.controller.state_changed.connect(self._on_state_changed)
         self.controller.run_started.connect(self._on_run_started)
         self.controller.events_ready.connect(self._on_training_events)
         self.controller.run_finished.connect(self._on_run_finished)
@@ -599,20 +642,30 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._offer_locate_data)
 
     def open_project(self, path: Path) -> bool:
+        """Open the project at ``path`` (a CSV file is offered as the project's data instead).
+
+        The file is read before anything is asked: the Save/Discard question comes only when
+        the open project will really be replaced.
+        """
         from nnstudio.core.errors import NNStudioError
         from nnstudio.core.project import load_project
 
-        if not self._ready_to_replace():
-            return False
+        path = Path(path)
+        if path.suffix.lower() in DATA_SUFFIXES:
+            return self._offer_as_data(path)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             project = load_project(path)
         except NNStudioError as exc:
             QApplication.restoreOverrideCursor()
-            if not Path(path).exists():
+            if not path.exists():
                 self.settings.remove_recent(path)
             QMessageBox.critical(self, "Cannot open project", _one_line(exc))
             return False
+        QApplication.restoreOverrideCursor()
+        if not self._ready_to_replace():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self._show_project(project)
         finally:
@@ -622,20 +675,34 @@ class MainWindow(QMainWindow):
         self.show_message(f"Opened {path}")
         return True
 
+    def _offer_as_data(self, path: Path) -> bool:
+        """A CSV chosen in File → Open: offer to use it as the open project's data."""
+        answer = QMessageBox.question(
+            self,
+            "Open data file",
+            f"{path.name} is a data file, not an NN Studio project.\n\nLoad it as the data "
+            f"of “{self.project.name}”? (One step you can undo.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        return self.load_csv(str(path))
+
     def open_sample(self, path: Path, *, quiet: bool = False) -> bool:
         """Open a bundled sample as an untitled copy, so saving never overwrites the sample."""
         from nnstudio.core.errors import NNStudioError
         from nnstudio.core.project import Project, load_project
 
-        if not self._ready_to_replace():
-            return False
         try:
             project = load_project(path)
         except NNStudioError as exc:
             if not quiet:
                 QMessageBox.critical(self, "Cannot open sample", _one_line(exc))
+                return False
             project = Project()
             project.graph.add_node("Input")
+        if not self._ready_to_replace():
+            return False
         project.path = None
         self._show_project(project)
         self.show_message(f"Opened sample “{project.name}” — Save As to keep your changes")
@@ -674,6 +741,11 @@ class MainWindow(QMainWindow):
         target = Path(path)
         if target.suffix != ".nnsproj":
             target = target.with_suffix(".nnsproj")
+        from nnstudio.core.project.document import UNTITLED
+
+        if self.project.name == UNTITLED:
+            # The file's name names the project (window title, exported script's header).
+            self.project.name = target.stem
         return self._save_to(target)
 
     def _save_to(self, path: Path) -> bool:
@@ -714,15 +786,19 @@ class MainWindow(QMainWindow):
             )
 
     def export(self, fmt: str) -> None:
+        """Export the project as ``fmt`` (python, onnx, torchscript) where the user chooses.
+
+        The dialog opens in the project's folder (else the last export folder) and suggests
+        the project file's name.
+        """
         from nnstudio.core.errors import NNStudioError
 
-        suffix = {"python": ".py", "onnx": ".onnx", "torchscript": ".pt"}[fmt]
-        name = _safe_filename(self.project.name) + suffix
+        title, suffix, kind = EXPORT_FORMATS[fmt]
+        project = self.project
+        stem = project.path.stem if project.path else _safe_filename(project.name)
+        folder = project.path.parent if project.path else Path(self.settings.last_dir("export"))
         path, _ = QFileDialog.getSaveFileName(
-            self,
-            f"Export as {fmt}",
-            str(Path(self.settings.last_dir("export")) / name),
-            f"*{suffix}",
+            self, title, str(folder / (stem + suffix)), f"{kind} (*{suffix})"
         )
         if not path:
             return
@@ -751,10 +827,10 @@ class MainWindow(QMainWindow):
         if path:
             self.load_csv(path)
 
-    def load_csv(self, path: str) -> None:
+    def load_csv(self, path: str) -> bool:
         self.docks["data"].raise_()
-        self.widgets["data"].load_csv(path)
         self.settings.set_last_dir("data", path)
+        return bool(self.widgets["data"].load_csv(path))
 
     def _offer_locate_data(self) -> None:
         assert self.document is not None
@@ -1017,7 +1093,9 @@ class MainWindow(QMainWindow):
         self.progress.setValue(plan.job.start_epoch)
         self.progress.setFormat("epoch %v / %m")
         self.progress.show()
-        self._run_info = {"epochs": plan.job.settings.epochs, "steps": 0, "start": None}
+        from nnstudio.core.training.progress import RunProgress
+
+        self.run_progress = RunProgress(epochs=plan.job.settings.epochs)
         plots = self.widgets.get("plots")
         if plots is not None:
             plots.run_started(plan)
@@ -1025,49 +1103,23 @@ class MainWindow(QMainWindow):
             self.show_message(f"Warning: {warning.message}")
 
     def _on_training_events(self, events: list) -> None:
-        from nnstudio.core.training import BatchReport, EpochReport, RunStarted
-
         self.widgets["plots"].consume(events)
         self.widgets["neurons"].consume(events)
-        info = getattr(self, "_run_info", None)
-        if info is None:
-            return
-        import time
+        progress = self.run_progress
+        if progress is not None:
+            progress.consume(events)
+            if progress.started:
+                self.progress.setValue(progress.epochs_done)
+                self.run_label.setText(progress.text())
 
-        for event in events:
-            if isinstance(event, RunStarted):
-                info.update(
-                    steps=event.steps_per_epoch,
-                    start=time.perf_counter(),
-                    first=event.start_epoch,
-                    epochs=event.epochs,
-                    samples=0,
-                )
-            elif isinstance(event, BatchReport):
-                info["epoch"], info["batch"] = event.epoch, event.batch
-                info["samples"] = info.get("samples", 0) + event.samples
-            elif isinstance(event, EpochReport):
-                self.progress.setValue(event.epoch)
-                info["epoch"], info["batch"] = event.epoch, info["steps"]
-        self._update_run_label(info)
-
-    def _update_run_label(self, info: dict) -> None:
-        import time
-
-        if info.get("start") is None:
-            return
-        elapsed = time.perf_counter() - info["start"]
-        epoch = info.get("epoch", info.get("first", 0) + 1)
-        batch = info.get("batch", 0)
-        steps = max(1, info["steps"])
-        done = (epoch - 1 - info.get("first", 0)) + batch / steps
-        total = max(1e-9, info["epochs"] - info.get("first", 0))
-        remaining = elapsed / done * (total - done) if done > 0 else 0.0
-        rate = info.get("samples", 0) / elapsed if elapsed > 0 else 0.0
-        self.run_label.setText(
-            f"epoch {epoch}/{info['epochs']} · batch {batch}/{steps} · "
-            f"{_clock(elapsed)} elapsed · {_clock(remaining)} left · {rate:,.0f} samples/s"
-        )
+    def _on_state_changed(self, state: str) -> None:
+        """Paused time is not training time (the status bar's clock and samples/s)."""
+        if self.run_progress is not None:
+            if state == "paused":
+                self.run_progress.pause()
+            elif state == "running":
+                self.run_progress.resume()
+        self._update_actions()
 
     def _on_run_finished(self, result) -> None:
         self.progress.hide()
@@ -1176,7 +1228,7 @@ class MainWindow(QMainWindow):
             suffix = Path(path).suffix.lower()
             if suffix in (".nnsproj", ".json"):
                 self.open_project(Path(path))
-            elif suffix in (".csv", ".tsv", ".txt"):
+            elif suffix in DATA_SUFFIXES:
                 self.load_csv(path)
             else:
                 self.show_message(f"{Path(path).name}: drop a .csv file or a .nnsproj project")
@@ -1211,7 +1263,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        self.settings.set_window_state(self.saveGeometry(), self.saveState())
+        write_layout(self.settings, self)
         self.settings.sync()
         self._autosave.stop()
         if self.recovery is not None:
@@ -1228,11 +1280,6 @@ def _one_line(exc: BaseException) -> str:
 def _safe_filename(name: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "-_ ." else "_" for c in name).strip()
     return cleaned or "project"
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 __all__ = ["MainWindow", "default_sample", "samples_dir"]

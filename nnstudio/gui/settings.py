@@ -1,4 +1,5 @@
-"""Settings remembered between runs: window layout, recent files, last folders.
+"""Settings remembered between runs: recent files, last folders (the window layout is in
+:mod:`nnstudio.gui.window_layout`).
 
 Tests set ``NNSTUDIO_SETTINGS_SCOPE`` so they never touch a user's real settings.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths
 
 ORGANISATION = "NNStudio"
 MAX_RECENT = 10
@@ -54,25 +55,14 @@ class AppSettings:
         p = Path(path)
         self.qs.setValue(f"paths/last_{kind}_dir", str(p if p.is_dir() else p.parent))
 
-    # --- window ----------------------------------------------------------------------------
-
-    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
-        geometry = self.qs.value("window/geometry")
-        state = self.qs.value("window/state")
-        return (
-            geometry if isinstance(geometry, QByteArray) else None,
-            state if isinstance(state, QByteArray) else None,
-        )
-
-    def set_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
-        self.qs.setValue("window/geometry", geometry)
-        self.qs.setValue("window/state", state)
-
     def value(self, key: str, default=None):
         return self.qs.value(key, default)
 
     def set_value(self, key: str, value) -> None:
         self.qs.setValue(key, value)
+
+    def remove(self, key: str) -> None:
+        self.qs.remove(key)
 
     def sync(self) -> None:
         self.qs.sync()

@@ -29,7 +29,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.session import RunPlan, plan_run, store_result
+from nnstudio.core.session import RunPlan, plan_run, store_result, weights_fit
 from nnstudio.core.training import RunPaused, TrainingControl, TrainingJob, TrainingResult
 from nnstudio.core.training.remote import (
     EMIT_INTERVAL,
@@ -277,8 +277,12 @@ class TrainingController(QObject):
         return self._thread is not None
 
     def can_resume(self) -> bool:
-        project = self.document.project
-        return project.weights is not None and project.epochs_trained < project.training.epochs
+        """Whether Train continues the last run: weights that still fit, epochs left to run."""
+        doc = self.document
+        project = doc.project
+        if project.weights is None or project.epochs_trained >= project.training.epochs:
+            return False
+        return weights_fit(project, doc.shape_context())
 
     # --- the training process --------------------------------------------------------------
 

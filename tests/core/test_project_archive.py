@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.core import atomic
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.project import archive, load_project, save_project
 from tests.core.test_project_support import (
@@ -234,7 +235,7 @@ def test_save_is_atomic_when_the_write_fails_midway(
     original = project.description
     target = save_project(project, tmp_path / "iris.nnsproj")
     before = target.read_bytes()
-    real_fdopen = os.fdopen
+    real_open = open
 
     class HalfWriter:
         def __init__(self, fh: object) -> None:
@@ -250,13 +251,15 @@ def test_save_is_atomic_when_the_write_fails_midway(
             self.fh.write(data[: len(data) // 2])  # type: ignore[attr-defined]
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(archive.os, "fdopen", lambda fd, mode: HalfWriter(real_fdopen(fd, mode)))
+    monkeypatch.setattr(
+        atomic, "open", lambda path, mode: HalfWriter(real_open(path, mode)), raising=False
+    )
     project.description = "a longer description " * 100
     with pytest.raises(ProjectError, match="the previous file is unchanged"):
         save_project(project)
     assert target.read_bytes() == before
     assert _leftovers(tmp_path) == []
-    monkeypatch.setattr(archive.os, "fdopen", real_fdopen)
+    monkeypatch.delattr(atomic, "open")
     assert load_project(target).description == original
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from nnstudio.core.project import load_project
 from nnstudio.gui.commands import AddNodeCommand
 from nnstudio.gui.main_window import MainWindow
+from nnstudio.gui.window_layout import read_layout
 from tests.conftest import REPO
 from tests.gui.conftest import ini_settings
 
@@ -213,12 +214,13 @@ def test_window_layout_is_remembered(window, tmp_path, qtbot):
     started(window)
     window.docks["problems"].hide()
     window.document.mark_saved()
-    geometry = window.saveGeometry()
+    geometry = window.geometry()
     window.close()
     settings = window.settings
-    assert settings.window_state()[0] == geometry
+    assert read_layout(settings).rect == geometry
     again = MainWindow(settings)
     qtbot.addWidget(again)
     again.show()
+    again.start()
     assert not again.docks["problems"].isVisible()
     assert again.docks["plots"].isVisible()

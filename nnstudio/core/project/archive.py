@@ -10,16 +10,14 @@ flushed to disk, so a crash or a full disk during a save never damages the previ
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import secrets
-import stat
 import zipfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from nnstudio.core import atomic
 from nnstudio.core.errors import ProjectError
 
 MB = 1024 * 1024
@@ -220,62 +218,22 @@ def zip_bytes(members: Mapping[str, bytes]) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that the old file survives any failure.
-
-    The temporary file sits in the same folder (``os.replace`` is atomic only within one file
-    system), is flushed and fsynced before it replaces the target, and is removed on failure.
-    It is created with the usual permissions (umask applies), or those of the file it
-    replaces, instead of ``mkstemp``'s owner-only mode, so sharing a folder keeps working.
-    """
-    where = str(path)
-    folder = path.parent
-    if path.is_symlink():  # save through the link, as editors do, instead of replacing it
-        path = path.resolve()
-        folder = path.parent
+    """Write ``data`` to ``path`` so that the old file survives any failure (see
+    :mod:`nnstudio.core.atomic`), with a message that says the old file is unchanged."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mode = None
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(tmp, flags, 0o666)
-    except OSError as exc:
+        atomic.write_bytes(path, data)
+    except atomic.FolderNotWritable as exc:
         raise ProjectError(
             f"cannot be saved in this folder ({exc.strerror or exc}); the previous file is "
             "unchanged. Choose another folder",
-            where=where,
+            where=str(path),
         ) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, mode)
-        os.replace(tmp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise ProjectError(
             f"could not be saved ({exc.strerror or exc}); the previous file is unchanged. "
             "Free some disk space or choose another folder, then save again",
-            where=where,
+            where=str(path),
         ) from None
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _short(text: str, limit: int = 120) -> str:

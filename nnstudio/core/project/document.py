@@ -45,6 +45,8 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 40
 DOC_HINT = "see docs/project-format.md"
 #: Largest network built for real just to check saved weights (most are checked on meta).
+#: The name of a project nobody has named yet.
+UNTITLED = "Untitled"
 MAX_CHECK_PARAMS = 50_000_000
 
 
@@ -55,7 +57,7 @@ class Project:
     graph: Graph = field(default_factory=Graph)
     data: DataSettings = field(default_factory=DataSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
-    name: str = "Untitled"
+    name: str = UNTITLED
     description: str = ""
     ui: dict[str, Any] = field(default_factory=dict)
     #: Fitted preprocessing (scaler, encoders, class names) of the data the weights learned.
@@ -366,7 +368,7 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
         graph=graph,
         data=data,
         training=training,
-        name=doc.get("name") or "Untitled",
+        name=doc.get("name") or UNTITLED,
         description=doc.get("description", ""),
         ui=tensors.from_json_safe(doc.get("ui", {})),
         preprocessor=preprocessor,
@@ -471,22 +473,15 @@ def _meta_model(project: Project) -> torch.nn.Module:
     An initialiser that must read its values back (a single typed bias) cannot run on meta;
     then the network is built for real, if its size (counted by formula first) is honest.
     """
-    from nnstudio.core.builder import build_model, summarise
+    from nnstudio.core.builder import TooLargeToCheck, build_shape_model
     from nnstudio.core.session import shape_context_for
 
     def make() -> torch.nn.Module:
         ctx = shape_context_for(project.preprocessor, project.training)
         try:
-            with torch.device("meta"):
-                return build_model(project.graph, ctx)
-        except RuntimeError:
-            total = summarise(project.graph, ctx).total_params
-            if total > MAX_CHECK_PARAMS:
-                raise ProjectError(
-                    f"the network has {total:,} parameters, more than a project file holds"
-                ) from None
-            with torch.random.fork_rng(devices=[]):
-                return build_model(project.graph, ctx)
+            return build_shape_model(project.graph, ctx, max_params=MAX_CHECK_PARAMS)
+        except TooLargeToCheck as exc:
+            raise ProjectError(f"{exc.message}, more than a project file holds") from None
 
     try:
         return make()

@@ -1,0 +1,85 @@
+"""Undo and Redo as window actions that obey the document's edit lock.
+
+``QUndoStack.createUndoAction`` keeps its action enabled whenever the stack can undo, which
+let Undo rewind the project under a running training run (the epochs field went back to 200
+while the run counted to 3000; undoing "Open CSV" swapped the network under a 20-feature run).
+These actions go through :meth:`ProjectDocument.undo`/``redo``, which refuse (or ask to stop
+training) exactly as any other edit does, and they are enabled only when there is something
+to undo and the project is not locked. The history list (``QUndoView``) is locked with them.
+"""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from nnstudio.gui.document import ProjectDocument
+
+
+def unique_shortcuts(*keys: QKeySequence | QKeySequence.StandardKey | str) -> list[QKeySequence]:
+    """Key sequences with duplicates removed (a key bound twice is an ambiguous shortcut)."""
+    seen: list[QKeySequence] = []
+    for key in keys:
+        bindings = (
+            QKeySequence.keyBindings(key)
+            if isinstance(key, QKeySequence.StandardKey)
+            else [QKeySequence(key)]
+        )
+        for sequence in bindings:
+            if not sequence.isEmpty() and sequence not in seen:
+                seen.append(sequence)
+    return seen
+
+
+class HistoryActions(QObject):
+    """The Undo and Redo actions of one window, and its history list's lock."""
+
+    def __init__(self, document: ProjectDocument, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.undo = QAction("&Undo", parent)
+        self.undo.setShortcuts(unique_shortcuts(QKeySequence.StandardKey.Undo, "Ctrl+Z"))
+        self.undo.triggered.connect(document.undo)
+        self.redo = QAction("&Redo", parent)
+        self.redo.setShortcuts(
+            unique_shortcuts("Ctrl+Shift+Z", "Ctrl+Y", QKeySequence.StandardKey.Redo)
+        )
+        self.redo.triggered.connect(document.redo)
+        self.views: list[QWidget] = []
+        stack = document.undo_stack
+        for signal in (stack.canUndoChanged, stack.canRedoChanged):
+            signal.connect(self.refresh)
+        stack.undoTextChanged.connect(self.refresh)
+        stack.redoTextChanged.connect(self.refresh)
+        document.locked_changed.connect(self.refresh)
+        self.refresh()
+
+    def lock_with(self, view: QWidget) -> None:
+        """Disable ``view`` (the history list) whenever the actions are locked."""
+        self.views.append(view)
+        self.refresh()
+
+    def refresh(self, *_args: object) -> None:
+        stack = self.document.undo_stack
+        if not shiboken6.isValid(stack):
+            return  # the window is being torn down
+        locked = self.document.lock_reason
+        self.undo.setEnabled(locked is None and stack.canUndo())
+        self.redo.setEnabled(locked is None and stack.canRedo())
+        self.undo.setText(_titled("&Undo", stack.undoText()))
+        self.redo.setText(_titled("&Redo", stack.redoText()))
+        tip = locked or ""
+        for action, verb in ((self.undo, "Undo"), (self.redo, "Redo")):
+            action.setToolTip(tip or action.text().replace("&", "") or verb)
+        for view in self.views:
+            view.setEnabled(locked is None)
+            view.setToolTip(tip)
+
+
+def _titled(verb: str, what: str) -> str:
+    return f"{verb} {what}" if what else verb
+
+
+__all__ = ["HistoryActions", "unique_shortcuts"]
