@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -33,11 +33,13 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPainterPathStroker,
+    QPalette,
     QPen,
     QPixmap,
     QTransform,
 )
 from PySide6.QtWidgets import (
+    QFrame,
     QGraphicsItem,
     QGraphicsLineItem,
     QGraphicsScene,
@@ -101,8 +103,12 @@ MAX_ALPHA = 235
 HIT_WIDTH = 8.0
 MIN_RING = 1.2
 MAX_RING = 5.0
-#: Pixels per side of the enlarged heat map of the hovered neuron.
+#: Pixels per side of the enlarged heat map of the hovered neuron (less in a short dock).
 INSET_SIZE = 132
+#: Below this many pixels per side the enlarged map says nothing: the card shows text only.
+MIN_INSET_SIZE = 40
+#: Separator of the read-out's parts (the hover text's lines) below the drawing.
+READOUT_SEPARATOR = "  ·  "
 #: Largest zoom-in when fitting a tiny network (a 2-2-1 net should not fill the screen).
 MAX_FIT_SCALE = 1.6
 #: The smallest scale a fit uses; a taller network scrolls (a short dock stays legible).
@@ -474,6 +480,47 @@ class _NetworkGraphicsView(QGraphicsView):
         #: Pixels left free beside the network for the input and output labels.
         self.label_margins = (self.MARGIN_X, self.MARGIN_X)
         self.auto_fit = True
+        #: Column titles kept in sight: (items, anchor above the column, column's lowest y,
+        #: pixels the title block takes above its anchor). See :meth:`pin_titles`.
+        self.titles: list[tuple[list[QGraphicsItem], QPointF, float, float]] = []
+
+    def pin_titles(self) -> None:
+        """Slide each column title down into sight when its column's top is scrolled away.
+
+        A tall column (32 units) can be taller than a short dock even at the smallest fit
+        scale; its title, above the top circle, would leave the drawing with it. Like a
+        table's sticky header, the title stays at the top edge while its column is in view,
+        and never slides below its column's last circle.
+        """
+        if self.scene() is None:  # the scene (and the titles with it) went first at close
+            self.titles = []
+            return
+        to_view = self.viewportTransform()
+        to_scene, invertible = to_view.inverted()
+        if not invertible:
+            return
+        for items, anchor, bottom, height in self.titles:
+            at = to_view.map(anchor)
+            lowest = to_view.map(QPointF(anchor.x(), bottom)).y()
+            y = min(max(at.y(), height + 2.0), lowest)
+            pos = to_scene.map(QPointF(at.x(), y))
+            for item in items:
+                item.setPos(pos)
+
+    def title_rects(self) -> list[QRect]:
+        """Where the column titles are drawn, in viewport pixels."""
+        to_view = self.viewportTransform()
+        rects = []
+        for items, *_ in self.titles:
+            rect = QRectF()
+            for item in items:
+                rect = rect.united(item.deviceTransform(to_view).mapRect(item.boundingRect()))
+            rects.append(rect.toAlignedRect())
+        return rects
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.pin_titles()
 
     def fit(self) -> None:
         self.auto_fit = True
@@ -489,19 +536,163 @@ class _NetworkGraphicsView(QGraphicsView):
         self.setTransform(QTransform.fromScale(scale, scale))
         center = rect.center()
         self.centerOn(QPointF(center.x() + (right - left) / (2 * scale), center.y()))
+        self.pin_titles()
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self.auto_fit:
             self.fit()
+        self.pin_titles()
 
     def wheelEvent(self, event: Any) -> None:
         factor = 1.0015 ** event.angleDelta().y()
         self.auto_fit = False
         self.scale(factor, factor)
+        self.pin_titles()
 
     def mouseDoubleClickEvent(self, event: Any) -> None:
         self.fit()
+
+
+class _ReadoutLabel(QLabel):
+    """One line of read-out that is never cut mid-value by the edge of a narrow dock.
+
+    ``text()`` stays the whole read-out; what is painted drops whole parts from the end
+    (``…`` says so) until it fits, and the tooltip then holds every line. Its height does
+    not depend on the text, so hovering never resizes (and refits) the drawing above it.
+    """
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.full_tooltip = ""
+
+    def set_readout(self, text: str, tooltip: str = "") -> None:
+        """Show ``text`` (parts joined by :data:`READOUT_SEPARATOR`); ``tooltip``: all of it."""
+        self.full_tooltip = tooltip
+        self.setText(text)
+        self._update_tooltip()
+
+    def _text_rect(self) -> QRect:
+        """Where QLabel itself lays out its text (margin, and its indent beside a frame)."""
+        rect = self.contentsRect().adjusted(
+            self.margin(), self.margin(), -self.margin(), -self.margin()
+        )
+        indent = self.indent()
+        if indent < 0 and self.frameWidth():
+            indent = self.fontMetrics().horizontalAdvance("x") // 2 - self.margin()
+        return rect.adjusted(max(0, indent), 0, 0, 0)
+
+    def shown_text(self) -> str:
+        """The longest start of the read-out, cut only between parts, that fits the width."""
+        text = self.text()
+        metrics = self.fontMetrics()
+        room = self._text_rect().width()
+        if metrics.horizontalAdvance(text) <= room:
+            return text
+        parts = text.split(READOUT_SEPARATOR)
+        for keep in range(len(parts) - 1, 0, -1):
+            shorter = READOUT_SEPARATOR.join([*parts[:keep], "…"])
+            if metrics.horizontalAdvance(shorter) <= room:
+                return shorter
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, room))
+
+    def _update_tooltip(self) -> None:
+        shortened = self.shown_text() != self.text()
+        self.setToolTip((self.full_tooltip or self.text()) if shortened else "")
+
+    def minimumSizeHint(self) -> QSize:
+        # The read-out shortens itself: it must not hold the dock wider than the drawing.
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._update_tooltip()
+
+    def paintEvent(self, event: Any) -> None:
+        shown = self.shown_text()
+        if shown == self.text():
+            super().paintEvent(event)  # the whole text: QLabel's own painting and selection
+            return
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            self._text_rect(),
+            int(self.alignment()),
+            self.palette(),
+            self.isEnabled(),
+            shown,
+            QPalette.ColorRole.WindowText,
+        )
+        painter.end()
+
+
+class _HoverCard(QFrame):
+    """The hovered neuron, enlarged: its name, its heat map, and the range its colours span.
+
+    It floats in a corner of the drawing, so it is sized to the drawing: the map shrinks in a
+    short dock (the range line below it must stay in sight), and the card grows as wide as
+    its longest text rather than cutting it ("a from −0.7514 to 0.7513").
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("hoverCard")
+        self.setStyleSheet(
+            "#hoverCard { background: white; border: 1px solid #b8bec8; border-radius: 4px; }"
+            " QLabel { color: #374151; background: transparent; }"
+        )
+        self.setToolTip("This neuron's output over the input plane (x1 → right, x2 ↑)")
+        box = QVBoxLayout(self)
+        box.setContentsMargins(6, 4, 6, 4)
+        box.setSpacing(2)
+        self.title = QLabel(self)
+        self.map = QLabel(self)
+        self.range = QLabel(self)
+        self.range.setStyleSheet(f"color: {theme.MUTED_TEXT.name()};")
+        for label in (self.title, self.map, self.range):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.addWidget(label)
+
+    def show_map(self, title: str, image: QImage, range_text: str, room: QSize) -> None:
+        """Fill the card for one neuron and size it to fit ``room`` (the drawing's viewport)."""
+        self.title.setText(title)
+        self.range.setText(range_text)
+        self.range.setVisible(bool(range_text))
+        margins = self.contentsMargins() + self.layout().contentsMargins()
+        chrome_h = margins.top() + margins.bottom()
+        chrome_w = margins.left() + margins.right()
+        texts = [label for label in (self.title, self.range) if label.text()]
+        spacing = self.layout().spacing()
+        text_h = sum(label.sizeHint().height() + spacing for label in texts)
+        text_w = max(
+            (label.fontMetrics().horizontalAdvance(label.text()) for label in texts), default=0
+        )
+        # Narrower than its text only when the drawing itself is: then the text wraps.
+        wrap = text_w + chrome_w + 2 > room.width()
+        for label in texts:
+            label.setWordWrap(wrap)
+        side = min(INSET_SIZE, room.height() - chrome_h - text_h - 4, room.width() - chrome_w)
+        if side >= MIN_INSET_SIZE:
+            self.map.setPixmap(
+                QPixmap.fromImage(
+                    image.scaled(
+                        side,
+                        side,
+                        Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation,
+                    )
+                )
+            )
+            self.map.show()
+        else:
+            self.map.clear()
+            self.map.hide()
+        if wrap:
+            self.setFixedWidth(max(0, room.width()))
+        else:
+            self.setMinimumWidth(0)
+            self.setMaximumWidth(16777215)
+        self.adjustSize()
 
 
 # --- the widget ------------------------------------------------------------------------------
@@ -573,6 +764,8 @@ class NeuronView(QWidget):
 
         self.caption = QLabel(self)
         self.caption.setStyleSheet("color: #374151; font-weight: 600;")
+        # A long note ("This run started with the view hidden…") wraps instead of being cut.
+        self.caption.setWordWrap(True)
         self.legend = legend = QLabel(self)
         muted(legend)
         legend.setToolTip(
@@ -595,15 +788,10 @@ class NeuronView(QWidget):
         legend.setContentsMargins(6, 0, 6, 4)
 
         # The hovered neuron's heat map, enlarged: in a 32-unit column a circle is small.
-        self.inset = QLabel(self.view.viewport())
-        self.inset.setStyleSheet(
-            "background: white; border: 1px solid #b8bec8; border-radius: 4px; padding: 4px;"
-            " color: #374151;"
-        )
-        self.inset.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.inset = _HoverCard(self.view.viewport())
         self.inset.hide()
 
-        self.info = QLabel("Hover a neuron or a weight to read its values.", self)
+        self.info = _ReadoutLabel("Hover a neuron or a weight to read its values.", self)
         self.info.setStyleSheet("color: #374151; padding: 2px 6px;")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -831,6 +1019,7 @@ class NeuronView(QWidget):
     def _clear(self) -> None:
         self._hovered = None
         self.inset.hide()
+        self.view.titles = []
         self.scene.clear()
         self._columns_items = []
         self._lines = {}
@@ -845,6 +1034,7 @@ class NeuronView(QWidget):
         tallest = max(c.shown for c in topo.columns)
         col_gap = max(MIN_COLUMN_GAP, 0.55 * tallest * ROW_GAP)
         positions: list[list[QPointF]] = []
+        titles: list[tuple[list[QGraphicsItem], QPointF, float, float]] = []
         for c, column in enumerate(topo.columns):
             x = c * col_gap
             pts = [QPointF(x, (u - (column.shown - 1) / 2) * ROW_GAP) for u in range(column.shown)]
@@ -867,6 +1057,9 @@ class NeuronView(QWidget):
                 )
             )
             self.scene.addItem(caption)
+            block = title.boundingRect().height() + caption.boundingRect().height() + 4
+            bottom = (pts[-1].y() if pts else 0.0) + RADIUS
+            titles.append(([title, caption], top, bottom, block))
             if column.units > column.shown and pts:
                 self.scene.addItem(
                     _label(
@@ -930,6 +1123,7 @@ class NeuronView(QWidget):
             return max(metrics.horizontalAdvance(t) for t in texts) + int(RADIUS) + 16
 
         self.view.label_margins = (max(40, room(first)), max(40, room(last)))
+        self.view.titles = titles
         self.scene.setSceneRect(
             rect.adjusted(
                 -rect.width() - 400, -rect.height() - 400, rect.width() + 400, rect.height() + 400
@@ -996,7 +1190,8 @@ class NeuronView(QWidget):
         self._apply_neurons(frame)
         self._update_caption()
         if self._hovered is not None:
-            self.info.setText(self.hover_text(self._hovered).replace("\n", "  ·  "))
+            text = self.hover_text(self._hovered)
+            self.info.set_readout(text.replace("\n", READOUT_SEPARATOR), text)
             self._update_inset()
 
     def _layer_scale(self, node_id: str, values: np.ndarray) -> float:
@@ -1093,11 +1288,11 @@ class NeuronView(QWidget):
         if isinstance(item, (WeightItem, NeuronItem)):
             item.set_highlighted(True)
         if item is None:
-            self.info.setText("Hover a neuron or a weight to read its values.")
+            self.info.set_readout("Hover a neuron or a weight to read its values.")
             return
         text = self.hover_text(item)
         item.setToolTip(text)
-        self.info.setText(text.replace("\n", "  ·  "))
+        self.info.set_readout(text.replace("\n", READOUT_SEPARATOR), text)
         self._update_inset()
 
     def _update_inset(self) -> None:
@@ -1105,35 +1300,44 @@ class NeuronView(QWidget):
         if not isinstance(item, NeuronItem) or item.heatmap is None:
             self.inset.hide()
             return
-        size = INSET_SIZE
-        image = item.heatmap.scaled(
-            size,
-            size,
-            Qt.AspectRatioMode.IgnoreAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-        canvas = QPixmap(size, size + 36)
-        canvas.fill(QColor("white"))
-        painter = QPainter(canvas)
-        painter.drawImage(0, 18, image)
-        painter.setPen(theme.TEXT)
-        painter.drawText(
-            QRectF(0, 0, size, 16),
-            Qt.AlignmentFlag.AlignCenter,
-            self._unit_name(item.column, item.unit),
-        )
-        painter.setPen(theme.MUTED_TEXT)
-        painter.drawText(
-            QRectF(0, size + 20, size, 16), Qt.AlignmentFlag.AlignCenter, self._map_range(item)
-        )
-        painter.end()
-        self.inset.setPixmap(canvas)
-        self.inset.setToolTip("This neuron's output over the input plane (x1 → right, x2 ↑)")
-        self.inset.adjustSize()
         viewport = self.view.viewport()
-        self.inset.move(viewport.width() - self.inset.width() - 8, 8)
-        self.inset.show()
-        self.inset.raise_()
+        gap = 8
+        room = QSize(viewport.width() - 2 * gap, viewport.height() - 2 * gap)
+        card = self.inset
+        card.show_map(
+            self._unit_name(item.column, item.unit), item.heatmap, self._map_range(item), room
+        )
+        card.move(self._card_corner(item))
+        card.show()
+        card.raise_()
+
+    def _card_corner(self, item: NeuronItem) -> QPoint:
+        """Where the hover card goes: a corner of the drawing clear of the hovered neuron.
+
+        Top right when nothing is in the way; a corner that also leaves every column title
+        in sight is preferred, when the drawing has one.
+        """
+        viewport, card, gap = self.view.viewport(), self.inset, 8
+        x_right = viewport.width() - card.width() - gap
+        y_bottom = viewport.height() - card.height() - gap
+        corners = [QPoint(x_right, gap), QPoint(x_right, y_bottom), QPoint(gap, gap)]
+        corners.append(QPoint(gap, y_bottom))
+        neuron = self.view.mapFromScene(item.scenePos())
+        reach = int(RADIUS * self.view.transform().m11()) + 4
+        clear = [
+            corner
+            for corner in corners
+            if not card.rect()
+            .translated(corner)
+            .adjusted(-reach, -reach, reach, reach)
+            .contains(neuron)
+        ]
+        titles = self.view.title_rects()
+        for corner in clear:
+            area = card.rect().translated(corner)
+            if not any(area.intersects(title) for title in titles):
+                return corner
+        return clear[0] if clear else corners[0]
 
     def _map_range(self, item: NeuronItem) -> str:
         """What the inset's colours span: "a from −0.8 to 2.1" (or why it is blank)."""

@@ -1,10 +1,11 @@
-"""Built-in teaching datasets: small 2-D generators and scikit-learn's bundled tables.
+"""Built-in teaching datasets: small 2-D generators, the lessons' own tables, scikit-learn's.
 
 Every dataset is a :class:`DatasetSpec` in :data:`DATASETS`; ``spec.make(params)`` returns a
 DataFrame whose LAST column is the target, so the default data settings (target = last column)
 just work. Generators use only numpy with ``numpy.random.default_rng(seed)``: the same
-parameters always give the same table, on every machine. The bundled tables ship inside
-scikit-learn (no download), which is imported only when one of them is made.
+parameters always give the same table, on every machine. Fixed tables (the lessons' XOR truth
+table) are written out here. The bundled tables ship inside scikit-learn (no download), which
+is imported only when one of them is made.
 """
 
 from __future__ import annotations
@@ -31,10 +32,16 @@ class DatasetSpec(ComponentSpec):
     task: str = "classification"
     #: Name of the target column (always the last one).
     target: str = "label"
-    #: "generator" (made from numbers and a seed) or "bundled" (a real table).
+    #: "generator" (made from numbers and a seed), "fixed" (a small table written out here,
+    #: such as a lesson's truth table) or "bundled" (a real table).
     origin: str = "generator"
     #: Class names in id order when they are not simply sorted.
     class_order: tuple[str, ...] = ()
+    #: Train / validation / test fractions the dataset starts with: a four-row truth table
+    #: has nothing to hold out.
+    split: tuple[float, float, float] = (0.8, 0.2, 0.0)
+    #: Input scaling it starts with: a lesson's hand-set weights expect its raw 0 and 1.
+    scaling: str = "standard"
 
     def make(self, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """The table for ``params`` (missing ones take defaults; bad ones raise DataError)."""
@@ -99,6 +106,15 @@ def _xor(p: Mapping[str, Any]) -> pd.DataFrame:
     label = ((x[:, 0] > 0) != (x[:, 1] > 0)).astype("int64")
     x = x + rng.normal(0.0, p["noise"], size=x.shape)
     return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": label})
+
+
+#: The lessons' XOR truth table, in their order: inputs (x1, x2) and the target y = x1 XOR x2.
+XOR_TRUTH_TABLE = ((0, 0, 0), (1, 0, 1), (0, 1, 1), (1, 1, 0))
+
+
+def _xor4(_: Mapping[str, Any]) -> pd.DataFrame:
+    rows = np.array(XOR_TRUTH_TABLE, dtype="int64")
+    return pd.DataFrame({"x1": rows[:, 0], "x2": rows[:, 1], "y": rows[:, 2]})
 
 
 def _circles(p: Mapping[str, Any]) -> pd.DataFrame:
@@ -192,6 +208,20 @@ _add(
         "line separates the classes: the problem that stopped the perceptron.",
         params=(_n_samples(), _noise(0.0), _SEED),
         generate=_xor,
+    )
+)
+_add(
+    DatasetSpec(
+        "xor4",
+        "XOR (4 points, the lesson's)",
+        "The truth table itself: (0,0) → 0, (1,0) → 1, (0,1) → 1, (1,1) → 0, as in the "
+        "perceptron and step-network lessons. All four points train (no validation rows) and "
+        "stay unscaled, so hand-set weights such as W1 = ones, b1 = [−1.5, −0.5] work as taught.",
+        generate=_xor4,
+        target="y",
+        origin="fixed",
+        split=(1.0, 0.0, 0.0),
+        scaling="none",
     )
 )
 _add(
@@ -411,6 +441,8 @@ def default_settings_for(name: str) -> DataSettings:
         task=spec.task,
         class_order=spec.class_order,
         stratify=spec.task == "classification",
+        split=spec.split,
+        scaling=spec.scaling,
     )
 
 

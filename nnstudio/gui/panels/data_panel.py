@@ -594,11 +594,10 @@ class DataPanel(QWidget):
             self._dataset_shown = name
         self.dataset_form.set_values(values)
         self.dataset_form.setVisible(bool(spec.params))
-        origin = (
-            "Generated from a seed."
-            if spec.origin == "generator"
-            else "A real table bundled with scikit-learn."
-        )
+        origin = {
+            "generator": "Generated from a seed.",
+            "fixed": "A fixed table, exactly as in the lessons.",
+        }.get(spec.origin, "A real table bundled with scikit-learn.")
         self.dataset_help.setText(f"{spec.help} {origin}")
         self.dataset_combo.setToolTip(spec.help)
         self._update_use_button()

@@ -3,11 +3,17 @@
 The edge knows which two nodes it joins (its identity) and caches its curve (geometry); its
 colour and the ``[batch, n]`` label come from the scene's summary of the latest analysis at
 paint time. The scene recomputes the curve when either card moves.
+
+Cards are drawn over edges, so between two close cards the label only has the gap between
+them: the edge works out that gap with the curve (see :meth:`EdgeItem.label_room`) and paints
+the longest form of the label that fits it whole (``[batch, 2]``, ``[b, 2]``, ``2``), or none;
+the tooltip always carries the full shape.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -36,8 +42,10 @@ ARROW_HALF_WIDTH = 4.5
 _HIT_WIDTH = 12.0
 _LABEL_PAD_X = 4.0
 _LABEL_H = 15.0
-#: How far above a short level edge its label floats.
-_LABEL_ABOVE = 12.0
+#: How far above a short level edge its label floats: clear of a hovered port (radius 7).
+_LABEL_ABOVE = 16.0
+#: Space kept between a label and a card or port beside it.
+_LABEL_CLEAR = 2.0
 
 
 @cache
@@ -55,6 +63,11 @@ def _label_reserve() -> float:
     they make room for the widest plausible label.
     """
     return QFontMetricsF(_label_font()).horizontalAdvance("[batch, 000000]") + 2 * _LABEL_PAD_X
+
+
+def label_forms(size: int) -> tuple[str, str, str]:
+    """The label of a ``size``-wide tensor, longest first: what a narrower gap falls back to."""
+    return f"[batch, {size}]", f"[b, {size}]", f"{size}"
 
 
 def bezier_path(start: QPointF, end: QPointF) -> QPainterPath:
@@ -82,6 +95,8 @@ class EdgeItem(CanvasItem):
         self._tip = QPointF()
         self._hit: QPainterPath | None = None
         self._bounds = QRectF()
+        #: Left and right x of the free stretch on the label's row (see label_room).
+        self._room = (0.0, 0.0)
 
     @property
     def edge(self) -> Edge:
@@ -92,11 +107,11 @@ class EdgeItem(CanvasItem):
         return scene.edge_status(self.edge) if scene is not None else None
 
     def label_text(self) -> str:
-        """``[batch, n]``, or empty while the size is unknown."""
+        """``[batch, n]``, or empty while the size is unknown (the full text, as the tooltip)."""
         status = self.status()
         if status is None or status.size is None:
             return ""
-        return f"[batch, {status.size}]"
+        return label_forms(status.size)[0]
 
     def is_error(self) -> bool:
         status = self.status()
@@ -128,9 +143,10 @@ class EdgeItem(CanvasItem):
         self._tip = QPointF(tip)
         self._path = bezier_path(start, QPointF(tip.x() - ARROW_LENGTH, tip.y()))
         self._hit = None
-        half = _label_reserve() / 2
+        self._room = self._free_stretch()
+        left, right = self._room
         c = self.label_center()
-        label = QRectF(c.x() - half, c.y() - _LABEL_H / 2, 2 * half, _LABEL_H)
+        label = QRectF(left, c.y() - _LABEL_H / 2, max(0.0, right - left), _LABEL_H)
         margin = _HIT_WIDTH / 2 + 2
         self._bounds = (
             self._path.controlPointRect()
@@ -165,13 +181,81 @@ class EdgeItem(CanvasItem):
     def label_center(self) -> QPointF:
         c = self._path.pointAtPercent(0.5)
         if not self.label_on_line():
-            c.setY(c.y() - _LABEL_ABOVE)
+            # Above the higher end, so it clears both ports when the edge is not quite level.
+            c.setY(min(self._path.pointAtPercent(0.0).y(), self._tip.y()) - _LABEL_ABOVE)
         return c
 
-    def _label_rect(self, text: str) -> QRectF:
-        width = QFontMetricsF(_label_font()).horizontalAdvance(text) + 2 * _LABEL_PAD_X
+    def _obstacles(self) -> list[QRectF]:
+        """What is painted over or beside the label's row: both cards, their ports, the arrow."""
+        scene = self.canvas()
+        rects = [
+            QRectF(
+                self._tip.x() - ARROW_LENGTH,
+                self._tip.y() - ARROW_HALF_WIDTH,
+                ARROW_LENGTH,
+                2 * ARROW_HALF_WIDTH,
+            )
+        ]
+        if scene is None:
+            return rects
+        for node_id in (self.source_id, self.target_id):
+            card = scene.node_item(node_id)
+            if card is None:
+                continue
+            rects.append(card.mapRectToScene(card.card_rect()))
+            rects.extend(
+                port.painted_rect()
+                for port in (card.input_port, card.output_port)
+                if port is not None
+            )
+        return rects
+
+    def _free_stretch(self) -> tuple[float, float]:
+        """The stretch of the label's row between the nearest obstacles left and right of it.
+
+        Cards are painted over edges, so a label wider than this would be cut by them. It is
+        at most the widest label either side of the curve's midpoint, so the bounds stay small.
+        """
         c = self.label_center()
-        return QRectF(c.x() - width / 2, c.y() - _LABEL_H / 2, width, _LABEL_H)
+        reserve = _label_reserve()
+        top, bottom = c.y() - _LABEL_H / 2, c.y() + _LABEL_H / 2
+        left, right = c.x() - reserve, c.x() + reserve
+        for rect in self._obstacles():
+            if rect.bottom() <= top or rect.top() >= bottom:
+                continue  # above or below the label's row
+            if rect.center().x() <= c.x():
+                left = max(left, rect.right() + _LABEL_CLEAR)
+            else:
+                right = min(right, rect.left() - _LABEL_CLEAR)
+        return left, right
+
+    def label_room(self) -> QRectF:
+        """The free rect on the label's row (scene coordinates); empty when there is none."""
+        left, right = self._room
+        c = self.label_center()
+        return QRectF(left, c.y() - _LABEL_H / 2, max(0.0, right - left), _LABEL_H)
+
+    def label_layout(self) -> tuple[str, QRectF] | None:
+        """The label to paint and its rect: the longest form that fits the free room whole.
+
+        The rect sits as close to the curve's midpoint as the room allows. None while the
+        size is unknown or when not even the bare number fits (the tooltip still has it).
+        """
+        status = self.status()
+        if status is None or status.size is None:
+            return None
+        left, right = self._room
+        center = self.label_center()
+        metrics = QFontMetricsF(_label_font())
+        # Only a label on the line has a pill round it; one floating above needs no padding.
+        pad = _LABEL_PAD_X if self.label_on_line() else 1.0
+        for text in label_forms(status.size):
+            # Whole pixels of slack: text rendering rounds glyph positions.
+            width = math.ceil(metrics.horizontalAdvance(text)) + 2 * pad
+            if width <= right - left:
+                x = min(max(center.x() - width / 2, left), right - width)
+                return text, QRectF(x, center.y() - _LABEL_H / 2, width, _LABEL_H)
+        return None
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -182,6 +266,9 @@ class EdgeItem(CanvasItem):
             stroker.setWidth(_HIT_WIDTH)
             self._hit = stroker.createStroke(self._path)
             self._hit.addPolygon(self._arrow())
+            layout = self.label_layout()
+            if layout is not None:  # a label floating above its edge still shows the tooltip
+                self._hit.addRect(layout[1])
         return self._hit
 
     # --- interaction -----------------------------------------------------------------------
@@ -204,6 +291,7 @@ class EdgeItem(CanvasItem):
 
     def refresh(self) -> None:
         self.setToolTip(self.tooltip_text())
+        self._hit = None  # the label (part of the hover area) may have changed length
         self.update()
 
     # --- painting --------------------------------------------------------------------------
@@ -239,11 +327,11 @@ class EdgeItem(CanvasItem):
         painter.setBrush(color)
         painter.drawPolygon(self._arrow())
 
-        text = self.label_text()
+        layout = self.label_layout()
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        if not text or lod < 0.45:
+        if layout is None or lod < 0.45:
             return
-        rect = self._label_rect(text)
+        text, rect = layout
         if self.label_on_line():
             painter.setPen(QPen(QColor(theme.ERROR) if error else QColor("#d5d9df"), 1.0))
             painter.setBrush(QColor("#fff5f5") if error else QColor("#ffffff"))
@@ -253,4 +341,4 @@ class EdgeItem(CanvasItem):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
-__all__ = ["ARROW_LENGTH", "EdgeItem", "bezier_path"]
+__all__ = ["ARROW_HALF_WIDTH", "ARROW_LENGTH", "EdgeItem", "bezier_path", "label_forms"]

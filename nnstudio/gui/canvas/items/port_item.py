@@ -80,6 +80,15 @@ class PortItem(CanvasItem):
         y = (index - (count - 1) / 2) * self._spacing(count) if self.merge else 0.0
         return self.mapToScene(QPointF(-RADIUS - 0.5, y))
 
+    def painted_rect(self) -> QRectF:
+        """Scene rect the handle may cover when hovered: text beside it must stay clear of it."""
+        r = RADIUS + 2.0  # hovering grows the handle by 2
+        if self.merge:
+            local = QRectF(-r, -MERGE_SPAN / 2 - 2, 2 * r, MERGE_SPAN + 4)
+        else:
+            local = QRectF(-r, -r, 2 * r, 2 * r)
+        return self.mapRectToScene(local)
+
     def boundingRect(self) -> QRectF:
         if self.merge:
             return QRectF(-_HIT, -MERGE_SPAN / 2 - 4, 2 * _HIT, MERGE_SPAN + 8)
