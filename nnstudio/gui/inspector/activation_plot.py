@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from nnstudio.core.activations import ACTIVATIONS, curve
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.labels import muted
+from nnstudio.gui.widgets.plot_legend import LegendAbove
 
 #: The plotted z range and resolution (the lesson uses [-20, 20]; ±6 shows the interesting part).
 PLOT_RANGE = (-6.0, 6.0)
@@ -35,8 +36,9 @@ class ActivationPlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         self.plot = pg.PlotWidget(self)
-        self.plot.setMinimumHeight(150)
-        self.plot.setMaximumHeight(190)
+        # Room for the legend row above the data as well as the plot itself.
+        self.plot.setMinimumHeight(168)
+        self.plot.setMaximumHeight(208)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         item = self.plot.getPlotItem()
         # A teaching figure, not an explorer: no zoom/pan that would fight the scroll area.
@@ -47,8 +49,9 @@ class ActivationPlot(QWidget):
         item.setLabel("bottom", "z")
         item.getAxis("left").setWidth(32)
         item.setXRange(*PLOT_RANGE, padding=0.02)
-        self.legend = item.addLegend(offset=(6, 4), labelTextSize="8pt")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # Above the plot, not in a corner of it: tanh's f′ runs along 0 on the left and
+        # under a corner legend there; the named curves below join it.
+        self.legend = LegendAbove(item, max_columns=2, text_size="8pt")
         self.f_curve = item.plot(name="f(z)", pen=pg.mkPen(theme.TRAIN, width=2))
         self.df_curve = item.plot(
             name="f′(z)", pen=pg.mkPen(theme.VALIDATION, width=2, style=Qt.PenStyle.DashLine)

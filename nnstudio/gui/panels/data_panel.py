@@ -472,6 +472,8 @@ class DataPanel(QWidget):
         """The lower pane: the table and (for 2-D data) a scatter plot, then the summary."""
         import pyqtgraph as pg
 
+        from nnstudio.gui.widgets.plot_legend import LegendAbove
+
         pane = QWidget(self)
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -509,8 +511,8 @@ class DataPanel(QWidget):
         self.scatter.setMinimumHeight(120)
         self.scatter.setMenuEnabled(False)
         self.scatter.showGrid(x=True, y=True, alpha=0.15)
-        self.scatter_legend = self.scatter.addLegend(offset=(6, 6), labelTextSize="8pt")
-        self.scatter_legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        # Above the points, not over them: a dataset such as XOR fills every corner.
+        self.scatter_legend = LegendAbove(self.scatter.getPlotItem(), max_columns=5)
         plot_layout.addWidget(self.scatter, 1)
         self.scatter_caption = muted(wrapped_label("", plot_page), small=True)
         plot_layout.addWidget(self.scatter_caption)

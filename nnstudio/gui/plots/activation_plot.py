@@ -20,16 +20,15 @@ from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
 from nnstudio.core.activations import ACTIVATIONS, curve
 from nnstudio.gui.plots.base import (
     CurveHover,
+    LegendAbove,
     PlotContext,
     PlotHint,
     PlotView,
+    TitleCaption,
     bin_at,
-    corner_caption,
     curve_item,
     histogram_plot,
-    inner_legend,
     make_plot,
-    pin_caption,
     series_color,
     view_point,
 )
@@ -84,14 +83,9 @@ class DerivativeHistogram:
         self.name = name
         self.component = comp
         self.color = color
+        title = f"{name} · {_label(comp)}"
         self.plot = histogram_plot(
-            layout,
-            row,
-            col,
-            title=f"{name} · {_label(comp)}",
-            x_label="f′(z)",
-            left_width=40,
-            y_label="% of values",
+            layout, row, col, title=title, x_label="f′(z)", left_width=40, y_label="% of values"
         )
         self.bars = pg.PlotDataItem(
             pen=pg.mkPen(color, width=1),
@@ -104,7 +98,7 @@ class DerivativeHistogram:
         )
         self.mean_line.setVisible(False)
         self.plot.addItem(self.mean_line, ignoreBounds=True)
-        self.caption = corner_caption(self.plot)
+        self.caption = TitleCaption(self.plot, title)
         self.hint = PlotHint(self.plot, "f′ appears while training")
         self.edges: np.ndarray = np.zeros(0)
         self.counts: np.ndarray = np.zeros(0)
@@ -145,9 +139,6 @@ class DerivativeHistogram:
         if series.dead is not None:
             parts.append(f"dead {series.dead * 100:.0f} %")
         self.caption.setText(" · ".join(parts))
-        # Put the caption over the emptier half so it does not sit on the tall bars.
-        half = len(counts) // 2
-        pin_caption(self.caption, right=counts[half:].sum() <= counts[:half].sum())
 
     def text_at(self, scene_pos: QPointF) -> str | None:
         p = view_point(self.plot, scene_pos)
@@ -189,8 +180,10 @@ class ActivationView(PlotView):
         self.bar.addWidget(self.range_box)
         self.finish_bar()
         ci = self.graphics.ci
-        self.fplot = make_plot(ci, 0, 0, title="f(z) and f′(z)", x_label="z", left_width=34)
-        self.flegend = inner_legend(self.fplot, (6, 4))
+        # No title: the legend ("Tanh f(z)", "Tanh f′(z)", one activation per line) takes the
+        # title row, where it cannot cover the curves.
+        self.fplot = make_plot(ci, 0, 0, x_label="z", left_width=34)
+        self.flegend = LegendAbove(self.fplot, max_columns=2, text_size="7.5pt")
         axis_pen = pg.mkPen("#c4c9d1", width=1)
         self.fplot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=axis_pen), ignoreBounds=True)
         self.fplot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=axis_pen), ignoreBounds=True)
@@ -243,12 +236,12 @@ class ActivationView(PlotView):
                 x, f, df = curve(comp, -radius, radius, POINTS)
             except Exception:  # an activation that cannot be drawn alone: skip it
                 continue
-            f_item = curve_item(self.fplot, color, width=2, name=f"{label} f")
-            df_item = curve_item(
-                self.fplot, color, width=2, name=f"{label} f′", style=Qt.PenStyle.DashLine
-            )
+            f_item = curve_item(self.fplot, color, width=2)
+            df_item = curve_item(self.fplot, color, width=2, style=Qt.PenStyle.DashLine)
             f_item.setData(x, f)
             df_item.setData(x, df)
+            self.flegend.addItem(f_item, f"{label} f(z)")
+            self.flegend.addItem(df_item, f"{label} f′(z)")
             self.fhover.track(f"{label} f(z)", f_item)
             self.fhover.track(f"{label} f′(z)", df_item)
             self.functions[key] = (comp, f_item, df_item)

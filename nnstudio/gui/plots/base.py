@@ -31,20 +31,22 @@ from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.gui import theme
 from nnstudio.gui.plots.export import Table, save_png, write_tables
 from nnstudio.gui.plots.record import RunRecord
+from nnstudio.gui.widgets.plot_legend import LegendAbove
 
 __all__ = [
+    "SYMBOL_LIMIT",
     "CurveHover",
+    "LegendAbove",
     "PlotContext",
     "PlotHint",
     "PlotView",
+    "SteadyViewBox",
+    "TitleCaption",
     "bin_at",
-    "corner_caption",
     "curve_item",
     "fill_legend",
     "histogram_plot",
-    "inner_legend",
     "make_plot",
-    "pin_caption",
     "series_color",
     "view_point",
 ]
@@ -55,7 +57,12 @@ TICK_FONT.setPointSizeF(7.5)
 LABEL_STYLE = {"font-size": "8pt", "color": "#4b5563"}
 TITLE_SIZE = "8.5pt"
 HINT_COLOR = theme.MUTED_TEXT.name()
+#: Height of a title row holding a title and a statistics line (pyqtgraph reserves 30 px).
+TWO_LINE_TITLE = 32
 DIVERGED = "#d62728"
+
+#: Curves with at most this many points also mark each point (and a single point shows).
+SYMBOL_LIMIT = 60
 
 #: Distinct colours for layers and activations (Okabe–Ito, minus the hard-to-see yellow).
 SERIES_COLORS = tuple(c for c in theme.CLASS_COLORS if c not in ("#F0E442",))
@@ -92,6 +99,43 @@ class TidyLogAxis(pg.AxisItem):
         return ticks
 
 
+class SteadyViewBox(pg.ViewBox):
+    """A view box whose automatic range stays sensible when the data is a single point.
+
+    pyqtgraph, asked to show a zero-width range, keeps the width the view had before: a
+    one-step run drawn after a 200-epoch run gets an x axis from −99 to 101, and a lone loss
+    value keeps the previous run's y scale. Here the range always reaches back to
+    ``x_origin`` (epoch 0 for curves over epochs: where every run starts), and a data range
+    of zero height is opened to ±10 % around its value (half a decade on a log axis).
+    """
+
+    def __init__(self, x_origin: float | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.x_origin = x_origin
+
+    def childrenBounds(
+        self,
+        frac: Any = None,
+        orthoRange: Any = (None, None),
+        items: Any = None,
+    ) -> list[list[float] | None]:
+        bounds = super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
+        xr, yr = bounds
+        if xr is not None and self.x_origin is not None:
+            origin = self.x_origin
+            if self.state["logMode"][0]:
+                origin = math.log10(origin) if origin > 0 else None
+            if origin is not None:
+                xr = [min(xr[0], origin), max(xr[1], origin)]
+        if xr is not None and xr[1] - xr[0] <= 0:
+            xr = [xr[0] - 1.0, xr[1]]  # one x position (no origin given): the epoch before it
+        if yr is not None and yr[1] - yr[0] <= 0:
+            y = yr[0]
+            half = 0.5 if self.state["logMode"][1] else (0.1 * abs(y) or 0.5)
+            yr = [y - half, y + half]
+        return [xr, yr]
+
+
 def make_plot(
     layout: pg.GraphicsLayout,
     row: int | None = None,
@@ -101,10 +145,20 @@ def make_plot(
     x_label: str | None = None,
     y_label: str | None = None,
     left_width: int = 44,
+    x_origin: float | None = None,
     **span: int,
 ) -> pg.PlotItem:
-    """A compact, read-only-menu plot: small fonts, light grid, no auto-range button."""
-    plot = layout.addPlot(row=row, col=col, axisItems={"left": TidyLogAxis("left")}, **span)
+    """A compact, read-only-menu plot: small fonts, light grid, no auto-range button.
+
+    ``x_origin``: an x the automatic range always includes (see :class:`SteadyViewBox`).
+    """
+    plot = layout.addPlot(
+        row=row,
+        col=col,
+        axisItems={"left": TidyLogAxis("left")},
+        viewBox=SteadyViewBox(x_origin),
+        **span,
+    )
     plot.setMenuEnabled(False)
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=0.12)
@@ -146,17 +200,6 @@ def curve_item(
     return item
 
 
-def inner_legend(plot: pg.PlotItem, offset: tuple[float, float]) -> pg.LegendItem:
-    """A compact legend inside the plot, on a light backing so curves under it stay readable.
-
-    ``offset`` picks the corner as in pyqtgraph: positive is from the left/top edge,
-    negative from the right/bottom.
-    """
-    legend = plot.addLegend(offset=offset, labelTextSize="7.5pt", verSpacing=-6)
-    legend.setBrush(pg.mkBrush(255, 255, 255, 210))
-    return legend
-
-
 def fill_legend(
     legend: pg.LegendItem,
     entries: Sequence[tuple[pg.PlotDataItem, str]],
@@ -193,20 +236,33 @@ def histogram_plot(
     return plot
 
 
-def corner_caption(plot: pg.PlotItem) -> pg.LabelItem:
-    """A small statistics line pinned to the top-right corner of ``plot``'s view."""
-    caption = pg.LabelItem("", color="#374151", size="7.5pt")
-    caption.setParentItem(plot.vb)
-    pin_caption(caption, right=True)
-    return caption
+class TitleCaption:
+    """A statistics line under a small multiple's title ("mean +0.22 · std 0.06").
 
+    It lives in the title row, outside the data area: pinned inside the view it sat on the
+    tallest bars. ``text`` is the plain statistics text ("" hides the line).
+    """
 
-def pin_caption(caption: pg.LabelItem, *, right: bool) -> None:
-    """Move a :func:`corner_caption` to the top-right or the top-left corner."""
-    if right:
-        caption.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, 0))
-    else:
-        caption.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 0))
+    def __init__(self, plot: pg.PlotItem, title: str) -> None:
+        self.plot = plot
+        self.title = title
+        self.text = ""
+        self.setText("")
+
+    @property
+    def label(self) -> pg.LabelItem:
+        """The item that draws the title and this line."""
+        return self.plot.titleLabel
+
+    def setText(self, text: str) -> None:
+        """Show ``text`` under the title (LabelItem's method name, so callers read alike)."""
+        self.text = text
+        # The second line is always there (a blank when empty), so the plot below does not
+        # jump when the first statistics arrive.
+        line = text or "&nbsp;"
+        html = f"{self.title}<br><span style='color:{HINT_COLOR}; font-size:7.5pt;'>{line}</span>"
+        self.plot.setTitle(html, size=TITLE_SIZE, color="#22262c")
+        self.plot.layout.setRowFixedHeight(0, TWO_LINE_TITLE)
 
 
 def view_point(plot: pg.PlotItem, scene_pos: QPointF) -> QPointF | None:
@@ -224,7 +280,14 @@ def bin_at(edges: np.ndarray, x: float) -> int | None:
 
 
 class PlotHint(pg.LabelItem):
-    """A friendly sentence in the middle of an empty plot ("Press Train to …")."""
+    """A friendly sentence in the middle of an empty plot ("Press Train to …").
+
+    The sentence wraps to the width of the plot's view (the view clips what sticks out): a
+    narrow plot shows every word of it on more lines instead of losing both ends.
+    """
+
+    #: Room kept free on either side of the text inside the view, in pixels.
+    MARGIN = 8
 
     def __init__(self, plot: pg.PlotItem, text: str = "", *, hide_axes: bool = True) -> None:
         super().__init__("", color=HINT_COLOR, size="8.5pt", justify="center")
@@ -234,6 +297,7 @@ class PlotHint(pg.LabelItem):
         self.setParentItem(plot.vb)
         self.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
         self.setZValue(100)
+        plot.vb.sigResized.connect(self._on_view_resized)
         self.show_text(text)
 
     def sizeHint(self, hint: Any, constraint: Any) -> Any:
@@ -259,10 +323,25 @@ class PlotHint(pg.LabelItem):
             option = doc.defaultTextOption()
             option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             doc.setDefaultTextOption(option)
-            self.item.setTextWidth(doc.idealWidth())
+            self._fit_width()
             self.setVisible(True)
         else:
             self.setVisible(False)
+
+    def _fit_width(self) -> None:
+        """Wrap the text to the view's width (or its natural width when that fits)."""
+        if not self.raw:
+            return
+        self.item.setTextWidth(-1)  # measure the unwrapped width
+        ideal = self.item.document().idealWidth()
+        room = self.plot.vb.width() - 2 * self.MARGIN
+        width = min(ideal, room) if room > 0 else ideal
+        self.item.setTextWidth(width)
+        self.updateMin()
+        self.resize(self.itemRect().size())
+
+    def _on_view_resized(self, *_args: Any) -> None:
+        self._fit_width()
 
     @property
     def shown(self) -> str | None:

@@ -145,8 +145,13 @@ class BoundaryView(PlotView):
         """Give the plot the width its aspect ratio needs at the current height."""
         frame = self.context.record.boundary
         prepared = self.context.prepared
+        # Nothing to paint: the explanation gets the whole width, not a third of it between
+        # the spacers that centre a square plane.
+        for spacer in self.spacers:
+            spacer.setMaximumWidth(100000 if self.ok else 0)
         if not self.ok:
             self.plot.setMaximumWidth(100000)
+            self.plot.setMinimumWidth(0)
             return
         if frame is not None:
             g = frame.grid

@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.gui.plots.base import (
+    SYMBOL_LIMIT,
     CurveHover,
     PlotContext,
     PlotHint,
@@ -48,15 +49,18 @@ class GradientView(PlotView):
         )
         self.finish_bar()
         ci = self.graphics.ci
-        self.plot = make_plot(ci, 0, 0, x_label="epoch", y_label="‖gradient‖ per layer")
+        self.plot = make_plot(
+            ci, 0, 0, x_label="epoch", y_label="‖gradient‖ per layer", x_origin=0.0
+        )
         self.plot.setLogMode(y=True)
         self.legend = side_legend(ci, 0, 1)
         ci.layout.setColumnStretchFactor(0, 1)
         self.hint = PlotHint(self.plot, EMPTY_HINT)
         self.hover = CurveHover(self.plot)
         self.hovers.append(self.hover)
-        #: node id → curve
+        #: node id → curve, and its colour
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.colors: dict[str, str] = {}
         self._key: tuple = ()
 
     def _sync_curves(self, ids: list[str]) -> None:
@@ -68,10 +72,11 @@ class GradientView(PlotView):
             self.plot.removeItem(item)
             self.hover.untrack(item)
         self.legend.clear()
-        self.curves = {}
+        self.curves, self.colors = {}, {}
         for i, (nid, name) in enumerate(key):
-            item = curve_item(self.plot, series_color(i), width=1.8, name=name, big=True)
+            item = curve_item(self.plot, series_color(i), width=1.8, big=True)
             self.curves[nid] = item
+            self.colors[nid] = series_color(i)
             self.legend.addItem(item, name)
             self.hover.track(name, item, lambda v: f"{v:.3g}")
 
@@ -91,17 +96,31 @@ class GradientView(PlotView):
             y = series.grad_norm.view()
             # log10(0) is −∞: show a zero gradient as a gap rather than breaking the axis.
             y = np.where(y > 0, y, np.nan) if (y <= 0).any() else y
-            item.setData(series.x.view(), y)
+            # Few statistics (a single step gives one per layer) are marked: a line needs
+            # two points, and an empty plot under a headline about it would mislead.
+            if len(y) <= SYMBOL_LIMIT and np.isfinite(y).any():
+                item.setData(
+                    series.x.view(),
+                    y,
+                    symbol="o",
+                    symbolSize=5,
+                    symbolPen=None,
+                    symbolBrush=self.colors[nid],
+                )
+            else:
+                item.setData(series.x.view(), y, symbol=None)
         self.hint.show_text(None if self.curves else EMPTY_HINT)
         self.set_idle_text(self._summary(ids))
 
     def _summary(self, ids: list[str]) -> str:
-        """A sentence comparing the first and last layers' latest gradient norms."""
-        record = self.context.record
+        """A sentence comparing the first and last layers' latest gradient norms.
+
+        Read from what the curves draw, so the sentence never speaks of a point that is
+        not on the plot (a zero or NaN norm is a gap on the log axis).
+        """
         if len(ids) < 2:
             return "‖∂loss/∂weights‖ of each layer; hover a curve for values."
-        first, last = record.layers[ids[0]], record.layers[ids[-1]]
-        a, b = first.grad_norm.last(), last.grad_norm.last()
+        a, b = _last_drawn(self.curves[ids[0]]), _last_drawn(self.curves[ids[-1]])
         if not (math.isfinite(a) and math.isfinite(b)) or a <= 0 or b <= 0:
             return "‖∂loss/∂weights‖ of each layer; hover a curve for values."
         name_a = self.context.layer_name(ids[0])
@@ -132,3 +151,9 @@ class GradientView(PlotView):
         return [
             Table("gradients", ("layer", "node_id", "epoch_position", "grad_norm"), tuple(cols))
         ]
+
+
+def _last_drawn(item: pg.PlotDataItem) -> float:
+    """The latest value ``item`` draws (NaN when it draws nothing there)."""
+    y = item.yData
+    return float(y[-1]) if y is not None and len(y) else math.nan

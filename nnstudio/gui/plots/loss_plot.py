@@ -3,6 +3,8 @@
 Per-batch losses are noisy because each batch is a different sample of the data; the
 exponential moving average of the optimiser lesson (S_t = β·S_{t−1} + (1−β)·Y_t) shows the
 trend through the noise, and the β slider lets a student feel the smoothness/lag trade-off.
+When the validation loss turns and climbs while the training loss keeps falling, a banner
+beside the plot says the run overfits and names early stopping as the remedy.
 """
 
 from __future__ import annotations
@@ -12,27 +14,28 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
+from nnstudio.core.training.overfitting import Overfitting, detect_overfitting
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
     DIVERGED,
     CurveHover,
+    LegendAbove,
     PlotContext,
     PlotHint,
     PlotView,
     curve_item,
-    fill_legend,
-    inner_legend,
     make_plot,
 )
 from nnstudio.gui.plots.buffers import GrowableBuffer, ema_continue
 from nnstudio.gui.plots.export import Table
-from nnstudio.gui.plots.metric_plot import SYMBOL_LIMIT, TASK_METRICS, MetricPlots
+from nnstudio.gui.plots.metric_plot import SYMBOL_LIMIT, MetricPlots, metric_plan
 from nnstudio.gui.plots.record import BATCHES, EPOCHS, RUN
 from nnstudio.gui.theme import with_alpha
+from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
 
-__all__ = ["EMA_TOOLTIP", "LossView"]
+__all__ = ["EMA_TOOLTIP", "LossView", "overfitting_text"]
 
 EMA_TOOLTIP = (
     "Exponential moving average of the per-batch loss, as in the optimiser lesson:\n"
@@ -44,6 +47,26 @@ EMA_TOOLTIP = (
 )
 EMPTY_HINT = "Press Train (F5) to watch the loss fall."
 SMOOTH_COLOR = "#5b9bd5"
+#: Width of the overfitting banner beside the plot (it wraps its sentence to this).
+BANNER_WIDTH = 250
+
+
+def overfitting_text(found: Overfitting, early_stopping: object | None) -> str:
+    """The teaching hint for ``found``, naming early stopping as the remedy."""
+    text = (
+        f"Overfitting: the validation loss rose from its best, {found.best_val_loss:.3g} at "
+        f"epoch {found.best_epoch}, to {found.val_loss:.3g} while the training loss kept "
+        "falling. The network is memorising the training rows. "
+    )
+    if getattr(early_stopping, "enabled", False):
+        patience = getattr(early_stopping, "patience", "?")
+        return text + (
+            f"Early stopping is on (patience {patience}): it stops the run and can restore "
+            "the best epoch's weights."
+        )
+    return text + (
+        "Remedy: early stopping (Training setup) stops at the best epoch and restores its weights."
+    )
 
 
 class LossView(PlotView):
@@ -80,19 +103,16 @@ class LossView(PlotView):
         self.finish_bar()
 
         ci = self.graphics.ci
-        self.plot = make_plot(ci, 0, 0, x_label="epoch", y_label="loss")
-        self.legend = inner_legend(self.plot, (-6, 6))
-        self.batch_curve = curve_item(
-            self.plot, with_alpha(theme.TRAIN, 55), width=1, name="batch", big=True
-        )
-        self.ema_curve = curve_item(
-            self.plot, SMOOTH_COLOR, width=1.4, name="batch, smoothed (β 0.90)", big=True
-        )
-        self.train_curve = curve_item(self.plot, theme.TRAIN, width=2.2, name="training (epoch)")
-        self.val_curve = curve_item(
-            self.plot, theme.VALIDATION, width=2.2, name="validation (epoch)"
-        )
-        self._legend_key: tuple = ()
+        # Every run starts at epoch 0: the axis reaches back to it, so even a single step
+        # has a sensible x range (see SteadyViewBox).
+        self.plot = make_plot(ci, 0, 0, x_label="epoch", y_label="loss", x_origin=0.0)
+        # Above the plot, not over it: a climbing validation loss ran under a legend in the
+        # corner and was drawn pale.
+        self.legend = LegendAbove(self.plot, max_columns=4, text_size="7.5pt")
+        self.batch_curve = curve_item(self.plot, with_alpha(theme.TRAIN, 55), width=1, big=True)
+        self.ema_curve = curve_item(self.plot, SMOOTH_COLOR, width=1.4, big=True)
+        self.train_curve = curve_item(self.plot, theme.TRAIN, width=2.2)
+        self.val_curve = curve_item(self.plot, theme.VALIDATION, width=2.2)
         self.hint = PlotHint(self.plot, EMPTY_HINT)
         self.hover = CurveHover(self.plot)
         self.hover.track("training loss", self.train_curve)
@@ -104,6 +124,19 @@ class LossView(PlotView):
         self.metrics = MetricPlots(ci, 1)
         self._ema = GrowableBuffer(1024)
         self._ema_state: float | None = None
+        # The overfitting hint sits beside the plots: swap the graphics for a row of both.
+        outer = self.layout()
+        outer.removeWidget(self.graphics)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        row.addWidget(self.graphics, 1)
+        self.overfitting_banner = ProblemBanner(self)
+        self.overfitting_banner.setFixedWidth(BANNER_WIDTH)
+        row.addWidget(self.overfitting_banner, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(row, 1)
+        #: What the banner is showing now (None: no sign of overfitting).
+        self.overfitting: Overfitting | None = None
         self._update_idle()
 
     # --- options ---------------------------------------------------------------------------
@@ -139,7 +172,7 @@ class LossView(PlotView):
             entries.append((self.train_curve, "training (epoch)"))
             if np.isfinite(record.val_loss.view()).any():
                 entries.append((self.val_curve, "validation (epoch)"))
-        self._legend_key = fill_legend(self.legend, entries, self._legend_key)
+        self.legend.set_entries(entries)
 
     def _on_log_toggled(self, on: bool) -> None:
         self.plot.setLogMode(y=on)
@@ -171,6 +204,7 @@ class LossView(PlotView):
             item.setData([], [])
         self._sync_divergences()
         self.metrics.refresh(self.context.record, None)
+        self._show_overfitting(None)
 
     def refresh(self) -> None:
         record = self.context.record
@@ -178,8 +212,14 @@ class LossView(PlotView):
         batches = self.per_batch.isChecked() and record.has_batches
         if batches:
             x = record.batch_x.view()
-            self.batch_curve.setData(x, record.batch_loss.view())
-            self.ema_curve.setData(x, self.smoothed())
+            # A line needs two points: the first batch of a run shows as a dot.
+            dot = (
+                {"symbol": "o", "symbolSize": 4, "symbolPen": None, "symbolBrush": SMOOTH_COLOR}
+                if len(x) == 1
+                else {"symbol": None}
+            )
+            self.batch_curve.setData(x, record.batch_loss.view(), **dot)
+            self.ema_curve.setData(x, self.smoothed(), **dot)
         else:
             self.batch_curve.setData([], [])
             self.ema_curve.setData([], [])
@@ -201,23 +241,40 @@ class LossView(PlotView):
                 item.setData(epochs, values, symbol=None)
         self._sync_divergences()
         self._sync_legend(batches)
-        task = self.context.task
-        names = TASK_METRICS.get(task or "", tuple(record.metric_names()[:2]))
-        if self.metrics.set_metrics(names):
-            ci = self.graphics.ci.layout
-            ci.setColumnStretchFactor(0, 4)
-            for i in range(len(names)):
-                ci.setColumnStretchFactor(1 + i, 3 if len(names) == 1 else 2)
+        names, waiting = metric_plan(record, self.context.task, self.context.prepared)
+        self.metrics.set_metrics(names)
+        ci = self.graphics.ci.layout
+        ci.setColumnStretchFactor(0, 4)
+        for i in range(max(2, len(names))):  # columns of metrics no longer shown get none
+            stretch = (3 if len(names) == 1 else 2) if i < len(names) else 0
+            ci.setColumnStretchFactor(1 + i, stretch)
         self.hovers = [self.hover, *self.metrics.hovers]
         self.metrics.refresh(
-            record,
-            "No metric was recorded\nfor these epochs."
-            if record.has_epochs
-            else "The metric appears after\nthe first epoch.",
+            record, waiting if waiting else "No metric was recorded\nfor these epochs."
         )
         empty = not record.has_epochs and not record.has_batches
         self.hint.show_text(EMPTY_HINT if empty else None)
+        self._show_overfitting(
+            detect_overfitting(
+                record.epoch.view(), record.train_loss.view(), record.val_loss.view()
+            )
+        )
         self._update_idle()
+
+    def _show_overfitting(self, found: Overfitting | None) -> None:
+        """Show (or clear) the overfitting hint beside the plot."""
+        self.overfitting = found
+        if found is None:
+            self.overfitting_banner.set_messages([])
+            return
+        plan = self.context.plan
+        settings = plan.job.settings if plan is not None else None
+        if settings is None:
+            settings = getattr(getattr(self.context.document, "project", None), "training", None)
+        early = getattr(settings, "early_stopping", None)
+        self.overfitting_banner.set_messages(
+            [BannerMessage("warning", overfitting_text(found, early))]
+        )
 
     def _sync_divergences(self) -> None:
         wanted = list(self.context.record.divergences)

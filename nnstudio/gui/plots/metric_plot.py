@@ -6,25 +6,59 @@ person cares about: the gap between the blue and orange curves is overfitting ma
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 
 from nnstudio.gui import theme
-from nnstudio.gui.plots.base import CurveHover, PlotHint, curve_item, inner_legend, make_plot
+from nnstudio.gui.plots.base import (
+    SYMBOL_LIMIT,
+    CurveHover,
+    LegendAbove,
+    PlotHint,
+    curve_item,
+    make_plot,
+)
 from nnstudio.gui.plots.record import RunRecord
 
-__all__ = ["METRIC_LABELS", "MetricPlots"]
+__all__ = ["METRIC_LABELS", "SYMBOL_LIMIT", "VALIDATION_ONLY", "MetricPlots", "metric_plan"]
 
-#: Base metric name → (axis label, scale for display, legend corner where curves rarely go).
-METRIC_LABELS: dict[str, tuple[str, float, str]] = {
-    "accuracy": ("accuracy (%)", 100.0, "bottom"),
-    "rmse": ("RMSE", 1.0, "top"),
-    "mae": ("MAE", 1.0, "top"),
-    "r2": ("R²", 1.0, "bottom"),
+#: Base metric name → (axis label, scale for display).
+METRIC_LABELS: dict[str, tuple[str, float]] = {
+    "accuracy": ("accuracy (%)", 100.0),
+    "rmse": ("RMSE", 1.0),
+    "mae": ("MAE", 1.0),
+    "r2": ("R²", 1.0),
 }
 #: Which metrics to draw per task (others exist in the record but would crowd the tab).
 TASK_METRICS = {"classification": ("accuracy",), "regression": ("rmse", "r2")}
-SYMBOL_LIMIT = 60
+#: Metrics the engine computes on the validation split only.
+VALIDATION_ONLY = frozenset({"r2"})
+
+
+def metric_plan(
+    record: RunRecord, task: str | None, prepared: Any
+) -> tuple[tuple[str, ...], str | None]:
+    """Which metric plots to show, and the placeholder while no epoch has been reported.
+
+    Only metrics the run reports get a plot: R² comes from the validation split, so a run
+    without one (the one-sample backprop lesson) would show a card saying "No metric was
+    recorded". Before the first epoch a single card stands for all of them: two identical
+    placeholders side by side read as a glitch.
+    """
+    wanted = TASK_METRICS.get(task or "", tuple(record.metric_names()[:2]))
+    if record.has_epochs:
+        recorded = set(record.metric_names())
+        return tuple(name for name in wanted if name in recorded), None
+    if prepared is not None and not getattr(prepared, "n_val", 0):
+        wanted = tuple(name for name in wanted if name not in VALIDATION_ONLY)
+    if not wanted:
+        return (), None
+    labels = [METRIC_LABELS.get(name, (name, 1.0))[0].split(" (")[0] for name in wanted]
+    subject = " and ".join(labels)
+    verb = "appears" if len(labels) == 1 else "appear"
+    return wanted[:1], f"{subject[:1].upper()}{subject[1:]} {verb} after\nthe first epoch."
 
 
 class MetricPlots:
@@ -38,6 +72,7 @@ class MetricPlots:
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.hovers: list[CurveHover] = []
         self.hints: dict[str, PlotHint] = {}
+        self.legends: dict[str, LegendAbove] = {}
 
     def set_metrics(self, names: tuple[str, ...]) -> list[CurveHover]:
         """(Re)build the plots for ``names``; returns the new hovers (to be tracked)."""
@@ -45,21 +80,26 @@ class MetricPlots:
             return []
         for plot in self.plots.values():
             self.layout.removeItem(plot)
-        self.plots, self.curves, self.hovers, self.hints = {}, {}, [], {}
+        self.plots, self.curves, self.hovers, self.hints, self.legends = {}, {}, [], {}, {}
         self.names = names
         for i, name in enumerate(names):
-            label, _scale, corner = METRIC_LABELS.get(name, (name, 1.0, "top"))
+            label, _scale = METRIC_LABELS.get(name, (name, 1.0))
             plot = make_plot(
-                self.layout, 0, self.first_col + i, x_label="epoch", y_label=label, left_width=40
+                self.layout,
+                0,
+                self.first_col + i,
+                x_label="epoch",
+                y_label=label,
+                left_width=40,
+                x_origin=0.0,
             )
-            offset = (-6, 6) if corner == "top" else (-6, -6)
-            inner_legend(plot, offset)
+            self.legends[name] = LegendAbove(plot, max_columns=2, text_size="7.5pt")
             hover = CurveHover(plot)
             for split, color in (("train", theme.TRAIN), ("val", theme.VALIDATION)):
-                if name == "r2" and split == "train":
+                if name in VALIDATION_ONLY and split == "train":
                     continue  # the engine reports R² on the validation split only
                 text = "training" if split == "train" else "validation"
-                item = curve_item(plot, color, width=1.8, name=text)
+                item = curve_item(plot, color, width=1.8)
                 self.curves[(name, split)] = item
                 fmt = (lambda v: f"{v:.1f} %") if name == "accuracy" else None
                 hover.track(f"{text} {label.split(' ')[0]}", item, fmt)
@@ -76,13 +116,23 @@ class MetricPlots:
             if values is None or not len(epochs):
                 item.setData([], [])
                 continue
-            scale = METRIC_LABELS.get(name, (name, 1.0, ""))[1]
+            scale = METRIC_LABELS.get(name, (name, 1.0))[1]
             y = values * scale if scale != 1.0 else values
             color = theme.TRAIN if split == "train" else theme.VALIDATION
             if few:
                 item.setData(epochs, y, symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color)
             else:
                 item.setData(epochs, y, symbol=None)
+        # The legend names only what is drawn: a run without a validation split has no
+        # orange curve to explain.
+        for name, legend in self.legends.items():
+            legend.set_entries(
+                [
+                    (item, "training" if split == "train" else "validation")
+                    for (metric, split), item in self.curves.items()
+                    if metric == name and item.yData is not None and np.isfinite(item.yData).any()
+                ]
+            )
         for name, plot_hint in self.hints.items():
             has = any(
                 record.metric(f"{s}_{name}") is not None

@@ -36,10 +36,10 @@ from nnstudio.core.training.metrics import (
 )
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
+    LegendAbove,
     PlotContext,
     PlotHint,
     PlotView,
-    inner_legend,
     make_plot,
     series_color,
     view_point,
@@ -154,6 +154,7 @@ class ResultsView(PlotView):
         self._cache: dict[str, Results] = {}
         self._message = WAITING_HINT
         self.plot: pg.PlotItem | None = None
+        self.legend: LegendAbove | None = None
         self.image: pg.ImageItem | None = None
         self.labels: list[pg.TextItem] = []
         self.scatter: list[pg.ScatterPlotItem] = []
@@ -219,6 +220,7 @@ class ResultsView(PlotView):
         ci = self.graphics.ci
         ci.clear()
         self.labels, self.scatter, self.image = [], [], None
+        self.legend = None
         if mode == "classification":
             self.plot = make_plot(
                 ci, 0, 0, x_label="predicted class", y_label="true class", left_width=60
@@ -231,10 +233,10 @@ class ResultsView(PlotView):
             self.plot.addItem(self.image)
         elif mode == "regression":
             self.plot = make_plot(ci, 0, 0, x_label="true value", y_label="predicted value")
-            inner_legend(self.plot, (6, 6))
+            # Above the plot: points far from y = x can be in any corner.
+            self.legend = LegendAbove(self.plot)
             self.identity = pg.PlotDataItem(
-                pen=pg.mkPen(theme.PLANNED, width=1.5, style=Qt.PenStyle.DashLine),
-                name="y = x (perfect)",
+                pen=pg.mkPen(theme.PLANNED, width=1.5, style=Qt.PenStyle.DashLine)
             )
             self.plot.addItem(self.identity)
         else:
@@ -337,18 +339,22 @@ class ResultsView(PlotView):
             self.plot.removeItem(item)
         self.scatter = []
         names = r.target_names or [f"target {i + 1}" for i in range(r.y_true.shape[1])]
+        entries = [(self.identity, "y = x (perfect)")]
         for t in range(r.y_true.shape[1]):
             color = series_color(t)
+            name = names[t] if t < len(names) else f"target {t + 1}"
             item = pg.ScatterPlotItem(
                 r.y_true[:, t],
                 r.y_pred[:, t],
                 size=6,
                 pen=pg.mkPen("w", width=0.6),
                 brush=pg.mkBrush(color),
-                name=names[t] if t < len(names) else f"target {t + 1}",
             )
             self.plot.addItem(item)
             self.scatter.append(item)
+            entries.append((item, name))
+        if self.legend is not None:
+            self.legend.set_entries(entries)
         both = np.concatenate([r.y_true.reshape(-1), r.y_pred.reshape(-1)])
         both = both[np.isfinite(both)]
         if both.size:

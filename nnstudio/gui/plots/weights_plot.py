@@ -21,8 +21,8 @@ from nnstudio.gui.plots.base import (
     PlotContext,
     PlotHint,
     PlotView,
+    TitleCaption,
     bin_at,
-    corner_caption,
     histogram_plot,
     make_plot,
     view_point,
@@ -48,7 +48,7 @@ def _shares(hist: Histogram) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class WeightHistogram:
-    """One layer: weights as filled bars, biases as an outline, mean/std in the corner."""
+    """One layer: weights as filled bars, biases as an outline, mean/std under the title."""
 
     def __init__(self, layout: pg.GraphicsLayout, row: int, col: int, name: str) -> None:
         self.name = name
@@ -62,7 +62,7 @@ class WeightHistogram:
         )
         self.plot.addItem(self.weights)
         self.plot.addItem(self.biases)
-        self.caption = corner_caption(self.plot)
+        self.caption = TitleCaption(self.plot, name)
         self.hint = PlotHint(self.plot, EMPTY_HINT)
         self.data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.x_range: tuple[float, float] | None = None
