@@ -7,6 +7,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNSTUDIO_SETTINGS_SCOPE", "nnstudio-tests")
+# One torch (OpenMP) thread, before torch is imported anywhere, and in every child process.
+# The tests train small networks, for which one thread is as fast; with several, each
+# operation waits for all of its threads, and on a machine busy with other work that
+# multiplies run times (the case-study test: 8 s idle, 74 s beside two busy processes with
+# two threads, 18 s with one). Set either variable to choose otherwise.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import pytest
 

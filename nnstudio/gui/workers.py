@@ -43,6 +43,12 @@ from nnstudio.core.training.remote import (
 log = logging.getLogger(__name__)
 #: Seconds the GUI waits for a new training process to connect back.
 CONNECT_TIMEOUT = 20.0
+#: Milliseconds :meth:`TrainingController.shutdown` waits for the run to answer a stop before
+#: it ends the training process. A running process answers within one batch, but one started
+#: moments ago (Train, then at once Stop, an edit or closing the window) answers only once
+#: it has imported torch, which takes well over 5 s on a busy machine; ending it then would
+#: lose the weights and report a failure. So this only gives up on a process that hangs.
+SHUTDOWN_TIMEOUT_MS = 60_000
 
 __all__ = [
     "EMIT_INTERVAL",
@@ -384,7 +390,7 @@ class TrainingController(QObject):
             self.document.project.clear_training()
             self.document.mark_dirty()
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
+    def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
         """Stop and join the worker (window closing); True when no thread is left running."""
         if not self.running:
             return True

@@ -35,6 +35,9 @@ from nnstudio.core.training import EarlyStopping, TrainingSettings, train
 from tests.conftest import REPO
 
 SAMPLES = REPO / "samples"
+# The module's first test also runs every exported script to the end (``runs``, which gives
+# them up to 600 s): longer than the suite's default limit on a loaded machine.
+pytestmark = pytest.mark.timeout(900)
 SCRIPT_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 

@@ -154,42 +154,43 @@ def test_stop_from_another_thread_takes_effect_within_one_batch():
 def test_pause_step_and_resume():
     control = TrainingControl(start_paused=True)
     events: list = []
+    arrived = threading.Condition()
     job = job_for(blobs(), settings(epochs=2, batch_size=40))
     done = threading.Event()
 
+    def report(event) -> None:
+        with arrived:
+            events.append(event)
+            arrived.notify_all()
+
     def worker():
-        train(job, events.append, control)
+        train(job, report, control)
         done.set()
+
+    def wait_for(condition) -> None:
+        """Block until the training thread's reports satisfy ``condition`` (no polling)."""
+        with arrived:
+            assert arrived.wait_for(condition, timeout=60), "condition not reached"
 
     t = threading.Thread(target=worker)
     t.start()
     try:
-        _wait(lambda: any(isinstance(e, RunPaused) for e in events))
+        wait_for(lambda: any(isinstance(e, RunPaused) for e in events))
         assert not any(isinstance(e, BatchReport) for e in events)
         control.step_batch()
-        _wait(lambda: sum(isinstance(e, RunPaused) for e in events) == 2)
+        wait_for(lambda: sum(isinstance(e, RunPaused) for e in events) == 2)
         assert sum(isinstance(e, BatchReport) for e in events) == 1
         control.step_epoch()
-        _wait(lambda: sum(isinstance(e, RunPaused) for e in events) == 3)
+        wait_for(lambda: sum(isinstance(e, RunPaused) for e in events) == 3)
         assert sum(isinstance(e, BatchReport) for e in events) == 4
         assert sum(isinstance(e, EpochReport) for e in events) == 1
         control.resume()
-        assert done.wait(10)
+        assert done.wait(60)
     finally:
         control.stop()
-        t.join(10)
+        t.join(60)
     assert sum(isinstance(e, BatchReport) for e in events) == 8
     assert isinstance(events[-1], RunEnded) and events[-1].reason == "finished"
-
-
-def _wait(condition, timeout: float = 10.0) -> None:
-    import time
-
-    end = time.time() + timeout
-    while not condition():
-        if time.time() > end:
-            raise AssertionError("condition not reached")
-        time.sleep(0.005)
 
 
 def test_early_stopping_restores_best():

@@ -201,13 +201,17 @@ def test_side_panels_get_the_room_their_tables_need(window, qtbot):
     started(window, SAMPLES / "mobile_price.nnsproj")
     window.docks["data"].raise_()
     qtbot.waitUntil(lambda: window.docks["data"].isVisible())
-    qtbot.wait(50)
     data, plots = window.docks["data"], window.docks["plots"]
-    assert data.height() > 0.7 * window.centralWidget().parentWidget().height()
-    assert plots.geometry().right() < data.geometry().left()  # plots stop at the panel
-    assert 380 <= data.width() <= 520
     panel = window.widgets["data"]
-    assert panel.columns_table.height() >= 5 * 26
+
+    def laid_out() -> None:
+        assert data.height() > 0.7 * window.centralWidget().parentWidget().height()
+        assert plots.geometry().right() < data.geometry().left()  # plots stop at the panel
+        assert 380 <= data.width() <= 520
+        assert panel.columns_table.height() >= 5 * 26
+
+    # The raised dock settles over a few event-loop turns: wait for the layout, not a time.
+    qtbot.waitUntil(laid_out, timeout=10_000)
 
 
 def test_window_layout_is_remembered(window, tmp_path, qtbot):

@@ -276,11 +276,13 @@ def test_live_frames_update_fast_and_reuse_items(qtbot):
         frames.append(frame_for(view, model))
     view.consume([frames[0]])
     view.view.viewport().repaint()
-    t0 = time.perf_counter()
+    # Processor time of this (the GUI) thread: what the view costs, whatever else the
+    # machine is running at the same time.
+    t0 = time.thread_time()
     for frame in frames[1:]:
         view.consume([frame])
         view.view.viewport().repaint()
-    per_frame = (time.perf_counter() - t0) / (len(frames) - 1)
+    per_frame = (time.thread_time() - t0) / (len(frames) - 1)
     assert view.weight_items() == items  # nothing rebuilt
     assert per_frame < 0.1, f"{per_frame * 1000:.0f} ms per frame"
 

@@ -9,18 +9,26 @@ processor seconds) fills in as they go, and can be sorted, copied or saved as CS
 The dialog is non-modal and reads the document only when a race starts (it never changes
 the project: a race is an experiment beside the real training). Closing it stops and joins
 every run.
+
+The contestants report far faster than anyone can read (hundreds of epochs a second each on
+the lessons' data), and on a busy machine faster than the GUI thread can draw. So a report
+only extends its contestant's history (cheap, whatever the race's length); the curves, the
+cards and the table are redrawn together by one timer, spaced so that drawing takes at most a
+quarter of the GUI thread however long the curves grow. A flood of reports — or a close with
+hundreds of them still queued — thus costs one drawing per contestant, not one per report.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,7 +67,7 @@ from nnstudio.core.race import (
     race_csv,
     race_table,
 )
-from nnstudio.core.training import EpochReport, History, RunEnded
+from nnstudio.core.training import EpochReport, History
 from nnstudio.gui import theme
 from nnstudio.gui.race.race_runner import RaceRunner
 from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
@@ -69,6 +77,14 @@ from nnstudio.gui.widgets.param_editors import ParamForm, format_number
 __all__ = ["MIN_ENTRIES", "EntryCard", "RaceDialog"]
 
 MIN_ENTRIES = 2
+#: Milliseconds between two redraws while racing, at the least (ten a second look live).
+REDRAW_INTERVAL_MS = 100
+#: The largest share of the GUI thread the redraws may take: the next redraw waits
+#: ``cost / REDRAW_SHARE`` when drawing got slow (long curves, a busy machine).
+REDRAW_SHARE = 0.25
+#: A curve shows a dot on every epoch up to this many epochs; beyond, the dots would merge
+#: into a line anyway, and pyqtgraph builds every dot in Python on each update.
+DOT_LIMIT = 200
 #: One colour per contestant (Okabe–Ito: colour-blind safe, as the class colours).
 RACE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 #: Parameters shown in a card without "More settings": the ones the lesson talks about.
@@ -262,6 +278,12 @@ class RaceDialog(QDialog):
         self.rows: list[dict[str, Any]] = []
         self._planned_epochs = 0
         self._curves: list[dict[str, Any]] = []
+        #: Contestants with reports not drawn yet (see :meth:`_redraw`).
+        self._dirty: set[int] = set()
+        self._redraw_interval = REDRAW_INTERVAL_MS
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.timeout.connect(self._redraw)
 
         intro = QLabel(
             "Train the <b>same network</b> from the <b>same initial weights</b> on the same "
@@ -502,6 +524,7 @@ class RaceDialog(QDialog):
         self._reset_plots(plans[0].prepared.task == "classification", plans[0].prepared.n_val > 0)
         for card in self.cards:
             card.set_status(f"epoch 0/{self._planned_epochs}")
+        self.table_note.setText("")  # the last race's verdict is not this race's
         self._fill_table()
         self.runner.start(plans, entries)
         self.status.setText("Racing…")
@@ -635,6 +658,9 @@ class RaceDialog(QDialog):
             self.metric_plot.setTitle(f"{prefix} RMSE")
             self.metric_plot.setLabel("left", "RMSE")
         self._curves = []
+        self._dirty.clear()
+        self._redraw_timer.stop()
+        self._redraw_interval = REDRAW_INTERVAL_MS
         for color in self.race_colors:
             train = _epoch_curve(self.loss_plot, color)
             val = self.loss_plot.plot(
@@ -650,6 +676,10 @@ class RaceDialog(QDialog):
         h = self.histories[index]
         curves = self._curves[index]
         x = np.asarray(h.epoch, dtype=float)
+        if len(x) > DOT_LIMIT:
+            for kind in ("train", "metric"):
+                if curves[kind].opts["symbol"] is not None:
+                    curves[kind].setSymbol(None)
         curves["train"].setData(x, _finite(h.train_loss))
         if any(v is not None for v in h.val_loss):
             curves["val"].setData(x, _finite(h.val_loss))
@@ -693,33 +723,53 @@ class RaceDialog(QDialog):
             self.cards[index].set_status(text, color)
 
     def _on_runner_entry_events(self, index: int, events: list) -> None:
+        """Keep the reports; drawing them waits for the redraw timer (see the module doc)."""
         if index >= len(self.histories):
             return
-        changed = False
+        history = self.histories[index]
         for event in events:
             if isinstance(event, EpochReport):
-                self.histories[index].add_epoch(event)
-                changed = True
-            elif isinstance(event, RunEnded):
-                pass
-        if changed:
-            h = self.histories[index]
-            self._draw(index)
-            loss = h.train_loss[-1]
+                history.add_epoch(event)
+                self._dirty.add(index)
+        if self._dirty and not self._redraw_timer.isActive():
+            self._redraw_timer.start(self._redraw_interval)
+
+    def _redraw(self) -> None:
+        """Draw every contestant with undrawn reports, and the table, once."""
+        self._redraw_timer.stop()
+        if not self._dirty:
+            return
+        started = time.perf_counter()
+        for index in sorted(self._dirty):
+            self._draw_running(index)
+        self._dirty.clear()
+        self._fill_table()
+        cost_ms = (time.perf_counter() - started) * 1000
+        self._redraw_interval = max(REDRAW_INTERVAL_MS, round(cost_ms / REDRAW_SHARE))
+
+    def _draw_running(self, index: int) -> None:
+        """Draw a contestant still racing, and say on its card how far it got."""
+        h = self.histories[index]
+        self._draw(index)
+        if h.epoch:
             self._set_card_status(
-                index, f"epoch {h.epoch[-1]}/{self._planned_epochs} · loss {loss:.4f}"
+                index, f"epoch {h.epoch[-1]}/{self._planned_epochs} · loss {h.train_loss[-1]:.4f}"
             )
-            self._fill_table()
 
     def _on_runner_entry_finished(self, index: int, result: RaceResult) -> None:
         self.results[index] = result
         self.histories[index] = result.history
+        # Its final curve now; the others' pending reports keep waiting for the timer (or
+        # their own end), so a close with a long queue still draws each contestant once.
+        self._dirty.discard(index)
         self._draw(index)
         color = "#3c9d5d" if result.reason == "finished" else "#b07800"
         self._set_card_status(index, REASON_TEXT.get(result.reason, result.reason), color)
         self._fill_table()
 
     def _on_runner_entry_failed(self, index: int, message: str) -> None:
+        self._dirty.discard(index)  # what it reported before failing, drawn now
+        self._draw(index)
         self._set_card_status(index, "failed", theme.ERROR.name())
         self.banner.set_messages(
             [
@@ -729,6 +779,7 @@ class RaceDialog(QDialog):
         )
 
     def _on_runner_race_finished(self, _results: list) -> None:
+        self._redraw()  # a contestant that failed may have reports not drawn yet
         stopped = any(r is not None and r.reason == "stopped" for r in self.results)
         self.status.setText("Race stopped." if stopped else "Race finished.")
         self._fill_table()
@@ -787,7 +838,7 @@ class RaceDialog(QDialog):
 
 
 def _epoch_curve(plot: pg.PlotWidget, color: str) -> pg.PlotDataItem:
-    """A contestant's solid per-epoch curve, a dot on every epoch (races are short)."""
+    """A contestant's solid per-epoch curve, a dot on every epoch (up to :data:`DOT_LIMIT`)."""
     return plot.plot(
         [],
         [],
@@ -800,8 +851,12 @@ def _epoch_curve(plot: pg.PlotWidget, color: str) -> pg.PlotDataItem:
 
 
 def _finite(values: list[float | None]) -> np.ndarray:
-    """Curve values with None as NaN (pyqtgraph leaves a gap)."""
-    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    """Curve values with None as NaN (pyqtgraph leaves a gap).
+
+    numpy turns None into NaN itself, in C: a Python loop here would cost a long race's
+    whole history on every redraw.
+    """
+    return np.array(values, dtype=float)
 
 
 def _metric_key(history: History) -> str:
