@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -105,9 +106,19 @@ def _without_clock(text: str) -> str:
 
 
 def record(sample: Path) -> dict[str, dict[str, object]]:
+    """Run every command on a copy of ``sample`` (and the CSV files beside it).
+
+    Working on a copy in a temporary folder keeps the outputs independent of where the
+    repository lies: an exported script names its data relative to itself, and a long path
+    wraps differently.
+    """
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        return {name: run(argv, out) for name, argv in commands(sample, out).items()}
+        for csv in SAMPLES.glob("*.csv"):
+            shutil.copy2(csv, out / csv.name)
+        copy = out / sample.name
+        shutil.copy2(sample, copy)
+        return {name: run(argv, out) for name, argv in commands(copy, out).items()}
 
 
 def main_record() -> None:
