@@ -56,9 +56,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.builder import GraphModule, build_model
+from nnstudio.core.catalogue.layers import parse_select
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.layers import parse_select
+from nnstudio.core.network.builder import GraphModule, build_model
 from nnstudio.core.project import tensors as project_tensors
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnstudio.core.activations import ACTIVATIONS, build_activation, curve, derivative
+from nnstudio.core.catalogue.activations import ACTIVATIONS, build_activation, curve, derivative
 
 EXPECTED = {
     "identity",
@@ -92,7 +92,7 @@ def test_softmax_derivative_is_jacobian_diagonal():
 
 
 def test_unknown_activation_is_refused():
-    from nnstudio.core.params import ParamError
+    from nnstudio.core.catalogue.params import ParamError
 
     with pytest.raises(ParamError, match="unknown activation 'relu6'"):
         ACTIVATIONS.normalise("relu6")

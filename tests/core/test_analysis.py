@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nnstudio.core.analysis import analyse, output_units_for
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import ShapeContext
+from nnstudio.core.catalogue.layers import ShapeContext
+from nnstudio.core.network.analysis import analyse, output_units_for
+from nnstudio.core.network.graph import Graph
 from tests.core.helpers import chain, dense_chain
 
 

@@ -6,10 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from nnstudio.core.builder import build_model, summarise
+from nnstudio.core.catalogue.layers import LAYERS, ShapeContext
 from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS, ShapeContext
+from nnstudio.core.network.builder import build_model, summarise
+from nnstudio.core.network.graph import Graph
 from tests.core.helpers import chain
 
 

@@ -28,10 +28,10 @@ from nnstudio.cli import main as cli_main
 from nnstudio.core.data import DataSettings, DataSource, default_settings_for
 from nnstudio.core.errors import ExportError
 from nnstudio.core.export import export_project
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project, save_project
-from nnstudio.core.session import load_data, plan_run, store_result, trained_model
 from nnstudio.core.training import EarlyStopping, TrainingSettings, train
+from nnstudio.core.training.plan import load_data, plan_run, store_result, trained_model
 from tests.conftest import REPO
 
 SAMPLES = REPO / "samples"

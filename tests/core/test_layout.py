@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from nnstudio.core.graph import Edge, Graph
-from nnstudio.core.layout import count_crossings, layered_layout
+from nnstudio.core.network.graph import Edge, Graph
+from nnstudio.core.network.layout import count_crossings, layered_layout
 
 X, Y = 230.0, 140.0
 

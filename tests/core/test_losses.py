@@ -6,15 +6,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnstudio.core.errors import TrainingError
-from nnstudio.core.losses import (
+from nnstudio.core.catalogue.losses import (
     LOSSES,
     balanced_class_weights,
     build_loss,
     check_loss,
     class_weights_for,
 )
-from nnstudio.core.params import ParamError
+from nnstudio.core.catalogue.params import ParamError
+from nnstudio.core.errors import TrainingError
 
 # ----------------------------------------------------------------- seed-notes §4 worked values
 

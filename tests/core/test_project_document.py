@@ -26,7 +26,7 @@ from nnstudio.core.project import (
     schemagen,
 )
 from nnstudio.core.project.migrations import migrate, migrate_v1_to_v2
-from nnstudio.core.session import load_data
+from nnstudio.core.training.plan import load_data
 from tests.core.test_project_support import (
     DOC,
     FIXTURES,

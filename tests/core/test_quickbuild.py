@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.core.analysis import analyse
+from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import ShapeContext
-from nnstudio.core.quickbuild import QuickBuildSpec, parse_quick_build, quick_build_layers
+from nnstudio.core.network.analysis import analyse
+from nnstudio.core.network.graph import Graph
+from nnstudio.core.network.quickbuild import QuickBuildSpec, parse_quick_build, quick_build_layers
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch.optim import lr_scheduler as sched
 
-from nnstudio.core.params import ParamError
-from nnstudio.core.schedules import SCHEDULES, LRController, make_controller, planned_lrs
+from nnstudio.core.catalogue.params import ParamError
+from nnstudio.core.catalogue.schedules import SCHEDULES, LRController, make_controller, planned_lrs
 
 
 def _lesson_optimizer() -> torch.optim.Optimizer:

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from nnstudio.core.builder import build_model
 from nnstudio.core.errors import TrainingError
+from nnstudio.core.network.builder import build_model
 from nnstudio.core.training import (
     BatchReport,
     EarlyStopping,

@@ -18,7 +18,7 @@ from PySide6.QtGui import QCursor, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project
 from nnstudio.gui import theme
 from nnstudio.gui.canvas import GRAPH_MIME, LAYER_MIME, CanvasView

@@ -104,7 +104,7 @@ def test_load_csv_sets_table_prepared_and_one_command(qtbot, panel, doc, tmp_pat
     assert panel.model.headerData(3, Qt.Orientation.Horizontal) == "label\nnumeric · target"
     assert panel.summary_label.text().startswith("48 train · 12 validation · 0 test")
     # The folder is remembered for the next Open dialog.
-    from nnstudio.gui.settings import AppSettings
+    from nnstudio.gui.preferences import AppSettings
 
     assert AppSettings().value("paths/last_data_dir") == str(tmp_path)
 

@@ -14,13 +14,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from nnstudio.core.activations import curve
-from nnstudio.core.builder import summarise
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS
-from nnstudio.core.optimisers import OPTIMISERS
+from nnstudio.core.catalogue.activations import curve
+from nnstudio.core.catalogue.layers import LAYERS
+from nnstudio.core.catalogue.optimizers import OPTIMISERS
+from nnstudio.core.catalogue.schedules import SCHEDULES
+from nnstudio.core.network.builder import summarise
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
-from nnstudio.core.schedules import SCHEDULES
 from nnstudio.gui.commands import SetParamCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.inspector.activation_plot import PLOT_POINTS, PLOT_RANGE
@@ -452,7 +452,7 @@ def test_list_editor_flags_bad_input_and_keeps_the_last_good_value(qtbot):
 
 
 def test_every_catalogue_form_round_trips_defaults_silently(qtbot):
-    from nnstudio.core.losses import LOSSES
+    from nnstudio.core.catalogue.losses import LOSSES
 
     for registry in (LAYERS, OPTIMISERS, SCHEDULES, LOSSES):
         for component in registry:
@@ -477,7 +477,7 @@ def test_junk_values_never_crash_an_editor(qtbot):
 
 
 def test_form_rows_can_be_hidden_and_report_changes(qtbot):
-    from nnstudio.core.losses import LOSSES
+    from nnstudio.core.catalogue.losses import LOSSES
 
     form = ParamForm(LOSSES.get("cross_entropy").params)
     qtbot.addWidget(form)

@@ -14,10 +14,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
-from nnstudio.core.builder import build_model
+from nnstudio.core.network.builder import build_model
 from nnstudio.core.project import Project, load_project
-from nnstudio.core.session import plan_run, store_result
 from nnstudio.core.training import RunStarted, train
+from nnstudio.core.training.plan import plan_run, store_result
 from nnstudio.core.training.probes import WeightsFrame, weights_frame
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.neuron_view import (

@@ -12,8 +12,8 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from nnstudio.core.lessons.race import LESSON_TRIO, RaceEntry
 from nnstudio.core.project import Project, load_project
-from nnstudio.core.race import LESSON_TRIO, RaceEntry
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.race import RaceDialog, RaceRunner
 

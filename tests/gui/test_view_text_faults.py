@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
 )
 
-from nnstudio.core.builder import build_model
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.builder import build_model
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
 from nnstudio.gui.canvas.items import NODE_WIDTH, EdgeItem
 from nnstudio.gui.canvas.items.edge_item import ARROW_HALF_WIDTH, ARROW_LENGTH

@@ -18,9 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.data.settings import MAX_SEED, DataSettings, DataSource
+from nnstudio.core.catalogue.params import (
+    ComponentSpec,
+    ParamError,
+    ParamSpec,
+    Registry,
+    check_params,
+)
+from nnstudio.core.data.data_settings import MAX_SEED, DataSettings, DataSource
 from nnstudio.core.errors import DataError
-from nnstudio.core.params import ComponentSpec, ParamError, ParamSpec, Registry, check_params
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from nnstudio.core.data.columns import (
     rows_text,
     sorted_labels,
 )
+from nnstudio.core.data.data_settings import DataSettings
 from nnstudio.core.data.preprocess import Preprocessor
-from nnstudio.core.data.settings import DataSettings
 from nnstudio.core.data.split import split_positions
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError

@@ -26,7 +26,7 @@ from nnstudio.core.data.columns import (
     rows_text,
     sorted_labels,
 )
-from nnstudio.core.data.settings import COLUMN_KINDS, MISSING_CHOICES, SCALING_CHOICES
+from nnstudio.core.data.data_settings import COLUMN_KINDS, MISSING_CHOICES, SCALING_CHOICES
 from nnstudio.core.errors import DataError
 
 FORMAT = "nnstudio.preprocessor"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from nnstudio.core.data import DATASETS, PreparedData, Table
 from nnstudio.core.data.columns import analyse_column
-from nnstudio.core.data.settings import DataSettings
+from nnstudio.core.data.data_settings import DataSettings
 from nnstudio.core.errors import ExportError
 from nnstudio.core.export.codegen import (
     INDENT,

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnstudio.core.activations import ACTIVATIONS
-from nnstudio.core.analysis import Analysis
+from nnstudio.core.catalogue.activations import ACTIVATIONS
+from nnstudio.core.catalogue.initializers import INITIALISERS
+from nnstudio.core.catalogue.layers import ShapeContext, parse_select
 from nnstudio.core.export.codegen import INDENT, comment, docstring, identifier, lit, with_comment
-from nnstudio.core.graph import Graph
-from nnstudio.core.initialisers import INITIALISERS
-from nnstudio.core.layers import ShapeContext, parse_select
+from nnstudio.core.network.analysis import Analysis
+from nnstudio.core.network.graph import Graph
 
 
 class _LitFormatter(_string.Formatter):

@@ -14,6 +14,9 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from nnstudio.core.catalogue.losses import LOSSES
+from nnstudio.core.catalogue.optimizers import OPTIMISERS
+from nnstudio.core.catalogue.schedules import SCHEDULES
 from nnstudio.core.export.codegen import (
     INDENT,
     call,
@@ -24,10 +27,7 @@ from nnstudio.core.export.codegen import (
     with_comment,
 )
 from nnstudio.core.export.script_model import render
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.schedules import SCHEDULES
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.training_settings import TrainingSettings
 
 LION_CLASS = '''class Lion(torch.optim.Optimizer):
     """Lion (Chen et al. 2023): every weight moves by exactly +-lr, the sign of a blend of

@@ -15,15 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.params import ParamSpec, Registry
+from nnstudio.core.catalogue.params import ParamSpec, Registry
 
 #: Registries whose components appear as ``{"name": ..., <param>: ...}`` objects in files.
 FAMILIES = {
-    "activation": ("nnstudio.core.activations", "ACTIVATIONS"),
-    "initialiser": ("nnstudio.core.initialisers", "INITIALISERS"),
-    "loss": ("nnstudio.core.losses", "LOSSES"),
-    "optimiser": ("nnstudio.core.optimisers", "OPTIMISERS"),
-    "schedule": ("nnstudio.core.schedules", "SCHEDULES"),
+    "activation": ("nnstudio.core.catalogue.activations", "ACTIVATIONS"),
+    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALISERS"),
+    "loss": ("nnstudio.core.catalogue.losses", "LOSSES"),
+    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMISERS"),
+    "schedule": ("nnstudio.core.catalogue.schedules", "SCHEDULES"),
 }
 SCHEMA_ID = "https://nnstudio.dev/schema/project-2.json"
 DOC_BEGIN = "<!-- BEGIN GENERATED CATALOGUE (python -m nnstudio.core.project.schemagen) -->"
@@ -132,8 +132,8 @@ def _chooser(
 
 
 def _dataset_source() -> dict[str, Any]:
+    from nnstudio.core.data.data_settings import DELIMITERS, SOURCE_KINDS
     from nnstudio.core.data.datasets import DATASETS
-    from nnstudio.core.data.settings import DELIMITERS, SOURCE_KINDS
 
     datasets = _chooser(DATASETS, key="name", params_key="params", title="built-in dataset")
     return {
@@ -158,7 +158,7 @@ def _dataset_source() -> dict[str, Any]:
 
 
 def _data() -> dict[str, Any]:
-    from nnstudio.core.data.settings import (
+    from nnstudio.core.data.data_settings import (
         COLUMN_KINDS,
         MAX_SEED,
         MISSING_CHOICES,
@@ -200,7 +200,11 @@ def _data() -> dict[str, Any]:
 def _training() -> dict[str, Any]:
     from dataclasses import fields
 
-    from nnstudio.core.training.settings import EarlyStopping, TrainingSettings, settings_param
+    from nnstudio.core.training.training_settings import (
+        EarlyStopping,
+        TrainingSettings,
+        settings_param,
+    )
 
     components = {"loss": "loss", "optimizer": "optimiser", "schedule": "schedule"}
     props: dict[str, Any] = {}
@@ -222,7 +226,7 @@ def _training() -> dict[str, Any]:
 
 def _preprocessor() -> dict[str, Any]:
     from nnstudio.core.data import preprocess
-    from nnstudio.core.data.settings import MISSING_CHOICES, SCALING_CHOICES
+    from nnstudio.core.data.data_settings import MISSING_CHOICES, SCALING_CHOICES
 
     finite = {"type": "number"}
     numeric = {
@@ -292,7 +296,7 @@ def _preprocessor() -> dict[str, Any]:
 
 
 def _graph() -> dict[str, Any]:
-    from nnstudio.core.layers import LAYERS
+    from nnstudio.core.catalogue.layers import LAYERS
 
     node = _chooser(LAYERS, key="type", params_key="params", title="layer")
     node["required"] = ["id", "type"]
@@ -495,8 +499,8 @@ def _table(registry: Registry[Any], heading: str, key: str) -> list[str]:
 
 def catalogue_markdown() -> str:
     """Tables of every name and parameter the schema allows, for the format document."""
+    from nnstudio.core.catalogue.layers import LAYERS
     from nnstudio.core.data.datasets import DATASETS
-    from nnstudio.core.layers import LAYERS
 
     lines = [DOC_BEGIN, ""]
     lines += _table(LAYERS, "Layer types (`graph.nodes[].type` and its `params`)", "type")

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 import torch
 
-from nnstudio.core.builder import GraphModule
+from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
+from nnstudio.core.catalogue.optimizers import build_optimizer
+from nnstudio.core.catalogue.schedules import make_controller
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.losses import LOSSES, build_loss, class_weights_for
-from nnstudio.core.optimisers import build_optimizer
-from nnstudio.core.schedules import make_controller
+from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.training import stats
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.metrics import class_predictions, evaluate
@@ -33,7 +33,7 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
-from nnstudio.core.training.settings import TrainingSettings, steps_per_epoch
+from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
 
 Event = Any
 OnEvent = Callable[[Event], None]

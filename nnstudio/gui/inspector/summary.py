@@ -1,6 +1,6 @@
 """The model summary shown when nothing is selected: the lesson's torchsummary-style table.
 
-Rows come from :func:`nnstudio.core.builder.summarise`, so the numbers are the ones the
+Rows come from :func:`nnstudio.core.network.builder.summarise`, so the numbers are the ones the
 command line prints and the lessons check (3→3→2→2 has 26 parameters).
 """
 
@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.builder import Summary, summarise
+from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import ShapeContext
+from nnstudio.core.network.builder import Summary, summarise
+from nnstudio.core.network.graph import Graph
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items import format_shape
 from nnstudio.gui.widgets.labels import escape_html, muted

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.catalogue.params import ParamError, check_params
 from nnstudio.core.data import (
     DATASETS,
     ColumnInfo,
@@ -61,7 +62,6 @@ from nnstudio.core.data import (
 )
 from nnstudio.core.data.columns import rows_text
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.params import ParamError, check_params
 from nnstudio.gui import theme
 from nnstudio.gui.commands import SetDataSettingsCommand
 from nnstudio.gui.document import ProjectDocument
@@ -985,7 +985,7 @@ class DataPanel(QWidget):
             self._sync_banner()
 
     def _on_open_button_clicked(self) -> None:
-        from nnstudio.gui.settings import AppSettings
+        from nnstudio.gui.preferences import AppSettings
 
         start = AppSettings().last_dir("data")
         path, _ = QFileDialog.getOpenFileName(
@@ -996,7 +996,7 @@ class DataPanel(QWidget):
 
     @staticmethod
     def _remember_folder(file: Path) -> None:
-        from nnstudio.gui.settings import AppSettings
+        from nnstudio.gui.preferences import AppSettings
 
         AppSettings().set_last_dir("data", file.parent)
 

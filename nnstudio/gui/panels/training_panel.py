@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.catalogue.losses import LOSSES
+from nnstudio.core.catalogue.optimizers import OPTIMISERS
+from nnstudio.core.catalogue.params import ComponentSpec, Registry
+from nnstudio.core.catalogue.schedules import SCHEDULES, planned_lrs
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.params import ComponentSpec, Registry
-from nnstudio.core.schedules import SCHEDULES, planned_lrs
-from nnstudio.core.training.settings import (
+from nnstudio.core.training.training_settings import (
     EarlyStopping,
     TrainingSettings,
     settings_param,

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.gui import theme
 from nnstudio.gui.plots.export import Table, save_png, write_tables
 from nnstudio.gui.plots.record import RunRecord

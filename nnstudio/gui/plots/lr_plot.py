@@ -13,8 +13,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from nnstudio.core.schedules import SCHEDULES, planned_lrs
-from nnstudio.core.training.settings import steps_per_epoch
+from nnstudio.core.catalogue.schedules import SCHEDULES, planned_lrs
+from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
     CurveHover,

@@ -53,9 +53,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.catalogue.optimizers import OPTIMISERS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.race import (
+from nnstudio.core.lessons.race import (
     LESSON_TRIO,
     MAX_ENTRIES,
     RACE_COLUMNS,
@@ -253,7 +253,7 @@ class RaceDialog(QDialog):
 
     #: A race started (list of RaceEntry).
     race_started = Signal(list)
-    #: A race ended (list of table rows, as :func:`nnstudio.core.race.race_table`).
+    #: A race ended (list of table rows, as :func:`nnstudio.core.lessons.race.race_table`).
     race_finished = Signal(list)
 
     def __init__(self, document: Any, parent: QWidget | None = None) -> None:

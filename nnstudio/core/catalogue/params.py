@@ -131,7 +131,7 @@ class ParamSpec:
                 raise ParamError(f"{self.title} must hold finite numbers")
             return matrix
         if kind == "component":
-            from nnstudio.core.registries import registry_named
+            from nnstudio.core.catalogue.registries import registry_named
 
             return registry_named(self.registry).normalise(value, what=self.title)
         raise AssertionError(kind)  # pragma: no cover - guarded by __post_init__

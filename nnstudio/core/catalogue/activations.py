@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
+from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 
 
 @dataclass(frozen=True)

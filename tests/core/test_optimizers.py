@@ -7,9 +7,9 @@ import copy
 import pytest
 import torch
 
+from nnstudio.core.catalogue.optimizers import OPTIMISERS, Lion, build_optimizer, lr_of
+from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.optimisers import OPTIMISERS, Lion, build_optimizer, lr_of
-from nnstudio.core.params import ParamError
 
 
 def _two_steps(component: dict) -> list[float]:

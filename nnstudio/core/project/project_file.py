@@ -32,11 +32,11 @@ import torch
 from nnstudio import __version__
 from nnstudio.core.data import DataSettings, DataSource, Preprocessor
 from nnstudio.core.errors import DataError, GraphError, NNStudioError, ProjectError, TrainingError
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import archive, tensors
 from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from nnstudio.core.training.reports import History
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.training_settings import TrainingSettings
 
 SUFFIX = ".nnsproj"
 #: Deeper JSON than this is not a project but an attempt to exhaust the parser's stack.
@@ -473,8 +473,8 @@ def _meta_model(project: Project) -> torch.nn.Module:
     An initialiser that must read its values back (a single typed bias) cannot run on meta;
     then the network is built for real, if its size (counted by formula first) is honest.
     """
-    from nnstudio.core.builder import TooLargeToCheck, build_shape_model
-    from nnstudio.core.session import shape_context_for
+    from nnstudio.core.network.builder import TooLargeToCheck, build_shape_model
+    from nnstudio.core.training.plan import shape_context_for
 
     def make() -> torch.nn.Module:
         ctx = shape_context_for(project.preprocessor, project.training)
@@ -500,8 +500,8 @@ def _reference_optimizer(
 ) -> tuple[Any, Any, list[str]]:
     """The project's optimiser and schedule controller on ``model`` (meta) after one zero
     step, and a label per trained parameter: what saved state is compared with."""
-    from nnstudio.core.optimisers import build_optimizer
-    from nnstudio.core.schedules import make_controller
+    from nnstudio.core.catalogue.optimizers import build_optimizer
+    from nnstudio.core.catalogue.schedules import make_controller
 
     named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
     labels = []

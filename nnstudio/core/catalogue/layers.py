@@ -15,9 +15,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.activations import ACTIVATIONS, build_activation
-from nnstudio.core.initialisers import INITIALISERS, apply_initialiser
-from nnstudio.core.params import AUTO, ComponentSpec, ParamError, ParamSpec, Registry, describe
+from nnstudio.core.catalogue.activations import ACTIVATIONS, build_activation
+from nnstudio.core.catalogue.initializers import INITIALISERS, apply_initialiser
+from nnstudio.core.catalogue.params import (
+    AUTO,
+    ComponentSpec,
+    ParamError,
+    ParamSpec,
+    Registry,
+    describe,
+)
 
 
 class ShapeError(ValueError):
@@ -397,7 +404,7 @@ _add(
 
 def normalise_params(layer_type: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Complete and check a node's parameters; raises :class:`ParamError` with the reason."""
-    from nnstudio.core.params import check_params
+    from nnstudio.core.catalogue.params import check_params
 
     return check_params(LAYERS.get(layer_type), params)
 

@@ -23,17 +23,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.activations import ACTIVATIONS, derivative
-from nnstudio.core.builder import GraphModule
+from nnstudio.core.catalogue.activations import ACTIVATIONS, derivative
+from nnstudio.core.catalogue.layers import DenseLayer
+from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
+from nnstudio.core.catalogue.optimizers import OPTIMISERS, build_optimizer
+from nnstudio.core.catalogue.schedules import make_controller
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.layers import DenseLayer
-from nnstudio.core.losses import LOSSES, build_loss, class_weights_for
-from nnstudio.core.optimisers import OPTIMISERS, build_optimizer
+from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.project import Project
 from nnstudio.core.project.tensors import PREFIX
-from nnstudio.core.schedules import make_controller
 from nnstudio.core.training.engine import epoch_seed, l1_weights
-from nnstudio.core.training.settings import steps_per_epoch
+from nnstudio.core.training.training_settings import steps_per_epoch
 
 #: Step of the central differences (in float64, where rounding stays near 1e-10·|E|).
 FD_STEP = 1e-6
@@ -333,7 +333,7 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
     no shuffle) of the project's batch size is used. Trained weights are used when the
     project has them, else the initial weights training would start from.
     """
-    from nnstudio.core.session import plan_run
+    from nnstudio.core.training.plan import plan_run
 
     with torch.random.fork_rng(devices=[]):
         trained = project.weights is not None

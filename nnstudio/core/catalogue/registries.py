@@ -9,15 +9,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from nnstudio.core.params import Registry
+from nnstudio.core.catalogue.params import Registry
 
 _HOMES = {
-    "activation": ("nnstudio.core.activations", "ACTIVATIONS"),
-    "initialiser": ("nnstudio.core.initialisers", "INITIALISERS"),
-    "layer": ("nnstudio.core.layers", "LAYERS"),
-    "loss": ("nnstudio.core.losses", "LOSSES"),
-    "optimiser": ("nnstudio.core.optimisers", "OPTIMISERS"),
-    "schedule": ("nnstudio.core.schedules", "SCHEDULES"),
+    "activation": ("nnstudio.core.catalogue.activations", "ACTIVATIONS"),
+    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALISERS"),
+    "layer": ("nnstudio.core.catalogue.layers", "LAYERS"),
+    "loss": ("nnstudio.core.catalogue.losses", "LOSSES"),
+    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMISERS"),
+    "schedule": ("nnstudio.core.catalogue.schedules", "SCHEDULES"),
 }
 
 

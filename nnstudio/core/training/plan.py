@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nnstudio.core.analysis import Analysis, Problem, analyse, output_units_for
-from nnstudio.core.builder import GraphModule, build_model, build_shape_model, require_valid
+from nnstudio.core.catalogue.layers import ShapeContext
+from nnstudio.core.catalogue.losses import check_loss
 from nnstudio.core.data import DataSettings, PreparedData, Preprocessor, Table, load_table, prepare
 from nnstudio.core.errors import NNStudioError, TrainingError
-from nnstudio.core.layers import ShapeContext
-from nnstudio.core.lint import lint
-from nnstudio.core.losses import check_loss
+from nnstudio.core.network.analysis import Analysis, Problem, analyse, output_units_for
+from nnstudio.core.network.builder import GraphModule, build_model, build_shape_model, require_valid
+from nnstudio.core.network.lint import lint
 from nnstudio.core.project import Project
 from nnstudio.core.project import tensors as project_tensors
 from nnstudio.core.training.engine import TrainingJob, TrainingResult
 from nnstudio.core.training.reports import History
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.training_settings import TrainingSettings
 
 
 def shape_context_for(pre: Preprocessor | None, training: TrainingSettings) -> ShapeContext:

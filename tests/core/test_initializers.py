@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from nnstudio.core.initialisers import INITIALISERS, apply_initialiser, is_symmetric
-from nnstudio.core.params import ParamError
+from nnstudio.core.catalogue.initializers import INITIALISERS, apply_initialiser, is_symmetric
+from nnstudio.core.catalogue.params import ParamError
 
 FAN_IN, FAN_OUT = 400, 300
 

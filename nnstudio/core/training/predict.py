@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.data import read_csv
 from nnstudio.core.errors import DataError, TrainingError
-from nnstudio.core.losses import LOSSES
 from nnstudio.core.project import Project
 from nnstudio.core.training.metrics import class_predictions, predict_raw, probabilities
 
@@ -46,7 +46,7 @@ def predict_frame(project: Project, frame: pd.DataFrame) -> pd.DataFrame:
     missing columns or the bad cell) when the rows cannot be encoded. Values never seen in
     training are encoded as all zeros; their warnings are in ``result.attrs["warnings"]``.
     """
-    from nnstudio.core.session import trained_model
+    from nnstudio.core.training.plan import trained_model
 
     if project.weights is None:
         raise TrainingError("this project has no trained weights yet: train the project first")

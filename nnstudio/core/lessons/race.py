@@ -20,16 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.catalogue.optimizers import OPTIMISERS
+from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.data import PreparedData, Table
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.params import ParamError
 from nnstudio.core.project import Project
-from nnstudio.core.session import RunPlan, plan_run
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import ReportPolicy, TrainingJob, train
+from nnstudio.core.training.plan import RunPlan, plan_run
 from nnstudio.core.training.reports import History
-from nnstudio.core.training.settings import EarlyStopping
+from nnstudio.core.training.training_settings import EarlyStopping
 
 __all__ = [
     "LESSON_TRIO",

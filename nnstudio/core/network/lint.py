@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nnstudio.core.analysis import WARNING, Analysis, Problem
-from nnstudio.core.graph import Graph
-from nnstudio.core.initialisers import is_symmetric
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.catalogue.initializers import is_symmetric
+from nnstudio.core.network.analysis import WARNING, Analysis, Problem
+from nnstudio.core.network.graph import Graph
+from nnstudio.core.training.training_settings import TrainingSettings
 
 SATURATING = ("sigmoid", "tanh")
 #: A learning rate this many times outside the optimiser's usual range is "far" outside.
@@ -169,7 +169,7 @@ def lint(
             )
 
     if training is not None:
-        from nnstudio.core.optimisers import OPTIMISERS
+        from nnstudio.core.catalogue.optimizers import OPTIMISERS
 
         spec = OPTIMISERS.get(training.optimizer["name"])
         lo, hi = spec.usual_lr

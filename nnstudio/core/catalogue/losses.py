@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.catalogue.activations import ACTIVATIONS
+from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
 
 TARGET_KINDS = ("class_index", "binary", "float")
 EXPECTS = ("logits", "probabilities", "log_probabilities", "any")

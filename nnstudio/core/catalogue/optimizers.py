@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
+from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
 
 Params = Iterable[torch.nn.Parameter]
 

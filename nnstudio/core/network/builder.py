@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nnstudio.core.analysis import Analysis, analyse
+from nnstudio.core.catalogue.layers import LAYERS, DenseLayer, ShapeContext, count_params
+from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS, DenseLayer, ShapeContext, count_params
-from nnstudio.core.params import ParamError
+from nnstudio.core.network.analysis import Analysis, analyse
+from nnstudio.core.network.graph import Graph
 
 
 class GraphModule(nn.Module):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from nnstudio.core.graph import Edge, Graph
-from nnstudio.core.layers import LAYERS, ShapeContext, ShapeError
-from nnstudio.core.params import AUTO, ParamError, check_params
+from nnstudio.core.catalogue.layers import LAYERS, ShapeContext, ShapeError
+from nnstudio.core.catalogue.params import AUTO, ParamError, check_params
+from nnstudio.core.network.graph import Edge, Graph
 
 ERROR = "error"
 WARNING = "warning"

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.params import ComponentSpec, ParamError, ParamSpec, Registry
+from nnstudio.core.catalogue.params import ComponentSpec, ParamError, ParamSpec, Registry
 
 Apply = Callable[[torch.Tensor, Mapping[str, Any], int, int], None]
 
