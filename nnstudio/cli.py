@@ -254,9 +254,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         if value is not None:
             changes[field] = value
     if args.optimizer:
-        from nnstudio.core.catalogue.optimizers import OPTIMISERS
+        from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 
-        component = OPTIMISERS.normalise(args.optimizer)
+        component = OPTIMIZERS.normalize(args.optimizer)
         if args.lr is None:
             component["lr"] = settings.lr
         settings = settings.replace(optimizer=component)
@@ -322,11 +322,11 @@ def _context(project, args):
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from nnstudio.core.network.builder import summarise
+    from nnstudio.core.network.builder import summarize
 
     project = _load(args)
     ctx, _ = _context(project, args)
-    summary = summarise(project.graph, ctx)
+    summary = summarize(project.graph, ctx)
     if args.json:
         _print_json(summary.to_dict())
     else:
@@ -335,11 +335,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from nnstudio.core.training.plan import analyse_project, compatibility_problems
+    from nnstudio.core.training.plan import analyze_project, compatibility_problems
 
     project = _load(args)
     _, prepared = _context(project, args)
-    result = analyse_project(project, prepared)
+    result = analyze_project(project, prepared)
     problems = [
         {
             "severity": p.severity,

@@ -18,7 +18,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.data import DataSettings, PreparedData, Table, load_table, prepare
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network.analysis import Analysis, Problem, analyse, output_units_for
+from nnstudio.core.network.analysis import Analysis, Problem, analyze, output_units_for
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.network.lint import lint
 from nnstudio.core.project import Project
@@ -218,7 +218,7 @@ class ProjectDocument(QObject):
 
     def revalidate(self) -> Analysis:
         self._pending.stop()
-        result = analyse(self.graph, self.shape_context())
+        result = analyze(self.graph, self.shape_context())
         self.compatibility = []
         if result.ok:
             p = self.prepared

@@ -284,8 +284,8 @@ def write_tricky_csvs(folder: Path) -> None:
     lines = []
     for i in range(40):
         label = "2.0" if i % 3 == 0 else "1.0" if i % 3 == 1 else "3.0"
-        colour = ["red", "green", "blue"][i % 3] if i != 7 else ""
-        lines.append(f"{i * 0.37:.3f},{colour},{(i * 7) % 11},{label}")
+        color = ["red", "green", "blue"][i % 3] if i != 7 else ""
+        lines.append(f"{i * 0.37:.3f},{color},{(i * 7) % 11},{label}")
     (folder / "plain.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -60,7 +60,7 @@ def test_diamond_branches_fan_out_symmetrically() -> None:
     assert min(y for _, y in pos.values()) == 0.0
 
 
-def test_barycentre_ordering_removes_crossings() -> None:
+def test_barycenter_ordering_removes_crossings() -> None:
     # Insertion order would draw a1→b2 and a2→b1 crossing; the sweeps untangle them.
     g, _ = _graph(
         ["in", "a1", "a2", "b2", "b1", "out"],

@@ -128,7 +128,7 @@ def test_migrations_are_pure() -> None:
     assert "layers" not in migrated
 
 
-def test_v1_lr_without_optimiser_means_adam() -> None:
+def test_v1_lr_without_optimizer_means_adam() -> None:
     doc = {"format_version": 1, "layers": [], "training": {"lr": 0.1}}
     assert migrate_v1_to_v2(doc)["training"]["optimizer"] == {"name": "adam", "lr": 0.1}
 

@@ -57,7 +57,7 @@ def raced(iris):
     return plans, initial, results, seen
 
 
-def test_entries_normalise_and_label_like_the_lesson():
+def test_entries_normalize_and_label_like_the_lesson():
     sgd = RaceEntry("", {"name": "sgd", "momentum": 0.9}, 0.05)
     assert sgd.optimizer["lr"] == 0.05 and sgd.lr == 0.05 and sgd.optimizer["nesterov"] is False
     assert sgd.label == "SGD lr 0.05 · momentum 0.9"
@@ -70,7 +70,7 @@ def test_entries_normalise_and_label_like_the_lesson():
         RaceEntry("bad", {"name": "sgd"}, -1.0)
 
 
-def test_every_entry_starts_from_identical_weights_with_its_own_optimiser(iris, raced):
+def test_every_entry_starts_from_identical_weights_with_its_own_optimizer(iris, raced):
     project, _loaded = iris
     plans, initial, _results, _seen = raced
     assert len(plans) == 3
@@ -127,7 +127,7 @@ def test_race_table_rows_match_the_histories(raced):
     assert len(finals) == 3
 
 
-def test_each_race_run_equals_a_plain_run_with_that_optimiser(iris, raced):
+def test_each_race_run_equals_a_plain_run_with_that_optimizer(iris, raced):
     """Racing changes nothing but the optimiser: a solo run reproduces the numbers exactly."""
     project, loaded = iris
     _plans, _initial, results, _seen = raced

@@ -558,14 +558,14 @@ def test_add_layer_appends_after_selection(view: CanvasView, doc: ProjectDocumen
     assert g.has_edge(output, new)
 
 
-def test_add_layer_without_selection_goes_to_the_view_centre(
+def test_add_layer_without_selection_goes_to_the_view_center(
     view: CanvasView, doc: ProjectDocument
 ) -> None:
     view.select_nodes([])
     new = view.add_layer("Input")
     pos = doc.graph.nodes[new].position
-    centre = view.mapToScene(view.viewport().rect().center())
-    assert abs(pos[0] + NODE_WIDTH / 2 - centre.x()) <= 10
+    center = view.mapToScene(view.viewport().rect().center())
+    assert abs(pos[0] + NODE_WIDTH / 2 - center.x()) <= 10
     assert not doc.graph.inputs_of(new) and not doc.graph.outputs_of(new)
 
 

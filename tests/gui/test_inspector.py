@@ -1,7 +1,7 @@
 """The inspector and its parameter editors: the model drives the view and the view edits the model.
 
 Edits go through the undo stack (and come back on undo), repeated spin-box steps merge, the
-activation plot shows exactly ``activations.curve``, the summary matches ``summarise`` (the
+activation plot shows exactly ``activations.curve``, the summary matches ``summarize`` (the
 lesson's 3→3→2→2 network has 26 parameters) and edits are refused while training runs.
 """
 
@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QDialog
 
 from nnstudio.core.catalogue.activations import curve
 from nnstudio.core.catalogue.layers import LAYERS
-from nnstudio.core.catalogue.optimizers import OPTIMISERS
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.catalogue.schedules import SCHEDULES
-from nnstudio.core.network.builder import summarise
+from nnstudio.core.network.builder import summarize
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
 from nnstudio.gui.commands import SetParamCommand
@@ -178,7 +178,7 @@ def test_leaky_relu_shows_its_slope_and_edits_it(panel, doc):
     assert editor.combo.currentData() == doc.graph.nodes[h2].params["activation"]["name"]
 
 
-def test_kaiming_initialiser_shows_mode_and_nonlinearity(panel, doc):
+def test_kaiming_initializer_shows_mode_and_nonlinearity(panel, doc):
     panel.show_nodes([doc.ids["h2"]])
     editor = panel.layer_page.form.editor("weight_init")
     assert editor.combo.currentData() == "kaiming_normal"
@@ -355,10 +355,10 @@ def test_mixed_selection_shows_partial_state(panel, doc):
 # --- nothing selected: the model summary ---------------------------------------------------------
 
 
-def test_summary_table_matches_summarise(panel, doc):
+def test_summary_table_matches_summarize(panel, doc):
     panel.show_nodes([])
     view = panel.summary
-    expected = summarise(doc.graph, doc.shape_context())
+    expected = summarize(doc.graph, doc.shape_context())
     assert expected.total_params == 26
     assert view.summary == expected
     assert view.table.rowCount() == 4
@@ -413,7 +413,7 @@ def test_follows_the_new_graph_after_project_replaced(panel, doc):
 
 def test_log_spin_box_steps_one_two_five_and_shows_scientific(qtbot):
     got = []
-    editor = make_editor(OPTIMISERS.get("adam").param("lr"), got.append)
+    editor = make_editor(OPTIMIZERS.get("adam").param("lr"), got.append)
     qtbot.addWidget(editor)
     assert isinstance(editor, FloatEditor)
     assert isinstance(editor.spin, LogSpinBox)
@@ -454,7 +454,7 @@ def test_list_editor_flags_bad_input_and_keeps_the_last_good_value(qtbot):
 def test_every_catalogue_form_round_trips_defaults_silently(qtbot):
     from nnstudio.core.catalogue.losses import LOSSES
 
-    for registry in (LAYERS, OPTIMISERS, SCHEDULES, LOSSES):
+    for registry in (LAYERS, OPTIMIZERS, SCHEDULES, LOSSES):
         for component in registry:
             form = ParamForm(component.params)
             qtbot.addWidget(form)

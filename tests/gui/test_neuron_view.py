@@ -78,17 +78,17 @@ def hover(qtbot, view: NeuronView, item) -> None:
     """
     viewport = view.view.viewport()
     where = item.line().center() if isinstance(item, WeightItem) else item.scenePos()
-    centre = view.view.mapFromScene(where)
+    center = view.view.mapFromScene(where)
     for dx, dy in ((0, 0), (1, 1), (-1, 1), (1, -1), (0, 2)):
         QTest.mouseMove(viewport, QPoint(2, 2))
         QApplication.processEvents()
-        QTest.mouseMove(viewport, centre + QPoint(dx, dy))
+        QTest.mouseMove(viewport, center + QPoint(dx, dy))
         try:
             qtbot.waitUntil(lambda: view._hovered is item, timeout=1000)
             return
         except WaitTimeout:
             continue
-    raise AssertionError(f"no hover on {view._unit_name(item.column, item.unit)} at {centre}")
+    raise AssertionError(f"no hover on {view._unit_name(item.column, item.unit)} at {center}")
 
 
 def test_spirals_has_one_circle_per_unit_and_one_line_per_weight(qtbot):

@@ -668,8 +668,8 @@ def test_hover_reads_out_the_nearest_point(qtbot, spirals):
     view = panel.show_tab("Decision boundary")
     QApplication.processEvents()
     grid = view.frame.grid
-    centre = QPointF((grid.x_min + grid.x_max) / 2, (grid.y_min + grid.y_max) / 2)
-    scene = view.plot.vb.mapViewToScene(centre)
+    center = QPointF((grid.x_min + grid.x_max) / 2, (grid.y_min + grid.y_max) / 2)
+    scene = view.plot.vb.mapViewToScene(center)
     view._on_mouse_moved(scene)
     assert "p(0)" in view.readout.text() and "→ class" in view.readout.text()
 

@@ -98,7 +98,7 @@ def test_entries_can_be_edited_added_and_removed_within_limits(dialog):
     assert len(set(labels)) == 2 and labels[1].endswith("#2")
 
 
-def test_two_optimisers_race_on_iris(qtbot, dialog, monkeypatch):
+def test_two_optimizers_race_on_iris(qtbot, dialog, monkeypatch):
     initial: list[dict] = []
     start = RaceRunner.start
 

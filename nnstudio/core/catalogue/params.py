@@ -133,7 +133,7 @@ class ParamSpec:
         if kind == "component":
             from nnstudio.core.catalogue.registries import registry_named
 
-            return registry_named(self.registry).normalise(value, what=self.title)
+            return registry_named(self.registry).normalize(value, what=self.title)
         raise AssertionError(kind)  # pragma: no cover - guarded by __post_init__
 
     def _check_range(self, number: float) -> None:
@@ -223,7 +223,7 @@ class Registry(Generic[S]):
     def names(self) -> list[str]:
         return list(self._specs)
 
-    def normalise(self, value: Any, *, what: str | None = None) -> dict[str, Any]:
+    def normalize(self, value: Any, *, what: str | None = None) -> dict[str, Any]:
         """Turn ``"relu"`` or ``{"name": "relu", ...}`` into a complete, checked dict.
 
         Missing parameters get their defaults; unknown ones are refused, so a typo in a hand

@@ -13,10 +13,10 @@ from nnstudio.core.catalogue.params import Registry
 
 _HOMES = {
     "activation": ("nnstudio.core.catalogue.activations", "ACTIVATIONS"),
-    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALISERS"),
+    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALIZERS"),
     "layer": ("nnstudio.core.catalogue.layers", "LAYERS"),
     "loss": ("nnstudio.core.catalogue.losses", "LOSSES"),
-    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMISERS"),
+    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMIZERS"),
     "schedule": ("nnstudio.core.catalogue.schedules", "SCHEDULES"),
 }
 

@@ -492,7 +492,7 @@ def make_controller(
     earlier scheduler on the same optimiser is dropped. To resume, load the optimiser's state
     (before or after this call), then the controller's.
     """
-    comp = SCHEDULES.normalise(component)
+    comp = SCHEDULES.normalize(component)
     spec = SCHEDULES.get(comp["name"])
     for group in optimizer.param_groups:
         group.pop("initial_lr", None)

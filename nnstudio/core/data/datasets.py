@@ -158,9 +158,9 @@ def _spirals(p: Mapping[str, Any]) -> pd.DataFrame:
 def _blobs(p: Mapping[str, Any]) -> pd.DataFrame:
     rng = np.random.default_rng(p["seed"])
     k, d = p["n_classes"], p["n_features"]
-    centres = rng.uniform(-10.0, 10.0, size=(k, d))
+    centers = rng.uniform(-10.0, 10.0, size=(k, d))
     label = _split_count(p["n_samples"], k)
-    x = centres[label] + rng.normal(0.0, p["cluster_std"], size=(label.size, d))
+    x = centers[label] + rng.normal(0.0, p["cluster_std"], size=(label.size, d))
     columns = {f"x{j + 1}": x[:, j] for j in range(d)}
     columns["label"] = label.astype("int64")
     return _shuffled(rng, columns)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core.catalogue.activations import ACTIVATIONS
-from nnstudio.core.catalogue.initializers import INITIALISERS
+from nnstudio.core.catalogue.initializers import INITIALIZERS
 from nnstudio.core.catalogue.layers import ShapeContext, parse_select
 from nnstudio.core.export.codegen import INDENT, comment, docstring, identifier, lit, with_comment
 from nnstudio.core.network.analysis import Analysis
@@ -97,7 +97,7 @@ def uses_step(graph: Graph) -> bool:
 
 
 def _init_note(component: Mapping[str, Any]) -> str:
-    spec = INITIALISERS.get(component["name"])
+    spec = INITIALIZERS.get(component["name"])
     if spec.name == "explicit":
         return "the values typed in NN Studio"
     return f"{spec.label}, {spec.formula}" if spec.formula else spec.label
@@ -112,7 +112,7 @@ def init_lines(
     vector, so for biases the same formula is written with ``uniform_``/``normal_`` and NN
     Studio's fan_in/fan_out of the layer, exactly as NN Studio applies it.
     """
-    name = INITIALISERS.get(component["name"]).name
+    name = INITIALIZERS.get(component["name"]).name
     p = component
     bias = len(shape) == 1
     if name == "default":

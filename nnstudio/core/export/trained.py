@@ -44,7 +44,7 @@ def metadata(project: Project) -> dict[str, str]:
     """Text key → value pairs stored with the exported model (ONNX metadata_props)."""
     pre = project.preprocessor
     assert pre is not None
-    loss = LOSSES.get(LOSSES.normalise(project.training.loss)["name"])
+    loss = LOSSES.get(LOSSES.normalize(project.training.loss)["name"])
     info: dict[str, Any] = {
         "producer": f"NN Studio {__version__}",
         "name": project.name,

@@ -26,7 +26,7 @@ from torch import nn
 from nnstudio.core.catalogue.activations import ACTIVATIONS, derivative
 from nnstudio.core.catalogue.layers import DenseLayer
 from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
-from nnstudio.core.catalogue.optimizers import OPTIMISERS, build_optimizer
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS, build_optimizer
 from nnstudio.core.catalogue.schedules import make_controller
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.network.builder import GraphModule
@@ -386,7 +386,7 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
             loss.backward()
 
         layers = _layer_steps(project, model, parts, l1)
-        opt_name, lr, state_source, notes = _optimiser_step(project, model, layers, n)
+        opt_name, lr, state_source, notes = _optimizer_step(project, model, layers, n)
         check = _gradient_check(model, loss_fn, x, y, l1, seed, _labels(project, model))
 
     loss_spec = LOSSES.get(settings.loss["name"])
@@ -412,7 +412,7 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
         loss=loss.item(),
         layers=layers,
         optimizer_name=opt_name,
-        optimizer_label=OPTIMISERS.get(opt_name).label,
+        optimizer_label=OPTIMIZERS.get(opt_name).label,
         optimizer_settings=dict(settings.optimizer),
         lr=lr,
         optimizer_state=state_source,
@@ -553,7 +553,7 @@ def _chain_rule(
     )
 
 
-def _optimiser_step(
+def _optimizer_step(
     project: Project, model: GraphModule, layers: list[LayerStep], n_train: int
 ) -> tuple[str, float, str, list[str]]:
     """One optimiser step on a copy holding the same gradients; fills every ParamStep.
@@ -568,7 +568,7 @@ def _optimiser_step(
     for p_copy, p in zip(stepped.parameters(), model.parameters(), strict=True):
         p_copy.grad = None if p.grad is None else p.grad.detach().clone()
     trainable = [p for p in stepped.parameters() if p.requires_grad]
-    component = OPTIMISERS.normalise(settings.optimizer)
+    component = OPTIMIZERS.normalize(settings.optimizer)
     name = component["name"]
     state = "fresh"
     lr = float(component["lr"])
@@ -1066,7 +1066,7 @@ def _small_backward(
 def _update_lines(
     r: StepReport, small: bool, prefix: Mapping[str, str], first_w: Mapping[str, int]
 ) -> Iterator[str]:
-    settings = OPTIMISERS.normalise(r.optimizer_settings)
+    settings = OPTIMIZERS.normalize(r.optimizer_settings)
     plain_sgd = (
         r.optimizer_name == "sgd"
         and r.optimizer_state == "fresh"

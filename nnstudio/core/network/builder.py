@@ -16,7 +16,7 @@ from torch import nn
 from nnstudio.core.catalogue.layers import LAYERS, DenseLayer, ShapeContext, count_params
 from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import GraphError
-from nnstudio.core.network.analysis import Analysis, analyse
+from nnstudio.core.network.analysis import Analysis, analyze
 from nnstudio.core.network.graph import Graph
 
 
@@ -148,7 +148,7 @@ class Summary:
 
 def require_valid(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
     """Analyse and raise :class:`GraphError` naming the first blocking problem."""
-    result = analyse(graph, ctx)
+    result = analyze(graph, ctx)
     if result.errors:
         first = result.errors[0]
         more = len(result.errors) - 1
@@ -157,7 +157,7 @@ def require_valid(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
     return result
 
 
-def summarise(graph: Graph, ctx: ShapeContext | None = None, batch: int = -1) -> Summary:
+def summarize(graph: Graph, ctx: ShapeContext | None = None, batch: int = -1) -> Summary:
     """Parameter table by formula; works for any valid graph without building it."""
     result = require_valid(graph, ctx)
     rows = []
@@ -223,7 +223,7 @@ def build_shape_model(
         with torch.device("meta"):
             return build_model(graph, ctx)
     except RuntimeError:
-        total = summarise(graph, ctx).total_params
+        total = summarize(graph, ctx).total_params
         if total > max_params:
             raise TooLargeToCheck(f"the network has {total:,} parameters") from None
         with torch.random.fork_rng(devices=[]):

@@ -169,9 +169,9 @@ def lint(
             )
 
     if training is not None:
-        from nnstudio.core.catalogue.optimizers import OPTIMISERS
+        from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 
-        spec = OPTIMISERS.get(training.optimizer["name"])
+        spec = OPTIMIZERS.get(training.optimizer["name"])
         lo, hi = spec.usual_lr
         lr = training.lr
         if lr < lo / LR_FACTOR or lr > hi * LR_FACTOR:

@@ -20,9 +20,9 @@ from nnstudio.core.catalogue.params import ParamSpec, Registry
 #: Registries whose components appear as ``{"name": ..., <param>: ...}`` objects in files.
 FAMILIES = {
     "activation": ("nnstudio.core.catalogue.activations", "ACTIVATIONS"),
-    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALISERS"),
+    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALIZERS"),
     "loss": ("nnstudio.core.catalogue.losses", "LOSSES"),
-    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMISERS"),
+    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMIZERS"),
     "schedule": ("nnstudio.core.catalogue.schedules", "SCHEDULES"),
 }
 SCHEMA_ID = "https://nnstudio.dev/schema/project-2.json"

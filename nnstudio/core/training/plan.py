@@ -14,7 +14,7 @@ from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.catalogue.losses import check_loss
 from nnstudio.core.data import DataSettings, PreparedData, Preprocessor, Table, load_table, prepare
 from nnstudio.core.errors import NNStudioError, TrainingError
-from nnstudio.core.network.analysis import Analysis, Problem, analyse, output_units_for
+from nnstudio.core.network.analysis import Analysis, Problem, analyze, output_units_for
 from nnstudio.core.network.builder import GraphModule, build_model, build_shape_model, require_valid
 from nnstudio.core.network.lint import lint
 from nnstudio.core.project import Project
@@ -161,7 +161,7 @@ def trained_model(project: Project) -> GraphModule:
     return model
 
 
-def analyse_project(project: Project, prepared: PreparedData | None = None) -> Analysis:
+def analyze_project(project: Project, prepared: PreparedData | None = None) -> Analysis:
     """Validation + lint for display, using prepared data when available."""
     if prepared is not None:
         ctx = ShapeContext(
@@ -172,7 +172,7 @@ def analyse_project(project: Project, prepared: PreparedData | None = None) -> A
         )
     else:
         ctx = shape_context_for(project.preprocessor, project.training)
-    result = analyse(project.graph, ctx)
+    result = analyze(project.graph, ctx)
     if result.ok:
         result.problems.extend(
             lint(
@@ -188,7 +188,7 @@ def analyse_project(project: Project, prepared: PreparedData | None = None) -> A
 
 __all__ = [
     "RunPlan",
-    "analyse_project",
+    "analyze_project",
     "compatibility_problems",
     "load_data",
     "plan_run",

@@ -30,7 +30,7 @@ class EarlyStopping:
     restore_best: bool = True
 
     @property
-    def maximise(self) -> bool:
+    def maximize(self) -> bool:
         return self.monitor.endswith(("accuracy", "r2"))
 
 
@@ -144,16 +144,16 @@ class TrainingSettings:
 
     def __post_init__(self) -> None:
         from nnstudio.core.catalogue.losses import LOSSES
-        from nnstudio.core.catalogue.optimizers import OPTIMISERS
+        from nnstudio.core.catalogue.optimizers import OPTIMIZERS
         from nnstudio.core.catalogue.schedules import SCHEDULES
 
         try:
             for attr, registry in (
                 ("loss", LOSSES),
-                ("optimizer", OPTIMISERS),
+                ("optimizer", OPTIMIZERS),
                 ("schedule", SCHEDULES),
             ):
-                object.__setattr__(self, attr, registry.normalise(getattr(self, attr)))
+                object.__setattr__(self, attr, registry.normalize(getattr(self, attr)))
             for name, spec in _FIELDS.items():
                 object.__setattr__(self, name, spec.coerce(getattr(self, name)))
             early = self.early_stopping

@@ -82,7 +82,7 @@ class ActivationPlot(QWidget):
 
     def set_activation(self, component: Mapping[str, Any] | str) -> None:
         """Plot ``component`` (an activation dict or name)."""
-        comp = ACTIVATIONS.normalise(component)
+        comp = ACTIVATIONS.normalize(component)
         if comp == self.component and self.x.size:
             return
         self.component = comp

@@ -480,7 +480,7 @@ class PlotContext:
         if comp is None:
             return None
         try:
-            return ACTIVATIONS.normalise(comp)
+            return ACTIVATIONS.normalize(comp)
         except Exception:  # an unknown name from an old file: nothing to draw
             return None
 

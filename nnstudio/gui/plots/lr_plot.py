@@ -66,7 +66,7 @@ class Plan:
 def plan_for(settings: Any, n_train: int | None) -> Plan | None:
     """The plan for training ``settings`` on ``n_train`` rows (None if it cannot be made)."""
     try:
-        schedule = SCHEDULES.normalise(settings.schedule)
+        schedule = SCHEDULES.normalize(settings.schedule)
         base_lr = float(settings.optimizer.get("lr", 0.001))
         steps = steps_per_epoch(int(n_train or 0), settings.batch_size)
         return Plan(schedule, base_lr, settings.epochs, steps)

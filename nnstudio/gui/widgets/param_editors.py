@@ -19,7 +19,7 @@ optimiser/loss/schedule, the data panel's dataset options). Two entry points:
 
 Typical use in a panel::
 
-    form = ParamForm(OPTIMISERS.get("adam").params)
+    form = ParamForm(OPTIMIZERS.get("adam").params)
     form.set_values(settings.optimiser)
     form.changed.connect(lambda name, value: push_command(name, value))
     # after a refused edit, or when the model changes elsewhere:
