@@ -226,7 +226,8 @@ class ProjectDocument(QObject):
                 lint(
                     self.graph,
                     result,
-                    self.project.training,
+                    loss=self.project.training.loss,
+                    optimizer=self.project.training.optimizer,
                     scaling=self.project.data.scaling,
                     raw_ranges=p.raw_ranges if p is not None else None,
                 )

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.data.datasets import default_settings_for
+from nnstudio.core.data.data_settings import default_settings_for
 from nnstudio.core.network.analysis import ERROR, WARNING
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project

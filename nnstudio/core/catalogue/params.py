@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Generic, TypeVar
 
 AUTO = "auto"
@@ -131,8 +132,6 @@ class ParamSpec:
                 raise ParamError(f"{self.title} must hold finite numbers")
             return matrix
         if kind == "component":
-            from nnstudio.core.catalogue.registries import registry_named
-
             return registry_named(self.registry).normalize(value, what=self.title)
         raise AssertionError(kind)  # pragma: no cover - guarded by __post_init__
 
@@ -236,6 +235,26 @@ class Registry(Generic[S]):
             raise ParamError(f"{what} must name a {self.family}, not {value!r}")
         spec = self.get(value["name"])
         return {"name": spec.name, **check_params(spec, value, skip=("name",))}
+
+
+#: Where each family's registry lives, for ``component`` parameters that name another family
+#: (an activation inside a Dense layer). The catalogue modules import this one, so the lookup
+#: imports them by name when first asked instead of at the top: each module can declare
+#: components of the others without an import cycle.
+_HOMES = {
+    "activation": ("nnstudio.core.catalogue.activations", "ACTIVATIONS"),
+    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALIZERS"),
+    "layer": ("nnstudio.core.catalogue.layers", "LAYERS"),
+    "loss": ("nnstudio.core.catalogue.losses", "LOSSES"),
+    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMIZERS"),
+    "schedule": ("nnstudio.core.catalogue.schedules", "SCHEDULES"),
+}
+
+
+def registry_named(family: str) -> Registry[Any]:
+    """The registry of ``family`` ("activation", "initialiser", "layer", "loss", ...)."""
+    module, attr = _HOMES[family]
+    return getattr(import_module(module), attr)
 
 
 def check_params(

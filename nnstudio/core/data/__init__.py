@@ -3,6 +3,7 @@
 Modules, in the order data flows through them:
 
 - :mod:`.data_settings` — :class:`DataSource` and :class:`DataSettings`, the JSON-safe choices;
+- :mod:`.seeds` — the seed limit the settings and the dataset generators share;
 - :mod:`.csv_io` — :func:`read_csv` (encoding, delimiter and header detection);
 - :mod:`.datasets` — built-in teaching datasets (:data:`DATASETS`);
 - :mod:`.sources` — :func:`load_table`, a source → :class:`Table`;
@@ -33,13 +34,9 @@ from nnstudio.core.data.data_settings import (
     TASK_CHOICES,
     DataSettings,
     DataSource,
-)
-from nnstudio.core.data.datasets import (
-    DATASETS,
-    DatasetSpec,
     default_settings_for,
-    make_dataset,
 )
+from nnstudio.core.data.datasets import DATASETS, DatasetSpec, make_dataset
 from nnstudio.core.data.prepare import PreparedData, column_roles, prepare
 from nnstudio.core.data.preprocess import ColumnRecipe, Preprocessor
 from nnstudio.core.data.sources import load_table, resolve_path

@@ -25,7 +25,7 @@ from nnstudio.core.catalogue.params import (
     Registry,
     check_params,
 )
-from nnstudio.core.data.data_settings import MAX_SEED, DataSettings, DataSource
+from nnstudio.core.data.seeds import MAX_SEED
 from nnstudio.core.errors import DataError
 
 
@@ -433,23 +433,6 @@ _add(
         origin="bundled",
     )
 )
-
-
-def default_settings_for(name: str) -> DataSettings:
-    """Data settings that work for a built-in dataset: its target, task and class order."""
-    try:
-        spec = DATASETS.get(name)
-    except ParamError as exc:
-        raise DataError(str(exc), where="source.name") from None
-    return DataSettings(
-        source=DataSource(kind="builtin", name=spec.name, params=spec.defaults()),
-        targets=(spec.target,),
-        task=spec.task,
-        class_order=spec.class_order,
-        stratify=spec.task == "classification",
-        split=spec.split,
-        scaling=spec.scaling,
-    )
 
 
 def make_dataset(name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:

@@ -29,9 +29,8 @@ from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
 from nnstudio.core.catalogue.optimizers import OPTIMIZERS, build_optimizer
 from nnstudio.core.catalogue.schedules import make_controller
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.network.builder import GraphModule
+from nnstudio.core.network.builder import LAYERS_PREFIX, GraphModule
 from nnstudio.core.project import Project
-from nnstudio.core.project.tensors import PREFIX
 from nnstudio.core.training.engine import epoch_seed, l1_weights
 from nnstudio.core.training.training_settings import steps_per_epoch
 
@@ -451,7 +450,7 @@ def _labels(project: Project, model: nn.Module) -> dict[str, str]:
     """Parameter name in the module → ``<layer name>.<param>``."""
     out = {}
     for name, _ in model.named_parameters():
-        key = name[len(PREFIX) :] if name.startswith(PREFIX) else name
+        key = name[len(LAYERS_PREFIX) :] if name.startswith(LAYERS_PREFIX) else name
         node_id, _, param = key.partition(".")
         node = project.graph.nodes.get(node_id)
         out[name] = f"{node.name if node else node_id}.{param}"
@@ -600,7 +599,7 @@ def _optimizer_step(
     after = dict(stepped.named_parameters())
     by_node: dict[str, LayerStep] = {layer.node_id: layer for layer in layers}
     for pname, p in model.named_parameters():
-        key = pname[len(PREFIX) :] if pname.startswith(PREFIX) else pname
+        key = pname[len(LAYERS_PREFIX) :] if pname.startswith(LAYERS_PREFIX) else pname
         node_id, _, param = key.partition(".")
         layer = by_node.get(node_id)
         if layer is None:

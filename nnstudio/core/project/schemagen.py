@@ -15,16 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.catalogue.params import ParamSpec, Registry
+from nnstudio.core.catalogue.params import ParamSpec, Registry, registry_named
 
 #: Registries whose components appear as ``{"name": ..., <param>: ...}`` objects in files.
-FAMILIES = {
-    "activation": ("nnstudio.core.catalogue.activations", "ACTIVATIONS"),
-    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALIZERS"),
-    "loss": ("nnstudio.core.catalogue.losses", "LOSSES"),
-    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMIZERS"),
-    "schedule": ("nnstudio.core.catalogue.schedules", "SCHEDULES"),
-}
+FAMILIES = ("activation", "initialiser", "loss", "optimiser", "schedule")
 SCHEMA_ID = "https://nnstudio.dev/schema/project-2.json"
 DOC_BEGIN = "<!-- BEGIN GENERATED CATALOGUE (python -m nnstudio.core.project.schemagen) -->"
 DOC_END = "<!-- END GENERATED CATALOGUE -->"
@@ -41,13 +35,6 @@ NODE_ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]{0,63}$"}
 MAX_NODES = 1000
 MAX_EDGES = 1500
 MAX_COLUMNS = 2000
-
-
-def _registry(family: str) -> Registry[Any]:
-    from importlib import import_module
-
-    module, attr = FAMILIES[family]
-    return getattr(import_module(module), attr)
 
 
 def _names(registry: Registry[Any], spec_name: str) -> list[str]:
@@ -160,11 +147,11 @@ def _dataset_source() -> dict[str, Any]:
 def _data() -> dict[str, Any]:
     from nnstudio.core.data.data_settings import (
         COLUMN_KINDS,
-        MAX_SEED,
         MISSING_CHOICES,
         SCALING_CHOICES,
         TASK_CHOICES,
     )
+    from nnstudio.core.data.seeds import MAX_SEED
 
     # Data settings check their lists pairwise: the caps keep a crafted file from making
     # that slow, and are far above any table a student trains on.
@@ -415,7 +402,7 @@ def build_schema() -> dict[str, Any]:
         "history": _history(),
     }
     for family in FAMILIES:
-        defs[family] = _chooser(_registry(family), key="name", params_key=None, title=family)
+        defs[family] = _chooser(registry_named(family), key="name", params_key=None, title=family)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -511,7 +498,7 @@ def catalogue_markdown() -> str:
         ("optimiser", "Optimisers (`training.optimizer`)"),
         ("schedule", "Learning-rate schedules (`training.schedule`)"),
     ):
-        lines += _table(_registry(family), heading, "name")
+        lines += _table(registry_named(family), heading, "name")
     lines += _table(DATASETS, "Built-in datasets (`data.source.name` and its `params`)", "name")
     lines.append(DOC_END)
     return "\n".join(lines)

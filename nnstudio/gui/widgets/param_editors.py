@@ -70,8 +70,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.catalogue.params import AUTO, ParamError, ParamSpec
-from nnstudio.core.catalogue.registries import registry_named
+from nnstudio.core.catalogue.params import AUTO, ParamError, ParamSpec, registry_named
 from nnstudio.gui.widgets.labels import add_entries, compact_combo
 
 __all__ = [
