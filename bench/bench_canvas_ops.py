@@ -26,7 +26,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
 from nnstudio.gui.canvas import CanvasView
 from nnstudio.gui.commands import ConnectCommand, SetParamCommand

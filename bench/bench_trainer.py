@@ -27,10 +27,10 @@ from torch.utils.data import DataLoader, TensorDataset
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nnstudio.core.builder import build_model  # noqa: E402
+from nnstudio.core.catalogue.layers import ShapeContext  # noqa: E402
 from nnstudio.core.data import DataSettings, DataSource, load_table, prepare  # noqa: E402
-from nnstudio.core.graph import Graph  # noqa: E402
-from nnstudio.core.layers import ShapeContext  # noqa: E402
+from nnstudio.core.network.builder import build_model  # noqa: E402
+from nnstudio.core.network.graph import Graph  # noqa: E402
 from nnstudio.core.training import ReportPolicy, TrainingJob, TrainingSettings, train  # noqa: E402
 
 #: Hidden layers of the model under test (sigmoid): the tuned recipe, or the lesson's first

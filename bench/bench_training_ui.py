@@ -31,14 +31,14 @@ from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from nnstudio.core.project import load_project  # noqa: E402
-from nnstudio.core.session import plan_run  # noqa: E402
 from nnstudio.core.training import ReportPolicy, train  # noqa: E402
+from nnstudio.core.training.plan import plan_run  # noqa: E402
 
 
 def in_app(project_path: Path, epochs: int, data: str | None) -> tuple[list[float], object]:
     from nnstudio.gui.commands import SetDataSettingsCommand, SetTrainingSettingsCommand
     from nnstudio.gui.main_window import MainWindow
-    from nnstudio.gui.settings import AppSettings
+    from nnstudio.gui.preferences import AppSettings
 
     os.environ["NNSTUDIO_DATA_DIR"] = tempfile.mkdtemp()
     app = QApplication.instance() or QApplication([])

@@ -238,8 +238,8 @@ class _Progress:
 def cmd_train(args: argparse.Namespace) -> int:
     from nnstudio.core.errors import TrainingError
     from nnstudio.core.project import save_project
-    from nnstudio.core.session import plan_run, store_result
     from nnstudio.core.training import ReportPolicy, train
+    from nnstudio.core.training.plan import plan_run, store_result
 
     project = _load(args)
     settings = project.training
@@ -254,9 +254,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         if value is not None:
             changes[field] = value
     if args.optimizer:
-        from nnstudio.core.optimisers import OPTIMISERS
+        from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 
-        component = OPTIMISERS.normalise(args.optimizer)
+        component = OPTIMIZERS.normalize(args.optimizer)
         if args.lr is None:
             component["lr"] = settings.lr
         settings = settings.replace(optimizer=component)
@@ -306,9 +306,9 @@ def _context(project, args):
 
     With saved preprocessing and no --data, sizes come from it and the CSV is not read.
     """
-    from nnstudio.core.analysis import output_units_for
-    from nnstudio.core.layers import ShapeContext
-    from nnstudio.core.session import load_data, shape_context_for
+    from nnstudio.core.catalogue.layers import ShapeContext
+    from nnstudio.core.network.analysis import output_units_for
+    from nnstudio.core.training.plan import load_data, shape_context_for
 
     if project.data.source.kind != "none" and (
         getattr(args, "data", None) or project.preprocessor is None
@@ -322,11 +322,11 @@ def _context(project, args):
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from nnstudio.core.builder import summarise
+    from nnstudio.core.network.builder import summarize
 
     project = _load(args)
     ctx, _ = _context(project, args)
-    summary = summarise(project.graph, ctx)
+    summary = summarize(project.graph, ctx)
     if args.json:
         _print_json(summary.to_dict())
     else:
@@ -335,11 +335,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from nnstudio.core.session import analyse_project, compatibility_problems
+    from nnstudio.core.training.plan import analyze_project, compatibility_problems
 
     project = _load(args)
     _, prepared = _context(project, args)
-    result = analyse_project(project, prepared)
+    result = analyze_project(project, prepared)
     problems = [
         {
             "severity": p.severity,
@@ -367,7 +367,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from nnstudio.core.predict import predict_csv
+    from nnstudio.core.training.predict import predict_csv
 
     project = _load(args, with_data=False)
     frame = predict_csv(project, args.data)
@@ -383,7 +383,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_step(args: argparse.Namespace) -> int:
-    from nnstudio.core.backprop import inspect_step
+    from nnstudio.core.lessons.backprop import inspect_step
 
     project = _load(args, with_data=False)
     report = inspect_step(project, sample=args.sample)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.data import DataSettings, DataSource
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, save_project
 from nnstudio.core.training import EarlyStopping, TrainingSettings
 

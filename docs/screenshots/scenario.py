@@ -31,7 +31,7 @@ from nnstudio.gui.commands import (  # noqa: E402
     SetTrainingSettingsCommand,
 )
 from nnstudio.gui.main_window import MainWindow  # noqa: E402
-from nnstudio.gui.settings import AppSettings  # noqa: E402
+from nnstudio.gui.preferences import AppSettings  # noqa: E402
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtGui import QUndoCommand
 
-from nnstudio.core.graph import RemovedNode, new_node_id
+from nnstudio.core.network.graph import RemovedNode, new_node_id
 
 if TYPE_CHECKING:
     from nnstudio.core.data import DataSettings

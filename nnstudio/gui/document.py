@@ -15,15 +15,15 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from nnstudio.core.analysis import Analysis, Problem, analyse, output_units_for
+from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.data import DataSettings, PreparedData, Table, load_table, prepare
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import ShapeContext
-from nnstudio.core.lint import lint
+from nnstudio.core.network.analysis import Analysis, Problem, analyze, output_units_for
+from nnstudio.core.network.graph import Graph
+from nnstudio.core.network.lint import lint
 from nnstudio.core.project import Project
-from nnstudio.core.session import compatibility_problems, shape_context_for
 from nnstudio.core.training import TrainingSettings
+from nnstudio.core.training.plan import compatibility_problems, shape_context_for
 
 
 class ProjectDocument(QObject):
@@ -218,7 +218,7 @@ class ProjectDocument(QObject):
 
     def revalidate(self) -> Analysis:
         self._pending.stop()
-        result = analyse(self.graph, self.shape_context())
+        result = analyze(self.graph, self.shape_context())
         self.compatibility = []
         if result.ok:
             p = self.prepared
@@ -226,7 +226,8 @@ class ProjectDocument(QObject):
                 lint(
                     self.graph,
                     result,
-                    self.project.training,
+                    loss=self.project.training.loss,
+                    optimizer=self.project.training.optimizer,
                     scaling=self.project.data.scaling,
                     raw_ranges=p.raw_ranges if p is not None else None,
                 )

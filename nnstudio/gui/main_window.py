@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.gui.settings import AppSettings, data_dir
+from nnstudio.gui.preferences import AppSettings, data_dir
 from nnstudio.gui.window_layout import (
     LAYOUT_VERSION,
     layout_is_usable,
@@ -741,7 +741,7 @@ class MainWindow(QMainWindow):
         target = Path(path)
         if target.suffix != ".nnsproj":
             target = target.with_suffix(".nnsproj")
-        from nnstudio.core.project.document import UNTITLED
+        from nnstudio.core.project.project_file import UNTITLED
 
         if self.project.name == UNTITLED:
             # The file's name names the project (window title, exported script's header).
@@ -772,7 +772,7 @@ class MainWindow(QMainWindow):
     def _drop_stale_weights(self) -> None:
         """Trained weights that no longer fit the edited network are not saved."""
         from nnstudio.core.errors import NNStudioError
-        from nnstudio.core.session import trained_model
+        from nnstudio.core.training.plan import trained_model
 
         if self.project.weights is None:
             return

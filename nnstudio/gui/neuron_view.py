@@ -56,10 +56,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.builder import GraphModule, build_model
+from nnstudio.core.catalogue.layers import parse_select
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.layers import parse_select
-from nnstudio.core.project import tensors as project_tensors
+from nnstudio.core.network.builder import GraphModule, build_model, check_weights, load_into
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
 from nnstudio.gui import theme
@@ -1145,8 +1144,8 @@ class NeuronView(QWidget):
         if project.weights is not None:
             names = {nid: n.name for nid, n in project.graph.nodes.items()}
             try:
-                project_tensors.check_weights(model, project.weights, names)
-                project_tensors.load_into(model, project.weights)
+                check_weights(model, project.weights, names)
+                load_into(model, project.weights)
                 return model, f"Trained weights ({project.epochs_trained} epochs)"
             except NNStudioError:
                 pass

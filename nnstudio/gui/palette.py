@@ -1,6 +1,6 @@
 """The layer palette: every layer type, grouped and explained, ready to drag onto the canvas.
 
-Entries come straight from the catalogue (:data:`nnstudio.core.layers.LAYERS`), so a new
+Entries come straight from the catalogue (:data:`nnstudio.core.catalogue.layers.LAYERS`), so a new
 layer type appears here with its colour and teaching text without touching this file. The
 palette knows nothing about the canvas: it starts drags carrying :data:`LAYER_MIME` and emits
 ``layer_requested`` / ``quick_build_requested``; the main window connects those.
@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.layers import LAYERS, LayerSpec
-from nnstudio.core.quickbuild import SYNTAX_HELP
+from nnstudio.core.catalogue.layers import LAYERS, LayerSpec
+from nnstudio.core.network.quickbuild import SYNTAX_HELP
 from nnstudio.gui import theme
 
 #: Drag payload understood by the canvas: the layer type's name as UTF-8 text. The canvas

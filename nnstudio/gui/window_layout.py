@@ -24,7 +24,7 @@ from PySide6.QtCore import QByteArray, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QMainWindow
 
-from nnstudio.gui.settings import AppSettings
+from nnstudio.gui.preferences import AppSettings
 
 #: Bump when the set or the roles of the docks change: older states are then ignored.
 LAYOUT_VERSION = 3

@@ -29,8 +29,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.session import RunPlan, plan_run, store_result, weights_fit
 from nnstudio.core.training import RunPaused, TrainingControl, TrainingJob, TrainingResult
+from nnstudio.core.training.plan import RunPlan, plan_run, store_result, weights_fit
 from nnstudio.core.training.remote import (
     EMIT_INTERVAL,
     WatchOptions,

@@ -65,7 +65,7 @@ def commands(sample: Path, out: Path) -> dict[str, list[str]]:
     return runs
 
 
-def normalise(text: str, out: Path) -> str:
+def normalize(text: str, out: Path) -> str:
     text = text.replace(str(out), "<OUT>").replace(str(REPO), "<REPO>")
     return re.sub(r"/tmp/[^\s\"']*", "<TMP>", text)
 
@@ -74,14 +74,14 @@ def run(argv: list[str], out: Path) -> dict[str, object]:
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         code = main(argv)
-    result: dict[str, object] = {"exit": code, "stdout": normalise(stdout.getvalue(), out)}
+    result: dict[str, object] = {"exit": code, "stdout": normalize(stdout.getvalue(), out)}
     if argv[0] == "train":
         result["stdout"] = _without_clock(result["stdout"])  # type: ignore[arg-type]
     else:
-        result["stderr"] = normalise(stderr.getvalue(), out)
+        result["stderr"] = normalize(stderr.getvalue(), out)
     written = out / "script.py"
     if argv[0] == "export" and written.exists():
-        result["file"] = normalise(written.read_text(encoding="utf-8"), out)
+        result["file"] = normalize(written.read_text(encoding="utf-8"), out)
         written.unlink()
     return {key: _kept(value) for key, value in result.items()}
 

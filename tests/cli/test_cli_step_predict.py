@@ -10,8 +10,8 @@ import pytest
 
 from nnstudio.cli import main
 from nnstudio.core.project import load_project, save_project
-from nnstudio.core.session import plan_run, store_result
 from nnstudio.core.training import ReportPolicy, train
+from nnstudio.core.training.plan import plan_run, store_result
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project, save_project
 from tests.cli.helpers import SAMPLES, run_cli
 from tests.conftest import REPO
@@ -147,7 +147,8 @@ def test_core_and_cli_train_never_load_qt(tmp_path):
     """The architecture rule: core (and headless training) imports no Qt module."""
     code = (
         "import sys\n"
-        "import nnstudio.core.graph, nnstudio.core.builder, nnstudio.core.session\n"
+        "import nnstudio.core.network.graph, nnstudio.core.network.builder\n"
+        "import nnstudio.core.training.plan\n"
         "import nnstudio.core.project, nnstudio.core.training, nnstudio.core.data\n"
         "from nnstudio.cli import main\n"
         f"rc = main(['train', {str(SAMPLES / 'iris.nnsproj')!r}, '--epochs', '1', '--quiet'])\n"

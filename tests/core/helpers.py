@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 
 
 def chain(*layers: tuple[str, dict], input_size: int | str = 3) -> Graph:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnstudio.core.activations import ACTIVATIONS, build_activation, curve, derivative
+from nnstudio.core.catalogue.activations import ACTIVATIONS, build_activation, curve, derivative
 
 EXPECTED = {
     "identity",
@@ -34,7 +34,7 @@ def test_catalogue_is_complete():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_builds_and_has_curve(name):
-    comp = ACTIVATIONS.normalise(name)
+    comp = ACTIVATIONS.normalize(name)
     module = build_activation(comp, 4)
     assert module(torch.randn(3, 4)).shape == (3, 4)
     x, y, dy = curve(comp)
@@ -92,9 +92,9 @@ def test_softmax_derivative_is_jacobian_diagonal():
 
 
 def test_unknown_activation_is_refused():
-    from nnstudio.core.params import ParamError
+    from nnstudio.core.catalogue.params import ParamError
 
     with pytest.raises(ParamError, match="unknown activation 'relu6'"):
-        ACTIVATIONS.normalise("relu6")
+        ACTIVATIONS.normalize("relu6")
     with pytest.raises(ParamError, match="no parameter 'slope'"):
-        ACTIVATIONS.normalise({"name": "elu", "slope": 1})
+        ACTIVATIONS.normalize({"name": "elu", "slope": 1})

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 import torch
 
-from nnstudio.core.backprop import StepReport, inspect_step
 from nnstudio.core.data import DataSettings, DataSource
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.graph import Graph
+from nnstudio.core.lessons.backprop import StepReport, inspect_step
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project
-from nnstudio.core.session import load_data, plan_run, store_result
 from nnstudio.core.training import ReportPolicy, TrainingSettings, train
+from nnstudio.core.training.plan import load_data, plan_run, store_result
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

@@ -6,10 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from nnstudio.core.builder import build_model, summarise
+from nnstudio.core.catalogue.layers import LAYERS, ShapeContext
 from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS, ShapeContext
+from nnstudio.core.network.builder import build_model, summarize
+from nnstudio.core.network.graph import Graph
 from tests.core.helpers import chain
 
 
@@ -25,7 +25,7 @@ def lesson_network() -> Graph:
 
 
 def test_lesson_summary_12_8_6_total_26():
-    s = summarise(lesson_network(), batch=5)
+    s = summarize(lesson_network(), batch=5)
     assert [r.params for r in s.rows] == [0, 12, 8, 6]
     assert s.total_params == 26 and s.trainable_params == 26
     assert [r.output_shape for r in s.rows] == [(5, 3), (5, 3), (5, 2), (5, 2)]
@@ -65,7 +65,7 @@ def test_summary_counts_match_built_module_for_every_layer_type():
         (cat.id, out.id),
     ]:
         g.add_edge(s, t)
-    s = summarise(g)
+    s = summarize(g)
     model = build_model(g, seed=1)
     for row in s.rows:
         module = model.layers[row.node_id]
@@ -89,7 +89,7 @@ def test_frozen_layer_has_no_grad_and_counts_as_non_trainable():
     g = chain(("Dense", {"units": 3}), ("Dense", {"units": 1}), input_size=2)
     first = list(g.nodes.values())[1]
     g.set_attribute(first.id, "trainable", False)
-    s = summarise(g)
+    s = summarize(g)
     assert s.total_params == 9 + 4 and s.trainable_params == 4
     model = build_model(g)
     assert not any(p.requires_grad for p in model.layers[first.id].parameters())

@@ -28,10 +28,10 @@ from nnstudio.cli import main as cli_main
 from nnstudio.core.data import DataSettings, DataSource, default_settings_for
 from nnstudio.core.errors import ExportError
 from nnstudio.core.export import export_project
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project, save_project
-from nnstudio.core.session import load_data, plan_run, store_result, trained_model
 from nnstudio.core.training import EarlyStopping, TrainingSettings, train
+from nnstudio.core.training.plan import load_data, plan_run, store_result, trained_model
 from tests.conftest import REPO
 
 SAMPLES = REPO / "samples"
@@ -284,8 +284,8 @@ def write_tricky_csvs(folder: Path) -> None:
     lines = []
     for i in range(40):
         label = "2.0" if i % 3 == 0 else "1.0" if i % 3 == 1 else "3.0"
-        colour = ["red", "green", "blue"][i % 3] if i != 7 else ""
-        lines.append(f"{i * 0.37:.3f},{colour},{(i * 7) % 11},{label}")
+        color = ["red", "green", "blue"][i % 3] if i != 7 else ""
+        lines.append(f"{i * 0.37:.3f},{color},{(i * 7) % 11},{label}")
     (folder / "plain.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

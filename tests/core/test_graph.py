@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Edge, Graph
+from nnstudio.core.network.graph import Edge, Graph
 from tests.core.helpers import chain
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from nnstudio.core.graph import Edge, Graph
-from nnstudio.core.layout import count_crossings, layered_layout
+from nnstudio.core.network.graph import Edge, Graph
+from nnstudio.core.network.layout import count_crossings, layered_layout
 
 X, Y = 230.0, 140.0
 
@@ -60,7 +60,7 @@ def test_diamond_branches_fan_out_symmetrically() -> None:
     assert min(y for _, y in pos.values()) == 0.0
 
 
-def test_barycentre_ordering_removes_crossings() -> None:
+def test_barycenter_ordering_removes_crossings() -> None:
     # Insertion order would draw a1→b2 and a2→b1 crossing; the sweeps untangle them.
     g, _ = _graph(
         ["in", "a1", "a2", "b2", "b1", "out"],

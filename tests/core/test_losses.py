@@ -6,15 +6,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnstudio.core.errors import TrainingError
-from nnstudio.core.losses import (
+from nnstudio.core.catalogue.losses import (
     LOSSES,
     balanced_class_weights,
     build_loss,
     check_loss,
     class_weights_for,
 )
-from nnstudio.core.params import ParamError
+from nnstudio.core.catalogue.params import ParamError
+from nnstudio.core.errors import TrainingError
 
 # ----------------------------------------------------------------- seed-notes §4 worked values
 
@@ -306,8 +306,8 @@ def test_check_loss_messages_are_one_line():
 
 
 @pytest.mark.parametrize("name", LOSSES.names())
-def test_every_loss_normalises_and_builds(name):
-    comp = LOSSES.normalise(name)
+def test_every_loss_normalizes_and_builds(name):
+    comp = LOSSES.normalize(name)
     assert comp["name"] == name
     spec = LOSSES.get(name)
     assert set(comp) == {"name", *spec.defaults()}
@@ -331,12 +331,12 @@ def test_every_loss_normalises_and_builds(name):
 
 
 def test_aliases_and_bad_params():
-    assert LOSSES.normalise("mse_loss")["name"] == "mse"
-    assert LOSSES.normalise("mae")["name"] == "l1"
+    assert LOSSES.normalize("mse_loss")["name"] == "mse"
+    assert LOSSES.normalize("mae")["name"] == "l1"
     with pytest.raises(ParamError):
-        LOSSES.normalise({"name": "cross_entropy", "label_smoothing": 1.0})
+        LOSSES.normalize({"name": "cross_entropy", "label_smoothing": 1.0})
     with pytest.raises(ParamError):
-        LOSSES.normalise({"name": "cross_entropy", "weighting": "sometimes"})
+        LOSSES.normalize({"name": "cross_entropy", "weighting": "sometimes"})
 
 
 def test_loss_follows_the_model_to_another_dtype_device():

@@ -11,12 +11,12 @@ import torch
 
 from nnstudio.core.data import DataSettings, DataSource, read_csv
 from nnstudio.core.errors import DataError, TrainingError
-from nnstudio.core.graph import Graph
-from nnstudio.core.predict import predict_csv, predict_frame, prediction_columns
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project
-from nnstudio.core.session import load_data, plan_run, store_result, trained_model
 from nnstudio.core.training import ReportPolicy, TrainingSettings, train
 from nnstudio.core.training.metrics import class_predictions, predict_raw
+from nnstudio.core.training.plan import load_data, plan_run, store_result, trained_model
+from nnstudio.core.training.predict import predict_csv, predict_frame, prediction_columns
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nnstudio.core.builder import build_model
+from nnstudio.core.network.builder import build_model
 from nnstudio.core.training.probes import Grid, decision_boundary, neuron_values, weights_frame
 from tests.core.helpers import dense_chain
 

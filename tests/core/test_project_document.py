@@ -26,7 +26,7 @@ from nnstudio.core.project import (
     schemagen,
 )
 from nnstudio.core.project.migrations import migrate, migrate_v1_to_v2
-from nnstudio.core.session import load_data
+from nnstudio.core.training.plan import load_data
 from tests.core.test_project_support import (
     DOC,
     FIXTURES,
@@ -128,7 +128,7 @@ def test_migrations_are_pure() -> None:
     assert "layers" not in migrated
 
 
-def test_v1_lr_without_optimiser_means_adam() -> None:
+def test_v1_lr_without_optimizer_means_adam() -> None:
     doc = {"format_version": 1, "layers": [], "training": {"lr": 0.1}}
     assert migrate_v1_to_v2(doc)["training"]["optimizer"] == {"name": "adam", "lr": 0.1}
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from nnstudio.core.project import Project, load_project, save_project, tensors
-from nnstudio.core.session import load_data, trained_model
+from nnstudio.core.training.plan import load_data, trained_model
 from tests.core.test_project_support import (
     SAMPLE_FILES,
     SAMPLES,

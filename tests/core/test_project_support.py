@@ -24,9 +24,9 @@ import torch
 
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.project import Project, load_project, save_project
-from nnstudio.core.session import plan_run, store_result
 from nnstudio.core.training import EpochReport, ReportPolicy, TrainingResult, train
 from nnstudio.core.training.control import TrainingControl
+from nnstudio.core.training.plan import plan_run, store_result
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.core.analysis import analyse
+from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import ShapeContext
-from nnstudio.core.quickbuild import QuickBuildSpec, parse_quick_build, quick_build_layers
+from nnstudio.core.network.analysis import analyze
+from nnstudio.core.network.graph import Graph
+from nnstudio.core.network.quickbuild import QuickBuildSpec, parse_quick_build, quick_build_layers
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_dropout_zero_means_none() -> None:
     assert [t for t, _ in quick_build_layers(spec)] == ["Input", "Dense", "Dense"]
 
 
-def test_built_chain_analyses_cleanly() -> None:
+def test_built_chain_analyzes_cleanly() -> None:
     g = Graph()
     previous = None
     for layer_type, params in quick_build_layers(parse_quick_build("auto-16-8-auto tanh")):
@@ -88,6 +88,6 @@ def test_built_chain_analyses_cleanly() -> None:
         if previous is not None:
             g.add_edge(previous, node.id)
         previous = node.id
-    result = analyse(g, ShapeContext(n_features=5, n_outputs=3))
+    result = analyze(g, ShapeContext(n_features=5, n_outputs=3))
     assert result.ok
     assert list(result.sizes.values()) == [5, 16, 8, 3]

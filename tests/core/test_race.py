@@ -11,8 +11,7 @@ import pytest
 import torch
 
 from nnstudio.core.errors import NNStudioError, TrainingError
-from nnstudio.core.project import load_project
-from nnstudio.core.race import (
+from nnstudio.core.lessons.race import (
     LESSON_TRIO,
     RACE_COLUMNS,
     RaceEntry,
@@ -25,8 +24,9 @@ from nnstudio.core.race import (
     race_table,
     run_race,
 )
-from nnstudio.core.session import load_data
+from nnstudio.core.project import load_project
 from nnstudio.core.training import EpochReport, History, TrainingSettings, train
+from nnstudio.core.training.plan import load_data
 
 REPO = Path(__file__).resolve().parents[2]
 IRIS = REPO / "samples" / "iris.nnsproj"
@@ -57,7 +57,7 @@ def raced(iris):
     return plans, initial, results, seen
 
 
-def test_entries_normalise_and_label_like_the_lesson():
+def test_entries_normalize_and_label_like_the_lesson():
     sgd = RaceEntry("", {"name": "sgd", "momentum": 0.9}, 0.05)
     assert sgd.optimizer["lr"] == 0.05 and sgd.lr == 0.05 and sgd.optimizer["nesterov"] is False
     assert sgd.label == "SGD lr 0.05 · momentum 0.9"
@@ -70,7 +70,7 @@ def test_entries_normalise_and_label_like_the_lesson():
         RaceEntry("bad", {"name": "sgd"}, -1.0)
 
 
-def test_every_entry_starts_from_identical_weights_with_its_own_optimiser(iris, raced):
+def test_every_entry_starts_from_identical_weights_with_its_own_optimizer(iris, raced):
     project, _loaded = iris
     plans, initial, _results, _seen = raced
     assert len(plans) == 3
@@ -96,7 +96,7 @@ def test_every_entry_starts_from_identical_weights_with_its_own_optimiser(iris, 
 
 def test_initial_weights_equal_a_plain_seeded_build(iris):
     project, loaded = iris
-    from nnstudio.core.session import plan_run
+    from nnstudio.core.training.plan import plan_run
 
     reference = plan_run(project, loaded=loaded).model.state_dict()
     plans = build_race(project, LESSON_TRIO[:2], loaded, epochs=1)
@@ -127,7 +127,7 @@ def test_race_table_rows_match_the_histories(raced):
     assert len(finals) == 3
 
 
-def test_each_race_run_equals_a_plain_run_with_that_optimiser(iris, raced):
+def test_each_race_run_equals_a_plain_run_with_that_optimizer(iris, raced):
     """Racing changes nothing but the optimiser: a solo run reproduces the numbers exactly."""
     project, loaded = iris
     _plans, _initial, results, _seen = raced
@@ -135,7 +135,7 @@ def test_each_race_run_equals_a_plain_run_with_that_optimiser(iris, raced):
     solo_project.training = TrainingSettings.from_dict(
         {**project.training.to_dict(), "optimizer": LESSON_TRIO[1].component(), "epochs": 5}
     )
-    from nnstudio.core.session import plan_run
+    from nnstudio.core.training.plan import plan_run
 
     solo = train(plan_run(solo_project, loaded=loaded).job)
     assert solo.history.train_loss == pytest.approx(results[1].history.train_loss, rel=1e-6)

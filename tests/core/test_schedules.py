@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch.optim import lr_scheduler as sched
 
-from nnstudio.core.params import ParamError
-from nnstudio.core.schedules import SCHEDULES, LRController, make_controller, planned_lrs
+from nnstudio.core.catalogue.params import ParamError
+from nnstudio.core.catalogue.schedules import SCHEDULES, LRController, make_controller, planned_lrs
 
 
 def _lesson_optimizer() -> torch.optim.Optimizer:
@@ -238,8 +238,8 @@ def test_state_of_another_schedule_is_ignored():
 
 
 @pytest.mark.parametrize("name", SCHEDULES.names())
-def test_every_schedule_normalises_and_builds(name):
-    comp = SCHEDULES.normalise(name)
+def test_every_schedule_normalizes_and_builds(name):
+    comp = SCHEDULES.normalize(name)
     spec = SCHEDULES.get(name)
     assert comp["name"] == name and set(comp) == {"name", *spec.defaults()}
     assert spec.help and "\n" not in spec.help
@@ -260,8 +260,8 @@ def test_per_batch_and_metric_flags():
 
 def test_bad_schedule_params_are_refused():
     with pytest.raises(ParamError):
-        SCHEDULES.normalise({"name": "step", "step_size": 0})
+        SCHEDULES.normalize({"name": "step", "step_size": 0})
     with pytest.raises(ParamError):
-        SCHEDULES.normalise({"name": "onecycle", "anneal_strategy": "wiggly"})
+        SCHEDULES.normalize({"name": "onecycle", "anneal_strategy": "wiggly"})
     with pytest.raises(ParamError):
-        SCHEDULES.normalise({"name": "warmup", "start_factor": 0.0})
+        SCHEDULES.normalize({"name": "warmup", "start_factor": 0.0})

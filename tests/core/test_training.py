@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from nnstudio.core.builder import build_model
 from nnstudio.core.errors import TrainingError
+from nnstudio.core.network.builder import build_model
 from nnstudio.core.training import (
     BatchReport,
     EarlyStopping,
@@ -31,8 +31,8 @@ from tests.core.helpers import dense_chain
 def blobs(n: int = 200, seed: int = 0, classes: int = 3, features: int = 2):
     g = torch.Generator().manual_seed(seed)
     y = torch.arange(n) % classes
-    centres = torch.randn(classes, features, generator=g) * 3
-    x = centres[y] + torch.randn(n, features, generator=g) * 0.5
+    centers = torch.randn(classes, features, generator=g) * 3
+    x = centers[y] + torch.randn(n, features, generator=g) * 0.5
     cut = int(n * 0.8)
     return SimpleNamespace(
         x_train=x[:cut],

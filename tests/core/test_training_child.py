@@ -9,8 +9,8 @@ import sys
 from multiprocessing.connection import Listener
 
 from nnstudio.core.project import load_project
-from nnstudio.core.session import plan_run
 from nnstudio.core.training import TrainingJob
+from nnstudio.core.training.plan import plan_run
 from nnstudio.core.training.remote import WatchOptions, receive, send, slim_data
 from tests.conftest import REPO
 

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from nnstudio.gui.settings import AppSettings
+from nnstudio.gui.preferences import AppSettings
 
 
 class Dialogs:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
 from nnstudio.gui.document import ProjectDocument
 

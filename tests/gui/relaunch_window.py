@@ -19,7 +19,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.gui.main_window import MainWindow
-from nnstudio.gui.settings import AppSettings
+from nnstudio.gui.preferences import AppSettings
 
 TIMEOUT_S = 120
 

@@ -18,7 +18,7 @@ from PySide6.QtGui import QCursor, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project
 from nnstudio.gui import theme
 from nnstudio.gui.canvas import GRAPH_MIME, LAYER_MIME, CanvasView
@@ -558,14 +558,14 @@ def test_add_layer_appends_after_selection(view: CanvasView, doc: ProjectDocumen
     assert g.has_edge(output, new)
 
 
-def test_add_layer_without_selection_goes_to_the_view_centre(
+def test_add_layer_without_selection_goes_to_the_view_center(
     view: CanvasView, doc: ProjectDocument
 ) -> None:
     view.select_nodes([])
     new = view.add_layer("Input")
     pos = doc.graph.nodes[new].position
-    centre = view.mapToScene(view.viewport().rect().center())
-    assert abs(pos[0] + NODE_WIDTH / 2 - centre.x()) <= 10
+    center = view.mapToScene(view.viewport().rect().center())
+    assert abs(pos[0] + NODE_WIDTH / 2 - center.x()) <= 10
     assert not doc.graph.inputs_of(new) and not doc.graph.outputs_of(new)
 
 

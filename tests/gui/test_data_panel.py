@@ -104,7 +104,7 @@ def test_load_csv_sets_table_prepared_and_one_command(qtbot, panel, doc, tmp_pat
     assert panel.model.headerData(3, Qt.Orientation.Horizontal) == "label\nnumeric · target"
     assert panel.summary_label.text().startswith("48 train · 12 validation · 0 test")
     # The folder is remembered for the next Open dialog.
-    from nnstudio.gui.settings import AppSettings
+    from nnstudio.gui.preferences import AppSettings
 
     assert AppSettings().value("paths/last_data_dir") == str(tmp_path)
 
@@ -194,12 +194,12 @@ def test_override_a_column_kind(qtbot, tmp_path):
 
 def test_scaling_changes_prepared_data(qtbot, tmp_path):
     panel, doc = _loaded(qtbot, tmp_path)
-    standardised = doc.prepared.x_train.clone()
-    assert abs(float(standardised[:, 1].mean())) < 1e-5
+    standardized = doc.prepared.x_train.clone()
+    assert abs(float(standardized[:, 1].mean())) < 1e-5
     _choose(panel.scaling_combo, "none")
     assert doc.project.data.scaling == "none"
     raw = doc.prepared.x_train
-    assert not torch.allclose(raw, standardised)
+    assert not torch.allclose(raw, standardized)
     assert float(raw[:, 1].abs().max()) > 10  # f2 is about 100 times bigger, unscaled
     doc.undo_stack.undo()
     assert panel.scaling_combo.currentData() == "standard"
@@ -322,7 +322,7 @@ def test_builtin_picker_loads_spirals_and_shows_the_scatter(qtbot, panel, doc):
     assert doc.project.data.scaling == "minmax"
 
 
-def test_use_builtin_regression_colours_by_value(qtbot, panel, doc):
+def test_use_builtin_regression_colors_by_value(qtbot, panel, doc):
     assert panel.use_builtin("sine")
     assert doc.project.data == default_settings_for("sine")
     # One input column: no 2-D picture.
@@ -332,7 +332,7 @@ def test_use_builtin_regression_colours_by_value(qtbot, panel, doc):
     assert doc.undo_stack.count() == 2
 
 
-def test_two_feature_regression_scatter_is_coloured_by_value(qtbot, panel, doc, tmp_path):
+def test_two_feature_regression_scatter_is_colored_by_value(qtbot, panel, doc, tmp_path):
     rng = np.random.default_rng(0)
     lines = ["x1,x2,y"] + [
         f"{a:.4f},{b:.4f},{a * 2 + b + 0.01 * i:.4f}"

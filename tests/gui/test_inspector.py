@@ -1,7 +1,7 @@
 """The inspector and its parameter editors: the model drives the view and the view edits the model.
 
 Edits go through the undo stack (and come back on undo), repeated spin-box steps merge, the
-activation plot shows exactly ``activations.curve``, the summary matches ``summarise`` (the
+activation plot shows exactly ``activations.curve``, the summary matches ``summarize`` (the
 lesson's 3→3→2→2 network has 26 parameters) and edits are refused while training runs.
 """
 
@@ -14,13 +14,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from nnstudio.core.activations import curve
-from nnstudio.core.builder import summarise
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS
-from nnstudio.core.optimisers import OPTIMISERS
+from nnstudio.core.catalogue.activations import curve
+from nnstudio.core.catalogue.layers import LAYERS
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.catalogue.schedules import SCHEDULES
+from nnstudio.core.network.builder import summarize
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
-from nnstudio.core.schedules import SCHEDULES
 from nnstudio.gui.commands import SetParamCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.inspector.activation_plot import PLOT_POINTS, PLOT_RANGE
@@ -178,7 +178,7 @@ def test_leaky_relu_shows_its_slope_and_edits_it(panel, doc):
     assert editor.combo.currentData() == doc.graph.nodes[h2].params["activation"]["name"]
 
 
-def test_kaiming_initialiser_shows_mode_and_nonlinearity(panel, doc):
+def test_kaiming_initializer_shows_mode_and_nonlinearity(panel, doc):
     panel.show_nodes([doc.ids["h2"]])
     editor = panel.layer_page.form.editor("weight_init")
     assert editor.combo.currentData() == "kaiming_normal"
@@ -355,10 +355,10 @@ def test_mixed_selection_shows_partial_state(panel, doc):
 # --- nothing selected: the model summary ---------------------------------------------------------
 
 
-def test_summary_table_matches_summarise(panel, doc):
+def test_summary_table_matches_summarize(panel, doc):
     panel.show_nodes([])
     view = panel.summary
-    expected = summarise(doc.graph, doc.shape_context())
+    expected = summarize(doc.graph, doc.shape_context())
     assert expected.total_params == 26
     assert view.summary == expected
     assert view.table.rowCount() == 4
@@ -413,7 +413,7 @@ def test_follows_the_new_graph_after_project_replaced(panel, doc):
 
 def test_log_spin_box_steps_one_two_five_and_shows_scientific(qtbot):
     got = []
-    editor = make_editor(OPTIMISERS.get("adam").param("lr"), got.append)
+    editor = make_editor(OPTIMIZERS.get("adam").param("lr"), got.append)
     qtbot.addWidget(editor)
     assert isinstance(editor, FloatEditor)
     assert isinstance(editor.spin, LogSpinBox)
@@ -452,9 +452,9 @@ def test_list_editor_flags_bad_input_and_keeps_the_last_good_value(qtbot):
 
 
 def test_every_catalogue_form_round_trips_defaults_silently(qtbot):
-    from nnstudio.core.losses import LOSSES
+    from nnstudio.core.catalogue.losses import LOSSES
 
-    for registry in (LAYERS, OPTIMISERS, SCHEDULES, LOSSES):
+    for registry in (LAYERS, OPTIMIZERS, SCHEDULES, LOSSES):
         for component in registry:
             form = ParamForm(component.params)
             qtbot.addWidget(form)
@@ -477,7 +477,7 @@ def test_junk_values_never_crash_an_editor(qtbot):
 
 
 def test_form_rows_can_be_hidden_and_report_changes(qtbot):
-    from nnstudio.core.losses import LOSSES
+    from nnstudio.core.catalogue.losses import LOSSES
 
     form = ParamForm(LOSSES.get("cross_entropy").params)
     qtbot.addWidget(form)

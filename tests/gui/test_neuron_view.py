@@ -14,10 +14,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
-from nnstudio.core.builder import build_model
+from nnstudio.core.network.builder import build_model
 from nnstudio.core.project import Project, load_project
-from nnstudio.core.session import plan_run, store_result
 from nnstudio.core.training import RunStarted, train
+from nnstudio.core.training.plan import plan_run, store_result
 from nnstudio.core.training.probes import WeightsFrame, weights_frame
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.neuron_view import (
@@ -78,17 +78,17 @@ def hover(qtbot, view: NeuronView, item) -> None:
     """
     viewport = view.view.viewport()
     where = item.line().center() if isinstance(item, WeightItem) else item.scenePos()
-    centre = view.view.mapFromScene(where)
+    center = view.view.mapFromScene(where)
     for dx, dy in ((0, 0), (1, 1), (-1, 1), (1, -1), (0, 2)):
         QTest.mouseMove(viewport, QPoint(2, 2))
         QApplication.processEvents()
-        QTest.mouseMove(viewport, centre + QPoint(dx, dy))
+        QTest.mouseMove(viewport, center + QPoint(dx, dy))
         try:
             qtbot.waitUntil(lambda: view._hovered is item, timeout=1000)
             return
         except WaitTimeout:
             continue
-    raise AssertionError(f"no hover on {view._unit_name(item.column, item.unit)} at {centre}")
+    raise AssertionError(f"no hover on {view._unit_name(item.column, item.unit)} at {center}")
 
 
 def test_spirals_has_one_circle_per_unit_and_one_line_per_weight(qtbot):

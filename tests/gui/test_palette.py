@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from nnstudio.core.layers import LAYERS
+from nnstudio.core.catalogue.layers import LAYERS
 from nnstudio.gui.canvas import LAYER_MIME as CANVAS_LAYER_MIME
 from nnstudio.gui.canvas import CanvasView
 from nnstudio.gui.palette import LAYER_MIME, LayerPalette, layer_mime_data

@@ -23,10 +23,9 @@ from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.losses import LOSSES
+from nnstudio.core.catalogue.losses import LOSSES
+from nnstudio.core.catalogue.schedules import planned_lrs
 from nnstudio.core.project import load_project
-from nnstudio.core.schedules import planned_lrs
-from nnstudio.core.session import RunPlan, plan_run, store_result
 from nnstudio.core.training import (
     BatchReport,
     EpochReport,
@@ -39,6 +38,7 @@ from nnstudio.core.training import (
     TrainingResult,
     train,
 )
+from nnstudio.core.training.plan import RunPlan, plan_run, store_result
 from nnstudio.core.training.probes import BoundaryFrame, Grid, decision_boundary
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.plots import GrowableBuffer, TrainingPlotsPanel, ema
@@ -668,8 +668,8 @@ def test_hover_reads_out_the_nearest_point(qtbot, spirals):
     view = panel.show_tab("Decision boundary")
     QApplication.processEvents()
     grid = view.frame.grid
-    centre = QPointF((grid.x_min + grid.x_max) / 2, (grid.y_min + grid.y_max) / 2)
-    scene = view.plot.vb.mapViewToScene(centre)
+    center = QPointF((grid.x_min + grid.x_max) / 2, (grid.y_min + grid.y_max) / 2)
+    scene = view.plot.vb.mapViewToScene(center)
     view._on_mouse_moved(scene)
     assert "p(0)" in view.readout.text() and "→ class" in view.readout.text()
 

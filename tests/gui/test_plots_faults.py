@@ -19,7 +19,6 @@ from PySide6.QtCore import QEvent, QPointF, QRectF
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsTextItem
 
 from nnstudio.core.project import load_project
-from nnstudio.core.session import plan_run
 from nnstudio.core.training import (
     BatchReport,
     EpochReport,
@@ -30,6 +29,7 @@ from nnstudio.core.training import (
     TrainingControl,
     train,
 )
+from nnstudio.core.training.plan import plan_run
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.inspector.activation_plot import ActivationPlot
 from nnstudio.gui.panels.data_panel import DataPanel

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.analysis import ERROR, WARNING
-from nnstudio.core.data.datasets import default_settings_for
-from nnstudio.core.graph import Graph
+from nnstudio.core.data.data_settings import default_settings_for
+from nnstudio.core.network.analysis import ERROR, WARNING
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
 from nnstudio.gui.commands import AddNodeCommand, SetParamCommand
 from nnstudio.gui.document import ProjectDocument

@@ -12,8 +12,8 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from nnstudio.core.lessons.race import LESSON_TRIO, RaceEntry
 from nnstudio.core.project import Project, load_project
-from nnstudio.core.race import LESSON_TRIO, RaceEntry
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.race import RaceDialog, RaceRunner
 
@@ -98,7 +98,7 @@ def test_entries_can_be_edited_added_and_removed_within_limits(dialog):
     assert len(set(labels)) == 2 and labels[1].endswith("#2")
 
 
-def test_two_optimisers_race_on_iris(qtbot, dialog, monkeypatch):
+def test_two_optimizers_race_on_iris(qtbot, dialog, monkeypatch):
     initial: list[dict] = []
     start = RaceRunner.start
 

@@ -9,10 +9,10 @@ import pytest
 import torch
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.optimisers import OPTIMISERS
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.catalogue.schedules import planned_lrs
 from nnstudio.core.project import load_project
-from nnstudio.core.schedules import planned_lrs
-from nnstudio.core.training.settings import steps_per_epoch
+from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui.commands import SetTrainingSettingsCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.panels.training_panel import TrainingPanel, usual_lr_text
@@ -265,7 +265,7 @@ def test_follows_commands_and_project_replacement(qtbot, mobile):
 
 
 def test_usual_lr_text():
-    assert usual_lr_text(OPTIMISERS.get("lion")) == "usual for Lion: 1e-5 – 1e-4"
+    assert usual_lr_text(OPTIMIZERS.get("lion")) == "usual for Lion: 1e-5 – 1e-4"
 
 
 def test_tooltips_come_from_the_specs(mobile):

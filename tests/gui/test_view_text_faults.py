@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
 )
 
-from nnstudio.core.builder import build_model
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.builder import build_model
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project
 from nnstudio.gui.canvas.items import NODE_WIDTH, EdgeItem
 from nnstudio.gui.canvas.items.edge_item import ARROW_HALF_WIDTH, ARROW_LENGTH
@@ -195,8 +195,8 @@ def test_the_hover_card_shows_its_whole_range_inside_the_drawing(qtbot, size) ->
     area = view.view.viewport().rect()
     assert area.contains(view.inset.geometry()), f"{view.inset.geometry()} in {area}"
     # And it leaves the hovered neuron in sight, and the titles where a corner is free of them.
-    centre = view.view.mapFromScene(item.scenePos())
-    assert not view.inset.geometry().contains(centre)
+    center = view.view.mapFromScene(item.scenePos())
+    assert not view.inset.geometry().contains(center)
     if size[1] >= 400:
         titles = [viewport_rect(view, t) for t in title_items(view).values()]
         assert not any(QRectF(view.inset.geometry()).intersects(t) for t in titles)

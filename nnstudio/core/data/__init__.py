@@ -2,7 +2,8 @@
 
 Modules, in the order data flows through them:
 
-- :mod:`.settings` — :class:`DataSource` and :class:`DataSettings`, the JSON-safe choices;
+- :mod:`.data_settings` — :class:`DataSource` and :class:`DataSettings`, the JSON-safe choices;
+- :mod:`.seeds` — the seed limit the settings and the dataset generators share;
 - :mod:`.csv_io` — :func:`read_csv` (encoding, delimiter and header detection);
 - :mod:`.datasets` — built-in teaching datasets (:data:`DATASETS`);
 - :mod:`.sources` — :func:`load_table`, a source → :class:`Table`;
@@ -24,15 +25,7 @@ from nnstudio.core.data.columns import (
     resolve_targets,
 )
 from nnstudio.core.data.csv_io import read_csv, sniff_delimiter
-from nnstudio.core.data.datasets import (
-    DATASETS,
-    DatasetSpec,
-    default_settings_for,
-    make_dataset,
-)
-from nnstudio.core.data.prepare import PreparedData, column_roles, prepare
-from nnstudio.core.data.preprocess import ColumnRecipe, Preprocessor
-from nnstudio.core.data.settings import (
+from nnstudio.core.data.data_settings import (
     COLUMN_KINDS,
     DELIMITERS,
     MISSING_CHOICES,
@@ -41,7 +34,11 @@ from nnstudio.core.data.settings import (
     TASK_CHOICES,
     DataSettings,
     DataSource,
+    default_settings_for,
 )
+from nnstudio.core.data.datasets import DATASETS, DatasetSpec, make_dataset
+from nnstudio.core.data.prepare import PreparedData, column_roles, prepare
+from nnstudio.core.data.preprocess import ColumnRecipe, Preprocessor
 from nnstudio.core.data.sources import load_table, resolve_path
 from nnstudio.core.data.split import Split, split_positions
 from nnstudio.core.data.table import Table

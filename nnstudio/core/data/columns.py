@@ -1,6 +1,6 @@
 """Column analysis: is a column numbers or categories, what is missing, what is junk.
 
-One function, :func:`analyse_column`, decides how every cell is read; the column table in the
+One function, :func:`analyze_column`, decides how every cell is read; the column table in the
 GUI (:func:`describe_columns`), :func:`~nnstudio.core.data.prepare.prepare` and the fitted
 :class:`~nnstudio.core.data.preprocess.Preprocessor` all use it, so a column can never be
 numbers in one place and text in another.
@@ -223,7 +223,7 @@ class ColumnValues:
             )
 
 
-def analyse_column(
+def analyze_column(
     series: pd.Series, kind: str | None = None, rows: Sequence[int] | None = None
 ) -> ColumnValues:
     """Read ``series`` as numbers or categories; ``kind`` overrides the automatic choice.
@@ -317,7 +317,7 @@ def describe_columns(
     infos = []
     for position, name in enumerate(frame.columns):
         series = frame.iloc[:, position]
-        column = analyse_column(series, kinds.get(str(name)))
+        column = analyze_column(series, kinds.get(str(name)))
         minimum = maximum = None
         if column.kind == "numeric":
             present = column.numbers[~column.missing]
@@ -395,7 +395,7 @@ def detect_task(
     """
     kinds = kinds or {}
     names = resolve_targets(frame, targets)
-    columns = [analyse_column(frame[name], kinds.get(name)) for name in names]
+    columns = [analyze_column(frame[name], kinds.get(name)) for name in names]
     if len(columns) > 1:
         for column in columns:
             if column.kind == "categorical":

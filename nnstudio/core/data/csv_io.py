@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse_texts, quote
-from nnstudio.core.data.settings import DELIMITERS, DataSource
+from nnstudio.core.data.data_settings import DELIMITERS, DataSource
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
 

@@ -18,9 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nnstudio.core.data.settings import MAX_SEED, DataSettings, DataSource
+from nnstudio.core.catalogue.params import (
+    ComponentSpec,
+    ParamError,
+    ParamSpec,
+    Registry,
+    check_params,
+)
+from nnstudio.core.data.seeds import MAX_SEED
 from nnstudio.core.errors import DataError
-from nnstudio.core.params import ComponentSpec, ParamError, ParamSpec, Registry, check_params
 
 
 @dataclass(frozen=True)
@@ -152,9 +158,9 @@ def _spirals(p: Mapping[str, Any]) -> pd.DataFrame:
 def _blobs(p: Mapping[str, Any]) -> pd.DataFrame:
     rng = np.random.default_rng(p["seed"])
     k, d = p["n_classes"], p["n_features"]
-    centres = rng.uniform(-10.0, 10.0, size=(k, d))
+    centers = rng.uniform(-10.0, 10.0, size=(k, d))
     label = _split_count(p["n_samples"], k)
-    x = centres[label] + rng.normal(0.0, p["cluster_std"], size=(label.size, d))
+    x = centers[label] + rng.normal(0.0, p["cluster_std"], size=(label.size, d))
     columns = {f"x{j + 1}": x[:, j] for j in range(d)}
     columns["label"] = label.astype("int64")
     return _shuffled(rng, columns)
@@ -427,23 +433,6 @@ _add(
         origin="bundled",
     )
 )
-
-
-def default_settings_for(name: str) -> DataSettings:
-    """Data settings that work for a built-in dataset: its target, task and class order."""
-    try:
-        spec = DATASETS.get(name)
-    except ParamError as exc:
-        raise DataError(str(exc), where="source.name") from None
-    return DataSettings(
-        source=DataSource(kind="builtin", name=spec.name, params=spec.defaults()),
-        targets=(spec.target,),
-        task=spec.task,
-        class_order=spec.class_order,
-        stratify=spec.task == "classification",
-        split=spec.split,
-        scaling=spec.scaling,
-    )
 
 
 def make_dataset(name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:

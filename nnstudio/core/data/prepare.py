@@ -19,7 +19,7 @@ from nnstudio.core.data.columns import (
     MAX_AUTO_CLASSES,
     MAX_FORCED_CLASSES,
     ColumnValues,
-    analyse_column,
+    analyze_column,
     format_label,
     looks_like_classes,
     quote,
@@ -27,8 +27,8 @@ from nnstudio.core.data.columns import (
     rows_text,
     sorted_labels,
 )
+from nnstudio.core.data.data_settings import DataSettings
 from nnstudio.core.data.preprocess import Preprocessor
-from nnstudio.core.data.settings import DataSettings
 from nnstudio.core.data.split import split_positions
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
@@ -126,7 +126,7 @@ def prepare(table_or_frame: Table | pd.DataFrame, settings: DataSettings) -> Pre
             "no input columns are left: every column is a target or ignored", where="ignored"
         )
     used = [n for n in frame.columns if n in targets or n in features]
-    columns = {n: analyse_column(frame[n], settings.kinds.get(n)) for n in used}
+    columns = {n: analyze_column(frame[n], settings.kinds.get(n)) for n in used}
     for name in used:
         columns[name].raise_problem(label)
 
@@ -329,7 +329,7 @@ def _classes(
     warnings: list[str],
 ) -> tuple[list[str], np.ndarray]:
     """Class names (id order) and the class id of each kept row."""
-    labels = analyse_column(frame[target], "categorical").labels
+    labels = analyze_column(frame[target], "categorical").labels
     present = [labels[i] for i in positions]
     seen = sorted_labels(present)
     if settings.class_order:

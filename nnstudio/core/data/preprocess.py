@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.columns import (
-    analyse_column,
+    analyze_column,
     most_frequent,
     most_frequent_number,
     quote,
@@ -26,7 +26,7 @@ from nnstudio.core.data.columns import (
     rows_text,
     sorted_labels,
 )
-from nnstudio.core.data.settings import COLUMN_KINDS, MISSING_CHOICES, SCALING_CHOICES
+from nnstudio.core.data.data_settings import COLUMN_KINDS, MISSING_CHOICES, SCALING_CHOICES
 from nnstudio.core.errors import DataError
 
 FORMAT = "nnstudio.preprocessor"
@@ -146,7 +146,7 @@ class Preprocessor:
         """
         recipes = []
         for name in features:
-            column = analyse_column(frame[name], kinds[name])
+            column = analyze_column(frame[name], kinds[name])
             if column.kind == "numeric":
                 recipes.append(_fit_numeric(name, column.numbers, missing, scaling))
             else:
@@ -208,7 +208,7 @@ class Preprocessor:
         warnings: list[str] = []
         position = 0
         for recipe in self.columns:
-            column = analyse_column(frame[recipe.name], recipe.kind, row_numbers)
+            column = analyze_column(frame[recipe.name], recipe.kind, row_numbers)
             column.raise_problem(advice=False)
             empty = np.flatnonzero(column.missing)
             if empty.size and recipe.fill is None:
@@ -255,7 +255,7 @@ class Preprocessor:
         frame = self._require(frame, self.target_columns, what)
         if self.task == "classification":
             name = self.target_columns[0]
-            column = analyse_column(frame[name], "categorical", row_numbers)
+            column = analyze_column(frame[name], "categorical", row_numbers)
             empty = np.flatnonzero(column.missing)
             if empty.size:
                 raise DataError(
@@ -276,7 +276,7 @@ class Preprocessor:
             return ids
         out = np.empty((len(frame), len(self.target_columns)), dtype="float64")
         for j, name in enumerate(self.target_columns):
-            column = analyse_column(frame[name], "numeric", row_numbers)
+            column = analyze_column(frame[name], "numeric", row_numbers)
             column.raise_problem(advice=False)
             empty = np.flatnonzero(column.missing)
             if empty.size:

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from nnstudio.core.data.csv_io import read_csv
+from nnstudio.core.data.data_settings import DataSource
 from nnstudio.core.data.datasets import make_dataset
-from nnstudio.core.data.settings import DataSource
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from nnstudio.core.data.settings import DataSource
+from nnstudio.core.data.data_settings import DataSource
 
 
 @dataclass

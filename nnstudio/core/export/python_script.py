@@ -14,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from nnstudio import __version__
-from nnstudio.core.analysis import output_units_for
-from nnstudio.core.builder import require_valid
+from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.data import PreparedData
 from nnstudio.core.errors import ExportError
 from nnstudio.core.export.codegen import WIDTH, fit_lines, imports
@@ -34,9 +33,10 @@ from nnstudio.core.export.script_training import (
     train_section,
     uses_lion,
 )
-from nnstudio.core.layers import ShapeContext
+from nnstudio.core.network.analysis import output_units_for
+from nnstudio.core.network.builder import require_valid
 from nnstudio.core.project import Project
-from nnstudio.core.training.settings import TrainingSettings, steps_per_epoch
+from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
 
 #: (import statement, the name it binds): kept only when the script uses the name.
 _IMPORTS = [
@@ -66,7 +66,7 @@ def build_script(project: Project, script_path: Path) -> Script:
     Raises an :class:`~nnstudio.core.errors.NNStudioError` (data, graph, loss problems) when
     NN Studio itself could not train the project.
     """
-    from nnstudio.core.session import compatibility_problems, load_data
+    from nnstudio.core.training.plan import compatibility_problems, load_data
 
     table, prepared = load_data(project)
     settings = project.training

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data import DATASETS, PreparedData, Table
-from nnstudio.core.data.columns import analyse_column
-from nnstudio.core.data.settings import DataSettings
+from nnstudio.core.data.columns import analyze_column
+from nnstudio.core.data.data_settings import DataSettings
 from nnstudio.core.errors import ExportError
 from nnstudio.core.export.codegen import (
     INDENT,
@@ -268,7 +268,7 @@ def _check_same(
                 f"pandas does not find column {name!r} in {label}; check the header line"
             )
         if name in label_columns:
-            ours = analyse_column(table.frame[name], "categorical").labels
+            ours = analyze_column(table.frame[name], "categorical").labels
             theirs = _apply_fix(frame[name], fixes.get(name))
             if ours != theirs:
                 first = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b)
@@ -278,7 +278,7 @@ def _check_same(
                     "cells plain text or numbers"
                 )
             continue
-        ours_num = analyse_column(table.frame[name], "numeric").numbers
+        ours_num = analyze_column(table.frame[name], "numeric").numbers
         series = frame[name]
         if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
             series.dtype

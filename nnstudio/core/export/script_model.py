@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnstudio.core.activations import ACTIVATIONS
-from nnstudio.core.analysis import Analysis
+from nnstudio.core.catalogue.activations import ACTIVATIONS
+from nnstudio.core.catalogue.initializers import INITIALIZERS
+from nnstudio.core.catalogue.layers import ShapeContext, parse_select
 from nnstudio.core.export.codegen import INDENT, comment, docstring, identifier, lit, with_comment
-from nnstudio.core.graph import Graph
-from nnstudio.core.initialisers import INITIALISERS
-from nnstudio.core.layers import ShapeContext, parse_select
+from nnstudio.core.network.analysis import Analysis
+from nnstudio.core.network.graph import Graph
 
 
 class _LitFormatter(_string.Formatter):
@@ -97,7 +97,7 @@ def uses_step(graph: Graph) -> bool:
 
 
 def _init_note(component: Mapping[str, Any]) -> str:
-    spec = INITIALISERS.get(component["name"])
+    spec = INITIALIZERS.get(component["name"])
     if spec.name == "explicit":
         return "the values typed in NN Studio"
     return f"{spec.label}, {spec.formula}" if spec.formula else spec.label
@@ -112,7 +112,7 @@ def init_lines(
     vector, so for biases the same formula is written with ``uniform_``/``normal_`` and NN
     Studio's fan_in/fan_out of the layer, exactly as NN Studio applies it.
     """
-    name = INITIALISERS.get(component["name"]).name
+    name = INITIALIZERS.get(component["name"]).name
     p = component
     bias = len(shape) == 1
     if name == "default":

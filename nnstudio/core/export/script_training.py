@@ -14,6 +14,9 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from nnstudio.core.catalogue.losses import LOSSES
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.catalogue.schedules import SCHEDULES
 from nnstudio.core.export.codegen import (
     INDENT,
     call,
@@ -24,10 +27,7 @@ from nnstudio.core.export.codegen import (
     with_comment,
 )
 from nnstudio.core.export.script_model import render
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.schedules import SCHEDULES
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.training_settings import TrainingSettings
 
 LION_CLASS = '''class Lion(torch.optim.Optimizer):
     """Lion (Chen et al. 2023): every weight moves by exactly +-lr, the sign of a blend of
@@ -109,7 +109,7 @@ def settings_block(s: TrainingSettings, *, monitor: str | None) -> list[str]:
 
 def loss_section(s: TrainingSettings, *, task: str, n_classes: int, output_units: int) -> list[str]:
     """``make_loss(y_train)``: NN Studio's loss, with the target conversion it makes."""
-    comp = LOSSES.normalise(s.loss)
+    comp = LOSSES.normalize(s.loss)
     spec = LOSSES.get(comp["name"])
     name = spec.name
     p1 = INDENT
@@ -250,8 +250,8 @@ def predictions_section(task: str, output_units: int, expects: str) -> list[str]
 
 
 def optimizer_lines(s: TrainingSettings) -> list[str]:
-    comp = OPTIMISERS.normalise(s.optimizer)
-    spec = OPTIMISERS.get(comp["name"])
+    comp = OPTIMIZERS.normalize(s.optimizer)
+    spec = OPTIMIZERS.get(comp["name"])
     lines = comment(f"Optimiser: {spec.label}. {spec.help}", 1)
     func, args = _call_parts(render(spec.code, {**comp, "params": "params"}))
     lines += call("optimizer", func, args, 1)
@@ -269,13 +269,13 @@ def _call_parts(code: str) -> tuple[str, list[str]]:
 
 def schedule_lines(s: TrainingSettings, steps_per_epoch: int) -> tuple[list[str], str | None]:
     """Statements creating ``scheduler`` and when it steps: "batch", "epoch", "metric"."""
-    comp = SCHEDULES.normalise(s.schedule)
+    comp = SCHEDULES.normalize(s.schedule)
     spec = SCHEDULES.get(comp["name"])
     name = spec.name
     if name == "constant":
         return [], None
     values: dict[str, Any] = dict(comp)
-    opt = OPTIMISERS.normalise(s.optimizer)
+    opt = OPTIMIZERS.normalize(s.optimizer)
     if name == "cosine":
         values["t_max"] = comp["t_max"] or max(1, s.epochs)
     elif name == "multistep":
@@ -442,7 +442,7 @@ def train_section(
     )
     lines += with_comment("loss.backward()", "backpropagation: every gradient", 3)
     lines += with_comment("optimizer.step()", "update the weights", 3)
-    if when == "batch" and SCHEDULES.normalise(s.schedule)["name"] == "onecycle":
+    if when == "batch" and SCHEDULES.normalize(s.schedule)["name"] == "onecycle":
         lines += comment(
             "One cycle reaches its lowest rate at its last planned step and stays there.", 3
         )
@@ -475,7 +475,7 @@ def train_section(
     if stopping:
         better = (
             "current - best_value > MIN_DELTA"
-            if early.maximise
+            if early.maximize
             else "best_value - current > MIN_DELTA"
         )
         lines.append(f"{p2}current = history[{lit(monitor)}][-1]")
@@ -587,19 +587,19 @@ def monitor_for(s: TrainingSettings, has_val: bool) -> str | None:
 
 
 def uses_lion(s: TrainingSettings) -> bool:
-    return OPTIMISERS.normalise(s.optimizer)["name"] == "lion"
+    return OPTIMIZERS.normalize(s.optimizer)["name"] == "lion"
 
 
 def expects(s: TrainingSettings) -> str:
-    return LOSSES.get(LOSSES.normalise(s.loss)["name"]).expects
+    return LOSSES.get(LOSSES.normalize(s.loss)["name"]).expects
 
 
 def describe_settings(s: TrainingSettings) -> Mapping[str, str]:
     """Short labels for the header."""
     return {
-        "loss": LOSSES.get(LOSSES.normalise(s.loss)["name"]).label,
-        "optimizer": OPTIMISERS.get(OPTIMISERS.normalise(s.optimizer)["name"]).label,
-        "schedule": SCHEDULES.get(SCHEDULES.normalise(s.schedule)["name"]).label,
+        "loss": LOSSES.get(LOSSES.normalize(s.loss)["name"]).label,
+        "optimizer": OPTIMIZERS.get(OPTIMIZERS.normalize(s.optimizer)["name"]).label,
+        "schedule": SCHEDULES.get(SCHEDULES.normalize(s.schedule)["name"]).label,
     }
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import torch
 
 from nnstudio import __version__
-from nnstudio.core.builder import GraphModule
+from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.errors import ExportError
-from nnstudio.core.losses import LOSSES
+from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.project import Project
 
 _OUTPUT_MEANING = {
@@ -33,7 +33,7 @@ def trained_network(project: Project, what: str) -> tuple[GraphModule, torch.Ten
             f"the project holds weights but not the data preparation they learnt with; "
             f"train it again before exporting to {what}"
         )
-    from nnstudio.core.session import trained_model
+    from nnstudio.core.training.plan import trained_model
 
     model = trained_model(project).cpu().eval()
     example = torch.zeros(2, project.preprocessor.n_features)
@@ -44,7 +44,7 @@ def metadata(project: Project) -> dict[str, str]:
     """Text key → value pairs stored with the exported model (ONNX metadata_props)."""
     pre = project.preprocessor
     assert pre is not None
-    loss = LOSSES.get(LOSSES.normalise(project.training.loss)["name"])
+    loss = LOSSES.get(LOSSES.normalize(project.training.loss)["name"])
     info: dict[str, Any] = {
         "producer": f"NN Studio {__version__}",
         "name": project.name,

@@ -1,6 +1,7 @@
 """Project files: one safe, versioned, self-describing zip per project."""
 
-from nnstudio.core.project.document import (
+from nnstudio.core.project.migrations import CURRENT_VERSION
+from nnstudio.core.project.project_file import (
     SUFFIX,
     Project,
     document_to_project,
@@ -8,7 +9,6 @@ from nnstudio.core.project.document import (
     save_project,
     schema,
 )
-from nnstudio.core.project.migrations import CURRENT_VERSION
 
 __all__ = [
     "CURRENT_VERSION",

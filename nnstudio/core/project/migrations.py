@@ -32,7 +32,7 @@ FORMAT = "nnstudio-project"
 #: Version 1 layer parameters and training fields that name a component (frozen: v1 is history).
 _V1_LAYER_COMPONENTS = ("activation", "weight_init", "bias_init")
 _V1_TRAINING_COMPONENTS = ("loss", "schedule")
-_V1_DEFAULT_OPTIMISER = "adam"
+_V1_DEFAULT_OPTIMIZER = "adam"
 _V1_X_STEP = 220.0
 
 
@@ -76,15 +76,15 @@ def migrate_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     doc["graph"] = {"nodes": nodes, "edges": edges}
     training = doc.get("training")
     if isinstance(training, dict):
-        optimiser = training.pop("optimiser", None)
+        optimizer = training.pop("optimiser", None)
         lr = training.pop("lr", None)
-        if optimiser is not None or lr is not None:
+        if optimizer is not None or lr is not None:
             if "optimizer" in training:
                 raise ProjectError(
                     'the version 1 training settings give both "optimiser" and "optimizer"; '
                     "keep one"
                 )
-            component = _component(optimiser if optimiser is not None else _V1_DEFAULT_OPTIMISER)
+            component = _component(optimizer if optimizer is not None else _V1_DEFAULT_OPTIMIZER)
             if isinstance(component, dict):
                 component = dict(component)
                 if lr is not None:

@@ -15,16 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.params import ParamSpec, Registry
+from nnstudio.core.catalogue.params import ParamSpec, Registry, registry_named
 
 #: Registries whose components appear as ``{"name": ..., <param>: ...}`` objects in files.
-FAMILIES = {
-    "activation": ("nnstudio.core.activations", "ACTIVATIONS"),
-    "initialiser": ("nnstudio.core.initialisers", "INITIALISERS"),
-    "loss": ("nnstudio.core.losses", "LOSSES"),
-    "optimiser": ("nnstudio.core.optimisers", "OPTIMISERS"),
-    "schedule": ("nnstudio.core.schedules", "SCHEDULES"),
-}
+FAMILIES = ("activation", "initialiser", "loss", "optimiser", "schedule")
 SCHEMA_ID = "https://nnstudio.dev/schema/project-2.json"
 DOC_BEGIN = "<!-- BEGIN GENERATED CATALOGUE (python -m nnstudio.core.project.schemagen) -->"
 DOC_END = "<!-- END GENERATED CATALOGUE -->"
@@ -41,13 +35,6 @@ NODE_ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]{0,63}$"}
 MAX_NODES = 1000
 MAX_EDGES = 1500
 MAX_COLUMNS = 2000
-
-
-def _registry(family: str) -> Registry[Any]:
-    from importlib import import_module
-
-    module, attr = FAMILIES[family]
-    return getattr(import_module(module), attr)
 
 
 def _names(registry: Registry[Any], spec_name: str) -> list[str]:
@@ -132,8 +119,8 @@ def _chooser(
 
 
 def _dataset_source() -> dict[str, Any]:
+    from nnstudio.core.data.data_settings import DELIMITERS, SOURCE_KINDS
     from nnstudio.core.data.datasets import DATASETS
-    from nnstudio.core.data.settings import DELIMITERS, SOURCE_KINDS
 
     datasets = _chooser(DATASETS, key="name", params_key="params", title="built-in dataset")
     return {
@@ -158,13 +145,13 @@ def _dataset_source() -> dict[str, Any]:
 
 
 def _data() -> dict[str, Any]:
-    from nnstudio.core.data.settings import (
+    from nnstudio.core.data.data_settings import (
         COLUMN_KINDS,
-        MAX_SEED,
         MISSING_CHOICES,
         SCALING_CHOICES,
         TASK_CHOICES,
     )
+    from nnstudio.core.data.seeds import MAX_SEED
 
     # Data settings check their lists pairwise: the caps keep a crafted file from making
     # that slow, and are far above any table a student trains on.
@@ -200,7 +187,11 @@ def _data() -> dict[str, Any]:
 def _training() -> dict[str, Any]:
     from dataclasses import fields
 
-    from nnstudio.core.training.settings import EarlyStopping, TrainingSettings, settings_param
+    from nnstudio.core.training.training_settings import (
+        EarlyStopping,
+        TrainingSettings,
+        settings_param,
+    )
 
     components = {"loss": "loss", "optimizer": "optimiser", "schedule": "schedule"}
     props: dict[str, Any] = {}
@@ -222,7 +213,7 @@ def _training() -> dict[str, Any]:
 
 def _preprocessor() -> dict[str, Any]:
     from nnstudio.core.data import preprocess
-    from nnstudio.core.data.settings import MISSING_CHOICES, SCALING_CHOICES
+    from nnstudio.core.data.data_settings import MISSING_CHOICES, SCALING_CHOICES
 
     finite = {"type": "number"}
     numeric = {
@@ -292,7 +283,7 @@ def _preprocessor() -> dict[str, Any]:
 
 
 def _graph() -> dict[str, Any]:
-    from nnstudio.core.layers import LAYERS
+    from nnstudio.core.catalogue.layers import LAYERS
 
     node = _chooser(LAYERS, key="type", params_key="params", title="layer")
     node["required"] = ["id", "type"]
@@ -411,7 +402,7 @@ def build_schema() -> dict[str, Any]:
         "history": _history(),
     }
     for family in FAMILIES:
-        defs[family] = _chooser(_registry(family), key="name", params_key=None, title=family)
+        defs[family] = _chooser(registry_named(family), key="name", params_key=None, title=family)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -495,8 +486,8 @@ def _table(registry: Registry[Any], heading: str, key: str) -> list[str]:
 
 def catalogue_markdown() -> str:
     """Tables of every name and parameter the schema allows, for the format document."""
+    from nnstudio.core.catalogue.layers import LAYERS
     from nnstudio.core.data.datasets import DATASETS
-    from nnstudio.core.layers import LAYERS
 
     lines = [DOC_BEGIN, ""]
     lines += _table(LAYERS, "Layer types (`graph.nodes[].type` and its `params`)", "type")
@@ -507,7 +498,7 @@ def catalogue_markdown() -> str:
         ("optimiser", "Optimisers (`training.optimizer`)"),
         ("schedule", "Learning-rate schedules (`training.schedule`)"),
     ):
-        lines += _table(_registry(family), heading, "name")
+        lines += _table(registry_named(family), heading, "name")
     lines += _table(DATASETS, "Built-in datasets (`data.source.name` and its `params`)", "name")
     lines.append(DOC_END)
     return "\n".join(lines)

@@ -25,7 +25,6 @@ from safetensors.torch import save as st_save
 
 from nnstudio.core.errors import ProjectError
 
-PREFIX = "layers."
 _FLOAT_TAG = "$float"
 
 
@@ -45,68 +44,6 @@ def decode_tensors(data: bytes, what: str) -> dict[str, torch.Tensor]:
             f"{what} is damaged or not a safetensors file ({_short(str(exc))}); open a "
             "backup, or ask whoever sent the project for a fresh copy"
         ) from None
-
-
-# --- weights --------------------------------------------------------------------------------
-
-
-def model_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """``<node_id>.<param>`` → tensor, including buffers such as BatchNorm running stats."""
-    return {
-        k[len(PREFIX) :] if k.startswith(PREFIX) else k: v.detach().cpu().clone()
-        for k, v in model.state_dict().items()
-    }
-
-
-def check_weights(
-    model: torch.nn.Module, weights: Mapping[str, torch.Tensor], names: Mapping[str, str]
-) -> None:
-    """Refuse weights that do not fit the network exactly or hold NaN/inf.
-
-    Only names, shapes and dtypes of ``model`` are read, so it may live on the meta device.
-    """
-    expected = {
-        k[len(PREFIX) :] if k.startswith(PREFIX) else k: v for k, v in model.state_dict().items()
-    }
-
-    def label(key: str) -> str:
-        node, _, param = key.partition(".")
-        return f"{names.get(node, node)}.{param}" if param else repr(key)
-
-    extra = [k for k in weights if k not in expected]
-    if extra:
-        raise ProjectError(
-            f"the saved weights include {label(extra[0])}, which this network does not have "
-            "(the network was changed after training): train it again"
-        )
-    missing = [k for k in expected if k not in weights]
-    if missing:
-        raise ProjectError(
-            f"the saved weights lack {label(missing[0])} (the network was changed after "
-            "training): train it again"
-        )
-    for key, ref in expected.items():
-        got = weights[key]
-        if tuple(got.shape) != tuple(ref.shape):
-            raise ProjectError(
-                f"the saved weights for {label(key)} have shape {list(got.shape)} but the "
-                f"network needs {list(ref.shape)} (the network or its data changed after "
-                "training): train it again"
-            )
-        if got.dtype != ref.dtype:
-            raise ProjectError(
-                f"the saved weights for {label(key)} are {got.dtype}, but the network "
-                f"needs {ref.dtype}"
-            )
-        if got.is_floating_point() and not bool(torch.isfinite(got).all()):
-            raise ProjectError(
-                f"the saved weights for {label(key)} contain NaN or infinite values: the "
-                "training diverged or the file is damaged; train it again"
-            )
-
-
-def load_into(model: torch.nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
-    model.load_state_dict({PREFIX + k: v for k, v in weights.items()})
 
 
 # --- optimiser state ------------------------------------------------------------------------

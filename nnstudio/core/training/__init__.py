@@ -1,4 +1,5 @@
-"""Training: settings, the loop, its controls, reports and metrics (no Qt)."""
+"""Training: settings, the loop, its controls, reports and metrics (no Qt); :mod:`.plan` turns a
+project into a run and back, :mod:`.predict` applies a trained project to new rows."""
 
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import (
@@ -18,7 +19,7 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
-from nnstudio.core.training.settings import EarlyStopping, TrainingSettings
+from nnstudio.core.training.training_settings import EarlyStopping, TrainingSettings
 
 __all__ = [
     "BatchReport",

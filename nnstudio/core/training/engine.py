@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 import torch
 
-from nnstudio.core.builder import GraphModule
+from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
+from nnstudio.core.catalogue.optimizers import build_optimizer
+from nnstudio.core.catalogue.schedules import make_controller
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.losses import LOSSES, build_loss, class_weights_for
-from nnstudio.core.optimisers import build_optimizer
-from nnstudio.core.schedules import make_controller
+from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.training import stats
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.metrics import class_predictions, evaluate
@@ -33,7 +33,7 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
-from nnstudio.core.training.settings import TrainingSettings, steps_per_epoch
+from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
 
 Event = Any
 OnEvent = Callable[[Event], None]
@@ -224,7 +224,7 @@ def train(
         lrc.load_state_dict(schedule_state)
 
     l1 = s.l1
-    penalised = l1_weights(model) if l1 > 0 else []
+    penalized = l1_weights(model) if l1 > 0 else []
     early = s.early_stopping
     monitor = (
         early.monitor
@@ -306,7 +306,7 @@ def train(
                 verify(out.detach(), y_val)
                 verify = None
             if l1:
-                loss = loss + l1 * sum(w.abs().sum() for w in penalised)
+                loss = loss + l1 * sum(w.abs().sum() for w in penalized)
             value = loss.item()
             if not math.isfinite(value):
                 diverged = True
@@ -370,7 +370,7 @@ def train(
         improved = False
         current = _monitored(monitor, train_loss, val_loss, metrics)
         if current is not None and math.isfinite(current):
-            sign = 1.0 if early.maximise else -1.0
+            sign = 1.0 if early.maximize else -1.0
             if best_value is None or sign * (current - best_value) > early.min_delta:
                 best_value, best_epoch, since_best, improved = current, epoch + 1, 0, True
                 if early.enabled and early.restore_best:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from nnstudio.core.builder import GraphModule
-from nnstudio.core.layers import DenseLayer
+from nnstudio.core.catalogue.layers import DenseLayer
+from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.training.metrics import probabilities
 
 

@@ -27,8 +27,8 @@ from typing import Any
 
 import torch
 
+from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.losses import LOSSES
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import ReportPolicy, TrainingJob, TrainingResult, train
 from nnstudio.core.training.probes import Grid, decision_boundary, weights_frame

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.core.activations import ACTIVATIONS, derivative
-from nnstudio.core.builder import GraphModule
+from nnstudio.core.catalogue.activations import ACTIVATIONS, derivative
+from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.training.reports import Histogram, LayerStats
 
 _RELU_LIKE = (nn.ReLU,)

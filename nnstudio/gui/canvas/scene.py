@@ -20,9 +20,9 @@ from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
-from nnstudio.core.analysis import ERROR, Analysis
-from nnstudio.core.graph import Edge, Graph, LayerNode
-from nnstudio.core.layers import LAYERS, count_params
+from nnstudio.core.catalogue.layers import LAYERS, count_params
+from nnstudio.core.network.analysis import ERROR, Analysis
+from nnstudio.core.network.graph import Edge, Graph, LayerNode
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.edge_item import EdgeItem, bezier_path
 from nnstudio.gui.canvas.items.layer_item import LayerItem

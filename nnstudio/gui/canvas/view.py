@@ -35,11 +35,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QMenu, QWidget
 
+from nnstudio.core.catalogue.layers import LAYERS
 from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS
-from nnstudio.core.layout import layered_layout
-from nnstudio.core.quickbuild import parse_quick_build, quick_build_layers
+from nnstudio.core.network.graph import Graph
+from nnstudio.core.network.layout import layered_layout
+from nnstudio.core.network.quickbuild import parse_quick_build, quick_build_layers
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.edge_item import EdgeItem
 from nnstudio.gui.canvas.items.layer_item import NODE_HEIGHT, NODE_WIDTH, LayerItem

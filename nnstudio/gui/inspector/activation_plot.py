@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from nnstudio.core.activations import ACTIVATIONS, curve
+from nnstudio.core.catalogue.activations import ACTIVATIONS, curve
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.widgets.plot_legend import LegendAbove
@@ -82,7 +82,7 @@ class ActivationPlot(QWidget):
 
     def set_activation(self, component: Mapping[str, Any] | str) -> None:
         """Plot ``component`` (an activation dict or name)."""
-        comp = ACTIVATIONS.normalise(component)
+        comp = ACTIVATIONS.normalize(component)
         if comp == self.component and self.x.size:
             return
         self.component = comp

@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.catalogue.layers import LAYERS, count_params
+from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.graph import Graph, LayerNode
-from nnstudio.core.layers import LAYERS, count_params
-from nnstudio.core.params import ParamError
+from nnstudio.core.network.graph import Graph, LayerNode
 from nnstudio.gui import theme
 from nnstudio.gui.commands import MacroCommand, SetAttributeCommand, SetParamCommand
 from nnstudio.gui.document import ProjectDocument

@@ -1,6 +1,6 @@
 """The model summary shown when nothing is selected: the lesson's torchsummary-style table.
 
-Rows come from :func:`nnstudio.core.builder.summarise`, so the numbers are the ones the
+Rows come from :func:`nnstudio.core.network.builder.summarize`, so the numbers are the ones the
 command line prints and the lessons check (3→3→2→2 has 26 parameters).
 """
 
@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.builder import Summary, summarise
+from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import ShapeContext
+from nnstudio.core.network.builder import Summary, summarize
+from nnstudio.core.network.graph import Graph
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items import format_shape
 from nnstudio.gui.widgets.labels import escape_html, muted
@@ -128,7 +128,7 @@ class ModelSummaryView(QWidget):
     def refresh(self, graph: Graph, ctx: ShapeContext | None) -> None:
         """Recompute from the model (cheap: formulas only, no torch module is built)."""
         try:
-            summary = summarise(graph, ctx)
+            summary = summarize(graph, ctx)
         except NNStudioError as exc:
             self.show_error(str(exc))
             return

@@ -44,7 +44,7 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _CELL_ROLES = frozenset({_DISPLAY, _BACKGROUND, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _FONT})
-_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -221,7 +221,7 @@ class DataFrameModel(QAbstractTableModel):
             return _MUTED_BRUSH if status == _MISSING else None
         if role == _ALIGNMENT:
             if status == _MISSING:
-                return _CENTRE
+                return _CENTER
             numeric = self._kinds.get(self._names[column]) == "numeric"
             return _RIGHT if numeric or not self._text_columns[column] else _LEFT
         if role == _TOOLTIP:

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.catalogue.params import ParamError, check_params
 from nnstudio.core.data import (
     DATASETS,
     ColumnInfo,
@@ -61,7 +62,6 @@ from nnstudio.core.data import (
 )
 from nnstudio.core.data.columns import rows_text
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.params import ParamError, check_params
 from nnstudio.gui import theme
 from nnstudio.gui.commands import SetDataSettingsCommand
 from nnstudio.gui.document import ProjectDocument
@@ -833,28 +833,28 @@ class DataPanel(QWidget):
         if data is None:
             self.scatter_caption.setText("")
             return
-        x, y, names, colour_by, labels, caption = data
+        x, y, names, color_by, labels, caption = data
         plot = self.scatter.getPlotItem()
         plot.setLabel("bottom", names[0])
         plot.setLabel("left", names[1])
         if labels is not None:
             for k, label in enumerate(labels):
-                mask = colour_by == k
-                colour = theme.class_color(k)
+                mask = color_by == k
+                color = theme.class_color(k)
                 item = pg.ScatterPlotItem(
                     x[mask],
                     y[mask],
                     size=6,
-                    pen=pg.mkPen(colour.darker(140), width=0.6),
-                    brush=pg.mkBrush(colour),
+                    pen=pg.mkPen(color.darker(140), width=0.6),
+                    brush=pg.mkBrush(color),
                     name=label if not label.lstrip("-").isdigit() else f"class {label}",
                 )
                 self.scatter.addItem(item)
                 self.scatter_items.append(item)
         else:
             cmap = pg.colormap.get("viridis")
-            lo, hi = float(np.nanmin(colour_by)), float(np.nanmax(colour_by))
-            scaled = (colour_by - lo) / (hi - lo) if hi > lo else np.zeros_like(colour_by)
+            lo, hi = float(np.nanmin(color_by)), float(np.nanmax(color_by))
+            scaled = (color_by - lo) / (hi - lo) if hi > lo else np.zeros_like(color_by)
             brushes = [pg.mkBrush(c) for c in cmap.map(scaled, mode="qcolor")]
             item = pg.ScatterPlotItem(x, y, size=6, pen=None, brush=brushes)
             self.scatter.addItem(item)
@@ -934,7 +934,7 @@ class DataPanel(QWidget):
         if doc.prepared is not None:
             for warning in doc.prepared.warnings:
                 column, row = find_place(warning, names)
-                messages.append(BannerMessage("warning", _capitalise(warning), column, row))
+                messages.append(BannerMessage("warning", _capitalize(warning), column, row))
         if table is not None:
             for warning in table.warnings:
                 messages.append(BannerMessage("info", f"{table.label}: {warning}"))
@@ -985,7 +985,7 @@ class DataPanel(QWidget):
             self._sync_banner()
 
     def _on_open_button_clicked(self) -> None:
-        from nnstudio.gui.settings import AppSettings
+        from nnstudio.gui.preferences import AppSettings
 
         start = AppSettings().last_dir("data")
         path, _ = QFileDialog.getOpenFileName(
@@ -996,7 +996,7 @@ class DataPanel(QWidget):
 
     @staticmethod
     def _remember_folder(file: Path) -> None:
-        from nnstudio.gui.settings import AppSettings
+        from nnstudio.gui.preferences import AppSettings
 
         AppSettings().set_last_dir("data", file.parent)
 
@@ -1189,10 +1189,10 @@ def scatter_data(
     else:
         return None
     if prepared.task == "classification":
-        colour = prepared.y_train.detach().cpu().numpy().reshape(-1).astype(int)
+        color = prepared.y_train.detach().cpu().numpy().reshape(-1).astype(int)
         labels: list[str] | None = list(prepared.class_names)
     else:
-        colour = prepared.y_train.detach().cpu().numpy()[:, 0].astype(float)
+        color = prepared.y_train.detach().cpu().numpy()[:, 0].astype(float)
         labels = None
     keep = np.isfinite(points).all(axis=1)
     n_total = int(keep.sum())
@@ -1200,15 +1200,15 @@ def scatter_data(
     if positions.size > MAX_SCATTER_POINTS:
         # An evenly spaced subset: deterministic, and the training rows are already shuffled.
         positions = positions[np.linspace(0, positions.size - 1, MAX_SCATTER_POINTS).astype(int)]
-    x, y, colour = points[positions, 0], points[positions, 1], colour[positions]
+    x, y, color = points[positions, 0], points[positions, 1], color[positions]
     shown = f"{positions.size:,} of {n_total:,}" if positions.size < n_total else f"{n_total:,}"
     caption = f"{shown} training rows, {what}"
     if labels is None:
         target = prepared.target_names[0]
-        caption += f"; colour shows {target} ({colour.min():.3g} dark … {colour.max():.3g} light)"
+        caption += f"; colour shows {target} ({color.min():.3g} dark … {color.max():.3g} light)"
     else:
         caption += "; colour shows the class"
-    return x, y, names, colour, labels, caption
+    return x, y, names, color, labels, caption
 
 
 def _dropped_csv(event: Any) -> str | None:
@@ -1232,5 +1232,5 @@ def _strip_where(text: str, columns: Sequence[str], table: Table | None) -> str:
     return text
 
 
-def _capitalise(text: str) -> str:
+def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.analysis import ERROR, WARNING
+from nnstudio.core.network.analysis import ERROR, WARNING
 from nnstudio.gui import theme
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.widgets.labels import escape_html, muted

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.catalogue.losses import LOSSES
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.catalogue.params import ComponentSpec, Registry
+from nnstudio.core.catalogue.schedules import SCHEDULES, planned_lrs
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.params import ComponentSpec, Registry
-from nnstudio.core.schedules import SCHEDULES, planned_lrs
-from nnstudio.core.training.settings import (
+from nnstudio.core.training.training_settings import (
     EarlyStopping,
     TrainingSettings,
     settings_param,
@@ -78,7 +78,7 @@ BATCH_MODES = (
 #: changes, prefix of the undo text when one of its parameters changes).
 _COMPONENTS: dict[str, tuple[Registry[Any], str, str]] = {
     "loss": (LOSSES, "Loss", "loss "),
-    "optimizer": (OPTIMISERS, "Optimiser", ""),
+    "optimizer": (OPTIMIZERS, "Optimiser", ""),
     "schedule": (SCHEDULES, "Schedule", "schedule "),
 }
 #: Mini-batch size offered when switching to mini-batch with no earlier size.
@@ -237,7 +237,7 @@ class TrainingPanel(QWidget):
         column.addWidget(self._build_optimizer())
         column.addWidget(self._build_schedule())
         column.addWidget(self._build_run())
-        column.addWidget(self._build_regularisation())
+        column.addWidget(self._build_regularization())
         column.addWidget(self._build_early())
         column.addWidget(self._build_device())
         column.addStretch(1)
@@ -270,7 +270,7 @@ class TrainingPanel(QWidget):
         form.changed.connect(lambda name, value: self._on_component_form_changed(key, name, value))
         return combo, help_label, form
 
-    def _build_regularisation(self) -> QGroupBox:
+    def _build_regularization(self) -> QGroupBox:
         box = QGroupBox("Regularisation", self)
         box.setToolTip("Penalties that keep weights small, against overfitting.")
         form = QFormLayout(box)
@@ -313,7 +313,7 @@ class TrainingPanel(QWidget):
         self.lr_label.setFont(theme.heading_font(1))
         row.addWidget(self.lr_label)
         self.lr_editor: ParamEditor = make_editor(
-            OPTIMISERS.get("adam").param("lr"), self._on_lr_editor_changed, lr_frame
+            OPTIMIZERS.get("adam").param("lr"), self._on_lr_editor_changed, lr_frame
         )
         self.lr_editor.spin.setFont(theme.heading_font(1, bold=False))
         self.lr_editor.spin.setMinimumWidth(90)
@@ -459,7 +459,7 @@ class TrainingPanel(QWidget):
         optimizer = self.settings.optimizer
         spec = self._sync_component(
             "optimizer",
-            OPTIMISERS,
+            OPTIMIZERS,
             self.optimizer_combo,
             self.optimizer_help,
             self.optimizer_form,
@@ -472,14 +472,14 @@ class TrainingPanel(QWidget):
         hint = usual_lr_text(spec)
         if lr > hi * 1.0001:
             hint += " · yours is higher: watch for a jumping loss"
-            colour = theme.WARNING.darker(150).name()
+            color = theme.WARNING.darker(150).name()
         elif lr < lo * 0.9999:
             hint += " · yours is lower: training may crawl"
-            colour = theme.WARNING.darker(150).name()
+            color = theme.WARNING.darker(150).name()
         else:
-            colour = theme.MUTED_TEXT.name()
+            color = theme.MUTED_TEXT.name()
         self.lr_hint.setText(hint)
-        self.lr_hint.setStyleSheet(f"color: {colour}; font-size: 11px;")
+        self.lr_hint.setStyleSheet(f"color: {color}; font-size: 11px;")
         self.lr_hint.setToolTip(
             "The lessons' rule of thumb: SGD 0.1–0.01, Adam 1e-3–1e-4, Lion 1e-4–1e-5."
         )

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
 
-from nnstudio.core.activations import ACTIVATIONS, curve
+from nnstudio.core.catalogue.activations import ACTIVATIONS, curve
 from nnstudio.gui.plots.base import (
     CurveHover,
     LegendAbove,

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.gui import theme
 from nnstudio.gui.plots.export import Table, save_png, write_tables
 from nnstudio.gui.plots.record import RunRecord
@@ -480,7 +480,7 @@ class PlotContext:
         if comp is None:
             return None
         try:
-            return ACTIVATIONS.normalise(comp)
+            return ACTIVATIONS.normalize(comp)
         except Exception:  # an unknown name from an old file: nothing to draw
             return None
 

@@ -13,8 +13,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from nnstudio.core.schedules import SCHEDULES, planned_lrs
-from nnstudio.core.training.settings import steps_per_epoch
+from nnstudio.core.catalogue.schedules import SCHEDULES, planned_lrs
+from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
     CurveHover,
@@ -66,7 +66,7 @@ class Plan:
 def plan_for(settings: Any, n_train: int | None) -> Plan | None:
     """The plan for training ``settings`` on ``n_train`` rows (None if it cannot be made)."""
     try:
-        schedule = SCHEDULES.normalise(settings.schedule)
+        schedule = SCHEDULES.normalize(settings.schedule)
         base_lr = float(settings.optimizer.get("lr", 0.001))
         steps = steps_per_epoch(int(n_train or 0), settings.batch_size)
         return Plan(schedule, base_lr, settings.epochs, steps)

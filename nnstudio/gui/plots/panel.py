@@ -13,11 +13,11 @@ from typing import Any
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
+from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.losses import LOSSES
 from nnstudio.core.training.probes import Grid, decision_boundary
 from nnstudio.core.training.reports import History
-from nnstudio.core.training.settings import steps_per_epoch
+from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui import theme
 from nnstudio.gui.plots.activation_plot import ActivationView
 from nnstudio.gui.plots.base import PlotContext, PlotView
@@ -247,7 +247,7 @@ class TrainingPlotsPanel(QWidget):
         project = self.document.project
         if project.weights is None or self.document.prepared is None:
             return None
-        from nnstudio.core.session import trained_model
+        from nnstudio.core.training.plan import trained_model
 
         try:
             model = trained_model(project)

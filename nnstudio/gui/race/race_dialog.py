@@ -53,9 +53,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.race import (
+from nnstudio.core.lessons.race import (
     LESSON_TRIO,
     MAX_ENTRIES,
     RACE_COLUMNS,
@@ -138,7 +138,7 @@ class EntryCard(QFrame):
         layout.addLayout(head)
 
         self.combo = QComboBox(self)
-        add_entries(self.combo, OPTIMISERS)
+        add_entries(self.combo, OPTIMIZERS)
         self.combo.currentIndexChanged.connect(self._on_combo_changed)
         layout.addWidget(self.combo)
         self.form = ParamForm((), self)
@@ -188,7 +188,7 @@ class EntryCard(QFrame):
     # --- editing ---------------------------------------------------------------------------
 
     def _rebuild(self) -> None:
-        spec = OPTIMISERS.get(self._values["name"])
+        spec = OPTIMIZERS.get(self._values["name"])
         self.form.set_specs(spec.params)
         self.form.set_values({k: v for k, v in self._values.items() if k != "name"})
         self._update_rows()
@@ -200,7 +200,7 @@ class EntryCard(QFrame):
             self.form.set_row_visible(name, self.more.isChecked() or name in keys)
 
     def _update_hint(self) -> None:
-        spec = OPTIMISERS.get(self._values["name"])
+        spec = OPTIMIZERS.get(self._values["name"])
         lo, hi = spec.usual_lr
         self.lr_hint.setText(
             f"usual lr for {spec.label}: {format_number(lo)} – {format_number(hi)}"
@@ -211,7 +211,7 @@ class EntryCard(QFrame):
 
     def _on_combo_changed(self, _index: int) -> None:
         name = str(self.combo.currentData())
-        spec = OPTIMISERS.get(name)
+        spec = OPTIMIZERS.get(name)
         # Start from the new optimiser's own defaults (its usual lr), as the lesson does.
         self._values = {"name": name, **spec.defaults()}
         self.name_edit.clear()  # a name given to the old optimiser would now mislead
@@ -253,7 +253,7 @@ class RaceDialog(QDialog):
 
     #: A race started (list of RaceEntry).
     race_started = Signal(list)
-    #: A race ended (list of table rows, as :func:`nnstudio.core.race.race_table`).
+    #: A race ended (list of table rows, as :func:`nnstudio.core.lessons.race.race_table`).
     race_finished = Signal(list)
 
     def __init__(self, document: Any, parent: QWidget | None = None) -> None:

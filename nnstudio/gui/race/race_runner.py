@@ -25,11 +25,11 @@ from collections.abc import Sequence
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from nnstudio.core.catalogue.optimizers import build_optimizer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.optimisers import build_optimizer
-from nnstudio.core.race import RACE_POLICY, RaceEntry, RaceResult
-from nnstudio.core.session import RunPlan
+from nnstudio.core.lessons.race import RACE_POLICY, RaceEntry, RaceResult
 from nnstudio.core.training import RunEnded, RunStarted, TrainingControl, train
+from nnstudio.core.training.plan import RunPlan
 from nnstudio.gui.workers import release_worker
 
 __all__ = ["EMIT_INTERVAL", "RaceRunner", "RaceWorker"]

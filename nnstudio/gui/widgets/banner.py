@@ -162,14 +162,14 @@ class ProblemBanner(QFrame):
         self._on_label_link_activated(f"place:{index}")
 
     def _html(self, message: BannerMessage, index: int) -> str:
-        _, border, colour = _STYLE[message.level]
+        _, border, color = _STYLE[message.level]
         text = html.escape(message.text)
         link = ""
         if message.column is not None:
             link = (
                 f' &nbsp;<a href="place:{index}" style="color:{border}; font-weight:600;">show</a>'
             )
-        return f'<span style="color:{colour};">{text}</span>{link}'
+        return f'<span style="color:{color};">{text}</span>{link}'
 
     def _on_label_link_activated(self, href: str) -> None:
         if not href.startswith("place:"):

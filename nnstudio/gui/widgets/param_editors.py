@@ -1,4 +1,5 @@
-"""Editors for declared parameters: one widget per :class:`~nnstudio.core.params.ParamSpec` kind.
+"""Editors for declared parameters: one widget per
+:class:`~nnstudio.core.catalogue.params.ParamSpec` kind.
 
 Reusable by every panel that edits a component (the layer inspector, the training panel's
 optimiser/loss/schedule, the data panel's dataset options). Two entry points:
@@ -18,7 +19,7 @@ optimiser/loss/schedule, the data panel's dataset options). Two entry points:
 
 Typical use in a panel::
 
-    form = ParamForm(OPTIMISERS.get("adam").params)
+    form = ParamForm(OPTIMIZERS.get("adam").params)
     form.set_values(settings.optimiser)
     form.changed.connect(lambda name, value: push_command(name, value))
     # after a refused edit, or when the model changes elsewhere:
@@ -69,8 +70,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.params import AUTO, ParamError, ParamSpec
-from nnstudio.core.registries import registry_named
+from nnstudio.core.catalogue.params import AUTO, ParamError, ParamSpec, registry_named
 from nnstudio.gui.widgets.labels import add_entries, compact_combo
 
 __all__ = [

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from nnstudio.core.data import DataSettings, describe_columns, detect_task, prepare, read_csv
-from nnstudio.core.data.columns import analyse_column, format_label, sorted_labels
+from nnstudio.core.data.columns import analyze_column, format_label, sorted_labels
 from nnstudio.core.errors import DataError
 from tests.core.data.helpers import PHONE_CSV, brand_text, write
 
@@ -79,12 +79,12 @@ def test_infinity_in_a_numeric_frame():
 
 
 def test_mostly_text_column_is_categorical():
-    column = analyse_column(pd.Series(["S", "M", "L", "42"], name="size"))
+    column = analyze_column(pd.Series(["S", "M", "L", "42"], name="size"))
     assert column.kind == "categorical" and column.problem == ""
 
 
 def test_numeric_strings_in_a_frame_are_numbers():
-    column = analyse_column(pd.Series(["1", " 2.5", "NA", None], name="x"))
+    column = analyze_column(pd.Series(["1", " 2.5", "NA", None], name="x"))
     assert column.kind == "numeric"
     assert column.numbers[:2].tolist() == [1.0, 2.5]
     assert column.missing.tolist() == [False, False, True, True]

@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
-from nnstudio.core.graph import Edge
+from nnstudio.core.network.graph import Edge
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
 
@@ -83,7 +83,7 @@ def bezier_path(start: QPointF, end: QPointF) -> QPainterPath:
 
 
 class EdgeItem(CanvasItem):
-    """The curve of one :class:`~nnstudio.core.graph.Edge`."""
+    """The curve of one :class:`~nnstudio.core.network.graph.Edge`."""
 
     def __init__(self, source_id: str, target_id: str) -> None:
         super().__init__()

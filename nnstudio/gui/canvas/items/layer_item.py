@@ -16,13 +16,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
-from nnstudio.core.layers import LAYERS, node_caption
+from nnstudio.core.catalogue.layers import LAYERS, node_caption
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
 from nnstudio.gui.canvas.items.port_item import PortItem
 
 if TYPE_CHECKING:
-    from nnstudio.core.graph import LayerNode
+    from nnstudio.core.network.graph import LayerNode
     from nnstudio.gui.canvas.scene import NodeStatus
 
 NODE_WIDTH = 154.0

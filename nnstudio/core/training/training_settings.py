@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from nnstudio.core.catalogue.params import ParamError, ParamSpec
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.params import ParamError, ParamSpec
 
 MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_accuracy", "val_rmse", "val_r2")
 DEVICES = ("auto", "cpu", "cuda")
@@ -30,7 +30,7 @@ class EarlyStopping:
     restore_best: bool = True
 
     @property
-    def maximise(self) -> bool:
+    def maximize(self) -> bool:
         return self.monitor.endswith(("accuracy", "r2"))
 
 
@@ -143,17 +143,17 @@ class TrainingSettings:
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        from nnstudio.core.losses import LOSSES
-        from nnstudio.core.optimisers import OPTIMISERS
-        from nnstudio.core.schedules import SCHEDULES
+        from nnstudio.core.catalogue.losses import LOSSES
+        from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+        from nnstudio.core.catalogue.schedules import SCHEDULES
 
         try:
             for attr, registry in (
                 ("loss", LOSSES),
-                ("optimizer", OPTIMISERS),
+                ("optimizer", OPTIMIZERS),
                 ("schedule", SCHEDULES),
             ):
-                object.__setattr__(self, attr, registry.normalise(getattr(self, attr)))
+                object.__setattr__(self, attr, registry.normalize(getattr(self, attr)))
             for name, spec in _FIELDS.items():
                 object.__setattr__(self, name, spec.coerce(getattr(self, name)))
             early = self.early_stopping

@@ -20,16 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.data import PreparedData, Table
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.optimisers import OPTIMISERS
-from nnstudio.core.params import ParamError
 from nnstudio.core.project import Project
-from nnstudio.core.session import RunPlan, plan_run
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import ReportPolicy, TrainingJob, train
+from nnstudio.core.training.plan import RunPlan, plan_run
 from nnstudio.core.training.reports import History
-from nnstudio.core.training.settings import EarlyStopping
+from nnstudio.core.training.training_settings import EarlyStopping
 
 __all__ = [
     "LESSON_TRIO",
@@ -68,9 +68,9 @@ class RaceEntry:
 
     def __post_init__(self) -> None:
         try:
-            comp = OPTIMISERS.normalise(dict(self.optimizer))
+            comp = OPTIMIZERS.normalize(dict(self.optimizer))
             if self.lr is not None:
-                comp = OPTIMISERS.normalise({**comp, "lr": self.lr})
+                comp = OPTIMIZERS.normalize({**comp, "lr": self.lr})
         except ParamError as exc:
             raise TrainingError(f"race entry {self.label or '?'}: {exc}") from None
         object.__setattr__(self, "optimizer", comp)
@@ -85,8 +85,8 @@ class RaceEntry:
 
 def entry_label(component: Mapping[str, Any]) -> str:
     """A short, lesson-style name: ``SGD lr 0.01 · momentum 0.9``, ``Adam lr 0.001``."""
-    comp = OPTIMISERS.normalise(dict(component))
-    spec = OPTIMISERS.get(comp["name"])
+    comp = OPTIMIZERS.normalize(dict(component))
+    spec = OPTIMIZERS.get(comp["name"])
     parts = [f"{spec.label} lr {comp['lr']:g}"]
     for p in spec.params:
         if p.name == "lr" or p.kind not in ("float", "bool", "int"):

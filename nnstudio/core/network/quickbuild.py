@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.catalogue.activations import ACTIVATIONS
+from nnstudio.core.catalogue.layers import LAYERS
+from nnstudio.core.catalogue.params import AUTO, ParamError
 from nnstudio.core.errors import GraphError
-from nnstudio.core.layers import LAYERS
-from nnstudio.core.params import AUTO, ParamError
 
 EXAMPLE = "20-128-256-4 relu"
 #: A typo like 2-2-2-...-2 with hundreds of layers would only freeze the canvas.

@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
+from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
 
 Params = Iterable[torch.nn.Parameter]
 
@@ -190,8 +190,8 @@ def _adam_like(cls: type[torch.optim.Optimizer]) -> Callable[..., torch.optim.Op
     return build
 
 
-OPTIMISERS: Registry[OptimSpec] = Registry("optimiser")
-_add = OPTIMISERS.add
+OPTIMIZERS: Registry[OptimSpec] = Registry("optimiser")
+_add = OPTIMIZERS.add
 
 _add(
     OptimSpec(
@@ -428,8 +428,8 @@ _add(
 
 def build_optimizer(component: Mapping[str, Any], parameters: Params) -> torch.optim.Optimizer:
     """Torch optimiser for a component; torch's own refusals become a :class:`TrainingError`."""
-    comp = OPTIMISERS.normalise(component)
-    spec = OPTIMISERS.get(comp["name"])
+    comp = OPTIMIZERS.normalize(component)
+    spec = OPTIMIZERS.get(comp["name"])
     try:
         return spec.build(parameters, comp)
     except ValueError as exc:
@@ -440,4 +440,4 @@ def build_optimizer(component: Mapping[str, Any], parameters: Params) -> torch.o
 
 def lr_of(component: Mapping[str, Any]) -> float:
     """The learning rate a component asks for (its default when not set)."""
-    return float(OPTIMISERS.normalise(component)["lr"])
+    return float(OPTIMIZERS.normalize(component)["lr"])

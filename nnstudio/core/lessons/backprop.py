@@ -23,17 +23,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.activations import ACTIVATIONS, derivative
-from nnstudio.core.builder import GraphModule
+from nnstudio.core.catalogue.activations import ACTIVATIONS, derivative
+from nnstudio.core.catalogue.layers import DenseLayer
+from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS, build_optimizer
+from nnstudio.core.catalogue.schedules import make_controller
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.layers import DenseLayer
-from nnstudio.core.losses import LOSSES, build_loss, class_weights_for
-from nnstudio.core.optimisers import OPTIMISERS, build_optimizer
+from nnstudio.core.network.builder import LAYERS_PREFIX, GraphModule
 from nnstudio.core.project import Project
-from nnstudio.core.project.tensors import PREFIX
-from nnstudio.core.schedules import make_controller
 from nnstudio.core.training.engine import epoch_seed, l1_weights
-from nnstudio.core.training.settings import steps_per_epoch
+from nnstudio.core.training.training_settings import steps_per_epoch
 
 #: Step of the central differences (in float64, where rounding stays near 1e-10·|E|).
 FD_STEP = 1e-6
@@ -333,7 +332,7 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
     no shuffle) of the project's batch size is used. Trained weights are used when the
     project has them, else the initial weights training would start from.
     """
-    from nnstudio.core.session import plan_run
+    from nnstudio.core.training.plan import plan_run
 
     with torch.random.fork_rng(devices=[]):
         trained = project.weights is not None
@@ -386,7 +385,7 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
             loss.backward()
 
         layers = _layer_steps(project, model, parts, l1)
-        opt_name, lr, state_source, notes = _optimiser_step(project, model, layers, n)
+        opt_name, lr, state_source, notes = _optimizer_step(project, model, layers, n)
         check = _gradient_check(model, loss_fn, x, y, l1, seed, _labels(project, model))
 
     loss_spec = LOSSES.get(settings.loss["name"])
@@ -412,7 +411,7 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
         loss=loss.item(),
         layers=layers,
         optimizer_name=opt_name,
-        optimizer_label=OPTIMISERS.get(opt_name).label,
+        optimizer_label=OPTIMIZERS.get(opt_name).label,
         optimizer_settings=dict(settings.optimizer),
         lr=lr,
         optimizer_state=state_source,
@@ -451,7 +450,7 @@ def _labels(project: Project, model: nn.Module) -> dict[str, str]:
     """Parameter name in the module → ``<layer name>.<param>``."""
     out = {}
     for name, _ in model.named_parameters():
-        key = name[len(PREFIX) :] if name.startswith(PREFIX) else name
+        key = name[len(LAYERS_PREFIX) :] if name.startswith(LAYERS_PREFIX) else name
         node_id, _, param = key.partition(".")
         node = project.graph.nodes.get(node_id)
         out[name] = f"{node.name if node else node_id}.{param}"
@@ -553,7 +552,7 @@ def _chain_rule(
     )
 
 
-def _optimiser_step(
+def _optimizer_step(
     project: Project, model: GraphModule, layers: list[LayerStep], n_train: int
 ) -> tuple[str, float, str, list[str]]:
     """One optimiser step on a copy holding the same gradients; fills every ParamStep.
@@ -568,7 +567,7 @@ def _optimiser_step(
     for p_copy, p in zip(stepped.parameters(), model.parameters(), strict=True):
         p_copy.grad = None if p.grad is None else p.grad.detach().clone()
     trainable = [p for p in stepped.parameters() if p.requires_grad]
-    component = OPTIMISERS.normalise(settings.optimizer)
+    component = OPTIMIZERS.normalize(settings.optimizer)
     name = component["name"]
     state = "fresh"
     lr = float(component["lr"])
@@ -600,7 +599,7 @@ def _optimiser_step(
     after = dict(stepped.named_parameters())
     by_node: dict[str, LayerStep] = {layer.node_id: layer for layer in layers}
     for pname, p in model.named_parameters():
-        key = pname[len(PREFIX) :] if pname.startswith(PREFIX) else pname
+        key = pname[len(LAYERS_PREFIX) :] if pname.startswith(LAYERS_PREFIX) else pname
         node_id, _, param = key.partition(".")
         layer = by_node.get(node_id)
         if layer is None:
@@ -1066,7 +1065,7 @@ def _small_backward(
 def _update_lines(
     r: StepReport, small: bool, prefix: Mapping[str, str], first_w: Mapping[str, int]
 ) -> Iterator[str]:
-    settings = OPTIMISERS.normalise(r.optimizer_settings)
+    settings = OPTIMIZERS.normalize(r.optimizer_settings)
     plain_sgd = (
         r.optimizer_name == "sgd"
         and r.optimizer_state == "fresh"

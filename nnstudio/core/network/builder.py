@@ -8,16 +8,17 @@ topological order right after ``torch.manual_seed(seed)``, which is what a hand-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from nnstudio.core.analysis import Analysis, analyse
-from nnstudio.core.errors import GraphError
-from nnstudio.core.graph import Graph
-from nnstudio.core.layers import LAYERS, DenseLayer, ShapeContext, count_params
-from nnstudio.core.params import ParamError
+from nnstudio.core.catalogue.layers import LAYERS, DenseLayer, ShapeContext, count_params
+from nnstudio.core.catalogue.params import ParamError
+from nnstudio.core.errors import GraphError, ProjectError
+from nnstudio.core.network.analysis import Analysis, analyze
+from nnstudio.core.network.graph import Graph
 
 
 class GraphModule(nn.Module):
@@ -148,7 +149,7 @@ class Summary:
 
 def require_valid(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
     """Analyse and raise :class:`GraphError` naming the first blocking problem."""
-    result = analyse(graph, ctx)
+    result = analyze(graph, ctx)
     if result.errors:
         first = result.errors[0]
         more = len(result.errors) - 1
@@ -157,7 +158,7 @@ def require_valid(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
     return result
 
 
-def summarise(graph: Graph, ctx: ShapeContext | None = None, batch: int = -1) -> Summary:
+def summarize(graph: Graph, ctx: ShapeContext | None = None, batch: int = -1) -> Summary:
     """Parameter table by formula; works for any valid graph without building it."""
     result = require_valid(graph, ctx)
     rows = []
@@ -223,8 +224,75 @@ def build_shape_model(
         with torch.device("meta"):
             return build_model(graph, ctx)
     except RuntimeError:
-        total = summarise(graph, ctx).total_params
+        total = summarize(graph, ctx).total_params
         if total > max_params:
             raise TooLargeToCheck(f"the network has {total:,} parameters") from None
         with torch.random.fork_rng(devices=[]):
             return build_model(graph, ctx)
+
+
+# --- weights by node ------------------------------------------------------------------------
+
+#: Keys of a built module's ``state_dict`` start with this (its ``layers`` ModuleDict); saved
+#: weights leave it out and are keyed ``<node_id>.<param>``.
+LAYERS_PREFIX = "layers."
+
+
+def model_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """``<node_id>.<param>`` → tensor, including buffers such as BatchNorm running stats."""
+    return {
+        k[len(LAYERS_PREFIX) :] if k.startswith(LAYERS_PREFIX) else k: v.detach().cpu().clone()
+        for k, v in model.state_dict().items()
+    }
+
+
+def check_weights(
+    model: torch.nn.Module, weights: Mapping[str, torch.Tensor], names: Mapping[str, str]
+) -> None:
+    """Refuse weights that do not fit the network exactly or hold NaN/inf.
+
+    Only names, shapes and dtypes of ``model`` are read, so it may live on the meta device.
+    """
+    expected = {
+        k[len(LAYERS_PREFIX) :] if k.startswith(LAYERS_PREFIX) else k: v
+        for k, v in model.state_dict().items()
+    }
+
+    def label(key: str) -> str:
+        node, _, param = key.partition(".")
+        return f"{names.get(node, node)}.{param}" if param else repr(key)
+
+    extra = [k for k in weights if k not in expected]
+    if extra:
+        raise ProjectError(
+            f"the saved weights include {label(extra[0])}, which this network does not have "
+            "(the network was changed after training): train it again"
+        )
+    missing = [k for k in expected if k not in weights]
+    if missing:
+        raise ProjectError(
+            f"the saved weights lack {label(missing[0])} (the network was changed after "
+            "training): train it again"
+        )
+    for key, ref in expected.items():
+        got = weights[key]
+        if tuple(got.shape) != tuple(ref.shape):
+            raise ProjectError(
+                f"the saved weights for {label(key)} have shape {list(got.shape)} but the "
+                f"network needs {list(ref.shape)} (the network or its data changed after "
+                "training): train it again"
+            )
+        if got.dtype != ref.dtype:
+            raise ProjectError(
+                f"the saved weights for {label(key)} are {got.dtype}, but the network "
+                f"needs {ref.dtype}"
+            )
+        if got.is_floating_point() and not bool(torch.isfinite(got).all()):
+            raise ProjectError(
+                f"the saved weights for {label(key)} contain NaN or infinite values: the "
+                "training diverged or the file is damaged; train it again"
+            )
+
+
+def load_into(model: torch.nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
+    model.load_state_dict({LAYERS_PREFIX + k: v for k, v in weights.items()})

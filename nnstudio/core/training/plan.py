@@ -4,24 +4,60 @@ The command line and the GUI worker both go through :func:`plan_run`, so "what g
 is decided in exactly one place: load and prepare the data, size ``auto`` layers from it,
 refuse a broken graph or a loss that does not fit the target, build the module (seeded), and
 optionally continue from the project's saved weights and optimiser state.
+
+The project file holds training settings and history, so the project package builds on this
+one; a run therefore reads and writes a project through :class:`TrainableProject`, the fields
+it uses, which :class:`~nnstudio.core.project.Project` has.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
-from nnstudio.core.analysis import Analysis, Problem, analyse, output_units_for
-from nnstudio.core.builder import GraphModule, build_model, build_shape_model, require_valid
+import torch
+
+from nnstudio.core.catalogue.layers import ShapeContext
+from nnstudio.core.catalogue.losses import check_loss
 from nnstudio.core.data import DataSettings, PreparedData, Preprocessor, Table, load_table, prepare
 from nnstudio.core.errors import NNStudioError, TrainingError
-from nnstudio.core.layers import ShapeContext
-from nnstudio.core.lint import lint
-from nnstudio.core.losses import check_loss
-from nnstudio.core.project import Project
-from nnstudio.core.project import tensors as project_tensors
+from nnstudio.core.network.analysis import Analysis, Problem, analyze, output_units_for
+from nnstudio.core.network.builder import (
+    GraphModule,
+    build_model,
+    build_shape_model,
+    check_weights,
+    load_into,
+    model_weights,
+    require_valid,
+)
+from nnstudio.core.network.graph import Graph
+from nnstudio.core.network.lint import lint
 from nnstudio.core.training.engine import TrainingJob, TrainingResult
 from nnstudio.core.training.reports import History
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.training_settings import TrainingSettings
+
+
+class TrainableProject(Protocol):
+    """What a run reads from a project and writes back into it."""
+
+    graph: Graph
+    data: DataSettings
+    training: TrainingSettings
+    #: Fitted preprocessing of the data the weights learned; None until trained.
+    preprocessor: Preprocessor | None
+    #: ``<node_id>.<param>`` → tensor; None until trained.
+    weights: dict[str, torch.Tensor] | None
+    optimizer_state: dict[str, Any] | None
+    schedule_state: dict[str, Any] | None
+    epochs_trained: int
+    history: History
+
+    @property
+    def base_dir(self) -> Path | None:
+        """The folder relative data paths start from."""
+        ...
 
 
 def shape_context_for(pre: Preprocessor | None, training: TrainingSettings) -> ShapeContext:
@@ -36,14 +72,16 @@ def shape_context_for(pre: Preprocessor | None, training: TrainingSettings) -> S
     )
 
 
-def load_data(project: Project, settings: DataSettings | None = None) -> tuple[Table, PreparedData]:
+def load_data(
+    project: TrainableProject, settings: DataSettings | None = None
+) -> tuple[Table, PreparedData]:
     """Read and prepare the project's data (or ``settings``' data) relative to the project."""
     settings = settings or project.data
     table = load_table(settings.source, project.base_dir)
     return table, prepare(table, settings)
 
 
-def output_activation(project: Project, analysis: Analysis) -> str | None:
+def output_activation(project: TrainableProject, analysis: Analysis) -> str | None:
     if analysis.output_id is None:
         return None
     act = project.graph.nodes[analysis.output_id].params.get("activation")
@@ -51,7 +89,7 @@ def output_activation(project: Project, analysis: Analysis) -> str | None:
 
 
 def compatibility_problems(
-    project: Project, prepared: PreparedData, analysis: Analysis
+    project: TrainableProject, prepared: PreparedData, analysis: Analysis
 ) -> list[str]:
     """Why loss, output layer and target do not fit together (empty when they do)."""
     if analysis.output_id is None or analysis.output_id not in analysis.sizes:
@@ -80,7 +118,7 @@ class RunPlan:
 
 
 def plan_run(
-    project: Project,
+    project: TrainableProject,
     *,
     resume: bool = False,
     loaded: tuple[Table, PreparedData] | None = None,
@@ -105,8 +143,8 @@ def plan_run(
     job = TrainingJob(model=model, data=prepared, settings=training)
     if resume and project.weights is not None:
         names = {nid: n.name for nid, n in project.graph.nodes.items()}
-        project_tensors.check_weights(model, project.weights, names)
-        project_tensors.load_into(model, project.weights)
+        check_weights(model, project.weights, names)
+        load_into(model, project.weights)
         job.optimizer_state = project.optimizer_state
         job.schedule_state = project.schedule_state
         job.start_epoch = project.epochs_trained
@@ -114,16 +152,17 @@ def plan_run(
     warnings = lint(
         project.graph,
         analysis,
-        training,
+        loss=training.loss,
+        optimizer=training.optimizer,
         scaling=project.data.scaling,
         raw_ranges=prepared.raw_ranges,
     )
     return RunPlan(table, prepared, ctx, analysis, model, job, warnings)
 
 
-def store_result(project: Project, plan: RunPlan, result: TrainingResult) -> None:
+def store_result(project: TrainableProject, plan: RunPlan, result: TrainingResult) -> None:
     """Keep what the run produced in the project (weights, optimiser state, history)."""
-    project.weights = project_tensors.model_weights(plan.model)
+    project.weights = model_weights(plan.model)
     project.optimizer_state = result.optimizer_state
     project.schedule_state = result.schedule_state
     project.epochs_trained = plan.job.start_epoch + result.epochs_run
@@ -131,7 +170,7 @@ def store_result(project: Project, plan: RunPlan, result: TrainingResult) -> Non
     project.preprocessor = plan.prepared.preprocessor
 
 
-def weights_fit(project: Project, ctx: ShapeContext) -> bool:
+def weights_fit(project: TrainableProject, ctx: ShapeContext) -> bool:
     """Whether the project's trained weights fit its network as it stands under ``ctx``.
 
     Decides whether Train can *continue* a run: after the network or the data's width
@@ -142,26 +181,26 @@ def weights_fit(project: Project, ctx: ShapeContext) -> bool:
     names = {nid: n.name for nid, n in project.graph.nodes.items()}
     try:
         model = build_shape_model(project.graph, ctx)
-        project_tensors.check_weights(model, project.weights, names)
+        check_weights(model, project.weights, names)
     except (NNStudioError, RuntimeError):
         return False
     return True
 
 
-def trained_model(project: Project) -> GraphModule:
+def trained_model(project: TrainableProject) -> GraphModule:
     """The project's network with its saved weights, ready for prediction or export."""
     if project.weights is None:
         raise TrainingError("this project has not been trained yet: train it first")
     ctx = shape_context_for(project.preprocessor, project.training)
     model = build_model(project.graph, ctx)
     names = {nid: n.name for nid, n in project.graph.nodes.items()}
-    project_tensors.check_weights(model, project.weights, names)
-    project_tensors.load_into(model, project.weights)
+    check_weights(model, project.weights, names)
+    load_into(model, project.weights)
     model.eval()
     return model
 
 
-def analyse_project(project: Project, prepared: PreparedData | None = None) -> Analysis:
+def analyze_project(project: TrainableProject, prepared: PreparedData | None = None) -> Analysis:
     """Validation + lint for display, using prepared data when available."""
     if prepared is not None:
         ctx = ShapeContext(
@@ -172,13 +211,14 @@ def analyse_project(project: Project, prepared: PreparedData | None = None) -> A
         )
     else:
         ctx = shape_context_for(project.preprocessor, project.training)
-    result = analyse(project.graph, ctx)
+    result = analyze(project.graph, ctx)
     if result.ok:
         result.problems.extend(
             lint(
                 project.graph,
                 result,
-                project.training,
+                loss=project.training.loss,
+                optimizer=project.training.optimizer,
                 scaling=project.data.scaling,
                 raw_ranges=prepared.raw_ranges if prepared is not None else None,
             )
@@ -188,7 +228,8 @@ def analyse_project(project: Project, prepared: PreparedData | None = None) -> A
 
 __all__ = [
     "RunPlan",
-    "analyse_project",
+    "TrainableProject",
+    "analyze_project",
     "compatibility_problems",
     "load_data",
     "plan_run",

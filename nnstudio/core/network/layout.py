@@ -20,7 +20,7 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nnstudio.core.graph import Graph
+    from nnstudio.core.network.graph import Graph
 
 #: Sweeps of the crossing-reduction and coordinate phases (each is cheap; more rarely helps).
 _ORDER_SWEEPS = 8

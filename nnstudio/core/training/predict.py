@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.data import read_csv
 from nnstudio.core.errors import DataError, TrainingError
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.project import Project
 from nnstudio.core.training.metrics import class_predictions, predict_raw, probabilities
+from nnstudio.core.training.plan import TrainableProject, trained_model
 
 #: Name of the predicted-class column; probability columns are ``p(<class name>)``.
 PREDICTED = "predicted"
@@ -29,7 +29,7 @@ def probability_column(class_name: str) -> str:
     return f"p({class_name})"
 
 
-def prediction_columns(project: Project) -> list[str]:
+def prediction_columns(project: TrainableProject) -> list[str]:
     """The columns :func:`predict_frame` adds, in order (for headers and GUI tables)."""
     pre = project.preprocessor
     if pre is None:
@@ -39,15 +39,13 @@ def prediction_columns(project: Project) -> list[str]:
     return [f"{PREDICTED}_{t}" for t in pre.target_columns]
 
 
-def predict_frame(project: Project, frame: pd.DataFrame) -> pd.DataFrame:
+def predict_frame(project: TrainableProject, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with prediction columns added; the input is not modified.
 
     Raises TrainingError when the project was never trained and DataError (naming the
     missing columns or the bad cell) when the rows cannot be encoded. Values never seen in
     training are encoded as all zeros; their warnings are in ``result.attrs["warnings"]``.
     """
-    from nnstudio.core.session import trained_model
-
     if project.weights is None:
         raise TrainingError("this project has no trained weights yet: train the project first")
     pre = project.preprocessor
@@ -96,7 +94,7 @@ def predict_frame(project: Project, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def predict_csv(project: Project, path: str | os.PathLike[str]) -> pd.DataFrame:
+def predict_csv(project: TrainableProject, path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV (encoding and delimiter detected) and predict every row of it."""
     table = read_csv(path)
     result = predict_frame(project, table.frame)

@@ -4,7 +4,7 @@ The graph is the single source of truth. Views follow it through :attr:`Graph.ev
 commands call one edit method and its inverse (``add_node``/``remove_node``,
 ``add_edge``/``remove_edge``, ``set_param`` with the old value, ``move_nodes`` with the old
 positions). Nothing here checks that the drawing makes a working network: that is
-:mod:`nnstudio.core.analysis`, which reports problems instead of raising.
+:mod:`nnstudio.core.network.analysis`, which reports problems instead of raising.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.catalogue.layers import LAYERS
+from nnstudio.core.catalogue.params import ParamError, check_params
 from nnstudio.core.errors import GraphError
 from nnstudio.core.events import Signal
-from nnstudio.core.layers import LAYERS
-from nnstudio.core.params import ParamError, check_params
 
 
 @dataclass

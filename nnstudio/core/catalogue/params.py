@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Generic, TypeVar
 
 AUTO = "auto"
@@ -131,9 +132,7 @@ class ParamSpec:
                 raise ParamError(f"{self.title} must hold finite numbers")
             return matrix
         if kind == "component":
-            from nnstudio.core.registries import registry_named
-
-            return registry_named(self.registry).normalise(value, what=self.title)
+            return registry_named(self.registry).normalize(value, what=self.title)
         raise AssertionError(kind)  # pragma: no cover - guarded by __post_init__
 
     def _check_range(self, number: float) -> None:
@@ -223,7 +222,7 @@ class Registry(Generic[S]):
     def names(self) -> list[str]:
         return list(self._specs)
 
-    def normalise(self, value: Any, *, what: str | None = None) -> dict[str, Any]:
+    def normalize(self, value: Any, *, what: str | None = None) -> dict[str, Any]:
         """Turn ``"relu"`` or ``{"name": "relu", ...}`` into a complete, checked dict.
 
         Missing parameters get their defaults; unknown ones are refused, so a typo in a hand
@@ -236,6 +235,26 @@ class Registry(Generic[S]):
             raise ParamError(f"{what} must name a {self.family}, not {value!r}")
         spec = self.get(value["name"])
         return {"name": spec.name, **check_params(spec, value, skip=("name",))}
+
+
+#: Where each family's registry lives, for ``component`` parameters that name another family
+#: (an activation inside a Dense layer). The catalogue modules import this one, so the lookup
+#: imports them by name when first asked instead of at the top: each module can declare
+#: components of the others without an import cycle.
+_HOMES = {
+    "activation": ("nnstudio.core.catalogue.activations", "ACTIVATIONS"),
+    "initialiser": ("nnstudio.core.catalogue.initializers", "INITIALIZERS"),
+    "layer": ("nnstudio.core.catalogue.layers", "LAYERS"),
+    "loss": ("nnstudio.core.catalogue.losses", "LOSSES"),
+    "optimiser": ("nnstudio.core.catalogue.optimizers", "OPTIMIZERS"),
+    "schedule": ("nnstudio.core.catalogue.schedules", "SCHEDULES"),
+}
+
+
+def registry_named(family: str) -> Registry[Any]:
+    """The registry of ``family`` ("activation", "initialiser", "layer", "loss", ...)."""
+    module, attr = _HOMES[family]
+    return getattr(import_module(module), attr)
 
 
 def check_params(

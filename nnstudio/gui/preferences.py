@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-ORGANISATION = "NNStudio"
+ORGANIZATION = "NNStudio"
 MAX_RECENT = 10
 
 
@@ -24,7 +24,7 @@ class AppSettings:
 
     def __init__(self, settings: QSettings | None = None) -> None:
         self.qs = settings or QSettings(
-            QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, scope()
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, scope()
         )
 
     # --- recent files ----------------------------------------------------------------------

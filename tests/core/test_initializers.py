@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from nnstudio.core.initialisers import INITIALISERS, apply_initialiser, is_symmetric
-from nnstudio.core.params import ParamError
+from nnstudio.core.catalogue.initializers import INITIALIZERS, apply_initializer, is_symmetric
+from nnstudio.core.catalogue.params import ParamError
 
 FAN_IN, FAN_OUT = 400, 300
 
@@ -16,12 +16,12 @@ FAN_IN, FAN_OUT = 400, 300
 def filled(name: str, **params) -> torch.Tensor:
     t = torch.empty(FAN_OUT, FAN_IN)
     torch.manual_seed(0)
-    apply_initialiser(t, INITIALISERS.normalise({"name": name, **params}), FAN_IN, FAN_OUT)
+    apply_initializer(t, INITIALIZERS.normalize({"name": name, **params}), FAN_IN, FAN_OUT)
     return t
 
 
 def test_catalogue_complete():
-    assert set(INITIALISERS.names()) == {
+    assert set(INITIALIZERS.names()) == {
         "default",
         "uniform",
         "uniform_fan_in",
@@ -91,13 +91,13 @@ def test_constant_family_and_orthogonal():
 
 def test_explicit_values_exact_broadcast_and_wrong_count():
     t = torch.empty(2, 2)
-    apply_initialiser(t, {"name": "explicit", "values": [[0.15, 0.2], [0.25, 0.3]]}, 2, 2)
+    apply_initializer(t, {"name": "explicit", "values": [[0.15, 0.2], [0.25, 0.3]]}, 2, 2)
     assert torch.allclose(t, torch.tensor([[0.15, 0.2], [0.25, 0.3]]))
     b = torch.empty(2)
-    apply_initialiser(b, {"name": "explicit", "values": [[0.35]]}, 2, 2)
+    apply_initializer(b, {"name": "explicit", "values": [[0.35]]}, 2, 2)
     assert b.tolist() == pytest.approx([0.35, 0.35])
     with pytest.raises(ParamError, match="3 numbers"):
-        apply_initialiser(t, {"name": "explicit", "values": [[1, 2, 3]]}, 2, 2)
+        apply_initializer(t, {"name": "explicit", "values": [[1, 2, 3]]}, 2, 2)
 
 
 def test_symmetry_detection():

@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.catalogue.params import ParamError
+from nnstudio.core.data.datasets import DATASETS
+from nnstudio.core.data.seeds import MAX_SEED
 from nnstudio.core.errors import DataError
 
 SOURCE_KINDS = ("none", "csv", "builtin")
@@ -25,9 +28,6 @@ COLUMN_KINDS = ("numeric", "categorical")
 MISSING_CHOICES = ("refuse", "drop", "mean", "most_frequent")
 SCALING_CHOICES = ("none", "standard", "minmax")
 TASK_CHOICES = ("auto", "classification", "regression")
-
-#: Largest seed scikit-learn accepts as ``random_state``.
-MAX_SEED = 2**32 - 1
 
 _SETTINGS_WHERE = "data settings"
 
@@ -144,15 +144,11 @@ class DataSource:
         if unknown:
             raise _bad(f"source.{unknown[0]}", "is not a data source field")
         source = cls(**{k: d[k] for k in known if k in d})
-        if source.kind == "builtin":
-            from nnstudio.core.data.datasets import DATASETS
-
-            if source.name not in DATASETS:
-                known_names = ", ".join(DATASETS.names())
-                raise _bad(
-                    "source.name",
-                    f"unknown built-in dataset {source.name!r} (known: {known_names})",
-                )
+        if source.kind == "builtin" and source.name not in DATASETS:
+            known_names = ", ".join(DATASETS.names())
+            raise _bad(
+                "source.name", f"unknown built-in dataset {source.name!r} (known: {known_names})"
+            )
         return source
 
 
@@ -271,3 +267,20 @@ class DataSettings:
         if "source" in values:
             values["source"] = DataSource.from_dict(values["source"])
         return cls(**values)
+
+
+def default_settings_for(name: str) -> DataSettings:
+    """Data settings that work for a built-in dataset: its target, task and class order."""
+    try:
+        spec = DATASETS.get(name)
+    except ParamError as exc:
+        raise DataError(str(exc), where="source.name") from None
+    return DataSettings(
+        source=DataSource(kind="builtin", name=spec.name, params=spec.defaults()),
+        targets=(spec.target,),
+        task=spec.task,
+        class_order=spec.class_order,
+        stratify=spec.task == "classification",
+        split=spec.split,
+        scaling=spec.scaling,
+    )

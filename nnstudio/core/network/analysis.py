@@ -1,6 +1,6 @@
 """Validation and shape inference: what is wrong with a drawing, and every tensor's size.
 
-:func:`analyse` never raises for a user's mistake. It returns an :class:`Analysis` whose
+:func:`analyze` never raises for a user's mistake. It returns an :class:`Analysis` whose
 ``problems`` each name the node or edge at fault, so the canvas can outline it in red and the
 problems list can say what to change. It runs after every edit, so it stays linear in the
 size of the graph.
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from nnstudio.core.graph import Edge, Graph
-from nnstudio.core.layers import LAYERS, ShapeContext, ShapeError
-from nnstudio.core.params import AUTO, ParamError, check_params
+from nnstudio.core.catalogue.layers import LAYERS, ShapeContext, ShapeError
+from nnstudio.core.catalogue.params import AUTO, ParamError, check_params
+from nnstudio.core.network.graph import Edge, Graph
 
 ERROR = "error"
 WARNING = "warning"
@@ -37,7 +37,7 @@ class Problem:
 
 @dataclass
 class Analysis:
-    """Result of :func:`analyse`: problems, topological order, output node and sizes."""
+    """Result of :func:`analyze`: problems, topological order, output node and sizes."""
 
     problems: list[Problem] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
@@ -60,7 +60,7 @@ class Analysis:
         return [p for p in self.problems if p.node_id == node_id]
 
 
-def analyse(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
+def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
     """Check ``graph`` and infer every node's output width under the data context ``ctx``."""
     ctx = ctx or ShapeContext()
     result = Analysis()
@@ -295,4 +295,4 @@ def output_units_for(task: str, n_classes: int, n_targets: int, loss_name: str |
     return max(1, n_targets)
 
 
-__all__ = ["AUTO", "ERROR", "WARNING", "Analysis", "Problem", "analyse", "output_units_for"]
+__all__ = ["AUTO", "ERROR", "WARNING", "Analysis", "Problem", "analyze", "output_units_for"]

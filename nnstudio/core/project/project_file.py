@@ -32,11 +32,18 @@ import torch
 from nnstudio import __version__
 from nnstudio.core.data import DataSettings, DataSource, Preprocessor
 from nnstudio.core.errors import DataError, GraphError, NNStudioError, ProjectError, TrainingError
-from nnstudio.core.graph import Graph
+from nnstudio.core.network.builder import (
+    LAYERS_PREFIX,
+    TooLargeToCheck,
+    build_shape_model,
+    check_weights,
+)
+from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import archive, tensors
 from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT, migrate
+from nnstudio.core.training.plan import shape_context_for
 from nnstudio.core.training.reports import History
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.training.training_settings import TrainingSettings
 
 SUFFIX = ".nnsproj"
 #: Deeper JSON than this is not a project but an attempt to exhaust the parser's stack.
@@ -453,7 +460,7 @@ def _attach_trained_state(
     weights = tensors.decode_tensors(members["weights.safetensors"], "weights.safetensors")
     model = _meta_model(project)
     names = {nid: n.name for nid, n in project.graph.nodes.items()}
-    tensors.check_weights(model, weights, names)
+    check_weights(model, weights, names)
     project.weights = weights
     if optimizer_meta is None and state.get("schedule") is None:
         return
@@ -473,8 +480,6 @@ def _meta_model(project: Project) -> torch.nn.Module:
     An initialiser that must read its values back (a single typed bias) cannot run on meta;
     then the network is built for real, if its size (counted by formula first) is honest.
     """
-    from nnstudio.core.builder import TooLargeToCheck, build_shape_model
-    from nnstudio.core.session import shape_context_for
 
     def make() -> torch.nn.Module:
         ctx = shape_context_for(project.preprocessor, project.training)
@@ -500,13 +505,13 @@ def _reference_optimizer(
 ) -> tuple[Any, Any, list[str]]:
     """The project's optimiser and schedule controller on ``model`` (meta) after one zero
     step, and a label per trained parameter: what saved state is compared with."""
-    from nnstudio.core.optimisers import build_optimizer
-    from nnstudio.core.schedules import make_controller
+    from nnstudio.core.catalogue.optimizers import build_optimizer
+    from nnstudio.core.catalogue.schedules import make_controller
 
     named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
     labels = []
     for key, _ in named:
-        node, _, param = key.removeprefix(tensors.PREFIX).partition(".")
+        node, _, param = key.removeprefix(LAYERS_PREFIX).partition(".")
         labels.append(f"{names.get(node, node)}.{param}")
     if not named:
         raise ProjectError(

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.params import ComponentSpec, ParamError, ParamSpec, Registry
+from nnstudio.core.catalogue.params import ComponentSpec, ParamError, ParamSpec, Registry
 
 Apply = Callable[[torch.Tensor, Mapping[str, Any], int, int], None]
 
@@ -90,8 +90,8 @@ _GAIN = ParamSpec(
     "gain", "float", 1.0, "Multiplies the spread of the values.", minimum=0.0, maximum=100.0
 )
 
-INITIALISERS: Registry[InitSpec] = Registry("initialiser")
-_add = INITIALISERS.add
+INITIALIZERS: Registry[InitSpec] = Registry("initialiser")
+_add = INITIALIZERS.add
 
 _add(
     InitSpec(
@@ -281,11 +281,11 @@ _add(
 )
 
 
-def apply_initialiser(
+def apply_initializer(
     tensor: torch.Tensor, component: Mapping[str, Any], fan_in: int, fan_out: int
 ) -> None:
     """Fill ``tensor`` in place as ``component`` says; PyTorch's default leaves it as built."""
-    spec = INITIALISERS.get(component["name"])
+    spec = INITIALIZERS.get(component["name"])
     if spec.name == "default":
         return
     with torch.no_grad():
@@ -298,7 +298,7 @@ def is_symmetric(component: Mapping[str, Any]) -> bool:
     Explicit values count as symmetric when every row (unit) is the same, or when a single
     number fills the tensor; a one-row bias is symmetric when all its values are equal.
     """
-    spec = INITIALISERS.get(component["name"])
+    spec = INITIALIZERS.get(component["name"])
     if spec.constant:
         return True
     if spec.name == "explicit":

@@ -7,11 +7,12 @@ fault, a one-line message and a hint that explains why it matters.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from nnstudio.core.analysis import WARNING, Analysis, Problem
-from nnstudio.core.graph import Graph
-from nnstudio.core.initialisers import is_symmetric
-from nnstudio.core.training.settings import TrainingSettings
+from nnstudio.core.catalogue.initializers import is_symmetric
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.network.analysis import WARNING, Analysis, Problem
+from nnstudio.core.network.graph import Graph
 
 SATURATING = ("sigmoid", "tanh")
 #: A learning rate this many times outside the optimiser's usual range is "far" outside.
@@ -36,20 +37,27 @@ def _symmetric_layer(params: Mapping) -> bool:
 def lint(
     graph: Graph,
     analysis: Analysis,
-    training: TrainingSettings | None = None,
     *,
+    loss: Mapping[str, Any] | None = None,
+    optimizer: Mapping[str, Any] | None = None,
     scaling: str | None = None,
     raw_ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[Problem]:
-    """All teaching warnings for a drawing that analysed without structural errors."""
+    """All teaching warnings for a drawing that analysed without structural errors.
+
+    ``loss`` and ``optimizer`` are the training settings' components (``{"name": ...}``
+    dicts, the optimizer's holding ``lr``): the network is linted against what will train it,
+    without knowing the training settings themselves. Without them the rules about the loss
+    and the learning rate are skipped.
+    """
     out: list[Problem] = []
     if not analysis.order:
         return out
     output = analysis.output_id
-    loss = training.loss["name"] if training else None
+    loss_name = loss["name"] if loss is not None else None
     out_act = _activation(graph, output) if output else None
 
-    if output and loss == "cross_entropy" and out_act == "softmax":
+    if output and loss_name == "cross_entropy" and out_act == "softmax":
         out.append(
             Problem(
                 WARNING,
@@ -61,7 +69,7 @@ def lint(
                 "probabilities.",
             )
         )
-    if output and loss == "nll" and out_act != "log_softmax":
+    if output and loss_name == "nll" and out_act != "log_softmax":
         out.append(
             Problem(
                 WARNING,
@@ -71,7 +79,7 @@ def lint(
                 hint="Or switch to CrossEntropyLoss on raw scores, which does both steps.",
             )
         )
-    if output and loss == "bce" and out_act != "sigmoid":
+    if output and loss_name == "bce" and out_act != "sigmoid":
         out.append(
             Problem(
                 WARNING,
@@ -82,7 +90,7 @@ def lint(
                 "stable way; or give the output layer a sigmoid activation.",
             )
         )
-    if output and loss == "bce_with_logits" and out_act == "sigmoid":
+    if output and loss_name == "bce_with_logits" and out_act == "sigmoid":
         out.append(
             Problem(
                 WARNING,
@@ -168,12 +176,10 @@ def lint(
                 )
             )
 
-    if training is not None:
-        from nnstudio.core.optimisers import OPTIMISERS
-
-        spec = OPTIMISERS.get(training.optimizer["name"])
+    if optimizer is not None:
+        spec = OPTIMIZERS.get(optimizer["name"])
         lo, hi = spec.usual_lr
-        lr = training.lr
+        lr = float(optimizer["lr"])
         if lr < lo / LR_FACTOR or lr > hi * LR_FACTOR:
             out.append(
                 Problem(

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
+from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 
 
 @dataclass(frozen=True)
@@ -358,7 +358,7 @@ def curve(
     points: int = 1000,
 ) -> tuple[Any, Any, Any]:
     """(x, f(x), f′(x)) as numpy arrays for plotting an activation, as the lessons draw them."""
-    comp = ACTIVATIONS.normalise(component)
+    comp = ACTIVATIONS.normalize(component)
     spec = ACTIVATIONS.get(comp["name"])
     module = spec.build(comp, 1)
     x = torch.linspace(x_min, x_max, points)

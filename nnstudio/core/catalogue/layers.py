@@ -15,9 +15,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstudio.core.activations import ACTIVATIONS, build_activation
-from nnstudio.core.initialisers import INITIALISERS, apply_initialiser
-from nnstudio.core.params import AUTO, ComponentSpec, ParamError, ParamSpec, Registry, describe
+from nnstudio.core.catalogue.activations import ACTIVATIONS, build_activation
+from nnstudio.core.catalogue.initializers import INITIALIZERS, apply_initializer
+from nnstudio.core.catalogue.params import (
+    AUTO,
+    ComponentSpec,
+    ParamError,
+    ParamSpec,
+    Registry,
+    describe,
+)
 
 
 class ShapeError(ValueError):
@@ -183,9 +190,9 @@ def _infer_dense(p: Mapping[str, Any], ins: list[int], ctx: ShapeContext, out: b
 def _build_dense(p: Mapping[str, Any], ins: list[int], n: int, ctx: ShapeContext) -> nn.Module:
     fan_in = ins[0]
     layer = DenseLayer(fan_in, n, bool(p.get("bias", True)), build_activation(p["activation"], n))
-    apply_initialiser(layer.weight, p["weight_init"], fan_in, n)
+    apply_initializer(layer.weight, p["weight_init"], fan_in, n)
     if layer.bias is not None:
-        apply_initialiser(layer.bias, p["bias_init"], fan_in, n)
+        apply_initializer(layer.bias, p["bias_init"], fan_in, n)
     return layer
 
 
@@ -395,9 +402,9 @@ _add(
 )
 
 
-def normalise_params(layer_type: str, params: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_params(layer_type: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Complete and check a node's parameters; raises :class:`ParamError` with the reason."""
-    from nnstudio.core.params import check_params
+    from nnstudio.core.catalogue.params import check_params
 
     return check_params(LAYERS.get(layer_type), params)
 
@@ -435,7 +442,7 @@ def node_caption(layer_type: str, params: Mapping[str, Any], resolved: int | Non
         init = params.get("weight_init", {}).get("name", "default")
         if init != "default":
             parts.append(
-                INITIALISERS.get(init)
+                INITIALIZERS.get(init)
                 .label.replace("Kaiming/He", "He")
                 .replace("Xavier/Glorot", "Xavier")
             )
@@ -466,5 +473,5 @@ __all__ = [
     "ShapeError",
     "count_params",
     "node_caption",
-    "normalise_params",
+    "normalize_params",
 ]

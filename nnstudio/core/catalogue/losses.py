@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.catalogue.activations import ACTIVATIONS
+from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
 
 TARGET_KINDS = ("class_index", "binary", "float")
 EXPECTS = ("logits", "probabilities", "log_probabilities", "any")
@@ -445,7 +445,7 @@ def build_loss(
     component: Mapping[str, Any], class_weights: torch.Tensor | None = None
 ) -> nn.Module:
     """Torch module for a loss component; ``class_weights`` come from :func:`class_weights_for`."""
-    comp = LOSSES.normalise(component)
+    comp = LOSSES.normalize(component)
     spec = LOSSES.get(comp["name"])
     return spec.build(comp, class_weights if spec.uses_class_weights else None)
 
@@ -472,7 +472,7 @@ def class_weights_for(
     component: Mapping[str, Any], y_train: torch.Tensor, n_classes: int
 ) -> torch.Tensor | None:
     """The class-weight tensor a loss component asks for, or None for unweighted."""
-    comp = LOSSES.normalise(component)
+    comp = LOSSES.normalize(component)
     spec = LOSSES.get(comp["name"])
     if not spec.uses_class_weights:
         return None
@@ -528,7 +528,7 @@ def check_loss(
     """
     if task not in ("classification", "regression"):
         raise ValueError(f"unknown task {task!r}")
-    comp = LOSSES.normalise(component)
+    comp = LOSSES.normalize(component)
     spec = LOSSES.get(comp["name"])
     what = spec.short or spec.label
     target = f"the target '{target_name}'" if target_name else "the target"

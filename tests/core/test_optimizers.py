@@ -7,9 +7,9 @@ import copy
 import pytest
 import torch
 
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS, Lion, build_optimizer, lr_of
+from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.optimisers import OPTIMISERS, Lion, build_optimizer, lr_of
-from nnstudio.core.params import ParamError
 
 
 def _two_steps(component: dict) -> list[float]:
@@ -158,14 +158,14 @@ def _direct(name: str, params, p: dict) -> torch.optim.Optimizer:
     raise AssertionError(name)
 
 
-def test_every_optimiser_has_a_direct_reference():
-    assert set(_NON_DEFAULT) == set(OPTIMISERS.names())
+def test_every_optimizer_has_a_direct_reference():
+    assert set(_NON_DEFAULT) == set(OPTIMIZERS.names())
 
 
-@pytest.mark.parametrize("name", OPTIMISERS.names())
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
 @pytest.mark.parametrize("settings", ["defaults", "non-default"])
-def test_registry_optimiser_equals_torch_built_directly(name, settings):
-    comp = OPTIMISERS.normalise(
+def test_registry_optimizer_equals_torch_built_directly(name, settings):
+    comp = OPTIMIZERS.normalize(
         {"name": name, **(_NON_DEFAULT[name] if settings != "defaults" else {})}
     )
     ours, theirs = _tiny_model(), _tiny_model()
@@ -181,16 +181,16 @@ def test_registry_optimiser_equals_torch_built_directly(name, settings):
 
 
 def test_defaults_are_pytorchs_except_sgd_lr():
-    comp = OPTIMISERS.normalise("adam")
+    comp = OPTIMIZERS.normalize("adam")
     assert (comp["lr"], comp["beta1"], comp["beta2"], comp["eps"]) == (1e-3, 0.9, 0.999, 1e-8)
     assert comp["weight_decay"] == 0.0 and comp["amsgrad"] is False
-    assert OPTIMISERS.normalise("adamw")["weight_decay"] == 0.01
-    sgd = OPTIMISERS.normalise("sgd")
+    assert OPTIMIZERS.normalize("adamw")["weight_decay"] == 0.01
+    sgd = OPTIMIZERS.normalize("sgd")
     assert (sgd["lr"], sgd["momentum"], sgd["nesterov"]) == (0.01, 0.0, False)
-    assert OPTIMISERS.normalise("rmsprop")["alpha"] == 0.99
-    assert OPTIMISERS.normalise("adagrad")["eps"] == 1e-10
-    assert OPTIMISERS.normalise("nadam")["momentum_decay"] == 0.004
-    lion = OPTIMISERS.normalise("lion")
+    assert OPTIMIZERS.normalize("rmsprop")["alpha"] == 0.99
+    assert OPTIMIZERS.normalize("adagrad")["eps"] == 1e-10
+    assert OPTIMIZERS.normalize("nadam")["momentum_decay"] == 0.004
+    lion = OPTIMIZERS.normalize("lion")
     assert (lion["lr"], lion["beta1"], lion["beta2"]) == (1e-4, 0.9, 0.99)
 
 
@@ -204,12 +204,12 @@ def test_usual_lr_ranges():
         "rmsprop": (1e-4, 1e-2),
         "adagrad": (1e-3, 1e-1),
     }
-    assert {s.name: s.usual_lr for s in OPTIMISERS} == expected
+    assert {s.name: s.usual_lr for s in OPTIMIZERS} == expected
 
 
-@pytest.mark.parametrize("name", OPTIMISERS.names())
-def test_every_optimiser_declares_lr_and_weight_decay(name):
-    spec = OPTIMISERS.get(name)
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_every_optimizer_declares_lr_and_weight_decay(name):
+    spec = OPTIMIZERS.get(name)
     lr = spec.param("lr")
     assert (lr.kind, lr.log_scale, lr.minimum, lr.exclusive_min, lr.maximum) == (
         "float",
@@ -220,14 +220,14 @@ def test_every_optimiser_declares_lr_and_weight_decay(name):
     )
     wd = spec.param("weight_decay")
     assert wd.kind == "float" and "L2" in wd.help
-    comp = OPTIMISERS.normalise(name)
+    comp = OPTIMIZERS.normalize(name)
     assert set(comp) == {"name", *spec.defaults()}
     opt = build_optimizer(comp, [torch.nn.Parameter(torch.zeros(2))])
     assert opt.param_groups[0]["lr"] == comp["lr"] == lr_of(name)
     assert spec.code and "{params}" in spec.code
     assert all(p.help and "\n" not in p.help for p in spec.params)
     with pytest.raises(ParamError):
-        OPTIMISERS.normalise({"name": name, "lr": 0.0})
+        OPTIMIZERS.normalize({"name": name, "lr": 0.0})
 
 
 def test_lr_of():

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler as sched
 
+from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.params import ComponentSpec, ParamSpec, Registry
 
 #: Builds the torch scheduler: (optimizer, params, epochs, steps_per_epoch) → scheduler or None.
 Make = Callable[[torch.optim.Optimizer, Mapping[str, Any], int, int], Any]
@@ -492,7 +492,7 @@ def make_controller(
     earlier scheduler on the same optimiser is dropped. To resume, load the optimiser's state
     (before or after this call), then the controller's.
     """
-    comp = SCHEDULES.normalise(component)
+    comp = SCHEDULES.normalize(component)
     spec = SCHEDULES.get(comp["name"])
     for group in optimizer.param_groups:
         group.pop("initial_lr", None)
