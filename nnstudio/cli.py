@@ -301,32 +301,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 1 if result.reason == "diverged" else 0
 
 
-def _context(project, args):
-    """Shape context and prepared data (None when the data cannot be needed or read).
+def _workspace(project, args):
+    """The project as a workspace: its data read only when sizes need it.
 
-    With saved preprocessing and no --data, sizes come from it and the CSV is not read.
+    With saved preprocessing and no --data, sizes come from it and the CSV is not read. A
+    data problem is the command's error (the GUI shows it in a panel instead).
     """
-    from nnstudio.core.catalogue.layers import ShapeContext
-    from nnstudio.core.network.analysis import output_units_for
-    from nnstudio.core.training.plan import load_data, shape_context_for
+    from nnstudio.core.workspace import Workspace
 
-    if project.data.source.kind != "none" and (
+    needs_data = project.data.source.kind != "none" and (
         getattr(args, "data", None) or project.preprocessor is None
-    ):
-        _, p = load_data(project)
-        return ShapeContext(
-            p.n_features,
-            output_units_for(p.task, p.n_classes, p.n_targets, project.training.loss["name"]),
-        ), p
-    return shape_context_for(project.preprocessor, project.training), None
+    )
+    workspace = Workspace(project, load_data=bool(needs_data))
+    workspace.require_data()
+    return workspace
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from nnstudio.core.network.builder import summarize
 
-    project = _load(args)
-    ctx, _ = _context(project, args)
-    summary = summarize(project.graph, ctx)
+    workspace = _workspace(_load(args), args)
+    summary = summarize(workspace.graph, workspace.shape_context)
     if args.json:
         _print_json(summary.to_dict())
     else:
@@ -335,11 +330,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from nnstudio.core.training.plan import analyze_project, compatibility_problems
-
-    project = _load(args)
-    _, prepared = _context(project, args)
-    result = analyze_project(project, prepared)
+    workspace = _workspace(_load(args), args)
+    project, result = workspace.project, workspace.analysis
     problems = [
         {
             "severity": p.severity,
@@ -349,11 +341,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         }
         for p in result.problems
     ]
-    if prepared is not None and result.ok:
-        problems += [
-            {"severity": "error", "code": "loss_mismatch", "message": m, "layer": None}
-            for m in compatibility_problems(project, prepared, result)
-        ]
+    problems += [
+        {"severity": "error", "code": "loss_mismatch", "message": m, "layer": None}
+        for m in workspace.compatibility
+    ]
     errors = [p for p in problems if p["severity"] == "error"]
     if args.json:
         _print_json({"ok": not errors, "problems": problems})

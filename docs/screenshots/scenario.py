@@ -63,7 +63,7 @@ def stage(window: MainWindow, scenario: str) -> None:
     if scenario == "validation":
         # A skip connection from the input into the last hidden layer: [batch, 2] + [batch, 32]
         # cannot be added, which the canvas shows in red.
-        ids = list(doc.graph.nodes)
+        ids = list(doc.workspace.graph.nodes)
         macro = MacroCommand("Add a skip connection")
         DisconnectCommand(doc, ids[2], ids[3], parent=macro)
         add = AddNodeCommand(doc, "Add", position=(690.0, 150.0), parent=macro)
@@ -71,10 +71,13 @@ def stage(window: MainWindow, scenario: str) -> None:
         ConnectCommand(doc, ids[0], add.node_id, parent=macro)
         ConnectCommand(doc, add.node_id, ids[3], parent=macro)
         MoveNodesCommand(
-            doc, {ids[3]: doc.graph.nodes[ids[3]].position}, {ids[3]: (920.0, 0.0)}, parent=macro
+            doc,
+            {ids[3]: doc.workspace.graph.nodes[ids[3]].position},
+            {ids[3]: (920.0, 0.0)},
+            parent=macro,
         )
         doc.push(macro)
-        window.widgets["canvas"].select_nodes([add.node_id])
+        window.workbench.canvas.select_nodes([add.node_id])
         window.docks["problems"].raise_()
         QTimer.singleShot(200, lambda: window._canvas_call("fit_all"))
     elif scenario == "data":
@@ -96,12 +99,12 @@ def stage(window: MainWindow, scenario: str) -> None:
         doc.push(SetTrainingSettingsCommand(doc, longer, "More epochs"))
         window.train()
         if tab:
-            window.widgets["plots"].show_tab(tab)
+            window.workbench.plots.show_tab(tab)
         QTimer.singleShot(6000, window.pause_training)
     elif scenario == "race":
         window.open_sample(REPO / "samples" / "iris.nnsproj")
         window.show_race()
-        dialog = window.widgets["race"]
+        dialog = window.workbench.race
         dialog.resize(1100, 700)
         QTimer.singleShot(500, dialog.start_race)
 

@@ -98,7 +98,7 @@ class AddNodeCommand(Command):
         self.note = note
 
     def redo(self) -> None:
-        graph = self.doc.graph
+        graph = self.doc.workspace.graph
         node = graph.add_node(
             self.layer_type,
             self.params,
@@ -112,7 +112,7 @@ class AddNodeCommand(Command):
         self.setText(f"Add {node.name}")
 
     def undo(self) -> None:
-        self.doc.graph.remove_node(self.node_id)
+        self.doc.workspace.graph.remove_node(self.node_id)
 
 
 class RemoveNodeCommand(Command):
@@ -121,17 +121,17 @@ class RemoveNodeCommand(Command):
     def __init__(
         self, doc: ProjectDocument, node_id: str, parent: MacroCommand | None = None
     ) -> None:
-        super().__init__(f"Delete {doc.graph.node(node_id).name}", parent)
+        super().__init__(f"Delete {doc.workspace.graph.node(node_id).name}", parent)
         self.doc = doc
         self.node_id = node_id
         self.removed: RemovedNode | None = None
 
     def redo(self) -> None:
-        self.removed = self.doc.graph.remove_node(self.node_id)
+        self.removed = self.doc.workspace.graph.remove_node(self.node_id)
 
     def undo(self) -> None:
         assert self.removed is not None
-        self.doc.graph.restore_node(self.removed)
+        self.doc.workspace.graph.restore_node(self.removed)
 
 
 class ConnectCommand(Command):
@@ -144,7 +144,7 @@ class ConnectCommand(Command):
         index: int | None = None,
         parent: MacroCommand | None = None,
     ) -> None:
-        g = doc.graph
+        g = doc.workspace.graph
 
         def name(node_id: str) -> str:
             return g.nodes[node_id].name if node_id in g.nodes else node_id
@@ -154,27 +154,27 @@ class ConnectCommand(Command):
         self.source, self.target, self.index = source, target, index
 
     def redo(self) -> None:
-        self.doc.graph.add_edge(self.source, self.target, index=self.index, check=False)
+        self.doc.workspace.graph.add_edge(self.source, self.target, index=self.index, check=False)
 
     def undo(self) -> None:
-        self.doc.graph.remove_edge(self.source, self.target)
+        self.doc.workspace.graph.remove_edge(self.source, self.target)
 
 
 class DisconnectCommand(Command):
     def __init__(
         self, doc: ProjectDocument, source: str, target: str, parent: MacroCommand | None = None
     ) -> None:
-        g = doc.graph
+        g = doc.workspace.graph
         super().__init__(f"Disconnect {g.node(source).name} → {g.node(target).name}", parent)
         self.doc = doc
         self.source, self.target = source, target
         self.index: int | None = None
 
     def redo(self) -> None:
-        self.index = self.doc.graph.remove_edge(self.source, self.target)
+        self.index = self.doc.workspace.graph.remove_edge(self.source, self.target)
 
     def undo(self) -> None:
-        self.doc.graph.add_edge(self.source, self.target, index=self.index, check=False)
+        self.doc.workspace.graph.add_edge(self.source, self.target, index=self.index, check=False)
 
 
 class MoveNodesCommand(Command):
@@ -194,10 +194,10 @@ class MoveNodesCommand(Command):
         self.old, self.new = dict(old), dict(new)
 
     def redo(self) -> None:
-        self.doc.graph.move_nodes(self.new)
+        self.doc.workspace.graph.move_nodes(self.new)
 
     def undo(self) -> None:
-        self.doc.graph.move_nodes(self.old)
+        self.doc.workspace.graph.move_nodes(self.old)
 
 
 class SetParamCommand(Command):
@@ -211,7 +211,7 @@ class SetParamCommand(Command):
         value: Any,
         parent: MacroCommand | None = None,
     ) -> None:
-        node = doc.graph.node(node_id)
+        node = doc.workspace.graph.node(node_id)
         super().__init__(f"Set {node.name} {name.replace('_', ' ')}", parent)
         self.doc = doc
         self.node_id, self.name = node_id, name
@@ -233,10 +233,10 @@ class SetParamCommand(Command):
         return True
 
     def redo(self) -> None:
-        self.doc.graph.set_param(self.node_id, self.name, self.value)
+        self.doc.workspace.graph.set_param(self.node_id, self.name, self.value)
 
     def undo(self) -> None:
-        self.doc.graph.set_param(self.node_id, self.name, self.old)
+        self.doc.workspace.graph.set_param(self.node_id, self.name, self.old)
 
 
 class SetAttributeCommand(Command):
@@ -256,7 +256,7 @@ class SetAttributeCommand(Command):
         value: Any,
         parent: MacroCommand | None = None,
     ) -> None:
-        node = doc.graph.node(node_id)
+        node = doc.workspace.graph.node(node_id)
         super().__init__(f"{self.LABELS.get(attribute, 'Change')} {node.name}", parent)
         self.doc = doc
         self.node_id, self.attribute = node_id, attribute
@@ -264,10 +264,10 @@ class SetAttributeCommand(Command):
         self.value = value
 
     def redo(self) -> None:
-        self.doc.graph.set_attribute(self.node_id, self.attribute, self.value)
+        self.doc.workspace.graph.set_attribute(self.node_id, self.attribute, self.value)
 
     def undo(self) -> None:
-        self.doc.graph.set_attribute(self.node_id, self.attribute, self.old)
+        self.doc.workspace.graph.set_attribute(self.node_id, self.attribute, self.old)
 
 
 class SetTrainingSettingsCommand(Command):
@@ -300,10 +300,10 @@ class SetTrainingSettingsCommand(Command):
         return False
 
     def redo(self) -> None:
-        self.doc.apply_training_settings(self.new)
+        self.doc.workspace.set_training_settings(self.new)
 
     def undo(self) -> None:
-        self.doc.apply_training_settings(self.old)
+        self.doc.workspace.set_training_settings(self.old)
 
 
 class SetDataSettingsCommand(Command):
@@ -336,10 +336,10 @@ class SetDataSettingsCommand(Command):
         return False
 
     def redo(self) -> None:
-        self.doc.apply_data_settings(self.new)
+        self.doc.workspace.set_data_settings(self.new)
 
     def undo(self) -> None:
-        self.doc.apply_data_settings(self.old)
+        self.doc.workspace.set_data_settings(self.old)
 
 
 def insert_subgraph_command(
@@ -354,7 +354,7 @@ def insert_subgraph_command(
     """
     macro = MacroCommand(text)
     mapping: dict[str, str] = {}
-    taken = {n.name for n in doc.graph.nodes.values()}
+    taken = {n.name for n in doc.workspace.graph.nodes.values()}
     for raw in sub.get("nodes", []):
         new_id = new_node_id()
         mapping[raw["id"]] = new_id
@@ -393,7 +393,7 @@ def remove_nodes_command(
         or (
             f"Delete {len(node_ids)} layers"
             if len(node_ids) > 1
-            else f"Delete {doc.graph.node(node_ids[0]).name}"
+            else f"Delete {doc.workspace.graph.node(node_ids[0]).name}"
         )
     )
     for node_id in node_ids:

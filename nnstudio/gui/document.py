@@ -1,42 +1,57 @@
-"""The open project as the GUI sees it: the model, its undo stack, data and validation.
+"""The open project as one window edits it: the undo stack, the edit lock, and a Qt relay.
 
-There is exactly one :class:`ProjectDocument` per window. Panels read from it and change it
-only by pushing commands (:meth:`push`); it re-validates after every edit (coalesced into one
-pass per event-loop turn) and tells views through Qt signals. The graph itself stays a plain
-core object whose own events drive the canvas.
+The project and everything derived from it live in the Qt-free
+:class:`~nnstudio.core.workspace.Workspace` (:attr:`ProjectDocument.workspace`). This
+document adds only what editing in a window needs:
+
+- the undo stack: panels change the project only by pushing commands (:meth:`push`);
+- the edit lock: while a training run owns the model every edit, undo and redo is refused
+  (or the user agrees to stop the run first);
+- a relay: each workspace event is re-emitted as a Qt signal of the same name, so a view
+  connects to one source, in the GUI thread, and Qt drops the connection when the view goes;
+- coalescing: the many events of one edit lead to one analysis per turn of the event loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import fields
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from nnstudio.core.catalogue.layers import ShapeContext
-from nnstudio.core.data import DataSettings, PreparedData, Table, load_table, prepare
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network.analysis import Analysis, Problem, analyze, output_units_for
-from nnstudio.core.network.graph import Graph
-from nnstudio.core.network.lint import lint
 from nnstudio.core.project import Project
-from nnstudio.core.training import TrainingSettings
-from nnstudio.core.training.plan import compatibility_problems, shape_context_for
+from nnstudio.core.workspace import Workspace, WorkspaceEvents
 
 
 class ProjectDocument(QObject):
-    """Single source of truth for one window."""
+    """The workspace of one window, with its undo stack and edit lock."""
 
+    # --- relayed workspace events (see WorkspaceEvents) -------------------------------------
     #: The whole project was replaced (New/Open): views rebuild from scratch.
     project_replaced = Signal()
-    #: Validation, lint and compatibility problems were recomputed.
-    analysis_changed = Signal(object)
-    #: The data table or its preparation changed (or failed: see ``data_error``).
-    data_changed = Signal()
+    node_added = Signal(object)
+    node_removed = Signal(object)
+    edge_added = Signal(object)
+    edge_removed = Signal(object)
+    #: (node, parameter name, old value, new value)
+    param_changed = Signal(object, object, object, object)
+    #: (node, attribute name)
+    node_changed = Signal(object, object)
+    node_moved = Signal(object)
+    #: Any edit of the graph (after the specific signal).
+    graph_changed = Signal()
     data_settings_changed = Signal(object)
     training_settings_changed = Signal(object)
+    #: The data table or its preparation changed (or failed: see ``workspace.data_error``).
+    data_changed = Signal()
+    #: Validation, lint and compatibility problems were recomputed.
+    analysis_changed = Signal(object)
+    #: Trained weights were stored (the run's result) or forgotten (None).
+    run_stored = Signal(object)
+
+    # --- the document's own -----------------------------------------------------------------
     #: True while a training run owns the model; edits are refused with ``lock_reason``.
     locked_changed = Signal(bool)
     #: The unsaved-changes state flipped (edits, undo back to clean, training, save).
@@ -46,12 +61,6 @@ class ProjectDocument(QObject):
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.project = project or Project()
-        self.table: Table | None = None
-        self.prepared: PreparedData | None = None
-        self.data_error: str | None = None
-        self.analysis = Analysis()
-        self.compatibility: list[str] = []
         self.lock_reason: str | None = None
         #: Changes outside the undo stack (trained weights) that still need saving.
         self._dirty = False
@@ -62,8 +71,16 @@ class ProjectDocument(QObject):
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
-        self._pending.timeout.connect(self.revalidate)
-        self._connect_graph()
+        self.workspace = Workspace(project, load_data=False, schedule=self.schedule_revalidate)
+        self._pending.timeout.connect(self.workspace.revalidate)
+        # The workspace holds bound methods weakly: keep the relays alive with the document.
+        self._relays = [self._relay(f.name) for f in fields(WorkspaceEvents)]
+
+    def _relay(self, name: str) -> Callable[..., None]:
+        qt_signal = getattr(self, name)
+        relay = qt_signal.emit
+        getattr(self.workspace.events, name).connect(relay)
+        return relay
 
     def __del__(self) -> None:
         """Empty the undo stack while every command is still whole.
@@ -82,32 +99,16 @@ class ProjectDocument(QObject):
     # --- project lifecycle -----------------------------------------------------------------
 
     @property
-    def graph(self) -> Graph:
-        return self.project.graph
+    def project(self) -> Project:
+        """The open project (the workspace's)."""
+        return self.workspace.project
 
     def replace_project(self, project: Project, *, load_data: bool = True) -> None:
         """Show another project (New/Open); the undo history starts afresh."""
-        self._disconnect_graph()
-        self.project = project
         self.undo_stack.clear()
         self._dirty = False
-        self.table, self.prepared, self.data_error = None, None, None
-        self._connect_graph()
-        if load_data:
-            self.reload_data()
-        self.revalidate()
-        self.project_replaced.emit()
+        self.workspace.replace_project(project, load_data=load_data)
         self._emit_modified()
-
-    def _connect_graph(self) -> None:
-        self.graph.events.changed.connect(self.schedule_revalidate)
-
-    def _disconnect_graph(self) -> None:
-        self.graph.events.changed.disconnect(self.schedule_revalidate)
-
-    @property
-    def path(self) -> Path | None:
-        return self.project.path
 
     @property
     def modified(self) -> bool:
@@ -166,89 +167,14 @@ class ProjectDocument(QObject):
         self.lock_reason = reason
         self.locked_changed.emit(reason is not None)
 
-    def apply_training_settings(self, settings: TrainingSettings) -> None:
-        """Called by commands only."""
-        self.project.training = settings
-        self.training_settings_changed.emit(settings)
-        self.schedule_revalidate()
-
-    def apply_data_settings(self, settings: DataSettings) -> None:
-        """Called by commands only: re-reads and re-prepares the data."""
-        old = self.project.data
-        self.project.data = settings
-        self.data_settings_changed.emit(settings)
-        self.reload_data(reuse_table=old.source == settings.source)
-
-    # --- data ------------------------------------------------------------------------------
-
-    def reload_data(self, *, reuse_table: bool = False) -> None:
-        """Read (unless reusing) and prepare the data; failures are kept in ``data_error``."""
-        settings = self.project.data
-        self.prepared, self.data_error = None, None
-        if settings.source.kind == "none":
-            self.table = None
-        else:
-            try:
-                if not (reuse_table and self.table is not None):
-                    self.table = None
-                    self.table = load_table(settings.source, self.project.base_dir)
-                self.prepared = prepare(self.table, settings)
-            except NNStudioError as exc:
-                self.data_error = str(exc)
-        self.data_changed.emit()
-        self.schedule_revalidate()
-
-    def shape_context(self) -> ShapeContext:
-        p = self.prepared
-        if p is not None:
-            return ShapeContext(
-                p.n_features,
-                output_units_for(
-                    p.task, p.n_classes, p.n_targets, self.project.training.loss["name"]
-                ),
-            )
-        return shape_context_for(self.project.preprocessor, self.project.training)
-
-    # --- validation ------------------------------------------------------------------------
+    # --- analysis --------------------------------------------------------------------------
 
     def schedule_revalidate(self) -> None:
-        """Coalesce the many change events of one edit into one validation pass."""
+        """Coalesce the many change events of one edit into one analysis pass."""
         if not self._pending.isActive():
             self._pending.start()
 
-    def revalidate(self) -> Analysis:
+    def revalidate(self):
+        """Analyse now (tests and views that need the result at once)."""
         self._pending.stop()
-        result = analyze(self.graph, self.shape_context())
-        self.compatibility = []
-        if result.ok:
-            p = self.prepared
-            result.problems.extend(
-                lint(
-                    self.graph,
-                    result,
-                    loss=self.project.training.loss,
-                    optimizer=self.project.training.optimizer,
-                    scaling=self.project.data.scaling,
-                    raw_ranges=p.raw_ranges if p is not None else None,
-                )
-            )
-            if p is not None:
-                self.compatibility = compatibility_problems(self.project, p, result)
-        self.analysis = result
-        self.analysis_changed.emit(result)
-        return result
-
-    def problems(self) -> list[Problem]:
-        return list(self.analysis.problems)
-
-    def blocking_reason(self) -> str | None:
-        """Why Train cannot start now, in one line (None when it can)."""
-        if self.data_error:
-            return f"Data problem: {self.data_error}"
-        if self.prepared is None:
-            return "Load a dataset first (Data panel)."
-        if self.analysis.errors:
-            return f"Network problem: {self.analysis.errors[0].message}"
-        if self.compatibility:
-            return self.compatibility[0]
-        return None
+        return self.workspace.revalidate()

@@ -12,7 +12,7 @@ import gc
 import html
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QStyle,
     QToolBar,
-    QWidget,
 )
 
 from nnstudio.gui.preferences import AppSettings, data_dir
@@ -38,10 +37,12 @@ from nnstudio.gui.window_layout import (
     restore_geometry,
     write_layout,
 )
+from nnstudio.gui.workbench import Workbench
 
 if TYPE_CHECKING:
     from nnstudio.core.project import Project
     from nnstudio.core.training.progress import RunProgress
+    from nnstudio.gui.canvas.view import CanvasView
     from nnstudio.gui.document import ProjectDocument
 
 PROJECT_FILTER = (
@@ -109,7 +110,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or AppSettings()
         self.document: ProjectDocument | None = None
-        self.widgets: dict[str, QWidget] = {}
+        #: The views, once the engine is loaded (:meth:`start`).
+        self.workbench: Workbench | None = None
         self.docks: dict[str, QDockWidget] = {}
         self.actions_by_name: dict[str, QAction] = {}
         self.controller = None
@@ -221,33 +223,33 @@ class MainWindow(QMainWindow):
             tip="The trained model for torch.jit.load",
         )
         a("quit", "&Quit", self.close, K(K.StandardKey.Quit))
-        a("cut", "Cu&t", lambda: self._canvas_call("cut_selection"), K(K.StandardKey.Cut))
-        a("copy", "&Copy", lambda: self._canvas_call("copy_selection"), K(K.StandardKey.Copy))
-        a("paste", "&Paste", lambda: self._canvas_call("paste"), K(K.StandardKey.Paste))
+        a("cut", "Cu&t", lambda: self._canvas().cut_selection(), K(K.StandardKey.Cut))
+        a("copy", "&Copy", lambda: self._canvas().copy_selection(), K(K.StandardKey.Copy))
+        a("paste", "&Paste", lambda: self._canvas().paste(), K(K.StandardKey.Paste))
         a(
             "duplicate",
             "D&uplicate",
-            lambda: self._canvas_call("duplicate_selection"),
+            lambda: self._canvas().duplicate_selection(),
             K("Ctrl+D"),
             "Copy the selected layers next to themselves",
         )
         a(
             "delete",
             "&Delete",
-            lambda: self._canvas_call("delete_selection"),
+            lambda: self._canvas().delete_selection(),
             [K(K.StandardKey.Delete), K("Backspace")],
             "Delete the selected layers and connections",
         )
         a(
             "select_all",
             "Select &All",
-            lambda: self._canvas_call("select_all"),
+            lambda: self._canvas().select_all(),
             K(K.StandardKey.SelectAll),
         )
         a(
             "auto_layout",
             "Auto &Layout",
-            lambda: self._canvas_call("auto_layout"),
+            lambda: self._canvas().auto_layout(),
             K("Ctrl+L"),
             "Arrange the network left to right",
         )
@@ -261,14 +263,14 @@ class MainWindow(QMainWindow):
         a(
             "zoom_in",
             "Zoom &In",
-            lambda: self._canvas_call("zoom_in"),
+            lambda: self._canvas().zoom_in(),
             [K(K.StandardKey.ZoomIn), K("Ctrl+=")],
         )
-        a("zoom_out", "Zoom &Out", lambda: self._canvas_call("zoom_out"), K(K.StandardKey.ZoomOut))
+        a("zoom_out", "Zoom &Out", lambda: self._canvas().zoom_out(), K(K.StandardKey.ZoomOut))
         a(
             "fit",
             "&Fit Network",
-            lambda: self._canvas_call("fit_all"),
+            lambda: self._canvas().fit_all(),
             K("Ctrl+0"),
             "Zoom to show the whole network",
         )
@@ -524,7 +526,7 @@ class MainWindow(QMainWindow):
         gc.freeze()
         # The real panels' size hints settle on the next turn of the event loop.
         QTimer.singleShot(0, self, self._settle_layout_later)
-        QTimer.singleShot(50, self, lambda: self._canvas_call("fit_all"))
+        QTimer.singleShot(50, self, lambda: self._canvas().fit_all())
         if self.prewarm_training:
             # Start the training process (it imports torch) while the user looks around.
             QTimer.singleShot(500, self.controller.prewarm)
@@ -537,10 +539,12 @@ class MainWindow(QMainWindow):
         from nnstudio.gui.document import ProjectDocument
         from nnstudio.gui.history_actions import HistoryActions
         from nnstudio.gui.inspector.inspector import InspectorPanel
+        from nnstudio.gui.neuron_view import NeuronView
         from nnstudio.gui.palette import LayerPalette
         from nnstudio.gui.panels.data_panel import DataPanel
         from nnstudio.gui.panels.problems_panel import ProblemsPanel
         from nnstudio.gui.panels.training_panel import TrainingPanel
+        from nnstudio.gui.plots.panel import TrainingPlotsPanel
         from nnstudio.gui.recovery import RecoveryManager
         from nnstudio.gui.theme import configure_pyqtgraph
         from nnstudio.gui.workers import TrainingController
@@ -574,19 +578,19 @@ class MainWindow(QMainWindow):
         history = QUndoView(doc.undo_stack)
         history.setEmptyLabel("<opened project>")
         self.history_actions.lock_with(history)
-        self.widgets = {
-            "canvas": canvas,
-            "palette": palette,
-            "inspector": inspector,
-            "data": data,
-            "training": training,
-            "problems": problems,
-            "history": history,
-        }
-        for name, widget in self.widgets.items():
-            if name in self.docks:
-                self.docks[name].setWidget(widget)
-        self._create_training_views()
+        self.workbench = Workbench(
+            canvas=canvas,
+            palette=palette,
+            history=history,
+            inspector=inspector,
+            data=data,
+            training=training,
+            plots=TrainingPlotsPanel(doc),
+            neurons=NeuronView(doc),
+            problems=problems,
+        )
+        for name, widget in self.workbench.docked().items():
+            self.docks[name].setWidget(widget)
         self._fill_view_menu()
         self._settle_layout()
 
@@ -606,19 +610,6 @@ class MainWindow(QMainWindow):
 
         self.recovery = RecoveryManager(data_dir())
 
-    def _create_training_views(self) -> None:
-        """The live plots and the classroom neuron view (issue: live training)."""
-        from nnstudio.gui.neuron_view import NeuronView
-        from nnstudio.gui.plots.panel import TrainingPlotsPanel
-
-        assert self.document is not None
-        plots = TrainingPlotsPanel(self.document)
-        neurons = NeuronView(self.document)
-        self.widgets["plots"] = plots
-        self.widgets["neurons"] = neurons
-        self.docks["plots"].setWidget(plots)
-        self.docks["neurons"].setWidget(neurons)
-
     # --- projects --------------------------------------------------------------------------
 
     @property
@@ -631,14 +622,12 @@ class MainWindow(QMainWindow):
         self.document.replace_project(project)
         if dirty:
             self.document.mark_dirty()
-        plots = self.widgets.get("plots")
-        if plots is not None:
-            plots.show_history(project.history)
-        QTimer.singleShot(0, self, lambda: self._canvas_call("fit_all"))
+        self.workbench.plots.show_history(project.history)
+        QTimer.singleShot(0, self, lambda: self._canvas().fit_all())
         self._on_selection_changed([])
         self._update_title()
         self._update_actions()
-        if self.document.data_error and project.data.source.kind == "csv":
+        if self.document.workspace.data_error and project.data.source.kind == "csv":
             QTimer.singleShot(0, self._offer_locate_data)
 
     def open_project(self, path: Path) -> bool:
@@ -814,23 +803,12 @@ class MainWindow(QMainWindow):
 
     def load_csv_dialog(self) -> None:
         self.docks["data"].raise_()
-        data = self.widgets.get("data")
-        if data is not None and hasattr(data, "open_dialog"):
-            data.open_dialog()
-            return
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Load CSV",
-            self.settings.last_dir("data"),
-            "CSV files (*.csv *.txt *.tsv);;All files (*)",
-        )
-        if path:
-            self.load_csv(path)
+        self.workbench.data.open_dialog()
 
     def load_csv(self, path: str) -> bool:
         self.docks["data"].raise_()
         self.settings.set_last_dir("data", path)
-        return bool(self.widgets["data"].load_csv(path))
+        return bool(self.workbench.data.load_csv(path))
 
     def _offer_locate_data(self) -> None:
         assert self.document is not None
@@ -925,17 +903,11 @@ class MainWindow(QMainWindow):
         self.open_project(Path(path))
 
     def _fill_samples_menu(self) -> None:
-        import json
-        import zipfile
+        from nnstudio.core.project.archive import read_project_name
 
         self.samples_menu.clear()
         for path in sorted(samples_dir().glob("*.nnsproj")):
-            title = path.stem
-            try:
-                with zipfile.ZipFile(path) as archive:
-                    title = json.loads(archive.read("project.json")).get("name") or title
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-                pass
+            title = read_project_name(path) or path.stem
             action = self.samples_menu.addAction(f"{title}  ({path.stem})")
             action.triggered.connect(lambda _=False, p=path: self.open_sample(p))
         if self.samples_menu.isEmpty():
@@ -982,32 +954,26 @@ class MainWindow(QMainWindow):
 
     # --- canvas / selection ----------------------------------------------------------------
 
-    def _canvas_call(self, method: str, *args: Any) -> Any:
-        canvas = self.widgets.get("canvas")
-        if canvas is None:
-            return None
-        return getattr(canvas, method)(*args)
+    def _canvas(self) -> CanvasView:
+        """The canvas (its actions are enabled only once the views exist)."""
+        assert self.workbench is not None
+        return self.workbench.canvas
 
     def _on_selection_changed(self, ids: list) -> None:
-        inspector = self.widgets.get("inspector")
-        if inspector is not None:
-            inspector.show_nodes(list(ids))
+        self.workbench.inspector.show_nodes(list(ids))
         if ids:
             self.docks["inspector"].raise_()
 
     def _on_problem_activated(self, node_id: str) -> None:
-        canvas = self.widgets["canvas"]
-        canvas.select_nodes([node_id], center=True)
+        self.workbench.canvas.select_nodes([node_id], center=True)
 
     def focus_quick_build(self) -> None:
         self.docks["palette"].show()
         self.docks["palette"].raise_()
-        palette = self.widgets.get("palette")
-        if palette is not None and hasattr(palette, "focus_quick_build"):
-            palette.focus_quick_build()
+        self.workbench.palette.focus_quick_build()
 
     def quick_build(self, text: str) -> None:
-        error = self._canvas_call("quick_build", text)
+        error = self._canvas().quick_build(text)
         if error:
             self.show_message(error)
             QMessageBox.warning(self, "Quick build", error)
@@ -1032,8 +998,8 @@ class MainWindow(QMainWindow):
         """Which live snapshots this run sends: fixed when the run starts."""
         if self.controller is None:
             return
-        options = self.widgets["plots"].watch_options()
-        self.controller.watch = self.widgets["neurons"].watch_options(options)
+        options = self.workbench.plots.watch_options()
+        self.controller.watch = self.workbench.neurons.watch_options(options)
 
     def pause_training(self) -> None:
         assert self.controller is not None
@@ -1056,20 +1022,18 @@ class MainWindow(QMainWindow):
         if self.controller is None or self.controller.running:
             return
         self.controller.reset_weights()
-        plots = self.widgets.get("plots")
-        if plots is not None:
-            plots.reset()
+        self.workbench.plots.reset()
         self.show_message("Weights reset: the next run starts from fresh initial weights")
         self._update_actions()
 
     def show_race(self) -> None:
         from nnstudio.gui.race import RaceDialog
 
-        dialog = self.widgets.get("race")
+        dialog = self.workbench.race
         if dialog is None:
             dialog = RaceDialog(self.document, self)
             dialog.race_finished.connect(lambda _rows: self.show_message("Optimiser race finished"))
-            self.widgets["race"] = dialog
+            self.workbench.race = dialog
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
@@ -1087,7 +1051,7 @@ class MainWindow(QMainWindow):
         return self.controller.shutdown()
 
     def _on_run_started(self, plan) -> None:
-        if not self.widgets["neurons"].isVisible():
+        if not self.workbench.neurons.isVisible():
             self.docks["plots"].raise_()  # unless the user is watching the neurons
         self.progress.setRange(0, max(1, plan.job.settings.epochs))
         self.progress.setValue(plan.job.start_epoch)
@@ -1096,15 +1060,13 @@ class MainWindow(QMainWindow):
         from nnstudio.core.training.progress import RunProgress
 
         self.run_progress = RunProgress(epochs=plan.job.settings.epochs)
-        plots = self.widgets.get("plots")
-        if plots is not None:
-            plots.run_started(plan)
+        self.workbench.plots.run_started(plan)
         for warning in plan.warnings:
             self.show_message(f"Warning: {warning.message}")
 
     def _on_training_events(self, events: list) -> None:
-        self.widgets["plots"].consume(events)
-        self.widgets["neurons"].consume(events)
+        self.workbench.plots.consume(events)
+        self.workbench.neurons.consume(events)
         progress = self.run_progress
         if progress is not None:
             progress.consume(events)
@@ -1124,9 +1086,7 @@ class MainWindow(QMainWindow):
     def _on_run_finished(self, result) -> None:
         self.progress.hide()
         self.show_message(result.message, 15000)
-        plots = self.widgets.get("plots")
-        if plots is not None:
-            plots.run_finished(result)
+        self.workbench.plots.run_finished(result)
         if result.reason == "diverged":
             QMessageBox.warning(self, "Training diverged", result.message)
         self._update_actions()
@@ -1145,7 +1105,7 @@ class MainWindow(QMainWindow):
         state = self.controller.state
         busy = state in ("running", "paused", "stopping")
         get = self.actions_by_name
-        blocked = self.document.blocking_reason()
+        blocked = self.document.workspace.blocking_reason()
         get["train"].setEnabled(state in ("idle", "paused"))
         get["train"].setText(
             "&Resume"
@@ -1247,7 +1207,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.controller.shutdown()
-        race = self.widgets.get("race")
+        race = self.workbench.race if self.workbench is not None else None
         if race is not None and race.runner.running:
             answer = QMessageBox.question(
                 self,

@@ -859,7 +859,7 @@ class NeuronView(QWidget):
 
     def sample_row(self) -> torch.Tensor | None:
         """The reference input whose z and a the hover read-outs show (first validation row)."""
-        prepared = self.document.prepared
+        prepared = self.document.workspace.prepared
         if prepared is None:
             return None
         for x in (prepared.x_val, prepared.x_train):
@@ -869,7 +869,7 @@ class NeuronView(QWidget):
 
     def sample_description(self) -> str:
         """ "for validation row 1: x = [0.31, −1.2]" (what the read-outs refer to)."""
-        prepared = self.document.prepared
+        prepared = self.document.workspace.prepared
         if prepared is None:
             return "no data loaded: z and a need an input row"
         for name, x in (("validation", prepared.x_val), ("training", prepared.x_train)):
@@ -879,7 +879,7 @@ class NeuronView(QWidget):
 
     def weights_grid(self) -> Grid | None:
         """The input plane the heat maps cover (two-feature data only)."""
-        prepared = self.document.prepared
+        prepared = self.document.workspace.prepared
         if prepared is None or prepared.n_features != 2 or not len(prepared.x_train):
             return None
         return Grid.around(prepared.x_train.numpy(), resolution=MAP_RESOLUTION)
@@ -921,7 +921,7 @@ class NeuronView(QWidget):
         self._pending = None
         doc = self.document
         project = doc.project
-        analysis = doc.analysis
+        analysis = doc.workspace.analysis
         if analysis is None or not analysis.ok:
             problem = analysis.errors[0].message if analysis is not None and analysis.errors else ""
             self._show_note(
@@ -929,8 +929,8 @@ class NeuronView(QWidget):
                 + (f"\n\n{problem}" if problem else "")
             )
             return
-        prepared = doc.prepared
-        ctx = doc.shape_context()
+        prepared = doc.workspace.prepared
+        ctx = doc.workspace.shape_context
         names = prepared.feature_names if prepared is not None else None
         classes = (
             prepared.class_names

@@ -30,7 +30,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signa
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training import RunPaused, TrainingControl, TrainingJob, TrainingResult
-from nnstudio.core.training.plan import RunPlan, plan_run, store_result, weights_fit
+from nnstudio.core.training.plan import RunPlan
 from nnstudio.core.training.remote import (
     EMIT_INTERVAL,
     WatchOptions,
@@ -284,11 +284,7 @@ class TrainingController(QObject):
 
     def can_resume(self) -> bool:
         """Whether Train continues the last run: weights that still fit, epochs left to run."""
-        doc = self.document
-        project = doc.project
-        if project.weights is None or project.epochs_trained >= project.training.epochs:
-            return False
-        return weights_fit(project, doc.shape_context())
+        return self.document.workspace.can_resume()
 
     # --- the training process --------------------------------------------------------------
 
@@ -313,18 +309,18 @@ class TrainingController(QObject):
         if self.running:
             return "Training is already running."
         doc = self.document
-        reason = doc.blocking_reason()
+        reason = doc.workspace.blocking_reason()
         if reason:
             return reason
-        resume = self.can_resume() if resume is None else resume
-        loaded = (doc.table, doc.prepared)
+        workspace = doc.workspace
+        resume = workspace.can_resume() if resume is None else resume
         try:
             try:
-                plan = plan_run(doc.project, resume=resume, loaded=loaded)
+                plan = workspace.plan_run(resume=resume)
             except NNStudioError:
                 if not resume:
                     raise
-                plan = plan_run(doc.project, resume=False, loaded=loaded)
+                plan = workspace.plan_run(resume=False)
         except NNStudioError as exc:
             return str(exc)
         self.plan = plan
@@ -387,7 +383,7 @@ class TrainingController(QObject):
     def reset_weights(self) -> None:
         """Forget trained weights: the next run starts from freshly initialised ones."""
         if not self.running:
-            self.document.project.clear_training()
+            self.document.workspace.clear_training()
             self.document.mark_dirty()
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
@@ -422,7 +418,7 @@ class TrainingController(QObject):
 
     def _on_finished(self, result: TrainingResult) -> None:
         assert self.plan is not None
-        store_result(self.document.project, self.plan, result)
+        self.document.workspace.store_result(self.plan, result)
         self.last_result = result
         self._cleanup()
         self.document.mark_dirty()

@@ -13,7 +13,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import SIGNAL, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QCursor, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -64,7 +64,7 @@ def dag_graph() -> Graph:
 
 
 def nid(doc: ProjectDocument, name: str) -> str:
-    return doc.graph.by_name(name).id
+    return doc.workspace.graph.by_name(name).id
 
 
 def settle(doc: ProjectDocument) -> None:
@@ -121,7 +121,7 @@ def test_items_mirror_the_graph(view: CanvasView, doc: ProjectDocument) -> None:
     scene = view.canvas_scene
     assert len(scene.node_items()) == 3
     assert len(scene.edge_items()) == 2
-    for node in doc.graph.nodes.values():
+    for node in doc.workspace.graph.nodes.values():
         item = view.node_item(node.id)
         assert (item.pos().x(), item.pos().y()) == node.position
     inp = view.node_item(nid(doc, "input"))
@@ -131,7 +131,7 @@ def test_items_mirror_the_graph(view: CanvasView, doc: ProjectDocument) -> None:
 
 
 def test_model_edits_update_only_affected_items(view: CanvasView, doc: ProjectDocument) -> None:
-    g = doc.graph
+    g = doc.workspace.graph
     kept = {n: view.node_item(n) for n in g.nodes}
     kept_edges = list(view.canvas_scene.edge_items())
     extra = g.add_node("Dense", {"units": 4}, name="extra", position=(460, 140))
@@ -150,7 +150,7 @@ def test_model_edits_update_only_affected_items(view: CanvasView, doc: ProjectDo
 
 
 def test_removing_a_node_removes_its_edges(view: CanvasView, doc: ProjectDocument) -> None:
-    doc.graph.remove_node(nid(doc, "hidden"))
+    doc.workspace.graph.remove_node(nid(doc, "hidden"))
     assert view.canvas_scene.edge_items() == []
     assert len(view.canvas_scene.node_items()) == 2
 
@@ -162,7 +162,7 @@ def test_param_change_updates_caption_shape_and_count(
     item = view.node_item(hidden)
     assert item.caption() == "Dense 8 · ReLU"
     assert item.footer_texts() == ("[batch, 8]", "24 params")  # 8·(2+1)
-    doc.graph.set_param(hidden, "units", 32)
+    doc.workspace.graph.set_param(hidden, "units", 32)
     assert item.caption() == "Dense 32 · ReLU"
     assert "Dense 32 · ReLU" in item.toolTip()
     settle(doc)
@@ -174,10 +174,10 @@ def test_param_change_updates_caption_shape_and_count(
 
 def test_rename_and_freeze_redraw_the_card(view: CanvasView, doc: ProjectDocument) -> None:
     hidden = nid(doc, "hidden")
-    doc.graph.set_attribute(hidden, "name", "features")
+    doc.workspace.graph.set_attribute(hidden, "name", "features")
     assert "<b>features</b>" in view.node_item(hidden).toolTip()
     assert "features →" in view.edge_item(hidden, nid(doc, "output")).toolTip()
-    doc.graph.set_attribute(hidden, "trainable", False)
+    doc.workspace.graph.set_attribute(hidden, "trainable", False)
     settle(doc)
     assert "Frozen" in view.node_item(hidden).toolTip()
     assert view.node_item(hidden).footer_texts()[1] == "24 frozen"
@@ -190,14 +190,16 @@ def test_error_outlines_red_with_message_then_clears(qtbot) -> None:
     add = nid(doc, "add")
     item = view.node_item(add)
     assert item.outline_color() is None
-    doc.graph.set_param(nid(doc, "b"), "units", 8)  # Add now gets [batch, 16] and [batch, 8]
+    doc.workspace.graph.set_param(
+        nid(doc, "b"), "units", 8
+    )  # Add now gets [batch, 16] and [batch, 8]
     settle(doc)
     assert item.outline_color() == theme.ERROR
     assert "Add needs inputs of the same shape" in item.toolTip()
     into_add = [view.edge_item(nid(doc, s), add) for s in ("a", "b")]
     assert all(e.is_error() and e.line_color() == theme.ERROR for e in into_add)
     assert not view.edge_item(add, nid(doc, "cat")).is_error()
-    doc.graph.set_param(nid(doc, "b"), "units", 16)
+    doc.workspace.graph.set_param(nid(doc, "b"), "units", 16)
     settle(doc)
     assert item.outline_color() is None
     assert "same shape" not in item.toolTip()
@@ -206,11 +208,11 @@ def test_error_outlines_red_with_message_then_clears(qtbot) -> None:
 
 def test_lint_warning_is_amber_with_hint(view: CanvasView, doc: ProjectDocument) -> None:
     hidden = nid(doc, "hidden")
-    doc.graph.set_param(hidden, "weight_init", {"name": "zeros"})
-    doc.graph.set_param(hidden, "bias_init", {"name": "zeros"})
+    doc.workspace.graph.set_param(hidden, "weight_init", {"name": "zeros"})
+    doc.workspace.graph.set_param(hidden, "bias_init", {"name": "zeros"})
     settle(doc)
     item = view.node_item(hidden)
-    warnings = [p for p in doc.analysis.problems if p.node_id == hidden]
+    warnings = [p for p in doc.workspace.analysis.problems if p.node_id == hidden]
     assert warnings and warnings[0].severity == "warning"
     assert item.outline_color() == theme.WARNING
     assert warnings[0].message in item.toolTip()
@@ -227,7 +229,7 @@ def test_analysis_redraws_only_changed_items(view: CanvasView, doc: ProjectDocum
         )
     settle(doc)
     assert calls == []  # nothing changed
-    doc.graph.set_param(nid(doc, "output"), "units", 3)
+    doc.workspace.graph.set_param(nid(doc, "output"), "units", 3)
     calls.clear()
     settle(doc)
     assert calls == [nid(doc, "output")]
@@ -243,7 +245,7 @@ def test_edge_labels_show_tensor_shapes(view: CanvasView, doc: ProjectDocument) 
 
 
 def test_project_replaced_rebuilds_and_rebinds(view: CanvasView, doc: ProjectDocument) -> None:
-    old_graph = doc.graph
+    old_graph = doc.workspace.graph
     rebuilds: list[int] = []
     original = view.canvas_scene.rebuild
     view.canvas_scene.rebuild = lambda: (rebuilds.append(1), original())  # type: ignore[method-assign]
@@ -254,17 +256,19 @@ def test_project_replaced_rebuilds_and_rebinds(view: CanvasView, doc: ProjectDoc
     assert len(old_graph.events.node_added) == 0  # no longer listening to the old graph
     old_graph.add_node("Dense", {"units": 2}, name="ghost")
     assert len(view.canvas_scene.node_items()) == 6
-    doc.graph.add_node("Dense", {"units": 2}, name="new")
+    doc.workspace.graph.add_node("Dense", {"units": 2}, name="new")
     assert len(view.canvas_scene.node_items()) == 7
 
 
 def test_scene_stops_listening_when_destroyed(qtbot) -> None:
     doc = ProjectDocument(Project(graph=chain_graph()))
+    node_added = SIGNAL("node_added(PyObject)")
+    before = doc.receivers(node_added)
     view = CanvasView(doc)
-    assert len(doc.graph.events.node_added) == 1
+    assert doc.receivers(node_added) == before + 1
     view.deleteLater()
-    qtbot.waitUntil(lambda: len(doc.graph.events.node_added) == 0)
-    doc.graph.add_node("Dense", {"units": 2})  # must not touch the deleted scene
+    qtbot.waitUntil(lambda: doc.receivers(node_added) == before)
+    doc.workspace.graph.add_node("Dense", {"units": 2})  # must not touch the deleted scene
 
 
 # --- view → model ----------------------------------------------------------------------------
@@ -283,16 +287,16 @@ def test_drop_from_palette_adds_layer_and_undo_redo(view: CanvasView, doc: Proje
         Qt.KeyboardModifier.NoModifier,
     )
     view.dropEvent(drop)
-    added = [n for n in doc.graph.nodes.values() if n.type == "Dropout"]
+    added = [n for n in doc.workspace.graph.nodes.values() if n.type == "Dropout"]
     assert len(added) == 1
     node = added[0]
     assert abs(node.position[0] + NODE_WIDTH / 2 - scene_drop.x()) <= 10
     assert abs(node.position[1] + NODE_HEIGHT / 2 - scene_drop.y()) <= 10
     assert view.selected_node_ids() == [node.id]
     doc.undo_stack.undo()
-    assert node.id not in doc.graph.nodes and view.node_item(node.id) is None
+    assert node.id not in doc.workspace.graph.nodes and view.node_item(node.id) is None
     doc.undo_stack.redo()
-    assert node.id in doc.graph.nodes and view.node_item(node.id) is not None
+    assert node.id in doc.workspace.graph.nodes and view.node_item(node.id) is not None
 
 
 def test_drop_of_unknown_payload_is_ignored(view: CanvasView, doc: ProjectDocument) -> None:
@@ -300,7 +304,7 @@ def test_drop_of_unknown_payload_is_ignored(view: CanvasView, doc: ProjectDocume
     mime.setData(LAYER_MIME, b"os.system")
     assert view.layer_type_from_mime(mime) is None
     assert view.drop_layer("os.system", QPointF(0, 0)) is None
-    assert len(doc.graph.nodes) == 3
+    assert len(doc.workspace.graph.nodes) == 3
 
 
 def test_mouse_drag_output_to_input_connects(qtbot) -> None:
@@ -310,13 +314,13 @@ def test_mouse_drag_output_to_input_connects(qtbot) -> None:
     doc = ProjectDocument(Project(graph=g))
     view = make_view(qtbot, doc)
     mouse_drag(view, port_point(view, i.id, "output"), port_point(view, d.id, "input"))
-    assert doc.graph.has_edge(i.id, d.id)
+    assert doc.workspace.graph.has_edge(i.id, d.id)
     assert view.edge_item(i.id, d.id) is not None
     assert not view.canvas_scene.connection_in_progress()
     doc.undo_stack.undo()
-    assert not doc.graph.has_edge(i.id, d.id) and view.edge_item(i.id, d.id) is None
+    assert not doc.workspace.graph.has_edge(i.id, d.id) and view.edge_item(i.id, d.id) is None
     doc.undo_stack.redo()
-    assert doc.graph.has_edge(i.id, d.id)
+    assert doc.workspace.graph.has_edge(i.id, d.id)
 
 
 def test_drag_highlights_valid_targets(qtbot) -> None:
@@ -338,7 +342,7 @@ def test_drag_highlights_valid_targets(qtbot) -> None:
 def test_valid_targets_match_graph_rules(qtbot) -> None:
     doc = ProjectDocument(Project(graph=dag_graph()))
     view = make_view(qtbot, doc)
-    g, scene = doc.graph, view.canvas_scene
+    g, scene = doc.workspace.graph, view.canvas_scene
     for s in g.nodes:
         expected = {t for t in g.nodes if g.connection_problem(s, t) is None}
         assert scene.valid_targets(s) == expected
@@ -354,7 +358,7 @@ def test_invalid_connection_explains_why(qtbot, view: CanvasView, doc: ProjectDo
     with qtbot.waitSignal(view.message, timeout=1000) as blocker:
         assert scene.end_connection(inp.scenePos() + QPointF(40, 40)) is False
     assert "Input" in blocker.args[0] and "nothing can feed into it" in blocker.args[0]
-    assert len(doc.graph.edges) == 2
+    assert len(doc.workspace.graph.edges) == 2
     # A loop is refused too, with its reason.
     scene.begin_connection(out.output_port, out.output_port.scenePos())
     hidden = view.node_item(nid(doc, "hidden"))
@@ -368,17 +372,17 @@ def test_drag_from_connected_input_detaches(view: CanvasView, doc: ProjectDocume
     hidden, output = nid(doc, "hidden"), nid(doc, "output")
     start = port_point(view, output, "input")
     mouse_drag(view, start, start + QPoint(0, 200))
-    assert not doc.graph.has_edge(hidden, output)
+    assert not doc.workspace.graph.has_edge(hidden, output)
     assert view.edge_item(hidden, output) is None
     doc.undo_stack.undo()
-    assert doc.graph.has_edge(hidden, output)
+    assert doc.workspace.graph.has_edge(hidden, output)
     assert view.edge_item(hidden, output).isVisible()
 
 
 def test_dragging_an_edge_end_to_another_layer_reconnects_in_one_step(
     view: CanvasView, doc: ProjectDocument
 ) -> None:
-    g = doc.graph
+    g = doc.workspace.graph
     other = g.add_node("Dense", {"units": 5}, name="other", position=(460, 200)).id
     hidden, output = nid(doc, "hidden"), nid(doc, "output")
     scene = view.canvas_scene
@@ -394,7 +398,7 @@ def test_dragging_an_edge_end_to_another_layer_reconnects_in_one_step(
 
 
 def test_drag_from_free_input_finds_an_output(view: CanvasView, doc: ProjectDocument) -> None:
-    g = doc.graph
+    g = doc.workspace.graph
     lone = g.add_node("Dense", {"units": 5}, name="lone", position=(460, 200)).id
     scene = view.canvas_scene
     port = view.node_item(lone).input_port
@@ -411,19 +415,19 @@ def test_escape_cancels_a_connection_drag(view: CanvasView, doc: ProjectDocument
     assert scene.connection_in_progress()
     QTest.keyClick(view, Qt.Key.Key_Escape)
     assert not scene.connection_in_progress()
-    assert len(doc.graph.edges) == 2
+    assert len(doc.workspace.graph.edges) == 2
 
 
 def test_mouse_move_of_two_cards_is_one_command(view: CanvasView, doc: ProjectDocument) -> None:
     hidden, output = nid(doc, "hidden"), nid(doc, "output")
     view.select_nodes([hidden, output])
-    before = {n: doc.graph.nodes[n].position for n in (hidden, output)}
+    before = {n: doc.workspace.graph.nodes[n].position for n in (hidden, output)}
     card = view.node_item(hidden)
     start = viewport_point(view, card.scenePos() + QPointF(60, 50))
     # Keyboard modifiers: a plain press on a selected card keeps the multi-selection.
     mouse_drag(view, start, start + QPoint(0, 100), steps=5)
     dy = round(100 / view.zoom(), -1)
-    after = {n: doc.graph.nodes[n].position for n in (hidden, output)}
+    after = {n: doc.workspace.graph.nodes[n].position for n in (hidden, output)}
     for n in (hidden, output):
         assert after[n][0] == before[n][0]
         assert abs(after[n][1] - (before[n][1] + dy)) <= 10
@@ -432,7 +436,7 @@ def test_mouse_move_of_two_cards_is_one_command(view: CanvasView, doc: ProjectDo
     assert doc.undo_stack.text(0) == "Move 2 layers"
     doc.undo_stack.undo()
     for n in (hidden, output):
-        assert doc.graph.nodes[n].position == before[n]
+        assert doc.workspace.graph.nodes[n].position == before[n]
         assert view.node_item(n).pos() == QPointF(*before[n])
     # The curves followed the cards back.
     edge = view.edge_item(hidden, output)
@@ -442,33 +446,33 @@ def test_mouse_move_of_two_cards_is_one_command(view: CanvasView, doc: ProjectDo
 def test_moves_are_committed_on_release_only(view: CanvasView, doc: ProjectDocument) -> None:
     hidden = nid(doc, "hidden")
     view.node_item(hidden).setPos(250, 40)  # what Qt does during a drag
-    assert doc.graph.nodes[hidden].position == (230, 0)
+    assert doc.workspace.graph.nodes[hidden].position == (230, 0)
     assert doc.undo_stack.count() == 0
     assert view.canvas_scene.commit_moves()
-    assert doc.graph.nodes[hidden].position == (250, 40)
+    assert doc.workspace.graph.nodes[hidden].position == (250, 40)
     assert not view.canvas_scene.commit_moves()  # nothing left to commit
 
 
 def test_delete_key_removes_selection_with_undo(view: CanvasView, doc: ProjectDocument) -> None:
     hidden = nid(doc, "hidden")
-    edges_before = list(doc.graph.edges)
+    edges_before = list(doc.workspace.graph.edges)
     view.select_nodes([hidden])
     view.setFocus()
     QTest.keyClick(view, Qt.Key.Key_Delete)
-    assert hidden not in doc.graph.nodes
-    assert doc.graph.edges == []
+    assert hidden not in doc.workspace.graph.nodes
+    assert doc.workspace.graph.edges == []
     assert view.node_item(hidden) is None and view.canvas_scene.edge_items() == []
     doc.undo_stack.undo()
-    assert doc.graph.edges == edges_before
+    assert doc.workspace.graph.edges == edges_before
     assert len(view.canvas_scene.edge_items()) == 2
     doc.undo_stack.redo()
-    assert hidden not in doc.graph.nodes
+    assert hidden not in doc.workspace.graph.nodes
 
 
 def test_delete_selected_edge_and_nodes_in_one_step(qtbot) -> None:
     doc = ProjectDocument(Project(graph=dag_graph()))
     view = make_view(qtbot, doc)
-    g = doc.graph
+    g = doc.workspace.graph
     view.select_nodes([nid(doc, "b")])
     view.edge_item(nid(doc, "input"), nid(doc, "cat")).setSelected(True)
     n_edges = len(g.edges)
@@ -481,7 +485,7 @@ def test_delete_selected_edge_and_nodes_in_one_step(qtbot) -> None:
 
 
 def test_copy_paste_and_duplicate(view: CanvasView, doc: ProjectDocument) -> None:
-    g = doc.graph
+    g = doc.workspace.graph
     hidden, output = nid(doc, "hidden"), nid(doc, "output")
     view.select_nodes([hidden, output])
     assert view.copy_selection()
@@ -514,11 +518,11 @@ def test_copy_paste_and_duplicate(view: CanvasView, doc: ProjectDocument) -> Non
 def test_cut_is_one_step(view: CanvasView, doc: ProjectDocument) -> None:
     view.select_nodes([nid(doc, "output")])
     assert view.cut_selection()
-    assert len(doc.graph.nodes) == 2
+    assert len(doc.workspace.graph.nodes) == 2
     assert doc.undo_stack.count() == 1 and doc.undo_stack.text(0) == "Cut"
     ids = view.paste(QPointF(600, 300))
-    assert doc.graph.nodes[ids[0]].position == (600.0, 300.0)
-    assert doc.graph.nodes[ids[0]].name == "output"  # the name is free again
+    assert doc.workspace.graph.nodes[ids[0]].position == (600.0, 300.0)
+    assert doc.workspace.graph.nodes[ids[0]].name == "output"  # the name is free again
 
 
 def test_paste_lands_under_the_mouse(view: CanvasView, doc: ProjectDocument) -> None:
@@ -527,7 +531,7 @@ def test_paste_lands_under_the_mouse(view: CanvasView, doc: ProjectDocument) -> 
     QCursor.setPos(view.viewport().mapToGlobal(QPoint(200, 300)))
     ids = view.paste()
     under = view.mapToScene(QPoint(200, 300))
-    x, y = doc.graph.nodes[ids[0]].position
+    x, y = doc.workspace.graph.nodes[ids[0]].position
     assert abs(x - under.x()) <= 5 and abs(y - under.y()) <= 5
 
 
@@ -535,11 +539,11 @@ def test_paste_rejects_foreign_clipboard(qtbot, view: CanvasView, doc: ProjectDo
     QApplication.clipboard().setText('{"nodes": [{"id": "x", "type": "Evil", "position": [0, 0]}]}')
     with qtbot.waitSignal(view.message, timeout=1000):
         assert view.paste() == []
-    assert len(doc.graph.nodes) == 3
+    assert len(doc.workspace.graph.nodes) == 3
 
 
 def test_add_layer_appends_after_selection(view: CanvasView, doc: ProjectDocument) -> None:
-    g = doc.graph
+    g = doc.workspace.graph
     output = nid(doc, "output")
     view.select_nodes([output])
     new = view.add_layer("Dense")
@@ -563,17 +567,17 @@ def test_add_layer_without_selection_goes_to_the_view_center(
 ) -> None:
     view.select_nodes([])
     new = view.add_layer("Input")
-    pos = doc.graph.nodes[new].position
+    pos = doc.workspace.graph.nodes[new].position
     center = view.mapToScene(view.viewport().rect().center())
     assert abs(pos[0] + NODE_WIDTH / 2 - center.x()) <= 10
-    assert not doc.graph.inputs_of(new) and not doc.graph.outputs_of(new)
+    assert not doc.workspace.graph.inputs_of(new) and not doc.workspace.graph.outputs_of(new)
 
 
 def test_quick_build_on_empty_canvas(qtbot) -> None:
     doc = ProjectDocument()
     view = make_view(qtbot, doc)
     assert view.quick_build("3-5-5-2 relu out=softmax") is None
-    g = doc.graph
+    g = doc.workspace.graph
     nodes = list(g.nodes.values())
     assert [n.type for n in nodes] == ["Input", "Dense", "Dense", "Dense"]
     assert [n.position for n in nodes] == [(0.0, 0.0), (230.0, 0.0), (460.0, 0.0), (690.0, 0.0)]
@@ -581,7 +585,7 @@ def test_quick_build_on_empty_canvas(qtbot) -> None:
     assert [(e.source, e.target) for e in g.edges] == [(a.id, b.id) for a, b in pairwise(nodes)]
     assert doc.undo_stack.count() == 1
     settle(doc)
-    assert doc.analysis.ok
+    assert doc.workspace.analysis.ok
     assert view.node_item(nodes[-1].id).footer_texts() == ("[batch, 2]", "12 params")
     doc.undo_stack.undo()
     assert not g.nodes and not view.canvas_scene.node_items()
@@ -590,12 +594,12 @@ def test_quick_build_on_empty_canvas(qtbot) -> None:
 
 
 def test_quick_build_beside_existing_network(view: CanvasView, doc: ProjectDocument) -> None:
-    before = set(doc.graph.nodes)
+    before = set(doc.workspace.graph.nodes)
     assert view.quick_build("2 4 1 tanh") is None
-    new = [n for n in doc.graph.nodes.values() if n.id not in before]
+    new = [n for n in doc.workspace.graph.nodes.values() if n.id not in before]
     assert len(new) == 3
     assert min(n.position[0] for n in new) > 460 + NODE_WIDTH  # right of the old drawing
-    assert not any(e.source in before and e.target not in before for e in doc.graph.edges)
+    assert not any(e.source in before and e.target not in before for e in doc.workspace.graph.edges)
     assert set(view.selected_node_ids()) == {n.id for n in new}
 
 
@@ -637,7 +641,7 @@ def test_read_only_refuses_edits_with_a_message(
     assert view.quick_build("2-1") is not None
     assert view.add_layer("Dense") is None
     assert view.auto_layout() is False
-    assert doc.undo_stack.count() == 0 and len(doc.graph.nodes) == 3
+    assert doc.undo_stack.count() == 0 and len(doc.workspace.graph.nodes) == 3
     view.set_read_only(False)
     assert item.flags() & LayerItem.GraphicsItemFlag.ItemIsMovable
 
@@ -674,7 +678,7 @@ def test_selection_signal_and_select_all(qtbot, view: CanvasView, doc: ProjectDo
         view.select_nodes([nid(doc, "output")], center=True)
     assert blocker.args == [[nid(doc, "output")]]
     view.select_all()
-    assert view.selected_node_ids() == list(doc.graph.nodes)
+    assert view.selected_node_ids() == list(doc.workspace.graph.nodes)
 
 
 def test_zoom_and_fit(view: CanvasView) -> None:
@@ -754,7 +758,7 @@ def test_screenshots(qtbot) -> None:
     sample = ProjectDocument()
     sample.replace_project(load_project(REPO / "samples" / "spirals.nnsproj"))
     view = make_view(qtbot, sample, (1100, 420))
-    view.select_nodes([list(sample.graph.nodes)[1]])
+    view.select_nodes([list(sample.workspace.graph.nodes)[1]])
     assert _shot(view, "canvas_spirals.png").stat().st_size > 0
 
     dag = ProjectDocument(Project(graph=dag_graph()))
@@ -765,15 +769,15 @@ def test_screenshots(qtbot) -> None:
     broken = ProjectDocument(Project(graph=dag_graph()))
     view = make_view(qtbot, broken, (1300, 460))
     view.auto_layout()
-    broken.graph.set_param(nid(broken, "b"), "units", 8)
+    broken.workspace.graph.set_param(nid(broken, "b"), "units", 8)
     settle(broken)
     assert _shot(view, "canvas_error.png").stat().st_size > 0
 
     warned = ProjectDocument(Project(graph=chain_graph()))
     view = make_view(qtbot, warned, (900, 300))
     for key in ("weight_init", "bias_init"):
-        warned.graph.set_param(nid(warned, "hidden"), key, {"name": "zeros"})
-    warned.graph.set_attribute(nid(warned, "output"), "trainable", False)
+        warned.workspace.graph.set_param(nid(warned, "hidden"), key, {"name": "zeros"})
+    warned.workspace.graph.set_attribute(nid(warned, "output"), "trainable", False)
     settle(warned)
     view.select_nodes([nid(warned, "output")])
     assert _shot(view, "canvas_warning_frozen.png").stat().st_size > 0
@@ -808,6 +812,6 @@ def test_auto_sizes_show_what_they_resolved_to(qtbot) -> None:
     sample = ProjectDocument()
     sample.replace_project(load_project(REPO / "samples" / "spirals.nnsproj"))
     view = make_view(qtbot, sample)
-    ids = list(sample.graph.nodes)
+    ids = list(sample.workspace.graph.nodes)
     assert view.node_item(ids[0]).caption() == "Input 2 (auto)"  # two features in the data
     assert view.node_item(ids[-1]).caption() == "Dense 2 (auto) · Identity"  # two classes

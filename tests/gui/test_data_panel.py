@@ -96,8 +96,8 @@ def test_load_csv_sets_table_prepared_and_one_command(qtbot, panel, doc, tmp_pat
     settings = doc.project.data
     assert settings.source == DataSource(kind="csv", path=str(path))
     assert settings.targets == ("label",)  # the last column
-    assert doc.table is not None and doc.table.frame.shape == (60, 4)
-    assert doc.prepared is not None and doc.prepared.n_classes == 3
+    assert doc.workspace.table is not None and doc.workspace.table.frame.shape == (60, 4)
+    assert doc.workspace.prepared is not None and doc.workspace.prepared.n_classes == 3
     assert "three.csv" in panel.source_label.text()
     assert panel.columns_table.rowCount() == 4
     assert panel.model.rowCount() == 60
@@ -132,7 +132,7 @@ def test_dropping_a_csv_file_loads_it(qtbot, panel, doc, tmp_path):
     )
     panel.dropEvent(event)
     assert doc.project.data.source.path == str(path)
-    assert doc.table is not None
+    assert doc.workspace.table is not None
 
 
 # --- column roles and kinds ----------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_ignore_a_column_then_undo_restores_the_combo(qtbot, tmp_path):
     combo = panel._role_combos["f1"]
     _choose(combo, "ignored")
     assert doc.project.data.ignored == ("f1",)
-    assert doc.prepared.n_features == 2
+    assert doc.workspace.prepared.n_features == 2
     assert panel.model.roles()["f1"] == "ignored"
     assert doc.undo_stack.count() == 2
     doc.undo_stack.undo()
@@ -161,7 +161,7 @@ def test_choose_another_target(qtbot, tmp_path):
     settings = doc.project.data
     assert settings.targets == ("f3",)
     assert panel._role_combos["label"].currentData() == "input"
-    assert doc.prepared.task == "regression"
+    assert doc.workspace.prepared.task == "regression"
     assert panel.task_combo.itemText(0) == "Auto (regression)"
     doc.undo_stack.undo()
     assert doc.project.data.targets == ("label",)
@@ -194,11 +194,11 @@ def test_override_a_column_kind(qtbot, tmp_path):
 
 def test_scaling_changes_prepared_data(qtbot, tmp_path):
     panel, doc = _loaded(qtbot, tmp_path)
-    standardized = doc.prepared.x_train.clone()
+    standardized = doc.workspace.prepared.x_train.clone()
     assert abs(float(standardized[:, 1].mean())) < 1e-5
     _choose(panel.scaling_combo, "none")
     assert doc.project.data.scaling == "none"
-    raw = doc.prepared.x_train
+    raw = doc.workspace.prepared.x_train
     assert not torch.allclose(raw, standardized)
     assert float(raw[:, 1].abs().max()) > 10  # f2 is about 100 times bigger, unscaled
     doc.undo_stack.undo()
@@ -212,33 +212,33 @@ def test_split_spin_boxes_keep_the_sum_and_merge(qtbot, tmp_path):
     panel.test_spin.setValue(10.0)
     assert panel.val_spin.value() == pytest.approx(20.0)
     assert doc.project.data.split == pytest.approx((0.7, 0.2, 0.1))
-    p = doc.prepared
+    p = doc.workspace.prepared
     assert p.n_train + p.n_val + p.n_test == 60 and p.n_test == 6
     assert f"{p.n_train} train · {p.n_val} validation · 6 test" in panel.summary_label.text()
     assert doc.undo_stack.count() == 2  # both edits of the split are one step
     doc.undo_stack.undo()
     assert [s.value() for s in panel.split_spins] == [80.0, 20.0, 0.0]
-    assert doc.prepared.n_train == 48
+    assert doc.workspace.prepared.n_train == 48
 
 
 def test_seed_changes_the_split_and_edits_merge(qtbot, tmp_path):
     panel, doc = _loaded(qtbot, tmp_path)
-    before = doc.prepared.index_train.copy()
+    before = doc.workspace.prepared.index_train.copy()
     panel.seed_spin.setValue(7)
     panel.seed_spin.setValue(8)
     assert doc.project.data.seed == 8
-    assert not np.array_equal(doc.prepared.index_train, before)
+    assert not np.array_equal(doc.workspace.prepared.index_train, before)
     assert doc.undo_stack.count() == 2
     doc.undo_stack.undo()
     assert panel.seed_spin.value() == 0
-    assert np.array_equal(doc.prepared.index_train, before)
+    assert np.array_equal(doc.workspace.prepared.index_train, before)
 
 
 def test_task_and_stratify(qtbot, tmp_path):
     panel, doc = _loaded(qtbot, tmp_path)
     assert panel.task_combo.itemText(0) == "Auto (classification)"
     _choose(panel.task_combo, "regression")
-    assert doc.prepared.task == "regression"
+    assert doc.workspace.prepared.task == "regression"
     assert not panel.stratify_check.isEnabled()
     doc.undo_stack.undo()
     assert panel.stratify_check.isEnabled()
@@ -260,7 +260,7 @@ def test_balance_split_rules():
 
 def test_junk_csv_banner_names_column_and_row(qtbot, panel, doc, tmp_path):
     assert panel.load_csv(_write_junk_csv(tmp_path / "junk.csv"))
-    assert doc.data_error is not None
+    assert doc.workspace.data_error is not None
     messages = panel.banner.messages()
     assert messages[0].level == "error"
     assert "column 'ram', row 17: '12.3x' is not a number" in messages[0].text
@@ -280,7 +280,7 @@ def test_junk_csv_banner_names_column_and_row(qtbot, panel, doc, tmp_path):
     # Declaring the column categorical removes its problem; filling the gaps removes the rest.
     _choose(panel._kind_combos["ram"], "categorical")
     _choose(panel.missing_combo, "mean")
-    assert doc.data_error is None
+    assert doc.workspace.data_error is None
     assert panel.banner.level() != "error"
     _screenshot(panel, "data_panel_fixed_junk")
 
@@ -305,13 +305,13 @@ def test_builtin_picker_loads_spirals_and_shows_the_scatter(qtbot, panel, doc):
     assert doc.undo_stack.count() == 1
     source = doc.project.data.source
     assert (source.kind, source.name, source.params["n_samples"]) == ("builtin", "spirals", 200)
-    assert doc.prepared.n_classes == 2 and doc.prepared.n_features == 2
+    assert doc.workspace.prepared.n_classes == 2 and doc.workspace.prepared.n_features == 2
     assert panel.scatter_available()
     assert panel.view_tabs.currentIndex() == 1
     assert len(panel.scatter_items) == 2
     assert [label.text for _, label in panel.scatter_legend.items] == ["class 0", "class 1"]
     shown = sum(len(item.data) for item in panel.scatter_items)
-    assert shown == doc.prepared.n_train
+    assert shown == doc.workspace.prepared.n_train
     assert panel.use_button.text() == "In use" and not panel.use_button.isEnabled()
     # New parameters for the dataset in use keep the preparation choices.
     _choose(panel.scaling_combo, "minmax")
@@ -341,16 +341,16 @@ def test_two_feature_regression_scatter_is_colored_by_value(qtbot, panel, doc, t
     path = tmp_path / "plane.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert panel.load_csv(path)
-    assert doc.prepared.task == "regression"
+    assert doc.workspace.prepared.task == "regression"
     assert panel.scatter_available()
     assert len(panel.scatter_items) == 1
-    assert len(panel.scatter_items[0].data) == doc.prepared.n_train
+    assert len(panel.scatter_items[0].data) == doc.workspace.prepared.n_train
     assert "colour shows y" in panel.scatter_caption.text()
 
 
 def test_screenshot_spirals_sample(qtbot):
     doc = ProjectDocument(load_project(SAMPLES / "spirals.nnsproj"))
-    doc.reload_data()
+    doc.workspace.reload_data()
     panel = DataPanel(doc)
     qtbot.addWidget(panel)
     assert panel.scatter_available()
@@ -362,14 +362,14 @@ def test_screenshot_spirals_sample(qtbot):
 
 def test_screenshot_mobile_price_sample(qtbot):
     doc = ProjectDocument(load_project(SAMPLES / "mobile_price.nnsproj"))
-    doc.reload_data()
+    doc.workspace.reload_data()
     panel = DataPanel(doc)
     qtbot.addWidget(panel)
-    assert doc.prepared is not None
-    assert summary_text(doc.prepared) == (
+    assert doc.workspace.prepared is not None
+    assert summary_text(doc.workspace.prepared) == (
         "1600 train · 400 validation · 0 test · 20 features · 4 classes: 0, 1, 2, 3"
     )
-    assert panel.summary_label.text() == summary_text(doc.prepared)
+    assert panel.summary_label.text() == summary_text(doc.workspace.prepared)
     assert panel.seed_spin.value() == 88
     assert panel.columns_table.rowCount() == 21
     assert not panel.builtin_toggle.isChecked()  # a CSV project keeps the picker folded
@@ -451,7 +451,7 @@ def test_data_settings_keep_validating(panel, doc):
     doc.project.data = DataSettings(
         source=DataSource(kind="builtin", name="xor", params={}), targets=("nope",)
     )
-    doc.reload_data()
-    assert doc.data_error is not None
+    doc.workspace.reload_data()
+    assert doc.workspace.data_error is not None
     assert panel.columns_table.rowCount() == 3
     assert panel.banner.level() == "error"

@@ -49,7 +49,7 @@ def test_undo_redo_and_history_are_locked_while_training(window, qtbot, dialogs,
     window.train()
     qtbot.waitUntil(lambda: controller.state == "running", timeout=WAIT_MS)
     undo, redo = action(window, "undo"), action(window, "redo")
-    history = window.widgets["history"]
+    history = window.workbench.history
     assert not undo.isEnabled() and not redo.isEnabled()
     assert not history.isEnabled()
 
@@ -59,7 +59,7 @@ def test_undo_redo_and_history_are_locked_while_training(window, qtbot, dialogs,
     history.stack().setIndex(0) if history.isEnabled() else None
     assert doc.project.training.epochs == 3000
     assert doc.project.data.source.path.endswith("mobile_price_train.csv")
-    assert len(doc.graph.nodes) > 0 and controller.running
+    assert len(doc.workspace.graph.nodes) > 0 and controller.running
 
     # Asked directly, the document refuses as for any edit while training runs...
     dialogs.answers = [Btn.No]
@@ -118,10 +118,10 @@ def test_ctrl_y_redoes_an_undone_edit(window, qtbot):
     doc = window.document
     set_training(window, epochs=77)
     window.activateWindow()
-    window.widgets["canvas"].setFocus()
-    qtbot.keyClick(window.widgets["canvas"], Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    window.workbench.canvas.setFocus()
+    qtbot.keyClick(window.workbench.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert doc.project.training.epochs != 77
-    qtbot.keyClick(window.widgets["canvas"], Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.workbench.canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert doc.project.training.epochs == 77
 
 
@@ -144,7 +144,7 @@ def test_a_new_csv_that_changes_the_input_width_makes_train_start_afresh(window,
     set_training(window, epochs=50)
     qtbot.waitUntil(lambda: action(window, "train").text() == "Con&tinue", timeout=WAIT_MS)
     assert window.load_csv(str(mobile_csv))  # 20 features instead of the spirals' 2
-    qtbot.waitUntil(lambda: window.document.prepared is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.document.workspace.prepared is not None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: action(window, "train").text() == "&Train", timeout=WAIT_MS)
     assert window.document.project.weights is not None  # kept, but they no longer fit
 

@@ -88,11 +88,11 @@ def test_editing_units_pushes_a_command_and_undo_restores_the_editor(panel, doc)
     assert units.spin.value() == 3
 
     units.spin.setValue(5)
-    assert doc.graph.nodes[h1].params["units"] == 5
+    assert doc.workspace.graph.nodes[h1].params["units"] == 5
     assert doc.undo_stack.count() == 1
 
     doc.undo_stack.undo()
-    assert doc.graph.nodes[h1].params["units"] == 3
+    assert doc.workspace.graph.nodes[h1].params["units"] == 3
     assert units.spin.value() == 3
 
     doc.undo_stack.redo()
@@ -105,10 +105,10 @@ def test_repeated_spin_box_steps_merge_into_one_undo_step(panel, doc):
     spin = panel.layer_page.form.editor("units").spin
     for _ in range(4):
         spin.stepUp()
-    assert doc.graph.nodes[h1].params["units"] == 7
+    assert doc.workspace.graph.nodes[h1].params["units"] == 7
     assert doc.undo_stack.count() == 1
     doc.undo_stack.undo()
-    assert doc.graph.nodes[h1].params["units"] == 3
+    assert doc.workspace.graph.nodes[h1].params["units"] == 3
     assert spin.value() == 3
 
 
@@ -141,7 +141,7 @@ def test_activation_combo_updates_the_plot_with_exact_curve_values(panel, doc):
     combo = page.form.editor("activation").combo
     combo.setCurrentIndex(combo.findData("sigmoid"))
 
-    assert doc.graph.nodes[h2].params["activation"] == {"name": "sigmoid"}
+    assert doc.workspace.graph.nodes[h2].params["activation"] == {"name": "sigmoid"}
     x, f, df = curve({"name": "sigmoid"}, *PLOT_RANGE, PLOT_POINTS)
     px, pf = page.plot.f_curve.getData()
     _, pdf = page.plot.df_curve.getData()
@@ -166,7 +166,7 @@ def test_leaky_relu_shows_its_slope_and_edits_it(panel, doc):
     assert editor.nested.isVisibleTo(editor)
     slope = editor.form.editor("negative_slope")
     slope.spin.setValue(0.2)
-    assert doc.graph.nodes[h2].params["activation"] == {
+    assert doc.workspace.graph.nodes[h2].params["activation"] == {
         "name": "leaky_relu",
         "negative_slope": 0.2,
     }
@@ -174,8 +174,8 @@ def test_leaky_relu_shows_its_slope_and_edits_it(panel, doc):
     np.testing.assert_allclose(panel.layer_page.plot.f_curve.getData()[1], f)
     doc.undo_stack.undo()
     # Whatever the undo step covers (choice and slope may merge), the view shows the model.
-    assert editor.value() == doc.graph.nodes[h2].params["activation"]
-    assert editor.combo.currentData() == doc.graph.nodes[h2].params["activation"]["name"]
+    assert editor.value() == doc.workspace.graph.nodes[h2].params["activation"]
+    assert editor.combo.currentData() == doc.workspace.graph.nodes[h2].params["activation"]["name"]
 
 
 def test_kaiming_initializer_shows_mode_and_nonlinearity(panel, doc):
@@ -185,10 +185,10 @@ def test_kaiming_initializer_shows_mode_and_nonlinearity(panel, doc):
     assert set(editor.form.editors()) == {"mode", "nonlinearity", "negative_slope"}
     mode = editor.form.editor("mode").combo
     mode.setCurrentIndex(mode.findData("fan_out"))
-    assert doc.graph.nodes[doc.ids["h2"]].params["weight_init"]["mode"] == "fan_out"
+    assert doc.workspace.graph.nodes[doc.ids["h2"]].params["weight_init"]["mode"] == "fan_out"
     # Switching to the uniform variant keeps the shared settings.
     editor.combo.setCurrentIndex(editor.combo.findData("kaiming_uniform"))
-    assert doc.graph.nodes[doc.ids["h2"]].params["weight_init"] == {
+    assert doc.workspace.graph.nodes[doc.ids["h2"]].params["weight_init"] == {
         "name": "kaiming_uniform",
         "mode": "fan_out",
         "nonlinearity": "relu",
@@ -230,14 +230,14 @@ def test_hovering_the_plot_reads_out_f_and_its_slope(panel, doc):
 
 def test_frozen_layer_shows_unchecked_trainable_and_toggle_is_undoable(panel, doc):
     h1 = doc.ids["h1"]
-    doc.graph.set_attribute(h1, "trainable", False)
+    doc.workspace.graph.set_attribute(h1, "trainable", False)
     panel.show_nodes([h1])
     check = panel.layer_page.trainable_check
     assert not check.isChecked()
     check.setChecked(True)
-    assert doc.graph.nodes[h1].trainable
+    assert doc.workspace.graph.nodes[h1].trainable
     doc.undo_stack.undo()
-    assert not doc.graph.nodes[h1].trainable
+    assert not doc.workspace.graph.nodes[h1].trainable
     assert not check.isChecked()
 
 
@@ -247,11 +247,11 @@ def test_rename_is_undoable_and_duplicates_are_refused(panel, doc):
     page = panel.layer_page
     page.name_edit.setText("first_hidden")
     page.name_edit.editingFinished.emit()
-    assert doc.graph.nodes[h1].name == "first_hidden"
+    assert doc.workspace.graph.nodes[h1].name == "first_hidden"
 
     page.name_edit.setText("output")
     page.name_edit.editingFinished.emit()
-    assert doc.graph.nodes[h1].name == "first_hidden"
+    assert doc.workspace.graph.nodes[h1].name == "first_hidden"
     assert page.name_edit.text() == "first_hidden"
     assert not page.name_error.isHidden()
     assert "already called" in page.name_error.text()
@@ -268,7 +268,7 @@ def test_note_is_committed_when_editing_finishes(panel, doc):
     page = panel.layer_page
     page.note_edit.setPlainText("Xavier suits sigmoid layers.")
     page.commit_note()
-    assert doc.graph.nodes[h1].note == "Xavier suits sigmoid layers."
+    assert doc.workspace.graph.nodes[h1].note == "Xavier suits sigmoid layers."
     doc.undo_stack.undo()
     assert page.note_edit.toPlainText() == ""
 
@@ -281,16 +281,16 @@ def test_edits_are_refused_and_restored_while_training(panel, doc, qtbot):
     page = panel.layer_page
     with qtbot.waitSignal(doc.message, timeout=1000):
         page.form.editor("units").spin.setValue(9)
-    assert doc.graph.nodes[h1].params["units"] == 3
+    assert doc.workspace.graph.nodes[h1].params["units"] == 3
     assert page.form.editor("units").spin.value() == 3
 
     combo = page.form.editor("activation").combo
     combo.setCurrentIndex(combo.findData("tanh"))
-    assert doc.graph.nodes[h1].params["activation"] == {"name": "sigmoid"}
+    assert doc.workspace.graph.nodes[h1].params["activation"] == {"name": "sigmoid"}
     assert combo.currentData() == "sigmoid"
 
     page.trainable_check.setChecked(False)
-    assert doc.graph.nodes[h1].trainable
+    assert doc.workspace.graph.nodes[h1].trainable
     assert page.trainable_check.isChecked()
 
     page.name_edit.setText("renamed")
@@ -300,7 +300,7 @@ def test_edits_are_refused_and_restored_while_training(panel, doc, qtbot):
 
     panel.show_nodes([h1, doc.ids["h2"]])
     panel.selection_page.trainable_check.click()
-    assert doc.graph.nodes[h1].trainable
+    assert doc.workspace.graph.nodes[h1].trainable
     assert panel.selection_page.trainable_check.isChecked()
     panel.show_nodes([h1])
     page = panel.layer_page
@@ -308,7 +308,7 @@ def test_edits_are_refused_and_restored_while_training(panel, doc, qtbot):
     doc.set_locked(None)
     assert panel.banner.isHidden()
     page.form.editor("units").spin.setValue(9)
-    assert doc.graph.nodes[h1].params["units"] == 9
+    assert doc.workspace.graph.nodes[h1].params["units"] == 9
 
 
 def test_input_page_shows_auto_size_resolution(panel, doc):
@@ -333,23 +333,23 @@ def test_bulk_trainable_toggle_is_one_undo_step(panel, doc):
     assert page.trainable_check.isChecked()
 
     page.trainable_check.click()
-    assert not any(doc.graph.nodes[i].trainable for i in ids)
+    assert not any(doc.workspace.graph.nodes[i].trainable for i in ids)
     assert doc.undo_stack.count() == 1
     assert doc.undo_stack.undoText() == "Freeze 3 layers"
 
     doc.undo_stack.undo()
-    assert all(doc.graph.nodes[i].trainable for i in ids)
+    assert all(doc.workspace.graph.nodes[i].trainable for i in ids)
     assert page.trainable_check.checkState() == Qt.CheckState.Checked
 
 
 def test_mixed_selection_shows_partial_state(panel, doc):
-    doc.graph.set_attribute(doc.ids["h1"], "trainable", False)
+    doc.workspace.graph.set_attribute(doc.ids["h1"], "trainable", False)
     panel.show_nodes([doc.ids["h1"], doc.ids["h2"]])
     check = panel.selection_page.trainable_check
     assert check.checkState() == Qt.CheckState.PartiallyChecked
     check.click()
-    assert doc.graph.nodes[doc.ids["h1"]].trainable
-    assert doc.graph.nodes[doc.ids["h2"]].trainable
+    assert doc.workspace.graph.nodes[doc.ids["h1"]].trainable
+    assert doc.workspace.graph.nodes[doc.ids["h2"]].trainable
 
 
 # --- nothing selected: the model summary ---------------------------------------------------------
@@ -358,7 +358,7 @@ def test_mixed_selection_shows_partial_state(panel, doc):
 def test_summary_table_matches_summarize(panel, doc):
     panel.show_nodes([])
     view = panel.summary
-    expected = summarize(doc.graph, doc.shape_context())
+    expected = summarize(doc.workspace.graph, doc.workspace.shape_context)
     assert expected.total_params == 26
     assert view.summary == expected
     assert view.table.rowCount() == 4
@@ -371,13 +371,13 @@ def test_summary_table_matches_summarize(panel, doc):
 def test_summary_follows_freezing_and_invalid_graphs(panel, doc):
     panel.show_nodes([])
     view = panel.summary
-    doc.graph.set_attribute(doc.ids["h1"], "trainable", False)
+    doc.workspace.graph.set_attribute(doc.ids["h1"], "trainable", False)
     settle(doc)
     assert view.trainable_label.text() == "14"
     assert view.frozen_label.text() == "12"
     assert view.table.item(1, 4).text() == "❄"
 
-    doc.graph.add_node("Dense", {"units": 4}, name="loose")
+    doc.workspace.graph.add_node("Dense", {"units": 4}, name="loose")
     settle(doc)
     assert view.table.isHidden()
     assert not view.message.isHidden()
@@ -394,7 +394,7 @@ def test_summary_row_activation_names_the_layer(panel, doc, qtbot):
 
 def test_removing_the_shown_layer_returns_to_the_summary(panel, doc):
     panel.show_nodes([doc.ids["out"]])
-    doc.graph.remove_node(doc.ids["out"])
+    doc.workspace.graph.remove_node(doc.ids["out"])
     assert panel.layer_page is None
     assert panel.stack.currentWidget() is panel.summary_page
 

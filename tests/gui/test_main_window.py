@@ -38,8 +38,8 @@ def test_opens_default_sample_ready_to_train(window):
     started(window)
     doc = window.document
     assert doc.project.name == "Two spirals"
-    assert len(doc.graph.nodes) == 4 and doc.prepared is not None
-    assert doc.blocking_reason() is None
+    assert len(doc.workspace.graph.nodes) == 4 and doc.workspace.prepared is not None
+    assert doc.workspace.blocking_reason() is None
     assert window.actions_by_name["train"].isEnabled()
     assert "Two spirals" in window.windowTitle()
     assert doc.project.path is None  # a sample opens as an untitled copy
@@ -48,43 +48,43 @@ def test_opens_default_sample_ready_to_train(window):
 def test_build_connect_edit_undo_redo_as_a_user(window, qtbot):
     started(window)
     window.new_project()
-    doc, canvas = window.document, window.widgets["canvas"]
-    (input_id,) = list(doc.graph.nodes)
+    doc, canvas = window.document, window.workbench.canvas
+    (input_id,) = list(doc.workspace.graph.nodes)
     canvas.select_nodes([input_id])
-    window.widgets["palette"].layer_requested.emit("Dense")
-    dense_id = next(n for n in doc.graph.nodes if n != input_id)
-    assert doc.graph.inputs_of(dense_id) == [input_id]
+    window.workbench.palette.layer_requested.emit("Dense")
+    dense_id = next(n for n in doc.workspace.graph.nodes if n != input_id)
+    assert doc.workspace.graph.inputs_of(dense_id) == [input_id]
     assert canvas.selected_node_ids() == [dense_id]
 
-    inspector = window.widgets["inspector"]
+    inspector = window.workbench.inspector
     spin = inspector.layer_page.form.editor("units").spin
     spin.setValue(16)
-    assert doc.graph.nodes[dense_id].params["units"] == 16
+    assert doc.workspace.graph.nodes[dense_id].params["units"] == 16
     assert window.isWindowModified()
 
     undo, redo = window.actions_by_name["undo"], window.actions_by_name["redo"]
     undo.trigger()
-    assert doc.graph.nodes[dense_id].params["units"] == 8
+    assert doc.workspace.graph.nodes[dense_id].params["units"] == 8
     assert spin.value() == 8
     undo.trigger()
-    assert dense_id not in doc.graph.nodes
+    assert dense_id not in doc.workspace.graph.nodes
     redo.trigger()
     redo.trigger()
-    assert doc.graph.nodes[dense_id].params["units"] == 16
-    assert doc.graph.inputs_of(dense_id) == [input_id]
+    assert doc.workspace.graph.nodes[dense_id].params["units"] == 16
+    assert doc.workspace.graph.inputs_of(dense_id) == [input_id]
 
 
 def test_validation_error_appears_and_clears(window, qtbot):
     started(window, SAMPLES / "iris.nnsproj")
     doc = window.document
-    problems = window.widgets["problems"]
+    problems = window.workbench.problems
     assert problems.counts()[0] == 0
     cmd = AddNodeCommand(doc, "Dense", position=(0, 300))
     doc.push(cmd)
     doc.revalidate()
     assert problems.counts()[0] >= 1
-    assert any(p.node_id == cmd.node_id for p in doc.analysis.errors)
-    assert window.widgets["canvas"].node_item(cmd.node_id).toolTip()
+    assert any(p.node_id == cmd.node_id for p in doc.workspace.analysis.errors)
+    assert window.workbench.canvas.node_item(cmd.node_id).toolTip()
     window.actions_by_name["undo"].trigger()
     doc.revalidate()
     assert problems.counts()[0] == 0
@@ -100,24 +100,28 @@ def test_load_csv_set_target_save_and_reopen(window, tmp_path):
     )
     window.load_csv(str(csv))
     doc = window.document
-    assert doc.table is not None and list(doc.table.frame.columns) == ["ram", "battery", "price"]
-    assert doc.prepared is not None and doc.prepared.n_features == 2
-    data = window.widgets["data"]
+    assert doc.workspace.table is not None and list(doc.workspace.table.frame.columns) == [
+        "ram",
+        "battery",
+        "price",
+    ]
+    assert doc.workspace.prepared is not None and doc.workspace.prepared.n_features == 2
+    data = window.workbench.data
     data._role_combos["battery"].setCurrentIndex(data._role_combos["battery"].findData("ignored"))
     assert doc.project.data.ignored == ("battery",)
-    assert doc.prepared.n_features == 1
+    assert doc.workspace.prepared.n_features == 1
 
     target = tmp_path / "mine.nnsproj"
     assert window._save_to(target)
     assert not window.isWindowModified()
-    saved_graph = doc.graph.to_dict()
+    saved_graph = doc.workspace.graph.to_dict()
     window.new_project()
     assert window.open_project(target)
     doc = window.document
-    assert doc.graph.to_dict() == saved_graph
+    assert doc.workspace.graph.to_dict() == saved_graph
     assert doc.project.data.ignored == ("battery",)
     assert Path(doc.project.data.source.path) == csv
-    assert doc.prepared is not None and doc.prepared.n_features == 1
+    assert doc.workspace.prepared is not None and doc.workspace.prepared.n_features == 1
     assert str(target.resolve()) in window.settings.recent_files()
 
 
@@ -135,12 +139,12 @@ def test_unsaved_changes_ask_before_closing(window, dialogs):
 def test_broken_project_file_gives_a_message_and_keeps_work(window, dialogs, tmp_path):
     started(window)
     doc = window.document
-    before = doc.graph.to_dict()
+    before = doc.workspace.graph.to_dict()
     bad = tmp_path / "bad.nnsproj"
     bad.write_bytes(b"\x89PNG not a project")
     assert not window.open_project(bad)
     assert "Cannot open project" in dialogs.asked[-1]
-    assert doc.graph.to_dict() == before
+    assert doc.workspace.graph.to_dict() == before
 
 
 def test_autosave_writes_recovery_beside_project_and_restores_after_crash(
@@ -167,7 +171,7 @@ def test_autosave_writes_recovery_beside_project_and_restores_after_crash(
     dialogs.answers = [Btn.Yes]
     other.start()
     assert "Restore unsaved work" in "".join(dialogs.asked)
-    names = {n.name for n in other.document.graph.nodes.values()}
+    names = {n.name for n in other.document.workspace.graph.nodes.values()}
     assert "unsaved_dropout" in names
     assert other.document.modified and other.project.path == target
     other.document.mark_saved()
@@ -202,7 +206,7 @@ def test_side_panels_get_the_room_their_tables_need(window, qtbot):
     window.docks["data"].raise_()
     qtbot.waitUntil(lambda: window.docks["data"].isVisible())
     data, plots = window.docks["data"], window.docks["plots"]
-    panel = window.widgets["data"]
+    panel = window.workbench.data
 
     def laid_out() -> None:
         assert data.height() > 0.7 * window.centralWidget().parentWidget().height()

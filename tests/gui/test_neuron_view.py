@@ -46,7 +46,7 @@ def one_thread():
 
 def open_view(qtbot, project: Project, size=(1000, 640)) -> NeuronView:
     document = ProjectDocument(project)
-    document.reload_data()
+    document.workspace.reload_data()
     document.revalidate()
     view = NeuronView(document)
     qtbot.addWidget(view)
@@ -103,7 +103,9 @@ def test_spirals_has_one_circle_per_unit_and_one_line_per_weight(qtbot):
     assert view.pages.currentIndex() == 0
     # Untrained: the drawing shows the seeded weights the next run starts from.
     assert "Initial weights (seed 0)" in view.caption.text()
-    model = build_model(view.document.graph, view.document.shape_context(), seed=0)
+    model = build_model(
+        view.document.workspace.graph, view.document.workspace.shape_context, seed=0
+    )
     first = dense_ids(view)[0]
     w = model.layers[first].weight.detach().numpy()
     assert view.frame is not None and np.allclose(view.frame.weights[first], w)
@@ -111,7 +113,9 @@ def test_spirals_has_one_circle_per_unit_and_one_line_per_weight(qtbot):
 
 def test_line_pen_follows_the_weight_sign_and_magnitude(qtbot):
     view = open_view(qtbot, sample("spirals"))
-    model = build_model(view.document.graph, view.document.shape_context(), seed=0)
+    model = build_model(
+        view.document.workspace.graph, view.document.workspace.shape_context, seed=0
+    )
     first = dense_ids(view)[0]
     layer = model.layers[first]
     with torch.no_grad():
@@ -146,7 +150,9 @@ def test_line_pen_follows_the_weight_sign_and_magnitude(qtbot):
 
 def test_hover_reads_out_z_a_and_bias_of_the_reference_input(qtbot):
     view = open_view(qtbot, sample("spirals"))
-    model = build_model(view.document.graph, view.document.shape_context(), seed=3)
+    model = build_model(
+        view.document.workspace.graph, view.document.workspace.shape_context, seed=3
+    )
     frame = frame_for(view, model)
     view.consume([frame])
     second = dense_ids(view)[1]
@@ -158,7 +164,7 @@ def test_hover_reads_out_z_a_and_bias_of_the_reference_input(qtbot):
     assert f"z = w·x + b = {format_value(z)}" in text
     assert f"a = relu(z) = {format_value(a)}" in text
     assert f"bias b = {format_value(b)}" in text
-    x = view.document.prepared.x_val[0]
+    x = view.document.workspace.prepared.x_val[0]
     assert f"for validation row 1: x = [{format_value(x[0])}, {format_value(x[1])}]" in text
     # A real mouse hover shows the same text below the drawing.
     hover(qtbot, view, item)
@@ -224,7 +230,7 @@ def test_watch_options_add_weights_only_while_shown(qtbot):
     options = view.watch_options(base)
     assert options.weights and options.weights_grid is not None
     assert options.weights_grid.resolution == 32
-    assert torch.equal(options.sample, view.document.prepared.x_val[0])
+    assert torch.equal(options.sample, view.document.workspace.prepared.x_val[0])
     assert view.sample_row() is not None
     view.hide()
     assert not view.wants_weights() and view.watch_options(base) is base
@@ -234,7 +240,7 @@ def test_follows_graph_edits_and_project_replacement(qtbot):
     view = open_view(qtbot, sample("spirals"))
     doc = view.document
     first = dense_ids(view)[0]
-    doc.graph.set_param(first, "units", 8)
+    doc.workspace.graph.set_param(first, "units", 8)
     qtbot.waitUntil(lambda: view.topology.columns[1].shown == 8, timeout=3000)
     assert len(view.weight_items()) == 2 * 8 + 8 * 32 + 32 * 2
     assert len(view.neuron_items()) == 2 + 8 + 32 + 2
@@ -246,7 +252,7 @@ def test_follows_graph_edits_and_project_replacement(qtbot):
 def test_trained_weights_are_shown_after_a_run(qtbot):
     view = open_view(qtbot, sample("iris"))
     doc = view.document
-    plan = plan_run(doc.project, loaded=(doc.table, doc.prepared))
+    plan = plan_run(doc.project, loaded=(doc.workspace.table, doc.workspace.prepared))
     plan.job.settings = plan.job.settings.replace(epochs=2)
     result = train(plan.job)
     store_result(doc.project, plan, result)
@@ -266,7 +272,9 @@ def test_live_frames_update_fast_and_reuse_items(qtbot):
     view = open_view(qtbot, project)
     items = view.weight_items()
     assert len(items) == 2 * 16 + 16 * 16 + 16 * 2
-    model = build_model(view.document.graph, view.document.shape_context(), seed=0)
+    model = build_model(
+        view.document.workspace.graph, view.document.workspace.shape_context, seed=0
+    )
     frames = []
     gen = torch.Generator().manual_seed(0)
     for _ in range(12):
@@ -290,7 +298,7 @@ def test_live_frames_update_fast_and_reuse_items(qtbot):
 def test_screenshot_after_a_short_run(qtbot):
     view = open_view(qtbot, sample("spirals"), size=(1100, 700))
     doc = view.document
-    plan = plan_run(doc.project, loaded=(doc.table, doc.prepared))
+    plan = plan_run(doc.project, loaded=(doc.workspace.table, doc.workspace.prepared))
     plan.job.settings = plan.job.settings.replace(epochs=40)
     frames = []
 

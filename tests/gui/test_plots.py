@@ -81,10 +81,10 @@ def make_run(
     if edit is not None:
         edit(project)
     document = ProjectDocument(project)
-    document.reload_data()
+    document.workspace.reload_data()
     document.revalidate()
-    plan = plan_run(project, loaded=(document.table, document.prepared))
-    prepared = document.prepared
+    plan = plan_run(project, loaded=(document.workspace.table, document.workspace.prepared))
+    prepared = document.workspace.prepared
     grid = None
     if prepared.task == "classification" and prepared.n_features == 2:
         grid = Grid.around(prepared.x_train.numpy(), resolution=40)
@@ -300,12 +300,12 @@ def test_per_batch_schedule_draws_the_batch_lr_over_the_plan(qtbot):
 def test_changing_training_settings_updates_the_planned_curve(qtbot, spirals):
     project = load_project(REPO / "samples" / "spirals.nnsproj")
     document = ProjectDocument(project)
-    document.reload_data()
+    document.workspace.reload_data()
     panel = make_panel(qtbot, document)
     view = panel.show_tab("Learning rate")
     assert np.allclose(view.planned_curve.yData, project.training.optimizer["lr"])
     settings = project.training.replace(epochs=10, schedule={"name": "exponential", "gamma": 0.5})
-    document.apply_training_settings(settings)
+    document.workspace.set_training_settings(settings)
     expected = planned_lrs(settings.schedule, settings.optimizer["lr"], 10)["epoch"]
     np.testing.assert_allclose(view.planned_curve.yData, expected)
 
@@ -319,7 +319,7 @@ def test_one_derivative_histogram_per_activation_layer(qtbot, spirals):
     view = panel.show_tab("Activations")
     stats = spirals.of(LayerStats)[-1]
     assert set(view.histograms) == set(stats.deriv)  # the hidden ReLU layers
-    graph = spirals.document.graph
+    graph = spirals.document.workspace.graph
     for nid, hist in view.histograms.items():
         assert hist.name == graph.nodes[nid].name
         np.testing.assert_array_equal(hist.counts, stats.deriv[nid].counts)
@@ -359,7 +359,7 @@ def test_gradient_curves_are_named_after_the_layers(qtbot, spirals):
     feed(panel, spirals)
     view = panel.show_tab("Gradients")
     stats = spirals.of(LayerStats)
-    graph = spirals.document.graph
+    graph = spirals.document.workspace.graph
     names = [label.text for _sample, label in view.legend.items]
     assert names == [graph.nodes[nid].name for nid in view.curves]
     assert names == ["dense_1", "dense_2", "dense_3"]
@@ -403,7 +403,7 @@ def test_boundary_image_has_the_grid_shape_and_rect(qtbot, spirals):
     # Pixel centres sit on the grid's sample points: first column centre = x_min.
     assert placed.left() + placed.width() / (2 * res) == pytest.approx(frame.grid.x_min)
     # Bottom-left pixel (row 0 = y_min) is coloured by p at (x_min, y_min).
-    n_train = spirals.document.prepared.n_train
+    n_train = spirals.document.workspace.prepared.n_train
     assert sum(len(item.data) for item in view.train_points) == n_train
     assert len(view.isocurves) == 1  # two classes: one boundary line at p = 0.5
     assert view.hint.shown is None
@@ -424,7 +424,7 @@ def test_boundary_explains_itself_when_it_cannot_be_drawn(qtbot, regression):
 def test_watch_options_ask_for_the_boundary_only_when_it_can_be_drawn(qtbot, spirals, regression):
     panel = make_panel(qtbot, spirals.document)
     options = panel.watch_options()
-    prepared = spirals.document.prepared
+    prepared = spirals.document.workspace.prepared
     assert options.boundary == Grid.around(prepared.x_train.numpy())
     assert options.weights is False
     assert torch.equal(options.sample, prepared.x_val[0])
@@ -435,7 +435,7 @@ def test_results_confusion_matrix_counts_the_validation_split(qtbot, spirals):
     panel = make_panel(qtbot, spirals.document)
     feed(panel, spirals)
     view = panel.show_tab("Results")
-    prepared = spirals.document.prepared
+    prepared = spirals.document.workspace.prepared
     assert view.split_box.currentText() == "validation"
     assert int(view.results.matrix.sum()) == prepared.n_val
     assert view.table.rowCount() == len(prepared.class_names) + 1
@@ -451,7 +451,7 @@ def test_results_regression_plots_predicted_against_true(qtbot, regression):
     panel = make_panel(qtbot, regression.document)
     feed(panel, regression)
     view = panel.show_tab("Results")
-    n_val = regression.document.prepared.n_val
+    n_val = regression.document.workspace.prepared.n_val
     assert sum(len(item.data) for item in view.scatter) == n_val
     x, y = view.identity.getData()
     np.testing.assert_allclose(x, y)  # the y = x line
@@ -476,7 +476,7 @@ def test_show_history_restores_the_curves_of_a_trained_project(qtbot, spirals):
     store_result(project, spirals.plan, spirals.result)
     project.history = History.from_dict(spirals.result.history.to_dict())  # as saved on disk
     document = ProjectDocument(project)
-    document.reload_data()
+    document.workspace.reload_data()
     panel = make_panel(qtbot, document)
     panel.show_history(project.history)
     loss = panel.show_tab("Loss & metric")
@@ -490,7 +490,7 @@ def test_show_history_restores_the_curves_of_a_trained_project(qtbot, spirals):
     np.testing.assert_allclose(lr.epoch_curve.yData, [e.lr for e in epochs])
     # A trained project also has results, computed from its saved weights.
     results = panel.show_tab("Results")
-    assert int(results.results.matrix.sum()) == document.prepared.n_val
+    assert int(results.results.matrix.sum()) == document.workspace.prepared.n_val
 
 
 def test_divergence_draws_a_red_marker_live_and_from_history(qtbot):
@@ -565,7 +565,7 @@ def test_reset_clears_every_plot(qtbot, spirals):
 def test_project_replaced_clears_the_curves(qtbot, spirals):
     project = load_project(REPO / "samples" / "spirals.nnsproj")
     document = ProjectDocument(project)
-    document.reload_data()
+    document.workspace.reload_data()
     panel = make_panel(qtbot, document)
     feed(panel, spirals)
     document.replace_project(load_project(REPO / "samples" / "regression.nnsproj"))

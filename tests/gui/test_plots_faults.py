@@ -57,7 +57,7 @@ def settle() -> None:
 
 def document_of(sample: str) -> ProjectDocument:
     document = ProjectDocument(load_project(REPO / "samples" / f"{sample}.nnsproj"))
-    document.reload_data()
+    document.workspace.reload_data()
     document.revalidate()
     return document
 
@@ -108,7 +108,7 @@ def disjoint(a: QRectF, b: QRectF) -> bool:
 @pytest.mark.parametrize("width", [1280, 890, 640, 420])
 def test_the_boundary_message_wraps_and_stays_whole_inside_its_plot(qtbot, width):
     document = document_of("mobile_price")
-    assert document.prepared.n_features == 20
+    assert document.workspace.prepared.n_features == 20
     panel = panel_of(qtbot, document, (width, 250))
     view = panel.show_tab("Decision boundary")
     settle()
@@ -205,7 +205,7 @@ def test_the_xor_scatter_legend_covers_no_point(qtbot):
     for scatter in panel.scatter_items:
         x, y = scatter.getData()
         points += scene_points(item, x, y)
-    assert len(points) == document.prepared.n_train
+    assert len(points) == document.workspace.prepared.n_train
     legend = panel.scatter_legend
     assert [label.text for _sample, label in legend.items] == ["class 0", "class 1"]
     assert_uncovered(legend.sceneBoundingRect(), points, "scatter legend")
@@ -217,7 +217,9 @@ def test_the_xor_scatter_legend_covers_no_point(qtbot):
 
 def one_step_events(document: ProjectDocument) -> tuple[object, list]:
     """What Step Batch (F10) delivers for ``document``: run start, one batch, its reports."""
-    plan = plan_run(document.project, loaded=(document.table, document.prepared))
+    plan = plan_run(
+        document.project, loaded=(document.workspace.table, document.workspace.prepared)
+    )
     control = TrainingControl(start_paused=True)
     control.step_batch(1)
     events: list = []
@@ -295,7 +297,9 @@ def test_one_step_of_the_backprop_lesson_draws_points_on_a_sensible_axis(qtbot):
     # Gradients: every layer's one norm is a visible marker, and the headline speaks of them.
     grads = panel.show_tab("Gradients")
     settle()
-    assert set(grads.curves) == {n.id for n in document.graph.nodes.values() if n.type == "Dense"}
+    assert set(grads.curves) == {
+        n.id for n in document.workspace.graph.nodes.values() if n.type == "Dense"
+    }
     for item in grads.curves.values():
         assert item.scatter.isVisible() and len(item.scatter.data) == 1
         assert scene_points(grads.plot, item.xData, item.yData)  # inside the view
@@ -423,7 +427,9 @@ def test_an_overfitting_run_gets_a_hint_that_names_early_stopping(qtbot):
     assert label.height() >= label.heightForWidth(label.width())
     assert banner.geometry().bottom() <= loss.rect().bottom()
     # A new run starts without it; so does a reset.
-    panel.run_started(plan_run(document.project, loaded=(document.table, document.prepared)))
+    panel.run_started(
+        plan_run(document.project, loaded=(document.workspace.table, document.workspace.prepared))
+    )
     loss.ensure_fresh()
     assert not banner.isVisible() and loss.overfitting is None
     panel.consume(events)
@@ -438,7 +444,7 @@ def test_the_hint_says_when_early_stopping_is_already_on(qtbot):
     document = document_of("mobile_price")
     settings = document.project.training
     early = settings.early_stopping.__class__(enabled=True, patience=30)
-    document.apply_training_settings(settings.replace(early_stopping=early))
+    document.workspace.set_training_settings(settings.replace(early_stopping=early))
     panel = panel_of(qtbot, document)
     loss = panel.show_tab("Loss & metric")
     panel.consume(epoch_events(*phone_like()))

@@ -63,11 +63,11 @@ def test_ready_to_train_when_data_fits(qtbot):
     g.add_edge(h.id, o.id)
     project = Project(graph=g, data=default_settings_for("xor"))
     document = ProjectDocument(project)
-    document.reload_data()
+    document.workspace.reload_data()
     document.revalidate()
     widget = ProblemsPanel(document)
     qtbot.addWidget(widget)
-    assert document.blocking_reason() is None
+    assert document.workspace.blocking_reason() is None
     assert widget.summary_text() == "No problems — ready to train"
     assert widget.detail_label.isHidden()
 
@@ -130,8 +130,10 @@ def test_errors_come_before_warnings(panel, doc):
 
 
 def test_data_error_and_compatibility_are_listed(panel, doc, qtbot):
-    doc.data_error = "mobile.csv: no column named 'price_range'"
-    doc.compatibility = ["CrossEntropyLoss needs one output per class (4); the output has 2."]
+    doc.workspace.data_error = "mobile.csv: no column named 'price_range'"
+    doc.workspace.compatibility = [
+        "CrossEntropyLoss needs one output per class (4); the output has 2."
+    ]
     doc.data_changed.emit()
 
     titles = [e.title for e in panel.entries]
@@ -157,7 +159,7 @@ def test_follows_a_replaced_project(panel, doc):
 
 
 def test_rows_wrap_instead_of_clipping(panel, doc):
-    doc.compatibility = [
+    doc.workspace.compatibility = [
         "A very long explanation that cannot possibly fit on one line of a narrow dock and "
         "must therefore wrap onto several lines instead of being cut off at the edge."
     ]

@@ -47,7 +47,7 @@ for round in range(5):
     views = [shown(sample), shown(dag), shown(broken)]
     views[1].auto_layout()  # a command on each undo stack
     views[2].auto_layout()
-    broken.graph.set_param(nid(broken, "b"), "units", 8)
+    broken.workspace.graph.set_param(nid(broken, "b"), "units", 8)
     broken.revalidate()
     views[2].grab()
     for view in views:

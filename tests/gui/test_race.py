@@ -211,7 +211,7 @@ def test_blocked_with_a_clear_message_when_the_project_cannot_train(qtbot):
     dlg.show()
     assert not dlg.start_button.isEnabled()
     assert dlg.banner.isVisible() and "Load a dataset first" in dlg.banner.text()
-    assert dlg.start_race() == document.blocking_reason()
+    assert dlg.start_race() == document.workspace.blocking_reason()
     assert not dlg.runner.threads()
     # Opening a real project lifts the block.
     document.replace_project(load_project(REPO / "samples" / "iris.nnsproj"))

@@ -111,7 +111,7 @@ def test_reports_are_throttled(window, qtbot):
     qtbot.waitUntil(lambda: not controller.running, timeout=TRAINING)
     elapsed = time.perf_counter() - started
     batches = rec.count(BatchReport)
-    assert batches == 60 * len(window.document.prepared.x_train)
+    assert batches == 60 * len(window.document.workspace.prepared.x_train)
     # At most ~20 deliveries a second (plus start/end/pause flushes), each carrying many
     # batches, never one signal per batch.
     assert len(rec.deliveries) <= elapsed / 0.05 + 10
@@ -156,13 +156,13 @@ def test_editing_while_training_asks_to_stop(window, qtbot, dialogs):
     doc, controller = window.document, window.controller
     window.actions_by_name["train"].trigger()
     qtbot.waitUntil(lambda: controller.state == "running", timeout=TRAINING)
-    nodes = len(doc.graph.nodes)
+    nodes = len(doc.workspace.graph.nodes)
     dialogs.answers = [Btn.No]
     assert not doc.push(AddNodeCommand(doc, "Dropout", position=(0, 300)))
-    assert len(doc.graph.nodes) == nodes and controller.running
+    assert len(doc.workspace.graph.nodes) == nodes and controller.running
     dialogs.answers = [Btn.Yes]
     assert doc.push(AddNodeCommand(doc, "Dropout", position=(0, 300)))
-    assert len(doc.graph.nodes) == nodes + 1
+    assert len(doc.workspace.graph.nodes) == nodes + 1
     assert not controller.running and doc.project.weights is not None
 
 
@@ -172,11 +172,11 @@ def test_train_keeps_the_neuron_view_in_front_and_feeds_it(window, qtbot):
 
     set_training(window, epochs=5000, batch_size=8)
     window.docks["neurons"].raise_()
-    qtbot.waitUntil(lambda: window.widgets["neurons"].isVisible())
+    qtbot.waitUntil(lambda: window.workbench.neurons.isVisible())
     rec = Recorder(window.controller)
     window.actions_by_name["train"].trigger()
     qtbot.waitUntil(lambda: rec.count(WeightsFrame) >= 1, timeout=TRAINING)
     window.actions_by_name["stop"].trigger()
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=TRAINING)
-    assert window.widgets["neurons"].isVisible()
-    assert window.widgets["neurons"].source_text.startswith(("Live", "Trained", "Stopped"))
+    assert window.workbench.neurons.isVisible()
+    assert window.workbench.neurons.source_text.startswith(("Live", "Trained", "Stopped"))

@@ -24,7 +24,7 @@ SHOTS = Path("/tmp/nnstudio-screens")
 
 def _document(name: str | None = None) -> ProjectDocument:
     doc = ProjectDocument(load_project(SAMPLES / f"{name}.nnsproj") if name else None)
-    doc.reload_data()
+    doc.workspace.reload_data()
     doc.revalidate()
     return doc
 
@@ -119,7 +119,7 @@ def test_step_schedule_preview_equals_planned_lrs(qtbot, mobile):
     s = doc.project.training
     assert s.schedule == {"name": "step", "step_size": 50, "gamma": 0.5}
     assert set(panel.schedule_form.editors()) == {"step_size", "gamma"}
-    steps = steps_per_epoch(doc.prepared.n_train, s.batch_size)
+    steps = steps_per_epoch(doc.workspace.prepared.n_train, s.batch_size)
     expected = planned_lrs(s.schedule, s.lr, s.epochs, steps)
     x, y = panel.schedule_curve.getData()
     assert np.array_equal(y, expected["epoch"])
@@ -214,7 +214,7 @@ def test_compatibility_banner_for_cross_entropy_on_regression(qtbot):
     assert panel.loss_form.editor("class_weights").isHidden()  # only for custom weights
     _choose(panel.loss_combo, "mse")
     qtbot.waitUntil(lambda: panel.banner.isHidden(), timeout=2000)
-    assert doc.blocking_reason() is None
+    assert doc.workspace.blocking_reason() is None
 
 
 def test_banner_says_why_train_is_blocked(qtbot):

@@ -82,7 +82,7 @@ def test_edge_labels_are_never_cut_by_the_cards_and_ports_they_join(two_cards) -
     drawn_full = []
     for gap in range(0, 201, 8):
         for dy in (0, 6, 18, 30, 60, 100, 160):
-            document.graph.move_nodes({target_id: (NODE_WIDTH + gap, dy)})
+            document.workspace.graph.move_nodes({target_id: (NODE_WIDTH + gap, dy)})
             scene.flush_routes()
             start, tip = edge.end_points()
             cards = [
@@ -174,7 +174,9 @@ def assert_fits(label: QLabel) -> None:
 @pytest.mark.parametrize("size", [(890, 200), (1100, 460)])
 def test_the_hover_card_shows_its_whole_range_inside_the_drawing(qtbot, size) -> None:
     view = open_view(qtbot, sample("spirals"), size=size)
-    model = build_model(view.document.graph, view.document.shape_context(), seed=3)
+    model = build_model(
+        view.document.workspace.graph, view.document.workspace.shape_context, seed=3
+    )
     frame = frame_for(view, model)
     second = dense_ids(view)[1]
     maps = frame.maps[second]

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from nnstudio import __version__
-from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.data import PreparedData
 from nnstudio.core.errors import ExportError
 from nnstudio.core.export.codegen import WIDTH, fit_lines, imports
@@ -33,7 +32,6 @@ from nnstudio.core.export.script_training import (
     train_section,
     uses_lion,
 )
-from nnstudio.core.network.analysis import output_units_for
 from nnstudio.core.network.builder import require_valid
 from nnstudio.core.project import Project
 from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
@@ -66,14 +64,11 @@ def build_script(project: Project, script_path: Path) -> Script:
     Raises an :class:`~nnstudio.core.errors.NNStudioError` (data, graph, loss problems) when
     NN Studio itself could not train the project.
     """
-    from nnstudio.core.training.plan import compatibility_problems, load_data
+    from nnstudio.core.training.plan import compatibility_problems, load_data, shape_context_for
 
     table, prepared = load_data(project)
     settings = project.training
-    n_outputs = output_units_for(
-        prepared.task, prepared.n_classes, prepared.n_targets, settings.loss["name"]
-    )
-    ctx = ShapeContext(n_features=prepared.n_features, n_outputs=n_outputs)
+    ctx = shape_context_for(prepared, settings)
     analysis = require_valid(project.graph, ctx)
     problems = compatibility_problems(project, prepared, analysis)
     if problems:

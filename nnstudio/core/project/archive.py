@@ -11,10 +11,11 @@ flushed to disk, so a crash or a full disk during a save never damages the previ
 from __future__ import annotations
 
 import io
+import json
 import os
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 from nnstudio.core import atomic
@@ -73,9 +74,10 @@ def _check_name(name: str) -> None:
         )
 
 
-def read_members(path: Path) -> tuple[dict[str, bytes], bool]:
+def read_members(path: Path, only: Collection[str] | None = None) -> tuple[dict[str, bytes], bool]:
     """The allow-listed members of a project zip, or ``{"project.json": ...}`` for a bare file,
-    and whether the file was an archive.
+    and whether the file was an archive. ``only`` reads just those members (all checks still
+    apply to the archive's directory).
 
     Raises ProjectError without ``where``: the caller names the file once.
     """
@@ -96,7 +98,7 @@ def read_members(path: Path) -> tuple[dict[str, bytes], bool]:
     if size == 0 or not head:
         raise ProjectError(f"is empty (0 bytes), so it {NOT_A_PROJECT}")
     if head.startswith(ZIP_HEADS):
-        return _read_zip(path), True
+        return _read_zip(path, only), True
     for magic, what in _OTHER_FORMATS:
         if head.startswith(magic):
             raise ProjectError(f"is {what}, not an NN Studio project")
@@ -112,7 +114,20 @@ def read_members(path: Path) -> tuple[dict[str, bytes], bool]:
     return {"project.json": data}, False
 
 
-def _read_zip(path: Path) -> dict[str, bytes]:
+def read_project_name(path: str | os.PathLike[str]) -> str | None:
+    """The name a project file gives itself, read cheaply (for menus); None if unreadable.
+
+    Only ``project.json`` is read, through the same checks as a full load.
+    """
+    try:
+        members, _ = read_members(Path(path), only={"project.json"})
+        name = json.loads(members["project.json"]).get("name")
+    except (ProjectError, ValueError, KeyError, AttributeError, RecursionError):
+        return None
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def _read_zip(path: Path, only: Collection[str] | None = None) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
@@ -149,7 +164,8 @@ def _read_zip(path: Path) -> dict[str, bytes]:
                     "refused as a zip bomb"
                 )
         for info in ours:
-            members[info.filename] = _read_member(archive, info)
+            if only is None or info.filename in only:
+                members[info.filename] = _read_member(archive, info)
     return members
 
 

@@ -60,15 +60,25 @@ class TrainableProject(Protocol):
         ...
 
 
-def shape_context_for(pre: Preprocessor | None, training: TrainingSettings) -> ShapeContext:
-    """Sizes that ``auto`` layers take from fitted preprocessing and the chosen loss."""
-    if pre is None:
+def shape_context_for(
+    data: PreparedData | Preprocessor | None, training: TrainingSettings
+) -> ShapeContext:
+    """The sizes ``auto`` layers take: the one place they are decided.
+
+    From prepared data when the data is loaded, else from the fitted preprocessing a trained
+    project keeps (so a saved project sizes itself without reading its CSV), else unknown.
+    The output width follows the task and the chosen loss (one unit for binary cross-entropy).
+    """
+    if data is None:
         return ShapeContext()
+    if isinstance(data, Preprocessor):
+        n_features = len(data.feature_names)
+        n_classes, n_targets = len(data.class_names), len(data.target_columns)
+    else:
+        n_features, n_classes, n_targets = data.n_features, data.n_classes, data.n_targets
     return ShapeContext(
-        n_features=len(pre.feature_names),
-        n_outputs=output_units_for(
-            pre.task, len(pre.class_names), len(pre.target_columns), training.loss["name"]
-        ),
+        n_features=n_features,
+        n_outputs=output_units_for(data.task, n_classes, n_targets, training.loss["name"]),
     )
 
 
@@ -129,12 +139,7 @@ def plan_run(
     """
     table, prepared = loaded or load_data(project)
     training = project.training
-    ctx = ShapeContext(
-        n_features=prepared.n_features,
-        n_outputs=output_units_for(
-            prepared.task, prepared.n_classes, prepared.n_targets, training.loss["name"]
-        ),
-    )
+    ctx = shape_context_for(prepared, training)
     analysis = require_valid(project.graph, ctx)
     problems = compatibility_problems(project, prepared, analysis)
     if problems:
@@ -187,11 +192,15 @@ def weights_fit(project: TrainableProject, ctx: ShapeContext) -> bool:
     return True
 
 
-def trained_model(project: TrainableProject) -> GraphModule:
-    """The project's network with its saved weights, ready for prediction or export."""
+def trained_model(project: TrainableProject, ctx: ShapeContext | None = None) -> GraphModule:
+    """The project's network with its saved weights, in eval mode: the one way to get it.
+
+    ``ctx`` defaults to the sizes the weights were trained with (the saved preprocessing).
+    """
     if project.weights is None:
         raise TrainingError("this project has not been trained yet: train it first")
-    ctx = shape_context_for(project.preprocessor, project.training)
+    if ctx is None:
+        ctx = shape_context_for(project.preprocessor, project.training)
     model = build_model(project.graph, ctx)
     names = {nid: n.name for nid, n in project.graph.nodes.items()}
     check_weights(model, project.weights, names)
@@ -201,16 +210,8 @@ def trained_model(project: TrainableProject) -> GraphModule:
 
 
 def analyze_project(project: TrainableProject, prepared: PreparedData | None = None) -> Analysis:
-    """Validation + lint for display, using prepared data when available."""
-    if prepared is not None:
-        ctx = ShapeContext(
-            prepared.n_features,
-            output_units_for(
-                prepared.task, prepared.n_classes, prepared.n_targets, project.training.loss["name"]
-            ),
-        )
-    else:
-        ctx = shape_context_for(project.preprocessor, project.training)
+    """Validation + lint for display, using prepared data when available: the one analysis."""
+    ctx = shape_context_for(prepared or project.preprocessor, project.training)
     result = analyze(project.graph, ctx)
     if result.ok:
         result.problems.extend(

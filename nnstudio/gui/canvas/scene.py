@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
@@ -27,6 +26,7 @@ from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.edge_item import EdgeItem, bezier_path
 from nnstudio.gui.canvas.items.layer_item import LayerItem
 from nnstudio.gui.canvas.items.port_item import PortItem
+from nnstudio.gui.canvas.status import EdgeStatus, NodeStatus
 from nnstudio.gui.commands import (
     ConnectCommand,
     DisconnectCommand,
@@ -35,32 +35,11 @@ from nnstudio.gui.commands import (
 )
 
 if TYPE_CHECKING:
-    from nnstudio.core.events import Signal as CoreSignal
     from nnstudio.gui.document import ProjectDocument
 
 #: Problems on a node that are really about its incoming connections: those edges turn red.
 EDGE_ERROR_CODES = frozenset({"shape", "too_many_inputs", "cycle"})
 LOCKED_MESSAGE = "The network cannot be edited while training runs: stop training first."
-
-
-@dataclass(frozen=True)
-class NodeStatus:
-    """What the latest analysis says about one node, as the card shows it."""
-
-    severity: str | None = None
-    #: ``(severity, message, hint)`` for each problem, errors first.
-    problems: tuple[tuple[str, str, str], ...] = ()
-    size: int | None = None
-    n_params: int | None = None
-    is_output: bool = False
-
-
-@dataclass(frozen=True)
-class EdgeStatus:
-    """What the latest analysis says about one connection."""
-
-    size: int | None = None
-    error: bool = False
 
 
 _EMPTY_NODE = NodeStatus()
@@ -81,12 +60,6 @@ class _ConnectionDrag:
     hover: str | None = None
 
 
-def _disconnect_all(bindings: list[tuple[CoreSignal, Callable[..., Any]]], *_: Any) -> None:
-    for signal, slot in bindings:
-        signal.disconnect(slot)
-    bindings.clear()
-
-
 class CanvasScene(QGraphicsScene):
     """Items for one :class:`ProjectDocument`'s graph."""
 
@@ -98,8 +71,6 @@ class CanvasScene(QGraphicsScene):
     def __init__(self, document: ProjectDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self._graph: Graph | None = None
-        self._bindings: list[tuple[CoreSignal, Callable[..., Any]]] = []
         self._node_items: dict[str, LayerItem] = {}
         self._edge_items: dict[Edge, EdgeItem] = {}
         #: node id → the edge items touching it (an index, rebuilt from the model's events).
@@ -109,17 +80,13 @@ class CanvasScene(QGraphicsScene):
         self._read_only = False
         self._refused_this_press = False
         self._dragging_cards = False
-        self._rebound_early = False
         self._drag: _ConnectionDrag | None = None
         #: Merge layers' input order (graph order), cached until one of their edges changes.
         self._inputs_cache: dict[str, list[str]] = {}
         #: Edges waiting to be re-routed once a batch of moves is over (None: route at once).
         self._pending_routes: set[EdgeItem] | None = None
-        # The graph's core signals hold our slots strongly: drop them when Qt deletes us.
-        self.destroyed.connect(partial(_disconnect_all, self._bindings))
-        document.analysis_changed.connect(self._on_document_analysis_changed)
-        document.project_replaced.connect(self._on_document_project_replaced)
-        self._bind(document.graph)
+        for signal, slot in self._document_bindings():
+            signal.connect(slot)
         self.rebuild()
         document.schedule_revalidate()
 
@@ -127,34 +94,26 @@ class CanvasScene(QGraphicsScene):
 
     @property
     def graph(self) -> Graph:
-        """The graph the items currently show (the document's, except mid-replacement)."""
-        assert self._graph is not None
-        return self._graph
+        """The graph the items show: the open project's."""
+        return self.document.workspace.graph
 
-    def _bind(self, graph: Graph) -> None:
-        _disconnect_all(self._bindings)
-        ev = graph.events
-        pairs: list[tuple[CoreSignal, Callable[..., Any]]] = [
-            (ev.node_added, self._on_graph_node_added),
-            (ev.node_removed, self._on_graph_node_removed),
-            (ev.edge_added, self._on_graph_edge_added),
-            (ev.edge_removed, self._on_graph_edge_removed),
-            (ev.param_changed, self._on_graph_param_changed),
-            (ev.node_changed, self._on_graph_node_changed),
-            (ev.node_moved, self._on_graph_node_moved),
+    def _document_bindings(self) -> list[tuple[Any, Callable[..., Any]]]:
+        doc = self.document
+        return [
+            (doc.node_added, self._on_graph_node_added),
+            (doc.node_removed, self._on_graph_node_removed),
+            (doc.edge_added, self._on_graph_edge_added),
+            (doc.edge_removed, self._on_graph_edge_removed),
+            (doc.param_changed, self._on_graph_param_changed),
+            (doc.node_changed, self._on_graph_node_changed),
+            (doc.node_moved, self._on_graph_node_moved),
+            (doc.analysis_changed, self._on_document_analysis_changed),
+            (doc.project_replaced, self.rebuild),
         ]
-        for signal, slot in pairs:
-            signal.connect(slot)
-        self._bindings.extend(pairs)
-        self._graph = graph
 
     def detach(self) -> None:
         """Stop following the model (before the scene is thrown away)."""
-        _disconnect_all(self._bindings)
-        for signal, slot in (
-            (self.document.analysis_changed, self._on_document_analysis_changed),
-            (self.document.project_replaced, self._on_document_project_replaced),
-        ):
+        for signal, slot in self._document_bindings():
             with suppress(RuntimeError, TypeError):
                 signal.disconnect(slot)
 
@@ -173,15 +132,7 @@ class CanvasScene(QGraphicsScene):
             self._add_node_item(node)
         for edge in self.graph.edges:
             self._add_edge_item(edge)
-        self.apply_analysis(self.document.analysis)
-
-    def _on_document_project_replaced(self) -> None:
-        if self._rebound_early and self._graph is self.document.graph:
-            self._rebound_early = False  # the new project's analysis already rebuilt us
-            return
-        self._rebound_early = False
-        self._bind(self.document.graph)
-        self.rebuild()
+        self.apply_analysis(self.document.workspace.analysis)
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -423,12 +374,6 @@ class CanvasScene(QGraphicsScene):
     # --- analysis → colours and labels ---------------------------------------------------------
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
-        if self.document.graph is not self._graph:
-            # The analysis of a newly opened project arrives before project_replaced.
-            self._bind(self.document.graph)
-            self.rebuild()
-            self._rebound_early = True
-            return
         self.apply_analysis(analysis)
 
     def apply_analysis(self, analysis: Analysis) -> None:

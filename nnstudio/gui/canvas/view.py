@@ -142,7 +142,7 @@ class CanvasView(QGraphicsView):
 
     @property
     def graph(self) -> Graph:
-        return self.document.graph
+        return self.document.workspace.graph
 
     def node_item(self, node_id: str) -> LayerItem | None:
         return self._scene.node_item(node_id)
@@ -217,7 +217,9 @@ class CanvasView(QGraphicsView):
         doc = self.document
         parts = []
         if ids:
-            parts.append(f"{len(ids)} layers" if len(ids) > 1 else doc.graph.node(ids[0]).name)
+            parts.append(
+                f"{len(ids)} layers" if len(ids) > 1 else doc.workspace.graph.node(ids[0]).name
+            )
         if edges:
             parts.append(f"{len(edges)} connection" + ("s" if len(edges) > 1 else ""))
         macro = MacroCommand(text or "Delete " + " and ".join(parts))
@@ -407,12 +409,12 @@ class CanvasView(QGraphicsView):
             # Let the document refuse (or ask to stop training) as for any other edit.
             return self._add_node(layer_type, pos)
         macro = MacroCommand(
-            f"Add {LAYERS.get(layer_type).label} after {doc.graph.node(source).name}"
+            f"Add {LAYERS.get(layer_type).label} after {doc.workspace.graph.node(source).name}"
         )
         cmd = AddNodeCommand(doc, layer_type, position=pos, parent=macro)
         ConnectCommand(doc, source, cmd.node_id, parent=macro)
         doc.push(macro)
-        if cmd.node_id not in doc.graph.nodes:
+        if cmd.node_id not in doc.workspace.graph.nodes:
             return None
         self.select_nodes([cmd.node_id])
         self._ensure_visible(cmd.node_id)

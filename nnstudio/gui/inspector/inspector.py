@@ -16,11 +16,9 @@ elsewhere show up here.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent, QUndoCommand
 from PySide6.QtWidgets import (
@@ -41,7 +39,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.catalogue.layers import LAYERS, count_params
 from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network.graph import Graph, LayerNode
+from nnstudio.core.network.graph import LayerNode
 from nnstudio.gui import theme
 from nnstudio.gui.commands import MacroCommand, SetAttributeCommand, SetParamCommand
 from nnstudio.gui.document import ProjectDocument
@@ -264,7 +262,7 @@ class LayerPage(QWidget):
 
     @property
     def node(self) -> LayerNode:
-        return self.panel.document.graph.node(self.node_id)
+        return self.panel.document.workspace.graph.node(self.node_id)
 
     def on_param_changed(self, name: str, value: Any) -> None:
         self.form.set_values({name: value})
@@ -284,9 +282,9 @@ class LayerPage(QWidget):
             self.note_edit.setPlainText(node.note)
 
     def refresh_analysis(self) -> None:
-        """Shape, parameter count, problems and editor hints from ``document.analysis``."""
+        """Shape, parameter count, problems and editor hints from the workspace's analysis."""
         doc = self.panel.document
-        node, analysis, graph = self.node, doc.analysis, doc.graph
+        node, analysis, graph = self.node, doc.workspace.analysis, doc.workspace.graph
         problems = analysis.problems_for(node.id)
         self.problems_label.setText(
             "<br>".join(
@@ -391,7 +389,7 @@ class LayerPage(QWidget):
             self.name_edit.setText(node.name)
             self.name_error.setVisible(False)
             return
-        graph = self.panel.document.graph
+        graph = self.panel.document.workspace.graph
         problem = None
         if not text:
             problem = "A layer needs a name."
@@ -461,16 +459,16 @@ class SelectionPage(QWidget):
         self.refresh()
 
     def _weighted(self) -> list[LayerNode]:
-        graph = self.panel.document.graph
+        graph = self.panel.document.workspace.graph
         return [graph.nodes[i] for i in self.node_ids if graph.nodes[i].type not in _NO_WEIGHTS]
 
     def refresh(self) -> None:
-        graph = self.panel.document.graph
+        graph = self.panel.document.workspace.graph
         nodes = [graph.nodes[i] for i in self.node_ids if i in graph.nodes]
         self.title.setText(f"{len(nodes)} layers selected")
         shown = ", ".join(n.name for n in nodes[:8]) + (" …" if len(nodes) > 8 else "")
         self.names.setText(shown)
-        analysis = self.panel.document.analysis
+        analysis = self.panel.document.workspace.analysis
         total = 0
         known = True
         for n in nodes:
@@ -517,8 +515,6 @@ class InspectorPanel(QWidget):
         self.document = document
         self.node_ids: list[str] = []
         self.layer_page: LayerPage | None = None
-        self._graph: Graph | None = None
-        self._handlers: list[tuple[Any, Callable[..., None]]] = []
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -564,14 +560,16 @@ class InspectorPanel(QWidget):
         document.analysis_changed.connect(self._on_document_analysis_changed)
         document.project_replaced.connect(self._on_document_project_replaced)
         document.locked_changed.connect(self._on_document_locked_changed)
-        self._follow(document.graph)
+        document.param_changed.connect(self._on_graph_param_changed)
+        document.node_changed.connect(self._on_graph_node_changed)
+        document.node_removed.connect(self._on_graph_node_removed)
         self.show_nodes([])
 
     # -- public -----------------------------------------------------------------------------
 
     def show_nodes(self, node_ids: Sequence[str]) -> None:
         """Show a selection; the main window calls this when the canvas selection changes."""
-        graph = self.document.graph
+        graph = self.document.workspace.graph
         ids = [i for i in node_ids if i in graph.nodes]
         self.node_ids = ids
         if len(ids) == 1:
@@ -586,7 +584,7 @@ class InspectorPanel(QWidget):
             self.selection_page.show_nodes(ids)
             self._set_page(self.selection_page)
         else:
-            self.summary.refresh(graph, self.document.shape_context())
+            self.summary.refresh(graph, self.document.workspace.shape_context)
             self._set_page(self.summary_page)
 
     def push(self, command: QUndoCommand) -> bool:
@@ -599,7 +597,7 @@ class InspectorPanel(QWidget):
 
     def set_trainable(self, node_ids: Sequence[str], trainable: bool) -> bool:
         """Freeze or unfreeze several layers as one undo step."""
-        graph = self.document.graph
+        graph = self.document.workspace.graph
         changing = [i for i in node_ids if graph.nodes[i].trainable != trainable]
         if not changing:
             return True
@@ -630,34 +628,6 @@ class InspectorPanel(QWidget):
             self.layer_page.deleteLater()
             self.layer_page = None
 
-    def _follow(self, graph: Graph) -> None:
-        """Connect to the graph's plain-Python events; handlers outlive nothing they touch."""
-        self._unfollow()
-        self._graph = graph
-        ref = weakref.ref(self)
-        events = graph.events
-
-        def bind(signal: Any, method: str) -> None:
-            def handler(*args: Any) -> None:
-                panel = ref()
-                if panel is None or not shiboken6.isValid(panel):
-                    signal.disconnect(handler)
-                    return
-                getattr(panel, method)(*args)
-
-            signal.connect(handler)
-            self._handlers.append((signal, handler))
-
-        bind(events.param_changed, "_on_graph_param_changed")
-        bind(events.node_changed, "_on_graph_node_changed")
-        bind(events.node_removed, "_on_graph_node_removed")
-
-    def _unfollow(self) -> None:
-        for signal, handler in self._handlers:
-            signal.disconnect(handler)
-        self._handlers.clear()
-        self._graph = None
-
     def _on_graph_param_changed(self, node: LayerNode, name: str, old: Any, new: Any) -> None:
         if self.layer_page is not None and node.id == self.layer_page.node_id:
             self.layer_page.on_param_changed(name, new)
@@ -675,15 +645,16 @@ class InspectorPanel(QWidget):
     def _on_document_analysis_changed(self, _analysis: object) -> None:
         current = self.stack.currentWidget()
         if current is self.layer_page and self.layer_page is not None:
-            if self.layer_page.node_id in self.document.graph.nodes:
+            if self.layer_page.node_id in self.document.workspace.graph.nodes:
                 self.layer_page.refresh_analysis()
         elif current is self.selection_page:
             self.selection_page.refresh()
         else:
-            self.summary.refresh(self.document.graph, self.document.shape_context())
+            self.summary.refresh(
+                self.document.workspace.graph, self.document.workspace.shape_context
+            )
 
     def _on_document_project_replaced(self) -> None:
-        self._follow(self.document.graph)
         self._drop_layer_page()
         self.show_nodes([])
 

@@ -192,7 +192,7 @@ class DataPanel(QWidget):
         )
         if settings == self.document.project.data:
             # Opening the same file again re-reads it (it may have been edited meanwhile).
-            self.document.reload_data()
+            self.document.workspace.reload_data()
             return True
         return self._push(settings, f"Open {file.name}")
 
@@ -540,11 +540,11 @@ class DataPanel(QWidget):
         return self.document.project.data
 
     def _frame(self) -> pd.DataFrame | None:
-        table = self.document.table
+        table = self.document.workspace.table
         return table.frame if table is not None else None
 
     def _sync_source(self) -> None:
-        settings, table = self._settings, self.document.table
+        settings, table = self._settings, self.document.workspace.table
         source = settings.source
         if source.kind == "none":
             text = "<b>No data yet.</b> Open a CSV file or pick a built-in dataset below."
@@ -567,7 +567,7 @@ class DataPanel(QWidget):
                     )
                     detail += f" · {table.encoding}, {delimiter}"
                     tip = f"{tip}\nEncoding {table.encoding}, {delimiter}-separated"
-            elif self.document.data_error:
+            elif self.document.workspace.data_error:
                 detail = "could not be loaded"
             muted = theme.MUTED_TEXT.name()
             text = f"<b>{escape_html(name)}</b>" + (
@@ -663,7 +663,7 @@ class DataPanel(QWidget):
             }
 
     def _sync_columns(self) -> None:
-        table, settings = self.document.table, self._settings
+        table, settings = self.document.workspace.table, self._settings
         if table is None:
             self._infos, self._roles = [], {}
             self._table_columns = []
@@ -787,7 +787,7 @@ class DataPanel(QWidget):
         self.stratify_check.setEnabled(task != "regression")
 
     def _detected_task(self) -> str | None:
-        prepared, frame = self.document.prepared, self._frame()
+        prepared, frame = self.document.workspace.prepared, self._frame()
         settings = self._settings
         if settings.task == "auto" and prepared is not None:
             return prepared.task
@@ -799,9 +799,9 @@ class DataPanel(QWidget):
             return None
 
     def _sync_summary(self) -> None:
-        p = self.document.prepared
+        p = self.document.workspace.prepared
         if p is None:
-            if self.document.data_error:
+            if self.document.workspace.data_error:
                 text = "The data cannot be prepared yet: see the problem above."
             elif self._settings.source.kind == "none":
                 text = "No data yet."
@@ -823,7 +823,7 @@ class DataPanel(QWidget):
             self.scatter.removeItem(item)
         self.scatter_items = []
         self.scatter_legend.clear()
-        data = scatter_data(self.document.prepared, self._frame())
+        data = scatter_data(self.document.workspace.prepared, self._frame())
         available = data is not None
         self.view_tabs.setTabEnabled(1, available)
         if available != self._scatter_was_available:
@@ -863,7 +863,7 @@ class DataPanel(QWidget):
         plot.enableAutoRange()
 
     def _sync_preview(self) -> None:
-        table = self.document.table
+        table = self.document.workspace.table
         kinds = {info.name: info.kind for info in self._infos}
         if table is not self._shown_table:
             self._shown_table = table
@@ -898,14 +898,14 @@ class DataPanel(QWidget):
             )
 
     def _sync_banner(self) -> None:
-        doc, table = self.document, self.document.table
+        doc, table = self.document, self.document.workspace.table
         names = list(self._table_columns)
         messages: list[BannerMessage] = []
         if self._notice is not None:
             messages.append(self._notice)
         error_column = None
-        if doc.data_error:
-            text = _strip_where(doc.data_error, names, table)
+        if doc.workspace.data_error:
+            text = _strip_where(doc.workspace.data_error, names, table)
             error_column, row = find_place(text, names)
             messages.append(BannerMessage("error", text, error_column, row))
         frame = self._frame()
@@ -931,8 +931,8 @@ class DataPanel(QWidget):
                         int(empty[0]) + 1 if empty.size else None,
                     )
                 )
-        if doc.prepared is not None:
-            for warning in doc.prepared.warnings:
+        if doc.workspace.prepared is not None:
+            for warning in doc.workspace.prepared.warnings:
                 column, row = find_place(warning, names)
                 messages.append(BannerMessage("warning", _capitalize(warning), column, row))
         if table is not None:
@@ -1019,7 +1019,7 @@ class DataPanel(QWidget):
         self.use_builtin(self.dataset_combo.currentData(), self.dataset_form.values())
 
     def _on_role_combo_changed(self, name: str) -> None:
-        if self._syncing or self.document.table is None:
+        if self._syncing or self.document.workspace.table is None:
             return
         role = self._role_combos[name].currentData()
         settings = self._settings

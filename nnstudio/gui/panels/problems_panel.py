@@ -1,8 +1,8 @@
 """The Problems panel: everything that stops training (red) or is worth knowing (amber).
 
-Collects three sources the document keeps up to date: structural errors and teaching lint
-from ``document.analysis.problems``, loss/output/target mismatches from
-``document.compatibility`` and a data loading failure from ``document.data_error``. Each row
+Collects three sources the workspace keeps up to date: structural errors and teaching lint
+from ``workspace.analysis.problems``, loss/output/target mismatches from
+``workspace.compatibility`` and a data loading failure from ``workspace.data_error``. Each row
 names the layer at fault and says what is wrong; its tooltip explains why and what to change.
 Clicking a row emits :attr:`ProblemsPanel.node_activated` so the main window can select and
 centre that layer on the canvas.
@@ -63,15 +63,15 @@ class ProblemEntry:
 
 def collect_problems(document: ProjectDocument) -> list[ProblemEntry]:
     """Rows for the panel: errors first, each group in the order the checks found them."""
-    graph = document.graph
-    analysis = document.analysis
+    graph = document.workspace.graph
+    analysis = document.workspace.analysis
     entries: list[ProblemEntry] = []
-    if document.data_error:
+    if document.workspace.data_error:
         entries.append(
             ProblemEntry(
                 ERROR,
                 "Data",
-                document.data_error,
+                document.workspace.data_error,
                 "The dataset could not be read or prepared. Fix it in the Data panel: choose "
                 "another file, or change the target and feature columns.",
                 source="data",
@@ -95,7 +95,7 @@ def collect_problems(document: ProjectDocument) -> list[ProblemEntry]:
             )
         )
     output = analysis.output_id if analysis.output_id in graph.nodes else None
-    for message in document.compatibility:
+    for message in document.workspace.compatibility:
         entries.append(
             ProblemEntry(
                 ERROR,
@@ -363,7 +363,7 @@ class ProblemsPanel(QWidget):
                 else "Training can start; the warnings explain common pitfalls."
             )
         else:
-            reason = self.document.blocking_reason()
+            reason = self.document.workspace.blocking_reason()
             severity = "ok"
             if reason is None:
                 self.summary_label.setText("No problems — ready to train")

@@ -134,7 +134,7 @@ class TrainingPanel(QWidget):
 
     def n_train(self) -> int:
         """Training rows of the prepared data (0 when none is prepared)."""
-        prepared = self.document.prepared
+        prepared = self.document.workspace.prepared
         return prepared.n_train if prepared is not None else 0
 
     def steps_per_epoch(self) -> int:
@@ -553,10 +553,14 @@ class TrainingPanel(QWidget):
 
     def _sync_banner(self) -> None:
         doc = self.document
-        messages = [BannerMessage("error", text) for text in doc.compatibility]
-        reason = doc.blocking_reason()
-        if reason and reason not in doc.compatibility:
-            level = "info" if doc.prepared is None and not doc.data_error else "warning"
+        messages = [BannerMessage("error", text) for text in doc.workspace.compatibility]
+        reason = doc.workspace.blocking_reason()
+        if reason and reason not in doc.workspace.compatibility:
+            level = (
+                "info"
+                if doc.workspace.prepared is None and not doc.workspace.data_error
+                else "warning"
+            )
             messages.append(BannerMessage(level, f"Train is not available yet: {reason}"))
         self.banner.set_messages(messages)
 

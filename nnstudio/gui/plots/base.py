@@ -439,7 +439,8 @@ class PlotContext:
         plan = self.plan
         if plan is not None:
             return plan.prepared
-        return getattr(self.document, "prepared", None)
+        workspace = getattr(self.document, "workspace", None)
+        return getattr(workspace, "prepared", None)
 
     @property
     def task(self) -> str | None:
@@ -454,7 +455,7 @@ class PlotContext:
         return None
 
     def _graph_nodes(self) -> Mapping[str, Any]:
-        graph = getattr(self.document, "graph", None)
+        graph = getattr(getattr(self.document, "workspace", None), "graph", None)
         return getattr(graph, "nodes", {}) or {}
 
     def layer_name(self, nid: str) -> str:
@@ -466,7 +467,7 @@ class PlotContext:
         plan = self.plan
         if plan is not None:
             return list(plan.model.order)
-        analysis = getattr(self.document, "analysis", None)
+        analysis = getattr(getattr(self.document, "workspace", None), "analysis", None)
         order = list(getattr(analysis, "order", []) or [])
         return order or list(self._graph_nodes())
 

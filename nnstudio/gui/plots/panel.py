@@ -116,7 +116,7 @@ class TrainingPlotsPanel(QWidget):
 
     def watch_options(self) -> WatchOptions:
         """Which snapshots the worker should take for these plots."""
-        prepared = self.document.prepared
+        prepared = self.document.workspace.prepared
         grid = None
         sample = None
         if prepared is not None:
@@ -234,7 +234,7 @@ class TrainingPlotsPanel(QWidget):
 
     def _steps_for(self, plan: Any) -> int:
         settings = plan.job.settings if plan is not None else self.document.project.training
-        prepared = plan.prepared if plan is not None else self.document.prepared
+        prepared = plan.prepared if plan is not None else self.document.workspace.prepared
         if prepared is None:
             return 0
         return steps_per_epoch(prepared.n_train, settings.batch_size)
@@ -245,7 +245,7 @@ class TrainingPlotsPanel(QWidget):
         if self._model is not None:
             return self._model, self._expects
         project = self.document.project
-        if project.weights is None or self.document.prepared is None:
+        if project.weights is None or self.document.workspace.prepared is None:
             return None
         from nnstudio.core.training.plan import trained_model
 
@@ -258,7 +258,7 @@ class TrainingPlotsPanel(QWidget):
         return self._model, self._expects
 
     def _update_plan(self) -> None:
-        prepared = self.document.prepared
+        prepared = self.document.workspace.prepared
         settings = self.document.project.training
         self.lr.set_plan(plan_for(settings, prepared.n_train if prepared is not None else None))
 

@@ -488,7 +488,7 @@ class RaceDialog(QDialog):
     def blocking_reason(self) -> str | None:
         """Why a race cannot start now (None when it can)."""
         doc = self.document
-        reason = doc.blocking_reason()
+        reason = doc.workspace.blocking_reason()
         if reason:
             return reason
         if doc.lock_reason is not None:
@@ -508,7 +508,10 @@ class RaceDialog(QDialog):
             doc = self.document
             try:
                 plans = build_race(
-                    doc.project, entries, (doc.table, doc.prepared), epochs=self.epochs.value()
+                    doc.project,
+                    entries,
+                    (doc.workspace.table, doc.workspace.prepared),
+                    epochs=self.epochs.value(),
                 )
             except NNStudioError as exc:
                 reason = str(exc)

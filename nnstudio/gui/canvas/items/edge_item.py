@@ -35,7 +35,7 @@ from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
 
 if TYPE_CHECKING:
-    from nnstudio.gui.canvas.scene import EdgeStatus
+    from nnstudio.gui.canvas.status import EdgeStatus
 
 ARROW_LENGTH = 9.0
 ARROW_HALF_WIDTH = 4.5

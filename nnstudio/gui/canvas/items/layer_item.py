@@ -23,7 +23,7 @@ from nnstudio.gui.canvas.items.port_item import PortItem
 
 if TYPE_CHECKING:
     from nnstudio.core.network.graph import LayerNode
-    from nnstudio.gui.canvas.scene import NodeStatus
+    from nnstudio.gui.canvas.status import NodeStatus
 
 NODE_WIDTH = 154.0
 NODE_HEIGHT = 88.0
@@ -148,9 +148,9 @@ class LayerItem(CanvasItem):
         spec = LAYERS.get(layer_type)
         self.input_port: PortItem | None = None
         if not spec.is_input:
-            self.input_port = PortItem(self, PortItem.INPUT, merge=spec.max_inputs is None)
+            self.input_port = PortItem(self, node_id, PortItem.INPUT, merge=spec.max_inputs is None)
             self.input_port.setPos(0.0, NODE_HEIGHT / 2)
-        self.output_port = PortItem(self, PortItem.OUTPUT)
+        self.output_port = PortItem(self, node_id, PortItem.OUTPUT)
         self.output_port.setPos(NODE_WIDTH, NODE_HEIGHT / 2)
 
     # --- model access ----------------------------------------------------------------------

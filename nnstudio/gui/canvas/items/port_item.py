@@ -8,17 +8,14 @@ edge lands at its own height, in input order: the order Concat uses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
-
-if TYPE_CHECKING:
-    from nnstudio.gui.canvas.items.layer_item import LayerItem
 
 RADIUS = 5.0
 #: Height available to a merge layer's input bar, and the spacing of its edges.
@@ -29,13 +26,16 @@ _CONNECTED = QColor("#5f6b7a")
 
 
 class PortItem(CanvasItem):
-    """One input or output handle of a :class:`LayerItem` (its parent item)."""
+    """One input or output handle of a layer card (its parent item, showing ``node_id``)."""
 
     INPUT = "input"
     OUTPUT = "output"
 
-    def __init__(self, parent: LayerItem, kind: str, *, merge: bool = False) -> None:
+    def __init__(
+        self, parent: QGraphicsItem, node_id: str, kind: str, *, merge: bool = False
+    ) -> None:
         super().__init__(parent)
+        self.node_id = node_id
         self.kind = kind
         self.merge = merge and kind == self.INPUT
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
@@ -53,14 +53,6 @@ class PortItem(CanvasItem):
         self.setToolTip(tip)
 
     # --- identity --------------------------------------------------------------------------
-
-    @property
-    def layer_item(self) -> LayerItem:
-        return self.parentItem()  # type: ignore[return-value]
-
-    @property
-    def node_id(self) -> str:
-        return self.layer_item.node_id
 
     @property
     def is_input(self) -> bool:

@@ -1,0 +1,250 @@
+"""The open project and everything derived from it, observed one way.
+
+A :class:`Workspace` owns the project being edited and derives, once each, what every view
+and command needs: the loaded table, the prepared data, the shape context that sizes
+``auto`` layers, the analysis (validation and teaching lint), the loss/target compatibility
+and the last run's result. Every change is announced by a core event on
+:attr:`Workspace.events` — graph edits (forwarded from whichever graph is open, so a view
+never rebinds when the project is replaced), data and training settings, data ready or
+failed, analysis done, a run stored. The GUI relays these to Qt signals
+(:mod:`nnstudio.gui.document`); the command line and the tests use them directly.
+
+Deriving is cheap to ask for and sometimes costly to do (reading a CSV, preparing it), so
+edits only mark the analysis stale; :meth:`Workspace.revalidate` recomputes it. By default
+that happens at once; the GUI installs a scheduler that coalesces the many events of one
+edit into one pass per turn of its event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+
+from nnstudio.core.catalogue.layers import ShapeContext
+from nnstudio.core.data import DataSettings, PreparedData, Table, load_table, prepare
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.events import Signal
+from nnstudio.core.network.analysis import Analysis
+from nnstudio.core.network.builder import GraphModule
+from nnstudio.core.network.graph import Graph, GraphEvents
+from nnstudio.core.project import Project
+from nnstudio.core.training.engine import TrainingResult
+from nnstudio.core.training.plan import (
+    RunPlan,
+    analyze_project,
+    compatibility_problems,
+    plan_run,
+    shape_context_for,
+    store_result,
+    trained_model,
+    weights_fit,
+)
+from nnstudio.core.training.training_settings import TrainingSettings
+
+
+@dataclass
+class WorkspaceEvents:
+    """Everything a view of the open project may follow, in one place.
+
+    The graph's own events (``node_added`` …, ``changed``) are forwarded from the graph that
+    is open now. ``data_changed`` fires when the table or its preparation changed or failed
+    (see :attr:`Workspace.data_error`); ``run_stored`` when trained weights were stored or
+    forgotten.
+    """
+
+    project_replaced: Signal = field(default_factory=Signal)
+    node_added: Signal = field(default_factory=Signal)
+    node_removed: Signal = field(default_factory=Signal)
+    edge_added: Signal = field(default_factory=Signal)
+    edge_removed: Signal = field(default_factory=Signal)
+    param_changed: Signal = field(default_factory=Signal)
+    node_changed: Signal = field(default_factory=Signal)
+    node_moved: Signal = field(default_factory=Signal)
+    graph_changed: Signal = field(default_factory=Signal)
+    data_settings_changed: Signal = field(default_factory=Signal)
+    training_settings_changed: Signal = field(default_factory=Signal)
+    data_changed: Signal = field(default_factory=Signal)
+    analysis_changed: Signal = field(default_factory=Signal)
+    run_stored: Signal = field(default_factory=Signal)
+
+
+#: Graph event → the workspace event it is forwarded to.
+_GRAPH_EVENTS = {f.name: f.name for f in fields(GraphEvents)} | {"changed": "graph_changed"}
+
+
+class Workspace:
+    """One open project with its derived state; Qt-free (the CLI, the GUI and tests use it)."""
+
+    def __init__(
+        self,
+        project: Project | None = None,
+        *,
+        load_data: bool = True,
+        schedule: Callable[[], None] | None = None,
+    ) -> None:
+        self.events = WorkspaceEvents()
+        #: Called when the analysis went stale; None recomputes at once.
+        self.schedule = schedule
+        self.project = project or Project()
+        self.table: Table | None = None
+        self.prepared: PreparedData | None = None
+        self.data_error: str | None = None
+        self._data_exception: NNStudioError | None = None
+        self.analysis = Analysis()
+        self.compatibility: list[str] = []
+        self.last_result: TrainingResult | None = None
+        self._forwarders: dict[str, Callable[..., None]] = {}
+        self._attach_graph()
+        if load_data:
+            self.reload_data()
+        else:
+            self.revalidate()
+
+    # --- the open project ------------------------------------------------------------------
+
+    @property
+    def graph(self) -> Graph:
+        return self.project.graph
+
+    def replace_project(self, project: Project, *, load_data: bool = True) -> None:
+        """Open another project: everything derived is derived afresh."""
+        self._detach_graph()
+        self.project = project
+        self.table, self.prepared = None, None
+        self.data_error, self._data_exception = None, None
+        self.analysis, self.compatibility = Analysis(), []
+        self.last_result = None
+        self._attach_graph()
+        if load_data:
+            self._load()
+        # Views rebuild first (nothing of the old project is left to read), then learn the
+        # new project's data and analysis like after any edit.
+        self.events.project_replaced.emit()
+        self.events.data_changed.emit()
+        self.revalidate()
+
+    def _attach_graph(self) -> None:
+        graph_events = self.graph.events
+        for source, target in _GRAPH_EVENTS.items():
+            forward = getattr(self.events, target).emit
+            self._forwarders[source] = forward
+            getattr(graph_events, source).connect(forward)
+        graph_events.changed.connect(self.invalidate)
+
+    def _detach_graph(self) -> None:
+        graph_events = self.graph.events
+        for source, forward in self._forwarders.items():
+            getattr(graph_events, source).disconnect(forward)
+        graph_events.changed.disconnect(self.invalidate)
+        self._forwarders.clear()
+
+    # --- settings --------------------------------------------------------------------------
+
+    def set_data_settings(self, settings: DataSettings) -> None:
+        """Use other data settings: the data is re-read (or only re-prepared) at once."""
+        old = self.project.data
+        self.project.data = settings
+        self.events.data_settings_changed.emit(settings)
+        self.reload_data(reuse_table=old.source == settings.source)
+
+    def set_training_settings(self, settings: TrainingSettings) -> None:
+        self.project.training = settings
+        self.events.training_settings_changed.emit(settings)
+        self.invalidate()
+
+    # --- data ------------------------------------------------------------------------------
+
+    def reload_data(self, *, reuse_table: bool = False) -> None:
+        """Read (unless reusing the table) and prepare the data; a failure is kept in
+        :attr:`data_error`, never raised."""
+        self._load(reuse_table=reuse_table)
+        self.events.data_changed.emit()
+        self.invalidate()
+
+    def _load(self, *, reuse_table: bool = False) -> None:
+        settings = self.project.data
+        self.prepared, self.data_error, self._data_exception = None, None, None
+        if settings.source.kind == "none":
+            self.table = None
+            return
+        try:
+            if not (reuse_table and self.table is not None):
+                self.table = None
+                self.table = load_table(settings.source, self.project.base_dir)
+            self.prepared = prepare(self.table, settings)
+        except NNStudioError as exc:
+            self.data_error, self._data_exception = str(exc), exc
+
+    def require_data(self) -> None:
+        """Raise the error the last data load met, if any (for the command line)."""
+        if self._data_exception is not None:
+            raise self._data_exception
+
+    @property
+    def shape_context(self) -> ShapeContext:
+        """Sizes of ``auto`` layers: from the prepared data, else from saved preprocessing."""
+        return shape_context_for(self.prepared or self.project.preprocessor, self.project.training)
+
+    # --- analysis --------------------------------------------------------------------------
+
+    def invalidate(self) -> None:
+        """The analysis no longer matches the project: recompute it (now or when scheduled)."""
+        if self.schedule is None:
+            self.revalidate()
+        else:
+            self.schedule()
+
+    def revalidate(self) -> Analysis:
+        """Validation, teaching lint and loss/target compatibility, announced to views."""
+        result = analyze_project(self.project, self.prepared)
+        self.compatibility = []
+        if result.ok and self.prepared is not None:
+            self.compatibility = compatibility_problems(self.project, self.prepared, result)
+        self.analysis = result
+        self.events.analysis_changed.emit(result)
+        return result
+
+    def blocking_reason(self) -> str | None:
+        """Why training cannot start now, in one line (None when it can)."""
+        if self.data_error:
+            return f"Data problem: {self.data_error}"
+        if self.prepared is None:
+            return "Load a dataset first (Data panel)."
+        if self.analysis.errors:
+            return f"Network problem: {self.analysis.errors[0].message}"
+        if self.compatibility:
+            return self.compatibility[0]
+        return None
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def can_resume(self) -> bool:
+        """Whether a new run continues the last: weights that still fit, epochs left."""
+        project = self.project
+        if project.weights is None or project.epochs_trained >= project.training.epochs:
+            return False
+        return weights_fit(project, self.shape_context)
+
+    def plan_run(self, *, resume: bool) -> RunPlan:
+        """A run of the project as it stands, on the data already loaded."""
+        loaded = (self.table, self.prepared) if self.prepared is not None else None
+        return plan_run(self.project, resume=resume, loaded=loaded)  # type: ignore[arg-type]
+
+    def store_result(self, plan: RunPlan, result: TrainingResult) -> None:
+        """Keep what a run produced (weights, optimizer state, history) in the project."""
+        store_result(self.project, plan, result)
+        self.last_result = result
+        self.events.run_stored.emit(result)
+
+    def clear_training(self) -> None:
+        """Forget trained weights: the next run starts from fresh ones."""
+        self.project.clear_training()
+        self.last_result = None
+        self.events.run_stored.emit(None)
+
+    def trained_model(self) -> GraphModule:
+        """The network with its saved weights (raises when it has none that fit)."""
+        return trained_model(self.project)
+
+
+__all__ = ["Workspace", "WorkspaceEvents"]
