@@ -25,8 +25,8 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network.builder import Summary, summarize
 from nnstudio.core.network.graph import Graph
 from nnstudio.gui import theme
-from nnstudio.gui.canvas.items import format_shape
 from nnstudio.gui.widgets.labels import escape_html, muted
+from nnstudio.gui.widgets.texts import format_shape
 
 __all__ = ["ModelSummaryView"]
 

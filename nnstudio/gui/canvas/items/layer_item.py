@@ -20,6 +20,7 @@ from nnstudio.core.catalogue.layers import LAYERS, node_caption
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
 from nnstudio.gui.canvas.items.port_item import PortItem
+from nnstudio.gui.widgets.texts import format_shape
 
 if TYPE_CHECKING:
     from nnstudio.core.network.graph import LayerNode
@@ -90,11 +91,6 @@ def fit_footer(
         if text_width(shape) + gap + text_width(right) <= room:
             return shape, right
     return shape, ""
-
-
-def format_shape(size: int | None) -> str:
-    """``[batch, 4]``; an unknown width is spelled out (a lone "?" reads as a digit when small)."""
-    return f"[batch, {size if size is not None else 'unknown'}]"
 
 
 def wrap_caption(caption: str, metrics: QFontMetricsF, width: float, lines: int = 2) -> list[str]:
