@@ -119,9 +119,17 @@ PLOT_BG = "#ffffff"
 #: pyqtgraph's foreground (ticks and text it draws itself).
 PLOT_FOREGROUND = "#333333"
 AXIS = "#9ca3af"
-#: The lines z = 0 and f = 0 under an activation curve.
+#: The lines z = 0 and f = 0 under an activation curve (plots panel, inspector).
 ZERO_AXIS = "#c4c9d1"
 CURVE_ZERO_AXIS = "#b8bec8"
+#: The white rim around plotted points, so overlapping points stay apart.
+POINT_RIM = "#ffffff"
+#: Validation points are drawn hollow: a half-opaque white fill inside their class colour.
+HOLLOW_POINT = QColor(255, 255, 255, 150)
+#: The dot that follows the mouse along a curve.
+HOVER_DOT = "#000000"
+#: Behind a label written over a plot (the "diverged" marker).
+LABEL_BACKING = QColor(255, 255, 255, 200)
 #: Class colours for scatter plots and decision boundaries (Okabe–Ito palette).
 CLASS_COLORS = (
     "#0072B2",

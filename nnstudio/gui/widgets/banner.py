@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.gui import theme
 from nnstudio.gui.widgets.banner_message import LEVELS, BannerMessage
 
 __all__ = ["BannerMessage", "ProblemBanner"]
@@ -29,9 +30,12 @@ MAX_SHOWN = 5
 
 _STYLE = {
     # background, border, text
-    "error": ("#fdecec", "#d64545", "#7a1f1f"),
-    "warning": ("#fff6dc", "#e0a020", "#6b4a00"),
-    "info": ("#e9f2fc", "#2f7ed8", "#1d3f66"),
+    level: tuple(color.name() for color in colors)
+    for level, colors in (
+        ("error", (theme.ERROR_BG, theme.ERROR, theme.ERROR_INK)),
+        ("warning", (theme.WARNING_BG, theme.WARNING, theme.WARNING_INK)),
+        ("info", (theme.INFO_BG, theme.INFO, theme.INFO_INK)),
+    )
 }
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
@@ -116,7 +120,7 @@ class ProblemBanner(QFrame):
             hidden = ordered[len(shown) :]
             more = QLabel(f"… and {len(hidden)} more (hover to read them)", self)
             more.setToolTip("\n".join(m.text for m in hidden))
-            more.setStyleSheet("color: #555b63; padding-left: 24px;")
+            more.setStyleSheet(f"color: {theme.BANNER_MORE_TEXT.name()}; padding-left: 24px;")
             self._layout.addWidget(more)
             self._rows.append(more)
         if ordered:
