@@ -375,13 +375,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_step(args: argparse.Namespace) -> int:
     from nnstudio.core.lessons.backprop import inspect_step
+    from nnstudio.core.lessons.backprop_text import step_text
 
     project = _load(args, with_data=False)
     report = inspect_step(project, sample=args.sample)
     if args.json:
         _print_json(report.to_dict())
     else:
-        print(report.to_text())
+        print(step_text(report))
     return 0
 
 

@@ -17,18 +17,20 @@ START = float(os.environ.get("NNSTUDIO_T0") or time.time())
 
 
 def _apply_style(app) -> None:
-    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtGui import QPalette
+
+    from nnstudio.gui import theme
 
     app.setStyle("Fusion")
     palette = app.palette()
-    palette.setColor(QPalette.ColorRole.Window, QColor("#f3f4f6"))
-    palette.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
-    palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#f7f8fa"))
-    palette.setColor(QPalette.ColorRole.Highlight, QColor("#2f7ed8"))
-    palette.setColor(QPalette.ColorRole.Button, QColor("#f7f8fa"))
+    palette.setColor(QPalette.ColorRole.Window, theme.WINDOW_BG)
+    palette.setColor(QPalette.ColorRole.Base, theme.BASE_BG)
+    palette.setColor(QPalette.ColorRole.AlternateBase, theme.ALTERNATE_BG)
+    palette.setColor(QPalette.ColorRole.Highlight, theme.SELECTION)
+    palette.setColor(QPalette.ColorRole.Button, theme.BUTTON_BG)
     app.setPalette(palette)
     app.setStyleSheet(
-        "QDockWidget::title { padding: 4px 8px; background: #e7e9ee; }"
+        f"QDockWidget::title {{ padding: 4px 8px; background: {theme.DOCK_TITLE_BG.name()}; }}"
         "QToolBar { spacing: 4px; padding: 2px; }"
         "QStatusBar::item { border: none; }"
         "QGroupBox { font-weight: 600; }"

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from nnstudio.gui import theme
 from nnstudio.gui.preferences import AppSettings, data_dir
 from nnstudio.gui.window_layout import (
     LAYOUT_VERSION,
@@ -137,7 +138,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         placeholder = QLabel("Opening NN Studio…")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setStyleSheet("color: #6b7280; font-size: 15px;")
+        placeholder.setStyleSheet(f"color: {theme.MUTED_TEXT.name()}; font-size: 15px;")
         self.setCentralWidget(placeholder)
         self._restore_layout()
         self.installEventFilter(_FirstPaintFilter(self))
@@ -450,7 +451,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.run_label = QLabel("")
-        self.run_label.setStyleSheet("color: #374151; padding-right: 8px;")
+        self.run_label.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()}; padding-right: 8px;")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)

@@ -12,18 +12,20 @@ z, a and bias for that input; hovering a line reads out the weight.
 Updates are cheap: items are created once per topology; a new :class:`WeightsFrame` only
 changes pens (from a small cache, skipped when the quantised value did not change), ring
 colours and heat-map images.
+
+What is drawn, where, and how it looks is worked out without Qt in
+:mod:`nnstudio.gui.neuron_topology`; what the view says, in :mod:`nnstudio.gui.neuron_text`.
+This module only draws and handles events.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -56,203 +58,65 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.catalogue.layers import parse_select
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network.builder import GraphModule, build_model, check_weights, load_into
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
 from nnstudio.gui import theme
+from nnstudio.gui.neuron_text import (
+    HOVER_HINT,
+    big_network_note,
+    caption_text,
+    legend_html,
+    map_range_text,
+    neuron_text,
+    problem_note,
+    readout_line,
+    run_started_text,
+    sample_description,
+    shortened_readout,
+    unit_name,
+    weight_text,
+)
+from nnstudio.gui.neuron_topology import (
+    LEVELS,
+    MAX_LINE,
+    MAX_RING,
+    MAX_UNITS,
+    MIN_RING,
+    RADIUS,
+    LayerScale,
+    Topology,
+    bias_ring,
+    code_look,
+    column_gap,
+    diverging_rgb,
+    fit_scale,
+    heatmap_rgba,
+    line_between,
+    network_bounds,
+    topology_for,
+    unit_positions,
+    weight_codes,
+)
 from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.workers import WatchOptions
 
-__all__ = [
-    "MAX_UNITS",
-    "NeuronItem",
-    "NeuronView",
-    "Topology",
-    "WeightItem",
-    "format_value",
-    "topology_for",
-]
+__all__ = ["NeuronItem", "NeuronView", "WeightItem"]
 
-#: Largest layer drawn in full; bigger networks get a note and the offer to show the first N.
-MAX_UNITS = 64
 #: Units per layer drawn when a big network is shown truncated (the user may change it).
 TRUNCATED_UNITS = 16
 #: Heat-map resolution (pixels per side) of the per-neuron output maps.
 MAP_RESOLUTION = 32
-
-POSITIVE = QColor("#2f6fd0")
-NEGATIVE = QColor("#e4572e")
-ZERO = QColor("#9aa0a6")
-_POS_RGB = np.array([POSITIVE.red(), POSITIVE.green(), POSITIVE.blue()], dtype=np.float32)
-_NEG_RGB = np.array([NEGATIVE.red(), NEGATIVE.green(), NEGATIVE.blue()], dtype=np.float32)
-
-# Geometry in scene units.
-RADIUS = 16.0
-ROW_GAP = 2 * RADIUS + 5.0
-MIN_COLUMN_GAP = 190.0
-#: Weight lines: width and opacity grow with |w| in LEVELS steps (pens are cached per step).
-LEVELS = 12
-MIN_LINE = 0.35
-MAX_LINE = 6.5
-MIN_ALPHA = 55
-MAX_ALPHA = 235
 #: Width of a weight line's hover area (wider than the thickest line).
 HIT_WIDTH = 8.0
-MIN_RING = 1.2
-MAX_RING = 5.0
 #: Pixels per side of the enlarged heat map of the hovered neuron (less in a short dock).
 INSET_SIZE = 132
 #: Below this many pixels per side the enlarged map says nothing: the card shows text only.
 MIN_INSET_SIZE = 40
-#: Separator of the read-out's parts (the hover text's lines) below the drawing.
-READOUT_SEPARATOR = "  ·  "
-#: Largest zoom-in when fitting a tiny network (a 2-2-1 net should not fill the screen).
-MAX_FIT_SCALE = 1.6
-#: The smallest scale a fit uses; a taller network scrolls (a short dock stays legible).
-MIN_FIT_SCALE = 0.3
-
-
-def format_value(value: float) -> str:
-    """Four significant digits with a real minus sign (what hover texts show)."""
-    if value is None or not math.isfinite(float(value)):
-        return "—"
-    text = f"{float(value):.4g}"
-    return text.replace("-", "−")
-
-
-def _vector(values: np.ndarray | torch.Tensor, limit: int = 6) -> str:
-    items = [format_value(float(v)) for v in list(values)[:limit]]
-    more = ", …" if len(values) > limit else ""
-    return "[" + ", ".join(items) + more + "]"
-
-
-# --- topology --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of circles: the input features, or one Dense layer."""
-
-    key: str
-    title: str
-    caption: str
-    units: int
-    shown: int
-    labels: tuple[str, ...]
-    node_id: str | None
-    activation: str = ""
-
-
-@dataclass(frozen=True)
-class Connection:
-    """The weight matrix of one Dense layer and where each of its inputs comes from.
-
-    ``origins[i]`` lists the (column, unit) circles that feed input ``i`` (one for a plain
-    chain; several after an Add; none for units that are not drawn).
-    """
-
-    node_id: str
-    column: int
-    in_features: int
-    origins: tuple[tuple[tuple[int, int], ...], ...]
-
-
-@dataclass(frozen=True)
-class Topology:
-    columns: tuple[Column, ...]
-    connections: tuple[Connection, ...]
-    #: Largest layer, and whether it is over :data:`MAX_UNITS`.
-    widest: int
-    big: bool
-    limit: int
-
-
-def topology_for(
-    graph: Any,
-    analysis: Any,
-    n_features: int | None,
-    feature_names: list[str] | None = None,
-    class_names: list[str] | None = None,
-    limit: int | None = None,
-) -> Topology | None:
-    """Columns and weight connections for ``graph`` (None when it has no Dense layer).
-
-    ``limit`` caps the units drawn per column (None: all). Size-preserving layers (Activation,
-    Dropout, BatchNorm) pass their input's circles through; Concat joins them; Add merges them.
-    """
-    order = list(analysis.order)
-    sizes = dict(analysis.sizes)
-    if not order or not any(graph.nodes[n].type == "Dense" for n in order if n in graph.nodes):
-        return None
-    inputs = [n for n in order if graph.nodes[n].type == "Input"]
-    total = n_features or max((sizes.get(n, 0) for n in inputs), default=0)
-    cap = limit if limit is not None else total + 10**9
-    names = list(feature_names or [])
-    if len(names) != total:
-        names = [f"x{i + 1}" for i in range(total)]
-    columns = [
-        Column(
-            "input",
-            "Input",
-            f"{total} feature{'s' if total != 1 else ''}",
-            total,
-            min(total, cap),
-            tuple(names[: min(total, cap)]),
-            None,
-        )
-    ]
-    connections: list[Connection] = []
-    origins: dict[str, tuple[tuple[tuple[int, int], ...], ...]] = {}
-    widest = total
-    dense_ids = [n for n in order if graph.nodes[n].type == "Dense"]
-    for nid in order:
-        node = graph.nodes[nid]
-        sources = [s for s in graph.inputs_of(nid) if s in origins]
-        size = sizes.get(nid, 0)
-        if node.type == "Input":
-            span = parse_select(node.params.get("select", ""), total) or (0, total)
-            origins[nid] = tuple(
-                ((0, k),) if k < columns[0].shown else () for k in range(span[0], span[1])
-            )
-        elif node.type == "Dense":
-            col = len(columns)
-            shown = min(size, cap)
-            widest = max(widest, size)
-            act = node.params.get("activation", {})
-            act_name = act.get("name", "") if isinstance(act, dict) else str(act)
-            labels: tuple[str, ...] = ()
-            if nid == dense_ids[-1] and class_names and len(class_names) == size:
-                labels = tuple(str(c) for c in class_names[:shown])
-            columns.append(
-                Column(
-                    nid,
-                    node.name,
-                    f"{size} unit{'s' if size != 1 else ''}"
-                    + (f" · {act_name}" if act_name else ""),
-                    size,
-                    shown,
-                    labels,
-                    nid,
-                    act_name,
-                )
-            )
-            feed = origins[sources[0]] if sources else ()
-            connections.append(Connection(nid, col, len(feed), feed))
-            origins[nid] = tuple(((col, j),) if j < shown else () for j in range(size))
-        elif node.type == "Concat":
-            origins[nid] = tuple(o for s in sources for o in origins[s])
-        elif node.type == "Add":
-            width = size or (len(origins[sources[0]]) if sources else 0)
-            origins[nid] = tuple(
-                tuple(o for s in sources if i < len(origins[s]) for o in origins[s][i])
-                for i in range(width)
-            )
-        else:
-            origins[nid] = origins[sources[0]] if sources else ()
-    big = widest > MAX_UNITS
-    return Topology(tuple(columns), tuple(connections), widest, big, cap if limit else 0)
+#: The weight colours as RGB, for the heat maps computed with numpy.
+_POS_RGB = theme.POSITIVE_WEIGHT.getRgb()[:3]
+_NEG_RGB = theme.NEGATIVE_WEIGHT.getRgb()[:3]
 
 
 # --- items -----------------------------------------------------------------------------------
@@ -268,8 +132,8 @@ class NeuronItem(QGraphicsItem):
         self.unit = unit
         self.heatmap: QImage | None = None
         self.highlighted = False
-        self.fill = QColor("#ffffff")
-        self.ring = QPen(ZERO, MIN_RING)
+        self.fill = QColor(theme.BASE_BG)
+        self.ring = QPen(theme.ZERO_WEIGHT, MIN_RING)
         self._rect = QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS)
         self._clip = QPainterPath()
         self._clip.addEllipse(self._rect)
@@ -420,7 +284,7 @@ class ConnectionItem(QGraphicsItem):
 class _LabelItem(QGraphicsSimpleTextItem):
     """Text on a faint backing of the canvas colour, so lines passing behind stay out of it."""
 
-    BACKING = QColor(theme.CANVAS_BG.red(), theme.CANVAS_BG.green(), theme.CANVAS_BG.blue(), 210)
+    BACKING = theme.with_alpha(theme.CANVAS_BG, 210)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.fillRect(self.boundingRect().adjusted(-2, 0, 2, 0), self.BACKING)
@@ -529,9 +393,7 @@ class _NetworkGraphicsView(QGraphicsView):
         left, right = self.label_margins
         vw = max(40, self.viewport().width() - left - right)
         vh = max(40, self.viewport().height() - 2 * self.MARGIN_Y)
-        scale = min(vw / rect.width(), vh / rect.height(), MAX_FIT_SCALE)
-        # Below this, neurons become specks and labels collide: drag to pan instead.
-        scale = max(scale, min(MIN_FIT_SCALE, vw / rect.width()))
+        scale = fit_scale(vw, vh, rect.width(), rect.height())
         self.setTransform(QTransform.fromScale(scale, scale))
         center = rect.center()
         self.centerOn(QPointF(center.x() + (right - left) / (2 * scale), center.y()))
@@ -566,7 +428,7 @@ class _ReadoutLabel(QLabel):
         self.full_tooltip = ""
 
     def set_readout(self, text: str, tooltip: str = "") -> None:
-        """Show ``text`` (parts joined by :data:`READOUT_SEPARATOR`); ``tooltip``: all of it."""
+        """Show ``text`` (parts joined by ``neuron_text.READOUT_SEPARATOR``); ``tooltip``: all."""
         self.full_tooltip = tooltip
         self.setText(text)
         self._update_tooltip()
@@ -586,13 +448,9 @@ class _ReadoutLabel(QLabel):
         text = self.text()
         metrics = self.fontMetrics()
         room = self._text_rect().width()
-        if metrics.horizontalAdvance(text) <= room:
-            return text
-        parts = text.split(READOUT_SEPARATOR)
-        for keep in range(len(parts) - 1, 0, -1):
-            shorter = READOUT_SEPARATOR.join([*parts[:keep], "…"])
-            if metrics.horizontalAdvance(shorter) <= room:
-                return shorter
+        shorter = shortened_readout(text, metrics.horizontalAdvance, room)
+        if shorter is not None:
+            return shorter
         return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, room))
 
     def _update_tooltip(self) -> None:
@@ -637,8 +495,9 @@ class _HoverCard(QFrame):
         super().__init__(parent)
         self.setObjectName("hoverCard")
         self.setStyleSheet(
-            "#hoverCard { background: white; border: 1px solid #b8bec8; border-radius: 4px; }"
-            " QLabel { color: #374151; background: transparent; }"
+            f"#hoverCard {{ background: {theme.CARD_BG.name()}; "
+            f"border: 1px solid {theme.NODE_BORDER.name()}; border-radius: 4px; }}"
+            f" QLabel {{ color: {theme.SECONDARY_TEXT.name()}; background: transparent; }}"
         )
         self.setToolTip("This neuron's output over the input plane (x1 → right, x2 ↑)")
         box = QVBoxLayout(self)
@@ -697,24 +556,10 @@ class _HoverCard(QFrame):
 # --- the widget ------------------------------------------------------------------------------
 
 
-def _diverging(t: np.ndarray) -> np.ndarray:
-    """RGB (float) for ``t`` in [−1, 1]: orange-red ← white → blue."""
-    t = np.clip(np.nan_to_num(t, nan=0.0), -1.0, 1.0)[..., None]
-    white = np.float32(255.0)
-    side = np.where(t >= 0, _POS_RGB, _NEG_RGB)
-    return white + (side - white) * np.abs(t)
-
-
 def _images(maps: np.ndarray) -> list[QImage]:
-    """One RGBA image per map ``[units, rows(y up), cols(x)]``, each scaled by its own max |a|."""
-    maps = np.asarray(maps, dtype=np.float32)
-    scale = np.abs(maps).reshape(len(maps), -1).max(axis=1)
-    scale[~np.isfinite(scale) | (scale < 1e-12)] = 1.0
-    rgb = _diverging(maps / scale[:, None, None])[:, ::-1]  # image rows go down, y goes up
-    units, rows, cols = maps.shape
-    rgba = np.empty((units, rows, cols, 4), dtype=np.uint8)
-    rgba[..., :3] = np.clip(rgb, 0, 255).astype(np.uint8)
-    rgba[..., 3] = 255
+    """One image per map ``[units, rows(y up), cols(x)]`` (see :func:`heatmap_rgba`)."""
+    rgba = heatmap_rgba(maps, _POS_RGB, _NEG_RGB)
+    units, rows, cols, _ = rgba.shape
     out = []
     for k in range(units):
         data = np.ascontiguousarray(rgba[k])
@@ -724,7 +569,7 @@ def _images(maps: np.ndarray) -> list[QImage]:
 
 
 def _fill_color(t: float) -> QColor:
-    r, g, b = _diverging(np.array([t], dtype=np.float32))[0]
+    r, g, b = diverging_rgb(np.array([t], dtype=np.float32), _POS_RGB, _NEG_RGB)[0]
     return QColor(int(r), int(g), int(b))
 
 
@@ -749,7 +594,7 @@ class NeuronView(QWidget):
         self._lines: dict[str, tuple[list[WeightItem], np.ndarray, np.ndarray, ConnectionItem]] = {}
         self._weight_index: dict[tuple[str, int, int], list[WeightItem]] = {}
         self._pens: dict[int, QPen] = {}
-        self._scales: dict[str, float] = {}
+        self._scales = LayerScale()
         self._input_images: list[QImage] | None = None
         self._input_grid: Grid | None = None
         self._stale = True
@@ -762,7 +607,7 @@ class NeuronView(QWidget):
         self.view = _NetworkGraphicsView(self.scene, self)
 
         self.caption = QLabel(self)
-        self.caption.setStyleSheet("color: #374151; font-weight: 600;")
+        self.caption.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()}; font-weight: 600;")
         # A long note ("This run started with the view hidden…") wraps instead of being cut.
         self.caption.setWordWrap(True)
         self.legend = legend = QLabel(self)
@@ -790,8 +635,8 @@ class NeuronView(QWidget):
         self.inset = _HoverCard(self.view.viewport())
         self.inset.hide()
 
-        self.info = _ReadoutLabel("Hover a neuron or a weight to read its values.", self)
-        self.info.setStyleSheet("color: #374151; padding: 2px 6px;")
+        self.info = _ReadoutLabel(HOVER_HINT, self)
+        self.info.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()}; padding: 2px 6px;")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         drawing = QWidget(self)
@@ -806,7 +651,7 @@ class NeuronView(QWidget):
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.note.setStyleSheet("color: #4b5563; font-size: 13px;")
+        self.note.setStyleSheet(f"color: {theme.DIM_TEXT.name()}; font-size: 13px;")
         self.truncate_spin = QSpinBox(self)
         self.truncate_spin.setRange(2, MAX_UNITS)
         self.truncate_spin.setValue(TRUNCATED_UNITS)
@@ -869,13 +714,7 @@ class NeuronView(QWidget):
 
     def sample_description(self) -> str:
         """ "for validation row 1: x = [0.31, −1.2]" (what the read-outs refer to)."""
-        prepared = self.document.workspace.prepared
-        if prepared is None:
-            return "no data loaded: z and a need an input row"
-        for name, x in (("validation", prepared.x_val), ("training", prepared.x_train)):
-            if len(x):
-                return f"for {name} row 1: x = {_vector(x[0])}"
-        return "the dataset has no rows"
+        return sample_description(self.document.workspace.prepared)
 
     def weights_grid(self) -> Grid | None:
         """The input plane the heat maps cover (two-feature data only)."""
@@ -901,12 +740,7 @@ class NeuronView(QWidget):
             elif isinstance(event, RunStarted):
                 self._scales.clear()  # a new run: line widths start from its own weights
                 # What a run sends is fixed when it starts: hidden then, no weights come.
-                self.source_text = (
-                    "Training: waiting for the first weights…"
-                    if self.wants_weights()
-                    else "This run started with the view hidden, so it sends no weights: "
-                    "keep this tab open when you press Train to watch them change."
-                )
+                self.source_text = run_started_text(self.wants_weights())
                 self._update_caption()
         if frame is None:
             return
@@ -923,11 +757,7 @@ class NeuronView(QWidget):
         project = doc.project
         analysis = doc.workspace.analysis
         if analysis is None or not analysis.ok:
-            problem = analysis.errors[0].message if analysis is not None and analysis.errors else ""
-            self._show_note(
-                "Fix the network's problems to see its neurons."
-                + (f"\n\n{problem}" if problem else "")
-            )
+            self._show_note(problem_note(analysis))
             return
         prepared = doc.workspace.prepared
         ctx = doc.workspace.shape_context
@@ -1001,12 +831,7 @@ class NeuronView(QWidget):
 
     def _show_big_note(self, topo: Topology) -> None:
         self._clear()
-        widest = max(topo.columns, key=lambda c: c.units)
-        self.note.setText(
-            f"This network is too big to draw every neuron: {widest.title} has "
-            f"{widest.units:,} units, and the drawing stays readable up to {MAX_UNITS} per "
-            "layer.\nYou can still watch the first units of each layer and their weights."
-        )
+        self.note.setText(big_network_note(topo))
         self.truncate_spin.show()
         self.truncate_button.show()
         self.pages.setCurrentIndex(1)
@@ -1023,21 +848,19 @@ class NeuronView(QWidget):
         self._columns_items = []
         self._lines = {}
         self._weight_index = {}
-        self._scales = {}
+        self._scales.clear()
         self.frame = None
 
     def _build(self, topo: Topology) -> None:
         """Create every item once; frames only restyle them."""
         self._clear()
         self.topology = topo
-        tallest = max(c.shown for c in topo.columns)
-        col_gap = max(MIN_COLUMN_GAP, 0.55 * tallest * ROW_GAP)
-        positions: list[list[QPointF]] = []
+        gap = column_gap(topo)
+        places = unit_positions(topo)
         titles: list[tuple[list[QGraphicsItem], QPointF, float, float]] = []
         for c, column in enumerate(topo.columns):
-            x = c * col_gap
-            pts = [QPointF(x, (u - (column.shown - 1) / 2) * ROW_GAP) for u in range(column.shown)]
-            positions.append(pts)
+            x = c * gap
+            pts = [QPointF(px, py) for px, py in places[c]]
             items = []
             for u, p in enumerate(pts):
                 item = NeuronItem(self, c, u)
@@ -1075,20 +898,15 @@ class NeuronView(QWidget):
                     anchor = QPointF(pts[u].x() + offset, pts[u].y())
                     self.scene.addItem(_label(text, anchor, side, color=theme.MUTED_TEXT))
         for conn in topo.connections:
-            target = positions[conn.column]
+            target = places[conn.column]
             items: list[WeightItem] = []
             js: list[int] = []
             ins: list[int] = []
             for j, end in enumerate(target):
                 for i, feed in enumerate(conn.origins):
                     for col, unit in feed:
-                        start = positions[col][unit]
                         item = WeightItem(
-                            self,
-                            conn.node_id,
-                            j,
-                            i,
-                            _line(start, end),
+                            self, conn.node_id, j, i, QLineF(*line_between(places[col][unit], end))
                         )
                         item.source = (col, unit)
                         self.scene.addItem(item)
@@ -1104,19 +922,12 @@ class NeuronView(QWidget):
                 np.array(ins, dtype=np.int64),
                 painter_item,
             )
-        xs = [p.x() for col in positions for p in col] or [0.0]
-        ys = [p.y() for col in positions for p in col] or [0.0]
-        rect = QRectF(
-            min(xs) - RADIUS,
-            min(ys) - RADIUS,
-            max(xs) - min(xs) + 2 * RADIUS,
-            max(ys) - min(ys) + 2 * RADIUS,
-        )
+        rect = QRectF(*network_bounds(places))
         self.view.network_rect = rect
         metrics = QFontMetrics(QFont())
         first, last = topo.columns[0], topo.columns[-1]
 
-        def room(column: Column) -> int:
+        def room(column: Any) -> int:
             shown = column.labels if column.shown <= 24 else ()
             texts = [column.title, column.caption, *shown]
             return max(metrics.horizontalAdvance(t) for t in texts) + int(RADIUS) + 16
@@ -1156,11 +967,9 @@ class NeuronView(QWidget):
     def _pen(self, code: int) -> QPen:
         pen = self._pens.get(code)
         if pen is None:
-            level = code % LEVELS
-            color = QColor(POSITIVE if code >= LEVELS else NEGATIVE)
-            frac = level / (LEVELS - 1)
-            color.setAlpha(int(MIN_ALPHA + (MAX_ALPHA - MIN_ALPHA) * frac))
-            pen = QPen(color, MIN_LINE + (MAX_LINE - MIN_LINE) * frac)
+            positive, alpha, width = code_look(code)
+            color = theme.POSITIVE_WEIGHT if positive else theme.NEGATIVE_WEIGHT
+            pen = QPen(theme.with_alpha(color, alpha), width)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # the cheapest wide stroke to rasterise
             self._pens[code] = pen
         return pen
@@ -1181,33 +990,15 @@ class NeuronView(QWidget):
                 continue
             w = frame.weights[conn.node_id]
             values = w[js, ins]
-            scale = self._layer_scale(conn.node_id, values)
-            level = np.rint(np.clip(np.abs(values) / scale, 0, 1) * (LEVELS - 1)).astype(np.int64)
-            new = np.where(values >= 0, LEVELS, 0) + level
+            new = weight_codes(values, self._scales(conn.node_id, values))
             for k in painter_item.set_codes(new):
                 items[k].setPen(self._pen(int(new[k])))
         self._apply_neurons(frame)
         self._update_caption()
         if self._hovered is not None:
             text = self.hover_text(self._hovered)
-            self.info.set_readout(text.replace("\n", READOUT_SEPARATOR), text)
+            self.info.set_readout(readout_line(text), text)
             self._update_inset()
-
-    def _layer_scale(self, node_id: str, values: np.ndarray) -> float:
-        """The |w| drawn thickest in a layer: its largest weight, with some hysteresis.
-
-        Following the maximum exactly would restyle (and re-rasterise) every line of the
-        layer whenever the largest weight moves a little; keeping the scale until the maximum
-        leaves [70 %, 100 %] of it changes only the lines whose own weight moved.
-        """
-        top = float(np.abs(values).max()) if len(values) else 0.0
-        if not math.isfinite(top) or top <= 0:
-            top = 1.0
-        scale = self._scales.get(node_id)
-        if scale is None or top > scale or top < 0.7 * scale:
-            scale = top
-            self._scales[node_id] = scale
-        return scale
 
     def _apply_neurons(self, frame: WeightsFrame) -> None:
         topo = self.topology
@@ -1243,14 +1034,12 @@ class NeuronView(QWidget):
             a = sample.get(nid, {}).get("a")
             ascale = float(np.abs(a[: len(items)]).max()) if a is not None and len(a) else 0.0
             for u, item in enumerate(items):
-                if bias is None or bscale <= 1e-12 or not math.isfinite(bscale):
-                    ring = QPen(ZERO, MIN_RING)
+                look = bias_ring(float(bias[u]), bscale) if bias is not None else None
+                if look is None:
+                    ring = QPen(theme.ZERO_WEIGHT, MIN_RING)
                 else:
-                    frac = min(1.0, abs(float(bias[u])) / bscale)
-                    ring = QPen(
-                        POSITIVE if bias[u] >= 0 else NEGATIVE,
-                        MIN_RING + (MAX_RING - MIN_RING) * frac,
-                    )
+                    positive, width = look
+                    ring = QPen(theme.POSITIVE_WEIGHT if positive else theme.NEGATIVE_WEIGHT, width)
                 fill = None
                 if images is None:
                     t = float(a[u]) / ascale if a is not None and ascale > 1e-12 else 0.0
@@ -1263,19 +1052,10 @@ class NeuronView(QWidget):
         return None if x is None else x.numpy()
 
     def _update_caption(self) -> None:
-        topo = self.topology
-        limit = f"  ·  first {topo.limit} units of each layer" if topo and topo.limit else ""
-        self.caption.setText(self.source_text + limit)
+        self.caption.setText(caption_text(self.source_text, self.topology))
         maps = self.frame is not None and self.frame.grid is not None and bool(self.frame.maps)
-        fill = (
-            "fill = the neuron's output over the input plane"
-            if maps
-            else "fill = activation a for the reference input"
-        )
         self.legend.setText(
-            f"<span style='color:{POSITIVE.name()}'>━━</span> positive "
-            f"<span style='color:{NEGATIVE.name()}'>━━</span> negative weight &nbsp;·&nbsp; "
-            f"thickness = |w| (per layer) &nbsp;·&nbsp; ring = bias &nbsp;·&nbsp; {fill}"
+            legend_html(maps, theme.POSITIVE_WEIGHT.name(), theme.NEGATIVE_WEIGHT.name())
         )
 
     # --- hover -----------------------------------------------------------------------------
@@ -1287,11 +1067,11 @@ class NeuronView(QWidget):
         if isinstance(item, (WeightItem, NeuronItem)):
             item.set_highlighted(True)
         if item is None:
-            self.info.set_readout("Hover a neuron or a weight to read its values.")
+            self.info.set_readout(HOVER_HINT)
             return
         text = self.hover_text(item)
         item.setToolTip(text)
-        self.info.set_readout(text.replace("\n", READOUT_SEPARATOR), text)
+        self.info.set_readout(readout_line(text), text)
         self._update_inset()
 
     def _update_inset(self) -> None:
@@ -1340,72 +1120,26 @@ class NeuronView(QWidget):
 
     def _map_range(self, item: NeuronItem) -> str:
         """What the inset's colours span: "a from −0.8 to 2.1" (or why it is blank)."""
-        frame, topo = self.frame, self.topology
-        if frame is None or topo is None or frame.grid is None:
-            return ""
-        if item.column == 0:
-            g = frame.grid
-            lo, hi = (g.x_min, g.x_max) if item.unit == 0 else (g.y_min, g.y_max)
-            return f"x from {format_value(lo)} to {format_value(hi)}"
-        maps = frame.maps.get(topo.columns[item.column].node_id)
-        if maps is None or item.unit >= len(maps):
-            return ""
-        values = maps[item.unit]
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        if max(abs(lo), abs(hi)) < 1e-12:
-            return "a = 0 everywhere (a dead unit)"
-        return f"a from {format_value(lo)} to {format_value(hi)}"
+        return map_range_text(self.topology, self.frame, item.column, item.unit)
 
     def _unit_name(self, column: int, unit: int) -> str:
-        topo = self.topology
-        assert topo is not None
-        col = topo.columns[column]
-        if column == 0:
-            return f"input {col.labels[unit] if unit < len(col.labels) else f'x{unit + 1}'}"
-        label = f" ({col.labels[unit]})" if unit < len(col.labels) else ""
-        return f"{col.title} unit {unit + 1}{label}"
+        assert self.topology is not None
+        return unit_name(self.topology, column, unit)
 
     def _neuron_text(self, item: NeuronItem) -> str:
-        topo = self.topology
-        if topo is None:
+        if self.topology is None:
             return ""
-        column = topo.columns[item.column]
-        where = self.sample_description()
-        if item.column == 0:
-            x = self._sample_input()
-            value = format_value(float(x[item.unit])) if x is not None else "—"
-            return f"{self._unit_name(0, item.unit)}\nx = {value}  ({where})"
-        lines = [self._unit_name(item.column, item.unit)]
-        frame = self.frame
-        values = (frame.sample or {}).get(column.node_id) if frame is not None else None
-        if values is not None:
-            z = float(values["z"][item.unit])
-            a = float(values["a"][item.unit])
-            lines.append(f"z = w·x + b = {format_value(z)}")
-            lines.append(f"a = {column.activation or 'f'}(z) = {format_value(a)}")
-        if frame is not None:
-            bias = frame.biases.get(column.node_id)
-            lines.append(
-                f"bias b = {format_value(float(bias[item.unit]))}"
-                if bias is not None
-                else "no bias"
-            )
-        lines.append(where)
-        return "\n".join(lines)
+        x = self._sample_input() if item.column == 0 else None
+        return neuron_text(
+            self.topology, self.frame, item.column, item.unit, x, self.sample_description()
+        )
 
     def _weight_text(self, item: WeightItem) -> str:
-        topo = self.topology
-        frame = self.frame
-        if topo is None:
+        if self.topology is None:
             return ""
-        column = next(c for c, col in enumerate(topo.columns) if col.node_id == item.node_id)
-        src = self._unit_name(*item.source)
-        dst = self._unit_name(column, item.out_unit)
-        text = f"weight from {src} to {dst}"
-        if frame is not None and item.node_id in frame.weights:
-            value = float(frame.weights[item.node_id][item.out_unit, item.in_unit])
-            text += f"\nw = {format_value(value)}"
-        return text
+        return weight_text(
+            self.topology, self.frame, item.node_id, item.out_unit, item.in_unit, item.source
+        )
 
     # --- document signals ------------------------------------------------------------------
 
@@ -1444,17 +1178,3 @@ class NeuronView(QWidget):
             self._shown_weights
         ):
             self._schedule()
-
-
-def _line(start: QPointF, end: QPointF) -> Any:
-    from PySide6.QtCore import QLineF
-
-    dx, dy = end.x() - start.x(), end.y() - start.y()
-    length = math.hypot(dx, dy) or 1.0
-    ux, uy = dx / length, dy / length
-    return QLineF(
-        start.x() + ux * RADIUS,
-        start.y() + uy * RADIUS,
-        end.x() - ux * RADIUS,
-        end.y() - uy * RADIUS,
-    )

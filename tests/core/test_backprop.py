@@ -13,6 +13,7 @@ import torch
 from nnstudio.core.data import DataSettings, DataSource
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.lessons.backprop import StepReport, inspect_step
+from nnstudio.core.lessons.backprop_text import step_text
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project
 from nnstudio.core.training import ReportPolicy, TrainingSettings, train
@@ -104,7 +105,7 @@ def test_lesson_gradient_check_and_text(lesson: StepReport) -> None:
     assert check.max_rel_diff < 1e-6
     for entry in check.entries:
         assert entry.numeric == pytest.approx(entry.autograd, rel=1e-6, abs=1e-12)
-    text = lesson.to_text()
+    text = step_text(lesson)
     assert "0.082167" in text
     assert (
         "∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = "
@@ -236,7 +237,7 @@ def test_dag_with_add(tmp_path: Path) -> None:
     assert torch.allclose(d1.dE_da, add.dE_da + via_d2, atol=1e-7)
     _chain_agrees(report)
     assert report.grad_check.max_rel_diff < 1e-6
-    assert "Add" in report.to_text()
+    assert "Add" in step_text(report)
 
 
 def test_dropout_batchnorm_l1_and_cross_entropy(tmp_path: Path) -> None:
@@ -307,7 +308,7 @@ def test_sample_selects_one_training_row_and_is_checked() -> None:
     assert report.table_rows == [int(prepared.index_train[2]) + 1]
     # Step units: the finite-difference check measures jumps, and says so.
     assert report.grad_check.meaningful is False
-    assert "not meaningful" in report.to_text()
+    assert "not meaningful" in step_text(report)
     with pytest.raises(TrainingError, match="sample 12 is outside the 4 training rows"):
         inspect_step(project, sample=12)
     with pytest.raises(TrainingError, match="sample -1 is outside the 4 training rows"):

@@ -10,10 +10,11 @@ import torch
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from nnstudio.core.data import DataSettings, DataSource, default_settings_for
+from nnstudio.core.data import DataSettings, DataSource, balance_split, default_settings_for
 from nnstudio.core.project import load_project
 from nnstudio.gui.document import ProjectDocument
-from nnstudio.gui.panels.data_panel import DataPanel, balance_split, summary_text
+from nnstudio.gui.panels.data_panel import DataPanel
+from nnstudio.gui.panels.data_presenter import summary_text
 from tests.gui.helpers import show_styled
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

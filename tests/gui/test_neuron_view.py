@@ -20,16 +20,11 @@ from nnstudio.core.training import RunStarted, train
 from nnstudio.core.training.plan import plan_run, store_result
 from nnstudio.core.training.probes import WeightsFrame, weights_frame
 from nnstudio.gui.document import ProjectDocument
-from nnstudio.gui.neuron_view import (
-    MAX_LINE,
-    MIN_LINE,
-    NEGATIVE,
-    POSITIVE,
-    NeuronItem,
-    NeuronView,
-    WeightItem,
-    format_value,
-)
+from nnstudio.gui.neuron_text import format_value
+from nnstudio.gui.neuron_topology import MAX_LINE, MIN_LINE
+from nnstudio.gui.neuron_view import NeuronItem, NeuronView, WeightItem
+from nnstudio.gui.theme import NEGATIVE_WEIGHT as NEGATIVE
+from nnstudio.gui.theme import POSITIVE_WEIGHT as POSITIVE
 from nnstudio.gui.workers import WatchOptions
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ Modules, in the order data flows through them:
 - :mod:`.datasets` — built-in teaching datasets (:data:`DATASETS`);
 - :mod:`.sources` — :func:`load_table`, a source → :class:`Table`;
 - :mod:`.columns` — column kinds, junk, missing values, :func:`detect_task`;
-- :mod:`.split` — seeded, stratified splits with scikit-learn;
+- :mod:`.split` — seeded, stratified splits with scikit-learn, and their percentages;
 - :mod:`.preprocess` — the fitted :class:`Preprocessor` (fill, one-hot, scaling);
 - :mod:`.prepare` — :func:`prepare`, settings + table → :class:`PreparedData`.
 
@@ -40,7 +40,7 @@ from nnstudio.core.data.datasets import DATASETS, DatasetSpec, make_dataset
 from nnstudio.core.data.prepare import PreparedData, column_roles, prepare
 from nnstudio.core.data.preprocess import ColumnRecipe, Preprocessor
 from nnstudio.core.data.sources import load_table, resolve_path
-from nnstudio.core.data.split import Split, split_positions
+from nnstudio.core.data.split import Split, balance_split, split_positions
 from nnstudio.core.data.table import Table
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "Preprocessor",
     "Split",
     "Table",
+    "balance_split",
     "column_roles",
     "default_settings_for",
     "describe_columns",

@@ -84,9 +84,22 @@ class PreparedData:
         return int(self.x_test.shape[0])
 
 
-def column_roles(frame: pd.DataFrame, settings: DataSettings) -> dict[str, str]:
-    """Each column's role: "target", "ignored" or "input" (for the data panel)."""
-    targets = set(resolve_targets(frame, settings.targets))
+def column_roles(
+    frame: pd.DataFrame, settings: DataSettings, *, strict: bool = True
+) -> dict[str, str]:
+    """Each column's role: "target", "ignored" or "input" (for the data panel).
+
+    The one rule for roles: the settings' targets (the last column when none are set), the
+    ignored columns, and every other column an input. A stored target that ``frame`` lacks
+    is refused, unless ``strict`` is False: then the other columns keep their roles (the data
+    panel still shows a table whose target went missing, while the banner says why).
+    """
+    try:
+        targets = set(resolve_targets(frame, settings.targets))
+    except DataError:
+        if strict:
+            raise
+        targets = set(settings.targets)
     roles = {}
     for name in map(str, frame.columns):
         roles[name] = (

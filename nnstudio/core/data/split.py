@@ -5,6 +5,7 @@ The split calls scikit-learn's ``train_test_split`` on row positions, so a two-w
 random_state=88, stratify=y)`` row for row. A three-way split first takes the test rows off
 (``test_size`` = test fraction), then splits the rest into training and validation with the
 validation share of what is left (val / (train + val)), using the same seed both times.
+:func:`balance_split` keeps the three percentages adding up to 100 while one is edited.
 """
 
 from __future__ import annotations
@@ -105,3 +106,33 @@ def _why_not_stratified(labels: np.ndarray, class_names: Sequence[str]) -> str:
         f"{why}, so the split cannot keep the class proportions; the rows were split at "
         "random instead"
     )
+
+
+def balance_split(percentages: Sequence[float], changed: int) -> list[float]:
+    """Training, validation and test percentages that add up to 100 after one was changed.
+
+    The three parts always share all the rows, so changing one moves another: training or
+    test changed, validation takes up the difference (then test, then training); validation
+    changed, test takes it up, then training. Training always keeps at least 1 %. ``changed``
+    is the index of the part that was set (0 training, 1 validation, 2 test).
+    """
+    train, val, test = (max(0.0, float(v)) for v in percentages)
+    if changed == 0:
+        train = min(max(train, 1.0), 100.0)
+        val = 100.0 - train - test
+        if val < 0:
+            test, val = test + val, 0.0
+    elif changed == 1:
+        val = min(val, 99.0)
+        test = 100.0 - train - val
+        if test < 0:
+            train, test = train + test, 0.0
+    else:
+        test = min(test, 99.0)
+        val = 100.0 - train - test
+        if val < 0:
+            train, val = train + val, 0.0
+    train = max(train, 1.0)
+    parts = [round(train, 1), round(val, 1), round(test, 1)]
+    parts[0] = round(100.0 - parts[1] - parts[2], 1)
+    return parts

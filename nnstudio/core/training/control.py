@@ -53,10 +53,6 @@ class TrainingControl:
             self._cond.notify_all()
 
     @property
-    def stop_requested(self) -> bool:
-        return self._stop
-
-    @property
     def paused(self) -> bool:
         return self._paused and self._batch_budget == 0 and not self._epoch_budget
 

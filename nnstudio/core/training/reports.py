@@ -116,10 +116,6 @@ class History:
             if len(values) < n + 1:
                 values.append(None)
 
-    def add_batch(self, report: BatchReport) -> None:
-        self.batch_loss.append(report.loss)
-        self.batch_lr.append(report.lr)
-
     @property
     def epochs_done(self) -> int:
         return len(self.epoch)

@@ -56,10 +56,10 @@ class ActivationPlot(QWidget):
         self.df_curve = item.plot(
             name="f′(z)", pen=pg.mkPen(theme.VALIDATION, width=2, style=Qt.PenStyle.DashLine)
         )
-        axis_pen = pg.mkPen("#b8bec8", width=1)
+        axis_pen = pg.mkPen(theme.CURVE_ZERO_AXIS, width=1)
         item.addItem(pg.InfiniteLine(pos=0, angle=0, pen=axis_pen))
         item.addItem(pg.InfiniteLine(pos=0, angle=90, pen=axis_pen))
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#6b7280", width=1))
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.MUTED_TEXT, width=1))
         self.cursor.setVisible(False)
         item.addItem(self.cursor, ignoreBounds=True)
         self.f_dot = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.TRAIN), pen=None)

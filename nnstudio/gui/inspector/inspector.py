@@ -81,7 +81,7 @@ class _Section(QWidget):
         self.title.setStyleSheet(MUTED_STYLE)
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet("color: #e3e6ea;")
+        line.setStyleSheet(f"color: {theme.SEPARATOR.name()};")
         head.addWidget(self.title)
         head.addWidget(line, 1)
         outer.addLayout(head)
@@ -135,7 +135,7 @@ def _section_form(row_spacing: int) -> QFormLayout:
 
 
 def _problem_html(severity: str, message: str) -> str:
-    color = theme.ERROR.name() if severity == "error" else "#b07800"
+    color = (theme.ERROR if severity == "error" else theme.WARNING_TEXT).name()
     mark = "●" if severity == "error" else "▲"
     return f"<span style='color:{color}'>{mark}</span> {escape_html(message)}"
 
@@ -522,8 +522,8 @@ class InspectorPanel(QWidget):
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
-            "QLabel { background: #fff6dd; color: #6b4e00; padding: 6px 10px;"
-            " border-bottom: 1px solid #f0dca0; }"
+            f"QLabel {{ background: {theme.NOTICE_BG.name()}; color: {theme.NOTICE_TEXT.name()};"
+            f" padding: 6px 10px; border-bottom: 1px solid {theme.NOTICE_BORDER.name()}; }}"
         )
         self.banner.setVisible(False)
         outer.addWidget(self.banner)

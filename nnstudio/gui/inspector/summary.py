@@ -25,8 +25,8 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network.builder import Summary, summarize
 from nnstudio.core.network.graph import Graph
 from nnstudio.gui import theme
-from nnstudio.gui.canvas.items import format_shape
 from nnstudio.gui.widgets.labels import escape_html, muted
+from nnstudio.gui.widgets.texts import format_shape
 
 __all__ = ["ModelSummaryView"]
 
@@ -63,8 +63,9 @@ class ModelSummaryView(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.setStyleSheet(
-            "QLabel { background: #fdf1f1; border: 1px solid #f0c4c4; border-radius: 4px;"
-            " padding: 6px; color: #7a2020; }"
+            f"QLabel {{ background: {theme.ERROR_BOX_BG.name()}; border: 1px solid "
+            f"{theme.ERROR_BOX_BORDER.name()}; border-radius: 4px; padding: 6px; "
+            f"color: {theme.ERROR_BOX_TEXT.name()}; }}"
         )
         layout.addWidget(self.message)
 
@@ -138,7 +139,7 @@ class ModelSummaryView(QWidget):
         self.summary, self.error = None, message
         self.message.setText(
             "<b>No summary yet.</b> The network cannot be built:<br>"
-            f"{escape_html(message)}<br><span style='color:#6b7280'>"
+            f"{escape_html(message)}<br><span style='color:{theme.MUTED_TEXT.name()}'>"
             "The Problems panel lists everything to fix.</span>"
         )
         self.message.setVisible(True)

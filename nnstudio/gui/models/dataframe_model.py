@@ -21,16 +21,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from nnstudio.core.data.columns import is_na_text, parse_number
 from nnstudio.gui import theme
+from nnstudio.gui.theme import IGNORED_TEXT, IGNORED_TINT, JUNK_TINT, MISSING_TINT, TARGET_TINT
 from nnstudio.gui.widgets.labels import escape_html
 
 _Index = QModelIndex | QPersistentModelIndex
 
-#: Cell tints; light enough to keep black text readable.
-TARGET_TINT = QColor("#e4effa")
-IGNORED_TINT = QColor("#f1f2f4")
-MISSING_TINT = QColor("#fff0c2")
-JUNK_TINT = QColor("#fbd5d5")
-IGNORED_TEXT = QColor("#9aa0a6")
 
 #: What a missing cell shows: an empty-looking cell would be overlooked.
 MISSING_TEXT = "—"

@@ -6,6 +6,10 @@ Everything shown here is read from the :class:`~nnstudio.gui.document.ProjectDoc
 document's signals, so undo/redo and project replacement need no special code. While the panel
 writes model values into its widgets (``_syncing``), widget signals are ignored: that is what
 keeps a redraw from pushing new commands.
+
+What the panel says and shows (texts, banner messages, scatter points) is decided in the
+Qt-free :mod:`nnstudio.gui.panels.data_presenter`; data facts (column roles, split balance)
+come from the core. This module builds widgets, fills them, and turns edits into commands.
 """
 
 from __future__ import annotations
@@ -52,21 +56,37 @@ from nnstudio.core.data import (
     ColumnInfo,
     DataSettings,
     DataSource,
-    PreparedData,
     Table,
+    balance_split,
     column_roles,
     default_settings_for,
     describe_columns,
     detect_task,
     read_csv,
 )
-from nnstudio.core.data.columns import rows_text
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui import theme
 from nnstudio.gui.commands import SetDataSettingsCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.models.dataframe_model import DataFrameModel
-from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner, find_place
+from nnstudio.gui.panels.data_presenter import (
+    banner_messages,
+    column_tooltip,
+    dataset_help,
+    kind_tooltip,
+    missing_tooltip,
+    preview_caption,
+    role_edit,
+    role_tooltip,
+    scatter_data,
+    scatter_name,
+    source_description,
+    summary_text,
+    summary_tooltip,
+    unprepared_text,
+    use_button_state,
+)
+from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
 from nnstudio.gui.widgets.labels import compact_combo, escape_html, muted, tip_label, wrapped_label
 from nnstudio.gui.widgets.param_editors import ParamForm
 from nnstudio.gui.widgets.sync import SyncGuard
@@ -111,9 +131,6 @@ STRATIFY_HELP = (
 )
 #: The column table grows up to this many rows, then scrolls inside itself.
 MAX_COLUMN_ROWS = 24
-#: Scatter plots draw at most this many points; more would only slow the panel down.
-MAX_SCATTER_POINTS = 5000
-_SPLIT_NAMES = ("training", "validation", "test")
 
 
 def _choice_row(
@@ -528,7 +545,8 @@ class DataPanel(QWidget):
         self.summary_label = wrapped_label("", pane)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setStyleSheet(
-            "background: #e9eef5; border: 1px solid #d5dde8; border-radius: 3px; padding: 4px 6px;"
+            f"background: {theme.SUMMARY_BG.name()}; border: 1px solid "
+            f"{theme.SUMMARY_BORDER.name()}; border-radius: 3px; padding: 4px 6px;"
         )
         layout.addWidget(self.summary_label)
         return pane
@@ -546,33 +564,9 @@ class DataPanel(QWidget):
     def _sync_source(self) -> None:
         settings, table = self._settings, self.document.workspace.table
         source = settings.source
-        if source.kind == "none":
-            text = "<b>No data yet.</b> Open a CSV file or pick a built-in dataset below."
-            tip = ""
-        else:
-            if source.kind == "builtin":
-                spec = DATASETS.get(source.name) if source.name in DATASETS else None
-                name = f"{spec.label if spec else source.name} (built-in)"
-                tip = spec.help if spec else ""
-            else:
-                name = source.label
-                tip = table.path if table is not None and table.path else source.path
-            detail = ""
-            if table is not None:
-                rows, cols = table.frame.shape
-                detail = f"{rows:,} rows × {cols} columns"
-                if source.kind == "csv":
-                    delimiter = {",": "comma", ";": "semicolon", "\t": "tab"}.get(
-                        table.delimiter, repr(table.delimiter)
-                    )
-                    detail += f" · {table.encoding}, {delimiter}"
-                    tip = f"{tip}\nEncoding {table.encoding}, {delimiter}-separated"
-            elif self.document.workspace.data_error:
-                detail = "could not be loaded"
-            muted = theme.MUTED_TEXT.name()
-            text = f"<b>{escape_html(name)}</b>" + (
-                f"<br><span style='color:{muted};'>{detail}</span>" if detail else ""
-            )
+        text, tip = source_description(
+            settings, table, self.document.workspace.data_error, theme.MUTED_TEXT.name()
+        )
         self.source_label.setText(text)
         self.source_label.setToolTip(tip)
         if source.kind != self._source_kind_shown:
@@ -596,30 +590,17 @@ class DataPanel(QWidget):
             self._dataset_shown = name
         self.dataset_form.set_values(values)
         self.dataset_form.setVisible(bool(spec.params))
-        origin = {
-            "generator": "Generated from a seed.",
-            "fixed": "A fixed table, exactly as in the lessons.",
-        }.get(spec.origin, "A real table bundled with scikit-learn.")
-        self.dataset_help.setText(f"{spec.help} {origin}")
+        self.dataset_help.setText(dataset_help(spec))
         self.dataset_combo.setToolTip(spec.help)
         self._update_use_button()
 
     def _update_use_button(self) -> None:
-        name = self.dataset_combo.currentData()
-        source = self._settings.source
-        if source.kind == "builtin" and source.name == name:
-            current = {**DATASETS.get(name).defaults(), **dict(source.params)}
-            changed = self.dataset_form.values() != current
-            self.use_button.setText("Apply changes" if changed else "In use")
-            self.use_button.setEnabled(changed)
-            self.use_button.setToolTip(
-                "Make the dataset again with these parameters (your column and preparation "
-                "choices are kept)."
-            )
-        else:
-            self.use_button.setText("Use this dataset")
-            self.use_button.setEnabled(True)
-            self.use_button.setToolTip("Replace the project's data with this dataset.")
+        text, enabled, tip = use_button_state(
+            self._settings, self.dataset_combo.currentData(), self.dataset_form.values()
+        )
+        self.use_button.setText(text)
+        self.use_button.setEnabled(enabled)
+        self.use_button.setToolTip(tip)
 
     def _column_infos(self, table: Table, kinds: Mapping[str, str]) -> list[ColumnInfo]:
         """Column summaries (with kind overrides), cached: describing a big table is slow."""
@@ -648,20 +629,6 @@ class DataPanel(QWidget):
                 return info.kind
         return None
 
-    def _compute_roles(self, frame: pd.DataFrame, settings: DataSettings) -> dict[str, str]:
-        try:
-            return column_roles(frame, settings)
-        except NNStudioError:
-            # A stored target that this table lacks: show the rest as they are.
-            return {
-                str(n): "target"
-                if n in settings.targets
-                else "ignored"
-                if n in settings.ignored
-                else "input"
-                for n in frame.columns
-            }
-
     def _sync_columns(self) -> None:
         table, settings = self.document.workspace.table, self._settings
         if table is None:
@@ -676,7 +643,8 @@ class DataPanel(QWidget):
         self.columns_table.setVisible(True)
         self.columns_hint.setVisible(False)
         self._infos = self._column_infos(table, settings.kinds)
-        self._roles = self._compute_roles(table.frame, settings)
+        # A stored target this table lacks is reported in the banner; the rest show as they are.
+        self._roles = column_roles(table.frame, settings, strict=False)
         names = [info.name for info in self._infos]
         if names != self._table_columns:
             self._rebuild_column_rows(names)
@@ -715,17 +683,7 @@ class DataPanel(QWidget):
         table = self.columns_table
         name_item = table.item(row, 0)
         auto = self._auto_kind(info.name)
-        lines = [f"<b>{escape_html(info.name)}</b> ({info.kind}, {info.dtype})"]
-        if info.minimum is not None and info.maximum is not None:
-            lines.append(f"Range: {info.minimum:g} … {info.maximum:g}")
-        lines.append(
-            f"{info.n_unique} different values, e.g. {escape_html(', '.join(info.examples))}"
-        )
-        if info.problem:
-            lines.append(
-                f"<span style='color:{theme.ERROR.name()};'>{escape_html(info.problem)}</span>"
-            )
-        name_item.setToolTip("<br>".join(lines))
+        name_item.setToolTip(column_tooltip(info, theme.ERROR.name()))
         font = name_item.font()
         font.setBold(role == "target")
         font.setItalic(role == "ignored")
@@ -740,29 +698,17 @@ class DataPanel(QWidget):
             )
         kind_combo = self._kind_combos[info.name]
         kind_combo.setCurrentIndex(max(0, kind_combo.findData(info.kind)))
+        kinds = self._settings.kinds
         kind_combo.setToolTip(
-            f"Detected: {auto}. "
-            + (
-                "Overridden by you. "
-                if info.name in self._settings.kinds and self._settings.kinds[info.name] != auto
-                else ""
-            )
-            + "Numeric columns are used as numbers; categorical ones as category names "
-            "(one-hot encoded)."
-            + (f"\n{info.problem}: fix the file, or choose categorical." if info.problem else "")
+            kind_tooltip(info, auto, info.name in kinds and kinds[info.name] != auto)
         )
         missing = table.item(row, 2)
         missing.setText(str(info.n_missing))
         missing.setForeground(theme.WARNING.darker(130) if info.n_missing else theme.MUTED_TEXT)
-        missing.setToolTip(f"{info.n_missing} empty cells" if info.n_missing else "No empty cells")
+        missing.setToolTip(missing_tooltip(info.n_missing))
         role_combo = self._role_combos[info.name]
         role_combo.setCurrentIndex(max(0, role_combo.findData(role)))
-        role_combo.setToolTip(
-            {
-                "target": "The target: what the network learns to predict.",
-                "ignored": "Ignored: not given to the network.",
-            }.get(role, "A feature: one of the network's inputs.")
-        )
+        role_combo.setToolTip(role_tooltip(role))
 
     def _fit_columns_table(self) -> None:
         """Tall enough to show up to 24 columns without an inner scroll bar."""
@@ -801,20 +747,11 @@ class DataPanel(QWidget):
     def _sync_summary(self) -> None:
         p = self.document.workspace.prepared
         if p is None:
-            if self.document.workspace.data_error:
-                text = "The data cannot be prepared yet: see the problem above."
-            elif self._settings.source.kind == "none":
-                text = "No data yet."
-            else:
-                text = "Not prepared."
+            text = unprepared_text(self.document.workspace.data_error, self._settings.source.kind)
             self.summary_label.setText(escape_html(text))
             return
         self.summary_label.setText(escape_html(summary_text(p)))
-        self.summary_label.setToolTip(
-            "Inputs after encoding: "
-            + ", ".join(p.feature_names[:30])
-            + (" …" if len(p.feature_names) > 30 else "")
-        )
+        self.summary_label.setToolTip(summary_tooltip(p))
 
     def _sync_plot(self) -> None:
         import pyqtgraph as pg
@@ -833,7 +770,7 @@ class DataPanel(QWidget):
         if data is None:
             self.scatter_caption.setText("")
             return
-        x, y, names, color_by, labels, caption = data
+        x, y, names, color_by, labels = data.x, data.y, data.names, data.color, data.labels
         plot = self.scatter.getPlotItem()
         plot.setLabel("bottom", names[0])
         plot.setLabel("left", names[1])
@@ -847,7 +784,7 @@ class DataPanel(QWidget):
                     size=6,
                     pen=pg.mkPen(color.darker(140), width=0.6),
                     brush=pg.mkBrush(color),
-                    name=label if not label.lstrip("-").isdigit() else f"class {label}",
+                    name=scatter_name(label),
                 )
                 self.scatter.addItem(item)
                 self.scatter_items.append(item)
@@ -859,7 +796,7 @@ class DataPanel(QWidget):
             item = pg.ScatterPlotItem(x, y, size=6, pen=None, brush=brushes)
             self.scatter.addItem(item)
             self.scatter_items.append(item)
-        self.scatter_caption.setText(caption)
+        self.scatter_caption.setText(data.caption)
         plot.enableAutoRange()
 
     def _sync_preview(self) -> None:
@@ -889,56 +826,22 @@ class DataPanel(QWidget):
                     wanted = min(header.sectionSizeHint(column) + 14, 180)
                     if header.sectionSize(column) < wanted:
                         header.resizeSection(column, wanted)
-        if table is None:
-            self.preview_caption.setText("")
-        else:
-            self.preview_caption.setText(
-                f"{len(table.frame):,} rows · blue: target · grey: ignored · amber: empty "
-                "cell · red: not a number"
-            )
+        self.preview_caption.setText(preview_caption(table))
 
     def _sync_banner(self) -> None:
-        doc, table = self.document, self.document.workspace.table
-        names = list(self._table_columns)
-        messages: list[BannerMessage] = []
-        if self._notice is not None:
-            messages.append(self._notice)
-        error_column = None
-        if doc.workspace.data_error:
-            text = _strip_where(doc.workspace.data_error, names, table)
-            error_column, row = find_place(text, names)
-            messages.append(BannerMessage("error", text, error_column, row))
-        frame = self._frame()
-        for info in self._infos:
-            if self._roles.get(info.name) == "ignored" or info.name == error_column:
-                continue
-            if info.problem:
-                _, row = find_place(info.problem)
-                messages.append(
-                    BannerMessage("error", f"Column {info.name!r}, {info.problem}", info.name, row)
-                )
-            elif info.n_missing and self._settings.missing == "refuse" and frame is not None:
-                # Preparation stops at the first problem; say now what will block next.
-                empty = np.flatnonzero(pd.isna(frame[info.name]).to_numpy())
-                cells = "empty cell" if info.n_missing == 1 else "empty cells"
-                where = f" ({rows_text(list(empty))})" if empty.size else ""
-                messages.append(
-                    BannerMessage(
-                        "error",
-                        f"Column {info.name!r} has {info.n_missing} {cells}{where}; choose "
-                        "what to do with missing values under Preparation",
-                        info.name,
-                        int(empty[0]) + 1 if empty.size else None,
-                    )
-                )
-        if doc.workspace.prepared is not None:
-            for warning in doc.workspace.prepared.warnings:
-                column, row = find_place(warning, names)
-                messages.append(BannerMessage("warning", _capitalize(warning), column, row))
-        if table is not None:
-            for warning in table.warnings:
-                messages.append(BannerMessage("info", f"{table.label}: {warning}"))
-        self.banner.set_messages(messages)
+        doc = self.document
+        self.banner.set_messages(
+            banner_messages(
+                notice=self._notice,
+                data_error=doc.workspace.data_error,
+                table=doc.workspace.table,
+                columns=self._table_columns,
+                infos=self._infos,
+                roles=self._roles,
+                missing=self._settings.missing,
+                prepared=doc.workspace.prepared,
+            )
+        )
 
     # --- document signals --------------------------------------------------------------------
 
@@ -1021,33 +924,12 @@ class DataPanel(QWidget):
     def _on_role_combo_changed(self, name: str) -> None:
         if self._syncing or self.document.workspace.table is None:
             return
-        role = self._role_combos[name].currentData()
-        settings = self._settings
-        targets = [n for n, r in self._roles.items() if r == "target"]
-        ignored = [n for n in settings.ignored if n != name]
-        changes: dict[str, Any] = {}
-        if role == "target":
-            targets = [name]
-            # The class order and a forced task belonged to the previous target.
-            changes.update(class_order=(), task="auto")
-            text = f"Make {name!r} the target"
-        else:
-            if name in targets:
-                if len(targets) == 1:
-                    self._set_notice(
-                        "info",
-                        f"{name!r} is the target. To change it, set another column's role "
-                        "to target.",
-                    )
-                    self.refresh()
-                    return
-                targets.remove(name)
-            if role == "ignored":
-                ignored.append(name)
-                text = f"Ignore {name!r}"
-            else:
-                text = f"Use {name!r} as a feature"
-        self._edit(text, targets=tuple(targets), ignored=tuple(ignored), **changes)
+        edit = role_edit(self._settings, self._roles, name, self._role_combos[name].currentData())
+        if edit.refused:
+            self._set_notice("info", edit.refused)
+            self.refresh()
+            return
+        self._edit(edit.text, **edit.changes)
 
     def _on_kind_combo_changed(self, name: str) -> None:
         if self._syncing:
@@ -1117,100 +999,6 @@ class DataPanel(QWidget):
         self.load_csv(path)
 
 
-# --- pure helpers (tested directly) ---------------------------------------------------------
-
-
-def balance_split(values: Sequence[float], changed: int) -> list[float]:
-    """Percentages that add up to 100 after the user changed part ``changed``.
-
-    Train or test edited: validation takes up the difference (then test, then train).
-    Validation edited: test takes it up, then train. Training always keeps at least 1 %.
-    """
-    train, val, test = (max(0.0, float(v)) for v in values)
-    if changed == 0:
-        train = min(max(train, 1.0), 100.0)
-        val = 100.0 - train - test
-        if val < 0:
-            test, val = test + val, 0.0
-    elif changed == 1:
-        val = min(val, 99.0)
-        test = 100.0 - train - val
-        if test < 0:
-            train, test = train + test, 0.0
-    else:
-        test = min(test, 99.0)
-        val = 100.0 - train - test
-        if val < 0:
-            train, val = train + val, 0.0
-    train = max(train, 1.0)
-    parts = [round(train, 1), round(val, 1), round(test, 1)]
-    parts[0] = round(100.0 - parts[1] - parts[2], 1)
-    return parts
-
-
-def summary_text(p: PreparedData) -> str:
-    """ "1600 train · 400 validation · 0 test · 20 features · 4 classes: 0, 1, 2, 3"."""
-    parts = [
-        f"{p.n_train} train",
-        f"{p.n_val} validation",
-        f"{p.n_test} test",
-        f"{p.n_features} feature{'s' if p.n_features != 1 else ''}",
-    ]
-    if p.task == "classification":
-        shown = ", ".join(p.class_names[:8]) + (", …" if len(p.class_names) > 8 else "")
-        parts.append(f"{p.n_classes} classes: {shown}")
-    else:
-        parts.append("regression of " + ", ".join(p.target_names))
-    return " · ".join(parts)
-
-
-def scatter_data(
-    prepared: PreparedData | None, frame: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray, list[str] | None, str] | None:
-    """Points of a 2-feature dataset: (x, y, axis names, colour values, class names, caption).
-
-    Raw values are preferred (the numbers the student sees in the table); when two numeric
-    input columns do not exist but the prepared data has two inputs, those are used.
-    None when the data has no 2-D picture.
-    """
-    if prepared is None:
-        return None
-    kinds = prepared.column_kinds
-    raw = [name for name, kind in kinds.items() if kind == "numeric"]
-    index = prepared.index_train
-    if frame is not None and len(kinds) == 2 and len(raw) == 2:
-        points = np.column_stack(
-            [pd.to_numeric(frame[name], errors="coerce").to_numpy(float)[index] for name in raw]
-        )
-        names, what = raw, "raw values"
-    elif prepared.n_features == 2:
-        points = prepared.x_train.detach().cpu().numpy().astype(float)
-        names, what = list(prepared.feature_names), "prepared values"
-    else:
-        return None
-    if prepared.task == "classification":
-        color = prepared.y_train.detach().cpu().numpy().reshape(-1).astype(int)
-        labels: list[str] | None = list(prepared.class_names)
-    else:
-        color = prepared.y_train.detach().cpu().numpy()[:, 0].astype(float)
-        labels = None
-    keep = np.isfinite(points).all(axis=1)
-    n_total = int(keep.sum())
-    positions = np.flatnonzero(keep)
-    if positions.size > MAX_SCATTER_POINTS:
-        # An evenly spaced subset: deterministic, and the training rows are already shuffled.
-        positions = positions[np.linspace(0, positions.size - 1, MAX_SCATTER_POINTS).astype(int)]
-    x, y, color = points[positions, 0], points[positions, 1], color[positions]
-    shown = f"{positions.size:,} of {n_total:,}" if positions.size < n_total else f"{n_total:,}"
-    caption = f"{shown} training rows, {what}"
-    if labels is None:
-        target = prepared.target_names[0]
-        caption += f"; colour shows {target} ({color.min():.3g} dark … {color.max():.3g} light)"
-    else:
-        caption += "; colour shows the class"
-    return x, y, names, color, labels, caption
-
-
 def _dropped_csv(event: Any) -> str | None:
     mime = event.mimeData()
     if mime is None or not mime.hasUrls():
@@ -1219,18 +1007,3 @@ def _dropped_csv(event: Any) -> str | None:
         if url.isLocalFile() and url.toLocalFile().lower().endswith((".csv", ".tsv", ".txt")):
             return url.toLocalFile()
     return None
-
-
-def _strip_where(text: str, columns: Sequence[str], table: Table | None) -> str:
-    """Drop the ``"where: "`` prefix of a core error when the message names the place anyway."""
-    head, sep, rest = text.partition(": ")
-    if not sep:
-        return text
-    paths = {table.path} if table is not None and table.path else set()
-    if head in columns or head in paths or "/" in head or "\\" in head:
-        return rest
-    return text
-
-
-def _capitalize(text: str) -> str:
-    return text[:1].upper() + text[1:]

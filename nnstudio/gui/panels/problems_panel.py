@@ -137,17 +137,17 @@ def problem_icon(severity: str, size: int = 16) -> QIcon:
         path.lineTo(1, s - 1.5)
         path.closeSubpath()
         p.fillPath(path, theme.WARNING)
-        _draw_bang(p, s, QColor("#3a2a00"), top=s * 0.38, bottom=s * 0.68, dot=s * 0.80)
+        _draw_bang(p, s, theme.WARNING_MARK, top=s * 0.38, bottom=s * 0.68, dot=s * 0.80)
     elif severity == ERROR:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.ERROR)
         p.drawEllipse(QRect(1, 1, size - 2, size - 2))
-        _draw_bang(p, s, QColor("white"), top=s * 0.25, bottom=s * 0.58, dot=s * 0.74)
+        _draw_bang(p, s, theme.TEXT_ON_COLOR, top=s * 0.25, bottom=s * 0.58, dot=s * 0.74)
     else:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.OK)
         p.drawEllipse(QRect(1, 1, size - 2, size - 2))
-        pen = QPen(QColor("white"), s * 0.13)
+        pen = QPen(theme.TEXT_ON_COLOR, s * 0.13)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.setPen(pen)
@@ -234,7 +234,7 @@ class _ProblemDelegate(QStyledItemDelegate):
             | int(Qt.TextFlag.TextWordWrap),
             str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
         )
-        painter.setPen(QColor("#e6e8ec"))
+        painter.setPen(theme.ROW_DIVIDER)
         painter.drawLine(r.left() + self.PAD, r.bottom(), r.right() - self.PAD, r.bottom())
         painter.restore()
 
@@ -264,7 +264,9 @@ class ProblemsPanel(QWidget):
 
         header = QWidget(self)
         header.setObjectName("problemsHeader")
-        header.setStyleSheet("#problemsHeader { border-bottom: 1px solid #e3e6ea; }")
+        header.setStyleSheet(
+            f"#problemsHeader {{ border-bottom: 1px solid {theme.SEPARATOR.name()}; }}"
+        )
         head = QHBoxLayout(header)
         head.setContentsMargins(10, 8, 10, 8)
         head.setSpacing(8)

@@ -303,7 +303,8 @@ class TrainingPanel(QWidget):
         lr_frame = QFrame(box)
         lr_frame.setObjectName("lrFrame")
         lr_frame.setStyleSheet(
-            "QFrame#lrFrame { background: #eef4fb; border: 1px solid #cfe0f3; border-radius: 4px; }"
+            f"QFrame#lrFrame {{ background: {theme.HINT_BG.name()}; border: 1px solid "
+            f"{theme.HINT_BORDER.name()}; border-radius: 4px; }}"
         )
         lr_layout = QVBoxLayout(lr_frame)
         lr_layout.setContentsMargins(8, 6, 8, 6)

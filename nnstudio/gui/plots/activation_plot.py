@@ -18,6 +18,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QWidget
 
 from nnstudio.core.catalogue.activations import ACTIVATIONS, curve
+from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
     CurveHover,
     LegendAbove,
@@ -94,7 +95,7 @@ class DerivativeHistogram:
         )
         self.plot.addItem(self.bars)
         self.mean_line = pg.InfiniteLine(
-            angle=90, pen=pg.mkPen("#374151", width=1.2, style=Qt.PenStyle.DashLine)
+            angle=90, pen=pg.mkPen(theme.SECONDARY_TEXT, width=1.2, style=Qt.PenStyle.DashLine)
         )
         self.mean_line.setVisible(False)
         self.plot.addItem(self.mean_line, ignoreBounds=True)
@@ -184,7 +185,7 @@ class ActivationView(PlotView):
         # title row, where it cannot cover the curves.
         self.fplot = make_plot(ci, 0, 0, x_label="z", left_width=34)
         self.flegend = LegendAbove(self.fplot, max_columns=2, text_size="7.5pt")
-        axis_pen = pg.mkPen("#c4c9d1", width=1)
+        axis_pen = pg.mkPen(theme.ZERO_AXIS, width=1)
         self.fplot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=axis_pen), ignoreBounds=True)
         self.fplot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=axis_pen), ignoreBounds=True)
         self.fhint = PlotHint(self.fplot, "")

@@ -54,18 +54,17 @@ __all__ = [
 #: Small fonts: the panel lives in a ~260 px high dock.
 TICK_FONT = QFont()
 TICK_FONT.setPointSizeF(7.5)
-LABEL_STYLE = {"font-size": "8pt", "color": "#4b5563"}
+LABEL_STYLE = {"font-size": "8pt", "color": theme.DIM_TEXT.name()}
 TITLE_SIZE = "8.5pt"
 HINT_COLOR = theme.MUTED_TEXT.name()
 #: Height of a title row holding a title and a statistics line (pyqtgraph reserves 30 px).
 TWO_LINE_TITLE = 32
-DIVERGED = "#d62728"
 
 #: Curves with at most this many points also mark each point (and a single point shows).
 SYMBOL_LIMIT = 60
 
 #: Distinct colours for layers and activations (Okabe–Ito, minus the hard-to-see yellow).
-SERIES_COLORS = tuple(c for c in theme.CLASS_COLORS if c not in ("#F0E442",))
+SERIES_COLORS = tuple(c for c in theme.CLASS_COLORS if c != theme.FAINT_CLASS_COLOR)
 
 
 def series_color(index: int) -> str:
@@ -166,8 +165,8 @@ def make_plot(
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setTickFont(TICK_FONT)
-        axis.setTextPen(pg.mkPen("#4b5563"))
-        axis.setPen(pg.mkPen("#9ca3af"))
+        axis.setTextPen(pg.mkPen(theme.DIM_TEXT))
+        axis.setPen(pg.mkPen(theme.AXIS))
         # "loss (×0.001)" puzzles students: show the numbers as they are.
         axis.enableAutoSIPrefix(False)
     plot.getAxis("left").setWidth(left_width)
@@ -177,7 +176,7 @@ def make_plot(
     if y_label:
         plot.setLabel("left", y_label, **LABEL_STYLE)
     if title:
-        plot.setTitle(title, size=TITLE_SIZE, color="#22262c")
+        plot.setTitle(title, size=TITLE_SIZE, color=theme.TEXT.name())
     return plot
 
 
@@ -261,7 +260,7 @@ class TitleCaption:
         # jump when the first statistics arrive.
         line = text or "&nbsp;"
         html = f"{self.title}<br><span style='color:{HINT_COLOR}; font-size:7.5pt;'>{line}</span>"
-        self.plot.setTitle(html, size=TITLE_SIZE, color="#22262c")
+        self.plot.setTitle(html, size=TITLE_SIZE, color=theme.TEXT.name())
         self.plot.layout.setRowFixedHeight(0, TWO_LINE_TITLE)
 
 
@@ -356,7 +355,9 @@ class CurveHover:
         self.plot = plot
         self.x_name = x_name
         self.curves: list[tuple[str, pg.PlotDataItem, Callable[[float], str]]] = []
-        self.dot = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush("k"))
+        self.dot = pg.ScatterPlotItem(
+            size=8, pen=pg.mkPen(theme.POINT_RIM, width=1.5), brush=pg.mkBrush(theme.HOVER_DOT)
+        )
         self.dot.setZValue(50)
         self.dot.setVisible(False)
         plot.addItem(self.dot, ignoreBounds=True)
@@ -676,9 +677,3 @@ def step_edges(epochs: np.ndarray) -> np.ndarray:
     if len(epochs) == 0:
         return np.zeros(0)
     return np.concatenate(([epochs[0] - 1.0], np.asarray(epochs, dtype=np.float64)))
-
-
-def finite_or_none(values: Sequence[float]) -> bool:
-    """True when at least one value is finite (otherwise a curve would draw nothing)."""
-    arr = np.asarray(values, dtype=np.float64)
-    return bool(arr.size and np.isfinite(arr).any())

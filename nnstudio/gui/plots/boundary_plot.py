@@ -34,7 +34,7 @@ __all__ = ["BoundaryView", "boundary_rgba", "eligible", "image_rect"]
 #: How much of a class colour shows in the background (the rest is white), so points stay
 #: readable on top of it.
 STRENGTH = 0.45
-BOUNDARY_PEN = pg.mkPen("#1f2937", width=1.6)
+BOUNDARY_PEN = pg.mkPen(theme.INK, width=1.6)
 WAITING_HINT = "The network's answer is painted here while it trains (press Train, F5)."
 
 
@@ -209,7 +209,7 @@ class BoundaryView(PlotView):
                 x_train[y_train == k, 0],
                 x_train[y_train == k, 1],
                 size=size,
-                pen=pg.mkPen("w", width=0.8),
+                pen=pg.mkPen(theme.POINT_RIM, width=0.8),
                 brush=pg.mkBrush(color),
                 name=name,
             )
@@ -218,7 +218,7 @@ class BoundaryView(PlotView):
                 x_val[y_val == k, 1],
                 size=size + 1,
                 pen=pg.mkPen(color, width=1.6),
-                brush=pg.mkBrush(255, 255, 255, 150),
+                brush=pg.mkBrush(theme.HOLLOW_POINT),
             )
             val.setVisible(self.show_val.isChecked())
             for item in (train, val):
@@ -230,8 +230,8 @@ class BoundaryView(PlotView):
         if len(x_val):
             sample = pg.ScatterPlotItem(
                 size=size + 1,
-                pen=pg.mkPen("#6b7280", width=1.6),
-                brush=pg.mkBrush(255, 255, 255, 150),
+                pen=pg.mkPen(theme.MUTED_TEXT, width=1.6),
+                brush=pg.mkBrush(theme.HOLLOW_POINT),
             )
             self.legend.addItem(sample, "validation (hollow)")
         boundary = pg.PlotDataItem(pen=BOUNDARY_PEN)

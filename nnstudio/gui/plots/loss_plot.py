@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 from nnstudio.core.training.overfitting import Overfitting, detect_overfitting
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import (
-    DIVERGED,
     CurveHover,
     LegendAbove,
     PlotContext,
@@ -46,7 +45,6 @@ EMA_TOOLTIP = (
     "(β = 0.9 → about 10). β = 0 shows the raw losses."
 )
 EMPTY_HINT = "Press Train (F5) to watch the loss fall."
-SMOOTH_COLOR = "#5b9bd5"
 #: Width of the overfitting banner beside the plot (it wraps its sentence to this).
 BANNER_WIDTH = 250
 
@@ -110,7 +108,7 @@ class LossView(PlotView):
         # corner and was drawn pale.
         self.legend = LegendAbove(self.plot, max_columns=4, text_size="7.5pt")
         self.batch_curve = curve_item(self.plot, with_alpha(theme.TRAIN, 55), width=1, big=True)
-        self.ema_curve = curve_item(self.plot, SMOOTH_COLOR, width=1.4, big=True)
+        self.ema_curve = curve_item(self.plot, theme.SMOOTHED, width=1.4, big=True)
         self.train_curve = curve_item(self.plot, theme.TRAIN, width=2.2)
         self.val_curve = curve_item(self.plot, theme.VALIDATION, width=2.2)
         self.hint = PlotHint(self.plot, EMPTY_HINT)
@@ -214,7 +212,7 @@ class LossView(PlotView):
             x = record.batch_x.view()
             # A line needs two points: the first batch of a run shows as a dot.
             dot = (
-                {"symbol": "o", "symbolSize": 4, "symbolPen": None, "symbolBrush": SMOOTH_COLOR}
+                {"symbol": "o", "symbolSize": 4, "symbolPen": None, "symbolBrush": theme.SMOOTHED}
                 if len(x) == 1
                 else {"symbol": None}
             )
@@ -283,12 +281,12 @@ class LossView(PlotView):
         while len(self.divergence_lines) < len(wanted):
             line = pg.InfiniteLine(
                 angle=90,
-                pen=pg.mkPen(DIVERGED, width=2),
+                pen=pg.mkPen(theme.DIVERGED, width=2),
                 label="diverged (NaN)",
                 labelOpts={
                     "position": 0.92,
-                    "color": DIVERGED,
-                    "fill": (255, 255, 255, 200),
+                    "color": theme.DIVERGED,
+                    "fill": theme.LABEL_BACKING,
                     "anchors": [(1, 0), (1, 0)],
                 },
             )

@@ -13,7 +13,7 @@ report sits at ``x = e``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -314,8 +314,3 @@ def _union(current: tuple[float, float] | None, hist: Histogram) -> tuple[float,
     if current is None:
         return lo, hi
     return min(current[0], lo), max(current[1], hi)
-
-
-def layer_names(graph_nodes: Mapping[str, object], ids: Iterable[str]) -> dict[str, str]:
-    """Node id → the name the student gave the layer (the id itself when it is gone)."""
-    return {nid: getattr(graph_nodes.get(nid), "name", nid) or nid for nid in ids}

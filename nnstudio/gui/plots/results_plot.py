@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-import torch
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -288,7 +287,7 @@ class ResultsView(PlotView):
         size = "9pt" if k <= 5 else "7pt"
         for i in range(k):
             for j in range(k):
-                color = "#ffffff" if share[i, j] > 0.55 else "#1f2937"
+                color = theme.TEXT_ON_COLOR.name() if share[i, j] > 0.55 else theme.INK.name()
                 text = pg.TextItem(
                     html=f"<span style='font-size:{size}; color:{color}'>{int(m[i, j])}</span>",
                     anchor=(0.5, 0.5),
@@ -347,7 +346,7 @@ class ResultsView(PlotView):
                 r.y_true[:, t],
                 r.y_pred[:, t],
                 size=6,
-                pen=pg.mkPen("w", width=0.6),
+                pen=pg.mkPen(theme.POINT_RIM, width=0.6),
                 brush=pg.mkBrush(color),
             )
             self.plot.addItem(item)
@@ -454,8 +453,3 @@ class ResultsView(PlotView):
 
 def _short(name: str, limit: int = 10) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-def no_grad_model_source(model: torch.nn.Module, expects: str) -> ModelSource:
-    """A source that always returns ``model`` (for a finished run)."""
-    return lambda: (model, expects)

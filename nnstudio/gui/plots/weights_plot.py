@@ -34,8 +34,6 @@ from nnstudio.gui.theme import with_alpha
 __all__ = ["WeightHistogram", "WeightsView"]
 
 MAX_COLUMNS = 4
-WEIGHT_COLOR = theme.TRAIN
-BIAS_COLOR = "#d55e00"
 EMPTY_HINT = "Weight histograms appear while training."
 
 
@@ -55,10 +53,10 @@ class WeightHistogram:
         self.plot = histogram_plot(layout, row, col, title=name, x_label="value", left_width=30)
         self.plot.setYRange(0, 1.05, padding=0)
         self.weights = pg.PlotDataItem(
-            pen=pg.mkPen(WEIGHT_COLOR, width=1), fillLevel=0, brush=with_alpha(WEIGHT_COLOR, 110)
+            pen=pg.mkPen(theme.TRAIN, width=1), fillLevel=0, brush=with_alpha(theme.TRAIN, 110)
         )
         self.biases = pg.PlotDataItem(
-            pen=pg.mkPen(BIAS_COLOR, width=1.6), fillLevel=0, brush=with_alpha(BIAS_COLOR, 30)
+            pen=pg.mkPen(theme.BIAS, width=1.6), fillLevel=0, brush=with_alpha(theme.BIAS, 30)
         )
         self.plot.addItem(self.weights)
         self.plot.addItem(self.biases)
@@ -84,11 +82,11 @@ class WeightHistogram:
                     share,
                     stepMode="center",
                     fillLevel=0,
-                    brush=with_alpha(WEIGHT_COLOR, 110),
+                    brush=with_alpha(theme.TRAIN, 110),
                 )
             else:
                 item.setData(
-                    edges, share, stepMode="center", fillLevel=0, brush=with_alpha(BIAS_COLOR, 30)
+                    edges, share, stepMode="center", fillLevel=0, brush=with_alpha(theme.BIAS, 30)
                 )
         self.hint.show_text(None if self.data else EMPTY_HINT)
         if series is not None and series.weight_range is not None:

@@ -85,8 +85,6 @@ REDRAW_SHARE = 0.25
 #: A curve shows a dot on every epoch up to this many epochs; beyond, the dots would merge
 #: into a line anyway, and pyqtgraph builds every dot in Python on each update.
 DOT_LIMIT = 200
-#: One colour per contestant (Okabe–Ito: colour-blind safe, as the class colours).
-RACE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 #: Parameters shown in a card without "More settings": the ones the lesson talks about.
 KEY_PARAMS = {
     "sgd": ("lr", "momentum", "nesterov"),
@@ -117,8 +115,9 @@ class EntryCard(QFrame):
         self.setObjectName("raceCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(
-            f"QFrame#raceCard {{ border: 1px solid #d5d9e0; border-top: 4px solid {color};"
-            " border-radius: 4px; background: white; }"
+            f"QFrame#raceCard {{ border: 1px solid {theme.CARD_BORDER.name()}; "
+            f"border-top: 4px solid {color}; border-radius: 4px; "
+            f"background: {theme.CARD_BG.name()}; }}"
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -152,7 +151,7 @@ class EntryCard(QFrame):
         layout.addWidget(self.more)
         layout.addStretch(1)
         self.status = QLabel("", self)
-        self.status.setStyleSheet("color: #374151;")
+        self.status.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()};")
         layout.addWidget(self.status)
 
         self._values: dict[str, Any] = {}
@@ -181,7 +180,7 @@ class EntryCard(QFrame):
         for widget in (self.name_edit, self.combo, self.form, self.more, self.remove_button):
             widget.setEnabled(not running)
 
-    def set_status(self, text: str, color: str = "#374151") -> None:
+    def set_status(self, text: str, color: str = theme.SECONDARY_TEXT.name()) -> None:
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color};")
 
@@ -292,7 +291,7 @@ class RaceDialog(QDialog):
             self,
         )
         intro.setWordWrap(True)
-        intro.setStyleSheet("color: #374151;")
+        intro.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()};")
         self.banner = ProblemBanner(self)
 
         self.cards_row = QHBoxLayout()
@@ -327,7 +326,7 @@ class RaceDialog(QDialog):
         settings.addWidget(hint)
         settings.addStretch(1)
         self.status = QLabel("", self)
-        self.status.setStyleSheet("color: #374151;")
+        self.status.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()};")
         settings.addWidget(self.status)
         settings.addSpacing(12)
         self.start_button = QPushButton("Start race", self)
@@ -361,9 +360,13 @@ class RaceDialog(QDialog):
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.target_line = pg.InfiniteLine(
             angle=0,
-            pen=pg.mkPen("#6b7280", width=1, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(theme.MUTED_TEXT, width=1, style=Qt.PenStyle.DashLine),
             label="target",
-            labelOpts={"position": 0.06, "color": "#6b7280", "anchors": [(0, 1), (0, 1)]},
+            labelOpts={
+                "position": 0.06,
+                "color": theme.MUTED_TEXT,
+                "anchors": [(0, 1), (0, 1)],
+            },
         )
         self.loss_plot.addItem(self.target_line, ignoreBounds=True)
         self.metric_plot = pg.PlotWidget(plots)
@@ -446,7 +449,7 @@ class RaceDialog(QDialog):
         if not isinstance(entry, RaceEntry):
             entry = RaceEntry("", {"name": "adam"})
         used = {c.color for c in self.cards}
-        color = next(c for c in RACE_COLORS if c not in used)
+        color = next(c for c in theme.RACE_COLORS if c not in used)
         card = EntryCard(entry, color, self)
         card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         card.remove_requested.connect(self.remove_entry)
@@ -702,7 +705,9 @@ class RaceDialog(QDialog):
             f"<span style='color:{color}; font-size:15px'>■</span>&nbsp;{html.escape(label)}"
             for color, label in labels
         ]
-        parts.append("<span style='color:#6b7280'>━ training &nbsp; ╍╍ validation</span>")
+        parts.append(
+            f"<span style='color:{theme.MUTED_TEXT.name()}'>━ training &nbsp; ╍╍ validation</span>"
+        )
         self.legend.setText(" &nbsp;&nbsp; ".join(parts))
 
     def _on_log_toggled(self, on: bool) -> None:
@@ -721,7 +726,9 @@ class RaceDialog(QDialog):
 
     # --- runner signals --------------------------------------------------------------------
 
-    def _set_card_status(self, index: int, text: str, color: str = "#374151") -> None:
+    def _set_card_status(
+        self, index: int, text: str, color: str = theme.SECONDARY_TEXT.name()
+    ) -> None:
         if index < len(self.cards):
             self.cards[index].set_status(text, color)
 
@@ -766,7 +773,7 @@ class RaceDialog(QDialog):
         # their own end), so a close with a long queue still draws each contestant once.
         self._dirty.discard(index)
         self._draw(index)
-        color = "#3c9d5d" if result.reason == "finished" else "#b07800"
+        color = (theme.OK if result.reason == "finished" else theme.WARNING_TEXT).name()
         self._set_card_status(index, REASON_TEXT.get(result.reason, result.reason), color)
         self._fill_table()
 

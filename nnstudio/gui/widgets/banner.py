@@ -7,9 +7,7 @@ The banner is where a panel says, before the user presses Train, what is wrong a
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,51 +20,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-LEVELS = ("error", "warning", "info")
+from nnstudio.gui import theme
+from nnstudio.gui.widgets.banner_message import LEVELS, BannerMessage
+
+__all__ = ["BannerMessage", "ProblemBanner"]
+
 #: More lines than this would push the panel out of sight; the rest go in a tooltip.
 MAX_SHOWN = 5
 
 _STYLE = {
     # background, border, text
-    "error": ("#fdecec", "#d64545", "#7a1f1f"),
-    "warning": ("#fff6dc", "#e0a020", "#6b4a00"),
-    "info": ("#e9f2fc", "#2f7ed8", "#1d3f66"),
+    level: tuple(color.name() for color in colors)
+    for level, colors in (
+        ("error", (theme.ERROR_BG, theme.ERROR, theme.ERROR_INK)),
+        ("warning", (theme.WARNING_BG, theme.WARNING, theme.WARNING_INK)),
+        ("info", (theme.INFO_BG, theme.INFO, theme.INFO_INK)),
+    )
 }
 _ICONS = {
     "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
     "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
     "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
 }
-
-_COLUMN = re.compile(r"""column (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
-_ROW = re.compile(r"\brows? (\d+)")
-
-
-@dataclass(frozen=True)
-class BannerMessage:
-    """One line of the banner; ``column``/``row`` (1-based) make it a link to that place."""
-
-    level: str
-    text: str
-    column: str | None = None
-    row: int | None = None
-
-
-def find_place(text: str, columns: Sequence[str] = ()) -> tuple[str | None, int | None]:
-    """The column and 1-based row a core message names ("column 'b', row 2: …"), if any.
-
-    Only names among ``columns`` count, so a quoted value is never mistaken for a column.
-    """
-    column = None
-    for match in _COLUMN.finditer(text):
-        name = match.group(1) if match.group(1) is not None else match.group(2)
-        name = name.replace("\\'", "'").replace('\\"', '"')
-        if not columns or name in columns:
-            column = name
-            break
-    row_match = _ROW.search(text)
-    row = int(row_match.group(1)) if row_match else None
-    return column, row
 
 
 class ProblemBanner(QFrame):
@@ -145,7 +120,7 @@ class ProblemBanner(QFrame):
             hidden = ordered[len(shown) :]
             more = QLabel(f"… and {len(hidden)} more (hover to read them)", self)
             more.setToolTip("\n".join(m.text for m in hidden))
-            more.setStyleSheet("color: #555b63; padding-left: 24px;")
+            more.setStyleSheet(f"color: {theme.BANNER_MORE_TEXT.name()}; padding-left: 24px;")
             self._layout.addWidget(more)
             self._rows.append(more)
         if ordered:

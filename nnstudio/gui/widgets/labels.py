@@ -8,7 +8,6 @@ looking alike and lets a style change happen once.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
 
 from nnstudio.gui import theme
+from nnstudio.gui.widgets.texts import escape_html
 
 __all__ = [
     "MUTED_STYLE",
@@ -70,8 +70,3 @@ def add_entries(
     for entry in entries:
         combo.addItem(entry.label, entry.name)
         combo.setItemData(combo.count() - 1, tooltip(entry), Qt.ItemDataRole.ToolTipRole)
-
-
-def escape_html(text: str) -> str:
-    """``text`` for a rich-text label or tooltip: ``& < >`` escaped, quotes left as typed."""
-    return html.escape(text, quote=False)

@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QValidator
+from PySide6.QtGui import QBrush, QGuiApplication, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -71,6 +71,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.catalogue.params import AUTO, ParamError, ParamSpec, registry_named
+from nnstudio.gui import theme
 from nnstudio.gui.widgets.labels import add_entries, compact_combo
 
 __all__ = [
@@ -85,7 +86,9 @@ __all__ = [
 _INT_LIMIT = 2_147_483_647
 _FLOAT_LIMIT = 1e12
 _W = TypeVar("_W", bound=QWidget)
-_ERROR_STYLE = "QLineEdit { border: 1px solid #d64545; border-radius: 3px; padding: 1px 3px; }"
+_ERROR_STYLE = (
+    f"QLineEdit {{ border: 1px solid {theme.ERROR.name()}; border-radius: 3px; padding: 1px 3px; }}"
+)
 
 
 # --- number formatting ----------------------------------------------------------------------
@@ -688,19 +691,19 @@ class MatrixDialog(QDialog):
         ok_button.setEnabled(bad == 0)
         if bad:
             self.status.setText(f"{bad} cell{'s are' if bad > 1 else ' is'} not a number.")
-            self.status.setStyleSheet("color: #d64545;")
+            self.status.setStyleSheet(f"color: {theme.ERROR.name()};")
         elif self.expected is not None and shape != self.expected and shape != (1, 1):
             self.status.setText(
                 f"This layer needs {self.expected[0]}×{self.expected[1]} "
                 "(one row per unit, one column per input). A single number fills everything."
             )
-            self.status.setStyleSheet("color: #b07800;")
+            self.status.setStyleSheet(f"color: {theme.WARNING_TEXT.name()};")
         else:
             self.status.setText("")
             self.status.setStyleSheet("")
 
 
-_BAD_CELL = QBrush(QColor("#f6d2d2"))
+_BAD_CELL = QBrush(theme.BAD_CELL_BG)
 
 
 class MatrixEditor(ParamEditor):
@@ -752,11 +755,11 @@ class MatrixEditor(ParamEditor):
         count = shape[0] * shape[1]
         fits = tuple(expected) == shape or count == 1 or (rows == 1 and count == cols)
         if fits and count == 1 and tuple(expected) != (1, 1):
-            text, color = f"One number fills all {rows}×{cols}", "#6b7280"
+            text, color = f"One number fills all {rows}×{cols}", theme.MUTED_TEXT.name()
         elif fits:
-            text, color = f"Fits this layer ({rows}×{cols}) ✓", "#3c9d5d"
+            text, color = f"Fits this layer ({rows}×{cols}) ✓", theme.OK.name()
         else:
-            text, color = f"Typed {shape[0]}×{shape[1]}; needs {rows}×{cols}", "#d64545"
+            text, color = f"Typed {shape[0]}×{shape[1]}; needs {rows}×{cols}", theme.ERROR.name()
         self.note.setText(text)
         self.note.setStyleSheet(f"color: {color};")
         self.note.setToolTip(
@@ -801,7 +804,8 @@ class ComponentEditor(ParamEditor):
         self.nested = QFrame(self)
         self.nested.setObjectName("nestedParams")
         self.nested.setStyleSheet(
-            "#nestedParams { border: none; border-left: 2px solid #d5d9e0; margin-left: 2px; }"
+            f"#nestedParams {{ border: none; border-left: 2px solid {theme.CARD_BORDER.name()}; "
+            "margin-left: 2px; }"
         )
         nested_layout = QVBoxLayout(self.nested)
         nested_layout.setContentsMargins(10, 2, 0, 2)

@@ -333,8 +333,8 @@ class EdgeItem(CanvasItem):
             return
         text, rect = layout
         if self.label_on_line():
-            painter.setPen(QPen(QColor(theme.ERROR) if error else QColor("#d5d9df"), 1.0))
-            painter.setBrush(QColor("#fff5f5") if error else QColor("#ffffff"))
+            painter.setPen(QPen(theme.ERROR if error else theme.EDGE_LABEL_BORDER, 1.0))
+            painter.setBrush(theme.EDGE_LABEL_ERROR_BG if error else theme.EDGE_LABEL_BG)
             painter.drawRoundedRect(rect, _LABEL_H / 2, _LABEL_H / 2)
         painter.setFont(_label_font())
         painter.setPen(theme.ERROR if error else theme.MUTED_TEXT)

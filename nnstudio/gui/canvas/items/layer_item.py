@@ -20,6 +20,7 @@ from nnstudio.core.catalogue.layers import LAYERS, node_caption
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
 from nnstudio.gui.canvas.items.port_item import PortItem
+from nnstudio.gui.widgets.texts import format_shape
 
 if TYPE_CHECKING:
     from nnstudio.core.network.graph import LayerNode
@@ -33,10 +34,6 @@ RADIUS = 7.0
 _MARGIN = 7.0
 _PAD = 9.0
 _GRID = 10.0
-
-_FROZEN_BODY = QColor("#f1f2f4")
-_HOVER_BORDER = QColor("#8d95a3")
-_SEPARATOR = QColor("#eceef1")
 
 
 @cache
@@ -90,11 +87,6 @@ def fit_footer(
         if text_width(shape) + gap + text_width(right) <= room:
             return shape, right
     return shape, ""
-
-
-def format_shape(size: int | None) -> str:
-    """``[batch, 4]``; an unknown width is spelled out (a lone "?" reads as a digit when small)."""
-    return f"[batch, {size if size is not None else 'unknown'}]"
 
 
 def wrap_caption(caption: str, metrics: QFontMetricsF, width: float, lines: int = 2) -> list[str]:
@@ -304,17 +296,17 @@ class LayerItem(CanvasItem):
         painter.setPen(Qt.PenStyle.NoPen)
         lift = 3.0 if hovered else 2.0
         for grow, alpha in ((2.5, 14), (1.0, 22)):
-            painter.setBrush(QColor(20, 30, 50, alpha))
+            painter.setBrush(theme.with_alpha(theme.SHADOW, alpha))
             painter.drawRoundedRect(
                 rect.adjusted(-grow, -grow + lift, grow, grow + lift), RADIUS + grow, RADIUS + grow
             )
 
-        painter.setBrush(_FROZEN_BODY if frozen else theme.NODE_BG)
+        painter.setBrush(theme.FROZEN_BG if frozen else theme.NODE_BG)
         painter.drawPath(card)
 
         header_color = QColor(spec.color)
         if frozen:
-            header_color = _mix(header_color, QColor("#a9adb5"), 0.6)
+            header_color = _mix(header_color, theme.FROZEN_HEADER_MIX, 0.6)
         header = QPainterPath()
         header.addRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT))
         painter.setBrush(header_color)
@@ -325,7 +317,7 @@ class LayerItem(CanvasItem):
         if problem_color is not None:
             pen = QPen(problem_color, 2.2)
         elif hovered:
-            pen = QPen(_HOVER_BORDER, 1.2)
+            pen = QPen(theme.NODE_HOVER_BORDER, 1.2)
         else:
             pen = QPen(theme.NODE_BORDER, 1.0)
         if frozen and severity is None:
@@ -349,17 +341,17 @@ class LayerItem(CanvasItem):
             right -= 18
         if frozen:
             body, shackle = lock_path(QPointF(right - 6, HEADER_HEIGHT / 2), 11.0)
-            painter.setPen(QPen(QColor("white"), 1.4))
+            painter.setPen(QPen(theme.TEXT_ON_COLOR, 1.4))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(shackle)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("white"))
+            painter.setBrush(theme.TEXT_ON_COLOR)
             painter.drawPath(body)
             right -= 16
         name_font = _font(12, bold=True)
         metrics = QFontMetricsF(name_font)
         painter.setFont(name_font)
-        painter.setPen(QColor("white"))
+        painter.setPen(theme.TEXT_ON_COLOR)
         name_rect = QRectF(_PAD, 0, right - _PAD - 2, HEADER_HEIGHT)
         painter.drawText(
             name_rect,
@@ -384,7 +376,7 @@ class LayerItem(CanvasItem):
 
         # Footer: the output tensor and the parameter count (a lesson in itself).
         footer_top = NODE_HEIGHT - 24.0
-        painter.setPen(QPen(_SEPARATOR, 1.0))
+        painter.setPen(QPen(theme.NODE_SEPARATOR, 1.0))
         painter.drawLine(QPointF(1, footer_top), QPointF(NODE_WIDTH - 1, footer_top))
         footer_font = _font(10)
         painter.setFont(footer_font)
@@ -407,10 +399,10 @@ class LayerItem(CanvasItem):
 
     def _paint_badge(self, painter: QPainter, center: QPointF, severity: str) -> None:
         color = theme.ERROR if severity == "error" else theme.WARNING
-        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setPen(QPen(theme.TEXT_ON_COLOR, 1.5))
         painter.setBrush(color)
         painter.drawEllipse(center, 7.0, 7.0)
-        painter.setPen(QColor("white"))
+        painter.setPen(theme.TEXT_ON_COLOR)
         painter.setFont(_font(11, bold=True))
         painter.drawText(
             QRectF(center.x() - 7, center.y() - 7, 14, 14), Qt.AlignmentFlag.AlignCenter, "!"

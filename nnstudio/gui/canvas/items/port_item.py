@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.gui import theme
@@ -22,7 +22,6 @@ RADIUS = 5.0
 MERGE_SPAN = 52.0
 MERGE_SPACING = 14.0
 _HIT = 10.0
-_CONNECTED = QColor("#5f6b7a")
 
 
 class PortItem(CanvasItem):
@@ -131,8 +130,8 @@ class PortItem(CanvasItem):
         state = scene.port_highlight(self)
         hovered = self.isUnderMouse() and state is None
         radius = RADIUS
-        fill = _CONNECTED if count else theme.NODE_BG
-        border = QPen(_CONNECTED if count else theme.EDGE, 1.6)
+        fill = theme.PORT_CONNECTED if count else theme.NODE_BG
+        border = QPen(theme.PORT_CONNECTED if count else theme.EDGE, 1.6)
         if state == "invalid":
             painter.setOpacity(0.35)
         elif state in ("valid", "source"):

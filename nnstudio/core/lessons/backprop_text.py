@@ -1,0 +1,387 @@
+"""One backpropagation step written out like the lesson: forward, chain rule, update, check.
+
+:func:`step_text` turns the numbers :func:`~nnstudio.core.lessons.backprop.inspect_step`
+computed into what ``nnstudio step`` prints. Only the wording lives here, so the computation
+can be read (and tested) without the text, and the text changed without touching the maths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+
+import torch
+
+from nnstudio.core.catalogue.activations import ACTIVATIONS
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.lessons.backprop import FD_FLOOR, LayerStep, StepReport
+
+__all__ = ["SHOW_COLS", "SHOW_ROWS", "SMALL_NET_WEIGHTS", "step_text"]
+
+#: Per-weight chain-rule lines in the text are written only for networks this small.
+SMALL_NET_WEIGHTS = 64
+#: Matrices in the text are cut to this many rows and columns.
+SHOW_ROWS, SHOW_COLS = 6, 8
+
+
+def step_text(report: StepReport) -> str:
+    """The step written out like the lesson: forward, chain rule, update, check."""
+    return "\n".join(_text_lines(report))
+
+
+def _f(v: float) -> str:
+    """6 decimals like the lesson; tiny values keep 6 significant digits instead."""
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0.000000"  # never "-0.000000"
+    if round(abs(v), 6) >= 0.01:
+        return f"{v:.6f}"
+    return f"{v:.6g}" if abs(v) >= 1e-4 else f"{v:.5e}"
+
+
+def _p(v: float) -> str:
+    """A factor inside a product: negative numbers in parentheses."""
+    s = _f(v)
+    return f"({s})" if v < 0 else s
+
+
+def _formatter(t: torch.Tensor) -> Callable[[float], str]:
+    """One format for a whole matrix, so its columns line up: fixed, or scientific if tiny."""
+    if not t.is_floating_point():
+        return lambda v: str(int(v))
+    finite = t[torch.isfinite(t)]
+    largest = float(finite.abs().max()) if finite.numel() else 0.0
+    return _fixed if largest == 0 or largest >= 0.01 else _scientific
+
+
+def _fixed(v: float) -> str:
+    if not math.isfinite(v):
+        return str(v)
+    text = f"{v:.6f}"
+    return "0.000000" if text == "-0.000000" else text
+
+
+def _scientific(v: float) -> str:
+    return f"{v:.4e}" if v and math.isfinite(v) else ("0" if v == 0 else str(v))
+
+
+def _vec(t: torch.Tensor, limit: int = SHOW_COLS, fmt: Callable[[float], str] | None = None) -> str:
+    fmt = fmt or _formatter(t)
+    values = [float(v) for v in t.reshape(-1)[:limit]]
+    more = ", …" if t.numel() > limit else ""
+    return "[" + ", ".join(fmt(v) for v in values) + more + "]"
+
+
+def _matrix(t: torch.Tensor | None, indent: str) -> list[str]:
+    """A matrix (or vector) as lines, cut to SHOW_ROWS × SHOW_COLS with its shape."""
+    if t is None:
+        return [indent + "—"]
+    if t.dim() <= 1:
+        return [indent + _vec(t)]
+    rows = t.shape[0]
+    fmt = _formatter(t[:SHOW_ROWS, :SHOW_COLS])
+    lines = [indent + _vec(t[r], fmt=fmt) for r in range(min(rows, SHOW_ROWS))]
+    if rows > SHOW_ROWS:
+        lines.append(f"{indent}… {rows - SHOW_ROWS} more rows")
+    return lines
+
+
+def _shape(t: torch.Tensor) -> str:
+    return "×".join(str(s) for s in t.shape)
+
+
+def _unit_names(report: StepReport) -> dict[str, str]:
+    """Lesson-style unit prefixes: o for the output layer, h for hidden Dense layers."""
+    dense = [layer for layer in report.layers if layer.chain is not None]
+    hidden = [layer for layer in dense if not layer.is_output]
+    names = {}
+    for layer in dense:
+        if layer.is_output:
+            names[layer.node_id] = "o"
+        elif len(hidden) == 1:
+            names[layer.node_id] = "h"
+        else:
+            names[layer.node_id] = f"h{hidden.index(layer) + 1}_"
+    return names
+
+
+def _act_label(name: str | None) -> str:
+    if name is None:
+        return ""
+    return ACTIVATIONS.get(name).label if name in ACTIVATIONS else name
+
+
+def _text_lines(r: StepReport) -> Iterator[str]:
+    dense = [layer for layer in r.layers if layer.chain is not None]
+    n_weights = sum(layer.chain.grad_weight.numel() for layer in dense if layer.chain)
+    batch = len(r.rows)
+    small = batch == 1 and n_weights <= SMALL_NET_WEIGHTS
+    prefix = _unit_names(r)
+    # Lesson numbering: w1, w2, ... row by row through the Dense layers in order.
+    first_w: dict[str, int] = {}
+    count = 1
+    for layer in dense:
+        first_w[layer.node_id] = count
+        count += layer.chain.grad_weight.numel() if layer.chain else 0
+
+    yield f"One step of backpropagation — {r.project}"
+    state = (
+        f"trained weights ({r.epochs_trained} epochs)"
+        if r.weights == "trained"
+        else "initial weights (not trained yet: what training starts from)"
+    )
+    yield f"Weights: {state}; the network is in training mode."
+    if batch == 1:
+        yield f"Data: training sample {r.rows[0]} of {r.n_train} (table row {r.table_rows[0]})."
+    else:
+        yield f"Data: the first batch, training samples 0–{batch - 1} of {r.n_train}."
+    for note in r.notes:
+        yield f"Note: {note}."
+    if batch == 1:
+        names = r.feature_names
+        shown = "  ".join(f"{n}={_f(float(v))}" for n, v in zip(names, r.x[0][:12], strict=False))
+        yield f"  input   {shown}{'  …' if len(names) > 12 else ''}"
+        if r.task == "classification":
+            cls = int(r.y.reshape(-1)[0])
+            label = r.class_names[cls] if 0 <= cls < len(r.class_names) else cls
+            yield f"  target  class {cls} ({label})"
+        else:
+            values = r.y.reshape(-1)
+            shown = "  ".join(
+                f"{n}={_f(float(v))}" for n, v in zip(r.target_names, values, strict=False)
+            )
+            yield f"  target  {shown}"
+    else:
+        yield f"  input x ({_shape(r.x)}):"
+        yield from _matrix(r.x, "    ")
+        yield f"  target ({_shape(r.y)}):"
+        yield from _matrix(r.y, "    ")
+
+    yield ""
+    yield "FORWARD PASS"
+    for layer in r.layers:
+        if layer.type == "Input":
+            continue
+        yield _layer_title(layer)
+        if layer.chain is not None and layer.z is not None:
+            p = prefix[layer.node_id]
+            if small:
+                for j in range(layer.z.shape[1]):
+                    z = float(layer.z[0, j])
+                    a = float(layer.a[0, j])
+                    yield f"  net_{p}{j + 1} = {_f(z)}   out_{p}{j + 1} = {_f(a)}"
+            else:
+                yield "  z = a_prev·Wᵀ + b:"
+                yield from _matrix(layer.z, "    ")
+                yield f"  a = {_act_label(layer.activation).split(' (')[0]}(z):"
+                yield from _matrix(layer.a, "    ")
+        else:
+            yield "  output:"
+            yield from _matrix(layer.a, "    ")
+    yield "  network output: " + (_vec(r.output[0]) if batch == 1 else f"{_shape(r.output)}")
+    penalty = f" + L1 penalty {_f(r.l1_penalty)} (λ = {r.l1:g})" if r.l1 else ""
+    yield f"Loss ({r.loss_label}): E = {_f(r.data_loss)}{penalty}" + (
+        f" = {_f(r.loss)}" if r.l1 else ""
+    )
+
+    yield ""
+    yield "BACKWARD PASS (chain rule, from the output back)"
+    consumers: dict[str, list[str]] = {}
+    for layer in r.layers:
+        for s in layer.sources:
+            consumers.setdefault(s, []).append(layer.node_id)
+    by_id = {layer.node_id: layer for layer in r.layers}
+    for layer in reversed(r.layers):
+        if layer.type == "Input":
+            continue
+        c = layer.chain
+        if c is None:
+            if layer.dE_da is not None:
+                yield _layer_title(layer)
+                yield "  ∂E/∂output:"
+                yield from _matrix(layer.dE_da, "    ")
+            continue
+        yield _layer_title(layer)
+        p = prefix[layer.node_id]
+        users = consumers.get(layer.node_id, [])
+        if small:
+            target = r.y if r.loss_name == "half_sse" and r.y.is_floating_point() else None
+            yield from _small_backward(layer, p, users, by_id, prefix, first_w, target)
+        else:
+            yield f"  ∂E/∂a ({_shape(c.dE_da)}):"
+            yield from _matrix(c.dE_da, "    ")
+            yield "  ∂a/∂z (activation slope):"
+            yield from _matrix(c.da_dz, "    ")
+            yield "  δ = ∂E/∂z = ∂E/∂a ⊙ ∂a/∂z:" if c.elementwise else "  δ = ∂E/∂z = Jᵀ·∂E/∂a:"
+            yield from _matrix(c.dE_dz, "    ")
+            term = " + λ·sign(W)" if c.l1_term else ""
+            yield f"  ∂E/∂W = δᵀ·a_prev{term} ({_shape(c.grad_weight)}):"
+            yield from _matrix(c.grad_weight, "    ")
+            if c.grad_bias is not None:
+                yield "  ∂E/∂b = Σ over the batch of δ:"
+                yield from _matrix(c.grad_bias, "    ")
+        if c.matches is None:
+            yield "  (frozen layer: autograd computes no weight gradient)"
+        else:
+            mark = "✓" if c.matches else "✗ DIFFERENT"
+            yield (
+                f"  check: chain rule (δᵀ·a_prev) = autograd {mark} "
+                f"(largest |difference| {c.max_abs_diff:.1e})"
+            )
+
+    yield ""
+    yield from _update_lines(r, small, prefix, first_w)
+
+    yield ""
+    g = r.grad_check
+    worst = g.worst
+    yield (
+        f"GRADIENT CHECK: central differences (E(w+h) − E(w−h)) / 2h with h = {g.h:g}, in float64"
+    )
+    scope = "every parameter" if g.checked == g.total else "an evenly spread selection"
+    yield f"  {g.checked} of {g.total} parameters checked ({scope})"
+    yield (
+        "  relative difference = |autograd − numeric| / max(|autograd|, |numeric|, "
+        f"{FD_FLOOR:.0%} of the largest gradient)"
+    )
+    if worst is not None:
+        if not g.meaningful:
+            mark = "(not meaningful here)"
+        elif g.max_rel_diff < 1e-4:
+            mark = "✓"
+        else:
+            mark = "✗ autograd and finite differences disagree"
+        where = f"{worst.label}[{', '.join(map(str, worst.index))}]"
+        yield (
+            f"  largest relative difference {g.max_rel_diff:.1e} at {where}: autograd "
+            f"{_f(worst.autograd)}, numeric {_f(worst.numeric)} {mark}"
+        )
+    if g.reason:
+        yield f"  note: {g.reason}"
+
+
+def _layer_title(layer: LayerStep) -> str:
+    role = " — output layer" if layer.is_output else ""
+    if layer.chain is not None and layer.z is not None:
+        act = _act_label(layer.activation)
+        return f"{layer.name} (Dense, {layer.z.shape[1]} units, {act}){role}"
+    return f"{layer.name} ({layer.type}){role}"
+
+
+def _small_backward(
+    layer: LayerStep,
+    p: str,
+    users: list[str],
+    by_id: Mapping[str, LayerStep],
+    prefix: Mapping[str, str],
+    first_w: Mapping[str, int],
+    target: torch.Tensor | None,
+) -> Iterator[str]:
+    """Per-unit and per-weight chain-rule lines, as the lesson writes them (one sample)."""
+    c = layer.chain
+    assert c is not None
+    units = c.dE_dz.shape[1]
+    fan_in = c.dz_dw.shape[1]
+    # ½·Σ(out − target)² has the lesson's ∂E/∂out = out − target: show the subtraction.
+    half_sse = target is not None and target.numel() == units
+    target_row = target.reshape(-1) if target is not None else torch.zeros(0)
+    # How ∂E/∂out arrives: from the loss, or summed over the paths through the next layer.
+    nxt = by_id.get(users[0]) if len(users) == 1 else None
+    for j in range(units):
+        u = f"{p}{j + 1}"
+        de = float(c.dE_da[0, j])
+        if layer.is_output and half_sse:
+            out, target = float(layer.a[0, j]), float(target_row[j])
+            yield f"  ∂E/∂out_{u} = out_{u} − target_{u} = {_f(out)} − {_p(target)} = {_f(de)}"
+        elif layer.is_output:
+            yield f"  ∂E/∂out_{u} = {_f(de)}   (from the loss)"
+        elif nxt is not None and nxt.chain is not None:
+            q = prefix[nxt.node_id]
+            w_after = first_w[nxt.node_id]
+            n_in = nxt.chain.dz_dw.shape[1]
+            weight = next(pp for pp in nxt.params if pp.param == "weight").before
+            terms, values = [], []
+            for k in range(nxt.chain.dE_dz.shape[1]):
+                wn = w_after + k * n_in + j
+                terms.append(f"∂E/∂net_{q}{k + 1} · w{wn}")
+                values.append(f"{_p(float(nxt.chain.dE_dz[0, k]))} × {_p(float(weight[k, j]))}")
+            yield (f"  ∂E/∂out_{u} = {' + '.join(terms)} = {' + '.join(values)} = {_f(de)}")
+        else:
+            yield f"  ∂E/∂out_{u} = {_f(de)}   (summed over every path to the loss)"
+        slope = float(c.da_dz[0, j])
+        delta = float(c.dE_dz[0, j])
+        yield f"  ∂out_{u}/∂net_{u} = {_f(slope)}   ∂E/∂net_{u} = {_f(delta)}"
+    w0 = first_w[layer.node_id]
+    for j in range(units):
+        u = f"{p}{j + 1}"
+        for k in range(fan_in):
+            n = w0 + j * fan_in + k
+            de = float(c.dE_da[0, j])
+            slope = float(c.da_dz[0, j])
+            a_prev = float(c.dz_dw[0, k])
+            grad = float(c.grad_weight[j, k])
+            if c.elementwise:
+                yield (
+                    f"  ∂E/∂w{n} = ∂E/∂out_{u} · ∂out_{u}/∂net_{u} · ∂net_{u}/∂w{n} = "
+                    f"{_p(de)} × {_p(slope)} × {_p(a_prev)} = {_f(grad)}"
+                    + ("   (+ λ·sign(w))" if c.l1_term else "")
+                )
+            else:
+                yield (
+                    f"  ∂E/∂w{n} = ∂E/∂net_{u} · ∂net_{u}/∂w{n} = "
+                    f"{_p(float(c.dE_dz[0, j]))} × {_p(a_prev)} = {_f(grad)}"
+                )
+    if c.grad_bias is not None:
+        for j in range(units):
+            u = f"{p}{j + 1}"
+            yield (
+                f"  ∂E/∂b_{u} = ∂E/∂net_{u} · ∂net_{u}/∂b_{u} = "
+                f"{_p(float(c.dE_dz[0, j]))} × 1 = {_f(float(c.grad_bias[j]))}"
+            )
+
+
+def _update_lines(
+    r: StepReport, small: bool, prefix: Mapping[str, str], first_w: Mapping[str, int]
+) -> Iterator[str]:
+    settings = OPTIMIZERS.normalize(r.optimizer_settings)
+    plain_sgd = (
+        r.optimizer_name == "sgd"
+        and r.optimizer_state == "fresh"
+        and not settings.get("momentum")
+        and not settings.get("weight_decay")
+    )
+    rule = "w ← w − lr·∂E/∂w" if plain_sgd else "one step of its update rule"
+    state = ", continuing the saved optimiser state" if r.optimizer_state == "saved" else ""
+    yield f"UPDATE: {r.optimizer_label}, lr = {r.lr:g}{state}: {rule}"
+    for layer in r.layers:
+        for ps in layer.params:
+            frozen = "" if ps.trainable else " (frozen)"
+            if small and layer.node_id in first_w and ps.param in ("weight", "bias"):
+                p = prefix[layer.node_id]
+                before = ps.before.reshape(-1)
+                after = ps.after.reshape(-1)
+                grad = ps.grad.reshape(-1) if ps.grad is not None else None
+                for i in range(before.numel()):
+                    if ps.param == "weight":
+                        name = f"w{first_w[layer.node_id] + i}"
+                    else:
+                        name = f"b_{p}{i + 1}"
+                    b, a = float(before[i]), float(after[i])
+                    if plain_sgd and grad is not None:
+                        yield (
+                            f"  {name} = {_f(b)} − {r.lr:g} × {_p(float(grad[i]))} = {_f(a)}"
+                            f"{frozen}"
+                        )
+                    else:
+                        yield f"  {name}: {_f(b)} → {_f(a)}{frozen}"
+                continue
+            change = (ps.after - ps.before).abs()
+            yield (
+                f"  {ps.label} ({_shape(ps.before)}){frozen}: mean |change| "
+                f"{float(change.mean()) if change.numel() else 0.0:.3e}, largest "
+                f"{float(change.max()) if change.numel() else 0.0:.3e}"
+            )
+            if ps.before.numel() <= SHOW_COLS * 2:
+                yield "    before " + _vec(ps.before, SHOW_COLS * 2)
+                yield "    after  " + _vec(ps.after, SHOW_COLS * 2)
