@@ -33,6 +33,7 @@ from nnstudio.core.training.plan import (
     RunPlan,
     analyze_project,
     compatibility_problems,
+    current_model,
     plan_run,
     shape_context_for,
     store_result,
@@ -245,6 +246,10 @@ class Workspace:
     def trained_model(self) -> GraphModule:
         """The network with its saved weights (raises when it has none that fit)."""
         return trained_model(self.project)
+
+    def current_model(self) -> tuple[GraphModule, bool]:
+        """The network with trained weights that fit, else as a run would start; and which."""
+        return current_model(self.project, self.shape_context)
 
 
 __all__ = ["Workspace", "WorkspaceEvents"]

@@ -59,7 +59,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network.builder import GraphModule, build_model, check_weights, load_into
+from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
 from nnstudio.gui import theme
@@ -786,7 +786,7 @@ class NeuronView(QWidget):
             # A run owns the model (and torch's random generator): wait for live frames.
             self._update_caption()
             return
-        model, source = self._static_model(ctx)
+        model, source = self._static_model()
         if model is None:
             self._update_caption()
             return
@@ -942,25 +942,16 @@ class NeuronView(QWidget):
         self._input_images, self._input_grid = None, None
         self.view.fit()
 
-    def _static_model(self, ctx: Any) -> tuple[GraphModule | None, str]:
+    def _static_model(self) -> tuple[GraphModule | None, str]:
         project = self.document.project
-        seed = project.training.seed
         try:
-            # Building reseeds torch: keep the global generator as it was for everyone else.
-            with torch.random.fork_rng(devices=[]):
-                model = build_model(project.graph, ctx, seed=seed)
+            model, trained = self.document.workspace.current_model()
         except NNStudioError as exc:
             self.source_text = f"Cannot build the network: {exc}"
             return None, ""
-        if project.weights is not None:
-            names = {nid: n.name for nid, n in project.graph.nodes.items()}
-            try:
-                check_weights(model, project.weights, names)
-                load_into(model, project.weights)
-                return model, f"Trained weights ({project.epochs_trained} epochs)"
-            except NNStudioError:
-                pass
-        return model, f"Initial weights (seed {seed}): training starts from these"
+        if trained:
+            return model, f"Trained weights ({project.epochs_trained} epochs)"
+        return model, f"Initial weights (seed {project.training.seed}): training starts from these"
 
     # --- drawing a frame -------------------------------------------------------------------
 

@@ -202,11 +202,34 @@ def trained_model(project: TrainableProject, ctx: ShapeContext | None = None) ->
     if ctx is None:
         ctx = shape_context_for(project.preprocessor, project.training)
     model = build_model(project.graph, ctx)
+    _load_saved_weights(model, project)
+    model.eval()
+    return model
+
+
+def current_model(project: TrainableProject, ctx: ShapeContext) -> tuple[GraphModule, bool]:
+    """The network as a view shows it, and whether its weights are the trained ones.
+
+    With trained weights that fit, those; otherwise the initial weights a run would start
+    from (the project's seed). The global random state is left as it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        model = build_model(project.graph, ctx, seed=project.training.seed)
+    if project.weights is not None:
+        try:
+            _load_saved_weights(model, project)
+        except NNStudioError:
+            return model, False
+        return model, True
+    return model, False
+
+
+def _load_saved_weights(model: GraphModule, project: TrainableProject) -> None:
+    """Put the project's saved weights into ``model`` (refused when they do not fit)."""
+    assert project.weights is not None
     names = {nid: n.name for nid, n in project.graph.nodes.items()}
     check_weights(model, project.weights, names)
     load_into(model, project.weights)
-    model.eval()
-    return model
 
 
 def analyze_project(project: TrainableProject, prepared: PreparedData | None = None) -> Analysis:
@@ -232,6 +255,7 @@ __all__ = [
     "TrainableProject",
     "analyze_project",
     "compatibility_problems",
+    "current_model",
     "load_data",
     "plan_run",
     "shape_context_for",
