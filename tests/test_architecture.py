@@ -74,3 +74,14 @@ def test_each_contract_fails_when_broken(tmp_path: Path) -> None:
     for name in CONTRACTS:
         assert f"{name} BROKEN" in done.stdout, done.stdout[-3000:]
     assert "nnstudio.core.qt_leak -> PySide6" in done.stdout
+
+
+def test_the_architecture_diagram_matches_the_code() -> None:
+    sys.path.insert(0, str(REPO / "docs"))
+    try:
+        from architecture_diagram import mermaid
+    finally:
+        sys.path.pop(0)
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    drawn = text.split("<!-- diagram:start -->\n", 1)[1].split("\n<!-- diagram:end -->", 1)[0]
+    assert drawn == mermaid(), "run python docs/architecture_diagram.py and paste its output"
