@@ -61,9 +61,9 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network.builder import GraphModule, build_model, check_weights, load_into
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
+from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.labels import muted
-from nnstudio.gui.workers import WatchOptions
 
 __all__ = [
     "MAX_UNITS",
