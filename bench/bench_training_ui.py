@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from nnstudio.core.project import load_project  # noqa: E402
 from nnstudio.core.training import ReportPolicy, train  # noqa: E402
 from nnstudio.core.training.plan import plan_run  # noqa: E402
+from nnstudio.core.training.runtime.batching import worker_threads  # noqa: E402
 
 
 def in_app(project_path: Path, epochs: int, data: str | None) -> tuple[list[float], object]:
@@ -116,10 +117,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     args = parser.parse_args()
     default_threads = torch.get_num_threads()
-    worker_threads = max(1, (os.cpu_count() or 2) - 1)
+    threads = worker_threads()
 
     lateness, app_result = in_app(args.project, args.epochs, args.data)
-    solo = headless(args.project, args.epochs, args.data, worker_threads)
+    solo = headless(args.project, args.epochs, args.data, threads)
     full = headless(args.project, args.epochs, args.data, default_threads)
 
     lateness.sort()
@@ -127,7 +128,7 @@ def main() -> None:
     p99 = lateness[min(len(lateness) - 1, int(0.99 * len(lateness)))]
     print(
         f"project {args.project.name}, {args.epochs} epochs, {os.cpu_count()} cores; "
-        f"worker uses {worker_threads} torch thread(s)"
+        f"worker uses {threads} torch thread(s)"
     )
     print(
         f"GUI event loop during training: {len(lateness)} probes of 10 ms, lateness "
@@ -136,7 +137,7 @@ def main() -> None:
     rate = app_result.samples_per_second
     print(f"in the app (live plots):      {rate:>10,.0f} samples/s  {app_result.seconds:6.2f} s")
     print(
-        f"headless, {worker_threads} thread(s):         {solo.samples_per_second:>10,.0f} "
+        f"headless, {threads} thread(s):         {solo.samples_per_second:>10,.0f} "
         f"samples/s  {solo.seconds:6.2f} s   app/headless {rate / solo.samples_per_second:.2f}×"
         "   (target ≥ 0.8)"
     )

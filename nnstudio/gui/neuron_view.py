@@ -62,6 +62,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
+from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.gui import theme
 from nnstudio.gui.neuron_text import (
     HOVER_HINT,
@@ -100,7 +101,6 @@ from nnstudio.gui.neuron_topology import (
     weight_codes,
 )
 from nnstudio.gui.widgets.labels import muted
-from nnstudio.gui.workers import WatchOptions
 
 __all__ = ["NeuronItem", "NeuronView", "WeightItem"]
 

@@ -1,15 +1,17 @@
 """Training off the GUI thread, and the controller that starts, steers and cleans up runs.
 
-The loop itself is :func:`nnstudio.core.training.train`. By default it runs in a child
-process (:mod:`nnstudio.core.training.remote`): small networks make the loop Python-bound, and
-in a thread it would fight the GUI for Python's interpreter lock — the plots would stutter and
-training would slow down several-fold. A :class:`ProcessWorker`, a QObject in a QThread, sends
-the job and then only waits on a pipe, turning what comes back into Qt signals. Reports come in
-lists at most every :data:`EMIT_INTERVAL` seconds (start, pause and end at once), so a fast run
-cannot flood the GUI thread; payloads are frozen dataclasses of floats and numpy arrays.
+Only the Qt relays live here; the runtime itself is Qt-free, in
+:mod:`nnstudio.core.training.runtime`. By default a run trains in the training process
+(:class:`~nnstudio.core.training.runtime.client.TrainingProcess`): small networks make the loop
+Python-bound, and in a thread it would fight the GUI for Python's interpreter lock — the plots
+would stutter and training would slow down several-fold. A :class:`ProcessWorker`, a QObject in
+a QThread, sends the job and then only waits for replies, turning them into Qt signals. Reports
+come in lists at most every :data:`~nnstudio.core.training.runtime.batching.EMIT_INTERVAL`
+seconds (start, pause and end at once), so a fast run cannot flood the GUI thread; payloads are
+frozen dataclasses of floats and numpy arrays.
 
 ``NNSTUDIO_TRAIN_IN_THREAD=1`` (or a platform where the process cannot start) trains in a
-:class:`ThreadWorker` instead, with the same signals.
+:class:`ThreadWorker` instead, with the same signals and the same batching.
 """
 
 from __future__ import annotations
@@ -17,32 +19,27 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
-import subprocess
-import sys
-import threading
 import time
 import traceback
-from multiprocessing.connection import Connection, Listener
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training import RunPaused, TrainingControl, TrainingJob, TrainingResult
 from nnstudio.core.training.plan import RunPlan
-from nnstudio.core.training.remote import (
-    EMIT_INTERVAL,
-    WatchOptions,
-    receive,
-    run_job,
-    send,
-    slim_data,
+from nnstudio.core.training.runtime.batching import WatchOptions, run_job
+from nnstudio.core.training.runtime.client import (
+    ProcessEnded,
+    RemoteControl,
+    TrainingProcess,
+    TrainingProcessError,
 )
+from nnstudio.core.training.runtime.protocol import Message
 
 log = logging.getLogger(__name__)
-#: Seconds the GUI waits for a new training process to connect back.
-CONNECT_TIMEOUT = 20.0
+#: Seconds the relay waits for a reply before it checks the process is still there.
+REPLY_POLL = 0.2
 #: Milliseconds :meth:`TrainingController.shutdown` waits for the run to answer a stop before
 #: it ends the training process. A running process answers within one batch, but one started
 #: moments ago (Train, then at once Stop, an edit or closing the window) answers only once
@@ -50,74 +47,7 @@ CONNECT_TIMEOUT = 20.0
 #: lose the weights and report a failure. So this only gives up on a process that hangs.
 SHUTDOWN_TIMEOUT_MS = 60_000
 
-__all__ = [
-    "EMIT_INTERVAL",
-    "ProcessWorker",
-    "ThreadWorker",
-    "TrainingController",
-    "TrainingProcess",
-    "WatchOptions",
-]
-
-
-class TrainingProcess:
-    """The child process that trains; started once and reused for every run."""
-
-    def __init__(self) -> None:
-        key = secrets.token_bytes(32)
-        listener = Listener(authkey=key)
-        env = dict(os.environ, NNSTUDIO_TRAINER_KEY=key.hex())
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "nnstudio.core.training_child", str(listener.address)],
-                env=env,
-                stdin=subprocess.DEVNULL,
-            )
-            # The child connects before it imports torch: this waits for Python only.
-            self.commands = _accept(listener, self.process)
-            self.events = _accept(listener, self.process)
-        finally:
-            listener.close()
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def send(self, *message: Any) -> None:
-        with contextlib.suppress(BrokenPipeError, OSError):
-            send(self.commands, message)  # a dead process is reported by the relay
-
-    def terminate(self) -> None:
-        self.process.terminate()
-
-    def close(self, timeout: float = 3.0) -> None:
-        self.send("quit")
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(2.0)
-        for conn in (self.commands, self.events):
-            conn.close()
-
-
-def _accept(listener: Listener, process: subprocess.Popen) -> Connection:
-    """Accept the child's connection; give up (and end the child) if it never comes."""
-    box: list[Any] = []
-    waiter = threading.Thread(target=lambda: box.append(_try(listener.accept)), daemon=True)
-    waiter.start()
-    waiter.join(CONNECT_TIMEOUT)
-    if not box or isinstance(box[0], BaseException):
-        process.kill()
-        raise RuntimeError("the training process did not start")
-    return box[0]
-
-
-def _try(call: Any) -> Any:
-    try:
-        return call()
-    except (OSError, EOFError) as exc:
-        return exc
+__all__ = ["ProcessWorker", "ThreadWorker", "TrainingController"]
 
 
 class ProcessWorker(QObject):
@@ -145,40 +75,27 @@ class ProcessWorker(QObject):
 
     def submit(self) -> None:
         """Send the job; called in the GUI thread so steering sent right after follows it."""
-        remote = TrainingJob(
-            self.job.model,
-            slim_data(self.job.data),
-            self.job.settings,
-            self.job.optimizer_state,
-            self.job.schedule_state,
-            self.job.start_epoch,
-            self.job.history,
-        )
-        self.process.send("run", remote, self.watch, self.paused)
+        self.process.run(self.job, self.watch, self.paused)
 
     def _relay(self) -> None:
-        process = self.process
         while True:
             try:
-                if not process.events.poll(0.2):
-                    if not process.alive:
-                        self.failed.emit("The training process ended unexpectedly.")
-                        return
-                    continue
-                message = receive(process.events)
-            except (EOFError, OSError):
-                self.failed.emit("The training process ended unexpectedly.")
+                reply = self.process.next_reply(REPLY_POLL)
+            except ProcessEnded as exc:
+                self.failed.emit(str(exc))
                 return
-            kind = message[0]
-            if kind == "events":
-                self.events_ready.emit(message[1])
-            elif kind == "finished":
-                _, result, state = message
+            if reply is None:
+                continue
+            if reply.kind is Message.EVENTS:
+                (batch,) = reply.args
+                self.events_ready.emit(batch)
+            elif reply.kind is Message.FINISHED:
+                result, state = reply.args
                 self.job.model.load_state_dict(state)
                 self.finished.emit(result)
                 return
-            elif kind == "failed":
-                text = message[1]
+            elif reply.kind is Message.FAILED:
+                (text,) = reply.args
                 if "\n" in text:
                     log.error("%s", text)
                     text = text.splitlines()[0]
@@ -214,28 +131,6 @@ class ThreadWorker(QObject):
             QThread.currentThread().quit()
 
 
-class _RemoteControl:
-    """The steering half of :class:`TrainingControl`, forwarded to the training process."""
-
-    def __init__(self, process: TrainingProcess) -> None:
-        self.process = process
-
-    def pause(self) -> None:
-        self.process.send("pause")
-
-    def resume(self) -> None:
-        self.process.send("resume")
-
-    def stop(self) -> None:
-        self.process.send("stop")
-
-    def step_batch(self, count: int = 1) -> None:
-        self.process.send("step_batch", count)
-
-    def step_epoch(self) -> None:
-        self.process.send("step_epoch")
-
-
 def release_worker(worker: QObject) -> None:
     """Cut a finished worker's signals (its reference cycles then go with it)."""
     for name in ("events_ready", "finished", "failed"):
@@ -266,7 +161,7 @@ class TrainingController(QObject):
         self.document = document
         self.state = "idle"
         self.plan: RunPlan | None = None
-        self.control: TrainingControl | _RemoteControl | None = None
+        self.control: TrainingControl | RemoteControl | None = None
         self._thread: QThread | None = None
         self._worker: QObject | None = None
         self._process: TrainingProcess | None = None
@@ -293,7 +188,7 @@ class TrainingController(QObject):
         if _use_process() and (self._process is None or not self._process.alive):
             try:
                 self._process = TrainingProcess()
-            except (OSError, RuntimeError, ValueError) as exc:
+            except (OSError, TrainingProcessError, ValueError) as exc:
                 log.warning("no training process (%s); training in a thread", exc)
                 self._process = None
 
@@ -328,7 +223,7 @@ class TrainingController(QObject):
         self._thread = QThread(self)
         self._thread.setObjectName("nnstudio-training")
         if self._process is not None:
-            self.control = _RemoteControl(self._process)
+            self.control = RemoteControl(self._process)
             worker: QObject = ProcessWorker(self._process, plan.job, self.watch, paused)
             worker.submit()
         else:
@@ -361,12 +256,12 @@ class TrainingController(QObject):
             self._set_state("stopping")
 
     def step_batch(self) -> str | None:
-        return self._step("step_batch")
+        return self._step(lambda control: control.step_batch())
 
     def step_epoch(self) -> str | None:
-        return self._step("step_epoch")
+        return self._step(lambda control: control.step_epoch())
 
-    def _step(self, action: str) -> str | None:
+    def _step(self, action: Callable[[TrainingControl | RemoteControl], None]) -> str | None:
         """Run one step of the paused run, first starting one (paused) when none is running.
 
         Returns why a run could not start, or None.
@@ -376,7 +271,7 @@ class TrainingController(QObject):
             if refused:
                 return refused
         if self.control:
-            getattr(self.control, action)()
+            action(self.control)
             self._set_state("running")
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -19,13 +20,13 @@ from nnstudio.core.project import Project, load_project
 from nnstudio.core.training import RunStarted, train
 from nnstudio.core.training.plan import plan_run, store_result
 from nnstudio.core.training.probes import WeightsFrame, weights_frame
+from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.neuron_text import format_value
 from nnstudio.gui.neuron_topology import MAX_LINE, MIN_LINE
 from nnstudio.gui.neuron_view import NeuronItem, NeuronView, WeightItem
 from nnstudio.gui.theme import NEGATIVE_WEIGHT as NEGATIVE
 from nnstudio.gui.theme import POSITIVE_WEIGHT as POSITIVE
-from nnstudio.gui.workers import WatchOptions
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = Path(tempfile.gettempdir()) / "nnstudio-class"
@@ -248,7 +249,7 @@ def test_trained_weights_are_shown_after_a_run(qtbot):
     view = open_view(qtbot, sample("iris"))
     doc = view.document
     plan = plan_run(doc.project, loaded=(doc.workspace.table, doc.workspace.prepared))
-    plan.job.settings = plan.job.settings.replace(epochs=2)
+    plan.job = dataclasses.replace(plan.job, settings=plan.job.settings.replace(epochs=2))
     result = train(plan.job)
     store_result(doc.project, plan, result)
     doc.mark_dirty()
@@ -294,7 +295,7 @@ def test_screenshot_after_a_short_run(qtbot):
     view = open_view(qtbot, sample("spirals"), size=(1100, 700))
     doc = view.document
     plan = plan_run(doc.project, loaded=(doc.workspace.table, doc.workspace.prepared))
-    plan.job.settings = plan.job.settings.replace(epochs=40)
+    plan.job = dataclasses.replace(plan.job, settings=plan.job.settings.replace(epochs=40))
     frames = []
 
     def watch(event):

@@ -1,41 +1,33 @@
 """Training: settings, the loop, its controls, reports and metrics (no Qt); :mod:`.plan` turns a
-project into a run and back, :mod:`.predict` applies a trained project to new rows."""
+project into a run and back, :mod:`.predict` applies a trained project to new rows, and
+:mod:`.runtime` runs training in its own process (or a thread) and watches it.
 
-from nnstudio.core.training.control import TrainingControl
-from nnstudio.core.training.engine import (
-    ReportPolicy,
-    TrainingJob,
-    TrainingResult,
-    resolve_device,
-    train,
-)
-from nnstudio.core.training.reports import (
-    BatchReport,
-    EpochReport,
-    Histogram,
-    History,
-    LayerStats,
-    RunEnded,
-    RunPaused,
-    RunStarted,
-)
-from nnstudio.core.training.training_settings import EarlyStopping, TrainingSettings
+The names below are loaded on first use (see :mod:`nnstudio.core.lazy`): the training process
+passes through this package before it may import torch.
+"""
 
-__all__ = [
-    "BatchReport",
-    "EarlyStopping",
-    "EpochReport",
-    "Histogram",
-    "History",
-    "LayerStats",
-    "ReportPolicy",
-    "RunEnded",
-    "RunPaused",
-    "RunStarted",
-    "TrainingControl",
-    "TrainingJob",
-    "TrainingResult",
-    "TrainingSettings",
-    "resolve_device",
-    "train",
-]
+from __future__ import annotations
+
+from nnstudio.core.lazy import lazy_exports
+
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "BatchReport": "reports",
+        "EarlyStopping": "training_settings",
+        "EpochReport": "reports",
+        "Histogram": "reports",
+        "History": "reports",
+        "LayerStats": "reports",
+        "ReportPolicy": "engine",
+        "RunEnded": "reports",
+        "RunPaused": "reports",
+        "RunStarted": "reports",
+        "TrainingControl": "control",
+        "TrainingJob": "engine",
+        "TrainingResult": "engine",
+        "TrainingSettings": "training_settings",
+        "resolve_device": "engine",
+        "train": "engine",
+    },
+)

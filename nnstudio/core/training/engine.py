@@ -63,9 +63,14 @@ class ReportPolicy:
     bins: int = 30
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainingJob:
-    """A frozen snapshot of what to train; the live graph never crosses into the loop."""
+    """A frozen snapshot of what to train; the live graph never crosses into the loop.
+
+    Build it with every value it needs, or derive one with :func:`dataclasses.replace`. The
+    fields are fixed; the model in it is trained in place and ``history`` is extended by the
+    run (a resumed job's history is a copy of the project's for that reason).
+    """
 
     model: GraphModule
     data: Tensors

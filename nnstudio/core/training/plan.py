@@ -12,7 +12,7 @@ it uses, which :class:`~nnstudio.core.project.Project` has.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -150,10 +150,13 @@ def plan_run(
         names = {nid: n.name for nid, n in project.graph.nodes.items()}
         check_weights(model, project.weights, names)
         load_into(model, project.weights)
-        job.optimizer_state = project.optimizer_state
-        job.schedule_state = project.schedule_state
-        job.start_epoch = project.epochs_trained
-        job.history = History.from_dict(project.history.to_dict())
+        job = replace(
+            job,
+            optimizer_state=project.optimizer_state,
+            schedule_state=project.schedule_state,
+            start_epoch=project.epochs_trained,
+            history=History.from_dict(project.history.to_dict()),
+        )
     warnings = lint(
         project.graph,
         analysis,

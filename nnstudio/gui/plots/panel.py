@@ -17,6 +17,7 @@ from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.probes import Grid, decision_boundary
 from nnstudio.core.training.reports import History
+from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui import theme
 from nnstudio.gui.plots.activation_plot import ActivationView
@@ -28,7 +29,6 @@ from nnstudio.gui.plots.lr_plot import LearningRateView, plan_for
 from nnstudio.gui.plots.record import BOUNDARY, PLAN, RESULTS, RUN, RunRecord
 from nnstudio.gui.plots.results_plot import ResultsView
 from nnstudio.gui.plots.weights_plot import WeightsView
-from nnstudio.gui.workers import WatchOptions
 
 __all__ = ["TrainingPlotsPanel"]
 

@@ -10,9 +10,10 @@ The contestants share nothing mutable: each has its own model copy and optimiser
 tensors are only read. (torch's global random generator is shared, so races of networks with
 Dropout are not bit-for-bit repeatable; everything else is.)
 
-Like :mod:`nnstudio.gui.workers`, workers buffer their reports and send at most one batch per
-:data:`EMIT_INTERVAL`, and nothing is ever killed: :meth:`RaceRunner.shutdown` asks every run
-to stop (within one batch) and joins every thread.
+Like the app's training runs, each worker hands its reports on through the core's
+:class:`~nnstudio.core.training.runtime.batching.EventBatcher`, at most one batch per
+:data:`EMIT_INTERVAL` (start and end at once), and nothing is ever killed:
+:meth:`RaceRunner.shutdown` asks every run to stop (within one batch) and joins every thread.
 """
 
 from __future__ import annotations
@@ -28,15 +29,17 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from nnstudio.core.catalogue.optimizers import build_optimizer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.lessons.race import RACE_POLICY, RaceEntry, RaceResult
-from nnstudio.core.training import RunEnded, RunStarted, TrainingControl, train
+from nnstudio.core.training import TrainingControl, train
 from nnstudio.core.training.plan import RunPlan
+from nnstudio.core.training.runtime.batching import EventBatcher
 from nnstudio.gui.workers import release_worker
 
 __all__ = ["EMIT_INTERVAL", "RaceRunner", "RaceWorker"]
 
 log = logging.getLogger(__name__)
 
-#: Seconds between two deliveries of one contestant's reports to the GUI.
+#: Seconds between two deliveries of one contestant's reports to the GUI (quicker than a
+#: training run's: a race reports only epochs, and its curves should grow smoothly).
 EMIT_INTERVAL = 0.05
 
 
@@ -55,43 +58,34 @@ class RaceWorker(QObject):
         self.plan = plan
         self.entry = entry
         self.control = control
-        self._buffer: list[object] = []
-        self._last_emit = 0.0
 
     @Slot()
     def run(self) -> None:
         torch.set_num_threads(1)
         _warm_up(self.entry)
+        batcher = EventBatcher(self._send, emit_interval=EMIT_INTERVAL)
         t0 = time.thread_time()
         try:
-            result = train(self.plan.job, self._on_event, self.control, RACE_POLICY)
+            result = train(self.plan.job, batcher, self.control, RACE_POLICY)
         except NNStudioError as exc:
-            self._flush()
+            batcher.flush()
             self.failed.emit(self.index, str(exc))
             return
         except Exception as exc:  # a bug: report it rather than lose the thread silently
             log.error("race run crashed:\n%s", traceback.format_exc())
-            self._flush()
+            batcher.flush()
             self.failed.emit(self.index, f"internal error: {exc!r}")
             return
-        self._flush()
+        batcher.flush()
         seconds = time.thread_time() - t0
         self.finished.emit(
             self.index,
             RaceResult(self.entry, result.history, seconds, result.reason, result.message),
         )
 
-    def _on_event(self, event: object) -> None:
-        self._buffer.append(event)
-        now = time.perf_counter()
-        if isinstance(event, (RunStarted, RunEnded)) or now - self._last_emit >= EMIT_INTERVAL:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._buffer:
-            batch, self._buffer = self._buffer, []
-            self.events_ready.emit(self.index, batch)
-        self._last_emit = time.perf_counter()
+    def _send(self, batch: list) -> None:
+        """Hand one batch of this contestant's reports to the GUI thread."""
+        self.events_ready.emit(self.index, batch)
 
 
 def _warm_up(entry: RaceEntry) -> None:
