@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         "command, opens the app (on FILE if given, else on the bundled default project).",
     )
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    parser.add_argument(
+        "--lang",
+        metavar="CODE",
+        help="language of messages: en or zh_CN (default: the system's); also accepted after "
+        "the command",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def data_options(p: argparse.ArgumentParser) -> None:
@@ -115,17 +121,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def take_language(args: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang CODE`` (or ``--lang=CODE``) taken out of ``args``, wherever it stands: before
+    the sub-command or after it. Returns the code (None when absent) and the rest."""
+    rest: list[str] = []
+    code: str | None = None
+    items = iter(args)
+    for item in items:
+        if item == "--lang":
+            code = next(items, "")
+        elif item.startswith("--lang="):
+            code = item.partition("=")[2]
+        else:
+            rest.append(item)
+    return code, rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    from nnstudio import i18n
+
+    code, args_list = take_language(list(sys.argv[1:] if argv is None else argv))
+    if code is not None and i18n.normalize(code) is None:
+        choices = ", ".join(i18n.LANGUAGES)
+        print(f"nnstudio: error: unknown language {code!r} (choose {choices})", file=sys.stderr)
+        return EXIT_USAGE
+    i18n.set_language(code)
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
-        return _open_gui(args_list)
+        return _open_gui(args_list, code)
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # --help, --version or a usage error (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
-        return _open_gui([])
+        return _open_gui([], code)
     from nnstudio.core.errors import NNStudioError
 
     handler = {
@@ -146,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _open_gui(args: list[str]) -> int:
+def _open_gui(args: list[str], language: str | None = None) -> int:
     if len(args) > 1:
         print("nnstudio: error: give at most one project file to open", file=sys.stderr)
         return EXIT_USAGE
@@ -158,7 +187,7 @@ def _open_gui(args: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    return run_app(args[0] if args else None)
+    return run_app(args[0] if args else None, language=language)
 
 
 # --- helpers -------------------------------------------------------------------------------

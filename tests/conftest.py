@@ -7,6 +7,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNSTUDIO_SETTINGS_SCOPE", "nnstudio-tests")
+# Tests read English unless they choose a language themselves (whatever the machine's locale).
+os.environ["NNSTUDIO_LANG"] = "en"
 # One torch (OpenMP) thread, before torch is imported anywhere, and in every child process.
 # The tests train small networks, for which one thread is as fast; with several, each
 # operation waits for all of its threads, and on a machine busy with other work that

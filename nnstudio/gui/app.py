@@ -37,20 +37,30 @@ def _apply_style(app) -> None:
     )
 
 
-def run_app(path: str | None = None, argv: list[str] | None = None) -> int:
-    """Open the main window (on ``path`` or the default sample) and run the event loop."""
+def run_app(
+    path: str | None = None, argv: list[str] | None = None, language: str | None = None
+) -> int:
+    """Open the main window (on ``path`` or the default sample) and run the event loop.
+
+    ``language`` (``nnstudio --lang``) overrides, for this session, the language chosen in
+    View → Language, which otherwise follows the system's.
+    """
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from nnstudio import __version__
+    from nnstudio.gui.language import apply_language
     from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.preferences import AppSettings
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("NN Studio")
     app.setOrganizationName("NNStudio")
     app.setApplicationVersion(__version__)
     _apply_style(app)
-    window = MainWindow()
+    settings = AppSettings()
+    apply_language(app, language or settings.language())
+    window = MainWindow(settings)
     window.prewarm_training = True
     if os.environ.get("NNSTUDIO_REPORT_STARTUP"):
         window.first_painted.connect(

@@ -11,11 +11,19 @@ from __future__ import annotations
 import gc
 import html
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QProcess, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -28,6 +36,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from nnstudio import i18n
 from nnstudio.gui import theme
 from nnstudio.gui.preferences import AppSettings, data_dir
 from nnstudio.gui.window_layout import (
@@ -118,6 +127,8 @@ class MainWindow(QMainWindow):
         self.controller = None
         self.recovery = None
         self.run_progress: RunProgress | None = None
+        #: Set by View → Language: start a new NN Studio once this window has closed.
+        self._restart_after_close = False
         #: The app starts the training process early; tests leave it to the first run.
         self.prewarm_training = False
         self._autosave = QTimer(self)
@@ -394,6 +405,35 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             panels.addAction(dock.toggleViewAction())
         menu.addAction(get["reset_layout"])
+        menu.addSeparator()
+        self.language_menu = menu.addMenu("&Language")
+        group = QActionGroup(self.language_menu)
+        current = i18n.language()
+        for code, name in i18n.LANGUAGES.items():
+            action = self.language_menu.addAction(name)  # each language in its own words
+            action.setCheckable(True)
+            action.setChecked(code == current)
+            action.setData(code)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, c=code: self.choose_language(c))
+
+    def choose_language(self, code: str) -> None:
+        """Remember ``code`` for the next start and offer to restart now."""
+        if code == i18n.language() and self.settings.language() in (None, code):
+            return
+        self.settings.set_language(code)
+        self.settings.sync()
+        answer = QMessageBox.question(
+            self,
+            "Language",
+            "NN Studio will speak the chosen language after a restart. Restart now?\n\n"
+            "(You will be asked about unsaved changes first.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._restart_after_close = True
+            if not self.close():
+                self._restart_after_close = False
 
     def _build_toolbar(self) -> None:
         get = self.actions_by_name
@@ -1232,6 +1272,9 @@ class MainWindow(QMainWindow):
         if self.controller is not None:
             self.controller.close_process()
         event.accept()
+        if self._restart_after_close:
+            reopen = [str(self.project.path)] if self.document and self.project.path else []
+            QProcess.startDetached(sys.executable, ["-m", "nnstudio", *reopen])
 
 
 def _one_line(exc: BaseException) -> str:

@@ -55,6 +55,16 @@ class AppSettings:
         p = Path(path)
         self.qs.setValue(f"paths/last_{kind}_dir", str(p if p.is_dir() else p.parent))
 
+    # --- language --------------------------------------------------------------------------
+
+    def language(self) -> str | None:
+        """The language chosen in View → Language, or None to follow the system."""
+        value = self.qs.value("ui/language", "")
+        return str(value) if value else None
+
+    def set_language(self, code: str | None) -> None:
+        self.qs.setValue("ui/language", code or "")
+
     def value(self, key: str, default=None):
         return self.qs.value(key, default)
 

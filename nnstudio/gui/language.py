@@ -1,0 +1,82 @@
+"""The GUI's language: our catalogue, Qt's own translations, and fonts that can show it.
+
+:func:`apply_language` runs once at start-up, before any window exists: it picks the
+language (the user's choice from View → Language, else the system's), loads NN Studio's
+catalogue (:mod:`nnstudio.i18n`), installs the Qt translation PySide6 ships for it (file
+dialogs, message-box buttons, context menus), and names fonts able to draw the script
+instead of relying on whatever the system falls back to. The training process inherits the
+choice through ``NNSTUDIO_LANG``, so its messages match the window's.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from nnstudio import i18n
+
+#: Fonts that draw Simplified Chinese well, best first, on Linux, Windows and macOS.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei UI",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+)
+#: Qt's translation files for a language, most specific first.
+_QT_CATALOGUES = ("qtbase", "qt")
+
+_installed: list[QTranslator] = []
+
+
+def apply_language(app: QApplication, code: str | None) -> str:
+    """Use language ``code`` (None: the system's) for the whole app; returns the one used."""
+    chosen = i18n.set_language(code)
+    os.environ["NNSTUDIO_LANG"] = chosen
+    for translator in _installed:
+        QCoreApplication.removeTranslator(translator)
+    _installed.clear()
+    if chosen != i18n.DEFAULT:
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        for name in _QT_CATALOGUES:
+            translator = QTranslator(app)
+            if translator.load(f"{name}_{chosen}", folder):
+                QCoreApplication.installTranslator(translator)
+                _installed.append(translator)
+                break
+        QLocale.setDefault(QLocale(chosen))
+    else:
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    use_fonts_for(app, chosen)
+    return chosen
+
+
+def cjk_fallbacks() -> list[str]:
+    """The CJK fonts installed here, best first."""
+    installed = set(QFontDatabase.families())
+    return [family for family in CJK_FONTS if family in installed]
+
+
+def use_fonts_for(app: QApplication, language: str) -> None:
+    """Name fonts that can draw ``language``: the UI font first, CJK fallbacks after it.
+
+    Latin letters, digits and formulas keep the UI font; Chinese characters come from the
+    first CJK font installed. Done for every language, so names typed in Chinese (column
+    headers, class names such as 高端) render in an English UI too.
+    """
+    fallbacks = cjk_fallbacks()
+    font = app.font()
+    families = [font.family(), *[f for f in fallbacks if f != font.family()]]
+    font.setFamilies(families)
+    app.setFont(font)
+    for generic in (font.family(), "Sans Serif", "DejaVu Sans"):
+        QFont.insertSubstitutions(generic, fallbacks)
+
+
+__all__ = ["CJK_FONTS", "apply_language", "cjk_fallbacks", "use_fonts_for"]
