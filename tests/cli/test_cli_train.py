@@ -165,7 +165,7 @@ def test_core_and_cli_train_never_load_qt(tmp_path):
 def test_no_subcommand_opens_app_or_says_so_in_one_line(capsys, monkeypatch):
     import nnstudio.cli as cli
 
-    monkeypatch.setattr(cli, "_open_gui", lambda args: 7 if args == [] else 8)
+    monkeypatch.setattr(cli, "_open_gui", lambda args, language=None: 7 if args == [] else 8)
     assert cli.main([]) == 7
     assert cli.main(["some.nnsproj"]) == 8
 
