@@ -39,17 +39,6 @@ class UserFacingError(Exception):
         return f"{self.where}: {self.message}" if self.where else str(self.message)
 
 
-def message_of(exc: BaseException) -> str:
-    """The untranslated message of ``exc`` (a ``Text`` where it was raised with one).
-
-    For building problems and results that go into JSON: they stay English there and are
-    translated when shown. Other exceptions give their plain ``str``.
-    """
-    if isinstance(exc, UserFacingError):
-        return exc.message
-    return str(exc)
-
-
 class NNStudioError(UserFacingError):
     """Base class: a problem the user can understand and fix."""
 
