@@ -3,15 +3,26 @@
 Every failure that reaches the GUI or the command line is an :class:`NNStudioError` whose
 message is one line naming what is wrong and where (file, column, row, node). Anything else
 escaping the core is a bug in NN Studio, not a user mistake.
+
+Messages are raised in English as :class:`~nnstudio.i18n.Text` (or as text already
+translated) and *shown* in the user's language: ``str(exc)`` translates when it is asked, so
+every place that shows an error — a message box, the status bar, the command line — speaks
+the language chosen then, while ``exc.message`` keeps the English text for JSON output,
+problem lists and comparisons that must not change with the language.
 """
 
 from __future__ import annotations
 
+from nnstudio.i18n import tr
 
-class NNStudioError(Exception):
-    """Base class: a problem the user can understand and fix."""
 
-    kind = "error"
+class UserFacingError(Exception):
+    """An error whose ``str()`` is its message in the user's language.
+
+    ``message`` is the message as raised (a :class:`~nnstudio.i18n.Text` is English and
+    translates when shown); ``where`` names the place (file, column, layer) and is never
+    translated — it is a name, and views strip it with the ASCII ``": "`` after it.
+    """
 
     def __init__(self, message: str, *, where: str | None = None) -> None:
         super().__init__(message)
@@ -19,7 +30,19 @@ class NNStudioError(Exception):
         self.where = where
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        text = tr(self.message)
+        return f"{self.where}: {text}" if self.where else text
+
+    @property
+    def english(self) -> str:
+        """The message as raised, with its place: the same in every language."""
+        return f"{self.where}: {self.message}" if self.where else str(self.message)
+
+
+class NNStudioError(UserFacingError):
+    """Base class: a problem the user can understand and fix."""
+
+    kind = "error"
 
 
 class GraphError(NNStudioError):

@@ -41,6 +41,7 @@ from nnstudio.core.training.plan import (
     weights_fit,
 )
 from nnstudio.core.training.training_settings import TrainingSettings
+from nnstudio.i18n import N_, Text
 
 
 @dataclass
@@ -89,9 +90,11 @@ class Workspace:
         self.project = project or Project()
         self.table: Table | None = None
         self.prepared: PreparedData | None = None
+        #: Why the data could not be loaded: the error as shown (in the current language).
         self.data_error: str | None = None
         self._data_exception: NNStudioError | None = None
         self.analysis = Analysis()
+        #: Loss/output/target mismatches: :class:`~nnstudio.i18n.Text` (show with ``tr()``).
         self.compatibility: list[str] = []
         self.last_result: TrainingResult | None = None
         self._forwarders: dict[str, Callable[..., None]] = {}
@@ -206,13 +209,17 @@ class Workspace:
         return result
 
     def blocking_reason(self) -> str | None:
-        """Why training cannot start now, in one line (None when it can)."""
+        """Why training cannot start now, in one line (None when it can).
+
+        A :class:`~nnstudio.i18n.Text`: English as a string (so it compares equal to the
+        problem it repeats), shown with ``tr()``.
+        """
         if self.data_error:
-            return f"Data problem: {self.data_error}"
+            return Text(N_("Data problem: {problem}"), problem=self.data_error)
         if self.prepared is None:
-            return "Load a dataset first (Data panel)."
+            return Text(N_("Load a dataset first (Data panel)."))
         if self.analysis.errors:
-            return f"Network problem: {self.analysis.errors[0].message}"
+            return Text(N_("Network problem: {problem}"), problem=self.analysis.errors[0].message)
         if self.compatibility:
             return self.compatibility[0]
         return None

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
+from nnstudio.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ _add = ACTIVATIONS.add
 _add(
     ActivationSpec(
         "identity",
-        "Identity (linear)",
-        "Passes z through unchanged: the output layer of a regression network.",
+        N_("Identity (linear)"),
+        N_("Passes z through unchanged: the output layer of a regression network."),
         build=lambda p, n: nn.Identity(),
         code="nn.Identity()",
     ),
@@ -75,17 +76,23 @@ _add(
 _add(
     ActivationSpec(
         "step",
-        "Step (Heaviside)",
-        "1 if z ≥ 0 else 0: the perceptron's threshold unit. Its gradient is zero, which is why "
-        "backpropagation needs smooth activations.",
+        N_("Step (Heaviside)"),
+        N_(
+            "1 if z ≥ 0 else 0: the perceptron's threshold unit. Its gradient is zero, which is "
+            "why backpropagation needs smooth activations."
+        ),
         params=(
             ParamSpec(
                 "gradient",
                 "choice",
                 "zero",
-                "zero: the true derivative (nothing before the step learns). "
-                "straight-through: pretend the step is the identity when going backwards — with "
-                "½·Σ squared error and SGD on single samples this is the perceptron rule.",
+                N_(
+                    "zero: the true derivative (nothing before the step learns). "
+                    "straight-through: pretend the step is the identity when going backwards — "
+                    "with ½·Σ squared error and SGD on single samples this is the perceptron "
+                    "rule."
+                ),
+                label=N_("Gradient"),
                 choices=("zero", "straight-through"),
             ),
         ),
@@ -99,9 +106,11 @@ _add(
 _add(
     ActivationSpec(
         "sigmoid",
-        "Sigmoid",
-        "σ(z) = 1/(1+e^−z), range (0, 1). Its slope is at most 0.25 and almost 0 beyond |z| ≈ 6, "
-        "so stacked sigmoid layers make gradients vanish. Use it for a binary output.",
+        N_("Sigmoid"),
+        N_(
+            "σ(z) = 1/(1+e^−z), range (0, 1). Its slope is at most 0.25 and almost 0 beyond |z| "
+            "≈ 6, so stacked sigmoid layers make gradients vanish. Use it for a binary output."
+        ),
         build=lambda p, n: nn.Sigmoid(),
         output_range="(0, 1)",
         code="nn.Sigmoid()",
@@ -111,9 +120,11 @@ _add(
 _add(
     ActivationSpec(
         "tanh",
-        "Tanh",
-        "tanh(z), range (−1, 1), zero-centred, slope up to 1; saturates beyond about ±3. "
-        "Converges faster than sigmoid in hidden layers.",
+        N_("Tanh"),
+        N_(
+            "tanh(z), range (−1, 1), zero-centred, slope up to 1; saturates beyond about ±3. "
+            "Converges faster than sigmoid in hidden layers."
+        ),
         build=lambda p, n: nn.Tanh(),
         output_range="(-1, 1)",
         code="nn.Tanh()",
@@ -122,9 +133,11 @@ _add(
 _add(
     ActivationSpec(
         "relu",
-        "ReLU",
-        "max(0, z): slope 0 or 1, cheap, the usual first choice for hidden layers. A unit whose "
-        "input stays negative outputs 0 for ever (a dead neuron).",
+        N_("ReLU"),
+        N_(
+            "max(0, z): slope 0 or 1, cheap, the usual first choice for hidden layers. A unit "
+            "whose input stays negative outputs 0 for ever (a dead neuron)."
+        ),
         build=lambda p, n: nn.ReLU(),
         output_range="[0, ∞)",
         code="nn.ReLU()",
@@ -133,15 +146,15 @@ _add(
 _add(
     ActivationSpec(
         "leaky_relu",
-        "Leaky ReLU",
-        "z for z > 0, slope·z otherwise: a small negative slope keeps units from dying.",
+        N_("Leaky ReLU"),
+        N_("z for z > 0, slope·z otherwise: a small negative slope keeps units from dying."),
         params=(
             ParamSpec(
                 "negative_slope",
                 "float",
                 0.01,
-                "Slope for z < 0 (0.01 is usual; 0 gives plain ReLU).",
-                label="Slope",
+                N_("Slope for z < 0 (0.01 is usual; 0 gives plain ReLU)."),
+                label=N_("Slope"),
                 minimum=0.0,
                 maximum=1.0,
             ),
@@ -154,22 +167,22 @@ _add(
 _add(
     ActivationSpec(
         "prelu",
-        "PReLU",
-        "Leaky ReLU whose negative slope is learned during training.",
+        N_("PReLU"),
+        N_("Leaky ReLU whose negative slope is learned during training."),
         params=(
             ParamSpec(
                 "per_unit",
                 "bool",
                 False,
-                "Learn one slope per unit instead of one for the whole layer.",
-                label="One slope per unit",
+                N_("Learn one slope per unit instead of one for the whole layer."),
+                label=N_("One slope per unit"),
             ),
             ParamSpec(
                 "init",
                 "float",
                 0.25,
-                "Starting value of the learned slope.",
-                label="Initial slope",
+                N_("Starting value of the learned slope."),
+                label=N_("Initial slope"),
                 minimum=0.0,
                 maximum=1.0,
             ),
@@ -181,15 +194,18 @@ _add(
 _add(
     ActivationSpec(
         "elu",
-        "ELU",
-        "z for z > 0, α(e^z − 1) otherwise: smooth, with negative outputs that pull the mean "
-        "towards zero.",
+        N_("ELU"),
+        N_(
+            "z for z > 0, α(e^z − 1) otherwise: smooth, with negative outputs that pull the mean "
+            "towards zero."
+        ),
         params=(
             ParamSpec(
                 "alpha",
                 "float",
                 1.0,
-                "Value the output approaches for very negative z is −α.",
+                N_("Value the output approaches for very negative z is −α."),
+                label=N_("Alpha"),
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=100.0,
@@ -202,9 +218,11 @@ _add(
 _add(
     ActivationSpec(
         "selu",
-        "SELU",
-        "Scaled ELU with fixed constants chosen so that activations keep mean 0 and variance 1 "
-        "(use with LeCun-normal init).",
+        N_("SELU"),
+        N_(
+            "Scaled ELU with fixed constants chosen so that activations keep mean 0 and variance 1 "
+            "(use with LeCun-normal init)."
+        ),
         build=lambda p, n: nn.SELU(),
         code="nn.SELU()",
     )
@@ -212,14 +230,15 @@ _add(
 _add(
     ActivationSpec(
         "gelu",
-        "GELU",
-        "z·Φ(z): a smooth ReLU used in transformers.",
+        N_("GELU"),
+        N_("z·Φ(z): a smooth ReLU used in transformers."),
         params=(
             ParamSpec(
                 "approximate",
                 "choice",
                 "none",
-                "'tanh' uses the faster tanh approximation of Φ.",
+                N_("'tanh' uses the faster tanh approximation of Φ."),
+                label=N_("Approximate"),
                 choices=("none", "tanh"),
             ),
         ),
@@ -230,8 +249,8 @@ _add(
 _add(
     ActivationSpec(
         "silu",
-        "SiLU (Swish)",
-        "z·σ(z): smooth, non-monotonic, often a little better than ReLU in deep networks.",
+        N_("SiLU (Swish)"),
+        N_("z·σ(z): smooth, non-monotonic, often a little better than ReLU in deep networks."),
         build=lambda p, n: nn.SiLU(),
         code="nn.SiLU()",
     ),
@@ -240,14 +259,15 @@ _add(
 _add(
     ActivationSpec(
         "softplus",
-        "Softplus",
-        "log(1 + e^{βz})/β: a smooth ReLU whose derivative is the sigmoid.",
+        N_("Softplus"),
+        N_("log(1 + e^{βz})/β: a smooth ReLU whose derivative is the sigmoid."),
         params=(
             ParamSpec(
                 "beta",
                 "float",
                 1.0,
-                "Sharpness: larger β is closer to ReLU.",
+                N_("Sharpness: larger β is closer to ReLU."),
+                label=N_("Beta"),
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=100.0,
@@ -256,7 +276,8 @@ _add(
                 "threshold",
                 "float",
                 20.0,
-                "Above β·z > threshold the function is linear (for numerical stability).",
+                N_("Above β·z > threshold the function is linear (for numerical stability)."),
+                label=N_("Threshold"),
                 minimum=0.0,
                 maximum=1000.0,
             ),
@@ -268,8 +289,8 @@ _add(
 _add(
     ActivationSpec(
         "mish",
-        "Mish",
-        "z·tanh(softplus(z)): smooth and self-regularising.",
+        N_("Mish"),
+        N_("z·tanh(softplus(z)): smooth and self-regularising."),
         build=lambda p, n: nn.Mish(),
         code="nn.Mish()",
     )
@@ -277,15 +298,15 @@ _add(
 _add(
     ActivationSpec(
         "hardtanh",
-        "Hardtanh",
-        "z clipped to [min, max]: a cheap piecewise-linear tanh.",
+        N_("Hardtanh"),
+        N_("z clipped to [min, max]: a cheap piecewise-linear tanh."),
         params=(
             ParamSpec(
                 "min_val",
                 "float",
                 -1.0,
-                "Lower clip value.",
-                label="Minimum",
+                N_("Lower clip value."),
+                label=N_("Minimum"),
                 minimum=-1000.0,
                 maximum=1000.0,
             ),
@@ -293,8 +314,8 @@ _add(
                 "max_val",
                 "float",
                 1.0,
-                "Upper clip value.",
-                label="Maximum",
+                N_("Upper clip value."),
+                label=N_("Maximum"),
                 minimum=-1000.0,
                 maximum=1000.0,
             ),
@@ -306,9 +327,11 @@ _add(
 _add(
     ActivationSpec(
         "softmax",
-        "Softmax",
-        "e^{z_i}/Σe^{z_j}: turns scores into probabilities that sum to 1. CrossEntropyLoss "
-        "already applies it, so do not put it before that loss.",
+        N_("Softmax"),
+        N_(
+            "e^{z_i}/Σe^{z_j}: turns scores into probabilities that sum to 1. CrossEntropyLoss "
+            "already applies it, so do not put it before that loss."
+        ),
         build=lambda p, n: nn.Softmax(dim=1),
         elementwise=False,
         output_range="(0, 1), Σ = 1",
@@ -318,8 +341,8 @@ _add(
 _add(
     ActivationSpec(
         "log_softmax",
-        "LogSoftmax",
-        "log of softmax: pair it with NLLLoss (together they equal CrossEntropyLoss).",
+        N_("LogSoftmax"),
+        N_("log of softmax: pair it with NLLLoss (together they equal CrossEntropyLoss)."),
         build=lambda p, n: nn.LogSoftmax(dim=1),
         elementwise=False,
         output_range="(-∞, 0]",

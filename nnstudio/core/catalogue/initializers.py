@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from nnstudio.core.catalogue.params import ComponentSpec, ParamError, ParamSpec, Registry
+from nnstudio.i18n import N_, Text
 
 Apply = Callable[[torch.Tensor, Mapping[str, Any], int, int], None]
 
@@ -29,7 +30,7 @@ class InitSpec(ComponentSpec):
     constant: bool = False
     #: Python (torch) expression for code export; ``{t}`` is the tensor.
     code: str = ""
-    #: How the formula reads, shown in tooltips and the docs.
+    #: How the formula reads, shown in tooltips and the docs (with ``_()``: some hold words).
     formula: str = ""
 
 
@@ -50,8 +51,15 @@ def _explicit(t: torch.Tensor, p: Mapping[str, Any], fan_in: int, fan_out: int) 
     if values.numel() != t.numel():
         want = "×".join(str(s) for s in t.shape)
         raise ParamError(
-            f"explicit values hold {values.numel()} numbers; this tensor needs {want} = "
-            f"{t.numel()} (one row per unit, one column per input)"
+            Text(
+                N_(
+                    "explicit values hold {count} numbers; this tensor needs {shape} = "
+                    "{size} (one row per unit, one column per input)"
+                ),
+                count=values.numel(),
+                shape=want,
+                size=t.numel(),
+            )
         )
     t.copy_(values.reshape(t.shape))
 
@@ -67,27 +75,35 @@ _MODE = ParamSpec(
     "mode",
     "choice",
     "fan_in",
-    "fan_in keeps the forward signal's variance; fan_out the backward gradient's.",
+    N_("fan_in keeps the forward signal's variance; fan_out the backward gradient's."),
+    label=N_("Mode"),
     choices=("fan_in", "fan_out"),
 )
 _NONLIN = ParamSpec(
     "nonlinearity",
     "choice",
     "relu",
-    "The activation that follows, which sets the gain (√2 for ReLU).",
+    N_("The activation that follows, which sets the gain (√2 for ReLU)."),
+    label=N_("Nonlinearity"),
     choices=("relu", "leaky_relu", "linear", "sigmoid", "tanh", "selu"),
 )
 _SLOPE = ParamSpec(
     "negative_slope",
     "float",
     0.0,
-    "Negative slope of the leaky ReLU that follows (only with leaky_relu).",
-    label="Slope",
+    N_("Negative slope of the leaky ReLU that follows (only with leaky_relu)."),
+    label=N_("Slope"),
     minimum=0.0,
     maximum=1.0,
 )
 _GAIN = ParamSpec(
-    "gain", "float", 1.0, "Multiplies the spread of the values.", minimum=0.0, maximum=100.0
+    "gain",
+    "float",
+    1.0,
+    N_("Multiplies the spread of the values."),
+    label=N_("Gain"),
+    minimum=0.0,
+    maximum=100.0,
 )
 
 INITIALIZERS: Registry[InitSpec] = Registry("initialiser")
@@ -96,9 +112,11 @@ _add = INITIALIZERS.add
 _add(
     InitSpec(
         "default",
-        "PyTorch default",
-        "What nn.Linear does on its own: uniform in ±1/√fan_in (weights use kaiming_uniform with "
-        "a = √5, which comes to the same bound).",
+        N_("PyTorch default"),
+        N_(
+            "What nn.Linear does on its own: uniform in ±1/√fan_in (weights use kaiming_uniform "
+            "with a = √5, which comes to the same bound)."
+        ),
         apply=_default,
         code="",
         formula="U(−1/√fan_in, 1/√fan_in)",
@@ -108,11 +126,11 @@ _add(
 _add(
     InitSpec(
         "uniform",
-        "Uniform (a, b)",
-        "Every value drawn uniformly between a and b.",
+        N_("Uniform (a, b)"),
+        N_("Every value drawn uniformly between a and b."),
         params=(
-            ParamSpec("a", "float", -0.1, "Lower bound.", minimum=-1e6, maximum=1e6),
-            ParamSpec("b", "float", 0.1, "Upper bound.", minimum=-1e6, maximum=1e6),
+            ParamSpec("a", "float", -0.1, N_("Lower bound."), minimum=-1e6, maximum=1e6),
+            ParamSpec("b", "float", 0.1, N_("Upper bound."), minimum=-1e6, maximum=1e6),
         ),
         apply=lambda t, p, fi, fo: nn.init.uniform_(t, p.get("a", -0.1), p.get("b", 0.1)),
         code="nn.init.uniform_({t}, {a!r}, {b!r})",
@@ -122,9 +140,11 @@ _add(
 _add(
     InitSpec(
         "uniform_fan_in",
-        "Uniform ±1/√fan_in",
-        "Uniform in (−1/√d, 1/√d) where d is the number of inputs of the neuron: the lesson's "
-        "first initialiser, and PyTorch's own default.",
+        N_("Uniform ±1/√fan_in"),
+        N_(
+            "Uniform in (−1/√d, 1/√d) where d is the number of inputs of the neuron: the lesson's "
+            "first initialiser, and PyTorch's own default."
+        ),
         apply=_default,
         code="nn.init.uniform_({t}, -1 / math.sqrt({fan_in}), 1 / math.sqrt({fan_in}))",
         formula="U(−1/√d, 1/√d)",
@@ -133,14 +153,26 @@ _add(
 _add(
     InitSpec(
         "normal",
-        "Normal (mean, std)",
-        "Values drawn from a normal distribution. Normal(0, 1) is too wide for large layers.",
+        N_("Normal (mean, std)"),
+        N_("Values drawn from a normal distribution. Normal(0, 1) is too wide for large layers."),
         params=(
             ParamSpec(
-                "mean", "float", 0.0, "Centre of the distribution.", minimum=-1e6, maximum=1e6
+                "mean",
+                "float",
+                0.0,
+                N_("Centre of the distribution."),
+                label=N_("Mean"),
+                minimum=-1e6,
+                maximum=1e6,
             ),
             ParamSpec(
-                "std", "float", 1.0, "Standard deviation (spread).", minimum=0.0, maximum=1e6
+                "std",
+                "float",
+                1.0,
+                N_("Standard deviation (spread)."),
+                label=N_("Std"),
+                minimum=0.0,
+                maximum=1e6,
             ),
         ),
         apply=lambda t, p, fi, fo: nn.init.normal_(t, p.get("mean", 0.0), p.get("std", 1.0)),
@@ -151,8 +183,11 @@ _add(
 _add(
     InitSpec(
         "zeros",
-        "Zeros",
-        "All zero. Fine for biases; for weights every unit stays identical (no symmetry breaking).",
+        N_("Zeros"),
+        N_(
+            "All zero. Fine for biases; for weights every unit stays identical (no symmetry "
+            "breaking)."
+        ),
         apply=lambda t, p, fi, fo: nn.init.zeros_(t),
         constant=True,
         code="nn.init.zeros_({t})",
@@ -163,8 +198,8 @@ _add(
 _add(
     InitSpec(
         "ones",
-        "Ones",
-        "All one: like zeros, every unit of the layer learns the same thing.",
+        N_("Ones"),
+        N_("All one: like zeros, every unit of the layer learns the same thing."),
         apply=lambda t, p, fi, fo: nn.init.ones_(t),
         constant=True,
         code="nn.init.ones_({t})",
@@ -175,9 +210,19 @@ _add(
 _add(
     InitSpec(
         "constant",
-        "Constant",
-        "Every value the same constant: symmetric, so every unit learns the same thing.",
-        params=(ParamSpec("value", "float", 0.1, "The constant.", minimum=-1e6, maximum=1e6),),
+        N_("Constant"),
+        N_("Every value the same constant: symmetric, so every unit learns the same thing."),
+        params=(
+            ParamSpec(
+                "value",
+                "float",
+                0.1,
+                N_("The constant."),
+                label=N_("Value"),
+                minimum=-1e6,
+                maximum=1e6,
+            ),
+        ),
         apply=lambda t, p, fi, fo: nn.init.constant_(t, p.get("value", 0.1)),
         constant=True,
         code="nn.init.constant_({t}, {value!r})",
@@ -187,8 +232,10 @@ _add(
 _add(
     InitSpec(
         "xavier_uniform",
-        "Xavier/Glorot uniform",
-        "Uniform in ±gain·√(6/(fan_in+fan_out)): keeps variance steady for sigmoid/tanh layers.",
+        N_("Xavier/Glorot uniform"),
+        N_(
+            "Uniform in ±gain·√(6/(fan_in+fan_out)): keeps variance steady for sigmoid/tanh layers."
+        ),
         params=(_GAIN,),
         apply=lambda t, p, fi, fo: nn.init.uniform_(
             t, *(lambda b: (-b, b))(p.get("gain", 1.0) * math.sqrt(6.0 / (fi + fo)))
@@ -201,8 +248,8 @@ _add(
 _add(
     InitSpec(
         "xavier_normal",
-        "Xavier/Glorot normal",
-        "Normal with std = gain·√(2/(fan_in+fan_out)): for sigmoid/tanh layers.",
+        N_("Xavier/Glorot normal"),
+        N_("Normal with std = gain·√(2/(fan_in+fan_out)): for sigmoid/tanh layers."),
         params=(_GAIN,),
         apply=lambda t, p, fi, fo: nn.init.normal_(
             t, 0.0, p.get("gain", 1.0) * math.sqrt(2.0 / (fi + fo))
@@ -215,39 +262,41 @@ _add(
 _add(
     InitSpec(
         "kaiming_uniform",
-        "Kaiming/He uniform",
-        "Uniform in ±gain·√(3/fan): √(6/fan_in) for ReLU layers, so signals neither shrink nor "
-        "grow through many ReLUs.",
+        N_("Kaiming/He uniform"),
+        N_(
+            "Uniform in ±gain·√(3/fan): √(6/fan_in) for ReLU layers, so signals neither shrink nor "
+            "grow through many ReLUs."
+        ),
         params=(_MODE, _NONLIN, _SLOPE),
         apply=lambda t, p, fi, fo: nn.init.uniform_(
             t, *(lambda b: (-b, b))(_kaiming_gain(p) * math.sqrt(3.0 / _kaiming_fan(p, fi, fo)))
         ),
         code="nn.init.kaiming_uniform_({t}, a={negative_slope!r}, mode={mode!r}, "
         "nonlinearity={nonlinearity!r})",
-        formula="U(±√(6/fan_in)) for ReLU",
+        formula=N_("U(±√(6/fan_in)) for ReLU"),
     ),
     "he_uniform",
 )
 _add(
     InitSpec(
         "kaiming_normal",
-        "Kaiming/He normal",
-        "Normal with std = gain/√fan: √(2/fan_in) for ReLU layers.",
+        N_("Kaiming/He normal"),
+        N_("Normal with std = gain/√fan: √(2/fan_in) for ReLU layers."),
         params=(_MODE, _NONLIN, _SLOPE),
         apply=lambda t, p, fi, fo: nn.init.normal_(
             t, 0.0, _kaiming_gain(p) / math.sqrt(_kaiming_fan(p, fi, fo))
         ),
         code="nn.init.kaiming_normal_({t}, a={negative_slope!r}, mode={mode!r}, "
         "nonlinearity={nonlinearity!r})",
-        formula="N(0, 2/fan_in) for ReLU",
+        formula=N_("N(0, 2/fan_in) for ReLU"),
     ),
     "he_normal",
 )
 _add(
     InitSpec(
         "orthogonal",
-        "Orthogonal",
-        "A (semi-)orthogonal matrix: rows are perpendicular, so no direction is squashed.",
+        N_("Orthogonal"),
+        N_("A (semi-)orthogonal matrix: rows are perpendicular, so no direction is squashed."),
         params=(_GAIN,),
         apply=lambda t, p, fi, fo: (
             nn.init.orthogonal_(t, gain=p.get("gain", 1.0))
@@ -255,27 +304,30 @@ _add(
             else nn.init.normal_(t, 0.0, p.get("gain", 1.0))
         ),
         code="nn.init.orthogonal_({t}, gain={gain!r})",
-        formula="QR of N(0, 1)",
+        formula=N_("QR of N(0, 1)"),
     )
 )
 _add(
     InitSpec(
         "explicit",
-        "Explicit values",
-        "Type the numbers yourself (one row per unit, one column per input), as the backprop "
-        "lesson does. A single number fills the whole tensor.",
+        N_("Explicit values"),
+        N_(
+            "Type the numbers yourself (one row per unit, one column per input), as the backprop "
+            "lesson does. A single number fills the whole tensor."
+        ),
         params=(
             ParamSpec(
                 "values",
                 "matrix",
                 [[0.0]],
-                "Rows are units, columns are inputs; a bias is one row.",
+                N_("Rows are units, columns are inputs; a bias is one row."),
+                label=N_("Values"),
             ),
         ),
         apply=_explicit,
         constant=False,
         code="",
-        formula="as typed",
+        formula=N_("as typed"),
     ),
     "values",
 )

@@ -24,11 +24,22 @@ from nnstudio.core.catalogue.params import (
     ParamSpec,
     Registry,
     describe,
+    short_label,
 )
+from nnstudio.core.errors import UserFacingError
+from nnstudio.i18n import N_, Text, _
 
 
-class ShapeError(ValueError):
-    """A node's output size cannot be worked out; the message says why."""
+class ShapeError(UserFacingError, ValueError):
+    """A node's output size cannot be worked out; the message says why.
+
+    Raised with an English :class:`~nnstudio.i18n.Text` (``exc.message``) that ``str(exc)``
+    shows in the user's language. ``code`` names the kind of problem for the problems list.
+    """
+
+    def __init__(self, message: str, *, code: str = "shape") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -139,13 +150,21 @@ def parse_select(text: str, total: int | None) -> tuple[int, int] | None:
         else:
             raise ValueError
     except ValueError:
-        raise ShapeError(f"feature selection {text!r} is not 'all' or 'start:stop'") from None
+        raise ShapeError(
+            Text(N_("feature selection {text!r} is not 'all' or 'start:stop'"), text=text)
+        ) from None
     if start < 0:
         start += total
     if stop < 0:
         stop += total
     if not 0 <= start < stop <= total:
-        raise ShapeError(f"feature selection {text!r} is outside the {total} features")
+        raise ShapeError(
+            Text(
+                N_("feature selection {text!r} is outside the {total} features"),
+                text=text,
+                total=total,
+            )
+        )
     return start, stop
 
 
@@ -155,14 +174,25 @@ def _infer_input(p: Mapping[str, Any], ins: list[int], ctx: ShapeContext, out: b
     if size == AUTO:
         if span is None:
             raise ShapeError(
-                "input size is 'auto' but no data is loaded: load a dataset or "
-                "type the number of features"
+                Text(
+                    N_(
+                        "input size is 'auto' but no data is loaded: load a dataset or "
+                        "type the number of features"
+                    )
+                ),
+                code="auto_no_data",
             )
         return span[1] - span[0]
     if span is not None and size != span[1] - span[0]:
         raise ShapeError(
-            f"input size is {size} but the data has {span[1] - span[0]} features "
-            "(set it to 'auto' to follow the data)"
+            Text(
+                N_(
+                    "input size is {size} but the data has {n} features "
+                    "(set it to 'auto' to follow the data)"
+                ),
+                size=size,
+                n=span[1] - span[0],
+            )
         )
     return int(size)
 
@@ -178,10 +208,18 @@ def _infer_dense(p: Mapping[str, Any], ins: list[int], ctx: ShapeContext, out: b
     units = p.get("units", 8)
     if units == AUTO:
         if not out:
-            raise ShapeError("'auto' units only fit the output layer (they follow the task)")
+            raise ShapeError(
+                Text(N_("'auto' units only fit the output layer (they follow the task)"))
+            )
         if ctx.n_outputs is None:
             raise ShapeError(
-                "units are 'auto' but no data is loaded, so the number of outputs is unknown"
+                Text(
+                    N_(
+                        "units are 'auto' but no data is loaded, so the number of outputs "
+                        "is unknown"
+                    )
+                ),
+                code="auto_no_data",
             )
         return ctx.n_outputs
     return int(units)
@@ -199,13 +237,15 @@ def _build_dense(p: Mapping[str, Any], ins: list[int], n: int, ctx: ShapeContext
 def _infer_add(p: Mapping[str, Any], ins: list[int], ctx: ShapeContext, out: bool) -> int:
     if len(set(ins)) > 1:
         sizes = ", ".join(f"[batch, {n}]" for n in ins)
-        raise ShapeError(f"Add needs inputs of the same shape; it gets {sizes}")
+        raise ShapeError(
+            Text(N_("Add needs inputs of the same shape; it gets {sizes}"), sizes=sizes)
+        )
     return ins[0]
 
 
 # --- the catalogue -----------------------------------------------------------------------
 
-_TRAINABLE_NOTE = "Weights of a frozen layer do not change during training."
+_TRAINABLE_NOTE = N_("Weights of a frozen layer do not change during training.")
 
 LAYERS: Registry[LayerSpec] = Registry("layer")
 _add = LAYERS.add
@@ -213,14 +253,15 @@ _add = LAYERS.add
 _add(
     LayerSpec(
         "Input",
-        "Input",
-        "Where the data enters: one value per feature. Inputs are not parameters.",
+        N_("Input"),
+        N_("Where the data enters: one value per feature. Inputs are not parameters."),
         params=(
             ParamSpec(
                 "size",
                 "int_or_auto",
                 AUTO,
-                "Number of features; 'auto' follows the loaded data after encoding.",
+                N_("Number of features; 'auto' follows the loaded data after encoding."),
+                label=N_("Size"),
                 minimum=1,
                 maximum=1_000_000,
             ),
@@ -228,12 +269,14 @@ _add(
                 "select",
                 "text",
                 "",
-                "Which feature columns this input takes: empty for all, or start:stop "
-                "(for networks with several inputs).",
-                label="Features",
+                N_(
+                    "Which feature columns this input takes: empty for all, or start:stop "
+                    "(for networks with several inputs)."
+                ),
+                label=N_("Features"),
             ),
         ),
-        category="Core",
+        category=N_("Core"),
         min_inputs=0,
         max_inputs=0,
         infer=_infer_input,
@@ -244,16 +287,21 @@ _add(
 _add(
     LayerSpec(
         "Dense",
-        "Dense (fully connected)",
-        "Every unit computes z = w·x + b over all inputs, then a = f(z). A layer of n units with "
-        "d inputs has n·(d+1) parameters.",
+        N_("Dense (fully connected)"),
+        N_(
+            "Every unit computes z = w·x + b over all inputs, then a = f(z). A layer of n units "
+            "with d inputs has n·(d+1) parameters."
+        ),
         params=(
             ParamSpec(
                 "units",
                 "int_or_auto",
                 8,
-                "Number of neurons. 'auto' on the output layer follows the task: one per "
-                "class for cross-entropy, 1 for binary or single-target regression.",
+                N_(
+                    "Number of neurons. 'auto' on the output layer follows the task: one per "
+                    "class for cross-entropy, 1 for binary or single-target regression."
+                ),
+                label=N_("Units"),
                 minimum=1,
                 maximum=100_000,
             ),
@@ -261,32 +309,41 @@ _add(
                 "activation",
                 "component",
                 {"name": "relu"},
-                "f applied to z. Hidden layers: ReLU first; output: identity for "
-                "regression, sigmoid for binary, none before CrossEntropyLoss.",
+                N_(
+                    "f applied to z. Hidden layers: ReLU first; output: identity for "
+                    "regression, sigmoid for binary, none before CrossEntropyLoss."
+                ),
+                label=N_("Activation"),
                 registry="activation",
             ),
             ParamSpec(
-                "bias", "bool", True, "Add a learned offset b to every unit.", label="Use bias"
+                "bias",
+                "bool",
+                True,
+                N_("Add a learned offset b to every unit."),
+                label=N_("Use bias"),
             ),
             ParamSpec(
                 "weight_init",
                 "component",
                 {"name": "default"},
-                "How the weights start. Random and scaled to the layer (He for ReLU, "
-                "Xavier for sigmoid/tanh); constant values never break symmetry.",
+                N_(
+                    "How the weights start. Random and scaled to the layer (He for ReLU, "
+                    "Xavier for sigmoid/tanh); constant values never break symmetry."
+                ),
                 registry="initialiser",
-                label="Weight init",
+                label=N_("Weight init"),
             ),
             ParamSpec(
                 "bias_init",
                 "component",
                 {"name": "default"},
-                "How the biases start; zeros is the usual choice.",
+                N_("How the biases start; zeros is the usual choice."),
                 registry="initialiser",
-                label="Bias init",
+                label=N_("Bias init"),
             ),
         ),
-        category="Core",
+        category=N_("Core"),
         infer=_infer_dense,
         build=_build_dense,
         color="#5b7bb4",
@@ -296,18 +353,19 @@ _add(
 _add(
     LayerSpec(
         "Activation",
-        "Activation",
-        "Applies f element-wise (softmax: per row) without any weights.",
+        N_("Activation"),
+        N_("Applies f element-wise (softmax: per row) without any weights."),
         params=(
             ParamSpec(
                 "activation",
                 "component",
                 {"name": "relu"},
-                "The function f.",
+                N_("The function f."),
+                label=N_("Activation"),
                 registry="activation",
             ),
         ),
-        category="Core",
+        category=N_("Core"),
         build=lambda p, ins, n, ctx: build_activation(p["activation"], n),
         color="#8a6bb4",
     )
@@ -315,22 +373,24 @@ _add(
 _add(
     LayerSpec(
         "Dropout",
-        "Dropout",
-        "During training, zeroes each value with probability p and scales survivors by 1/(1−p) "
-        "(5× at p = 0.8); does nothing in evaluation. Fights over-fitting.",
+        N_("Dropout"),
+        N_(
+            "During training, zeroes each value with probability p and scales survivors by 1/(1−p) "
+            "(5× at p = 0.8); does nothing in evaluation. Fights over-fitting."
+        ),
         params=(
             ParamSpec(
                 "p",
                 "float",
                 0.5,
-                "Probability of dropping each value.",
+                N_("Probability of dropping each value."),
                 minimum=0.0,
                 maximum=1.0,
                 exclusive_max=True,
                 decimals=3,
             ),
         ),
-        category="Regularisation",
+        category=N_("Regularisation"),
         build=lambda p, ins, n, ctx: nn.Dropout(p.get("p", 0.5)),
         color="#b48a5b",
     )
@@ -338,15 +398,18 @@ _add(
 _add(
     LayerSpec(
         "BatchNorm1d",
-        "Batch normalisation",
-        "Normalises each feature over the batch, then scales by a learned γ and shifts by β. "
-        "Evaluation uses running averages of mean and variance.",
+        N_("Batch normalisation"),
+        N_(
+            "Normalises each feature over the batch, then scales by a learned γ and shifts by β. "
+            "Evaluation uses running averages of mean and variance."
+        ),
         params=(
             ParamSpec(
                 "eps",
                 "float",
                 1e-5,
-                "Added to the variance so it is never zero.",
+                N_("Added to the variance so it is never zero."),
+                label=N_("Eps"),
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=1.0,
@@ -357,15 +420,20 @@ _add(
                 "momentum",
                 "float",
                 0.1,
-                "Weight of the newest batch in the running mean/variance.",
+                N_("Weight of the newest batch in the running mean/variance."),
+                label=N_("Momentum"),
                 minimum=0.0,
                 maximum=1.0,
             ),
             ParamSpec(
-                "affine", "bool", True, "Learn the scale γ and shift β.", label="Learn γ and β"
+                "affine",
+                "bool",
+                True,
+                N_("Learn the scale γ and shift β."),
+                label=N_("Learn γ and β"),
             ),
         ),
-        category="Regularisation",
+        category=N_("Regularisation"),
         build=lambda p, ins, n, ctx: nn.BatchNorm1d(
             n, eps=p.get("eps", 1e-5), momentum=p.get("momentum", 0.1), affine=p.get("affine", True)
         ),
@@ -376,12 +444,14 @@ _add(
 _add(
     LayerSpec(
         "Add",
-        "Add (skip connection)",
-        "Sums its inputs element by element; all must have the same size. A residual connection "
-        "lets gradients bypass layers.",
+        N_("Add (skip connection)"),
+        N_(
+            "Sums its inputs element by element; all must have the same size. A residual "
+            "connection lets gradients bypass layers."
+        ),
         min_inputs=2,
         max_inputs=None,
-        category="Merge",
+        category=N_("Merge"),
         infer=_infer_add,
         build=lambda p, ins, n, ctx: AddLayer(),
         color="#6b8a8a",
@@ -390,11 +460,11 @@ _add(
 _add(
     LayerSpec(
         "Concat",
-        "Concatenate",
-        "Places its inputs side by side: the output size is the sum of the input sizes.",
+        N_("Concatenate"),
+        N_("Places its inputs side by side: the output size is the sum of the input sizes."),
         min_inputs=2,
         max_inputs=None,
-        category="Merge",
+        category=N_("Merge"),
         infer=lambda p, ins, ctx, out: sum(ins),
         build=lambda p, ins, n, ctx: ConcatLayer(),
         color="#6b8a8a",
@@ -426,28 +496,37 @@ def count_params(layer_type: str, params: Mapping[str, Any], ins: list[int], n: 
 
 def _sized(value: Any, resolved: int | None) -> str:
     """``auto`` with the size it resolved to reads ``4 (auto)``: the number is what matters."""
-    return f"{resolved} (auto)" if value == "auto" and resolved is not None else f"{value}"
+    if value == "auto" and resolved is not None:
+        return _("{size} (auto)").format(size=resolved)
+    return f"{value}"
+
+
+#: Initialiser labels as a canvas caption shortens them (the full labels are in the catalogue).
+_SHORT_INIT = {
+    "Kaiming/He uniform": N_("He uniform"),
+    "Kaiming/He normal": N_("He normal"),
+    "Xavier/Glorot uniform": N_("Xavier uniform"),
+    "Xavier/Glorot normal": N_("Xavier normal"),
+}
 
 
 def node_caption(layer_type: str, params: Mapping[str, Any], resolved: int | None = None) -> str:
     """What a canvas node shows under its title: ``"Dense 128 · ReLU · He normal"``.
 
-    ``resolved`` is the layer's output size once known, shown beside an ``auto`` size.
+    ``resolved`` is the layer's output size once known, shown beside an ``auto`` size. In the
+    current language: captions are made to be shown at once.
     """
     if layer_type == "Dense":
         parts = [
-            f"Dense {_sized(params.get('units'), resolved)}",
-            ACTIVATIONS.get(params["activation"]["name"]).label.split(" (")[0],
+            _("Dense {size}").format(size=_sized(params.get("units"), resolved)),
+            short_label(ACTIVATIONS.get(params["activation"]["name"]).label),
         ]
         init = params.get("weight_init", {}).get("name", "default")
         if init != "default":
-            parts.append(
-                INITIALIZERS.get(init)
-                .label.replace("Kaiming/He", "He")
-                .replace("Xavier/Glorot", "Xavier")
-            )
+            label = INITIALIZERS.get(init).label
+            parts.append(_(_SHORT_INIT.get(label, label)))
         if not params.get("bias", True):
-            parts.append("no bias")
+            parts.append(_("no bias"))
         return " · ".join(parts)
     if layer_type == "Activation":
         return describe(params["activation"], ACTIVATIONS)
@@ -457,8 +536,9 @@ def node_caption(layer_type: str, params: Mapping[str, Any], resolved: int | Non
         return "BatchNorm1d"
     if layer_type == "Input":
         sel = (params.get("select") or "").strip()
-        return f"Input {_sized(params.get('size'), resolved)}" + (f" [{sel}]" if sel else "")
-    return LAYERS.get(layer_type).label
+        caption = _("Input {size}").format(size=_sized(params.get("size"), resolved))
+        return caption + (f" [{sel}]" if sel else "")
+    return _(LAYERS.get(layer_type).label)
 
 
 __all__ = [

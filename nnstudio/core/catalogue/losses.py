@@ -20,6 +20,7 @@ from torch import nn
 from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
+from nnstudio.i18n import N_, Text
 
 TARGET_KINDS = ("class_index", "binary", "float")
 EXPECTS = ("logits", "probabilities", "log_probabilities", "any")
@@ -92,8 +93,15 @@ def _regression_target(output: torch.Tensor, target: torch.Tensor, what: str) ->
         lo, hi = _range(target)
         if lo < 0 or hi >= units:
             raise TrainingError(
-                f"{what} compares {units} output units with one-hot classes, but the target "
-                f"holds class {lo if lo < 0 else hi}: give the output layer one unit per class"
+                Text(
+                    N_(
+                        "{what} compares {units} output units with one-hot classes, but the "
+                        "target holds class {label}: give the output layer one unit per class"
+                    ),
+                    what=Text(what),
+                    units=units,
+                    label=lo if lo < 0 else hi,
+                )
             )
         return F.one_hot(target.long(), units).to(output.dtype)
     target = target.to(output.dtype)
@@ -102,8 +110,15 @@ def _regression_target(output: torch.Tensor, target: torch.Tensor, what: str) ->
     if _column_pair(output, target):
         return target.reshape(output.shape)
     raise TrainingError(
-        f"{what} compares the output {_shape(output)} with the target {_shape(target)}: "
-        f"give the output layer one unit per target column"
+        Text(
+            N_(
+                "{what} compares the output {output} with the target {target}: "
+                "give the output layer one unit per target column"
+            ),
+            what=Text(what),
+            output=_shape(output),
+            target=_shape(target),
+        )
     )
 
 
@@ -112,8 +127,14 @@ def _binary_target(output: torch.Tensor, target: torch.Tensor, what: str) -> tor
         bad = (target < 0) | (target > 1)
         if bool(bad.any()):
             raise TrainingError(
-                f"{what} needs classes 0 and 1, but the target holds class "
-                f"{int(target[bad][0])}: use cross-entropy with one output unit per class"
+                Text(
+                    N_(
+                        "{what} needs classes 0 and 1, but the target holds class "
+                        "{label}: use cross-entropy with one output unit per class"
+                    ),
+                    what=Text(what),
+                    label=int(target[bad][0]),
+                )
             )
     target = target.to(output.dtype)
     if target.shape == output.shape:
@@ -121,8 +142,15 @@ def _binary_target(output: torch.Tensor, target: torch.Tensor, what: str) -> tor
     if _column_pair(output, target):
         return target.reshape(output.shape)
     raise TrainingError(
-        f"{what} compares the output {_shape(output)} with the target {_shape(target)}: "
-        f"give the output layer 1 unit (the probability of class 1)"
+        Text(
+            N_(
+                "{what} compares the output {output} with the target {target}: "
+                "give the output layer 1 unit (the probability of class 1)"
+            ),
+            what=Text(what),
+            output=_shape(output),
+            target=_shape(target),
+        )
     )
 
 
@@ -134,21 +162,41 @@ def _class_target(output: torch.Tensor, target: torch.Tensor, what: str) -> torc
     if target.is_floating_point():
         if not bool(torch.equal(target, target.round())):
             raise TrainingError(
-                f"{what} needs class labels but the target is continuous: use MSE, or set "
-                f"the task to classification"
+                Text(
+                    N_(
+                        "{what} needs class labels but the target is continuous: use MSE, or "
+                        "set the task to classification"
+                    ),
+                    what=Text(what),
+                )
             )
         target = target.long()
     if output.dim() != 2 or target.dim() != 1 or target.shape[0] != output.shape[0]:
         raise TrainingError(
-            f"{what} needs an output [N, classes] and class labels [N], not "
-            f"{_shape(output)} and {_shape(target)}: give the output layer one unit per class"
+            Text(
+                N_(
+                    "{what} needs an output [N, classes] and class labels [N], not "
+                    "{output} and {target}: give the output layer one unit per class"
+                ),
+                what=Text(what),
+                output=_shape(output),
+                target=_shape(target),
+            )
         )
     units = output.shape[1]
     lo, hi = _range(target)
     if lo < 0 or hi >= units:
         raise TrainingError(
-            f"{what}: the target holds class {lo if lo < 0 else hi} but the output has {units} "
-            f"units (classes 0–{units - 1}): give the output layer one unit per class"
+            Text(
+                N_(
+                    "{what}: the target holds class {label} but the output has {units} "
+                    "units (classes 0–{last}): give the output layer one unit per class"
+                ),
+                what=Text(what),
+                label=lo if lo < 0 else hi,
+                units=units,
+                last=units - 1,
+            )
         )
     return target.long()
 
@@ -209,17 +257,19 @@ _WEIGHTING = ParamSpec(
     "weighting",
     "choice",
     "none",
-    "none: every sample counts the same. balanced: rare classes count more "
-    "(n_samples / (n_classes × count)). custom: type one weight per class.",
-    label="Class weights",
+    N_(
+        "none: every sample counts the same. balanced: rare classes count more "
+        "(n_samples / (n_classes × count)). custom: type one weight per class."
+    ),
+    label=N_("Class weights"),
     choices=("none", "balanced", "custom"),
 )
 _CLASS_WEIGHTS = ParamSpec(
     "class_weights",
     "float_list",
     [],
-    "One weight per class, in class order (used when class weights is custom).",
-    label="Custom weights",
+    N_("One weight per class, in class order (used when class weights is custom)."),
+    label=N_("Custom weights"),
     minimum=0.0,
     maximum=1e6,
 )
@@ -232,12 +282,18 @@ def _weights(p: Mapping[str, Any], class_weights: torch.Tensor | None) -> torch.
     if weighting == "custom":
         custom = [float(w) for w in p.get("class_weights") or []]
         if not custom:
-            raise TrainingError("custom class weights are empty: type one weight per class")
+            raise TrainingError(
+                Text(N_("custom class weights are empty: type one weight per class"))
+            )
         return torch.tensor(custom)
     if weighting == "balanced":
         raise TrainingError(
-            "balanced class weights are computed from the training targets: compute them "
-            "with class_weights_for() before building the loss"
+            Text(
+                N_(
+                    "balanced class weights are computed from the training targets: compute "
+                    "them with class_weights_for() before building the loss"
+                )
+            )
         )
     return None
 
@@ -248,27 +304,32 @@ _add = LOSSES.add
 _add(
     LossSpec(
         "mse",
-        "MSE (mean squared error)",
-        "Mean of (output − target)²: the usual regression loss. Squaring punishes big errors "
-        "much more than small ones.",
-        build=lambda p, w: DatasetLoss(nn.MSELoss(), "float", "MSE"),
+        N_("MSE (mean squared error)"),
+        N_(
+            "Mean of (output − target)²: the usual regression loss. Squaring punishes big errors "
+            "much more than small ones."
+        ),
+        build=lambda p, w: DatasetLoss(nn.MSELoss(), "float", N_("MSE")),
         target="float",
         expects="any",
         code="nn.MSELoss()",
-        short="MSE",
+        short=N_("MSE"),
     ),
     "mse_loss",
 )
 _add(
     LossSpec(
         "l1",
-        "L1 / MAE (mean absolute error)",
-        "Mean of |output − target|: less bothered by outliers than MSE, in the target's own units.",
-        build=lambda p, w: DatasetLoss(nn.L1Loss(), "float", "L1 loss"),
+        N_("L1 / MAE (mean absolute error)"),
+        N_(
+            "Mean of |output − target|: less bothered by outliers than MSE, in the target's own "
+            "units."
+        ),
+        build=lambda p, w: DatasetLoss(nn.L1Loss(), "float", N_("L1 loss")),
         target="float",
         expects="any",
         code="nn.L1Loss()",
-        short="L1 loss",
+        short=N_("L1 loss"),
     ),
     "mae",
     "l1_loss",
@@ -276,95 +337,107 @@ _add(
 _add(
     LossSpec(
         "smooth_l1",
-        "Smooth L1",
-        "Squared error for small errors (|e| < β), absolute error beyond: MSE's smoothness near "
-        "zero with L1's calm about outliers.",
+        N_("Smooth L1"),
+        N_(
+            "Squared error for small errors (|e| < β), absolute error beyond: MSE's smoothness "
+            "near zero with L1's calm about outliers."
+        ),
         params=(
             ParamSpec(
                 "beta",
                 "float",
                 1.0,
-                "Where the loss switches from squared to absolute error.",
+                N_("Where the loss switches from squared to absolute error."),
                 label="β",
                 minimum=0.0,
                 maximum=1e6,
             ),
         ),
         build=lambda p, w: DatasetLoss(
-            nn.SmoothL1Loss(beta=p.get("beta", 1.0)), "float", "Smooth L1"
+            nn.SmoothL1Loss(beta=p.get("beta", 1.0)), "float", N_("Smooth L1")
         ),
         target="float",
         expects="any",
         code="nn.SmoothL1Loss(beta={beta!r})",
-        short="Smooth L1",
+        short=N_("Smooth L1"),
     )
 )
 _add(
     LossSpec(
         "huber",
-        "Huber",
-        "Like Smooth L1 but scaled by δ, so large errors grow with slope δ: robust regression.",
+        N_("Huber"),
+        N_("Like Smooth L1 but scaled by δ, so large errors grow with slope δ: robust regression."),
         params=(
             ParamSpec(
                 "delta",
                 "float",
                 1.0,
-                "Where the loss switches from squared to absolute error.",
+                N_("Where the loss switches from squared to absolute error."),
                 label="δ",
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=1e6,
             ),
         ),
-        build=lambda p, w: DatasetLoss(nn.HuberLoss(delta=p.get("delta", 1.0)), "float", "Huber"),
+        build=lambda p, w: DatasetLoss(
+            nn.HuberLoss(delta=p.get("delta", 1.0)), "float", N_("Huber")
+        ),
         target="float",
         expects="any",
         code="nn.HuberLoss(delta={delta!r})",
-        short="Huber loss",
+        short=N_("Huber loss"),
     )
 )
 _add(
     LossSpec(
         "half_sse",
-        "½·Σ squared error",
-        "½·Σ(output − target)² summed over the whole batch, as the backprop lesson writes it; "
-        "the ½ cancels the 2 of the derivative.",
-        build=lambda p, w: DatasetLoss(HalfSSELoss(), "float", "½·Σ squared error"),
+        N_("½·Σ squared error"),
+        N_(
+            "½·Σ(output − target)² summed over the whole batch, as the backprop lesson writes it; "
+            "the ½ cancels the 2 of the derivative."
+        ),
+        build=lambda p, w: DatasetLoss(HalfSSELoss(), "float", N_("½·Σ squared error")),
         target="float",
         expects="any",
         code="lambda output, target: 0.5 * ((output - target) ** 2).sum()",
-        short="½·Σ squared error",
+        short=N_("½·Σ squared error"),
     ),
     "sse",
 )
 _add(
     LossSpec(
         "bce",
-        "BCE (binary cross-entropy)",
-        "−[y·log p + (1−y)·log(1−p)] for a probability p from a sigmoid output: two classes, "
-        "one output unit.",
-        build=lambda p, w: DatasetLoss(nn.BCELoss(), "binary", "BCE"),
+        N_("BCE (binary cross-entropy)"),
+        N_(
+            "−[y·log p + (1−y)·log(1−p)] for a probability p from a sigmoid output: two classes, "
+            "one output unit."
+        ),
+        build=lambda p, w: DatasetLoss(nn.BCELoss(), "binary", N_("BCE")),
         target="binary",
         expects="probabilities",
         code="nn.BCELoss()",
-        short="BCE",
+        short=N_("BCE"),
     ),
     "binary_cross_entropy",
 )
 _add(
     LossSpec(
         "bce_with_logits",
-        "BCE with logits",
-        "Sigmoid + binary cross-entropy in one numerically safe step: leave the output layer "
-        "without an activation.",
+        N_("BCE with logits"),
+        N_(
+            "Sigmoid + binary cross-entropy in one numerically safe step: leave the output layer "
+            "without an activation."
+        ),
         params=(
             ParamSpec(
                 "pos_weight",
                 "float",
                 1.0,
-                "How much a class-1 sample counts compared with a class-0 one "
-                "(> 1 when class 1 is rare).",
-                label="Positive weight",
+                N_(
+                    "How much a class-1 sample counts compared with a class-0 one "
+                    "(> 1 when class 1 is rare)."
+                ),
+                label=N_("Positive weight"),
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=1e6,
@@ -377,29 +450,33 @@ _add(
                 else torch.tensor([float(p["pos_weight"])])
             ),
             "binary",
-            "BCE with logits",
+            N_("BCE with logits"),
         ),
         target="binary",
         expects="logits",
         code="nn.BCEWithLogitsLoss(pos_weight=torch.tensor([{pos_weight!r}]))",
-        short="BCE with logits",
+        short=N_("BCE with logits"),
     ),
     "bcewithlogits",
 )
 _add(
     LossSpec(
         "cross_entropy",
-        "Cross-entropy",
-        "Softmax + negative log of the true class's probability, for several classes. Takes raw "
-        "scores: do not put a softmax before it.",
+        N_("Cross-entropy"),
+        N_(
+            "Softmax + negative log of the true class's probability, for several classes. Takes "
+            "raw scores: do not put a softmax before it."
+        ),
         params=(
             ParamSpec(
                 "label_smoothing",
                 "float",
                 0.0,
-                "Aim at 1 − ε for the true class instead of 1, spreading ε over the others: "
-                "discourages over-confidence.",
-                label="Label smoothing",
+                N_(
+                    "Aim at 1 − ε for the true class instead of 1, spreading ε over the others: "
+                    "discourages over-confidence."
+                ),
+                label=N_("Label smoothing"),
                 minimum=0.0,
                 maximum=1.0,
                 exclusive_max=True,
@@ -412,12 +489,12 @@ _add(
                 weight=_weights(p, w), label_smoothing=p.get("label_smoothing", 0.0)
             ),
             "class_index",
-            "Cross-entropy",
+            N_("Cross-entropy"),
         ),
         target="class_index",
         expects="logits",
         code="nn.CrossEntropyLoss(weight={weight}, label_smoothing={label_smoothing!r})",
-        short="Cross-entropy",
+        short=N_("Cross-entropy"),
     ),
     "ce",
     "crossentropy",
@@ -425,17 +502,19 @@ _add(
 _add(
     LossSpec(
         "nll",
-        "NLL (negative log-likelihood)",
-        "−log-probability of the true class. Needs a LogSoftmax output; LogSoftmax + NLL is "
-        "exactly cross-entropy.",
+        N_("NLL (negative log-likelihood)"),
+        N_(
+            "−log-probability of the true class. Needs a LogSoftmax output; LogSoftmax + NLL is "
+            "exactly cross-entropy."
+        ),
         params=(_WEIGHTING, _CLASS_WEIGHTS),
         build=lambda p, w: DatasetLoss(
-            nn.NLLLoss(weight=_weights(p, w)), "class_index", "NLL loss"
+            nn.NLLLoss(weight=_weights(p, w)), "class_index", N_("NLL loss")
         ),
         target="class_index",
         expects="log_probabilities",
         code="nn.NLLLoss(weight={weight})",
-        short="NLL loss",
+        short=N_("NLL loss"),
     ),
     "nll_loss",
 )
@@ -483,13 +562,21 @@ def class_weights_for(
         return balanced_class_weights(y_train, n_classes)
     custom = [float(w) for w in comp["class_weights"] or []]
     if len(custom) != n_classes:
-        raise TrainingError(
-            f"custom class weights give {len(custom)} number{'s' if len(custom) != 1 else ''} "
-            f"but the target has {n_classes} classes: type one weight per class"
+        template = (
+            N_(
+                "custom class weights give {n} number but the target has {classes} classes: "
+                "type one weight per class"
+            )
+            if len(custom) == 1
+            else N_(
+                "custom class weights give {n} numbers but the target has {classes} classes: "
+                "type one weight per class"
+            )
         )
+        raise TrainingError(Text(template, n=len(custom), classes=n_classes))
     if not any(w > 0 for w in custom):
         raise TrainingError(
-            "custom class weights are all zero: give at least one class a positive weight"
+            Text(N_("custom class weights are all zero: give at least one class a positive weight"))
         )
     return torch.tensor(custom, dtype=torch.float32)
 
@@ -507,8 +594,9 @@ def _act_name(name: str) -> str:
     return ACTIVATIONS.get(name).label if name in ACTIVATIONS else name
 
 
-def _units(n: int) -> str:
-    return f"{n} unit" if n == 1 else f"{n} units"
+def _units(n: int) -> Text:
+    # Text has no plural forms: the English form is chosen here and both are translated.
+    return Text(N_("{n} unit"), n=n) if n == 1 else Text(N_("{n} units"), n=n)
 
 
 def check_loss(
@@ -524,90 +612,165 @@ def check_loss(
     """What to change when the loss, the output layer and the target do not fit (empty: fine).
 
     ``task`` is "classification" or "regression"; ``output_activation`` is the activation
-    name of the output layer, or None when it is not known (then it is not checked).
+    name of the output layer, or None when it is not known (then it is not checked). The
+    messages are :class:`~nnstudio.i18n.Text`: English (``validate --json`` prints them),
+    translated where shown with ``tr()``.
     """
     if task not in ("classification", "regression"):
         raise ValueError(f"unknown task {task!r}")
     comp = LOSSES.normalize(component)
     spec = LOSSES.get(comp["name"])
-    what = spec.short or spec.label
-    target = f"the target '{target_name}'" if target_name else "the target"
+    what = Text(spec.short or spec.label)
+    if target_name:
+        target = Text(N_("the target '{name}'"), name=target_name)
+        target_start = Text(N_("The target '{name}'"), name=target_name)
+    else:
+        target = Text(N_("the target"))
+        target_start = Text(N_("The target"))
     act = _canonical_act(output_activation)
+    act_name = Text(_act_name(act)) if act is not None else None
     out: list[str] = []
 
     if spec.target == "class_index":
         if task == "regression":
             out.append(
-                f"{what} needs class labels but {target} is continuous: use MSE, or "
-                f"set the task to classification"
+                Text(
+                    N_(
+                        "{what} needs class labels but {target} is continuous: use MSE, or "
+                        "set the task to classification"
+                    ),
+                    what=what,
+                    target=target,
+                )
             )
             return out
         if output_units != n_classes:
-            hint = (
-                " (or keep 1 unit and use BCE with logits)"
-                if output_units == 1 and n_classes == 2
-                else ""
-            )
-            out.append(
-                f"{what} needs one output unit per class: give the output layer "
-                f"{n_classes} units (it has {output_units}){hint}"
-            )
+            if output_units == 1 and n_classes == 2:
+                template = N_(
+                    "{what} needs one output unit per class: give the output layer "
+                    "{n_classes} units (it has {units}) (or keep 1 unit and use BCE with logits)"
+                )
+            else:
+                template = N_(
+                    "{what} needs one output unit per class: give the output layer "
+                    "{n_classes} units (it has {units})"
+                )
+            out.append(Text(template, what=what, n_classes=n_classes, units=output_units))
         if spec.name == "cross_entropy" and act == "softmax":
             out.append(
-                f"{what} applies softmax itself, so a Softmax output layer applies it "
-                f"twice: set the output activation to identity"
+                Text(
+                    N_(
+                        "{what} applies softmax itself, so a Softmax output layer applies it "
+                        "twice: set the output activation to identity"
+                    ),
+                    what=what,
+                )
             )
         if spec.name == "nll" and act is not None and act != "log_softmax":
             out.append(
-                f"{what} expects log-probabilities but the output activation is "
-                f"{_act_name(act)}: set it to LogSoftmax, or use cross-entropy"
+                Text(
+                    N_(
+                        "{what} expects log-probabilities but the output activation is "
+                        "{activation}: set it to LogSoftmax, or use cross-entropy"
+                    ),
+                    what=what,
+                    activation=act_name,
+                )
             )
         return out
 
     if spec.target == "binary":
         if task == "regression":
             out.append(
-                f"{what} needs classes 0 and 1 but {target} is continuous: use MSE, "
-                f"or set the task to classification"
+                Text(
+                    N_(
+                        "{what} needs classes 0 and 1 but {target} is continuous: use MSE, "
+                        "or set the task to classification"
+                    ),
+                    what=what,
+                    target=target,
+                )
             )
             return out
         if n_classes > 2:
             out.append(
-                f"{what} is for two classes but {target} has {n_classes}: use "
-                f"cross-entropy with {n_classes} output units"
+                Text(
+                    N_(
+                        "{what} is for two classes but {target} has {n_classes}: use "
+                        "cross-entropy with {n_classes} output units"
+                    ),
+                    what=what,
+                    target=target,
+                    n_classes=n_classes,
+                )
             )
         if output_units != 1:
             out.append(
-                f"{what} needs 1 output unit (the probability of class 1): give the "
-                f"output layer 1 unit (it has {output_units})"
+                Text(
+                    N_(
+                        "{what} needs 1 output unit (the probability of class 1): give the "
+                        "output layer 1 unit (it has {units})"
+                    ),
+                    what=what,
+                    units=output_units,
+                )
             )
         if spec.name == "bce" and act is not None and act != "sigmoid":
             out.append(
-                f"{what} expects probabilities but the output activation is "
-                f"{_act_name(act)}: use BCE with logits, or add a sigmoid"
+                Text(
+                    N_(
+                        "{what} expects probabilities but the output activation is "
+                        "{activation}: use BCE with logits, or add a sigmoid"
+                    ),
+                    what=what,
+                    activation=act_name,
+                )
             )
         if spec.name == "bce_with_logits" and act == "sigmoid":
             out.append(
-                f"{what} applies the sigmoid itself but the output layer already has "
-                f"one: set the output activation to identity, or use BCE"
+                Text(
+                    N_(
+                        "{what} applies the sigmoid itself but the output layer already has "
+                        "one: set the output activation to identity, or use BCE"
+                    ),
+                    what=what,
+                )
             )
         return out
 
     # Regression losses.
     if task == "regression":
         if output_units != n_targets:
+            template = (
+                N_("{target} has {n} column but the output layer has {units}: give it {wanted}")
+                if n_targets == 1
+                else N_(
+                    "{target} has {n} columns but the output layer has {units}: give it {wanted}"
+                )
+            )
             out.append(
-                f"{target[0].upper()}{target[1:]} has {n_targets} "
-                f"column{'s' if n_targets != 1 else ''} but the output layer has "
-                f"{_units(output_units)}: give it {_units(n_targets)}"
+                Text(
+                    template,
+                    target=target_start,
+                    n=n_targets,
+                    units=_units(output_units),
+                    wanted=_units(n_targets),
+                )
             )
         return out
     # A regression loss on class labels works only as 0/1 numbers or one-hot vectors.
     fits = output_units == n_classes or (output_units == 1 and n_classes <= 2)
     if not fits:
         out.append(
-            f"{what} compares numbers but {target} holds {n_classes} classes and the "
-            f"output has {_units(output_units)}: use cross-entropy with "
-            f"{n_classes} output units"
+            Text(
+                N_(
+                    "{what} compares numbers but {target} holds {n_classes} classes and the "
+                    "output has {units}: use cross-entropy with {n_classes} output units"
+                ),
+                what=what,
+                target=target,
+                n_classes=n_classes,
+                units=_units(output_units),
+            )
         )
     return out

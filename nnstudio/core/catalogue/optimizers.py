@@ -14,6 +14,7 @@ import torch
 
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
+from nnstudio.i18n import N_, Text
 
 Params = Iterable[torch.nn.Parameter]
 
@@ -97,9 +98,11 @@ def _lr(default: float) -> ParamSpec:
         "lr",
         "float",
         default,
-        "Learning rate: how far each step moves the weights. Too big and the loss jumps or "
-        "explodes; too small and training crawls.",
-        label="Learning rate",
+        N_(
+            "Learning rate: how far each step moves the weights. Too big and the loss jumps or "
+            "explodes; too small and training crawls."
+        ),
+        label=N_("Learning rate"),
         minimum=0.0,
         exclusive_min=True,
         maximum=10.0,
@@ -110,18 +113,22 @@ def _lr(default: float) -> ParamSpec:
 
 def _wd(default: float = 0.0, *, decoupled: bool = False) -> ParamSpec:
     text = (
-        "Weight decay (decoupled L2): every step shrinks each weight by lr·λ·w, separately "
-        "from the gradient step. Keeps weights small to fight overfitting."
+        N_(
+            "Weight decay (decoupled L2): every step shrinks each weight by lr·λ·w, separately "
+            "from the gradient step. Keeps weights small to fight overfitting."
+        )
         if decoupled
-        else "Weight decay = L2 regularisation: adds λ·w to every gradient, pulling weights "
-        "towards 0 to fight overfitting."
+        else N_(
+            "Weight decay = L2 regularisation: adds λ·w to every gradient, pulling weights "
+            "towards 0 to fight overfitting."
+        )
     )
     return ParamSpec(
         "weight_decay",
         "float",
         default,
         text,
-        label="Weight decay (λ)",
+        label=N_("Weight decay (λ)"),
         minimum=0.0,
         maximum=10.0,
         decimals=6,
@@ -133,7 +140,7 @@ def _eps(default: float) -> ParamSpec:
         "eps",
         "float",
         default,
-        "Tiny number added to the denominator so a near-zero history never divides by zero.",
+        N_("Tiny number added to the denominator so a near-zero history never divides by zero."),
         label="ε",
         minimum=0.0,
         maximum=1.0,
@@ -156,15 +163,19 @@ def _beta(name: str, default: float, text: str) -> ParamSpec:
     )
 
 
-_BETA1 = "Memory of past gradients (momentum): 0.9 averages roughly the last 10 steps."
-_BETA2 = "Memory of past squared gradients, which scale each weight's step."
+_BETA1 = N_("Memory of past gradients (momentum): 0.9 averages roughly the last 10 steps.")
+_BETA2 = N_("Memory of past squared gradients, which scale each weight's step.")
 
 
 def _sgd(ps: Params, p: Mapping[str, Any]) -> torch.optim.Optimizer:
     if p.get("nesterov") and (p.get("momentum", 0.0) <= 0 or p.get("dampening", 0.0) != 0):
         raise TrainingError(
-            "Nesterov momentum needs momentum above 0 and dampening 0: set "
-            "them, or turn Nesterov off"
+            Text(
+                N_(
+                    "Nesterov momentum needs momentum above 0 and dampening 0: set "
+                    "them, or turn Nesterov off"
+                )
+            )
         )
     return torch.optim.SGD(
         ps,
@@ -196,17 +207,22 @@ _add = OPTIMIZERS.add
 _add(
     OptimSpec(
         "sgd",
-        "SGD",
-        "Stochastic gradient descent: w ← w − lr·gradient, optionally with momentum, which keeps "
-        "moving in the direction of recent steps.",
+        N_("SGD"),
+        N_(
+            "Stochastic gradient descent: w ← w − lr·gradient, optionally with momentum, which "
+            "keeps moving in the direction of recent steps."
+        ),
         params=(
             _lr(0.01),
             ParamSpec(
                 "momentum",
                 "float",
                 0.0,
-                "Fraction of the previous step kept in the next one (0.9 is usual): rolls "
-                "through small bumps and speeds up along steady slopes.",
+                N_(
+                    "Fraction of the previous step kept in the next one (0.9 is usual): rolls "
+                    "through small bumps and speeds up along steady slopes."
+                ),
+                label=N_("Momentum"),
                 minimum=0.0,
                 maximum=1.0,
                 exclusive_max=True,
@@ -215,7 +231,8 @@ _add(
                 "dampening",
                 "float",
                 0.0,
-                "Shrinks the new gradient's share of the momentum (0 is usual).",
+                N_("Shrinks the new gradient's share of the momentum (0 is usual)."),
+                label=N_("Dampening"),
                 minimum=0.0,
                 maximum=1.0,
             ),
@@ -223,8 +240,11 @@ _add(
                 "nesterov",
                 "bool",
                 False,
-                "Nesterov momentum: look ahead along the momentum before taking the "
-                "gradient (needs momentum > 0).",
+                N_(
+                    "Nesterov momentum: look ahead along the momentum before taking the "
+                    "gradient (needs momentum > 0)."
+                ),
+                label=N_("Nesterov"),
             ),
             _wd(),
         ),
@@ -237,18 +257,20 @@ _add(
 _add(
     OptimSpec(
         "adagrad",
-        "AdaGrad",
-        "Divides each weight's step by the root of the sum of all its past squared gradients: "
-        "rarely updated weights take bigger steps, but the learning rate only ever shrinks, "
-        "sometimes too early.",
+        N_("AdaGrad"),
+        N_(
+            "Divides each weight's step by the root of the sum of all its past squared gradients: "
+            "rarely updated weights take bigger steps, but the learning rate only ever shrinks, "
+            "sometimes too early."
+        ),
         params=(
             _lr(0.01),
             ParamSpec(
                 "lr_decay",
                 "float",
                 0.0,
-                "Also shrink the lr by 1/(1 + steps·decay).",
-                label="LR decay",
+                N_("Also shrink the lr by 1/(1 + steps·decay)."),
+                label=N_("LR decay"),
                 minimum=0.0,
                 maximum=1.0,
                 decimals=6,
@@ -259,8 +281,8 @@ _add(
                 "initial_accumulator_value",
                 "float",
                 0.0,
-                "Starting value of the sum of squared gradients (larger: gentler first steps).",
-                label="Initial accumulator",
+                N_("Starting value of the sum of squared gradients (larger: gentler first steps)."),
+                label=N_("Initial accumulator"),
                 minimum=0.0,
                 maximum=1e6,
             ),
@@ -282,16 +304,20 @@ _add(
 _add(
     OptimSpec(
         "rmsprop",
-        "RMSprop",
-        "Like AdaGrad, but keeps a moving average of squared gradients instead of the sum, so "
-        "the step size can recover.",
+        N_("RMSprop"),
+        N_(
+            "Like AdaGrad, but keeps a moving average of squared gradients instead of the sum, so "
+            "the step size can recover."
+        ),
         params=(
             _lr(0.01),
             ParamSpec(
                 "alpha",
                 "float",
                 0.99,
-                "Smoothing of the squared-gradient average (0.9–0.99): larger remembers longer.",
+                N_(
+                    "Smoothing of the squared-gradient average (0.9–0.99): larger remembers longer."
+                ),
                 label="α",
                 minimum=0.0,
                 maximum=1.0,
@@ -302,7 +328,8 @@ _add(
                 "momentum",
                 "float",
                 0.0,
-                "Momentum applied to the scaled steps (0: none).",
+                N_("Momentum applied to the scaled steps (0: none)."),
+                label=N_("Momentum"),
                 minimum=0.0,
                 maximum=1.0,
                 exclusive_max=True,
@@ -311,8 +338,11 @@ _add(
                 "centered",
                 "bool",
                 False,
-                "Divide by the variance of the gradient rather than its raw square "
-                "(steadier, a little slower).",
+                N_(
+                    "Divide by the variance of the gradient rather than its raw square "
+                    "(steadier, a little slower)."
+                ),
+                label=N_("Centered"),
             ),
             _wd(),
         ),
@@ -338,15 +368,21 @@ _ADAM_PARAMS = (
         "amsgrad",
         "bool",
         False,
-        "Never let the squared-gradient memory shrink (the AMSGrad fix for rare non-convergence).",
+        N_(
+            "Never let the squared-gradient memory shrink (the AMSGrad fix for rare "
+            "non-convergence)."
+        ),
+        label=N_("Amsgrad"),
     ),
 )
 _add(
     OptimSpec(
         "adam",
-        "Adam",
-        "Momentum plus RMSprop-style scaling, with bias correction for the first steps: the "
-        "usual first choice.",
+        N_("Adam"),
+        N_(
+            "Momentum plus RMSprop-style scaling, with bias correction for the first steps: the "
+            "usual first choice."
+        ),
         params=(_lr(1e-3), *_ADAM_PARAMS, _wd()),
         build=_adam_like(torch.optim.Adam),
         usual_lr=(1e-4, 1e-3),
@@ -357,9 +393,11 @@ _add(
 _add(
     OptimSpec(
         "adamw",
-        "AdamW",
-        "Adam with decoupled weight decay: the decay shrinks weights directly instead of going "
-        "through Adam's scaling, which regularises better.",
+        N_("AdamW"),
+        N_(
+            "Adam with decoupled weight decay: the decay shrinks weights directly instead of going "
+            "through Adam's scaling, which regularises better."
+        ),
         params=(_lr(1e-3), *_ADAM_PARAMS, _wd(0.01, decoupled=True)),
         build=_adam_like(torch.optim.AdamW),
         usual_lr=(1e-4, 1e-3),
@@ -370,8 +408,8 @@ _add(
 _add(
     OptimSpec(
         "nadam",
-        "NAdam",
-        "Adam with Nesterov momentum: looks ahead along the momentum before scaling the step.",
+        N_("NAdam"),
+        N_("Adam with Nesterov momentum: looks ahead along the momentum before scaling the step."),
         params=(
             _lr(2e-3),
             _beta("beta1", 0.9, _BETA1),
@@ -382,8 +420,8 @@ _add(
                 "momentum_decay",
                 "float",
                 4e-3,
-                "How fast the momentum schedule warms up (PyTorch's 0.004 is usual).",
-                label="Momentum decay",
+                N_("How fast the momentum schedule warms up (PyTorch's 0.004 is usual)."),
+                label=N_("Momentum decay"),
                 minimum=0.0,
                 maximum=1.0,
                 decimals=6,
@@ -405,15 +443,19 @@ _add(
 _add(
     OptimSpec(
         "lion",
-        "Lion",
-        "Moves every weight by ±lr, the sign of a blend of momentum and gradient (2023): "
-        "memory-light; use a learning rate 3–10× smaller than Adam's.",
+        N_("Lion"),
+        N_(
+            "Moves every weight by ±lr, the sign of a blend of momentum and gradient (2023): "
+            "memory-light; use a learning rate 3–10× smaller than Adam's."
+        ),
         params=(
             _lr(1e-4),
             _beta(
-                "beta1", 0.9, "Blend of momentum and the new gradient that decides the step's sign."
+                "beta1",
+                0.9,
+                N_("Blend of momentum and the new gradient that decides the step's sign."),
             ),
-            _beta("beta2", 0.99, "Memory of the momentum itself (longer than β1)."),
+            _beta("beta2", 0.99, N_("Memory of the momentum itself (longer than β1).")),
             _wd(0.0, decoupled=True),
         ),
         build=lambda ps, p: Lion(
@@ -434,8 +476,12 @@ def build_optimizer(component: Mapping[str, Any], parameters: Params) -> torch.o
         return spec.build(parameters, comp)
     except ValueError as exc:
         if "empty parameter list" in str(exc):
-            raise TrainingError("the network has no trainable weights to optimise") from exc
-        raise TrainingError(f"{spec.label} cannot start: {exc}") from exc
+            raise TrainingError(
+                Text(N_("the network has no trainable weights to optimise"))
+            ) from exc
+        raise TrainingError(
+            Text(N_("{label} cannot start: {error}"), label=Text(spec.label), error=str(exc))
+        ) from exc
 
 
 def lr_of(component: Mapping[str, Any]) -> float:

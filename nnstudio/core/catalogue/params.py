@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Generic, TypeVar
 
+from nnstudio.core.errors import UserFacingError
+from nnstudio.i18n import N_, Text, _
+
 AUTO = "auto"
 
 #: Kinds an editor exists for. ``component`` values are nested ``{"name": ...}`` dicts chosen
@@ -36,8 +39,12 @@ PARAM_KINDS = (
 )
 
 
-class ParamError(ValueError):
-    """A value does not fit its declaration; the message says why in user terms."""
+class ParamError(UserFacingError, ValueError):
+    """A value does not fit its declaration; the message says why in user terms.
+
+    Raised with an English :class:`~nnstudio.i18n.Text`: ``str(exc)`` shows it in the user's
+    language, ``exc.message`` keeps it English for problems that go into JSON.
+    """
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,9 @@ class ParamSpec:
     name: str
     kind: str
     default: Any
+    #: English, marked with ``N_``: shown with ``_()`` (the tooltip that teaches the parameter).
     help: str
+    #: English, marked with ``N_``; empty: the name, capitalised (see :attr:`title`).
     label: str = ""
     minimum: float | None = None
     maximum: float | None = None
@@ -69,11 +78,18 @@ class ParamSpec:
 
     @property
     def title(self) -> str:
+        """The English name people read (``_(spec.title)`` shows it translated)."""
         return self.label or self.name.replace("_", " ").capitalize()
+
+    @property
+    def shown_title(self) -> Text:
+        """:attr:`title` as a message parameter: English in JSON, translated when shown."""
+        return Text(self.title)
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's type, or raise :class:`ParamError`."""
         kind = self.kind
+        title = self.shown_title
         if value is None and self.optional:
             return None
         if kind == "bool":
@@ -83,71 +99,113 @@ class ParamSpec:
                 return bool(value)
             if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no"):
                 return value.lower() in ("true", "yes")
-            raise ParamError(f"{self.title} must be true or false, not {value!r}")
+            raise ParamError(
+                Text(N_("{title} must be true or false, not {value!r}"), title=title, value=value)
+            )
         if kind == "int_or_auto" and isinstance(value, str) and value.strip().lower() == AUTO:
             return AUTO
         if kind in ("int", "int_or_auto"):
-            number = _as_number(value, self.title)
+            number = _as_number(value, title)
             if number != int(number):
-                raise ParamError(f"{self.title} must be a whole number, not {value!r}")
+                raise ParamError(
+                    Text(
+                        N_("{title} must be a whole number, not {value!r}"),
+                        title=title,
+                        value=value,
+                    )
+                )
             number = int(number)
             self._check_range(number)
             return number
         if kind == "float":
-            number = float(_as_number(value, self.title))
+            number = float(_as_number(value, title))
             if not math.isfinite(number):
-                raise ParamError(f"{self.title} must be a finite number, not {value!r}")
+                raise ParamError(
+                    Text(
+                        N_("{title} must be a finite number, not {value!r}"),
+                        title=title,
+                        value=value,
+                    )
+                )
             self._check_range(number)
             return number
         if kind == "choice":
             if value not in self.choices:
                 allowed = ", ".join(str(c) for c in self.choices)
-                raise ParamError(f"{self.title} must be one of {allowed}; got {value!r}")
+                raise ParamError(
+                    Text(
+                        N_("{title} must be one of {allowed}; got {value!r}"),
+                        title=title,
+                        allowed=allowed,
+                        value=value,
+                    )
+                )
             return value
         if kind == "text":
             if not isinstance(value, str):
-                raise ParamError(f"{self.title} must be text, not {value!r}")
+                raise ParamError(
+                    Text(N_("{title} must be text, not {value!r}"), title=title, value=value)
+                )
             return value
         if kind in ("int_list", "float_list"):
-            items = _as_list(value, self.title)
+            items = _as_list(value, title)
             cast = int if kind == "int_list" else float
             out = []
             for item in items:
-                number = _as_number(item, self.title)
+                number = _as_number(item, title)
                 if kind == "int_list" and number != int(number):
-                    raise ParamError(f"{self.title} must hold whole numbers; got {item!r}")
+                    raise ParamError(
+                        Text(
+                            N_("{title} must hold whole numbers; got {item!r}"),
+                            title=title,
+                            item=item,
+                        )
+                    )
                 if not math.isfinite(float(number)):
-                    raise ParamError(f"{self.title} must hold finite numbers; got {item!r}")
+                    raise ParamError(
+                        Text(
+                            N_("{title} must hold finite numbers; got {item!r}"),
+                            title=title,
+                            item=item,
+                        )
+                    )
                 self._check_range(number)
                 out.append(cast(number))
             return out
         if kind == "matrix":
-            rows = _as_list(value, self.title)
-            matrix = [
-                [float(_as_number(x, self.title)) for x in _as_list(r, self.title)] for r in rows
-            ]
+            rows = _as_list(value, title)
+            matrix = [[float(_as_number(x, title)) for x in _as_list(r, title)] for r in rows]
             if len({len(r) for r in matrix}) > 1:
-                raise ParamError(f"{self.title}: every row must have the same length")
+                raise ParamError(
+                    Text(N_("{title}: every row must have the same length"), title=title)
+                )
             if any(not math.isfinite(x) for r in matrix for x in r):
-                raise ParamError(f"{self.title} must hold finite numbers")
+                raise ParamError(Text(N_("{title} must hold finite numbers"), title=title))
             return matrix
         if kind == "component":
-            return registry_named(self.registry).normalize(value, what=self.title)
+            return registry_named(self.registry).normalize(value, what=title)
         raise AssertionError(kind)  # pragma: no cover - guarded by __post_init__
 
     def _check_range(self, number: float) -> None:
         lo, hi = self.minimum, self.maximum
+        template = N_("{title} must be {sign} {bound:g}; got {number:g}")
         if lo is not None and (number < lo or (self.exclusive_min and number == lo)):
             sign = ">" if self.exclusive_min else "≥"
-            raise ParamError(f"{self.title} must be {sign} {lo:g}; got {number:g}")
+            raise ParamError(
+                Text(template, title=self.shown_title, sign=sign, bound=lo, number=number)
+            )
         if hi is not None and (number > hi or (self.exclusive_max and number == hi)):
             sign = "<" if self.exclusive_max else "≤"
-            raise ParamError(f"{self.title} must be {sign} {hi:g}; got {number:g}")
+            raise ParamError(
+                Text(template, title=self.shown_title, sign=sign, bound=hi, number=number)
+            )
 
 
 def _as_number(value: Any, title: str) -> float:
     if isinstance(value, bool):
-        raise ParamError(f"{title} must be a number, not {value!r}")
+        raise ParamError(
+            Text(N_("{title} must be a number, not {value!r}"), title=title, value=value)
+        )
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
@@ -155,7 +213,7 @@ def _as_number(value: Any, title: str) -> float:
             return float(value.strip())
         except ValueError:
             pass
-    raise ParamError(f"{title} must be a number, not {value!r}")
+    raise ParamError(Text(N_("{title} must be a number, not {value!r}"), title=title, value=value))
 
 
 def _as_list(value: Any, title: str) -> list[Any]:
@@ -164,12 +222,16 @@ def _as_list(value: Any, title: str) -> list[Any]:
         return parts
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise ParamError(f"{title} must be a list, not {value!r}")
+    raise ParamError(Text(N_("{title} must be a list, not {value!r}"), title=title, value=value))
 
 
 @dataclass(frozen=True)
 class ComponentSpec:
-    """Something a user picks by name and configures by parameters."""
+    """Something a user picks by name and configures by parameters.
+
+    ``label`` and ``help`` are English, marked with ``N_`` where declared; views show them
+    with ``_()``, code export writes them as they are.
+    """
 
     name: str
     label: str
@@ -187,6 +249,30 @@ class ComponentSpec:
 
 
 S = TypeVar("S", bound=ComponentSpec)
+
+# One whole message per family, so a translation can put the family's noun where its
+# language wants it (the English is kept word for word, "a activation" included).
+_UNKNOWN = {
+    "activation": N_("unknown activation {name!r} (known: {known})"),
+    "initialiser": N_("unknown initialiser {name!r} (known: {known})"),
+    "layer": N_("unknown layer {name!r} (known: {known})"),
+    "loss": N_("unknown loss {name!r} (known: {known})"),
+    "optimiser": N_("unknown optimiser {name!r} (known: {known})"),
+    "schedule": N_("unknown schedule {name!r} (known: {known})"),
+    "dataset": N_("unknown dataset {name!r} (known: {known})"),
+}
+#: For a registry outside the catalogue and the datasets (none today): English only.
+_UNKNOWN_FAMILY = "unknown {family} {name!r} (known: {known})"
+_MUST_NAME_FAMILY = "{what} must name a {family}, not {value!r}"
+_MUST_NAME = {
+    "activation": N_("{what} must name a activation, not {value!r}"),
+    "initialiser": N_("{what} must name a initialiser, not {value!r}"),
+    "layer": N_("{what} must name a layer, not {value!r}"),
+    "loss": N_("{what} must name a loss, not {value!r}"),
+    "optimiser": N_("{what} must name a optimiser, not {value!r}"),
+    "schedule": N_("{what} must name a schedule, not {value!r}"),
+    "dataset": N_("{what} must name a dataset, not {value!r}"),
+}
 
 
 @dataclass
@@ -211,7 +297,17 @@ class Registry(Generic[S]):
             return self._specs[key]
         except KeyError:
             known = ", ".join(self._specs)
-            raise ParamError(f"unknown {self.family} {name!r} (known: {known})") from None
+            template = _UNKNOWN.get(self.family)
+            if template is None:
+                message = Text(
+                    _UNKNOWN_FAMILY,
+                    family=self.family,
+                    name=name,
+                    known=known,
+                )
+            else:
+                message = Text(template, name=name, known=known)
+            raise ParamError(message) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs or name in self.aliases
@@ -232,7 +328,17 @@ class Registry(Generic[S]):
         if isinstance(value, str):
             value = {"name": value}
         if not isinstance(value, Mapping) or not isinstance(value.get("name"), str):
-            raise ParamError(f"{what} must name a {self.family}, not {value!r}")
+            template = _MUST_NAME.get(self.family)
+            if template is None:
+                raise ParamError(
+                    Text(
+                        _MUST_NAME_FAMILY,
+                        what=what,
+                        family=self.family,
+                        value=value,
+                    )
+                )
+            raise ParamError(Text(template, what=what, value=value))
         spec = self.get(value["name"])
         return {"name": spec.name, **check_params(spec, value, skip=("name",))}
 
@@ -264,9 +370,18 @@ def check_params(
     known = {p.name for p in spec.params}
     unknown = [k for k in values if k not in known and k not in skip]
     if unknown:
+        label = Text(spec.label)
+        if known:
+            raise ParamError(
+                Text(
+                    N_("{label} has no parameter {name!r} (it has: {known})"),
+                    label=label,
+                    name=unknown[0],
+                    known=", ".join(sorted(known)),
+                )
+            )
         raise ParamError(
-            f"{spec.label} has no parameter {unknown[0]!r}"
-            + (f" (it has: {', '.join(sorted(known))})" if known else "")
+            Text(N_("{label} has no parameter {name!r}"), label=label, name=unknown[0])
         )
     out: dict[str, Any] = {}
     for p in spec.params:
@@ -283,15 +398,29 @@ def _copy(value: Any) -> Any:
 
 
 def describe(component: Mapping[str, Any], registry: Registry[Any]) -> str:
-    """Short human text for a configured component: ``"Leaky ReLU (slope 0.01)"``."""
+    """Short human text for a configured component: ``"Leaky ReLU (slope 0.01)"``.
+
+    In the current language: it is made to be shown at once (canvas captions).
+    """
     spec = registry.get(component["name"])
     shown = [
-        f"{p.title.lower()} {_fmt(component.get(p.name, p.default))}"
+        f"{_(p.title).lower()} {_fmt(component.get(p.name, p.default))}"
         for p in spec.params
         if p.kind in ("int", "float", "choice", "bool", "int_or_auto")
         and component.get(p.name, p.default) != p.default
     ]
-    return spec.label + (f" ({', '.join(shown)})" if shown else "")
+    if not shown:
+        return _(spec.label)
+    return _("{label} ({settings})").format(label=_(spec.label), settings=", ".join(shown))
+
+
+def short_label(label: str) -> str:
+    """A catalogue label in the current language without its aside in parentheses:
+    ``"Identity (linear)"`` → ``"Identity"`` (``"恒等（线性）"`` → ``"恒等"``)."""
+    text = _(label)
+    for opening in (" (", "（"):
+        text = text.split(opening)[0]
+    return text
 
 
 def _fmt(value: Any) -> str:

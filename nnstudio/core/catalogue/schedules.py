@@ -19,6 +19,7 @@ from torch.optim import lr_scheduler as sched
 
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
+from nnstudio.i18n import N_, Text
 
 #: Builds the torch scheduler: (optimizer, params, epochs, steps_per_epoch) → scheduler or None.
 Make = Callable[[torch.optim.Optimizer, Mapping[str, Any], int, int], Any]
@@ -69,7 +70,7 @@ def _warmup(
     return sched.LinearLR(opt, start_factor=p["start_factor"], end_factor=1.0, total_iters=total)
 
 
-_GAMMA_HELP = "Factor the learning rate is multiplied by at each drop (0.5 halves it)."
+_GAMMA_HELP = N_("Factor the learning rate is multiplied by at each drop (0.5 halves it).")
 
 SCHEDULES: Registry[ScheduleSpec] = Registry("schedule")
 _add = SCHEDULES.add
@@ -77,8 +78,8 @@ _add = SCHEDULES.add
 _add(
     ScheduleSpec(
         "constant",
-        "Constant",
-        "The learning rate never changes.",
+        N_("Constant"),
+        N_("The learning rate never changes."),
         code="",
         make=lambda opt, p, e, s: None,
     ),
@@ -87,15 +88,15 @@ _add(
 _add(
     ScheduleSpec(
         "step",
-        "Step decay (StepLR)",
-        "Multiply the learning rate by γ every few epochs: big steps early, fine ones later.",
+        N_("Step decay (StepLR)"),
+        N_("Multiply the learning rate by γ every few epochs: big steps early, fine ones later."),
         params=(
             ParamSpec(
                 "step_size",
                 "int",
                 50,
-                "Epochs between two drops.",
-                label="Every (epochs)",
+                N_("Epochs between two drops."),
+                label=N_("Every (epochs)"),
                 minimum=1,
                 maximum=100000,
             ),
@@ -119,14 +120,15 @@ _add(
 _add(
     ScheduleSpec(
         "multistep",
-        "Drops at chosen epochs (MultiStepLR)",
-        "Multiply the learning rate by γ at each listed epoch.",
+        N_("Drops at chosen epochs (MultiStepLR)"),
+        N_("Multiply the learning rate by γ at each listed epoch."),
         params=(
             ParamSpec(
                 "milestones",
                 "int_list",
                 [50, 125, 160],
-                "Epochs at which the learning rate drops, e.g. 50, 125, 160.",
+                N_("Epochs at which the learning rate drops, e.g. 50, 125, 160."),
+                label=N_("Milestones"),
                 minimum=1,
                 maximum=1000000,
             ),
@@ -152,14 +154,14 @@ _add(
 _add(
     ScheduleSpec(
         "exponential",
-        "Exponential decay",
-        "Multiply the learning rate by γ after every epoch: a smooth, steady decline.",
+        N_("Exponential decay"),
+        N_("Multiply the learning rate by γ after every epoch: a smooth, steady decline."),
         params=(
             ParamSpec(
                 "gamma",
                 "float",
                 0.95,
-                "Factor applied every epoch (0.95 loses 5 % per epoch).",
+                N_("Factor applied every epoch (0.95 loses 5 % per epoch)."),
                 label="γ",
                 minimum=0.0,
                 exclusive_min=True,
@@ -175,15 +177,15 @@ _add(
 _add(
     ScheduleSpec(
         "cosine",
-        "Cosine annealing",
-        "Glide from the starting learning rate down to a minimum along half a cosine wave.",
+        N_("Cosine annealing"),
+        N_("Glide from the starting learning rate down to a minimum along half a cosine wave."),
         params=(
             ParamSpec(
                 "t_max",
                 "int",
                 0,
-                "Epochs to reach the minimum; 0 means the number of training epochs.",
-                label="Length (epochs)",
+                N_("Epochs to reach the minimum; 0 means the number of training epochs."),
+                label=N_("Length (epochs)"),
                 minimum=0,
                 maximum=1000000,
             ),
@@ -191,8 +193,8 @@ _add(
                 "eta_min",
                 "float",
                 0.0,
-                "The learning rate at the bottom of the curve.",
-                label="Minimum lr",
+                N_("The learning rate at the bottom of the curve."),
+                label=N_("Minimum lr"),
                 minimum=0.0,
                 maximum=10.0,
                 decimals=8,
@@ -209,21 +211,23 @@ _add(
 _add(
     ScheduleSpec(
         "plateau",
-        "Reduce on plateau",
-        "Cut the learning rate when the validation loss stops improving for a while.",
+        N_("Reduce on plateau"),
+        N_("Cut the learning rate when the validation loss stops improving for a while."),
         params=(
             ParamSpec(
                 "mode",
                 "choice",
                 "min",
-                "min: the watched number should go down (a loss); max: up (an accuracy).",
+                N_("min: the watched number should go down (a loss); max: up (an accuracy)."),
+                label=N_("Mode"),
                 choices=("min", "max"),
             ),
             ParamSpec(
                 "factor",
                 "float",
                 0.1,
-                "Factor the learning rate is multiplied by at each cut.",
+                N_("Factor the learning rate is multiplied by at each cut."),
+                label=N_("Factor"),
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=1.0,
@@ -233,7 +237,8 @@ _add(
                 "patience",
                 "int",
                 10,
-                "Epochs without improvement to wait before cutting.",
+                N_("Epochs without improvement to wait before cutting."),
+                label=N_("Patience"),
                 minimum=0,
                 maximum=100000,
             ),
@@ -241,7 +246,8 @@ _add(
                 "threshold",
                 "float",
                 1e-4,
-                "Smallest relative change that counts as an improvement.",
+                N_("Smallest relative change that counts as an improvement."),
+                label=N_("Threshold"),
                 minimum=0.0,
                 maximum=1.0,
                 decimals=6,
@@ -250,7 +256,8 @@ _add(
                 "cooldown",
                 "int",
                 0,
-                "Epochs to wait after a cut before watching again.",
+                N_("Epochs to wait after a cut before watching again."),
+                label=N_("Cooldown"),
                 minimum=0,
                 maximum=100000,
             ),
@@ -258,8 +265,8 @@ _add(
                 "min_lr",
                 "float",
                 0.0,
-                "The learning rate is never cut below this.",
-                label="Minimum lr",
+                N_("The learning rate is never cut below this."),
+                label=N_("Minimum lr"),
                 minimum=0.0,
                 maximum=10.0,
                 decimals=8,
@@ -284,16 +291,18 @@ _add(
 _add(
     ScheduleSpec(
         "onecycle",
-        "One cycle",
-        "Warm up to a high learning rate, then anneal far below the start, once over the whole "
-        "training (moves every batch): often trains fastest.",
+        N_("One cycle"),
+        N_(
+            "Warm up to a high learning rate, then anneal far below the start, once over the whole "
+            "training (moves every batch): often trains fastest."
+        ),
         params=(
             ParamSpec(
                 "max_lr",
                 "float",
                 0.0,
-                "Peak learning rate; 0 means 10× the optimiser's learning rate.",
-                label="Peak lr",
+                N_("Peak learning rate; 0 means 10× the optimiser's learning rate."),
+                label=N_("Peak lr"),
                 minimum=0.0,
                 maximum=10.0,
                 log_scale=True,
@@ -303,8 +312,8 @@ _add(
                 "pct_start",
                 "float",
                 0.3,
-                "Share of the training spent climbing to the peak.",
-                label="Warm-up share",
+                N_("Share of the training spent climbing to the peak."),
+                label=N_("Warm-up share"),
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=1.0,
@@ -314,15 +323,16 @@ _add(
                 "anneal_strategy",
                 "choice",
                 "cos",
-                "Shape of the climb and the descent: cosine or straight lines.",
-                label="Shape",
+                N_("Shape of the climb and the descent: cosine or straight lines."),
+                label=N_("Shape"),
                 choices=("cos", "linear"),
             ),
             ParamSpec(
                 "div_factor",
                 "float",
                 25.0,
-                "The start is the peak divided by this.",
+                N_("The start is the peak divided by this."),
+                label=N_("Div factor"),
                 minimum=1.0,
                 maximum=1e6,
             ),
@@ -330,7 +340,8 @@ _add(
                 "final_div_factor",
                 "float",
                 1e4,
-                "The end is the start divided by this.",
+                N_("The end is the start divided by this."),
+                label=N_("Final div factor"),
                 minimum=1.0,
                 maximum=1e9,
             ),
@@ -338,8 +349,11 @@ _add(
                 "cycle_momentum",
                 "bool",
                 True,
-                "Also move momentum (Adam's β1) opposite to the lr, 0.95 → 0.85 → 0.95; "
-                "skipped for optimisers without momentum.",
+                N_(
+                    "Also move momentum (Adam's β1) opposite to the lr, 0.95 → 0.85 → 0.95; "
+                    "skipped for optimisers without momentum."
+                ),
+                label=N_("Cycle momentum"),
             ),
         ),
         per_batch=True,
@@ -355,16 +369,18 @@ _add(
 _add(
     ScheduleSpec(
         "warmup",
-        "Linear warm-up",
-        "Start small and grow the learning rate linearly to its full value over the first "
-        "epochs (moves every batch), then keep it: avoids wild first steps.",
+        N_("Linear warm-up"),
+        N_(
+            "Start small and grow the learning rate linearly to its full value over the first "
+            "epochs (moves every batch), then keep it: avoids wild first steps."
+        ),
         params=(
             ParamSpec(
                 "warmup_epochs",
                 "float",
                 1.0,
-                "How many epochs the climb lasts (fractions allowed).",
-                label="Warm-up (epochs)",
+                N_("How many epochs the climb lasts (fractions allowed)."),
+                label=N_("Warm-up (epochs)"),
                 minimum=0.0,
                 maximum=100000.0,
                 decimals=2,
@@ -373,8 +389,8 @@ _add(
                 "start_factor",
                 "float",
                 0.1,
-                "The first batch uses this fraction of the learning rate.",
-                label="Start at",
+                N_("The first batch uses this fraction of the learning rate."),
+                label=N_("Start at"),
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=1.0,
@@ -499,7 +515,9 @@ def make_controller(
     try:
         scheduler = spec.make(optimizer, comp, max(1, int(epochs)), max(1, int(steps_per_epoch)))
     except ValueError as exc:
-        raise TrainingError(f"{spec.label} cannot start: {exc}") from exc
+        raise TrainingError(
+            Text(N_("{label} cannot start: {error}"), label=Text(spec.label), error=str(exc))
+        ) from exc
     return LRController(
         spec, comp, optimizer, scheduler, epochs=epochs, steps_per_epoch=steps_per_epoch
     )

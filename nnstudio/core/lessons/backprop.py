@@ -34,6 +34,7 @@ from nnstudio.core.network.builder import LAYERS_PREFIX, GraphModule
 from nnstudio.core.project import Project
 from nnstudio.core.training.engine import epoch_seed, l1_weights
 from nnstudio.core.training.training_settings import steps_per_epoch
+from nnstudio.i18n import N_, Text
 
 #: Step of the central differences (in float64, where rounding stays near 1e-10·|E|).
 FD_STEP = 1e-6
@@ -123,6 +124,7 @@ class GradCheck:
     entries: list[GradEntry]
     #: False when the network has step units: then finite differences measure jumps.
     meaningful: bool = True
+    #: Why the check is not meaningful: a :class:`~nnstudio.i18n.Text` (English in JSON).
     reason: str = ""
 
     @property
@@ -160,6 +162,7 @@ class StepReport:
     lr: float
     optimizer_state: str  #: "fresh" or "saved" (continues the project's optimiser state)
     grad_check: GradCheck
+    #: :class:`~nnstudio.i18n.Text` notes: English in ``step --json``, translated when shown.
     notes: list[str] = field(default_factory=list)
 
     # -- JSON --------------------------------------------------------------------------------
@@ -334,7 +337,9 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
         n = prepared.n_train
         if n == 0:
             raise TrainingError(
-                "the training split is empty: load data or give training a larger fraction"
+                Text(
+                    N_("the training split is empty: load data or give training a larger fraction")
+                )
             )
         rows = _rows(sample, n, settings.batch_size)
         index = torch.tensor(rows, dtype=torch.long)
@@ -354,8 +359,12 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
 
         if len(rows) == 1 and any(isinstance(m, nn.BatchNorm1d) for m in model.modules()):
             raise TrainingError(
-                "batch normalisation needs at least 2 samples per batch in training mode: "
-                "inspect a batch instead of one sample"
+                Text(
+                    N_(
+                        "batch normalisation needs at least 2 samples per batch in training "
+                        "mode: inspect a batch instead of one sample"
+                    )
+                )
             )
         # Forward and backward pass, keeping every intermediate tensor's gradient.
         _seed(seed)
@@ -363,7 +372,9 @@ def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
         try:
             parts = model.trace(x_in)
         except (RuntimeError, ValueError) as exc:
-            raise TrainingError(f"the forward pass failed: {_first_line(exc)}") from None
+            raise TrainingError(
+                Text(N_("the forward pass failed: {error}"), error=_first_line(exc))
+            ) from None
         for tensors in parts.values():
             for t in tensors.values():
                 if t.requires_grad:
@@ -422,10 +433,16 @@ def _rows(sample: int | None, n: int, batch_size: int) -> list[int]:
         batch = n if batch_size <= 0 else min(batch_size, n)
         return list(range(batch))
     if isinstance(sample, bool) or not isinstance(sample, int):
-        raise TrainingError(f"the sample must be a row number, not {sample!r}")
+        raise TrainingError(
+            Text(N_("the sample must be a row number, not {sample!r}"), sample=sample)
+        )
     if not 0 <= sample < n:
-        rows = "training row" if n == 1 else "training rows"
-        raise TrainingError(f"sample {sample} is outside the {n} {rows} (choose 0–{n - 1})")
+        template = (
+            N_("sample {sample} is outside the {n} training row (choose 0–{last})")
+            if n == 1
+            else N_("sample {sample} is outside the {n} training rows (choose 0–{last})")
+        )
+        raise TrainingError(Text(template, sample=sample, n=n, last=n - 1))
     return [sample]
 
 
@@ -441,9 +458,9 @@ def _l1_penalty(model: nn.Module, l1: float) -> torch.Tensor:
 def _labels(project: Project, model: nn.Module) -> dict[str, str]:
     """Parameter name in the module → ``<layer name>.<param>``."""
     out = {}
-    for name, _ in model.named_parameters():
+    for name, _param in model.named_parameters():
         key = name[len(LAYERS_PREFIX) :] if name.startswith(LAYERS_PREFIX) else name
-        node_id, _, param = key.partition(".")
+        node_id, _dot, param = key.partition(".")
         node = project.graph.nodes.get(node_id)
         out[name] = f"{node.name if node else node_id}.{param}"
     return out
@@ -571,7 +588,9 @@ def _optimizer_step(
                 state = "saved"
             except (ValueError, KeyError, RuntimeError):
                 optimizer = build_optimizer(component, trainable)
-                notes.append("the saved optimiser state does not fit this network; started fresh")
+                notes.append(
+                    Text(N_("the saved optimiser state does not fit this network; started fresh"))
+                )
         controller = make_controller(
             settings.schedule,
             optimizer,
@@ -582,17 +601,19 @@ def _optimizer_step(
             try:
                 controller.load_state_dict(copy.deepcopy(project.schedule_state))
             except (ValueError, KeyError, TypeError, RuntimeError):
-                notes.append("the saved schedule state does not fit; the schedule starts over")
+                notes.append(
+                    Text(N_("the saved schedule state does not fit; the schedule starts over"))
+                )
         lr = float(controller.lr())
         optimizer.step()
     else:
-        notes.append("every layer is frozen: the step changes nothing")
+        notes.append(Text(N_("every layer is frozen: the step changes nothing")))
 
     after = dict(stepped.named_parameters())
     by_node: dict[str, LayerStep] = {layer.node_id: layer for layer in layers}
     for pname, p in model.named_parameters():
         key = pname[len(LAYERS_PREFIX) :] if pname.startswith(LAYERS_PREFIX) else pname
-        node_id, _, param = key.partition(".")
+        node_id, _dot, param = key.partition(".")
         layer = by_node.get(node_id)
         if layer is None:
             continue
@@ -663,8 +684,14 @@ def _gradient_check(
         }
     )
     reason = (
-        f"{', '.join(jumps)} jumps instead of sloping: autograd uses a stand-in slope and "
-        "finite differences measure the jump, so the two need not agree"
+        Text(
+            N_(
+                "{activations} jumps instead of sloping: autograd uses a stand-in slope and "
+                "finite differences measure the jump, so the two need not agree"
+            ),
+            # One name (step is the only such activation) is a catalogue label: translated.
+            activations=Text(jumps[0]) if len(jumps) == 1 else ", ".join(jumps),
+        )
         if jumps
         else ""
     )

@@ -3,18 +3,24 @@
 :func:`step_text` turns the numbers :func:`~nnstudio.core.lessons.backprop.inspect_step`
 computed into what ``nnstudio step`` prints. Only the wording lives here, so the computation
 can be read (and tested) without the text, and the text changed without touching the maths.
+
+The text is written in the current language; formulas, numbers and layer names stay as they
+are. Label columns are padded by terminal width, so Chinese labels line up too.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 
 import torch
 
 from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.core.catalogue.optimizers import OPTIMIZERS
+from nnstudio.core.catalogue.params import short_label
 from nnstudio.core.lessons.backprop import FD_FLOOR, LayerStep, StepReport
+from nnstudio.i18n import _, pgettext, tr
 
 __all__ = ["SHOW_COLS", "SHOW_ROWS", "SMALL_NET_WEIGHTS", "step_text"]
 
@@ -83,12 +89,18 @@ def _matrix(t: torch.Tensor | None, indent: str) -> list[str]:
     fmt = _formatter(t[:SHOW_ROWS, :SHOW_COLS])
     lines = [indent + _vec(t[r], fmt=fmt) for r in range(min(rows, SHOW_ROWS))]
     if rows > SHOW_ROWS:
-        lines.append(f"{indent}… {rows - SHOW_ROWS} more rows")
+        lines.append(indent + _("… {n} more rows").format(n=rows - SHOW_ROWS))
     return lines
 
 
 def _shape(t: torch.Tensor) -> str:
     return "×".join(str(s) for s in t.shape)
+
+
+def _label(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (Chinese characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - used)
 
 
 def _unit_names(report: StepReport) -> dict[str, str]:
@@ -107,9 +119,17 @@ def _unit_names(report: StepReport) -> dict[str, str]:
 
 
 def _act_label(name: str | None) -> str:
+    """An activation's catalogue label in the current language (its name if unknown)."""
     if name is None:
         return ""
-    return ACTIVATIONS.get(name).label if name in ACTIVATIONS else name
+    return _(ACTIVATIONS.get(name).label) if name in ACTIVATIONS else name
+
+
+def _act_short(name: str | None) -> str:
+    """The label without its aside, for formulas: ``a = Identity(z)``."""
+    if name is None:
+        return ""
+    return short_label(ACTIVATIONS.get(name).label) if name in ACTIVATIONS else name
 
 
 def _text_lines(r: StepReport) -> Iterator[str]:
@@ -125,41 +145,46 @@ def _text_lines(r: StepReport) -> Iterator[str]:
         first_w[layer.node_id] = count
         count += layer.chain.grad_weight.numel() if layer.chain else 0
 
-    yield f"One step of backpropagation — {r.project}"
-    state = (
-        f"trained weights ({r.epochs_trained} epochs)"
-        if r.weights == "trained"
-        else "initial weights (not trained yet: what training starts from)"
-    )
-    yield f"Weights: {state}; the network is in training mode."
-    if batch == 1:
-        yield f"Data: training sample {r.rows[0]} of {r.n_train} (table row {r.table_rows[0]})."
+    yield _("One step of backpropagation — {project}").format(project=r.project)
+    if r.weights == "trained":
+        state = _("trained weights ({n} epochs)").format(n=r.epochs_trained)
     else:
-        yield f"Data: the first batch, training samples 0–{batch - 1} of {r.n_train}."
+        state = _("initial weights (not trained yet: what training starts from)")
+    yield _("Weights: {state}; the network is in training mode.").format(state=state)
+    if batch == 1:
+        yield _("Data: training sample {row} of {n} (table row {table_row}).").format(
+            row=r.rows[0], n=r.n_train, table_row=r.table_rows[0]
+        )
+    else:
+        yield _("Data: the first batch, training samples 0–{last} of {n}.").format(
+            last=batch - 1, n=r.n_train
+        )
     for note in r.notes:
-        yield f"Note: {note}."
+        yield _("Note: {note}.").format(note=tr(note))
     if batch == 1:
         names = r.feature_names
         shown = "  ".join(f"{n}={_f(float(v))}" for n, v in zip(names, r.x[0][:12], strict=False))
-        yield f"  input   {shown}{'  …' if len(names) > 12 else ''}"
+        more = "  …" if len(names) > 12 else ""
+        yield "  " + _label(pgettext("backprop step", "input"), 8) + shown + more
+        target = _label(pgettext("backprop step", "target"), 8)
         if r.task == "classification":
             cls = int(r.y.reshape(-1)[0])
             label = r.class_names[cls] if 0 <= cls < len(r.class_names) else cls
-            yield f"  target  class {cls} ({label})"
+            yield "  " + target + _("class {index} ({name})").format(index=cls, name=label)
         else:
             values = r.y.reshape(-1)
             shown = "  ".join(
                 f"{n}={_f(float(v))}" for n, v in zip(r.target_names, values, strict=False)
             )
-            yield f"  target  {shown}"
+            yield "  " + target + shown
     else:
-        yield f"  input x ({_shape(r.x)}):"
+        yield "  " + _("input x ({shape}):").format(shape=_shape(r.x))
         yield from _matrix(r.x, "    ")
-        yield f"  target ({_shape(r.y)}):"
+        yield "  " + _("target ({shape}):").format(shape=_shape(r.y))
         yield from _matrix(r.y, "    ")
 
     yield ""
-    yield "FORWARD PASS"
+    yield _("FORWARD PASS")
     for layer in r.layers:
         if layer.type == "Input":
             continue
@@ -174,19 +199,23 @@ def _text_lines(r: StepReport) -> Iterator[str]:
             else:
                 yield "  z = a_prev·Wᵀ + b:"
                 yield from _matrix(layer.z, "    ")
-                yield f"  a = {_act_label(layer.activation).split(' (')[0]}(z):"
+                yield f"  a = {_act_short(layer.activation)}(z):"
                 yield from _matrix(layer.a, "    ")
         else:
-            yield "  output:"
+            yield "  " + _("output:")
             yield from _matrix(layer.a, "    ")
-    yield "  network output: " + (_vec(r.output[0]) if batch == 1 else f"{_shape(r.output)}")
-    penalty = f" + L1 penalty {_f(r.l1_penalty)} (λ = {r.l1:g})" if r.l1 else ""
-    yield f"Loss ({r.loss_label}): E = {_f(r.data_loss)}{penalty}" + (
-        f" = {_f(r.loss)}" if r.l1 else ""
-    )
+    output = _vec(r.output[0]) if batch == 1 else f"{_shape(r.output)}"
+    yield "  " + _("network output: {output}").format(output=output)
+    loss = _(r.loss_label)
+    if r.l1:
+        yield _("Loss ({loss}): E = {data} + L1 penalty {penalty} (λ = {l1:g}) = {total}").format(
+            loss=loss, data=_f(r.data_loss), penalty=_f(r.l1_penalty), l1=r.l1, total=_f(r.loss)
+        )
+    else:
+        yield _("Loss ({loss}): E = {data}").format(loss=loss, data=_f(r.data_loss))
 
     yield ""
-    yield "BACKWARD PASS (chain rule, from the output back)"
+    yield _("BACKWARD PASS (chain rule, from the output back)")
     consumers: dict[str, list[str]] = {}
     for layer in r.layers:
         for s in layer.sources:
@@ -211,7 +240,7 @@ def _text_lines(r: StepReport) -> Iterator[str]:
         else:
             yield f"  ∂E/∂a ({_shape(c.dE_da)}):"
             yield from _matrix(c.dE_da, "    ")
-            yield "  ∂a/∂z (activation slope):"
+            yield "  " + _("∂a/∂z (activation slope):")
             yield from _matrix(c.da_dz, "    ")
             yield "  δ = ∂E/∂z = ∂E/∂a ⊙ ∂a/∂z:" if c.elementwise else "  δ = ∂E/∂z = Jᵀ·∂E/∂a:"
             yield from _matrix(c.dE_dz, "    ")
@@ -219,16 +248,15 @@ def _text_lines(r: StepReport) -> Iterator[str]:
             yield f"  ∂E/∂W = δᵀ·a_prev{term} ({_shape(c.grad_weight)}):"
             yield from _matrix(c.grad_weight, "    ")
             if c.grad_bias is not None:
-                yield "  ∂E/∂b = Σ over the batch of δ:"
+                yield "  " + _("∂E/∂b = Σ over the batch of δ:")
                 yield from _matrix(c.grad_bias, "    ")
         if c.matches is None:
-            yield "  (frozen layer: autograd computes no weight gradient)"
+            yield "  " + _("(frozen layer: autograd computes no weight gradient)")
         else:
-            mark = "✓" if c.matches else "✗ DIFFERENT"
-            yield (
-                f"  check: chain rule (δᵀ·a_prev) = autograd {mark} "
-                f"(largest |difference| {c.max_abs_diff:.1e})"
-            )
+            mark = "✓" if c.matches else _("✗ DIFFERENT")
+            yield "  " + _(
+                "check: chain rule (δᵀ·a_prev) = autograd {mark} (largest |difference| {diff:.1e})"
+            ).format(mark=mark, diff=c.max_abs_diff)
 
     yield ""
     yield from _update_lines(r, small, prefix, first_w)
@@ -236,37 +264,49 @@ def _text_lines(r: StepReport) -> Iterator[str]:
     yield ""
     g = r.grad_check
     worst = g.worst
-    yield (
-        f"GRADIENT CHECK: central differences (E(w+h) − E(w−h)) / 2h with h = {g.h:g}, in float64"
+    yield _(
+        "GRADIENT CHECK: central differences (E(w+h) − E(w−h)) / 2h with h = {h:g}, in float64"
+    ).format(h=g.h)
+    scope = _("every parameter") if g.checked == g.total else _("an evenly spread selection")
+    yield "  " + _("{checked} of {total} parameters checked ({scope})").format(
+        checked=g.checked, total=g.total, scope=scope
     )
-    scope = "every parameter" if g.checked == g.total else "an evenly spread selection"
-    yield f"  {g.checked} of {g.total} parameters checked ({scope})"
-    yield (
-        "  relative difference = |autograd − numeric| / max(|autograd|, |numeric|, "
-        f"{FD_FLOOR:.0%} of the largest gradient)"
-    )
+    yield "  " + _(
+        "relative difference = |autograd − numeric| / max(|autograd|, |numeric|, "
+        "{floor:.0%} of the largest gradient)"
+    ).format(floor=FD_FLOOR)
     if worst is not None:
         if not g.meaningful:
-            mark = "(not meaningful here)"
+            mark = _("(not meaningful here)")
         elif g.max_rel_diff < 1e-4:
             mark = "✓"
         else:
-            mark = "✗ autograd and finite differences disagree"
+            mark = _("✗ autograd and finite differences disagree")
         where = f"{worst.label}[{', '.join(map(str, worst.index))}]"
-        yield (
-            f"  largest relative difference {g.max_rel_diff:.1e} at {where}: autograd "
-            f"{_f(worst.autograd)}, numeric {_f(worst.numeric)} {mark}"
+        yield "  " + _(
+            "largest relative difference {diff:.1e} at {where}: autograd {autograd}, "
+            "numeric {numeric} {mark}"
+        ).format(
+            diff=g.max_rel_diff,
+            where=where,
+            autograd=_f(worst.autograd),
+            numeric=_f(worst.numeric),
+            mark=mark,
         )
     if g.reason:
-        yield f"  note: {g.reason}"
+        yield "  " + _("note: {reason}").format(reason=tr(g.reason))
 
 
 def _layer_title(layer: LayerStep) -> str:
-    role = " — output layer" if layer.is_output else ""
     if layer.chain is not None and layer.z is not None:
-        act = _act_label(layer.activation)
-        return f"{layer.name} (Dense, {layer.z.shape[1]} units, {act}){role}"
-    return f"{layer.name} ({layer.type}){role}"
+        values = {"name": layer.name, "units": layer.z.shape[1]}
+        values["activation"] = _act_label(layer.activation)
+        if layer.is_output:
+            return _("{name} (Dense, {units} units, {activation}) — output layer").format(**values)
+        return _("{name} (Dense, {units} units, {activation})").format(**values)
+    if layer.is_output:
+        return _("{name} ({type}) — output layer").format(name=layer.name, type=layer.type)
+    return f"{layer.name} ({layer.type})"
 
 
 def _small_backward(
@@ -295,7 +335,7 @@ def _small_backward(
             out, target = float(layer.a[0, j]), float(target_row[j])
             yield f"  ∂E/∂out_{u} = out_{u} − target_{u} = {_f(out)} − {_p(target)} = {_f(de)}"
         elif layer.is_output:
-            yield f"  ∂E/∂out_{u} = {_f(de)}   (from the loss)"
+            yield f"  ∂E/∂out_{u} = {_f(de)}   " + _("(from the loss)")
         elif nxt is not None and nxt.chain is not None:
             q = prefix[nxt.node_id]
             w_after = first_w[nxt.node_id]
@@ -308,7 +348,7 @@ def _small_backward(
                 values.append(f"{_p(float(nxt.chain.dE_dz[0, k]))} × {_p(float(weight[k, j]))}")
             yield (f"  ∂E/∂out_{u} = {' + '.join(terms)} = {' + '.join(values)} = {_f(de)}")
         else:
-            yield f"  ∂E/∂out_{u} = {_f(de)}   (summed over every path to the loss)"
+            yield f"  ∂E/∂out_{u} = {_f(de)}   " + _("(summed over every path to the loss)")
         slope = float(c.da_dz[0, j])
         delta = float(c.dE_dz[0, j])
         yield f"  ∂out_{u}/∂net_{u} = {_f(slope)}   ∂E/∂net_{u} = {_f(delta)}"
@@ -351,12 +391,17 @@ def _update_lines(
         and not settings.get("momentum")
         and not settings.get("weight_decay")
     )
-    rule = "w ← w − lr·∂E/∂w" if plain_sgd else "one step of its update rule"
-    state = ", continuing the saved optimiser state" if r.optimizer_state == "saved" else ""
-    yield f"UPDATE: {r.optimizer_label}, lr = {r.lr:g}{state}: {rule}"
+    rule = "w ← w − lr·∂E/∂w" if plain_sgd else _("one step of its update rule")
+    if r.optimizer_state == "saved":
+        template = _(
+            "UPDATE: {optimizer}, lr = {lr:g}, continuing the saved optimiser state: {rule}"
+        )
+    else:
+        template = _("UPDATE: {optimizer}, lr = {lr:g}: {rule}")
+    yield template.format(optimizer=_(r.optimizer_label), lr=r.lr, rule=rule)
     for layer in r.layers:
         for ps in layer.params:
-            frozen = "" if ps.trainable else " (frozen)"
+            frozen = "" if ps.trainable else " " + _("(frozen)")
             if small and layer.node_id in first_w and ps.param in ("weight", "bias"):
                 p = prefix[layer.node_id]
                 before = ps.before.reshape(-1)
@@ -377,11 +422,20 @@ def _update_lines(
                         yield f"  {name}: {_f(b)} → {_f(a)}{frozen}"
                 continue
             change = (ps.after - ps.before).abs()
-            yield (
-                f"  {ps.label} ({_shape(ps.before)}){frozen}: mean |change| "
-                f"{float(change.mean()) if change.numel() else 0.0:.3e}, largest "
-                f"{float(change.max()) if change.numel() else 0.0:.3e}"
+            yield f"  {ps.label} ({_shape(ps.before)}){frozen}: " + _(
+                "mean |change| {mean:.3e}, largest {largest:.3e}"
+            ).format(
+                mean=float(change.mean()) if change.numel() else 0.0,
+                largest=float(change.max()) if change.numel() else 0.0,
             )
             if ps.before.numel() <= SHOW_COLS * 2:
-                yield "    before " + _vec(ps.before, SHOW_COLS * 2)
-                yield "    after  " + _vec(ps.after, SHOW_COLS * 2)
+                yield (
+                    "    "
+                    + _label(pgettext("backprop step", "before"), 7)
+                    + _vec(ps.before, SHOW_COLS * 2)
+                )
+                yield (
+                    "    "
+                    + _label(pgettext("backprop step", "after"), 7)
+                    + _vec(ps.after, SHOW_COLS * 2)
+                )

@@ -30,6 +30,7 @@ from nnstudio.core.training.engine import ReportPolicy, TrainingJob, train
 from nnstudio.core.training.plan import RunPlan, plan_run
 from nnstudio.core.training.reports import History
 from nnstudio.core.training.training_settings import EarlyStopping
+from nnstudio.i18n import N_, Text, _, pgettext
 
 __all__ = [
     "LESSON_TRIO",
@@ -59,7 +60,9 @@ class RaceEntry:
 
     ``lr`` overrides ``optimizer["lr"]`` when given, so ``RaceEntry("Adam", {"name": "adam"},
     1e-3)`` reads like the lesson. The component is normalised (defaults filled, typos refused)
-    on creation.
+    on creation. An empty label becomes :func:`entry_label`'s, in the current language; the
+    labels of :data:`LESSON_TRIO` are English, marked for translation: show labels with
+    ``_()`` (a name the user typed is not in the catalogue and stays as typed).
     """
 
     label: str
@@ -72,7 +75,13 @@ class RaceEntry:
             if self.lr is not None:
                 comp = OPTIMIZERS.normalize({**comp, "lr": self.lr})
         except ParamError as exc:
-            raise TrainingError(f"race entry {self.label or '?'}: {exc}") from None
+            raise TrainingError(
+                Text(
+                    N_("race entry {label}: {problem}"),
+                    label=self.label or "?",
+                    problem=exc.message,
+                )
+            ) from None
         object.__setattr__(self, "optimizer", comp)
         object.__setattr__(self, "lr", float(comp["lr"]))
         if not self.label:
@@ -84,23 +93,29 @@ class RaceEntry:
 
 
 def entry_label(component: Mapping[str, Any]) -> str:
-    """A short, lesson-style name: ``SGD lr 0.01 · momentum 0.9``, ``Adam lr 0.001``."""
+    """A short, lesson-style name: ``SGD lr 0.01 · momentum 0.9``, ``Adam lr 0.001``.
+
+    In the current language (the race dialog shows it as it is made).
+    """
     comp = OPTIMIZERS.normalize(dict(component))
     spec = OPTIMIZERS.get(comp["name"])
-    parts = [f"{spec.label} lr {comp['lr']:g}"]
+    parts = [_("{optimizer} lr {lr:g}").format(optimizer=_(spec.label), lr=comp["lr"])]
     for p in spec.params:
         if p.name == "lr" or p.kind not in ("float", "bool", "int"):
             continue
         value = comp.get(p.name, p.default)
         if value != p.default:
-            shown = ("on" if value else "off") if p.kind == "bool" else f"{value:g}"
-            parts.append(f"{p.title.lower()} {shown}")
+            if p.kind == "bool":
+                shown = pgettext("switch", "on") if value else pgettext("switch", "off")
+            else:
+                shown = f"{value:g}"
+            parts.append(f"{_(p.title).lower()} {shown}")
     return " · ".join(parts)
 
 
 #: The lesson's trio (seed notes §6), as the race dialog pre-fills it.
 LESSON_TRIO: tuple[RaceEntry, ...] = (
-    RaceEntry("SGD (momentum 0.9)", {"name": "sgd", "momentum": 0.9}, 0.01),
+    RaceEntry(N_("SGD (momentum 0.9)"), {"name": "sgd", "momentum": 0.9}, 0.01),
     RaceEntry("Adam", {"name": "adam"}, 1e-3),
     RaceEntry("RMSprop", {"name": "rmsprop"}, 1e-3),
 )
@@ -125,9 +140,9 @@ def build_race(
     Raises :class:`~nnstudio.core.errors.NNStudioError` when the project cannot train.
     """
     if not entries:
-        raise TrainingError("add at least one optimiser to race")
+        raise TrainingError(Text(N_("add at least one optimiser to race")))
     if len(entries) > MAX_ENTRIES:
-        raise TrainingError(f"a race takes at most {MAX_ENTRIES} optimisers")
+        raise TrainingError(Text(N_("a race takes at most {n} optimisers"), n=MAX_ENTRIES))
     base = plan_run(project, resume=False, loaded=loaded)
     settings = project.training
     if epochs is not None:
@@ -166,6 +181,7 @@ class RaceResult:
     #: None while the run is still going.
     seconds: float | None = None
     reason: str = "finished"
+    #: How the run ended (a :class:`~nnstudio.i18n.Text`: show it with ``tr()``).
     message: str = ""
 
 
@@ -191,18 +207,23 @@ def run_race(
 
 # --- the table --------------------------------------------------------------------------------
 
-#: (row key, heading, tooltip) of the race table, in the lesson's order.
+#: (row key, heading, tooltip) of the race table, in the lesson's order. Headings and
+#: tooltips are English, marked for translation: show them with ``_()``.
 RACE_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("label", "Optimiser", "The contestant: optimiser and its settings."),
-    ("final_train_loss", "Final loss", "Training loss of the last epoch."),
-    ("final_val_loss", "Val loss", "Validation loss after the last epoch."),
-    ("final_metric", "Accuracy", "Validation accuracy (RMSE for regression) after the last epoch."),
+    ("label", N_("Optimiser"), N_("The contestant: optimiser and its settings.")),
+    ("final_train_loss", N_("Final loss"), N_("Training loss of the last epoch.")),
+    ("final_val_loss", N_("Val loss"), N_("Validation loss after the last epoch.")),
+    (
+        "final_metric",
+        N_("Accuracy"),
+        N_("Validation accuracy (RMSE for regression) after the last epoch."),
+    ),
     (
         "epochs_to_target",
-        "Epochs to target",
-        "First epoch whose training loss reached the target loss (— if it never did).",
+        N_("Epochs to target"),
+        N_("First epoch whose training loss reached the target loss (— if it never did)."),
     ),
-    ("seconds", "CPU s", "Processor seconds this contestant used."),
+    ("seconds", N_("CPU s"), N_("Processor seconds this contestant used.")),
 )
 
 

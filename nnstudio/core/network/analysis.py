@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from nnstudio.core.catalogue.layers import LAYERS, ShapeContext, ShapeError
 from nnstudio.core.catalogue.params import AUTO, ParamError, check_params
 from nnstudio.core.network.graph import Edge, Graph
+from nnstudio.i18n import N_, Text, tr
 
 ERROR = "error"
 WARNING = "warning"
@@ -21,7 +22,13 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong (error: blocks training) or worth knowing (warning: a teaching lint)."""
+    """One thing wrong (error: blocks training) or worth knowing (warning: a teaching lint).
+
+    ``message`` and ``hint`` are :class:`~nnstudio.i18n.Text`: English (``validate --json``
+    prints them), shown translated with ``tr()``. A message about one layer starts with the
+    layer's name and ``": "`` in every language, so views can drop the name under a heading
+    that shows it.
+    """
 
     severity: str
     code: str
@@ -32,7 +39,7 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        return self.message
+        return tr(self.message)
 
 
 @dataclass
@@ -71,8 +78,10 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
             Problem(
                 ERROR,
                 "empty",
-                "The network is empty: drag an Input layer onto the canvas.",
-                hint="Every network starts with an Input layer that receives the features.",
+                Text(N_("The network is empty: drag an Input layer onto the canvas.")),
+                hint=Text(
+                    N_("Every network starts with an Input layer that receives the features.")
+                ),
             )
         )
         return result
@@ -93,10 +102,14 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
                 Problem(
                     ERROR,
                     "cycle",
-                    f"{nodes[nid].name} is part of a loop.",
+                    Text(N_("{name} is part of a loop."), name=nodes[nid].name),
                     nid,
-                    hint="Data must flow one way from the inputs to the output; remove one "
-                    "of the connections that closes the loop.",
+                    hint=Text(
+                        N_(
+                            "Data must flow one way from the inputs to the output; remove one "
+                            "of the connections that closes the loop."
+                        )
+                    ),
                 )
             )
         return result
@@ -109,8 +122,8 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
             Problem(
                 ERROR,
                 "no_input",
-                "The network has no Input layer.",
-                hint="Add an Input layer and connect it to the first hidden layer.",
+                Text(N_("The network has no Input layer.")),
+                hint=Text(N_("Add an Input layer and connect it to the first hidden layer.")),
             )
         )
 
@@ -120,17 +133,29 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
         name = nodes[nid].name
         if n_in < spec.min_inputs:
             if n_in == 0:
-                msg = f"{name} has no input: connect a layer into it."
+                msg = Text(N_("{name} has no input: connect a layer into it."), name=name)
             else:
-                msg = f"{name} needs at least {spec.min_inputs} inputs; it has {n_in}."
+                msg = Text(
+                    N_("{name} needs at least {minimum} inputs; it has {n}."),
+                    name=name,
+                    minimum=spec.min_inputs,
+                    n=n_in,
+                )
             add(Problem(ERROR, "missing_input", msg, nid))
         elif spec.max_inputs is not None and n_in > spec.max_inputs:
             add(
                 Problem(
                     ERROR,
                     "too_many_inputs",
-                    f"{name} takes {spec.max_inputs} input but has {n_in}; merge them with "
-                    "an Add or Concat layer first.",
+                    Text(
+                        N_(
+                            "{name} takes {maximum} input but has {n}; merge them with "
+                            "an Add or Concat layer first."
+                        ),
+                        name=name,
+                        maximum=spec.max_inputs,
+                        n=n_in,
+                    ),
                     nid,
                 )
             )
@@ -146,13 +171,17 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
                 Problem(
                     ERROR,
                     "dangling",
-                    f"{node.name} is not connected to anything.",
+                    Text(N_("{name} is not connected to anything."), name=node.name),
                     nid,
-                    hint="Connect it into the network or delete it.",
+                    hint=Text(N_("Connect it into the network or delete it.")),
                 )
             )
         elif ins[nid]:
-            add(Problem(ERROR, "unreachable", f"No input reaches {node.name}.", nid))
+            add(
+                Problem(
+                    ERROR, "unreachable", Text(N_("No input reaches {name}."), name=node.name), nid
+                )
+            )
     if inputs:
         real_sinks = [s for s in sinks if not LAYERS.get(nodes[s].type).is_input or outs[s]]
         lone_inputs = [s for s in sinks if s not in real_sinks]
@@ -162,8 +191,13 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
                     Problem(
                         ERROR,
                         "no_path",
-                        f"Nothing follows {nodes[s].name}: there is no path from the input "
-                        "to an output layer.",
+                        Text(
+                            N_(
+                                "Nothing follows {name}: there is no path from the input "
+                                "to an output layer."
+                            ),
+                            name=nodes[s].name,
+                        ),
                         s,
                     )
                 )
@@ -173,9 +207,9 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
                     Problem(
                         ERROR,
                         "dangling",
-                        f"{nodes[s].name} is not connected to anything.",
+                        Text(N_("{name} is not connected to anything."), name=nodes[s].name),
                         s,
-                        hint="Connect it into the network or delete it.",
+                        hint=Text(N_("Connect it into the network or delete it.")),
                     )
                 )
             if len(real_sinks) > 1:
@@ -185,11 +219,21 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
                         Problem(
                             ERROR,
                             "many_outputs",
-                            f"The network ends in {len(real_sinks)} places ({names}); it "
-                            "needs exactly one output layer.",
+                            Text(
+                                N_(
+                                    "The network ends in {n} places ({names}); it "
+                                    "needs exactly one output layer."
+                                ),
+                                n=len(real_sinks),
+                                names=names,
+                            ),
                             s,
-                            hint="Connect the extra ends into the output (Add or Concat) "
-                            "or delete them.",
+                            hint=Text(
+                                N_(
+                                    "Connect the extra ends into the output (Add or Concat) "
+                                    "or delete them."
+                                )
+                            ),
                         )
                     )
             else:
@@ -207,7 +251,7 @@ def _check_params(graph: Graph, add) -> bool:
             check_params(LAYERS.get(node.type), node.params)
         except ParamError as exc:
             ok = False
-            add(Problem(ERROR, "bad_param", f"{node.name}: {exc}", nid))
+            add(Problem(ERROR, "bad_param", _layer_says(node.name, exc.message), nid))
     return ok
 
 
@@ -253,8 +297,9 @@ def _infer_sizes(graph: Graph, ctx: ShapeContext, ins, result: Analysis) -> None
         try:
             size = spec.infer(node.params, in_sizes, ctx, is_output)
         except ShapeError as exc:
-            code = "auto_no_data" if "auto" in str(exc) and "no data" in str(exc) else "shape"
-            result.problems.append(Problem(ERROR, code, f"{node.name}: {exc}", nid))
+            result.problems.append(
+                Problem(ERROR, exc.code, _layer_says(node.name, exc.message), nid)
+            )
             continue
         result.sizes[nid] = size
         if node.type == "Dense":
@@ -273,17 +318,34 @@ def _check_explicit(node, fan_in: int, units: int, result: Analysis) -> None:
         rows, cols = len(values), (len(values[0]) if values else 0)
         fits = (rows, cols) == shape or (key == "bias_init" and count == units)
         if not fits:
-            what = "weights" if key == "weight_init" else "biases"
-            need = f"{shape[0]}×{shape[1]}" if key == "weight_init" else f"{units}"
+            if key == "weight_init":
+                template = N_(
+                    "{name}: the typed weights are {rows}×{cols} but this layer needs {need} "
+                    "(one row per unit, one column per input)."
+                )
+                need = f"{shape[0]}×{shape[1]}"
+            else:
+                template = N_(
+                    "{name}: the typed biases are {rows}×{cols} but this layer needs {need} "
+                    "(one row per unit, one column per input)."
+                )
+                need = f"{units}"
             result.problems.append(
                 Problem(
                     ERROR,
                     "explicit_shape",
-                    f"{node.name}: the typed {what} are {rows}×{cols} but this layer needs {need} "
-                    "(one row per unit, one column per input).",
+                    Text(template, name=node.name, rows=rows, cols=cols, need=need),
                     node.id,
                 )
             )
+
+
+def _layer_says(name: str, message: str) -> Text:
+    """``"<layer>: <message>"``; the message (a ``Text``) is translated with it when shown."""
+    # Translators: a layer's name, then what is wrong with it. Keep "{name}: " at the start
+    # (with the ASCII colon and space): views drop it under a heading that names the layer.
+    template = N_("{name}: {problem}")
+    return Text(template, name=name, problem=message)
 
 
 def output_units_for(task: str, n_classes: int, n_targets: int, loss_name: str | None) -> int:

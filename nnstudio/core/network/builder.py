@@ -8,6 +8,7 @@ topological order right after ``torch.manual_seed(seed)``, which is what a hand-
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import GraphError, ProjectError
 from nnstudio.core.network.analysis import Analysis, analyze
 from nnstudio.core.network.graph import Graph
+from nnstudio.i18n import N_, Text, _
 
 
 class GraphModule(nn.Module):
@@ -133,18 +135,39 @@ class Summary:
         }
 
     def table(self) -> str:
-        head = f"{'Layer (type)':<32}{'Output shape':>16}{'Param #':>12}"
-        lines = [head, "=" * len(head)]
+        """The table as text, in the current language (``nnstudio summary`` prints it)."""
+        head = (
+            _pad(_("Layer (type)"), 32)
+            + _pad(_("Output shape"), 16, right=True)
+            + _pad(_("Param #"), 12, right=True)
+        )
+        rule = "=" * _width(head)
+        lines = [head, rule]
         for r in self.rows:
-            label = f"{r.name} ({r.type})" + ("" if r.trainable else " [frozen]")
-            lines.append(f"{label:<32}{list(r.output_shape)!s:>16}{r.params:>12,}")
+            label = f"{r.name} ({r.type})" + ("" if r.trainable else " " + _("[frozen]"))
+            lines.append(
+                _pad(label, 32)
+                + _pad(str(list(r.output_shape)), 16, right=True)
+                + _pad(f"{r.params:,}", 12, right=True)
+            )
         lines += [
-            "=" * len(head),
-            f"Total params: {self.total_params:,}",
-            f"Trainable params: {self.trainable_params:,}",
-            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
+            rule,
+            _("Total params: {n:,}").format(n=self.total_params),
+            _("Trainable params: {n:,}").format(n=self.trainable_params),
+            _("Non-trainable params: {n:,}").format(n=self.total_params - self.trainable_params),
         ]
         return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (like ``:<width``/``:>width``)."""
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
 
 
 def require_valid(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
@@ -153,8 +176,14 @@ def require_valid(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
     if result.errors:
         first = result.errors[0]
         more = len(result.errors) - 1
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise GraphError(first.message + suffix)
+        if not more:
+            raise GraphError(first.message)
+        template = (
+            N_("{problem} (and {n} more problem)")
+            if more == 1
+            else N_("{problem} (and {n} more problems)")
+        )
+        raise GraphError(Text(template, problem=first.message, n=more))
     return result
 
 
@@ -190,7 +219,7 @@ def build_model(
         try:
             module = spec.build(node.params, in_sizes, result.sizes[nid], ctx)
         except ParamError as exc:
-            raise GraphError(str(exc), where=node.name) from None
+            raise GraphError(exc.message, where=node.name) from None
         for p in module.parameters():
             p.requires_grad_(node.trainable)
         layers[nid] = module
@@ -226,7 +255,7 @@ def build_shape_model(
     except RuntimeError:
         total = summarize(graph, ctx).total_params
         if total > max_params:
-            raise TooLargeToCheck(f"the network has {total:,} parameters") from None
+            raise TooLargeToCheck(Text(N_("the network has {n:,} parameters"), n=total)) from None
         with torch.random.fork_rng(devices=[]):
             return build_model(graph, ctx)
 
@@ -259,38 +288,64 @@ def check_weights(
     }
 
     def label(key: str) -> str:
-        node, _, param = key.partition(".")
+        node, _dot, param = key.partition(".")
         return f"{names.get(node, node)}.{param}" if param else repr(key)
 
     extra = [k for k in weights if k not in expected]
     if extra:
         raise ProjectError(
-            f"the saved weights include {label(extra[0])}, which this network does not have "
-            "(the network was changed after training): train it again"
+            Text(
+                N_(
+                    "the saved weights include {key}, which this network does not have "
+                    "(the network was changed after training): train it again"
+                ),
+                key=label(extra[0]),
+            )
         )
     missing = [k for k in expected if k not in weights]
     if missing:
         raise ProjectError(
-            f"the saved weights lack {label(missing[0])} (the network was changed after "
-            "training): train it again"
+            Text(
+                N_(
+                    "the saved weights lack {key} (the network was changed after "
+                    "training): train it again"
+                ),
+                key=label(missing[0]),
+            )
         )
     for key, ref in expected.items():
         got = weights[key]
         if tuple(got.shape) != tuple(ref.shape):
             raise ProjectError(
-                f"the saved weights for {label(key)} have shape {list(got.shape)} but the "
-                f"network needs {list(ref.shape)} (the network or its data changed after "
-                "training): train it again"
+                Text(
+                    N_(
+                        "the saved weights for {key} have shape {shape} but the "
+                        "network needs {needed} (the network or its data changed after "
+                        "training): train it again"
+                    ),
+                    key=label(key),
+                    shape=list(got.shape),
+                    needed=list(ref.shape),
+                )
             )
         if got.dtype != ref.dtype:
             raise ProjectError(
-                f"the saved weights for {label(key)} are {got.dtype}, but the network "
-                f"needs {ref.dtype}"
+                Text(
+                    N_("the saved weights for {key} are {dtype}, but the network needs {needed}"),
+                    key=label(key),
+                    dtype=got.dtype,
+                    needed=ref.dtype,
+                )
             )
         if got.is_floating_point() and not bool(torch.isfinite(got).all()):
             raise ProjectError(
-                f"the saved weights for {label(key)} contain NaN or infinite values: the "
-                "training diverged or the file is damaged; train it again"
+                Text(
+                    N_(
+                        "the saved weights for {key} contain NaN or infinite values: the "
+                        "training diverged or the file is damaged; train it again"
+                    ),
+                    key=label(key),
+                )
             )
 
 

@@ -20,6 +20,7 @@ from nnstudio.core.catalogue.layers import LAYERS
 from nnstudio.core.catalogue.params import ParamError, check_params
 from nnstudio.core.errors import GraphError
 from nnstudio.core.events import Signal
+from nnstudio.i18n import N_, Text, _
 
 
 @dataclass
@@ -99,7 +100,7 @@ class Graph:
         try:
             return self.nodes[node_id]
         except KeyError:
-            raise GraphError(f"no layer with id {node_id!r}") from None
+            raise GraphError(Text(N_("no layer with id {id!r}"), id=node_id)) from None
 
     def inputs_of(self, node_id: str) -> list[str]:
         """Source ids feeding ``node_id``, in connection order."""
@@ -115,7 +116,7 @@ class Graph:
         for node in self.nodes.values():
             if node.name == name:
                 return node
-        raise GraphError(f"no layer named {name!r}")
+        raise GraphError(Text(N_("no layer named {name!r}"), name=name))
 
     def unique_name(self, layer_type: str) -> str:
         base = _NAME_SAFE.sub("_", layer_type.lower()).strip("_") or "layer"
@@ -126,23 +127,26 @@ class Graph:
         return f"{base}_{i}"
 
     def connection_problem(self, source: str, target: str) -> str | None:
-        """Why ``source → target`` cannot be drawn, or None if it can (GUI asks first)."""
+        """Why ``source → target`` cannot be drawn, or None if it can (GUI asks first).
+
+        In the current language: the GUI shows it at once while a connection is drawn.
+        """
         if source not in self.nodes or target not in self.nodes:
-            return "both ends must be layers of this network"
+            return _("both ends must be layers of this network")
         if source == target:
-            return "a layer cannot feed itself"
+            return _("a layer cannot feed itself")
         if self.has_edge(source, target):
-            return "these layers are already connected"
+            return _("these layers are already connected")
         spec = LAYERS.get(self.nodes[target].type)
+        name = self.nodes[target].name
         if spec.max_inputs == 0:
-            return f"{self.nodes[target].name} is an Input: nothing can feed into it"
+            return _("{name} is an Input: nothing can feed into it").format(name=name)
         if spec.max_inputs is not None and len(self.inputs_of(target)) >= spec.max_inputs:
-            return (
-                f"{self.nodes[target].name} takes {spec.max_inputs} input; use an Add or "
-                "Concat layer to merge several"
-            )
+            return _(
+                "{name} takes {maximum} input; use an Add or Concat layer to merge several"
+            ).format(name=name, maximum=spec.max_inputs)
         if self._reaches(target, source):
-            return "this connection would make a loop (networks must flow one way)"
+            return _("this connection would make a loop (networks must flow one way)")
         return None
 
     def _reaches(self, start: str, goal: str) -> bool:
@@ -175,7 +179,7 @@ class Graph:
             spec = LAYERS.get(layer_type)
             full = check_params(spec, params or {})
         except ParamError as exc:
-            raise GraphError(str(exc), where=name or layer_type) from None
+            raise GraphError(exc.message, where=name or layer_type) from None
         node = LayerNode(
             id=node_id or new_node_id(),
             type=spec.name,
@@ -190,7 +194,7 @@ class Graph:
 
     def insert_node(self, node: LayerNode, order: int | None = None) -> None:
         if node.id in self.nodes:
-            raise GraphError(f"a layer with id {node.id!r} already exists")
+            raise GraphError(Text(N_("a layer with id {id!r} already exists"), id=node.id))
         items = list(self.nodes.items())
         items.insert(len(items) if order is None else order, (node.id, node))
         self.nodes = dict(items)
@@ -203,7 +207,7 @@ class Graph:
         removed_edges = tuple(
             (i, e) for i, e in enumerate(self.edges) if node_id in (e.source, e.target)
         )
-        for _, edge in reversed(removed_edges):
+        for _index, edge in reversed(removed_edges):
             self.remove_edge(edge.source, edge.target)
         order = list(self.nodes).index(node_id)
         del self.nodes[node_id]
@@ -225,9 +229,17 @@ class Graph:
             if problem:
                 raise GraphError(problem)
         elif source not in self.nodes or target not in self.nodes:
-            raise GraphError(f"edge {source} → {target} names a layer that does not exist")
+            raise GraphError(
+                Text(
+                    N_("edge {source} → {target} names a layer that does not exist"),
+                    source=source,
+                    target=target,
+                )
+            )
         elif self.has_edge(source, target):
-            raise GraphError(f"edge {source} → {target} appears twice")
+            raise GraphError(
+                Text(N_("edge {source} → {target} appears twice"), source=source, target=target)
+            )
         edge = Edge(source, target)
         self.edges.insert(len(self.edges) if index is None else index, edge)
         self.events.edge_added.emit(edge)
@@ -240,7 +252,9 @@ class Graph:
         try:
             index = self.edges.index(edge)
         except ValueError:
-            raise GraphError(f"{source} is not connected to {target}") from None
+            raise GraphError(
+                Text(N_("{source} is not connected to {target}"), source=source, target=target)
+            ) from None
         del self.edges[index]
         self.events.edge_removed.emit(edge)
         self.events.changed.emit()
@@ -253,9 +267,12 @@ class Graph:
         try:
             new = spec.param(name).coerce(value)
         except KeyError:
-            raise GraphError(f"{spec.label} has no parameter {name!r}", where=node.name) from None
+            raise GraphError(
+                Text(N_("{label} has no parameter {name!r}"), label=Text(spec.label), name=name),
+                where=node.name,
+            ) from None
         except ParamError as exc:
-            raise GraphError(str(exc), where=node.name) from None
+            raise GraphError(exc.message, where=node.name) from None
         old = node.params.get(name)
         node.params[name] = new
         self.events.param_changed.emit(node, name, old, new)
@@ -265,14 +282,19 @@ class Graph:
     def set_attribute(self, node_id: str, attribute: str, value: Any) -> Any:
         """Change ``name``, ``note`` or ``trainable``; returns the old value."""
         if attribute not in ("name", "note", "trainable"):
-            raise GraphError(f"layers have no attribute {attribute!r}")
+            raise GraphError(
+                Text(N_("layers have no attribute {attribute!r}"), attribute=attribute)
+            )
         node = self.node(node_id)
         if attribute == "name":
             value = str(value).strip()
             if not value:
-                raise GraphError("a layer needs a name", where=node.name)
+                raise GraphError(Text(N_("a layer needs a name")), where=node.name)
             if any(n.name == value and n.id != node_id for n in self.nodes.values()):
-                raise GraphError(f"another layer is already called {value!r}", where=node.name)
+                raise GraphError(
+                    Text(N_("another layer is already called {name!r}"), name=value),
+                    where=node.name,
+                )
         if attribute == "trainable":
             value = bool(value)
         old = getattr(node, attribute)
@@ -310,7 +332,9 @@ class Graph:
         for raw in data.get("nodes", []):
             where = raw.get("name") or raw.get("id") or "layer"
             if raw.get("type") not in LAYERS:
-                raise GraphError(f"unknown layer type {raw.get('type')!r}", where=str(where))
+                raise GraphError(
+                    Text(N_("unknown layer type {type!r}"), type=raw.get("type")), where=str(where)
+                )
             pos = raw.get("position") or (0.0, 0.0)
             graph.add_node(
                 raw["type"],

@@ -13,6 +13,7 @@ from nnstudio.core.catalogue.initializers import is_symmetric
 from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.network.analysis import WARNING, Analysis, Problem
 from nnstudio.core.network.graph import Graph
+from nnstudio.i18n import N_, Text
 
 SATURATING = ("sigmoid", "tanh")
 #: A learning rate this many times outside the optimiser's usual range is "far" outside.
@@ -62,11 +63,15 @@ def lint(
             Problem(
                 WARNING,
                 "softmax_before_ce",
-                "Softmax before CrossEntropyLoss: softmax is applied twice.",
+                Text(N_("Softmax before CrossEntropyLoss: softmax is applied twice.")),
                 output,
-                hint="CrossEntropyLoss = LogSoftmax + NLLLoss and expects raw scores (logits). Use "
-                "the identity activation on the output layer; apply softmax only to read "
-                "probabilities.",
+                hint=Text(
+                    N_(
+                        "CrossEntropyLoss = LogSoftmax + NLLLoss and expects raw scores (logits). "
+                        "Use the identity activation on the output layer; apply softmax only to "
+                        "read probabilities."
+                    )
+                ),
             )
         )
     if output and loss_name == "nll" and out_act != "log_softmax":
@@ -74,9 +79,11 @@ def lint(
             Problem(
                 WARNING,
                 "nll_without_log_softmax",
-                "NLLLoss expects log-probabilities: end the network with LogSoftmax.",
+                Text(N_("NLLLoss expects log-probabilities: end the network with LogSoftmax.")),
                 output,
-                hint="Or switch to CrossEntropyLoss on raw scores, which does both steps.",
+                hint=Text(
+                    N_("Or switch to CrossEntropyLoss on raw scores, which does both steps.")
+                ),
             )
         )
     if output and loss_name == "bce" and out_act != "sigmoid":
@@ -84,10 +91,19 @@ def lint(
             Problem(
                 WARNING,
                 "bce_without_sigmoid",
-                "BCE expects probabilities but the output has no sigmoid: use BCEWithLogits.",
+                Text(
+                    N_(
+                        "BCE expects probabilities but the output has no sigmoid: use "
+                        "BCEWithLogits."
+                    )
+                ),
                 output,
-                hint="BCEWithLogitsLoss applies the sigmoid itself, in a numerically "
-                "stable way; or give the output layer a sigmoid activation.",
+                hint=Text(
+                    N_(
+                        "BCEWithLogitsLoss applies the sigmoid itself, in a numerically "
+                        "stable way; or give the output layer a sigmoid activation."
+                    )
+                ),
             )
         )
     if output and loss_name == "bce_with_logits" and out_act == "sigmoid":
@@ -95,9 +111,9 @@ def lint(
             Problem(
                 WARNING,
                 "sigmoid_before_bce_logits",
-                "Sigmoid before BCEWithLogits: the sigmoid is applied twice.",
+                Text(N_("Sigmoid before BCEWithLogits: the sigmoid is applied twice.")),
                 output,
-                hint="Use the identity activation on the output layer, or plain BCE.",
+                hint=Text(N_("Use the identity activation on the output layer, or plain BCE.")),
             )
         )
 
@@ -115,11 +131,21 @@ def lint(
                 Problem(
                     WARNING,
                     "vanishing_gradients",
-                    f"{graph.nodes[nid].name}: {run} stacked {act} layers — gradients may vanish.",
+                    Text(
+                        N_("{name}: {run} stacked {activation} layers — gradients may vanish."),
+                        name=graph.nodes[nid].name,
+                        run=run,
+                        activation=act,
+                    ),
                     nid,
-                    hint="The slope of sigmoid is at most 0.25 (tanh 1) and near 0 when "
-                    "saturated; multiplied through several layers the gradient of early layers "
-                    "shrinks towards 0. Prefer ReLU in hidden layers, or add BatchNorm.",
+                    hint=Text(
+                        N_(
+                            "The slope of sigmoid is at most 0.25 (tanh 1) and near 0 when "
+                            "saturated; multiplied through several layers the gradient of early "
+                            "layers shrinks towards 0. Prefer ReLU in hidden layers, or add "
+                            "BatchNorm."
+                        )
+                    ),
                 )
             )
 
@@ -130,12 +156,21 @@ def lint(
                 Problem(
                     WARNING,
                     "symmetric_init",
-                    f"{node.name}: every weight starts the same, so every unit learns the same "
-                    "thing.",
+                    Text(
+                        N_(
+                            "{name}: every weight starts the same, so every unit learns the same "
+                            "thing."
+                        ),
+                        name=node.name,
+                    ),
                     nid,
-                    hint="Identical starting weights get identical gradients: the layer behaves "
-                    "like a single unit. Use a random initialiser (He for ReLU, Xavier for "
-                    "sigmoid/tanh).",
+                    hint=Text(
+                        N_(
+                            "Identical starting weights get identical gradients: the layer "
+                            "behaves like a single unit. Use a random initialiser (He for ReLU, "
+                            "Xavier for sigmoid/tanh)."
+                        )
+                    ),
                 )
             )
         if (
@@ -146,11 +181,20 @@ def lint(
                 Problem(
                     WARNING,
                     "step_no_gradient",
-                    f"{node.name}: the step function has zero gradient, so layers before it "
-                    "cannot learn by backpropagation.",
+                    Text(
+                        N_(
+                            "{name}: the step function has zero gradient, so layers before it "
+                            "cannot learn by backpropagation."
+                        ),
+                        name=node.name,
+                    ),
                     nid,
-                    hint="Use sigmoid, tanh or ReLU to train, or the straight-through option for "
-                    "the perceptron rule.",
+                    hint=Text(
+                        N_(
+                            "Use sigmoid, tanh or ReLU to train, or the straight-through option "
+                            "for the perceptron rule."
+                        )
+                    ),
                 )
             )
 
@@ -163,16 +207,37 @@ def lint(
         if wide:
             name, lo, hi = max(wide, key=lambda item: item[2] - item[1])
             target = analysis.input_ids[0] if analysis.input_ids else None
+            if len(wide) > 1:
+                message = Text(
+                    N_(
+                        "Inputs are not scaled: {column!r} spans {lo:g} to {hi:g} ({n} columns "
+                        "exceed ±{limit:g})."
+                    ),
+                    column=name,
+                    lo=lo,
+                    hi=hi,
+                    n=len(wide),
+                    limit=LARGE_INPUT,
+                )
+            else:
+                message = Text(
+                    N_("Inputs are not scaled: {column!r} spans {lo:g} to {hi:g}."),
+                    column=name,
+                    lo=lo,
+                    hi=hi,
+                )
             out.append(
                 Problem(
                     WARNING,
                     "unscaled_inputs",
-                    f"Inputs are not scaled: {name!r} spans {lo:g} to {hi:g}"
-                    + (f" ({len(wide)} columns exceed ±{LARGE_INPUT:g})" if len(wide) > 1 else "")
-                    + ".",
+                    message,
                     target,
-                    hint="Large raw inputs saturate sigmoid/tanh units and make the loss surface "
-                    "badly conditioned. Choose Standardise in the data panel.",
+                    hint=Text(
+                        N_(
+                            "Large raw inputs saturate sigmoid/tanh units and make the loss "
+                            "surface badly conditioned. Choose Standardise in the data panel."
+                        )
+                    ),
                 )
             )
 
@@ -185,11 +250,24 @@ def lint(
                 Problem(
                     WARNING,
                     "unusual_lr",
-                    f"Learning rate {lr:g} is far from the usual range for {spec.label} "
-                    f"({lo:g}–{hi:g}).",
+                    Text(
+                        N_(
+                            "Learning rate {lr:g} is far from the usual range for {optimizer} "
+                            "({lo:g}–{hi:g})."
+                        ),
+                        lr=lr,
+                        optimizer=Text(spec.label),
+                        lo=lo,
+                        hi=hi,
+                    ),
                     None,
-                    hint="Too high and the loss jumps around or becomes NaN; too low and training "
-                    "crawls. Rules of thumb: SGD 0.1–0.01, Adam 1e-3–1e-4, Lion 1e-4–1e-5.",
+                    hint=Text(
+                        N_(
+                            "Too high and the loss jumps around or becomes NaN; too low and "
+                            "training crawls. Rules of thumb: SGD 0.1–0.01, Adam 1e-3–1e-4, "
+                            "Lion 1e-4–1e-5."
+                        )
+                    ),
                 )
             )
     return out

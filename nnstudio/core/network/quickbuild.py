@@ -24,12 +24,14 @@ from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.core.catalogue.layers import LAYERS
 from nnstudio.core.catalogue.params import AUTO, ParamError
 from nnstudio.core.errors import GraphError
+from nnstudio.i18n import N_, Text
 
 EXAMPLE = "20-128-256-4 relu"
 #: A typo like 2-2-2-...-2 with hundreds of layers would only freeze the canvas.
 MAX_HIDDEN = 100
 
-SYNTAX_HELP = (
+#: Shown with ``_()`` (English here, marked for translation).
+SYNTAX_HELP = N_(
     "Sizes from input to output, then the hidden activation and options.\n"
     "  20-128-256-4 relu            20 inputs, hidden 128 and 256 (ReLU), 4 outputs\n"
     "  auto-64-32-auto tanh         sizes follow the loaded data and task\n"
@@ -52,7 +54,9 @@ class QuickBuildSpec:
 
 
 def _fail(message: str) -> GraphError:
-    return GraphError(f"Quick build: {message} (example: {EXAMPLE})")
+    return GraphError(
+        Text(N_("Quick build: {problem} (example: {example})"), problem=message, example=EXAMPLE)
+    )
 
 
 def _activation(token: str, what: str) -> str:
@@ -60,7 +64,14 @@ def _activation(token: str, what: str) -> str:
     if name and name in ACTIVATIONS:
         return ACTIVATIONS.get(name).name
     known = ", ".join(ACTIVATIONS.names())
-    raise _fail(f"{token!r} is not {what} (activations: {known})")
+    raise _fail(
+        Text(
+            N_("{token!r} is not {what} (activations: {known})"),
+            token=token,
+            what=what,
+            known=known,
+        )
+    )
 
 
 def _size_token(token: str) -> list[str] | None:
@@ -71,12 +82,24 @@ def _size_token(token: str) -> list[str] | None:
     return None
 
 
+#: A size out of range, by its place in the line (whole sentences: they translate whole).
+_OUT_OF_RANGE = {
+    "input": N_("the input size {raw} must be between {low:,} and {high:,}"),
+    "hidden": N_("the hidden size {raw} must be between {low:,} and {high:,}"),
+    "output": N_("the output size {raw} must be between {low:,} and {high:,}"),
+}
+
+
 def _check_size(raw: str, position: str, *, allow_auto: bool) -> int | str:
     if raw.lower() == AUTO:
         if not allow_auto:
             raise _fail(
-                "'auto' only fits the first size (input) or the last (output); hidden "
-                "layers need a number of units"
+                Text(
+                    N_(
+                        "'auto' only fits the first size (input) or the last (output); hidden "
+                        "layers need a number of units"
+                    )
+                )
             )
         return AUTO
     spec = LAYERS.get("Input" if position == "input" else "Dense")
@@ -85,7 +108,14 @@ def _check_size(raw: str, position: str, *, allow_auto: bool) -> int | str:
         return param.coerce(int(raw))
     except ParamError:
         low, high = int(param.minimum or 1), int(param.maximum or 0)
-        raise _fail(f"the {position} size {raw} must be between {low:,} and {high:,}") from None
+        raise _fail(
+            Text(
+                _OUT_OF_RANGE[position],
+                raw=raw,
+                low=low,
+                high=high,
+            )
+        ) from None
 
 
 def parse_quick_build(text: str) -> QuickBuildSpec:
@@ -93,48 +123,73 @@ def parse_quick_build(text: str) -> QuickBuildSpec:
     # "20 - 128 - 4" reads as "20-128-4"; commas separate like spaces.
     tokens = re.sub(r"\s*-\s*", "-", text.replace(",", " ")).split()
     if not tokens:
-        raise _fail("type the layer sizes from input to output")
+        raise _fail(Text(N_("type the layer sizes from input to output")))
     sizes: list[str] = []
     activation: str | None = None
     out_activation = "identity"
     dropout: float | None = None
     for token in tokens:
         if "=" in token:
-            key, _, value = token.partition("=")
+            key, _sep, value = token.partition("=")
             key = key.strip().lower()
             if not value.strip():
-                raise _fail(f"{key}= needs a value")
+                raise _fail(Text(N_("{key}= needs a value"), key=key))
             if key in ("out", "output"):
-                out_activation = _activation(value, "an activation for out=")
+                out_activation = _activation(value, Text(N_("an activation for out=")))
             elif key in ("act", "activation", "hidden"):
-                activation = _activation(value, "an activation for act=")
+                activation = _activation(value, Text(N_("an activation for act=")))
             elif key == "dropout":
                 try:
                     p = float(value)
                 except ValueError:
-                    raise _fail(f"dropout={value} is not a number") from None
+                    raise _fail(Text(N_("dropout={value} is not a number"), value=value)) from None
                 if not 0.0 <= p < 1.0:
-                    raise _fail(f"dropout={value} must be at least 0 and below 1")
+                    raise _fail(
+                        Text(N_("dropout={value} must be at least 0 and below 1"), value=value)
+                    )
                 dropout = p or None
             else:
-                raise _fail(f"unknown option {key!r}; options are out=, dropout= and act=")
+                raise _fail(
+                    Text(N_("unknown option {key!r}; options are out=, dropout= and act="), key=key)
+                )
             continue
         parts = _size_token(token)
         if parts is not None:
             if activation is not None and sizes:
-                raise _fail(f"sizes must come before the activation; {token!r} comes after")
+                raise _fail(
+                    Text(
+                        N_("sizes must come before the activation; {token!r} comes after"),
+                        token=token,
+                    )
+                )
             sizes.extend(parts)
             continue
         looks_numeric = token.lstrip("-").replace(".", "", 1).isdigit()
         if looks_numeric or ("-" in token and any(c.isdigit() for c in token)):
-            raise _fail(f"{token!r}: sizes are whole numbers above 0, separated by '-'")
+            raise _fail(
+                Text(
+                    N_("{token!r}: sizes are whole numbers above 0, separated by '-'"), token=token
+                )
+            )
         if activation is not None:
-            raise _fail(f"give one hidden activation, not {activation!r} and {token!r}")
-        activation = _activation(token, "a layer size or an activation")
+            raise _fail(
+                Text(
+                    N_("give one hidden activation, not {first!r} and {second!r}"),
+                    first=activation,
+                    second=token,
+                )
+            )
+        activation = _activation(token, Text(N_("a layer size or an activation")))
     if len(sizes) < 2:
-        raise _fail("give at least an input size and an output size")
+        raise _fail(Text(N_("give at least an input size and an output size")))
     if len(sizes) - 2 > MAX_HIDDEN:
-        raise _fail(f"{len(sizes) - 2} hidden layers is more than the {MAX_HIDDEN} allowed")
+        raise _fail(
+            Text(
+                N_("{n} hidden layers is more than the {maximum} allowed"),
+                n=len(sizes) - 2,
+                maximum=MAX_HIDDEN,
+            )
+        )
     input_size = _check_size(sizes[0], "input", allow_auto=True)
     hidden = tuple(int(_check_size(s, "hidden", allow_auto=False)) for s in sizes[1:-1])
     output = _check_size(sizes[-1], "output", allow_auto=True)

@@ -34,6 +34,7 @@ from nnstudio.core.training.reports import (
     RunStarted,
 )
 from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
+from nnstudio.i18n import N_, Text
 
 Event = Any
 OnEvent = Callable[[Event], None]
@@ -83,6 +84,9 @@ class TrainingJob:
 
 @dataclass
 class TrainingResult:
+    """How a run ended. ``message`` is a :class:`~nnstudio.i18n.Text`: English in
+    ``train --json``, shown translated with ``tr()``."""
+
     reason: str
     message: str
     history: History
@@ -139,7 +143,7 @@ def epoch_seed(seed: int, epoch: int) -> int:
 def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise TrainingError(
-            "CUDA was asked for but no CUDA GPU is available here; choose 'cpu' or 'auto'"
+            Text(N_("CUDA was asked for but no CUDA GPU is available here; choose 'cpu' or 'auto'"))
         )
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -187,7 +191,7 @@ def train(
     n = len(data.x_train)
     if n == 0:
         raise TrainingError(
-            "the training split is empty: load data or give training a larger fraction"
+            Text(N_("the training split is empty: load data or give training a larger fraction"))
         )
     classification = data.task == "classification"
     loss_spec = LOSSES.get(s.loss["name"])
@@ -205,7 +209,7 @@ def train(
     verify = getattr(loss_fn, "verify_all", None)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise TrainingError("nothing to train: every layer is frozen or has no weights")
+        raise TrainingError(Text(N_("nothing to train: every layer is frozen or has no weights")))
     optimizer = build_optimizer(s.optimizer, params)
     schedule_state = job.schedule_state
     if job.optimizer_state:
@@ -214,7 +218,10 @@ def train(
             optimizer.load_state_dict(copy.deepcopy(job.optimizer_state))
         except (ValueError, KeyError, RuntimeError) as exc:
             raise TrainingError(
-                f"the saved optimiser state does not fit this network: {exc}"
+                Text(
+                    N_("the saved optimiser state does not fit this network: {error}"),
+                    error=str(exc),
+                )
             ) from None
         # Keep what the optimiser learnt (moments, step counts) but the settings the user
         # has now: an lr or weight decay edited since the last run applies on resume.
@@ -246,7 +253,8 @@ def train(
     last_detail = -math.inf  # the first batch is always shown: the state before learning
 
     emit(RunStarted(s.epochs, steps, n, job.start_epoch, str(device)))
-    reason, message = "finished", ""
+    reason: str = "finished"
+    message: str = ""
     restored = False
     samples_done = 0
     step = 0
@@ -261,7 +269,10 @@ def train(
     epoch = job.start_epoch
     epochs_run = 0
     if job.start_epoch >= s.epochs:
-        message = f"already trained for {job.start_epoch} epochs; raise the epoch count to go on"
+        message = Text(
+            N_("already trained for {n} epochs; raise the epoch count to go on"),
+            n=job.start_epoch,
+        )
     for epoch in range(job.start_epoch, s.epochs):
         t_epoch = time.perf_counter()
         safe_state = _snapshot(model)
@@ -342,19 +353,29 @@ def train(
         samples_done += seen
 
         if diverged:
-            kept = "the weights from before the bad batch were kept"
+            kept = Text(N_("the weights from before the bad batch were kept"))
             if not _all_finite(model):
                 model.load_state_dict(safe_state)
-                kept = f"the weights from the start of epoch {epoch + 1} were restored"
+                kept = Text(
+                    N_("the weights from the start of epoch {epoch} were restored"),
+                    epoch=epoch + 1,
+                )
             reason = "diverged"
-            message = (
-                f"The loss became NaN or infinite at epoch {epoch + 1}, batch {b + 1}; "
-                f"training stopped and {kept}. Lower the learning rate (now "
-                f"{lrc.lr():g}), scale the inputs, or use gradient-friendlier settings."
+            message = Text(
+                N_(
+                    "The loss became NaN or infinite at epoch {epoch}, batch {batch}; "
+                    "training stopped and {kept}. Lower the learning rate (now "
+                    "{lr:g}), scale the inputs, or use gradient-friendlier settings."
+                ),
+                epoch=epoch + 1,
+                batch=b + 1,
+                kept=kept,
+                lr=lrc.lr(),
             )
             break
         if stopped and seen == 0:
-            reason, message = "stopped", f"Stopped by request during epoch {epoch + 1}."
+            reason = "stopped"
+            message = Text(N_("Stopped by request during epoch {epoch}."), epoch=epoch + 1)
             break
 
         train_loss = running / seen
@@ -399,23 +420,34 @@ def train(
         lrc.after_epoch(plateau_metric)
         control.end_of_epoch()
         if stopped:
-            reason, message = "stopped", f"Stopped by request during epoch {epoch + 1}."
+            reason = "stopped"
+            message = Text(N_("Stopped by request during epoch {epoch}."), epoch=epoch + 1)
             break
         if early.enabled and since_best >= early.patience:
             reason = "early_stopped"
-            message = (
-                f"Early stopping: {monitor} did not improve for {early.patience} epochs "
-                f"(best {best_value:.4g} at epoch {best_epoch})."
+            template = N_(
+                "Early stopping: {monitor} did not improve for {patience} epochs "
+                "(best {best:.4g} at epoch {epoch})."
             )
             if early.restore_best and best_state is not None:
                 model.load_state_dict(best_state)
                 restored = True
-                message += " The best weights were restored."
+                template = N_(
+                    "Early stopping: {monitor} did not improve for {patience} epochs "
+                    "(best {best:.4g} at epoch {epoch}). The best weights were restored."
+                )
+            message = Text(
+                template,
+                monitor=monitor,
+                patience=early.patience,
+                best=best_value,
+                epoch=best_epoch,
+            )
             break
 
     seconds = time.perf_counter() - t0 - paused_for
     if reason == "finished" and not message:
-        message = f"Finished {epochs_run} epochs."
+        message = Text(N_("Finished {n} epochs."), n=epochs_run)
     model.eval()
     where = tuple(history.diverged_at[-1]) if reason == "diverged" else None
     emit(RunEnded(reason, message, epochs_run, where))

@@ -37,6 +37,7 @@ from nnstudio.core.network.lint import lint
 from nnstudio.core.training.engine import TrainingJob, TrainingResult
 from nnstudio.core.training.reports import History
 from nnstudio.core.training.training_settings import TrainingSettings
+from nnstudio.i18n import N_, Text
 
 
 class TrainableProject(Protocol):
@@ -101,7 +102,10 @@ def output_activation(project: TrainableProject, analysis: Analysis) -> str | No
 def compatibility_problems(
     project: TrainableProject, prepared: PreparedData, analysis: Analysis
 ) -> list[str]:
-    """Why loss, output layer and target do not fit together (empty when they do)."""
+    """Why loss, output layer and target do not fit together (empty when they do).
+
+    :class:`~nnstudio.i18n.Text` messages: English in JSON, translated with ``tr()`` when shown.
+    """
     if analysis.output_id is None or analysis.output_id not in analysis.sizes:
         return []
     return check_loss(
@@ -201,7 +205,7 @@ def trained_model(project: TrainableProject, ctx: ShapeContext | None = None) ->
     ``ctx`` defaults to the sizes the weights were trained with (the saved preprocessing).
     """
     if project.weights is None:
-        raise TrainingError("this project has not been trained yet: train it first")
+        raise TrainingError(Text(N_("this project has not been trained yet: train it first")))
     if ctx is None:
         ctx = shape_context_for(project.preprocessor, project.training)
     model = build_model(project.graph, ctx)

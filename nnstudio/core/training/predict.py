@@ -20,6 +20,7 @@ from nnstudio.core.data import read_csv
 from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.training.metrics import class_predictions, predict_raw, probabilities
 from nnstudio.core.training.plan import TrainableProject, trained_model
+from nnstudio.i18n import N_, Text
 
 #: Name of the predicted-class column; probability columns are ``p(<class name>)``.
 PREDICTED = "predicted"
@@ -47,15 +48,23 @@ def predict_frame(project: TrainableProject, frame: pd.DataFrame) -> pd.DataFram
     training are encoded as all zeros; their warnings are in ``result.attrs["warnings"]``.
     """
     if project.weights is None:
-        raise TrainingError("this project has no trained weights yet: train the project first")
+        raise TrainingError(
+            Text(N_("this project has no trained weights yet: train the project first"))
+        )
     pre = project.preprocessor
     if pre is None:
         raise TrainingError(
-            "this project holds weights but not the preprocessing they were trained with: "
-            "train the project first"
+            Text(
+                N_(
+                    "this project holds weights but not the preprocessing they were trained "
+                    "with: train the project first"
+                )
+            )
         )
     if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"expected a table, not {type(frame).__name__}", where="predict")
+        raise DataError(
+            Text(N_("expected a table, not {kind}"), kind=type(frame).__name__), where="predict"
+        )
     model = trained_model(project)
     x = pre.transform(frame, row_numbers=np.arange(1, len(frame) + 1))
     warnings = list(pre.warnings)
@@ -72,8 +81,14 @@ def predict_frame(project: TrainableProject, frame: pd.DataFrame) -> pd.DataFram
         probs = probabilities(output, expects)
         if probs.shape[1] != len(pre.class_names):
             raise TrainingError(
-                f"the network gives {probs.shape[1]} class scores but the data has "
-                f"{len(pre.class_names)} classes: train the project again"
+                Text(
+                    N_(
+                        "the network gives {scores} class scores but the data has "
+                        "{classes} classes: train the project again"
+                    ),
+                    scores=probs.shape[1],
+                    classes=len(pre.class_names),
+                )
             )
         added[PREDICTED] = pre.decode_classes(ids)
         for j, name in enumerate(pre.class_names):
@@ -82,8 +97,14 @@ def predict_frame(project: TrainableProject, frame: pd.DataFrame) -> pd.DataFram
         values = (output.unsqueeze(1) if output.dim() == 1 else output).double().numpy()
         if values.shape[1] != len(pre.target_columns):
             raise TrainingError(
-                f"the network gives {values.shape[1]} outputs but the project predicts "
-                f"{len(pre.target_columns)} target columns: train the project again"
+                Text(
+                    N_(
+                        "the network gives {outputs} outputs but the project predicts "
+                        "{targets} target columns: train the project again"
+                    ),
+                    outputs=values.shape[1],
+                    targets=len(pre.target_columns),
+                )
             )
         for j, name in enumerate(pre.target_columns):
             added[f"{PREDICTED}_{name}"] = values[:, j]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from nnstudio.core.training.reports import BatchReport, EpochReport, RunPaused, RunStarted
+from nnstudio.i18n import _
 
 
 @dataclass
@@ -93,11 +94,18 @@ class RunProgress:
         return self.samples / elapsed if elapsed > 0 else 0.0
 
     def text(self) -> str:
-        """One line for the status bar."""
-        return (
-            f"epoch {self.current_epoch}/{self.epochs} · batch {self.batch}/"
-            f"{self.steps_per_epoch} · {clock_text(self.elapsed)} elapsed · "
-            f"{clock_text(self.remaining)} left · {self.samples_per_second:,.0f} samples/s"
+        """One line for the status bar, in the current language."""
+        return _(
+            "epoch {epoch}/{epochs} · batch {batch}/{batches} · {elapsed} elapsed · "
+            "{left} left · {speed:,.0f} samples/s"
+        ).format(
+            epoch=self.current_epoch,
+            epochs=self.epochs,
+            batch=self.batch,
+            batches=self.steps_per_epoch,
+            elapsed=clock_text(self.elapsed),
+            left=clock_text(self.remaining),
+            speed=self.samples_per_second,
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from nnstudio.core.catalogue.params import ParamError, ParamSpec
 from nnstudio.core.errors import TrainingError
+from nnstudio.i18n import N_, Text
 
 MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_accuracy", "val_rmse", "val_r2")
 DEVICES = ("auto", "cpu", "cuda")
@@ -39,34 +40,50 @@ _FIELDS = {
         "l1",
         "float",
         0.0,
-        "L1 penalty λ: adds λ·Σ|w| over all weights to the "
-        "loss, pushing unneeded weights to exactly zero.",
-        label="L1 penalty λ",
+        N_(
+            "L1 penalty λ: adds λ·Σ|w| over all weights to the "
+            "loss, pushing unneeded weights to exactly zero."
+        ),
+        label=N_("L1 penalty λ"),
         minimum=0.0,
         maximum=10.0,
         decimals=6,
     ),
     "epochs": ParamSpec(
-        "epochs", "int", 50, "Passes over the whole training set.", minimum=1, maximum=1_000_000
+        "epochs",
+        "int",
+        50,
+        N_("Passes over the whole training set."),
+        label=N_("Epochs"),
+        minimum=1,
+        maximum=1_000_000,
     ),
     "batch_size": ParamSpec(
         "batch_size",
         "int",
         32,
-        "Samples per weight update: 0 = all of "
-        "them (batch gradient descent), 1 = one at a time (SGD), usual "
-        "mini-batches are 32–256.",
+        N_(
+            "Samples per weight update: 0 = all of "
+            "them (batch gradient descent), 1 = one at a time (SGD), usual "
+            "mini-batches are 32–256."
+        ),
+        label=N_("Batch size"),
         minimum=0,
         maximum=10_000_000,
     ),
     "shuffle": ParamSpec(
-        "shuffle", "bool", True, "Visit training samples in a new random order every epoch."
+        "shuffle",
+        "bool",
+        True,
+        N_("Visit training samples in a new random order every epoch."),
+        label=N_("Shuffle"),
     ),
     "seed": ParamSpec(
         "seed",
         "int",
         0,
-        "Makes initial weights, shuffling and dropout repeat exactly from run to run.",
+        N_("Makes initial weights, shuffling and dropout repeat exactly from run to run."),
+        label=N_("Seed"),
         minimum=0,
         maximum=2**31 - 1,
     ),
@@ -74,20 +91,33 @@ _FIELDS = {
         "device",
         "choice",
         "auto",
-        "Where to compute: auto uses a CUDA GPU when one is present.",
+        N_("Where to compute: auto uses a CUDA GPU when one is present."),
+        label=N_("Device"),
         choices=DEVICES,
     ),
 }
 _EARLY = {
     "enabled": ParamSpec(
-        "enabled", "bool", False, "Stop when the monitored metric stops improving."
+        "enabled",
+        "bool",
+        False,
+        N_("Stop when the monitored metric stops improving."),
+        label=N_("Enabled"),
     ),
-    "monitor": ParamSpec("monitor", "choice", "val_loss", "Metric to watch.", choices=MONITORS),
+    "monitor": ParamSpec(
+        "monitor",
+        "choice",
+        "val_loss",
+        N_("Metric to watch."),
+        label=N_("Monitor"),
+        choices=MONITORS,
+    ),
     "patience": ParamSpec(
         "patience",
         "int",
         5,
-        "Epochs without improvement before stopping.",
+        N_("Epochs without improvement before stopping."),
+        label=N_("Patience"),
         minimum=1,
         maximum=100_000,
     ),
@@ -95,7 +125,8 @@ _EARLY = {
         "min_delta",
         "float",
         0.0,
-        "Smallest change that counts as an improvement.",
+        N_("Smallest change that counts as an improvement."),
+        label=N_("Min delta"),
         minimum=0.0,
         maximum=1e9,
         decimals=6,
@@ -104,8 +135,8 @@ _EARLY = {
         "restore_best",
         "bool",
         True,
-        "Go back to the weights of the best epoch when stopping.",
-        label="Restore best weights",
+        N_("Go back to the weights of the best epoch when stopping."),
+        label=N_("Restore best weights"),
     ),
 }
 
@@ -158,10 +189,12 @@ class TrainingSettings:
                 object.__setattr__(self, name, spec.coerce(getattr(self, name)))
             early = self.early_stopping
             if isinstance(early, Mapping):
-                early = EarlyStopping(**_checked(early, _EARLY, "early stopping"))
+                early = EarlyStopping(**_checked(early, _EARLY))
             object.__setattr__(self, "early_stopping", early)
         except ParamError as exc:
-            raise TrainingError(f"training settings: {exc}") from None
+            raise TrainingError(
+                Text(N_("training settings: {problem}"), problem=exc.message)
+            ) from None
 
     @property
     def lr(self) -> float:
@@ -189,25 +222,26 @@ class TrainingSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainingSettings:
         if not isinstance(data, Mapping):
-            raise TrainingError("training settings must be an object")
+            raise TrainingError(Text(N_("training settings must be an object")))
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise TrainingError(f"training settings have no field {unknown[0]!r}")
+            raise TrainingError(
+                Text(N_("training settings have no field {name!r}"), name=unknown[0])
+            )
         early = data.get("early_stopping", {})
         if not isinstance(early, Mapping):
-            raise TrainingError("training settings: early_stopping must be an object")
+            raise TrainingError(Text(N_("training settings: early_stopping must be an object")))
         kwargs = {k: v for k, v in data.items() if k != "early_stopping"}
-        return cls(
-            **kwargs, early_stopping=EarlyStopping(**_checked(early, _EARLY, "early stopping"))
-        )
+        return cls(**kwargs, early_stopping=EarlyStopping(**_checked(early, _EARLY)))
 
 
-def _checked(values: Mapping[str, Any], specs: Mapping[str, ParamSpec], what: str) -> dict:
+def _checked(values: Mapping[str, Any], specs: Mapping[str, ParamSpec]) -> dict:
+    """The early-stopping settings, checked (the only group of settings kept this way)."""
     unknown = sorted(set(values) - set(specs))
     if unknown:
-        raise TrainingError(f"{what} has no setting {unknown[0]!r}")
+        raise TrainingError(Text(N_("early stopping has no setting {name!r}"), name=unknown[0]))
     try:
         return {k: specs[k].coerce(v) for k, v in values.items()}
     except ParamError as exc:
-        raise TrainingError(f"{what}: {exc}") from None
+        raise TrainingError(Text(N_("early stopping: {problem}"), problem=exc.message)) from None

@@ -7,6 +7,9 @@ launch's key from ``NNSTUDIO_TRAINER_KEY`` (see :mod:`.protocol` for the trust b
 only then imports torch: the app waits for the connection, and importing torch takes seconds
 on a busy machine. So this module and the packages above it import nothing heavy; the
 training loop comes in with :func:`serve`.
+
+It speaks the app's language: the app passes its choice in ``NNSTUDIO_LANG``, and what the
+process says to the user (a run's failure) is translated here, where the error is known.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from nnstudio.core.training.runtime.protocol import (
     receive,
     send,
 )
+from nnstudio.i18n import _, set_language
 
 
 def _note(text: str) -> None:
@@ -103,10 +107,10 @@ def serve(commands: Connection, events: Connection) -> None:
         try:
             result = run_job(job, watch, control, emit)
         except NNStudioError as exc:
-            send(events, Message.FAILED, str(exc))
+            send(events, Message.FAILED, str(exc))  # in the app's language (NNSTUDIO_LANG)
             continue
         except Exception as exc:  # a bug: say so instead of dying silently
-            line = f"Training stopped because of an internal error: {exc!r}"
+            line = _("Training stopped because of an internal error: {error!r}").format(error=exc)
             send(events, Message.FAILED, f"{line}\n{traceback.format_exc()}")
             continue
         state = {k: v.detach().cpu() for k, v in job.model.state_dict().items()}
@@ -115,6 +119,7 @@ def serve(commands: Connection, events: Connection) -> None:
 
 def main(argv: list[str]) -> int:
     """Connect to the app at ``argv[1]`` and serve it; the exit status says how it ended."""
+    set_language(None)  # the app's choice, passed down in NNSTUDIO_LANG
     if len(argv) != 2:
         _note("usage: python -m nnstudio.core.training.runtime.child ADDRESS")
         return 2

@@ -35,6 +35,7 @@ from nnstudio.core.training.runtime.protocol import (
     receive,
     send,
 )
+from nnstudio.i18n import _
 
 if TYPE_CHECKING:
     from nnstudio.core.training.engine import TrainingJob
@@ -164,11 +165,11 @@ class TrainingProcess:
         try:
             if not self.events.poll(timeout):
                 if not self.alive:
-                    raise ProcessEnded("The training process ended unexpectedly.")
+                    raise ProcessEnded(_("The training process ended unexpectedly."))
                 return None
             reply = receive(self.events)
         except (EOFError, OSError):
-            raise ProcessEnded("The training process ended unexpectedly.") from None
+            raise ProcessEnded(_("The training process ended unexpectedly.")) from None
         except UnknownMessage as exc:
             log.warning("the training process sent an %s; ignored", exc)
             return None
