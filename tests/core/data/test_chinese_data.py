@@ -99,7 +99,7 @@ def test_file_problems_are_chinese(chinese, tmp_path):
     ragged = write(tmp_path, "ragged.csv", "a,b,y\n1,2,0\n3,4\n5,6,1\n")
     with pytest.raises(DataError) as raised:
         read_csv(ragged)
-    assert raised.value.message == "ragged.csv，第 3 行有 2 个字段，而表头有 3 个"
+    assert raised.value.message == "ragged.csv：文件第 3 行有 2 个字段，而表头有 3 个"
 
 
 def test_a_bad_data_setting_names_its_key_and_says_the_rest_in_chinese(chinese):
@@ -202,3 +202,42 @@ def test_a_newer_project_format_is_refused_in_chinese(chinese):
         "这个项目由更新版本的 NN Studio 创建（格式版本 99）；当前版本最多能读取格式版本 2。"
         "请更新 NN Studio 后再打开"
     )
+
+
+def test_the_data_banner_links_a_chinese_error_to_its_column_and_row_once(chinese, tmp_path):
+    """The data panel's banner reads the column and row a core message names, to link to
+    the cell and to say each column once: in Chinese as in English."""
+    from nnstudio.core.data import describe_columns
+    from nnstudio.gui.panels.data_presenter import banner_messages
+
+    table = read_csv(write(tmp_path, "phones.csv", "ram,price\n4,1\nabc,0\n8,1\n6,0\n"))
+    with pytest.raises(DataError) as raised:
+        prepare(table, DataSettings())
+    columns = list(table.frame.columns)
+    messages = banner_messages(
+        notice=None,
+        data_error=str(raised.value),
+        table=table,
+        columns=columns,
+        infos=describe_columns(table.frame),
+        roles={"ram": "input", "price": "target"},
+        missing="refuse",
+        prepared=None,
+    )
+    assert [(m.column, m.row) for m in messages] == [("ram", 2)]
+    assert messages[0].text.startswith("phones.csv，列 'ram'，第 2 行：")
+
+
+def test_a_file_line_is_not_taken_for_a_data_row_in_chinese(chinese, tmp_path):
+    from nnstudio.gui.widgets.banner_message import find_place
+
+    ragged = write(tmp_path, "ragged.csv", "a,b,y\n1,2,0\n3,4\n5,6,1\n")
+    with pytest.raises(DataError) as raised:
+        read_csv(ragged)
+    assert find_place(raised.value.message, ["a", "b", "y"]) == (None, None)
+    twice = write(tmp_path, "twice.csv", "a,b,b\n1,2,0\n3,4,1\n")
+    with pytest.raises(DataError) as raised:
+        read_csv(twice)
+    assert "（第 2 列和第 3 列）" in raised.value.message
+    assert find_place(raised.value.message)[1] is None  # a column number is not a row
+    assert find_place("列 'b' 有 2 个空单元格（第 4、9、… 行）", ["b"]) == ("b", 4)
