@@ -9,112 +9,177 @@ pandas) are imported inside the commands so that opening the GUI stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from nnstudio import __version__
+from nnstudio import __version__, i18n
+from nnstudio.i18n import N_, _, ngettext, tr
 
 EXIT_USAGE = 2
 COMMANDS = ("train", "summary", "validate", "predict", "step", "export")
+
+#: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
+#: (Python 3.10 to 3.13): argparse looks them up through :func:`_argparse_in_our_language`.
+ARGPARSE_MESSAGES = (
+    # Translators: argparse's heading of the usage line; keep the space at the end.
+    N_("usage: "),
+    # Translators: argparse's help heading.
+    N_("positional arguments"),
+    # Translators: argparse's help heading (Python 3.10 and later).
+    N_("options"),
+    # Translators: argparse's help heading (Python 3.9 and 3.10).
+    N_("optional arguments"),
+    N_("show this help message and exit"),
+    # Translators: argparse's messages; keep %s, %(…)s and %(…)r exactly as they are.
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("ignored explicit argument %r"),
+)
+#: How ``validate`` names the severity of a problem.
+SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
+
+
+@contextlib.contextmanager
+def _argparse_in_our_language() -> Iterator[None]:
+    """argparse's own texts (usage, "the following arguments are required", "invalid int
+    value") in the language of NN Studio's messages.
+
+    argparse translates them with ``gettext`` bound at its import (``from gettext import
+    gettext as _``), which reads the system's ``argparse`` catalogue, not ours; its module
+    functions look ``_`` and ``ngettext`` up when they run, so they are pointed at ours while
+    a parser is built and used, and put back afterwards.
+    """
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _, ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors are one line (the usage is a ``--help`` away)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        text = _("{prog}: error: {message} (see {prog} --help)").format(
+            prog=self.prog, message=message
+        )
+        self.exit(EXIT_USAGE, text + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="nnstudio",
-        description="NN Studio: build, train and understand neural networks. With no "
-        "command, opens the app (on FILE if given, else on the bundled default project).",
+        description=_(
+            "NN Studio: build, train and understand neural networks. With no command, opens the "
+            "app (on FILE if given, else on the bundled default project)."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"nnstudio {__version__}",
+        help=_("show program's version number and exit"),
+    )
     parser.add_argument(
         "--lang",
         metavar="CODE",
-        help="language of messages: en or zh_CN (default: the system's); also accepted after "
-        "the command",
+        help=_(
+            "language of messages: en or zh_CN (default: the system's); also accepted after the "
+            "command"
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def data_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", metavar="CSV", help="use this CSV instead of the project's data")
+        p.add_argument(
+            "--data", metavar="CSV", help=_("use this CSV instead of the project's data")
+        )
         p.add_argument(
             "--target",
             metavar="COL",
             action="append",
-            help="target column of --data (repeat for several); default: last column",
+            help=_("target column of --data (repeat for several); default: last column"),
         )
 
     train = sub.add_parser(
         "train",
-        help="train a project headless",
-        description="Train a project without the GUI; progress on stderr.",
+        help=_("train a project headless"),
+        description=_("Train a project without the GUI; progress on stderr."),
     )
-    train.add_argument("file", metavar="FILE", help="project file (.nnsproj or .json)")
+    train.add_argument("file", metavar="FILE", help=_("project file (.nnsproj or .json)"))
     data_options(train)
     train.add_argument("--epochs", type=int, metavar="N")
-    train.add_argument("--batch-size", type=int, metavar="N", help="0 means the full batch")
-    train.add_argument("--lr", type=float, metavar="X", help="learning rate")
-    train.add_argument("--optimizer", metavar="NAME", help="sgd, adam, adamw, rmsprop, ...")
+    train.add_argument("--batch-size", type=int, metavar="N", help=_("0 means the full batch"))
+    train.add_argument("--lr", type=float, metavar="X", help=_("learning rate"))
+    train.add_argument("--optimizer", metavar="NAME", help=_("sgd, adam, adamw, rmsprop, ..."))
     train.add_argument("--seed", type=int, metavar="N")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"))
     train.add_argument(
         "--resume",
         action="store_true",
-        help="continue from the project's saved weights and optimiser state",
+        help=_("continue from the project's saved weights and optimiser state"),
     )
-    train.add_argument("--save", metavar="OUT", help="write the trained project here")
-    train.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--save", metavar="OUT", help=_("write the trained project here"))
+    train.add_argument("--json", action="store_true", help=_("print one JSON object on stdout"))
+    train.add_argument("--quiet", action="store_true", help=_("no progress bar"))
 
-    summary = sub.add_parser("summary", help="print the parameter table")
+    summary = sub.add_parser("summary", help=_("print the parameter table"))
     summary.add_argument("file", metavar="FILE")
     data_options(summary)
     summary.add_argument("--json", action="store_true")
 
-    validate = sub.add_parser("validate", help="list problems and teaching warnings")
+    validate = sub.add_parser("validate", help=_("list problems and teaching warnings"))
     validate.add_argument("file", metavar="FILE")
     data_options(validate)
     validate.add_argument("--json", action="store_true")
 
     predict = sub.add_parser(
         "predict",
-        help="predict with a trained project",
-        description="Apply a trained project to a CSV: the input rows "
-        "with predicted class names and probabilities (or values).",
+        help=_("predict with a trained project"),
+        description=_(
+            "Apply a trained project to a CSV: the input rows with predicted class names and "
+            "probabilities (or values)."
+        ),
     )
     predict.add_argument("file", metavar="FILE")
     predict.add_argument("--data", metavar="CSV", required=True)
     predict.add_argument(
-        "-o", "--output", metavar="OUT.csv", help="write here (default: standard output)"
+        "-o", "--output", metavar="OUT.csv", help=_("write here (default: standard output)")
     )
 
     step = sub.add_parser(
         "step",
-        help="one forward/backward pass with every intermediate value",
-        description="Backpropagation inspection: z and a of every layer, "
-        "the loss, every gradient with its chain-rule factors, the "
-        "parameters after one optimiser step, and a finite-difference check.",
+        help=_("one forward/backward pass with every intermediate value"),
+        description=_(
+            "Backpropagation inspection: z and a of every layer, the loss, every gradient with "
+            "its chain-rule factors, the parameters after one optimiser step, and a "
+            "finite-difference check."
+        ),
     )
     step.add_argument("file", metavar="FILE")
     step.add_argument(
         "--sample",
         type=int,
         metavar="I",
-        help="row of the training split (default: the first batch)",
+        help=_("row of the training split (default: the first batch)"),
     )
     step.add_argument("--json", action="store_true")
 
-    export = sub.add_parser("export", help="export as a Python script, ONNX or TorchScript")
+    export = sub.add_parser("export", help=_("export as a Python script, ONNX or TorchScript"))
     export.add_argument("file", metavar="FILE")
     export.add_argument("--to", choices=("python", "onnx", "torchscript"), required=True)
     export.add_argument("-o", "--output", metavar="OUT", required=True)
@@ -138,19 +203,19 @@ def take_language(args: list[str]) -> tuple[str | None, list[str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from nnstudio import i18n
-
     code, args_list = take_language(list(sys.argv[1:] if argv is None else argv))
     if code is not None and i18n.normalize(code) is None:
+        i18n.set_language(None)  # said in the system's language, the best guess there is
         choices = ", ".join(i18n.LANGUAGES)
-        print(f"nnstudio: error: unknown language {code!r} (choose {choices})", file=sys.stderr)
+        message = _("nnstudio: error: unknown language {code!r} (choose {choices})")
+        print(message.format(code=code, choices=choices), file=sys.stderr)
         return EXIT_USAGE
     i18n.set_language(code)
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
         return _open_gui(args_list, code)
-    parser = build_parser()
     try:
-        args = parser.parse_args(args_list)
+        with _argparse_in_our_language():
+            args = build_parser().parse_args(args_list)
     except SystemExit as exc:  # --help, --version or a usage error (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
@@ -168,22 +233,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler[args.command](args)
     except NNStudioError as exc:
-        print(f"nnstudio {args.command}: error: {exc}", file=sys.stderr)
+        message = _("nnstudio {command}: error: {message}")
+        print(message.format(command=args.command, message=error_text(exc)), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"nnstudio {args.command}: interrupted", file=sys.stderr)
+        print(_("nnstudio {command}: interrupted").format(command=args.command), file=sys.stderr)
         return 130
+
+
+def error_text(exc: Any) -> str:
+    """An :class:`~nnstudio.core.errors.NNStudioError` as ``str(exc)`` words it (``where:
+    message``), its message translated (core messages that also go into JSON are
+    :class:`~nnstudio.i18n.Text`, English until shown)."""
+    message = tr(exc.message)
+    return f"{exc.where}: {message}" if exc.where else message
 
 
 def _open_gui(args: list[str], language: str | None = None) -> int:
     if len(args) > 1:
-        print("nnstudio: error: give at most one project file to open", file=sys.stderr)
+        print(_("nnstudio: error: give at most one project file to open"), file=sys.stderr)
         return EXIT_USAGE
     try:
         from nnstudio.gui.app import run_app
     except ImportError:
         print(
-            "nnstudio: the desktop app is not built yet; use a sub-command (nnstudio --help)",
+            _("nnstudio: the desktop app is not built yet; use a sub-command (nnstudio --help)"),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -244,13 +318,26 @@ class _Progress:
             bar = "#" * filled + "." * (width - filled)
             elapsed = time.perf_counter() - self.started
             eta = elapsed / done * (span - done) if done else 0.0
+            # Metric names are the keys ``--json`` and the history use: they stay as they are.
             metrics = "  ".join(
                 f"{k} {v:.4g}" for k, v in event.metrics.items() if k.startswith("val_")
             )
             val = f"  val_loss {event.val_loss:.4g}" if event.val_loss is not None else ""
-            line = (
-                f"epoch {event.epoch}/{self.total} [{bar}] loss {event.train_loss:.4g}"
-                f"{val}  {metrics}  {elapsed:.0f}s<{eta:.0f}s"
+            # Translators: a progress line of "nnstudio train": {val} is empty or
+            # "  val_loss 0.31", {metrics} is "val_accuracy 0.9  …"; {elapsed}s<{eta}s are the
+            # seconds taken and the seconds still expected.
+            line = _(
+                "epoch {epoch}/{total} [{bar}] loss {loss:.4g}{val}  {metrics}  "
+                "{elapsed:.0f}s<{eta:.0f}s"
+            ).format(
+                epoch=event.epoch,
+                total=self.total,
+                bar=bar,
+                loss=event.train_loss,
+                val=val,
+                metrics=metrics,
+                elapsed=elapsed,
+                eta=eta,
             )
             if self.tty:
                 sys.stderr.write("\r" + line[:160].ljust(160))
@@ -291,13 +378,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         settings = settings.replace(optimizer=component)
     if args.lr is not None:
         if args.lr <= 0:
-            raise TrainingError(f"--lr must be positive, not {args.lr:g}")
+            raise TrainingError(_("--lr must be positive, not {lr:g}").format(lr=args.lr))
         settings = settings.with_lr(args.lr)
     project.training = settings.replace(**changes) if changes else settings
     plan = plan_run(project, resume=args.resume)
     if not args.json and not args.quiet:
         for warning in plan.warnings:
-            print(f"warning: {warning.message}", file=sys.stderr)
+            print(_("warning: {message}").format(message=tr(warning.message)), file=sys.stderr)
     threads = os.environ.get("NNSTUDIO_THREADS")
     if threads:
         import torch
@@ -315,18 +402,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(out)
     else:
-        print(result.message)
+        print(tr(result.message))
         keys = [
             k
             for k in ("train_loss", "val_loss", "val_accuracy", "val_rmse", "val_r2")
             if out.get(k) is not None
         ]
+        # The metrics are named by their --json keys, which stay as they are.
+        metrics = "  ".join(f"{k} {out[k]:.4f}" for k in keys)
         print(
-            "  ".join(f"{k} {out[k]:.4f}" for k in keys)
-            + f"  ({out['seconds']:.1f}s, {out['samples_per_second']:.0f} samples/s)"
+            _("{metrics}  ({seconds:.1f}s, {rate:.0f} samples/s)").format(
+                metrics=metrics, seconds=out["seconds"], rate=out["samples_per_second"]
+            )
         )
         if args.save:
-            print(f"saved {out['saved']}")
+            print(_("saved {path}").format(path=out["saved"]))
     return 1 if result.reason == "diverged" else 0
 
 
@@ -379,10 +469,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _print_json({"ok": not errors, "problems": problems})
     else:
         for p in problems:
-            where = f" [{p['layer']}]" if p["layer"] else ""
-            print(f"{p['severity']}{where}: {p['message']}")
+            severity = _(SEVERITIES.get(p["severity"], p["severity"]))
+            if p["layer"]:
+                line = _("{severity} [{layer}]: {message}")
+            else:
+                line = _("{severity}: {message}")
+            print(line.format(severity=severity, layer=p["layer"], message=tr(p["message"])))
         if not problems:
-            print("no problems")
+            print(_("no problems"))
     return EXIT_USAGE if errors else 0
 
 
@@ -392,11 +486,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
     project = _load(args, with_data=False)
     frame = predict_csv(project, args.data)
     for warning in frame.attrs.get("warnings", []):
-        print(f"warning: {warning}", file=sys.stderr)
+        print(_("warning: {message}").format(message=tr(warning)), file=sys.stderr)
     if args.output:
         # With a BOM, so Excel (also on Chinese Windows) reads class names such as 高端.
         frame.to_csv(args.output, index=False, encoding="utf-8-sig")
-        print(f"wrote {len(frame)} predictions to {args.output}", file=sys.stderr)
+        wrote = ngettext(
+            "wrote {n} prediction to {path}", "wrote {n} predictions to {path}", len(frame)
+        )
+        print(wrote.format(n=len(frame), path=args.output), file=sys.stderr)
     else:
         frame.to_csv(sys.stdout, index=False)
     return 0
@@ -420,5 +517,5 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     project = _load(args, with_data=False)
     path = export_project(project, args.to, args.output)
-    print(f"wrote {path}", file=sys.stderr)
+    print(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import _, ngettext, pgettext
 
 #: Cell texts read as "no value" (pandas' defaults), compared after stripping spaces.
 NA_TOKENS = frozenset(
@@ -167,9 +168,20 @@ def row_number(position: int, rows: Sequence[int] | None = None) -> int:
 
 def rows_text(positions: Sequence[int], rows: Sequence[int] | None = None, limit: int = 3) -> str:
     """``"rows 4, 9, 17, …"`` for the first few of ``positions``."""
+    # Translators: joins the row numbers of "rows 4, 9, 17, …" (Chinese: "、").
+    separator = pgettext("list of row numbers", ", ")
     shown = [str(row_number(p, rows)) for p in positions[:limit]]
-    more = ", …" if len(positions) > limit else ""
-    return ("row " if len(positions) == 1 else "rows ") + ", ".join(shown) + more
+    more = separator + "…" if len(positions) > limit else ""
+    return ngettext("row {rows}", "rows {rows}", len(positions)).format(
+        rows=separator.join(shown) + more
+    )
+
+
+def in_file(label: str, message: str) -> str:
+    """``message`` said about the file or table ``label`` ("phones.csv, column 'ram', …");
+    ``message`` alone when there is no label."""
+    # Translators: {label} names a file or dataset, {message} says what is wrong in it.
+    return _("{label}, {message}").format(label=label, message=message) if label else message
 
 
 def _is_missing(value: object) -> bool:
@@ -194,6 +206,8 @@ class ColumnValues:
     #: ``"row 17: 'abc' is not a number"`` or "" when the column reads cleanly.
     problem: str = ""
     _texts: tuple[str | None, ...] | None = None
+    #: The problem is a cell that is not a number (calling the column categorical fixes it).
+    junk: bool = False
 
     @property
     def texts(self) -> tuple[str | None, ...]:
@@ -212,15 +226,15 @@ class ColumnValues:
         ``advice`` adds what the user can do in the data settings (not for a trained model).
         """
         if self.problem:
-            prefix = f"{label}, " if label else ""
-            hint = (
-                "; fix the value or set the column's kind to categorical"
-                if advice and "not a number" in self.problem
-                else ""
-            )
-            raise DataError(
-                f"{prefix}column {quote(self.name)}, {self.problem}{hint}", where=self.name
-            )
+            if advice and self.junk:
+                message = _(
+                    "column {name}, {problem}; fix the value or set the column's kind to "
+                    "categorical"
+                )
+            else:
+                message = _("column {name}, {problem}")
+            message = message.format(name=quote(self.name), problem=self.problem)
+            raise DataError(in_file(label, message), where=self.name)
 
 
 def analyze_column(
@@ -281,13 +295,13 @@ def _numeric(
     first_junk = int(junk[0]) if junk.size else None
     first_inf = int(infinite[0]) if infinite.size else None
     if first_junk is not None and (first_inf is None or first_junk < first_inf):
-        column.problem = (
-            f"row {row_number(first_junk, rows)}: {quote(column.texts[first_junk])} is not a number"
+        column.problem = _("row {row}: {value} is not a number").format(
+            row=row_number(first_junk, rows), value=quote(column.texts[first_junk])
         )
+        column.junk = True
     elif first_inf is not None:
-        column.problem = (
-            f"row {row_number(first_inf, rows)}: "
-            f"{quote(column.texts[first_inf])} is infinite; use a finite number"
+        column.problem = _("row {row}: {value} is infinite; use a finite number").format(
+            row=row_number(first_inf, rows), value=quote(column.texts[first_inf])
         )
     return column
 
@@ -354,14 +368,17 @@ def resolve_targets(frame: pd.DataFrame, targets: Sequence[str]) -> list[str]:
     """The target column names, checked; no targets means the last column."""
     columns = [str(c) for c in frame.columns]
     if not columns:
-        raise DataError("the table has no columns", where="targets")
+        raise DataError(_("the table has no columns"), where="targets")
     if not targets:
         return [columns[-1]]
     for name in targets:
         if name not in columns:
             shown = ", ".join(columns[:12]) + (", …" if len(columns) > 12 else "")
             raise DataError(
-                f"target column {quote(name)} is not in the data (columns: {shown})", where=name
+                _("target column {name} is not in the data (columns: {columns})").format(
+                    name=quote(name), columns=shown
+                ),
+                where=name,
             )
     return list(targets)
 
@@ -400,8 +417,10 @@ def detect_task(
         for column in columns:
             if column.kind == "categorical":
                 raise DataError(
-                    f"target column {quote(column.name)} holds text; several targets can only "
-                    "be predicted together as numbers (regression); choose one target",
+                    _(
+                        "target column {name} holds text; several targets can only be "
+                        "predicted together as numbers (regression); choose one target"
+                    ).format(name=quote(column.name)),
                     where=column.name,
                 )
         return "regression"

@@ -26,6 +26,7 @@ from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse
 from nnstudio.core.data.data_settings import DELIMITERS, DataSource
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import _
 
 CANDIDATE_DELIMITERS = (",", ";", "\t")
 #: Files larger than this are refused: they would not fit a teaching tool's memory anyway.
@@ -53,14 +54,16 @@ def read_csv(
     label = file.name or str(path)
     if delimiter not in DELIMITERS:
         raise DataError(
-            f"{label}: the delimiter must be comma, semicolon, tab or auto, not {quote(delimiter)}",
+            _("{label}: the delimiter must be comma, semicolon, tab or auto, not {value}").format(
+                label=label, value=quote(delimiter)
+            ),
             where=absolute,
         )
     data = _read_bytes(file, label, absolute)
     text, detected = _decode(data, encoding, label, absolute)
     source = DataSource(kind="csv", path=os.fspath(path), encoding=encoding, delimiter=delimiter)
     if not text.strip():
-        raise DataError(f"{label} is empty: it holds no rows", where=absolute)
+        raise DataError(_("{label} is empty: it holds no rows").format(label=label), where=absolute)
     if delimiter == "auto":
         delimiter = sniff_delimiter(text)
     result = None
@@ -86,40 +89,48 @@ def _frame_from_rows(
 ) -> tuple[pd.DataFrame, bool, list[str]]:
     """The careful reader: Python's csv module, every problem with its line number."""
     if not rows:
-        raise DataError(f"{label} is empty: it holds no rows", where=absolute)
+        raise DataError(_("{label} is empty: it holds no rows").format(label=label), where=absolute)
     warnings: list[str] = []
     first_line, first = rows[0]
-    has_header = detect_header(first, [r for _, r in rows[1 : _SNIFF_ROWS + 1]])
+    has_header = detect_header(first, [r for _line, r in rows[1 : _SNIFF_ROWS + 1]])
     width = len(first)
-    what = "the header" if has_header else f"line {first_line}"
     trimmed = False
     for line, row in rows[1:]:
         if len(row) > width and not any(cell.strip() for cell in row[width:]):
             del row[width:]
             trimmed = True
         if len(row) != width:
+            if has_header:
+                message = _("{label}, line {line} has {n} fields; the header has {width}")
+            else:
+                message = _("{label}, line {line} has {n} fields; line {first} has {width}")
             raise DataError(
-                f"{label}, line {line} has {len(row)} fields; {what} has {width}", where=absolute
+                message.format(label=label, line=line, n=len(row), first=first_line, width=width),
+                where=absolute,
             )
     if trimmed:
-        warnings.append("some lines end with an extra delimiter; the empty fields were ignored")
-    if width > 1 and not first[-1].strip() and all(not r[-1].strip() for _, r in rows[1:]):
+        warnings.append(_("some lines end with an extra delimiter; the empty fields were ignored"))
+    if width > 1 and not first[-1].strip() and all(not r[-1].strip() for _line, r in rows[1:]):
         # Every line ends with the delimiter: an empty last column nobody meant to have.
-        for _, row in rows:
+        for _line, row in rows:
             row.pop()
         width -= 1
     if has_header:
         names = _header_names(first, label, absolute)
-        body = [r for _, r in rows[1:]]
+        body = [r for _line, r in rows[1:]]
     else:
         names = [f"column_{j + 1}" for j in range(width)]
-        body = [r for _, r in rows]
+        body = [r for _line, r in rows]
         warnings.append(
-            "the first line holds data, not column names; "
-            f"columns are named column_1 … column_{width}"
+            _(
+                "the first line holds data, not column names; columns are named column_1 … "
+                "column_{width}"
+            ).format(width=width)
         )
     if has_header and not body:
-        raise DataError(f"{label} has a header but no data rows", where=absolute)
+        raise DataError(
+            _("{label} has a header but no data rows").format(label=label), where=absolute
+        )
     decimal_comma = delimiter != ","
     columns = {name: _column([r[j] for r in body], decimal_comma) for j, name in enumerate(names)}
     return pd.DataFrame(columns, index=pd.RangeIndex(len(body))), has_header, warnings
@@ -140,9 +151,9 @@ def _fast_frame(
         return None
     first = head[0][1]
     width = len(first)
-    if any(len(r) != width for _, r in head) or width < 1:
+    if any(len(r) != width for _line, r in head) or width < 1:
         return None
-    has_header = detect_header(first, [r for _, r in head[1:]])
+    has_header = detect_header(first, [r for _line, r in head[1:]])
     if has_header:
         names = _header_names(first, label, absolute)
     else:
@@ -247,33 +258,47 @@ def _skip_to_data(text: str) -> int:
 
 def _read_bytes(file: Path, label: str, absolute: str) -> bytes:
     if not file.exists():
-        raise DataError(f"{label} does not exist (looked for {absolute})", where=absolute)
+        raise DataError(
+            _("{label} does not exist (looked for {path})").format(label=label, path=absolute),
+            where=absolute,
+        )
     if file.is_dir():
-        raise DataError(f"{label} is a folder, not a CSV file", where=absolute)
+        raise DataError(
+            _("{label} is a folder, not a CSV file").format(label=label), where=absolute
+        )
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DataError(
-                f"{label} is too large ({size / 2**20:.0f} MB); the limit is "
-                f"{MAX_FILE_BYTES / 2**20:.0f} MB",
+                _("{label} is too large ({size:.0f} MB); the limit is {limit:.0f} MB").format(
+                    label=label, size=size / 2**20, limit=MAX_FILE_BYTES / 2**20
+                ),
                 where=absolute,
             )
         return file.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise DataError(f"{label} cannot be read: {reason}", where=absolute) from None
+        raise DataError(
+            _("{label} cannot be read: {reason}").format(label=label, reason=reason),
+            where=absolute,
+        ) from None
 
 
 def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str, str]:
     """The file's text and the codec that produced it."""
     if data.startswith(b"PK\x03\x04"):
         raise DataError(
-            f"{label} is a zip file (an Excel .xlsx workbook?), not CSV text; save it as CSV first",
+            _(
+                "{label} is a zip file (an Excel .xlsx workbook?), not CSV text; save it as CSV "
+                "first"
+            ).format(label=label),
             where=absolute,
         )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError(
-            f"{label} is an old Excel .xls workbook, not CSV text; save it as CSV first",
+            _("{label} is an old Excel .xls workbook, not CSV text; save it as CSV first").format(
+                label=label
+            ),
             where=absolute,
         )
     if encoding != "auto":
@@ -283,15 +308,20 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
             codecs.lookup(encoding)
         except (LookupError, TypeError):
             raise DataError(
-                f"{label}: unknown text encoding {quote(encoding)}", where=absolute
+                _("{label}: unknown text encoding {encoding}").format(
+                    label=label, encoding=quote(encoding)
+                ),
+                where=absolute,
             ) from None
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise DataError(
-                f"{label}, line {line}: the bytes are not {encoding} text; try the "
-                "automatic encoding",
+                _(
+                    "{label}, line {line}: the bytes are not {encoding} text; try the automatic "
+                    "encoding"
+                ).format(label=label, line=line, encoding=encoding),
                 where=absolute,
             ) from None
         return _check_text(text, label, absolute), encoding
@@ -299,7 +329,9 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates.append(("utf-16", "utf-16"))
     elif b"\x00" in data:
-        raise DataError(f"{label} looks like a binary file, not CSV text", where=absolute)
+        raise DataError(
+            _("{label} looks like a binary file, not CSV text").format(label=label), where=absolute
+        )
     bom = data.startswith(codecs.BOM_UTF8)
     candidates += [("utf-8-sig", "utf-8-sig" if bom else "utf-8"), ("gb18030", "gb18030")]
     failure = None
@@ -310,7 +342,9 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
             failure = failure or exc
     line = data[: failure.start].count(b"\n") + 1 if failure else 1
     raise DataError(
-        f"{label}, line {line}: the text is neither UTF-8 nor GBK; save the file as CSV UTF-8",
+        _(
+            "{label}, line {line}: the text is neither UTF-8 nor GBK; save the file as CSV UTF-8"
+        ).format(label=label, line=line),
         where=absolute,
     )
 
@@ -321,7 +355,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _check_text(text: str, label: str, absolute: str) -> str:
     control = len(_CONTROL.findall(text))
     if "\x00" in text or (control and control * 100 >= len(text)):
-        raise DataError(f"{label} looks like a binary file, not CSV text", where=absolute)
+        raise DataError(
+            _("{label} looks like a binary file, not CSV text").format(label=label), where=absolute
+        )
     return text
 
 
@@ -385,7 +421,12 @@ def _split_rows(
         except StopIteration:
             break
         except csv.Error as exc:
-            raise DataError(f"{label}, line {reader.line_num}: {exc}", where=absolute) from None
+            raise DataError(
+                _("{label}, line {line}: {problem}").format(
+                    label=label, line=reader.line_num, problem=exc
+                ),
+                where=absolute,
+            ) from None
         start, previous = previous + 1, reader.line_num
         if _is_blank(row):
             continue
@@ -423,8 +464,10 @@ def _header_names(first: list[str], label: str, absolute: str) -> list[str]:
     for j, name in enumerate(names):
         if name in seen:
             raise DataError(
-                f"{label}: the header names column {quote(name)} twice (columns "
-                f"{seen[name] + 1} and {j + 1}); rename one",
+                _(
+                    "{label}: the header names column {name} twice (columns {first} and "
+                    "{second}); rename one"
+                ).format(label=label, name=quote(name), first=seen[name] + 1, second=j + 1),
                 where=absolute,
             )
         seen[name] = j

@@ -21,44 +21,60 @@ from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.data.datasets import DATASETS
 from nnstudio.core.data.seeds import MAX_SEED
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import N_, _
 
 SOURCE_KINDS = ("none", "csv", "builtin")
 DELIMITERS = ("auto", ",", ";", "\t")
-COLUMN_KINDS = ("numeric", "categorical")
+#: The kinds a column can be read as; also what the data panel shows (``_(kind)``).
+COLUMN_KINDS = (
+    # Translators: a column kind: the column holds numbers.
+    N_("numeric"),
+    # Translators: a column kind: the column holds categories (text labels).
+    N_("categorical"),
+)
 MISSING_CHOICES = ("refuse", "drop", "mean", "most_frequent")
 SCALING_CHOICES = ("none", "standard", "minmax")
 TASK_CHOICES = ("auto", "classification", "regression")
 
-_SETTINGS_WHERE = "data settings"
+#: Where a bad setting is reported (the ``where`` of its DataError), translated when raised.
+_SETTINGS_WHERE = N_("data settings")
 
 
 def _bad(field_name: str, message: str) -> DataError:
-    return DataError(f"{field_name}: {message}", where=_SETTINGS_WHERE)
+    """The DataError for a bad setting; ``field_name`` is the setting's key, as in the file."""
+    return DataError(f"{field_name}: {message}", where=_(_SETTINGS_WHERE))
 
 
 def _check_text(field_name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise _bad(field_name, f"must be text, not {value!r}")
+        raise _bad(field_name, _("must be text, not {value!r}").format(value=value))
     return value
 
 
 def _check_choice(field_name: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
         shown = ", ".join(repr(c) for c in choices)
-        raise _bad(field_name, f"must be one of {shown}; got {value!r}")
+        raise _bad(
+            field_name,
+            _("must be one of {choices}; got {value!r}").format(choices=shown, value=value),
+        )
     return value
 
 
 def _check_names(field_name: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise _bad(field_name, f"must be a list of column names, not {value!r}")
+        raise _bad(
+            field_name, _("must be a list of column names, not {value!r}").format(value=value)
+        )
     names = tuple(value)
     for name in names:
         if not isinstance(name, str):
-            raise _bad(field_name, f"must hold column names (text), not {name!r}")
+            raise _bad(
+                field_name, _("must hold column names (text), not {value!r}").format(value=name)
+            )
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise _bad(field_name, f"names {duplicates[0]!r} twice")
+        raise _bad(field_name, _("names {name!r} twice").format(name=duplicates[0]))
     return names
 
 
@@ -68,7 +84,7 @@ def _json_safe(field_name: str, value: Any) -> Any:
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise _bad(field_name, f"must hold finite numbers, not {value!r}")
+            raise _bad(field_name, _("must hold finite numbers, not {value!r}").format(value=value))
         return value
     if isinstance(value, (list, tuple)):
         return [_json_safe(field_name, v) for v in value]
@@ -76,10 +92,10 @@ def _json_safe(field_name: str, value: Any) -> Any:
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise _bad(field_name, f"keys must be text, not {key!r}")
+                raise _bad(field_name, _("keys must be text, not {value!r}").format(value=key))
             out[key] = _json_safe(field_name, item)
         return out
-    raise _bad(field_name, f"cannot store {value!r} in a project file")
+    raise _bad(field_name, _("cannot store {value!r} in a project file").format(value=value))
 
 
 def _stable_hash(data: Mapping[str, Any]) -> int:
@@ -102,14 +118,20 @@ class DataSource:
         _check_text("source.path", self.path)
         _check_text("source.name", self.name)
         if not isinstance(self.params, Mapping):
-            raise _bad("source.params", f"must be a mapping of parameters, not {self.params!r}")
+            raise _bad(
+                "source.params",
+                _("must be a mapping of parameters, not {value!r}").format(value=self.params),
+            )
         object.__setattr__(self, "params", _json_safe("source.params", self.params))
         _check_text("source.encoding", self.encoding)
         if self.encoding != "auto":
             try:
                 codecs.lookup(self.encoding)
             except LookupError:
-                raise _bad("source.encoding", f"unknown text encoding {self.encoding!r}") from None
+                raise _bad(
+                    "source.encoding",
+                    _("unknown text encoding {value!r}").format(value=self.encoding),
+                ) from None
         _check_choice("source.delimiter", self.delimiter, DELIMITERS)
 
     def __hash__(self) -> int:
@@ -119,10 +141,10 @@ class DataSource:
     def label(self) -> str:
         """Short name for messages: the file's base name or the dataset's name."""
         if self.kind == "csv":
-            return self.path.replace("\\", "/").rsplit("/", 1)[-1] or "the CSV file"
+            return self.path.replace("\\", "/").rsplit("/", 1)[-1] or _("the CSV file")
         if self.kind == "builtin":
-            return self.name or "the built-in dataset"
-        return "no data"
+            return self.name or _("the built-in dataset")
+        return _("no data")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,40 +160,50 @@ class DataSource:
     def from_dict(cls, d: Any) -> DataSource:
         """Build from a project file's dict; unknown keys and bad values raise DataError."""
         if not isinstance(d, Mapping):
-            raise _bad("source", f"must be a mapping, not {d!r}")
+            raise _bad("source", _("must be a mapping, not {value!r}").format(value=d))
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(str(k) for k in d if k not in known)
         if unknown:
-            raise _bad(f"source.{unknown[0]}", "is not a data source field")
+            raise _bad(f"source.{unknown[0]}", _("is not a data source field"))
         source = cls(**{k: d[k] for k in known if k in d})
         if source.kind == "builtin" and source.name not in DATASETS:
             known_names = ", ".join(DATASETS.names())
             raise _bad(
-                "source.name", f"unknown built-in dataset {source.name!r} (known: {known_names})"
+                "source.name",
+                _("unknown built-in dataset {name!r} (known: {known})").format(
+                    name=source.name, known=known_names
+                ),
             )
         return source
 
 
 def _check_split(value: Any) -> tuple[float, float, float]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)) or len(value) not in (2, 3):
-        raise _bad("split", f"must be three fractions (train, validation, test), not {value!r}")
+        raise _bad(
+            "split",
+            _("must be three fractions (train, validation, test), not {value!r}").format(
+                value=value
+            ),
+        )
     parts = []
     for part in value:
         if isinstance(part, bool) or not isinstance(part, (int, float)):
-            raise _bad("split", f"fractions must be numbers, not {part!r}")
+            raise _bad("split", _("fractions must be numbers, not {value!r}").format(value=part))
         part = float(part)
         if not math.isfinite(part) or part < 0:
-            raise _bad("split", f"fractions must be ≥ 0; got {part:g}")
+            raise _bad("split", _("fractions must be ≥ 0; got {value:g}").format(value=part))
         parts.append(part)
     if len(parts) == 2:
         parts.append(0.0)
     train, val, test = parts
     if train <= 0:
-        raise _bad("split", "the training fraction must be more than 0")
+        raise _bad("split", _("the training fraction must be more than 0"))
     if abs(train + val + test - 1.0) > 1e-6:
         raise _bad(
             "split",
-            f"fractions must add up to 1; {train:g} + {val:g} + {test:g} = {train + val + test:g}",
+            _("fractions must add up to 1; {train:g} + {val:g} + {test:g} = {total:g}").format(
+                train=train, val=val, test=test, total=train + val + test
+            ),
         )
     return (train, val, test)
 
@@ -197,19 +229,27 @@ class DataSettings:
 
     def __post_init__(self) -> None:
         if not isinstance(self.source, DataSource):
-            raise _bad("source", f"must be a DataSource, not {self.source!r}")
+            raise _bad("source", _("must be a DataSource, not {value!r}").format(value=self.source))
         set_ = object.__setattr__
         set_(self, "targets", _check_names("targets", self.targets))
         set_(self, "ignored", _check_names("ignored", self.ignored))
         both = [n for n in self.targets if n in self.ignored]
         if both:
-            raise _bad("ignored", f"column {both[0]!r} is a target and cannot also be ignored")
+            raise _bad(
+                "ignored",
+                _("column {name!r} is a target and cannot also be ignored").format(name=both[0]),
+            )
         if not isinstance(self.kinds, Mapping):
-            raise _bad("kinds", f"must map column names to a kind, not {self.kinds!r}")
+            raise _bad(
+                "kinds",
+                _("must map column names to a kind, not {value!r}").format(value=self.kinds),
+            )
         kinds = {}
         for name, kind in self.kinds.items():
             if not isinstance(name, str):
-                raise _bad("kinds", f"column names must be text, not {name!r}")
+                raise _bad(
+                    "kinds", _("column names must be text, not {value!r}").format(value=name)
+                )
             kinds[name] = _check_choice(f"kinds[{name!r}]", kind, COLUMN_KINDS)
         set_(self, "kinds", kinds)
         _check_choice("missing", self.missing, MISSING_CHOICES)
@@ -220,11 +260,18 @@ class DataSettings:
         if (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)) or whole_float:
             set_(self, "seed", int(seed))
         else:
-            raise _bad("seed", f"must be a whole number, not {seed!r}")
+            raise _bad("seed", _("must be a whole number, not {value!r}").format(value=seed))
         if not 0 <= self.seed <= MAX_SEED:
-            raise _bad("seed", f"must be between 0 and {MAX_SEED}; got {self.seed}")
+            raise _bad(
+                "seed",
+                _("must be between 0 and {maximum}; got {value}").format(
+                    maximum=MAX_SEED, value=self.seed
+                ),
+            )
         if not isinstance(self.stratify, bool):
-            raise _bad("stratify", f"must be true or false, not {self.stratify!r}")
+            raise _bad(
+                "stratify", _("must be true or false, not {value!r}").format(value=self.stratify)
+            )
         _check_choice("task", self.task, TASK_CHOICES)
         set_(self, "class_order", _check_names("class_order", self.class_order))
 
@@ -236,7 +283,7 @@ class DataSettings:
         known = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(k for k in changes if k not in known)
         if unknown:
-            raise _bad(unknown[0], "is not a data setting")
+            raise _bad(unknown[0], _("is not a data setting"))
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -258,11 +305,11 @@ class DataSettings:
     def from_dict(cls, d: Any) -> DataSettings:
         """Build from a project file's dict; missing keys take defaults, unknown keys refused."""
         if not isinstance(d, Mapping):
-            raise _bad("data", f"must be a mapping, not {d!r}")
+            raise _bad("data", _("must be a mapping, not {value!r}").format(value=d))
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(str(k) for k in d if k not in known)
         if unknown:
-            raise _bad(unknown[0], "is not a data setting")
+            raise _bad(unknown[0], _("is not a data setting"))
         values = {k: d[k] for k in known if k in d}
         if "source" in values:
             values["source"] = DataSource.from_dict(values["source"])

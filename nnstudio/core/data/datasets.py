@@ -27,6 +27,7 @@ from nnstudio.core.catalogue.params import (
 )
 from nnstudio.core.data.seeds import MAX_SEED
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ class DatasetSpec(ComponentSpec):
         try:
             values = check_params(self, params or {})
         except ParamError as exc:
-            raise DataError(f"dataset {self.label}: {exc}", where=self.name) from None
+            raise DataError(
+                _("dataset {name}: {problem}").format(name=_(self.label), problem=exc),
+                where=self.name,
+            ) from None
         frame = self.generate(values)
         return frame.reset_index(drop=True)
 
@@ -64,8 +68,8 @@ def _n_samples(default: int = 300) -> ParamSpec:
         "n_samples",
         "int",
         default,
-        "How many points (rows) to make.",
-        label="Samples",
+        N_("How many points (rows) to make."),
+        label=N_("Samples"),
         minimum=4,
         maximum=1_000_000,
     )
@@ -76,8 +80,11 @@ def _noise(default: float) -> ParamSpec:
         "noise",
         "float",
         default,
-        "Standard deviation of the random jitter added to every point: more "
-        "noise makes the classes overlap (or the curve fuzzier).",
+        N_(
+            "Standard deviation of the random jitter added to every point: more "
+            "noise makes the classes overlap (or the curve fuzzier)."
+        ),
+        label=N_("Noise"),
         minimum=0.0,
         maximum=10.0,
         decimals=3,
@@ -88,7 +95,8 @@ _SEED = ParamSpec(
     "seed",
     "int",
     0,
-    "Random seed: the same seed always makes the same table.",
+    N_("Random seed: the same seed always makes the same table."),
+    label=N_("Seed"),
     minimum=0,
     maximum=MAX_SEED,
 )
@@ -118,7 +126,7 @@ def _xor(p: Mapping[str, Any]) -> pd.DataFrame:
 XOR_TRUTH_TABLE = ((0, 0, 0), (1, 0, 1), (0, 1, 1), (1, 1, 0))
 
 
-def _xor4(_: Mapping[str, Any]) -> pd.DataFrame:
+def _xor4(_params: Mapping[str, Any]) -> pd.DataFrame:
     rows = np.array(XOR_TRUTH_TABLE, dtype="int64")
     return pd.DataFrame({"x1": rows[:, 0], "x2": rows[:, 1], "y": rows[:, 2]})
 
@@ -176,7 +184,9 @@ def _line(p: Mapping[str, Any]) -> pd.DataFrame:
 def _sine(p: Mapping[str, Any]) -> pd.DataFrame:
     if p["x_max"] <= p["x_min"]:
         raise DataError(
-            f"dataset Sine: x max ({p['x_max']:g}) must be larger than x min ({p['x_min']:g})",
+            _("dataset Sine: x max ({x_max:g}) must be larger than x min ({x_min:g})").format(
+                x_max=p["x_max"], x_min=p["x_min"]
+            ),
             where="sine",
         )
     rng = np.random.default_rng(p["seed"])
@@ -188,7 +198,7 @@ def _sine(p: Mapping[str, Any]) -> pd.DataFrame:
 def _bundled(
     loader: str, target: str, *, names: bool = True, **kwargs: Any
 ) -> Callable[[Mapping[str, Any]], pd.DataFrame]:
-    def make(_: Mapping[str, Any]) -> pd.DataFrame:
+    def make(_params: Mapping[str, Any]) -> pd.DataFrame:
         import sklearn.datasets
 
         bunch = getattr(sklearn.datasets, loader)(as_frame=True, **kwargs)
@@ -209,9 +219,11 @@ _add = DATASETS.add
 _add(
     DatasetSpec(
         "xor",
-        "XOR",
-        "Points in the square [-1, 1]²; label 1 where x1 and x2 have opposite signs. No straight "
-        "line separates the classes: the problem that stopped the perceptron.",
+        N_("XOR"),
+        N_(
+            "Points in the square [-1, 1]²; label 1 where x1 and x2 have opposite signs. No "
+            "straight line separates the classes: the problem that stopped the perceptron."
+        ),
         params=(_n_samples(), _noise(0.0), _SEED),
         generate=_xor,
     )
@@ -219,10 +231,13 @@ _add(
 _add(
     DatasetSpec(
         "xor4",
-        "XOR (4 points, the lesson's)",
-        "The truth table itself: (0,0) → 0, (1,0) → 1, (0,1) → 1, (1,1) → 0, as in the "
-        "perceptron and step-network lessons. All four points train (no validation rows) and "
-        "stay unscaled, so hand-set weights such as W1 = ones, b1 = [−1.5, −0.5] work as taught.",
+        N_("XOR (4 points, the lesson's)"),
+        N_(
+            "The truth table itself: (0,0) → 0, (1,0) → 1, (0,1) → 1, (1,1) → 0, as in the "
+            "perceptron and step-network lessons. All four points train (no validation rows) "
+            "and stay unscaled, so hand-set weights such as W1 = ones, b1 = [−1.5, −0.5] work "
+            "as taught."
+        ),
         generate=_xor4,
         target="y",
         origin="fixed",
@@ -233,8 +248,8 @@ _add(
 _add(
     DatasetSpec(
         "circles",
-        "Circles",
-        "A small circle (label 1) inside a large one (label 0): needs a curved boundary.",
+        N_("Circles"),
+        N_("A small circle (label 1) inside a large one (label 0): needs a curved boundary."),
         params=(
             _n_samples(),
             _noise(0.05),
@@ -243,7 +258,8 @@ _add(
                 "factor",
                 "float",
                 0.5,
-                "Radius of the inner circle (the outer one is 1).",
+                N_("Radius of the inner circle (the outer one is 1)."),
+                label=N_("Factor"),
                 minimum=0.0,
                 maximum=1.0,
                 exclusive_min=True,
@@ -256,8 +272,8 @@ _add(
 _add(
     DatasetSpec(
         "moons",
-        "Moons",
-        "Two interleaving half circles: a classic small non-linear problem.",
+        N_("Moons"),
+        N_("Two interleaving half circles: a classic small non-linear problem."),
         params=(_n_samples(), _noise(0.1), _SEED),
         generate=_moons,
     )
@@ -265,9 +281,11 @@ _add(
 _add(
     DatasetSpec(
         "spirals",
-        "Spirals",
-        "Arms of a spiral winding around the centre, one class per arm: hard for a small "
-        "network, a good test of depth and of the activation.",
+        N_("Spirals"),
+        N_(
+            "Arms of a spiral winding around the centre, one class per arm: hard for a small "
+            "network, a good test of depth and of the activation."
+        ),
         params=(
             _n_samples(),
             _noise(0.05),
@@ -276,8 +294,8 @@ _add(
                 "n_classes",
                 "int",
                 2,
-                "How many spiral arms (classes).",
-                label="Classes",
+                N_("How many spiral arms (classes)."),
+                label=N_("Classes"),
                 minimum=2,
                 maximum=5,
             ),
@@ -285,7 +303,8 @@ _add(
                 "turns",
                 "float",
                 1.0,
-                "How many times each arm winds around the centre.",
+                N_("How many times each arm winds around the centre."),
+                label=N_("Turns"),
                 minimum=0.25,
                 maximum=5.0,
             ),
@@ -296,9 +315,11 @@ _add(
 _add(
     DatasetSpec(
         "blobs",
-        "Blobs",
-        "Round clouds of points around random centres, one class per cloud. Its noise is the "
-        "cluster spread.",
+        N_("Blobs"),
+        N_(
+            "Round clouds of points around random centres, one class per cloud. Its noise is the "
+            "cluster spread."
+        ),
         params=(
             _n_samples(),
             _SEED,
@@ -306,8 +327,8 @@ _add(
                 "n_classes",
                 "int",
                 3,
-                "How many clouds (classes).",
-                label="Classes",
+                N_("How many clouds (classes)."),
+                label=N_("Classes"),
                 minimum=2,
                 maximum=10,
             ),
@@ -315,8 +336,8 @@ _add(
                 "n_features",
                 "int",
                 2,
-                "How many input columns (dimensions).",
-                label="Features",
+                N_("How many input columns (dimensions)."),
+                label=N_("Features"),
                 minimum=1,
                 maximum=50,
             ),
@@ -324,8 +345,8 @@ _add(
                 "cluster_std",
                 "float",
                 1.0,
-                "Spread (standard deviation) of each cloud; centres lie in [-10, 10].",
-                label="Cluster spread",
+                N_("Spread (standard deviation) of each cloud; centres lie in [-10, 10]."),
+                label=N_("Cluster spread"),
                 minimum=0.0,
                 maximum=20.0,
             ),
@@ -336,20 +357,27 @@ _add(
 _add(
     DatasetSpec(
         "line",
-        "Noisy line",
-        "y = slope·x + intercept plus noise, x in [-5, 5]: linear regression with one neuron.",
+        N_("Noisy line"),
+        N_("y = slope·x + intercept plus noise, x in [-5, 5]: linear regression with one neuron."),
         params=(
             _n_samples(100),
             _noise(1.0),
             _SEED,
             ParamSpec(
-                "slope", "float", 2.0, "Slope of the true line.", minimum=-1000.0, maximum=1000.0
+                "slope",
+                "float",
+                2.0,
+                N_("Slope of the true line."),
+                label=N_("Slope"),
+                minimum=-1000.0,
+                maximum=1000.0,
             ),
             ParamSpec(
                 "intercept",
                 "float",
                 1.0,
-                "Value of the true line at x = 0.",
+                N_("Value of the true line at x = 0."),
+                label=N_("Intercept"),
                 minimum=-1000.0,
                 maximum=1000.0,
             ),
@@ -362,14 +390,30 @@ _add(
 _add(
     DatasetSpec(
         "sine",
-        "Noisy sine",
-        "y = sin(x) plus noise: a curve a straight line cannot fit, a small network can.",
+        N_("Noisy sine"),
+        N_("y = sin(x) plus noise: a curve a straight line cannot fit, a small network can."),
         params=(
             _n_samples(200),
             _noise(0.1),
             _SEED,
-            ParamSpec("x_min", "float", -6.2832, "Smallest x.", minimum=-1000.0, maximum=1000.0),
-            ParamSpec("x_max", "float", 6.2832, "Largest x.", minimum=-1000.0, maximum=1000.0),
+            ParamSpec(
+                "x_min",
+                "float",
+                -6.2832,
+                N_("Smallest x."),
+                label=N_("X min"),
+                minimum=-1000.0,
+                maximum=1000.0,
+            ),
+            ParamSpec(
+                "x_max",
+                "float",
+                6.2832,
+                N_("Largest x."),
+                label=N_("X max"),
+                minimum=-1000.0,
+                maximum=1000.0,
+            ),
         ),
         generate=_sine,
         task="regression",
@@ -379,8 +423,8 @@ _add(
 _add(
     DatasetSpec(
         "iris",
-        "Iris flowers",
-        "150 flowers, 4 measurements (cm), 3 species: the classic first classification table.",
+        N_("Iris flowers"),
+        N_("150 flowers, 4 measurements (cm), 3 species: the classic first classification table."),
         generate=_bundled("load_iris", "species"),
         target="species",
         origin="bundled",
@@ -390,8 +434,8 @@ _add(
 _add(
     DatasetSpec(
         "wine",
-        "Wine",
-        "178 wines, 13 chemical measurements, 3 cultivars (class_0 … class_2).",
+        N_("Wine"),
+        N_("178 wines, 13 chemical measurements, 3 cultivars (class_0 … class_2)."),
         generate=_bundled("load_wine", "class"),
         target="class",
         origin="bundled",
@@ -401,8 +445,8 @@ _add(
 _add(
     DatasetSpec(
         "breast_cancer",
-        "Breast cancer (Wisconsin)",
-        "569 tumours, 30 measurements, diagnosis malignant or benign.",
+        N_("Breast cancer (Wisconsin)"),
+        N_("569 tumours, 30 measurements, diagnosis malignant or benign."),
         generate=_bundled("load_breast_cancer", "diagnosis"),
         target="diagnosis",
         origin="bundled",
@@ -412,9 +456,11 @@ _add(
 _add(
     DatasetSpec(
         "digits",
-        "Handwritten digits (8×8)",
-        "1797 images of 8×8 pixels (64 inputs, 0–16), digits 0 … 9: the offline stand-in for "
-        "MNIST.",
+        N_("Handwritten digits (8×8)"),
+        N_(
+            "1797 images of 8×8 pixels (64 inputs, 0–16), digits 0 … 9: the offline stand-in for "
+            "MNIST."
+        ),
         generate=_bundled("load_digits", "digit", names=False),
         target="digit",
         origin="bundled",
@@ -424,9 +470,11 @@ _add(
 _add(
     DatasetSpec(
         "diabetes",
-        "Diabetes progression",
-        "442 patients, 10 measurements (raw, not pre-scaled), disease progression after one "
-        "year: a regression table.",
+        N_("Diabetes progression"),
+        N_(
+            "442 patients, 10 measurements (raw, not pre-scaled), disease progression after one "
+            "year: a regression table."
+        ),
         generate=_bundled("load_diabetes", "progression", names=False, scaled=False),
         task="regression",
         target="progression",

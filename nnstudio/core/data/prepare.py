@@ -21,6 +21,7 @@ from nnstudio.core.data.columns import (
     ColumnValues,
     analyze_column,
     format_label,
+    in_file,
     looks_like_classes,
     quote,
     resolve_targets,
@@ -32,6 +33,7 @@ from nnstudio.core.data.preprocess import Preprocessor
 from nnstudio.core.data.split import split_positions
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import N_, _, ngettext
 
 #: One-hot encoding a column with more categories than this is refused (memory, and nothing
 #: useful can be learnt from an identifier).
@@ -114,11 +116,19 @@ def _frame_and_label(table_or_frame: Table | pd.DataFrame) -> tuple[pd.DataFrame
     elif isinstance(table_or_frame, pd.DataFrame):
         frame, label = table_or_frame, ""
     else:
-        raise DataError(f"expected a table, not {type(table_or_frame).__name__}", where="data")
+        raise DataError(
+            _("expected a table, not {type}").format(type=type(table_or_frame).__name__),
+            where="data",
+        )
     names = [str(c) for c in frame.columns]
     if len(set(names)) != len(names):
         twice = next(n for n in names if names.count(n) > 1)
-        raise DataError(f"{label or 'the table'} has two columns named {quote(twice)}", where=twice)
+        message = (
+            _("{label} has two columns named {name}")
+            if label
+            else _("the table has two columns named {name}")
+        )
+        raise DataError(message.format(label=label, name=quote(twice)), where=twice)
     frame = frame.reset_index(drop=True)
     frame.columns = names
     return frame, label
@@ -127,47 +137,51 @@ def _frame_and_label(table_or_frame: Table | pd.DataFrame) -> tuple[pd.DataFrame
 def prepare(table_or_frame: Table | pd.DataFrame, settings: DataSettings) -> PreparedData:
     """Check, split, fit and encode; every user problem is a one-line DataError."""
     if not isinstance(settings, DataSettings):
-        raise DataError(f"expected data settings, not {type(settings).__name__}", where="data")
+        raise DataError(
+            _("expected data settings, not {type}").format(type=type(settings).__name__),
+            where="data",
+        )
     frame, label = _frame_and_label(table_or_frame)
-    prefix = f"{label}, " if label else ""
     if len(frame) == 0:
-        raise DataError(f"{label or 'the table'} has no data rows", where="data")
+        message = _("{label} has no data rows") if label else _("the table has no data rows")
+        raise DataError(message.format(label=label), where="data")
     targets = resolve_targets(frame, settings.targets)
     features = [n for n in frame.columns if n not in targets and n not in settings.ignored]
     if not features:
         raise DataError(
-            "no input columns are left: every column is a target or ignored", where="ignored"
+            _("no input columns are left: every column is a target or ignored"), where="ignored"
         )
     used = [n for n in frame.columns if n in targets or n in features]
     columns = {n: analyze_column(frame[n], settings.kinds.get(n)) for n in used}
     for name in used:
         columns[name].raise_problem(label)
 
-    task = _task(settings, targets, columns, prefix)
+    task = _task(settings, targets, columns, label)
     warnings: list[str] = []
-    keep = _rows_to_keep(settings, features, targets, columns, prefix, warnings)
+    keep = _rows_to_keep(settings, features, targets, columns, label, warnings)
     positions = np.flatnonzero(keep)
 
     class_names: list[str] = []
     class_ids = None
     if task == "classification":
-        class_names, class_ids = _classes(settings, frame, targets[0], positions, prefix, warnings)
+        class_names, class_ids = _classes(settings, frame, targets[0], positions, label, warnings)
     for name in features:
         column = columns[name]
         if column.kind != "categorical":
             continue
         n_values = len({column.labels[i] for i in positions} - {None})
         if n_values > MAX_CATEGORIES:
-            raise DataError(
-                f"{prefix}column {quote(name)} has {n_values} different values, too "
-                "many to one-hot encode; ignore it or make it numeric",
-                where=name,
-            )
+            message = _(
+                "column {name} has {n} different values, too many to one-hot encode; ignore it "
+                "or make it numeric"
+            ).format(name=quote(name), n=n_values)
+            raise DataError(in_file(label, message), where=name)
         if n_values > MANY_CATEGORIES and n_values > len(positions) / 2:
             warnings.append(
-                f"column {quote(name)} has {n_values} different values among "
-                f"{len(positions)} rows; one-hot encoding makes {n_values} inputs "
-                "(an identifier column is better ignored)"
+                _(
+                    "column {name} has {n} different values among {rows} rows; one-hot "
+                    "encoding makes {n} inputs (an identifier column is better ignored)"
+                ).format(name=quote(name), n=n_values, rows=len(positions))
             )
 
     split = split_positions(
@@ -196,7 +210,8 @@ def prepare(table_or_frame: Table | pd.DataFrame, settings: DataSettings) -> Pre
         subset = frame.iloc[rows]
         numbers = rows + 1
         x = preprocessor.transform(subset, row_numbers=numbers)
-        warnings.extend(f"{part} rows: {w}" for w in preprocessor.warnings)
+        about = _PART_WARNINGS[part]
+        warnings.extend(_(about).format(warning=w) for w in preprocessor.warnings)
         y = preprocessor.encode_targets(subset, row_numbers=numbers)
         parts[part] = (
             torch.from_numpy(np.ascontiguousarray(x)),
@@ -238,8 +253,16 @@ def prepare(table_or_frame: Table | pd.DataFrame, settings: DataSettings) -> Pre
     )
 
 
+#: A warning about the rows of one part of the split, by part.
+_PART_WARNINGS = {
+    "training": N_("training rows: {warning}"),
+    "validation": N_("validation rows: {warning}"),
+    "test": N_("test rows: {warning}"),
+}
+
+
 def _task(
-    settings: DataSettings, targets: list[str], columns: Mapping[str, ColumnValues], prefix: str
+    settings: DataSettings, targets: list[str], columns: Mapping[str, ColumnValues], label: str
 ) -> str:
     target_columns = [columns[n] for n in targets]
     task = settings.task
@@ -253,20 +276,22 @@ def _task(
             if column.kind == "categorical":
                 examples = list(dict.fromkeys(t for t in column.labels if t is not None))[:3]
                 shown = ", ".join(quote(t) for t in examples)
-                advice = (
-                    "choose classification"
-                    if len(targets) == 1
-                    else "several targets are predicted together only as numbers"
-                )
-                raise DataError(
-                    f"{prefix}target column {quote(column.name)} holds text "
-                    f"({shown}); regression needs numbers: {advice}",
-                    where=column.name,
-                )
+                if len(targets) == 1:
+                    message = _(
+                        "target column {name} holds text ({examples}); regression needs "
+                        "numbers: choose classification"
+                    )
+                else:
+                    message = _(
+                        "target column {name} holds text ({examples}); regression needs "
+                        "numbers: several targets are predicted together only as numbers"
+                    )
+                message = message.format(name=quote(column.name), examples=shown)
+                raise DataError(in_file(label, message), where=column.name)
         return task
     if len(targets) > 1:
         raise DataError(
-            "classification predicts one target column; choose one target or regression",
+            _("classification predicts one target column; choose one target or regression"),
             where="targets",
         )
     column = target_columns[0]
@@ -275,12 +300,11 @@ def _task(
         distinct = np.unique(present)
         whole = bool(np.all(np.floor(distinct) == distinct))
         if distinct.size > MAX_FORCED_CLASSES or (not whole and distinct.size > MAX_AUTO_CLASSES):
-            raise DataError(
-                f"{prefix}target column {quote(column.name)} holds "
-                f"{distinct.size} different numbers, too many to treat as classes; "
-                "choose regression",
-                where=column.name,
-            )
+            message = _(
+                "target column {name} holds {n} different numbers, too many to treat as "
+                "classes; choose regression"
+            ).format(name=quote(column.name), n=distinct.size)
+            raise DataError(in_file(label, message), where=column.name)
     return task
 
 
@@ -289,7 +313,7 @@ def _rows_to_keep(
     features: list[str],
     targets: list[str],
     columns: Mapping[str, ColumnValues],
-    prefix: str,
+    label: str,
     warnings: list[str],
 ) -> np.ndarray:
     n = len(next(iter(columns.values())).missing)
@@ -298,21 +322,27 @@ def _rows_to_keep(
         for name in used:
             empty = np.flatnonzero(columns[name].missing)
             if empty.size:
-                cells = "empty cell" if empty.size == 1 else "empty cells"
-                raise DataError(
-                    f"{prefix}column {quote(name)} has {empty.size} {cells} "
-                    f"({rows_text(list(empty))}); choose what to do with missing values: drop "
-                    "those rows, fill with the mean, or fill with the most frequent value",
-                    where=name,
-                )
+                message = ngettext(
+                    "column {name} has {n} empty cell ({rows}); choose what to do with missing "
+                    "values: drop those rows, fill with the mean, or fill with the most frequent "
+                    "value",
+                    "column {name} has {n} empty cells ({rows}); choose what to do with missing "
+                    "values: drop those rows, fill with the mean, or fill with the most frequent "
+                    "value",
+                    empty.size,
+                ).format(name=quote(name), n=empty.size, rows=rows_text(list(empty)))
+                raise DataError(in_file(label, message), where=name)
         return np.ones(n, dtype=bool)
     keep = np.ones(n, dtype=bool)
     for name in targets:
         empty = columns[name].missing
         if empty.any():
             warnings.append(
-                f"dropped {int(empty.sum())} rows whose target {quote(name)} is "
-                f"empty ({rows_text(list(np.flatnonzero(empty)))})"
+                _("dropped {n} rows whose target {name} is empty ({rows})").format(
+                    n=int(empty.sum()),
+                    name=quote(name),
+                    rows=rows_text(list(np.flatnonzero(empty))),
+                )
             )
             keep &= ~empty
     if settings.missing == "drop":
@@ -322,13 +352,15 @@ def _rows_to_keep(
         empty &= keep
         if empty.any():
             warnings.append(
-                f"dropped {int(empty.sum())} rows with empty cells "
-                f"({rows_text(list(np.flatnonzero(empty)))})"
+                _("dropped {n} rows with empty cells ({rows})").format(
+                    n=int(empty.sum()), rows=rows_text(list(np.flatnonzero(empty)))
+                )
             )
             keep &= ~empty
     if not keep.any():
         raise DataError(
-            f"{prefix}no rows are left after dropping the rows with empty cells", where="missing"
+            in_file(label, _("no rows are left after dropping the rows with empty cells")),
+            where="missing",
         )
     return keep
 
@@ -338,7 +370,7 @@ def _classes(
     frame: pd.DataFrame,
     target: str,
     positions: np.ndarray,
-    prefix: str,
+    label: str,
     warnings: list[str],
 ) -> tuple[list[str], np.ndarray]:
     """Class names (id order) and the class id of each kept row."""
@@ -349,27 +381,32 @@ def _classes(
         order = [format_label(c) for c in settings.class_order]
         unlisted = [c for c in seen if c not in order]
         if unlisted:
-            raise DataError(
-                f"{prefix}the class order does not list class {quote(unlisted[0])} "
-                f"of column {quote(target)}; list every class: "
-                f"{', '.join(seen[:20])}",
-                where="class_order",
-            )
+            message = _(
+                "the class order does not list class {name} of column {column}; list every "
+                "class: {classes}"
+            ).format(name=quote(unlisted[0]), column=quote(target), classes=", ".join(seen[:20]))
+            raise DataError(in_file(label, message), where="class_order")
         absent = [c for c in order if c not in seen]
         if absent:
             warnings.append(
-                f"class {quote(absent[0])} of the class order never occurs in "
-                f"column {quote(target)}"
+                _("class {name} of the class order never occurs in column {column}").format(
+                    name=quote(absent[0]), column=quote(target)
+                )
             )
         names = order
     else:
         names = seen
     if len(names) < 2:
-        raise DataError(
-            f"{prefix}target column {quote(target)} holds only one class "
-            f"({quote(names[0]) if names else 'none'}); a classifier needs at "
-            "least two",
-            where=target,
-        )
+        if names:
+            message = _(
+                "target column {column} holds only one class ({name}); a classifier needs at "
+                "least two"
+            ).format(column=quote(target), name=quote(names[0]))
+        else:
+            message = _(
+                "target column {column} holds only one class (none); a classifier needs at "
+                "least two"
+            ).format(column=quote(target))
+        raise DataError(in_file(label, message), where=target)
     index = {name: i for i, name in enumerate(names)}
     return names, np.array([index[label] for label in present], dtype="int64")

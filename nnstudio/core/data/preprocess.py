@@ -28,11 +28,16 @@ from nnstudio.core.data.columns import (
 )
 from nnstudio.core.data.data_settings import COLUMN_KINDS, MISSING_CHOICES, SCALING_CHOICES
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import N_, _, ngettext
 
 FORMAT = "nnstudio.preprocessor"
 VERSION = 1
 TASKS = ("classification", "regression")
 _WHERE = "preprocessor"
+_NOTHING_TO_FILL = N_(
+    "column {name} has no values in the training rows to fill the empty cells with; drop "
+    "those rows or ignore the column"
+)
 
 
 @dataclass
@@ -73,11 +78,7 @@ def _fit_numeric(name: str, values: np.ndarray, missing: str, scaling: str) -> C
             else most_frequent_number(values)
         )
         if fill is None:
-            raise DataError(
-                f"column {quote(name)} has no values in the training rows to fill "
-                "the empty cells with; drop those rows or ignore the column",
-                where=name,
-            )
+            raise DataError(_(_NOTHING_TO_FILL).format(name=quote(name)), where=name)
         values = np.where(np.isnan(values), fill, values)
     center, scale = 0.0, 1.0
     if values.size and scaling == "standard":
@@ -88,7 +89,9 @@ def _fit_numeric(name: str, values: np.ndarray, missing: str, scaling: str) -> C
         # A constant column: scikit-learn's StandardScaler also divides by 1.
         scale = 1.0
     if not math.isfinite(center):
-        raise DataError(f"column {quote(name)} holds numbers too large to scale", where=name)
+        raise DataError(
+            _("column {name} holds numbers too large to scale").format(name=quote(name)), where=name
+        )
     return ColumnRecipe(name, "numeric", fill, center, scale)
 
 
@@ -96,11 +99,7 @@ def _fit_categorical(name: str, labels: list[str | None], missing: str) -> Colum
     present = [label for label in labels if label is not None]
     fill = most_frequent(present) if missing in ("mean", "most_frequent") else None
     if fill is None and missing in ("mean", "most_frequent"):
-        raise DataError(
-            f"column {quote(name)} has no values in the training rows to fill "
-            "the empty cells with; drop those rows or ignore the column",
-            where=name,
-        )
+        raise DataError(_(_NOTHING_TO_FILL).format(name=quote(name)), where=name)
     return ColumnRecipe(name, "categorical", fill, categories=sorted_labels(present))
 
 
@@ -175,22 +174,31 @@ class Preprocessor:
         return {c.name: c.kind for c in self.columns}
 
     # -- applying ----------------------------------------------------------------------------
-    def _require(self, frame: pd.DataFrame, wanted: Sequence[str], what: str) -> pd.DataFrame:
-        """``frame`` with text column names, checked to hold each wanted column once."""
+    def _require(self, frame: pd.DataFrame, wanted: Sequence[str], lacks: str) -> pd.DataFrame:
+        """``frame`` with text column names, checked to hold each wanted column once.
+
+        ``lacks`` is the message (marked with ``N_``) for columns ``frame`` does not have,
+        with ``{wanted}`` and ``{lacking}`` in it.
+        """
         if not isinstance(frame, pd.DataFrame):
-            raise DataError(f"expected a table, not {type(frame).__name__}", where=_WHERE)
+            raise DataError(
+                _("expected a table, not {type}").format(type=type(frame).__name__), where=_WHERE
+            )
         names = [str(c) for c in frame.columns]
         if any(not isinstance(c, str) for c in frame.columns):
             frame = frame.set_axis(names, axis=1)
         lacking = [name for name in wanted if name not in names]
         if lacking:
             raise DataError(
-                f"the model was {what} {', '.join(wanted)}; this CSV lacks {', '.join(lacking)}",
+                _(lacks).format(wanted=", ".join(wanted), lacking=", ".join(lacking)),
                 where=lacking[0],
             )
         twice = [name for name in wanted if names.count(name) > 1]
         if twice:
-            raise DataError(f"this CSV has two columns named {quote(twice[0])}", where=twice[0])
+            raise DataError(
+                _("this CSV has two columns named {name}").format(name=quote(twice[0])),
+                where=twice[0],
+            )
         return frame
 
     def transform(
@@ -202,7 +210,11 @@ class Preprocessor:
         :attr:`warnings`; a missing column, junk, or an empty cell that the settings do not
         fill raises DataError. ``row_numbers`` are the rows named in messages.
         """
-        frame = self._require(frame, self.feature_columns, "trained on columns")
+        frame = self._require(
+            frame,
+            self.feature_columns,
+            N_("the model was trained on columns {wanted}; this CSV lacks {lacking}"),
+        )
         n = len(frame)
         out = np.zeros((n, self.n_features), dtype="float64")
         warnings: list[str] = []
@@ -212,10 +224,14 @@ class Preprocessor:
             column.raise_problem(advice=False)
             empty = np.flatnonzero(column.missing)
             if empty.size and recipe.fill is None:
-                verb = "is" if empty.size == 1 else "are"
                 raise DataError(
-                    f"column {quote(recipe.name)}, {rows_text(list(empty), row_numbers)} {verb} "
-                    "empty, and the data settings do not fill missing values",
+                    ngettext(
+                        "column {name}, {rows} is empty, and the data settings do not fill "
+                        "missing values",
+                        "column {name}, {rows} are empty, and the data settings do not fill "
+                        "missing values",
+                        empty.size,
+                    ).format(name=quote(recipe.name), rows=rows_text(list(empty), row_numbers)),
                     where=recipe.name,
                 )
             if recipe.kind == "numeric":
@@ -236,13 +252,19 @@ class Preprocessor:
                 more = ", …" if len(unseen) > 3 else ""
                 count = sum(unseen.values())
                 first = row_number(first_unseen, row_numbers)
-                what = (
-                    f"row {first} has a value never seen in training ({shown}); it is"
-                    if count == 1
-                    else f"{count} rows (first: row {first}) have values never seen in training "
-                    f"({shown}{more}); they are"
+                if count == 1:
+                    warning = _(
+                        "column {name}: row {row} has a value never seen in training ({values}); "
+                        "it is encoded as all zeros"
+                    )
+                else:
+                    warning = _(
+                        "column {name}: {n} rows (first: row {row}) have values never seen in "
+                        "training ({values}); they are encoded as all zeros"
+                    )
+                warnings.append(
+                    warning.format(name=quote(recipe.name), row=first, n=count, values=shown + more)
                 )
-                warnings.append(f"column {quote(recipe.name)}: {what} encoded as all zeros")
             position += len(recipe.categories)
         self.warnings = warnings
         return out.astype("float32")
@@ -251,16 +273,22 @@ class Preprocessor:
         self, frame: pd.DataFrame, *, row_numbers: Sequence[int] | None = None
     ) -> np.ndarray:
         """Class ids (int64 ``[rows]``) or target values (float32 ``[rows, k]``)."""
-        what = "trained to predict column" + ("s" if len(self.target_columns) > 1 else "")
-        frame = self._require(frame, self.target_columns, what)
+        if len(self.target_columns) > 1:
+            lacks = N_(
+                "the model was trained to predict columns {wanted}; this CSV lacks {lacking}"
+            )
+        else:
+            lacks = N_("the model was trained to predict column {wanted}; this CSV lacks {lacking}")
+        frame = self._require(frame, self.target_columns, lacks)
         if self.task == "classification":
             name = self.target_columns[0]
             column = analyze_column(frame[name], "categorical", row_numbers)
             empty = np.flatnonzero(column.missing)
             if empty.size:
                 raise DataError(
-                    f"target column {quote(name)}, "
-                    f"{rows_text(list(empty), row_numbers)}: the class is empty",
+                    _("target column {name}, {rows}: the class is empty").format(
+                        name=quote(name), rows=rows_text(list(empty), row_numbers)
+                    ),
                     where=name,
                 )
             ids = _codes(column.labels, self.class_names)
@@ -269,8 +297,15 @@ class Preprocessor:
                 i = int(unknown[0])
                 known = ", ".join(self.class_names[:10])
                 raise DataError(
-                    f"target column {quote(name)}, row {row_number(i, row_numbers)}: class "
-                    f"{quote(column.labels[i])} is not one the model knows ({known})",
+                    _(
+                        "target column {name}, row {row}: class {value} is not one the model "
+                        "knows ({known})"
+                    ).format(
+                        name=quote(name),
+                        row=row_number(i, row_numbers),
+                        value=quote(column.labels[i]),
+                        known=known,
+                    ),
                     where=name,
                 )
             return ids
@@ -281,8 +316,9 @@ class Preprocessor:
             empty = np.flatnonzero(column.missing)
             if empty.size:
                 raise DataError(
-                    f"target column {quote(name)}, "
-                    f"{rows_text(list(empty), row_numbers)}: the value is empty",
+                    _("target column {name}, {rows}: the value is empty").format(
+                        name=quote(name), rows=rows_text(list(empty), row_numbers)
+                    ),
                     where=name,
                 )
             out[:, j] = column.numbers
@@ -291,7 +327,9 @@ class Preprocessor:
     def decode_classes(self, indices: Iterable[Any]) -> list[str]:
         """Class names for class ids (ints, a numpy array or a tensor)."""
         if self.task != "classification":
-            raise DataError("this model predicts numbers (regression), not classes", where=_WHERE)
+            raise DataError(
+                _("this model predicts numbers (regression), not classes"), where=_WHERE
+            )
         if hasattr(indices, "tolist"):
             indices = indices.tolist()
         if isinstance(indices, (int, np.integer)):
@@ -304,7 +342,9 @@ class Preprocessor:
                 or not (0 <= index < len(self.class_names))
             ):
                 raise DataError(
-                    f"class id {index!r} is not between 0 and {len(self.class_names) - 1}",
+                    _("class id {index!r} is not between 0 and {last}").format(
+                        index=index, last=len(self.class_names) - 1
+                    ),
                     where=_WHERE,
                 )
             names.append(self.class_names[int(index)])
@@ -329,15 +369,20 @@ class Preprocessor:
         """Rebuild from :meth:`to_dict` output, checking every value (files can be edited)."""
         if not isinstance(d, Mapping):
             raise DataError(
-                f"stored preprocessing must be a mapping, not {type(d).__name__}", where=_WHERE
+                _("stored preprocessing must be a mapping, not {type}").format(
+                    type=type(d).__name__
+                ),
+                where=_WHERE,
             )
         if d.get("format") != FORMAT:
-            raise DataError("stored preprocessing has the wrong format marker", where=_WHERE)
+            raise DataError(_("stored preprocessing has the wrong format marker"), where=_WHERE)
         version = d.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
             raise DataError(
-                f"stored preprocessing version {version!r} is newer than this NN "
-                "Studio understands",
+                _(
+                    "stored preprocessing version {version!r} is newer than this NN Studio "
+                    "understands"
+                ).format(version=version),
                 where=_WHERE,
             )
         task = _choice(d, "task", TASKS)
@@ -345,19 +390,20 @@ class Preprocessor:
         missing = _choice(d, "missing", MISSING_CHOICES)
         targets = _texts(d, "targets", unique=True)
         if not targets:
-            raise DataError("stored preprocessing names no target column", where=_WHERE)
+            raise DataError(_("stored preprocessing names no target column"), where=_WHERE)
         class_names = _texts(d, "class_names", unique=True)
         if task == "classification" and (len(targets) != 1 or not class_names):
             raise DataError(
-                "stored classification needs one target column and its class names", where=_WHERE
+                _("stored classification needs one target column and its class names"),
+                where=_WHERE,
             )
         raw_columns = d.get("columns")
         if not isinstance(raw_columns, list) or not raw_columns:
-            raise DataError("stored preprocessing lists no input columns", where=_WHERE)
+            raise DataError(_("stored preprocessing lists no input columns"), where=_WHERE)
         columns = [_recipe(raw, i) for i, raw in enumerate(raw_columns)]
         names = [c.name for c in columns]
         if len(set(names)) != len(names) or set(names) & set(targets):
-            raise DataError("stored preprocessing names a column twice", where=_WHERE)
+            raise DataError(_("stored preprocessing names a column twice"), where=_WHERE)
         return cls(columns, targets, task, class_names, scaling, missing)
 
     def __eq__(self, other: object) -> bool:
@@ -379,41 +425,56 @@ def _codes(labels: Sequence[str | None], names: Sequence[str]) -> np.ndarray:
 
 
 def _bad(message: str) -> DataError:
-    return DataError(f"stored preprocessing: {message}", where=_WHERE)
+    # Translators: the project file's saved data preparation has a problem. Begin the
+    # translation with the same words as "stored preprocessing" (the loader checks that the
+    # section is not named twice).
+    return DataError(_("stored preprocessing: {problem}").format(problem=message), where=_WHERE)
 
 
 def _choice(d: Mapping[str, Any], key: str, choices: Sequence[str]) -> str:
     value = d.get(key)
     if value not in choices:
-        raise _bad(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+        raise _bad(
+            _("{key} must be one of {choices}; got {value!r}").format(
+                key=key, choices=", ".join(choices), value=value
+            )
+        )
     return value
 
 
 def _texts(d: Mapping[str, Any], key: str, *, unique: bool = False) -> list[str]:
     value = d.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _bad(f"{key} must be a list of text")
+        raise _bad(_("{key} must be a list of text").format(key=key))
     if unique and len(set(value)) != len(value):
-        raise _bad(f"{key} holds a name twice")
+        raise _bad(_("{key} holds a name twice").format(key=key))
     return list(value)
 
 
 def _number(raw: Mapping[str, Any], key: str, where: str) -> float:
     value = raw.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _bad(f"column {where}: {key} must be a finite number, not {value!r}")
+        raise _bad(
+            _("column {name}: {key} must be a finite number, not {value!r}").format(
+                name=where, key=key, value=value
+            )
+        )
     return float(value)
 
 
 def _recipe(raw: Any, index: int) -> ColumnRecipe:
     if not isinstance(raw, Mapping):
-        raise _bad(f"column {index + 1} must be a mapping")
+        raise _bad(_("column {number} must be a mapping").format(number=index + 1))
     name = raw.get("name")
     if not isinstance(name, str) or not name:
-        raise _bad(f"column {index + 1} has no name")
+        raise _bad(_("column {number} has no name").format(number=index + 1))
     kind = raw.get("kind")
     if kind not in COLUMN_KINDS:
-        raise _bad(f"column {quote(name)}: kind must be numeric or categorical, not {kind!r}")
+        raise _bad(
+            _("column {name}: kind must be numeric or categorical, not {value!r}").format(
+                name=quote(name), value=kind
+            )
+        )
     fill = raw.get("fill")
     if kind == "numeric":
         if fill is not None:
@@ -421,11 +482,15 @@ def _recipe(raw: Any, index: int) -> ColumnRecipe:
         center = _number(raw, "center", quote(name))
         scale = _number(raw, "scale", quote(name))
         if scale == 0.0:
-            raise _bad(f"column {quote(name)}: scale must not be 0")
+            raise _bad(_("column {name}: scale must not be 0").format(name=quote(name)))
         return ColumnRecipe(name, kind, fill, center, scale)
     categories = _texts(raw, "categories", unique=True)
     if not categories:
-        raise _bad(f"column {quote(name)} lists no categories")
+        raise _bad(_("column {name} lists no categories").format(name=quote(name)))
     if fill is not None and not isinstance(fill, str):
-        raise _bad(f"column {quote(name)}: fill must be text, not {fill!r}")
+        raise _bad(
+            _("column {name}: fill must be text, not {value!r}").format(
+                name=quote(name), value=fill
+            )
+        )
     return ColumnRecipe(name, kind, fill, categories=categories)

@@ -10,6 +10,7 @@ from nnstudio.core.data.data_settings import DataSource
 from nnstudio.core.data.datasets import make_dataset
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import _
 
 
 def resolve_path(path: str, base_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -26,10 +27,12 @@ def resolve_path(path: str, base_dir: str | os.PathLike[str] | None = None) -> P
 def load_table(source: DataSource, base_dir: str | os.PathLike[str] | None = None) -> Table:
     """Read the CSV or make the built-in dataset that ``source`` names."""
     if not isinstance(source, DataSource):
-        raise DataError(f"expected a data source, not {source!r}", where="source")
+        raise DataError(
+            _("expected a data source, not {value!r}").format(value=source), where="source"
+        )
     if source.kind == "csv":
         if not source.path.strip():
-            raise DataError("no CSV file is chosen", where="source.path")
+            raise DataError(_("no CSV file is chosen"), where="source.path")
         table = read_csv(
             resolve_path(source.path, base_dir),
             encoding=source.encoding,
@@ -42,4 +45,6 @@ def load_table(source: DataSource, base_dir: str | os.PathLike[str] | None = Non
         return Table(
             frame=frame, source=source, encoding="builtin", delimiter="", has_header=True, path=None
         )
-    raise DataError("no data is chosen: open a CSV file or pick a built-in dataset", where="source")
+    raise DataError(
+        _("no data is chosen: open a CSV file or pick a built-in dataset"), where="source"
+    )

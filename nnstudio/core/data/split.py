@@ -18,6 +18,7 @@ import numpy as np
 
 from nnstudio.core.data.columns import quote
 from nnstudio.core.errors import DataError
+from nnstudio.i18n import _
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,19 @@ def split_positions(
             return a, b, la, lb
         except ValueError:
             raise DataError(
-                f"too few rows ({len(positions)}) to split as {train_f:g} training / "
-                f"{val_f:g} validation / {test_f:g} test; change the split or add rows",
+                _(
+                    "too few rows ({n}) to split as {train:g} training / {val:g} validation / "
+                    "{test:g} test; change the split or add rows"
+                ).format(n=len(positions), train=train_f, val=val_f, test=test_f),
                 where="split",
             ) from None
 
     if val_f == 0 or test_f == 0:
-        train, other, _, _ = cut(positions, labels, train_size=train_f)
+        train, other, _unused, _labels = cut(positions, labels, train_size=train_f)
         val, test = (other, _empty()) if test_f == 0 else (_empty(), other)
     else:
-        rest, test, rest_labels, _ = cut(positions, labels, test_size=test_f)
-        train, val, _, _ = cut(rest, rest_labels, test_size=val_f / (train_f + val_f))
+        rest, test, rest_labels, _labels = cut(positions, labels, test_size=test_f)
+        train, val, _unused, _labels = cut(rest, rest_labels, test_size=val_f / (train_f + val_f))
     as_int = [np.asarray(part, dtype="int64") for part in (train, val, test)]
     return Split(*as_int, stratified=state["stratified"], warnings=tuple(warnings))
 
@@ -99,13 +102,14 @@ def _why_not_stratified(labels: np.ndarray, class_names: Sequence[str]) -> str:
     rarest, n = min(counts.items(), key=lambda item: (item[1], item[0]))
     if n < 2:
         name = class_names[rarest] if 0 <= rarest < len(class_names) else str(rarest)
-        why = f"class {quote(name)} has only 1 row"
-    else:
-        why = f"a part of the split would hold fewer rows than the {len(counts)} classes"
-    return (
-        f"{why}, so the split cannot keep the class proportions; the rows were split at "
-        "random instead"
-    )
+        return _(
+            "class {name} has only 1 row, so the split cannot keep the class proportions; the "
+            "rows were split at random instead"
+        ).format(name=quote(name))
+    return _(
+        "a part of the split would hold fewer rows than the {n} classes, so the split cannot "
+        "keep the class proportions; the rows were split at random instead"
+    ).format(n=len(counts))
 
 
 def balance_split(percentages: Sequence[float], changed: int) -> list[float]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from nnstudio.core.errors import ExportError, NNStudioError
 from nnstudio.core.export.files import write_atomic
 from nnstudio.core.project import Project
+from nnstudio.i18n import _
 
 FORMATS = ("python", "onnx", "torchscript")
 _ALIASES = {"py": "python", "script": "python", "pt": "torchscript", "jit": "torchscript"}
@@ -31,7 +32,11 @@ def export_project(project: Project, fmt: str, out: str | os.PathLike[str]) -> P
     key = str(fmt).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}: choose python, onnx or torchscript")
+        raise ExportError(
+            _("unknown export format {format!r}: choose python, onnx or torchscript").format(
+                format=fmt
+            )
+        )
     target = _target(Path(os.fspath(out)).expanduser(), key)
     try:
         if key == "python":
@@ -58,12 +63,16 @@ def export_project(project: Project, fmt: str, out: str | os.PathLike[str]) -> P
 
 def _target(path: Path, fmt: str) -> Path:
     if str(path) in ("", "."):
-        raise ExportError("give the file to write")
+        raise ExportError(_("give the file to write"))
     if path.is_dir():
         example = path / f"model{SUFFIXES[fmt]}"
-        raise ExportError(f"{path} is a folder: give the file to write, e.g. {example}")
+        raise ExportError(
+            _("{path} is a folder: give the file to write, e.g. {example}").format(
+                path=path, example=example
+            )
+        )
     if not path.parent.exists():
-        raise ExportError(f"the folder {path.parent} does not exist")
+        raise ExportError(_("the folder {path} does not exist").format(path=path.parent))
     return path
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nnstudio.core.atomic import replacing
 from nnstudio.core.errors import ExportError
+from nnstudio.i18n import _
 
 
 @contextlib.contextmanager
@@ -17,7 +18,9 @@ def temporary_beside(target: Path) -> Iterator[Path]:
         with replacing(target) as temp:
             yield temp
     except OSError as exc:
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise ExportError(
+            _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc)
+        ) from None
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -19,6 +19,7 @@ from nnstudio.core.errors import ExportError
 from nnstudio.core.export.files import write_with
 from nnstudio.core.export.trained import metadata, trained_network
 from nnstudio.core.project import Project
+from nnstudio.i18n import _
 
 INPUT_NAME = "features"
 OUTPUT_NAME = "output"
@@ -28,7 +29,7 @@ OPSET = 17
 def export_onnx(project: Project, target: Path) -> None:
     """Write the trained network of ``project`` to ``target`` as an ONNX model."""
     if importlib.util.find_spec("onnx") is None:
-        raise ExportError("ONNX export needs the onnx package: pip install onnx")
+        raise ExportError(_("ONNX export needs the onnx package: pip install onnx"))
     model, example = trained_network(project, "ONNX")
     props = metadata(project)
 
@@ -66,10 +67,12 @@ def _export(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
         except (TypeError, RuntimeError, NotImplementedError) as exc:
             legacy_error = exc
         if importlib.util.find_spec("onnxscript") is None:
+            problem = str(legacy_error).splitlines()[0] if str(legacy_error) else repr(legacy_error)
             raise ExportError(
-                "this PyTorch's legacy ONNX exporter failed "
-                f"({str(legacy_error).splitlines()[0] if str(legacy_error) else legacy_error!r}) "
-                "and its new exporter needs the onnxscript package: pip install onnxscript"
+                _(
+                    "this PyTorch's legacy ONNX exporter failed ({problem}) and its new exporter "
+                    "needs the onnxscript package: pip install onnxscript"
+                ).format(problem=problem)
             ) from None
         batch = torch.export.Dim("batch", min=1)
         torch.onnx.export(

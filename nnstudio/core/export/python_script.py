@@ -35,6 +35,7 @@ from nnstudio.core.export.script_training import (
 from nnstudio.core.network.builder import require_valid
 from nnstudio.core.project import Project
 from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
+from nnstudio.i18n import _
 
 #: (import statement, the name it binds): kept only when the script uses the name.
 _IMPORTS = [
@@ -46,7 +47,10 @@ _IMPORTS = [
     ("import torch", "torch"),
     ("from torch import nn", "nn"),
     ("from sklearn.model_selection import train_test_split", "train_test_split"),
-    *((f"from sklearn.datasets import {loader}", loader) for loader, _, _ in BUNDLED.values()),
+    *(
+        (f"from sklearn.datasets import {loader}", loader)
+        for loader, _target, _names in BUNDLED.values()
+    ),
 ]
 
 
@@ -74,7 +78,7 @@ def build_script(project: Project, script_path: Path) -> Script:
     if problems:
         raise ExportError(problems[0])
     if prepared.n_train == 0:
-        raise ExportError("the training split is empty: give training a larger fraction")
+        raise ExportError(_("the training split is empty: give training a larger fraction"))
     assert analysis.output_id is not None
     output_units = analysis.sizes[analysis.output_id]
     task = prepared.task

@@ -33,6 +33,7 @@ from nnstudio.core.export.codegen import (
     string,
     with_comment,
 )
+from nnstudio.i18n import _
 
 #: scikit-learn loaders for the bundled datasets: (function, class names as text, kwargs).
 #: A built-in dataset missing here is written as a CSV beside the script instead.
@@ -89,7 +90,7 @@ def data_section(
     lines: list[str] = []
 
     if source.kind == "builtin" and source.name in BUNDLED:
-        loader, _, _ = BUNDLED[source.name]
+        loader, _target, _names = BUNDLED[source.name]
         load_lines = _bundled_loader(source.name, classification)
         origin = f"scikit-learn's bundled {DATASETS.get(source.name).label} table, {loader}"
         fixes: dict[str, str] = {}
@@ -195,8 +196,10 @@ def _dry_read(table: Table, read: _Read) -> pd.DataFrame:
         frame = pd.read_csv(table.path, **kwargs)
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise ExportError(
-            f"pandas cannot read {Path(table.path).name} the way NN Studio does ({exc}); "
-            "save it as a plain CSV file"
+            _(
+                "pandas cannot read {file} the way NN Studio does ({problem}); save it as a "
+                "plain CSV file"
+            ).format(file=Path(table.path).name, problem=exc)
         ) from None
     names = [str(c) for c in frame.columns]
     wanted = [str(c) for c in table.frame.columns]
@@ -259,13 +262,17 @@ def _check_same(
     label = table.label
     if len(frame) != len(table.frame):
         raise ExportError(
-            f"pandas reads {len(frame)} rows from {label} but NN Studio reads "
-            f"{len(table.frame)}; remove blank or broken lines from the file"
+            _(
+                "pandas reads {theirs} rows from {file} but NN Studio reads {ours}; remove blank "
+                "or broken lines from the file"
+            ).format(theirs=len(frame), file=label, ours=len(table.frame))
         )
     for name in used:
         if name not in frame:
             raise ExportError(
-                f"pandas does not find column {name!r} in {label}; check the header line"
+                _("pandas does not find column {name!r} in {file}; check the header line").format(
+                    name=name, file=label
+                )
             )
         if name in label_columns:
             ours = analyze_column(table.frame[name], "categorical").labels
@@ -273,9 +280,12 @@ def _check_same(
             if ours != theirs:
                 first = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b)
                 raise ExportError(
-                    f"pandas reads column {name!r} of {label} differently from NN Studio "
-                    f"(row {first + 1}: {theirs[first]!r}, not {ours[first]!r}); make the "
-                    "cells plain text or numbers"
+                    _(
+                        "pandas reads column {name!r} of {file} differently from NN Studio (row "
+                        "{row}: {theirs!r}, not {ours!r}); make the cells plain text or numbers"
+                    ).format(
+                        name=name, file=label, row=first + 1, theirs=theirs[first], ours=ours[first]
+                    )
                 )
             continue
         ours_num = analyze_column(table.frame[name], "numeric").numbers
@@ -284,14 +294,18 @@ def _check_same(
             series.dtype
         ):
             raise ExportError(
-                f"pandas does not read column {name!r} of {label} as numbers; write empty "
-                "cells as nothing (not as text) and use plain numbers"
+                _(
+                    "pandas does not read column {name!r} of {file} as numbers; write empty "
+                    "cells as nothing (not as text) and use plain numbers"
+                ).format(name=name, file=label)
             )
         theirs_num = series.to_numpy(dtype="float64", na_value=np.nan)
         if not np.array_equal(ours_num, theirs_num, equal_nan=True):
             raise ExportError(
-                f"pandas reads the numbers of column {name!r} of {label} differently from "
-                "NN Studio; use plain numbers"
+                _(
+                    "pandas reads the numbers of column {name!r} of {file} differently from NN "
+                    "Studio; use plain numbers"
+                ).format(name=name, file=label)
             )
 
 

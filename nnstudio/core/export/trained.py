@@ -12,6 +12,7 @@ from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.errors import ExportError
 from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.project import Project
+from nnstudio.i18n import _
 
 _OUTPUT_MEANING = {
     "logits": "raw scores (logits): apply softmax (one unit: sigmoid) for probabilities",
@@ -25,13 +26,17 @@ def trained_network(project: Project, what: str) -> tuple[GraphModule, torch.Ten
     """The project's trained module in evaluation mode and an example input batch."""
     if project.weights is None:
         raise ExportError(
-            f"train the project first: {what} export needs trained weights "
-            "(nnstudio train FILE --save FILE)"
+            _(
+                "train the project first: {format} export needs trained weights (nnstudio "
+                "train FILE --save FILE)"
+            ).format(format=what)
         )
     if project.preprocessor is None:
         raise ExportError(
-            f"the project holds weights but not the data preparation they learnt with; "
-            f"train it again before exporting to {what}"
+            _(
+                "the project holds weights but not the data preparation they learnt with; "
+                "train it again before exporting to {format}"
+            ).format(format=what)
         )
     from nnstudio.core.training.plan import trained_model
 

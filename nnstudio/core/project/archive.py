@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from nnstudio.core import atomic
 from nnstudio.core.errors import ProjectError
+from nnstudio.i18n import N_, _
 
 MB = 1024 * 1024
 #: Largest honest size of each member. A bigger network is not a teaching tool, and these caps
@@ -42,20 +43,19 @@ RATIO_FLOOR = 1 * MB
 ZIP_HEADS = (b"PK\x03\x04", b"PK\x05\x06")
 #: What people pick by mistake, so the message can say what the file is.
 _OTHER_FORMATS = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
-    (b"\x80", "a Python pickle (NN Studio never opens pickles)"),
+    (b"\x89PNG\r\n\x1a\n", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF8", N_("a GIF image")),
+    (b"%PDF", N_("a PDF document")),
+    (b"\x1f\x8b", N_("a gzip archive")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a 7-Zip archive")),
+    (b"Rar!", N_("a RAR archive")),
+    (b"\xd0\xcf\x11\xe0", N_("an old Microsoft Office document")),
+    (b"\x80", N_("a Python pickle (NN Studio never opens pickles)")),
 )
 _ALLOWED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 #: Fixed entry time, so saving the same project twice gives the same bytes.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
-NOT_A_PROJECT = "is not an NN Studio project"
 
 
 def _check_name(name: str) -> None:
@@ -69,8 +69,10 @@ def _check_name(name: str) -> None:
     )
     if unsafe:
         raise ProjectError(
-            f"the archive holds an entry with an unsafe path {name[:80]!r} (absolute or "
-            "leading out of its folder): a crafted file, not opened"
+            _(
+                "the archive holds an entry with an unsafe path {name!r} (absolute or leading "
+                "out of its folder): a crafted file, not opened"
+            ).format(name=name[:80])
         )
 
 
@@ -86,31 +88,37 @@ def read_members(path: Path, only: Collection[str] | None = None) -> tuple[dict[
             head = fh.read(8)
             size = os.fstat(fh.fileno()).st_size
     except FileNotFoundError:
-        raise ProjectError("file not found: check the name and folder") from None
+        raise ProjectError(_("file not found: check the name and folder")) from None
     except IsADirectoryError:
         raise ProjectError(
-            "is a folder, not a project file: choose a .nnsproj file inside it"
+            _("is a folder, not a project file: choose a .nnsproj file inside it")
         ) from None
     except PermissionError:
-        raise ProjectError("cannot be read: you do not have permission to open it") from None
+        raise ProjectError(_("cannot be read: you do not have permission to open it")) from None
     except OSError as exc:
-        raise ProjectError(f"cannot be read ({exc.strerror or exc})") from None
+        raise ProjectError(
+            _("cannot be read ({reason})").format(reason=exc.strerror or exc)
+        ) from None
     if size == 0 or not head:
-        raise ProjectError(f"is empty (0 bytes), so it {NOT_A_PROJECT}")
+        raise ProjectError(_("is empty (0 bytes), so it is not an NN Studio project"))
     if head.startswith(ZIP_HEADS):
         return _read_zip(path, only), True
     for magic, what in _OTHER_FORMATS:
         if head.startswith(magic):
-            raise ProjectError(f"is {what}, not an NN Studio project")
+            raise ProjectError(_("is {what}, not an NN Studio project").format(what=_(what)))
     if size > MEMBER_LIMITS["project.json"]:
         raise ProjectError(
-            f"{NOT_A_PROJECT}: it is not a project archive, and at {size:,} bytes it is too "
-            "large to be a project.json"
+            _(
+                "is not an NN Studio project: it is not a project archive, and at {size:,} "
+                "bytes it is too large to be a project.json"
+            ).format(size=size)
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ProjectError(f"cannot be read ({exc.strerror or exc})") from None
+        raise ProjectError(
+            _("cannot be read ({reason})").format(reason=exc.strerror or exc)
+        ) from None
     return {"project.json": data}, False
 
 
@@ -120,7 +128,7 @@ def read_project_name(path: str | os.PathLike[str]) -> str | None:
     Only ``project.json`` is read, through the same checks as a full load.
     """
     try:
-        members, _ = read_members(Path(path), only={"project.json"})
+        members, _archive = read_members(Path(path), only={"project.json"})
         name = json.loads(members["project.json"]).get("name")
     except (ProjectError, ValueError, KeyError, AttributeError, RecursionError):
         return None
@@ -132,36 +140,46 @@ def _read_zip(path: Path, only: Collection[str] | None = None) -> dict[str, byte
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ProjectError(
-            f"is a damaged archive ({_short(str(exc))}); open a backup or ask for a new copy"
+            _("is a damaged archive ({problem}); open a backup or ask for a new copy").format(
+                problem=_short(str(exc))
+            )
         ) from None
     members: dict[str, bytes] = {}
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ENTRIES:
             raise ProjectError(
-                f"is an archive of {len(infos):,} entries; a project holds four, so it "
-                f"{NOT_A_PROJECT}"
+                _(
+                    "is an archive of {n:,} entries; a project holds four, so it is not an NN "
+                    "Studio project"
+                ).format(n=len(infos))
             )
         seen: set[str] = set()
         for info in infos:
             _check_name(info.filename)
             if info.filename in seen:
                 raise ProjectError(
-                    f"the archive holds {info.filename[:80]!r} twice; which one is meant is "
-                    "unclear, so it was not opened (a crafted or damaged file)"
+                    _(
+                        "the archive holds {name!r} twice; which one is meant is unclear, so it "
+                        "was not opened (a crafted or damaged file)"
+                    ).format(name=info.filename[:80])
                 )
             seen.add(info.filename)
         ours = [info for info in infos if info.filename in MEMBER_LIMITS]
         if not any(info.filename == "project.json" for info in ours):
-            raise ProjectError(f"is a zip archive but {NOT_A_PROJECT} (it has no project.json)")
+            raise ProjectError(
+                _("is a zip archive but is not an NN Studio project (it has no project.json)")
+            )
         total = 0
         for info in ours:
             _check_header(info)
             total += info.file_size
             if total > TOTAL_LIMIT:
                 raise ProjectError(
-                    f"claims {total:,} bytes in all, more than an honest project holds: "
-                    "refused as a zip bomb"
+                    _(
+                        "claims {total:,} bytes in all, more than an honest project holds: "
+                        "refused as a zip bomb"
+                    ).format(total=total)
                 )
         for info in ours:
             if only is None or info.filename in only:
@@ -173,20 +191,25 @@ def _check_header(info: zipfile.ZipInfo) -> None:
     name, limit = info.filename, MEMBER_LIMITS[info.filename]
     if info.compress_type not in _ALLOWED_COMPRESSION:
         raise ProjectError(
-            f"{name} uses a compression NN Studio does not write (method "
-            f"{info.compress_type}); save the project again from NN Studio"
+            _(
+                "{name} uses a compression NN Studio does not write (method {method}); save the "
+                "project again from NN Studio"
+            ).format(name=name, method=info.compress_type)
         )
     if info.flag_bits & 0x1:
-        raise ProjectError(f"{name} is encrypted; NN Studio projects never are")
+        raise ProjectError(_("{name} is encrypted; NN Studio projects never are").format(name=name))
     if info.file_size > limit:
         raise ProjectError(
-            f"{name} claims {info.file_size:,} bytes, more than an honest project holds "
-            f"({limit:,}): refused as a zip bomb"
+            _(
+                "{name} claims {size:,} bytes, more than an honest project holds ({limit:,}): "
+                "refused as a zip bomb"
+            ).format(name=name, size=info.file_size, limit=limit)
         )
     if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise ProjectError(
-            f"{name} would expand {info.file_size // max(info.compress_size, 1):,} times: "
-            "refused as a zip bomb"
+            _("{name} would expand {ratio:,} times: refused as a zip bomb").format(
+                name=name, ratio=info.file_size // max(info.compress_size, 1)
+            )
         )
 
 
@@ -208,13 +231,17 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         zlib.error,
     ) as exc:
         raise ProjectError(
-            f"{name} in the archive is damaged or does not match its header "
-            f"({_short(str(exc))}); open a backup or ask for a new copy"
+            _(
+                "{name} in the archive is damaged or does not match its header ({problem}); "
+                "open a backup or ask for a new copy"
+            ).format(name=name, problem=_short(str(exc)))
         ) from None
     if len(data) != info.file_size:
         raise ProjectError(
-            f"{name} does not match its header: it holds {len(data):,} bytes, the header "
-            f"says {info.file_size:,} (a damaged or crafted file)"
+            _(
+                "{name} does not match its header: it holds {size:,} bytes, the header says "
+                "{declared:,} (a damaged or crafted file)"
+            ).format(name=name, size=len(data), declared=info.file_size)
         )
     return data
 
@@ -240,14 +267,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         atomic.write_bytes(path, data)
     except atomic.FolderNotWritable as exc:
         raise ProjectError(
-            f"cannot be saved in this folder ({exc.strerror or exc}); the previous file is "
-            "unchanged. Choose another folder",
+            _(
+                "cannot be saved in this folder ({reason}); the previous file is unchanged. "
+                "Choose another folder"
+            ).format(reason=exc.strerror or exc),
             where=str(path),
         ) from None
     except OSError as exc:
         raise ProjectError(
-            f"could not be saved ({exc.strerror or exc}); the previous file is unchanged. "
-            "Free some disk space or choose another folder, then save again",
+            _(
+                "could not be saved ({reason}); the previous file is unchanged. Free some disk "
+                "space or choose another folder, then save again"
+            ).format(reason=exc.strerror or exc),
             where=str(path),
         ) from None
 

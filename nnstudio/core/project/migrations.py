@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nnstudio.core.errors import ProjectError
+from nnstudio.i18n import _
 
 CURRENT_VERSION = 2
 FORMAT = "nnstudio-project"
@@ -46,8 +47,10 @@ def migrate_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     layers = doc.pop("layers", None)
     if not isinstance(layers, list):
         raise ProjectError(
-            'a version 1 project needs a "layers" list (one object per layer, '
-            'e.g. {"type": "Dense", "units": 8})'
+            _(
+                'a version 1 project needs a "layers" list (one object per layer, e.g. '
+                '{"type": "Dense", "units": 8})'
+            )
         )
     nodes: list[dict[str, Any]] = []
     if not layers or not (isinstance(layers[0], dict) and layers[0].get("type") == "Input"):
@@ -55,7 +58,9 @@ def migrate_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     for index, layer in enumerate(layers):
         if not isinstance(layer, dict) or not isinstance(layer.get("type"), str):
             raise ProjectError(
-                f'layer {index + 1} of the version 1 "layers" list needs a "type" (e.g. "Dense")'
+                _(
+                    'layer {number} of the version 1 "layers" list needs a "type" (e.g. "Dense")'
+                ).format(number=index + 1)
             )
         params = {k: v for k, v in layer.items() if k not in ("type", "name", "note")}
         for key in _V1_LAYER_COMPONENTS:
@@ -81,8 +86,10 @@ def migrate_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
         if optimizer is not None or lr is not None:
             if "optimizer" in training:
                 raise ProjectError(
-                    'the version 1 training settings give both "optimiser" and "optimizer"; '
-                    "keep one"
+                    _(
+                        'the version 1 training settings give both "optimiser" and "optimizer"; '
+                        "keep one"
+                    )
                 )
             component = _component(optimizer if optimizer is not None else _V1_DEFAULT_OPTIMIZER)
             if isinstance(component, dict):
@@ -105,13 +112,16 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
     version = doc.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProjectError(
-            f'"format_version" must be a whole number from 1 to {CURRENT_VERSION}, '
-            f"not {_shown(version)}"
+            _('"format_version" must be a whole number from 1 to {current}, not {value}').format(
+                current=CURRENT_VERSION, value=_shown(version)
+            )
         )
     if version > CURRENT_VERSION:
         raise ProjectError(
-            f"this project was made by a newer NN Studio (format version {version}); this "
-            f"version reads format versions up to {CURRENT_VERSION}. Update NN Studio to open it"
+            _(
+                "this project was made by a newer NN Studio (format version {version}); this "
+                "version reads format versions up to {current}. Update NN Studio to open it"
+            ).format(version=version, current=CURRENT_VERSION)
         )
     while version < CURRENT_VERSION:
         doc = MIGRATIONS[version](doc)

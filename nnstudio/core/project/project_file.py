@@ -44,17 +44,19 @@ from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from nnstudio.core.training.plan import shape_context_for
 from nnstudio.core.training.reports import History
 from nnstudio.core.training.training_settings import TrainingSettings
+from nnstudio.i18n import N_, _, tr
 
 SUFFIX = ".nnsproj"
 #: Deeper JSON than this is not a project but an attempt to exhaust the parser's stack.
 MAX_DEPTH = 64
 #: Longer integers than this are not settings (Python would also spend time converting them).
 MAX_INT_DIGITS = 40
-DOC_HINT = "see docs/project-format.md"
+DOC_HINT = N_("see docs/project-format.md")
 #: Largest network built for real just to check saved weights (most are checked on meta).
-#: The name of a project nobody has named yet.
-UNTITLED = "Untitled"
 MAX_CHECK_PARAMS = 50_000_000
+#: The name of a project nobody has named yet: stored as it is (English) in the project and
+#: compared with; shown as ``_(UNTITLED)``.
+UNTITLED = N_("Untitled")
 
 
 @dataclass
@@ -177,24 +179,28 @@ def _parse_json(data: bytes, what: str) -> Any:
     """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, bounded numbers and depth."""
 
     def constant(name: str) -> Any:
-        raise ValueError(f"{name} is not a number JSON allows (write a number, or null)")
+        raise ValueError(
+            _("{name} is not a number JSON allows (write a number, or null)").format(name=name)
+        )
 
     def real(text: str) -> float:
         value = float(text)
         if not math.isfinite(value):
-            raise ValueError(f"the number {text[:40]} is too large")
+            raise ValueError(_("the number {number} is too large").format(number=text[:40]))
         return value
 
     def whole(text: str) -> int:
         if len(text.lstrip("-")) > MAX_INT_DIGITS:
-            raise ValueError(f"the number {text[:40]}… is too large")
+            raise ValueError(_("the number {number}… is too large").format(number=text[:40]))
         return int(text)
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in items:
             if key in out:
-                raise ValueError(f"the key {key[:80]!r} appears twice in one object")
+                raise ValueError(
+                    _("the key {key!r} appears twice in one object").format(key=key[:80])
+                )
             out[key] = value
         return out
 
@@ -202,7 +208,9 @@ def _parse_json(data: bytes, what: str) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProjectError(
-            f"{what} is not UTF-8 text (bad byte at position {exc.start}); save it as UTF-8"
+            _(
+                "{what} is not UTF-8 text (bad byte at position {position}); save it as UTF-8"
+            ).format(what=what, position=exc.start)
         ) from None
     try:
         value = json.loads(
@@ -213,9 +221,13 @@ def _parse_json(data: bytes, what: str) -> Any:
             object_pairs_hook=pairs,
         )
     except RecursionError:
-        raise ProjectError(f"{what} is nested too deeply to be a project") from None
+        raise ProjectError(
+            _("{what} is nested too deeply to be a project").format(what=what)
+        ) from None
     except ValueError as exc:
-        raise ProjectError(f"{what} is not valid JSON ({_short(str(exc))})") from None
+        raise ProjectError(
+            _("{what} is not valid JSON ({problem})").format(what=what, problem=_short(str(exc)))
+        ) from None
     _check_tree(value, what)
     return value
 
@@ -238,7 +250,11 @@ def _check_tree(value: Any, what: str) -> None:
                 _check_text(item, what)
             continue
         if depth > MAX_DEPTH:
-            raise ProjectError(f"{what} is nested more than {MAX_DEPTH} levels deep")
+            raise ProjectError(
+                _("{what} is nested more than {depth} levels deep").format(
+                    what=what, depth=MAX_DEPTH
+                )
+            )
         stack.extend((child, depth + 1) for child in children)
 
 
@@ -247,8 +263,10 @@ def _check_text(text: str, what: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ProjectError(
-            f"{what} holds text with an invalid Unicode escape (a lone surrogate such as "
-            "\\ud800); correct or remove it"
+            _(
+                "{what} holds text with an invalid Unicode escape (a lone surrogate such as "
+                "\\ud800); correct or remove it"
+            ).format(what=what)
         ) from None
 
 
@@ -259,14 +277,26 @@ def _validate(doc: Any, what: str = "project.json", definition: str | None = Non
     if error is None:
         return
     location = _json_path(error.absolute_path)
-    layer = _layer_label(doc, list(error.absolute_path))
+    layer = _layer_name(doc, list(error.absolute_path))
     message = error.message
     shown = repr(error.instance)
     if len(shown) > 80:  # a long value would drown what is wrong with it
         message = message.replace(shown, _short(shown, 60))
+    # jsonschema words ``problem`` itself, in English.
+    if layer is None:
+        text = _("{what} does not follow the format at {location}: {problem} ({hint})")
+    else:
+        text = _(
+            "{what} does not follow the format at {location} (layer {layer!r}): {problem} ({hint})"
+        )
     raise ProjectError(
-        f"{what} does not follow the format at {location}{layer}: "
-        f"{_short(message, 300)} ({DOC_HINT})"
+        text.format(
+            what=what,
+            location=location,
+            layer=layer,
+            problem=_short(message, 300),
+            hint=_(DOC_HINT),
+        )
     )
 
 
@@ -274,19 +304,19 @@ def _json_path(parts: Any) -> str:
     out = ""
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "the top level"
+    return out or _("the top level")
 
 
-def _layer_label(doc: Any, path: list[Any]) -> str:
-    """`` (layer 'dense_1')`` when the error sits inside a named node."""
+def _layer_name(doc: Any, path: list[Any]) -> str | None:
+    """The (shortened) name of the layer the error sits inside, if it is a named node."""
     if len(path) >= 3 and path[:2] == ["graph", "nodes"] and isinstance(path[2], int):
         try:
             name = doc["graph"]["nodes"][path[2]].get("name")
         except (KeyError, IndexError, TypeError, AttributeError):
-            return ""
+            return None
         if isinstance(name, str) and name:
-            return f" (layer {_short(name, 60)!r})"
-    return ""
+            return _short(name, 60)
+    return None
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -307,15 +337,24 @@ def _build(section: str, make: Callable[[], Any], what: str = "project.json") ->
     except ProjectError:
         raise
     except GraphError as exc:
-        where = f"layer {exc.where!r}: " if exc.where else ""
-        raise ProjectError(f"the network in {what} is invalid: {where}{exc.message}") from None
+        if exc.where:
+            text = _("the network in {what} is invalid: layer {layer!r}: {problem}")
+        else:
+            text = _("the network in {what} is invalid: {problem}")
+        raise ProjectError(
+            text.format(what=what, layer=exc.where, problem=tr(exc.message))
+        ) from None
     except NNStudioError as exc:
-        message = exc.message
-        if not message.startswith(section):
-            message = f"{section}: {message}"
+        message = tr(exc.message)
+        if not message.startswith(_(section)):
+            message = f"{_(section)}: {message}"
         raise ProjectError(f"{what}: {message}") from None
     except _BUILD_ERRORS as exc:
-        raise ProjectError(f"{what}: {section} cannot be read ({_short(str(exc))})") from None
+        raise ProjectError(
+            _("{what}: {section} cannot be read ({problem})").format(
+                what=what, section=_(section), problem=_short(str(exc))
+            )
+        ) from None
 
 
 def _check_versions(doc: dict[str, Any]) -> None:
@@ -328,29 +367,38 @@ def _check_versions(doc: dict[str, Any]) -> None:
         if isinstance(version, int) and not isinstance(version, bool) and version > 1:
             name = node.get("name") or node.get("id")
             raise ProjectError(
-                f"layer {_short(str(name), 60)!r} uses version {version} of the "
-                f"{_short(str(node.get('type')), 40)} layer type, made by a newer NN Studio; "
-                "update NN Studio to open it"
+                _(
+                    "layer {name!r} uses version {version} of the {type} layer type, made by a "
+                    "newer NN Studio; update NN Studio to open it"
+                ).format(
+                    name=_short(str(name), 60),
+                    version=version,
+                    type=_short(str(node.get("type")), 40),
+                )
             )
 
 
 def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str, Any]]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ProjectError(
-            f'{archive.NOT_A_PROJECT}: its JSON has no "format": "{FORMAT}" ({DOC_HINT})'
+            _('is not an NN Studio project: its JSON has no "format": "{format}" ({hint})').format(
+                format=FORMAT, hint=_(DOC_HINT)
+            )
         )
     old_version = doc.get("format_version")
     doc = migrate(doc)
     _check_versions(doc)
     _validate(doc)
-    graph: Graph = _build("the network", lambda: Graph.from_dict(doc["graph"]))
+    graph: Graph = _build(N_("the network"), lambda: Graph.from_dict(doc["graph"]))
     counts = Counter(node.name for node in graph.nodes.values())
     twice = sorted(name for name, count in counts.items() if count > 1)
     if twice:
         raise ProjectError(
-            f"two layers are named {twice[0]!r} in project.json; give each layer its own name"
+            _("two layers are named {name!r} in project.json; give each layer its own name").format(
+                name=twice[0]
+            )
         )
-    data: DataSettings = _build("data settings", lambda: DataSettings.from_dict(doc["data"]))
+    data: DataSettings = _build(N_("data settings"), lambda: DataSettings.from_dict(doc["data"]))
     if base_dir is not None and data.source.kind == "csv" and data.source.path:
         source = data.source
         data = data.replace(
@@ -364,11 +412,11 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
             )
         )
     training: TrainingSettings = _build(
-        "training settings", lambda: TrainingSettings.from_dict(doc.get("training", {}))
+        N_("training settings"), lambda: TrainingSettings.from_dict(doc.get("training", {}))
     )
     pre = doc.get("preprocessor")
     preprocessor = (
-        _build("stored preprocessing", lambda: Preprocessor.from_dict(pre)) if pre else None
+        _build(N_("stored preprocessing"), lambda: Preprocessor.from_dict(pre)) if pre else None
     )
     state = doc.get("state") or {}
     project = Project(
@@ -383,8 +431,10 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
     )
     if old_version != CURRENT_VERSION:
         project.notices.append(
-            f"this project was written in format version {old_version}; saving it writes "
-            f"version {CURRENT_VERSION}, which older NN Studio versions cannot open"
+            _(
+                "this project was written in format version {old}; saving it writes version "
+                "{new}, which older NN Studio versions cannot open"
+            ).format(old=old_version, new=CURRENT_VERSION)
         )
     return project, doc
 
@@ -404,17 +454,21 @@ def _history(data: bytes) -> History:
     for key in ("train_loss", "val_loss", "lr"):
         if len(raw.get(key, [])) != n:
             raise ProjectError(
-                f"history.json is inconsistent: {n} epochs but {len(raw.get(key, []))} "
-                f"{key} values (a damaged file)"
+                _(
+                    "history.json is inconsistent: {n} epochs but {count} {key} values (a "
+                    "damaged file)"
+                ).format(n=n, count=len(raw.get(key, [])), key=key)
             )
     for key, values in raw.get("metrics", {}).items():
         if len(values) != n:
             raise ProjectError(
-                f"history.json is inconsistent: {n} epochs but {len(values)} {key} values"
+                _("history.json is inconsistent: {n} epochs but {count} {key} values").format(
+                    n=n, count=len(values), key=key
+                )
             )
     if len(raw.get("batch_loss", [])) != len(raw.get("batch_lr", [])):
-        raise ProjectError("history.json is inconsistent: batch_loss and batch_lr differ")
-    return _build("the history", lambda: History.from_dict(raw), "history.json")
+        raise ProjectError(_("history.json is inconsistent: batch_loss and batch_lr differ"))
+    return _build(N_("the history"), lambda: History.from_dict(raw), "history.json")
 
 
 def _decode(members: Mapping[str, bytes], base_dir: Path | None, *, bare: bool) -> Project:
@@ -423,8 +477,10 @@ def _decode(members: Mapping[str, bytes], base_dir: Path | None, *, bare: bool) 
     if bare and not text.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         # Not a zip and not a JSON object: say what it is not, rather than "bad JSON".
         raise ProjectError(
-            f"{archive.NOT_A_PROJECT}: it is neither a project archive (.nnsproj) nor a "
-            "project.json text"
+            _(
+                "is not an NN Studio project: it is neither a project archive (.nnsproj) nor a "
+                "project.json text"
+            )
         )
     doc = _parse_json(text, "project.json")
     project, doc = _document_stage(doc, base_dir)
@@ -443,19 +499,23 @@ def _attach_trained_state(
     optimizer_meta = state.get("optimizer")
     if says_trained != has_weights:
         raise ProjectError(
-            "project.json says the project is trained but weights.safetensors is missing"
+            _("project.json says the project is trained but weights.safetensors is missing")
             if says_trained
-            else "the archive holds weights.safetensors but project.json says the project is "
-            'untrained ("state": {"weights": false})'
+            else _(
+                "the archive holds weights.safetensors but project.json says the project is "
+                'untrained ("state": {"weights": false})'
+            )
         )
     if (optimizer_meta is not None) != ("optimizer.safetensors" in members):
         raise ProjectError(
-            "the optimiser state is incomplete: project.json and optimizer.safetensors must "
-            "come together"
+            _(
+                "the optimiser state is incomplete: project.json and optimizer.safetensors must "
+                "come together"
+            )
         )
     if not has_weights:
         if optimizer_meta is not None:
-            raise ProjectError("the project holds optimiser state but no weights")
+            raise ProjectError(_("the project holds optimiser state but no weights"))
         return
     weights = tensors.decode_tensors(members["weights.safetensors"], "weights.safetensors")
     model = _meta_model(project)
@@ -486,17 +546,21 @@ def _meta_model(project: Project) -> torch.nn.Module:
         try:
             return build_shape_model(project.graph, ctx, max_params=MAX_CHECK_PARAMS)
         except TooLargeToCheck as exc:
-            raise ProjectError(f"{exc.message}, more than a project file holds") from None
+            raise ProjectError(
+                _("{problem}, more than a project file holds").format(problem=tr(exc.message))
+            ) from None
 
     try:
         return make()
     except ProjectError:
         raise
     except (NNStudioError, RuntimeError, *_BUILD_ERRORS) as exc:
-        message = exc.message if isinstance(exc, NNStudioError) else str(exc)
+        message = tr(exc.message) if isinstance(exc, NNStudioError) else str(exc)
         raise ProjectError(
-            f"the project holds trained weights but its network cannot be built "
-            f"({_short(message)}): fix the network or reset the training"
+            _(
+                "the project holds trained weights but its network cannot be built ({problem}): "
+                "fix the network or reset the training"
+            ).format(problem=_short(message))
         ) from None
 
 
@@ -510,24 +574,26 @@ def _reference_optimizer(
 
     named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
     labels = []
-    for key, _ in named:
-        node, _, param = key.removeprefix(LAYERS_PREFIX).partition(".")
+    for key, _param in named:
+        node, _dot, param = key.removeprefix(LAYERS_PREFIX).partition(".")
         labels.append(f"{names.get(node, node)}.{param}")
     if not named:
         raise ProjectError(
-            "the project holds optimiser state but every layer is frozen: reset the training"
+            _("the project holds optimiser state but every layer is frozen: reset the training")
         )
     training = project.training
     try:
-        optimizer, _ = tensors.reference_optimizer_state(
-            [p for _, p in named], lambda ps: build_optimizer(training.optimizer, ps)
+        optimizer, _state = tensors.reference_optimizer_state(
+            [p for _key, p in named], lambda ps: build_optimizer(training.optimizer, ps)
         )
         controller = make_controller(
             training.schedule, optimizer, epochs=training.epochs, steps_per_epoch=1
         )
     except (NNStudioError, *_BUILD_ERRORS) as exc:
         raise ProjectError(
-            f"the saved optimiser state cannot be checked ({_short(str(exc))}); reset the training"
+            _("the saved optimiser state cannot be checked ({problem}); reset the training").format(
+                problem=_short(str(exc))
+            )
         ) from None
     return optimizer, controller, labels
 
@@ -539,17 +605,17 @@ def _schedule_state(reference: Mapping[str, Any], saved: Any) -> dict[str, Any] 
     such a state is dropped here rather than kept and checked.
     """
     if not isinstance(saved, dict):
-        raise ProjectError("the saved schedule state must be an object")
+        raise ProjectError(_("the saved schedule state must be an object"))
     if saved.get("name") != reference["name"] or saved.get("component") != reference["component"]:
         return None
     groups = saved.get("groups", [])
     if not isinstance(groups, list) or len(groups) != len(reference["groups"]):
-        raise ProjectError("the saved schedule state does not fit the optimiser: reset training")
+        raise ProjectError(_("the saved schedule state does not fit the optimiser: reset training"))
     return {
         "name": reference["name"],
         "component": reference["component"],
-        "scheduler": tensors.conform(saved.get("scheduler"), reference["scheduler"], "schedule"),
-        "groups": tensors.conform(groups, reference["groups"], "schedule groups"),
+        "scheduler": tensors.conform(saved.get("scheduler"), reference["scheduler"], _("schedule")),
+        "groups": tensors.conform(groups, reference["groups"], _("schedule groups")),
     }
 
 
@@ -576,7 +642,9 @@ def _dump(value: Any, what: str) -> bytes:
     try:
         return json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
     except (ValueError, TypeError, UnicodeEncodeError, RecursionError) as exc:
-        raise ProjectError(f"{what} cannot be written ({_short(str(exc))})") from None
+        raise ProjectError(
+            _("{what} cannot be written ({problem})").format(what=what, problem=_short(str(exc)))
+        ) from None
 
 
 def encode_project(project: Project, base_dir: Path) -> dict[str, bytes]:
@@ -601,8 +669,10 @@ def encode_project(project: Project, base_dir: Path) -> dict[str, bytes]:
         except ProjectError as exc:
             doc["state"] = {"epochs_trained": 0, "weights": False}
             project.notices.append(
-                f"the trained weights were left out of the file because they no longer fit the "
-                f"network ({exc.message})"
+                _(
+                    "the trained weights were left out of the file because they no longer fit "
+                    "the network ({problem})"
+                ).format(problem=exc.message)
             )
         else:
             members.update(trained)
@@ -619,7 +689,7 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     """
     target = Path(path) if path is not None else project.path
     if target is None:
-        raise ProjectError("choose where to save the project")
+        raise ProjectError(_("choose where to save the project"))
     where = str(target)
     base = Path(os.path.abspath(target.parent))
     project.notices.clear()
@@ -628,10 +698,13 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
         _decode(members, base, bare=False)
     except ProjectError as exc:
         raise ProjectError(
-            f"was not saved: {exc.message}; the previous file is unchanged", where=where
+            _("was not saved: {problem}; the previous file is unchanged").format(
+                problem=exc.message
+            ),
+            where=where,
         ) from None
     except (DataError, TrainingError, GraphError) as exc:  # pragma: no cover - defensive
-        raise ProjectError(f"was not saved: {exc}", where=where) from None
+        raise ProjectError(_("was not saved: {problem}").format(problem=exc), where=where) from None
     archive.write_atomic(target, archive.zip_bytes(members))
     project.path = target
     return target

@@ -24,6 +24,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from nnstudio.core.errors import ProjectError
+from nnstudio.i18n import _
 
 _FLOAT_TAG = "$float"
 
@@ -41,8 +42,10 @@ def decode_tensors(data: bytes, what: str) -> dict[str, torch.Tensor]:
         return dict(st_load(bytes(data)))
     except (SafetensorError, ValueError, RuntimeError, TypeError, OverflowError, KeyError) as exc:
         raise ProjectError(
-            f"{what} is damaged or not a safetensors file ({_short(str(exc))}); open a "
-            "backup, or ask whoever sent the project for a fresh copy"
+            _(
+                "{what} is damaged or not a safetensors file ({problem}); open a backup, or ask "
+                "whoever sent the project for a fresh copy"
+            ).format(what=what, problem=_short(str(exc)))
         ) from None
 
 
@@ -69,19 +72,21 @@ def decode_optimizer(data: bytes | None, meta: Mapping[str, Any]) -> dict[str, A
     tensors = decode_tensors(data, "optimizer.safetensors") if data else {}
     scalars = from_json_safe(meta.get("scalars", {}))
     if not isinstance(scalars, dict):
-        raise ProjectError('the optimiser state\'s "scalars" must be an object')
+        raise ProjectError(_('the optimiser state\'s "scalars" must be an object'))
     state: dict[int, dict[str, Any]] = {}
     for name, value in [*tensors.items(), *scalars.items()]:
-        index, _, key = name.partition(".")
+        index, _dot, key = name.partition(".")
         if not (index.isascii() and index.isdigit()) or len(index) > 9 or not key:
             raise ProjectError(
-                f"the optimiser state holds an entry named {_short(repr(name))}; entries are "
-                "named <parameter number>.<name>"
+                _(
+                    "the optimiser state holds an entry named {name}; entries are named "
+                    "<parameter number>.<name>"
+                ).format(name=_short(repr(name)))
             )
         state.setdefault(int(index), {})[key] = value
     groups = from_json_safe(meta.get("param_groups", []))
     if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
-        raise ProjectError("the optimiser state's param_groups must be a list of objects")
+        raise ProjectError(_("the optimiser state's param_groups must be a list of objects"))
     return {"state": state, "param_groups": groups}
 
 
@@ -111,39 +116,56 @@ def conform_optimizer(
     """
 
     def label(index: int) -> str:
-        return labels[index] if 0 <= index < len(labels) else f"parameter {index}"
+        if 0 <= index < len(labels):
+            return labels[index]
+        return _("parameter {number}").format(number=index)
 
     ref_groups = reference["param_groups"]
     groups = saved.get("param_groups", [])
     if len(groups) != len(ref_groups):
         raise ProjectError(
-            f"the optimiser state has {len(groups)} parameter groups but the optimiser has "
-            f"{len(ref_groups)}: the file is damaged"
+            _(
+                "the optimiser state has {saved} parameter groups but the optimiser has "
+                "{wanted}: the file is damaged"
+            ).format(saved=len(groups), wanted=len(ref_groups))
         )
     out_groups = []
     for i, (group, ref) in enumerate(zip(groups, ref_groups, strict=True)):
         params = group.get("params")
         if not isinstance(params, list) or len(params) != len(ref["params"]):
-            raise ProjectError(
-                f"the optimiser state covers {_count(params)} parameters but the network "
-                f"trains {len(ref['params'])} (layers were frozen, unfrozen or changed after "
-                "training): train it again"
-            )
+            if isinstance(params, list):
+                message = _(
+                    "the optimiser state covers {saved} parameters but the network trains "
+                    "{wanted} (layers were frozen, unfrozen or changed after training): train "
+                    "it again"
+                )
+            else:
+                message = _(
+                    "the optimiser state covers no parameters but the network trains {wanted} "
+                    "(layers were frozen, unfrozen or changed after training): train it again"
+                )
+            saved = len(params) if isinstance(params, list) else 0
+            raise ProjectError(message.format(saved=saved, wanted=len(ref["params"])))
         if params != ref["params"]:
             raise ProjectError(
-                f"the optimiser state numbers its parameters {_short(repr(params), 60)} "
-                f"instead of {_short(repr(ref['params']), 60)}: the file is damaged"
+                _(
+                    "the optimiser state numbers its parameters {saved} instead of {wanted}: the "
+                    "file is damaged"
+                ).format(saved=_short(repr(params), 60), wanted=_short(repr(ref["params"]), 60))
             )
         settings = {k: v for k, v in group.items() if k != "params"}
-        kept = conform(settings, {k: v for k, v in ref.items() if k != "params"}, f"group {i}")
+        group_name = _("group {number}").format(number=i)
+        kept = conform(settings, {k: v for k, v in ref.items() if k != "params"}, group_name)
         out_groups.append({**ref, **kept, "params": list(ref["params"])})
     ref_state = reference["state"]
     out_state: dict[int, dict[str, Any]] = {}
     for index, entries in saved.get("state", {}).items():
         if index not in ref_state and not any(index in g["params"] for g in ref_groups):
             raise ProjectError(
-                f"the optimiser state holds parameter number {index}, but the network trains "
-                f"only {len(labels)}: the file is damaged"
+                _(
+                    "the optimiser state holds parameter number {index}, but the network trains "
+                    "only {n}: the file is damaged"
+                ).format(index=index, n=len(labels))
             )
         ref_entries = ref_state.get(index, {})
         kept = {}
@@ -159,7 +181,9 @@ def conform_optimizer(
         lacking = [k for k in ref_entries if k not in kept]
         if kept and lacking:
             raise ProjectError(
-                f"the optimiser state of {label(index)} lacks {lacking[0]!r}: the file is damaged"
+                _("the optimiser state of {parameter} lacks {key!r}: the file is damaged").format(
+                    parameter=label(index), key=lacking[0]
+                )
             )
         if kept:
             out_state[index] = kept
@@ -168,19 +192,27 @@ def conform_optimizer(
 
 def _conform_tensor(value: Any, ref: torch.Tensor, where: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
-        raise ProjectError(f"the optimiser state of {where} must be an array, not a number")
+        raise ProjectError(
+            _("the optimiser state of {where} must be an array, not a number").format(where=where)
+        )
     if tuple(value.shape) != tuple(ref.shape) or value.dtype != ref.dtype:
         raise ProjectError(
-            f"the optimiser state of {where} is {value.dtype} {list(value.shape)} but the "
-            f"network needs {ref.dtype} {list(ref.shape)}: the file is damaged"
+            _(
+                "the optimiser state of {where} is {dtype} {shape} but the network needs "
+                "{wanted_dtype} {wanted_shape}: the file is damaged"
+            ).format(
+                where=where,
+                dtype=value.dtype,
+                shape=list(value.shape),
+                wanted_dtype=ref.dtype,
+                wanted_shape=list(ref.shape),
+            )
         )
     if value.is_floating_point() and not bool(torch.isfinite(value).all()):
-        raise ProjectError(f"the optimiser state of {where} contains NaN or infinite values")
+        raise ProjectError(
+            _("the optimiser state of {where} contains NaN or infinite values").format(where=where)
+        )
     return value
-
-
-def _count(params: Any) -> str:
-    return str(len(params)) if isinstance(params, list) else "no"
 
 
 # --- conforming JSON-borne state ------------------------------------------------------------
@@ -196,17 +228,17 @@ def conform(saved: Any, ref: Any, where: str) -> Any:
     if ref is None:
         if saved is None or (isinstance(saved, (bool, int, float))):
             return saved
-        raise _mismatch(where, saved, "empty (null)")
+        raise _mismatch(where, saved, _("empty (null)"))
     if isinstance(ref, bool):
         if isinstance(saved, bool):
             return saved
-        raise _mismatch(where, saved, "true or false")
+        raise _mismatch(where, saved, _("true or false"))
     if isinstance(ref, (int, float)):
         if isinstance(saved, bool) or not isinstance(saved, (int, float)):
-            raise _mismatch(where, saved, "a number")
+            raise _mismatch(where, saved, _("a number"))
         if isinstance(ref, int):
             if isinstance(saved, float) and not (math.isfinite(saved) and saved.is_integer()):
-                raise _mismatch(where, saved, "a whole number")
+                raise _mismatch(where, saved, _("a whole number"))
             return int(saved)
         return float(saved)
     if isinstance(ref, str):
@@ -215,15 +247,15 @@ def conform(saved: Any, ref: Any, where: str) -> Any:
         return saved
     if isinstance(ref, Mapping):
         if not isinstance(saved, Mapping):
-            raise _mismatch(where, saved, "an object")
+            raise _mismatch(where, saved, _("an object"))
         if isinstance(ref, Counter) or (ref and not all(isinstance(k, str) for k in ref)):
             return _conform_counter(saved, ref, where)
         return {k: conform(v, ref[k], f"{where}.{k}") for k, v in saved.items() if k in ref}
     if isinstance(ref, (list, tuple)):
         if not isinstance(saved, list):
-            raise _mismatch(where, saved, "a list")
+            raise _mismatch(where, saved, _("a list"))
         if len(saved) > 100_000:
-            raise _mismatch(where, f"a list of {len(saved)} items", "a short list")
+            raise _mismatch(where, _("a list of {n} items").format(n=len(saved)), _("a short list"))
         if ref:
             items = [
                 conform(v, ref[min(i, len(ref) - 1)], f"{where}[{i}]") for i, v in enumerate(saved)
@@ -241,15 +273,17 @@ def _conform_counter(saved: Mapping[str, Any], ref: Mapping[Any, Any], where: st
     for key, value in saved.items():
         text = str(key)
         if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 12:
-            raise _mismatch(f"{where} key", key, "a whole number")
+            raise _mismatch(_("{where} key").format(where=where), key, _("a whole number"))
         out[int(text)] = conform(value, value_ref, f"{where}[{text}]")
     return Counter(out) if isinstance(ref, Counter) else out
 
 
 def _mismatch(where: str, saved: Any, wanted: str) -> ProjectError:
     return ProjectError(
-        f"the saved training state is damaged: {where} is {_short(repr(saved), 60)} where "
-        f"NN Studio expects {wanted}; reset the training to open it cleanly"
+        _(
+            "the saved training state is damaged: {where} is {saved} where NN Studio expects "
+            "{wanted}; reset the training to open it cleanly"
+        ).format(where=where, saved=_short(repr(saved), 60), wanted=wanted)
     )
 
 
@@ -274,7 +308,9 @@ def json_safe(value: Any) -> Any:
         return [json_safe(v) for v in value]
     if hasattr(value, "item") and callable(value.item):  # numpy scalars
         return json_safe(value.item())
-    raise ProjectError(f"cannot store {type(value).__name__} values in a project file")
+    raise ProjectError(
+        _("cannot store {type} values in a project file").format(type=type(value).__name__)
+    )
 
 
 def from_json_safe(value: Any) -> Any:

@@ -15,8 +15,11 @@ __all__ = ["LEVELS", "BannerMessage", "find_place"]
 #: Banner levels, worst first.
 LEVELS = ("error", "warning", "info")
 
-_COLUMN = re.compile(r"""column (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
-_ROW = re.compile(r"\brows? (\d+)")
+# The core's messages name a column as "column 'b'" and data rows as "row 2" / "rows 2, 5";
+# the Chinese catalogue says "列 'b'" and "第 2 行" / "第 2、5、… 行", and "文件第 3 行" for a
+# line of the file (a line, like English "line 3", is not a data row).
+_COLUMN = re.compile(r"""(?:column|列) (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+_ROW = re.compile(r"\brows? (\d+)|(?<!文件)第 (\d+)(?:、(?:\d+|…))* 行")
 
 
 @dataclass(frozen=True)
@@ -42,5 +45,5 @@ def find_place(text: str, columns: Sequence[str] = ()) -> tuple[str | None, int 
             column = name
             break
     row_match = _ROW.search(text)
-    row = int(row_match.group(1)) if row_match else None
+    row = int(row_match.group(1) or row_match.group(2)) if row_match else None
     return column, row
