@@ -23,6 +23,7 @@ from nnstudio.core.data.columns import is_na_text, parse_number
 from nnstudio.gui import theme
 from nnstudio.gui.theme import IGNORED_TEXT, IGNORED_TINT, JUNK_TINT, MISSING_TINT, TARGET_TINT
 from nnstudio.gui.widgets.labels import escape_html
+from nnstudio.i18n import N_, _
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -51,7 +52,9 @@ _ROLE_BRUSHES = {role: QBrush(tint) for role, tint in _ROLE_TINTS.items()}
 _IGNORED_TEXT_BRUSH = QBrush(IGNORED_TEXT)
 _MUTED_BRUSH = QBrush(theme.MUTED_TEXT)
 
-_ROLE_WORDS = {"target": "target", "ignored": "ignored"}
+_ROLE_WORDS = {"target": N_("target"), "ignored": N_("ignored")}
+#: A column's kind as the header names it (the model keeps the English key).
+_KIND_WORDS = {"numeric": N_("numeric"), "categorical": N_("categorical"), "text": N_("text")}
 
 
 def format_cell(value: Any) -> str:
@@ -243,7 +246,7 @@ class DataFrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             detail = self._header_kind(section)
             if role_name in _ROLE_WORDS:
-                detail += f" · {_ROLE_WORDS[role_name]}"
+                detail += f" · {_(_ROLE_WORDS[role_name])}"
             return f"{name}\n{detail}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._header_tooltip(section)
@@ -303,32 +306,35 @@ class DataFrameModel(QAbstractTableModel):
         return _ROLE_TINTS.get(self._roles.get(self._names[column]))
 
     def _header_kind(self, column: int) -> str:
+        """The column's kind as shown, in the current language."""
         kind = self._kinds.get(self._names[column])
-        if kind:
-            return kind
-        return "text" if self._text_columns[column] else "numeric"
+        if not kind:
+            kind = "text" if self._text_columns[column] else "numeric"
+        return _(_KIND_WORDS[kind]) if kind in _KIND_WORDS else kind
 
     def _header_tooltip(self, column: int) -> str:
         name = self._names[column]
         role = self._roles.get(name, "input")
-        role_text = {
-            "target": "the target: what the network learns to predict",
-            "ignored": "ignored: not given to the network",
-        }.get(role, "an input (feature) of the network")
+        if role == "target":
+            role_text = _("the target: what the network learns to predict")
+        elif role == "ignored":
+            role_text = _("ignored: not given to the network")
+        else:
+            role_text = _("an input (feature) of the network")
         dtype = str(self._frame.dtypes.iloc[column]) if self._frame is not None else ""
-        return (
-            f"<b>{escape_html(name)}</b><br>Kind: {self._header_kind(column)} "
-            f"(stored as {dtype})<br>Role: {role_text}"
+        return _("<b>{name}</b><br>Kind: {kind} (stored as {dtype})<br>Role: {role}").format(
+            name=escape_html(name), kind=self._header_kind(column), dtype=dtype, role=role_text
         )
 
     def _cell_tooltip(self, row: int, column: int) -> str | None:
-        _, _, text, status = self._cell(row, column)
-        where = f"Row {row + 1}, column {self._names[column]!r}"
+        _row, _column, text, status = self._cell(row, column)
         if status == _MISSING:
-            return f"{where}: missing value (empty cell)"
-        if status == _JUNK:
-            return (
-                f"{where}: {text!r} is not a number in a numeric column. Fix the file, or set "
-                "the column's kind to categorical."
+            return _("Row {row}, column {column!r}: missing value (empty cell)").format(
+                row=row + 1, column=self._names[column]
             )
+        if status == _JUNK:
+            return _(
+                "Row {row}, column {column!r}: {text!r} is not a number in a numeric column. "
+                "Fix the file, or set the column's kind to categorical."
+            ).format(row=row + 1, column=self._names[column], text=text)
         return text if len(text) > 20 else None

@@ -74,6 +74,7 @@ from nnstudio.gui.panels.data_presenter import (
     column_tooltip,
     dataset_help,
     kind_tooltip,
+    kind_word,
     missing_tooltip,
     preview_caption,
     role_edit,
@@ -90,42 +91,53 @@ from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
 from nnstudio.gui.widgets.labels import compact_combo, escape_html, muted, tip_label, wrapped_label
 from nnstudio.gui.widgets.param_editors import ParamForm
 from nnstudio.gui.widgets.sync import SyncGuard
+from nnstudio.i18n import N_, _, pgettext, tr
 
 #: What the role combo says, and the role name used by ``column_roles``.
-ROLE_CHOICES = (("feature", "input"), ("target", "target"), ("ignore", "ignored"))
+ROLE_CHOICES = (
+    (N_("feature"), "input"),
+    (N_("target"), "target"),
+    (N_("ignore"), "ignored"),
+)
 MISSING_LABELS = {
-    "refuse": "Report empty cells",
-    "drop": "Drop rows with empty cells",
-    "mean": "Fill with the column mean",
-    "most_frequent": "Fill with the most frequent value",
+    "refuse": N_("Report empty cells"),
+    "drop": N_("Drop rows with empty cells"),
+    "mean": N_("Fill with the column mean"),
+    "most_frequent": N_("Fill with the most frequent value"),
 }
-MISSING_HELP = (
+MISSING_HELP = N_(
     "What to do with empty cells. 'Report' stops with the column and rows so you can fix the "
     "file; dropping loses those rows; filling keeps them (mean for numbers, most frequent "
     "value for categories), computed on the training rows only."
 )
 SCALING_LABELS = {
-    "none": "None (raw values)",
-    "standard": "Standardise (mean 0, sd 1)",
-    "minmax": "Min–max to [0, 1]",
+    "none": N_("None (raw values)"),
+    "standard": N_("Standardise (mean 0, sd 1)"),
+    "minmax": N_("Min–max to [0, 1]"),
 }
-SCALING_HELP = (
+SCALING_HELP = N_(
     "Puts every numeric input on the same scale, fitted on the training rows. Inputs of very "
     "different sizes (battery 500–2000 vs. cores 1–8) make training slow or unstable; "
     "standardising is the lesson's first fix."
 )
-TASK_LABELS = {"classification": "Classification", "regression": "Regression"}
-TASK_HELP = (
+TASK_LABELS = {"classification": N_("Classification"), "regression": N_("Regression")}
+#: A task as named inside a sentence ("Auto (classification)", the undo text "Task: auto").
+TASK_WORDS = {
+    "auto": N_("auto"),
+    "classification": N_("classification"),
+    "regression": N_("regression"),
+}
+TASK_HELP = N_(
     "Classification predicts a class (a category); regression predicts a number. Auto decides "
     "from the target: text, or a few whole numbers, means classes."
 )
-SPLIT_HELP = (
+SPLIT_HELP = N_(
     "How the rows are shared out: the network learns from the training rows, validation rows "
     "show during training whether it generalises, and test rows are kept for one final check. "
     "The three parts always add up to 100 %."
 )
-SEED_HELP = "Seed of the random split: the same seed always puts the same rows in each part."
-STRATIFY_HELP = (
+SEED_HELP = N_("Seed of the random split: the same seed always puts the same rows in each part.")
+STRATIFY_HELP = N_(
     "Keep the share of every class the same in each part (classification only): a small "
     "validation set then still sees every class."
 )
@@ -140,14 +152,18 @@ def _choice_row(
     labels: Mapping[str, str],
     on_changed: Callable[[int], None],
 ) -> QComboBox:
-    """A form row choosing one of ``labels`` (key → text); the help shows on label and combo."""
+    """A form row choosing one of ``labels`` (key → text); the help shows on label and combo.
+
+    ``title`` is shown as given; ``help_text`` and the labels are catalogue texts, translated
+    here.
+    """
     parent = form.parentWidget()
     combo = compact_combo(QComboBox(parent), 8)
     for key, label in labels.items():
-        combo.addItem(label, key)
-    combo.setToolTip(help_text)
+        combo.addItem(_(label), key)
+    combo.setToolTip(_(help_text))
     combo.currentIndexChanged.connect(on_changed)
-    form.addRow(tip_label(title, help_text, parent), combo)
+    form.addRow(tip_label(title, _(help_text), parent), combo)
     return combo
 
 
@@ -197,8 +213,9 @@ class DataPanel(QWidget):
         try:
             head = read_csv(file, max_rows=60)
         except NNStudioError as exc:
-            self._set_notice("error", f"Could not open {file.name}: {exc.message}")
-            self.document.message.emit(f"Could not open {file.name}: {exc.message}")
+            text = _("Could not open {name}: {error}").format(name=file.name, error=tr(exc.message))
+            self._set_notice("error", text)
+            self.document.message.emit(text)
             return False
         self._remember_folder(file)
         names = [str(c) for c in head.frame.columns]
@@ -211,7 +228,7 @@ class DataPanel(QWidget):
             # Opening the same file again re-reads it (it may have been edited meanwhile).
             self.document.workspace.reload_data()
             return True
-        return self._push(settings, f"Open {file.name}")
+        return self._push(settings, _("Open {name}").format(name=file.name))
 
     def use_builtin(self, name: str, params: Mapping[str, Any] | None = None) -> bool:
         """Use built-in dataset ``name`` (``params`` override its defaults): one undo step.
@@ -223,16 +240,16 @@ class DataPanel(QWidget):
             spec = DATASETS.get(name)
             values = check_params(spec, dict(params or {}))
         except ParamError as exc:
-            self._set_notice("error", str(exc))
+            self._set_notice("error", tr(str(exc)))
             return False
         current = self.document.project.data
         source = DataSource(kind="builtin", name=spec.name, params=values)
         if current.source.kind == "builtin" and current.source.name == spec.name:
             settings = current.replace(source=source)
-            text = f"Change {spec.label} dataset"
+            text = _("Change {dataset} dataset").format(dataset=_(spec.label))
         else:
             settings = default_settings_for(spec.name).replace(source=source)
-            text = f"Use {spec.label} dataset"
+            text = _("Use {dataset} dataset").format(dataset=_(spec.label))
         return self._push(settings, text)
 
     def select_column(self, name: str, row: int = 0) -> None:
@@ -314,35 +331,39 @@ class DataPanel(QWidget):
         outer.addWidget(self.splitter, 1)
 
     def _build_source(self) -> QGroupBox:
-        box = QGroupBox("Data source", self)
+        box = QGroupBox(_("Data source"), self)
         layout = QVBoxLayout(box)
         layout.setSpacing(6)
         self.source_label = wrapped_label("", box)
         self.source_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.source_label)
 
-        self.open_button = QPushButton("Open CSV…", box)
+        self.open_button = QPushButton(_("Open CSV…"), box)
         self.open_button.setToolTip(
-            "Read a table from a CSV file (comma, semicolon or tab separated; UTF-8 or GBK). "
-            "You can also drop a .csv file onto this panel."
+            _(
+                "Read a table from a CSV file (comma, semicolon or tab separated; UTF-8 or "
+                "GBK). You can also drop a .csv file onto this panel."
+            )
         )
         self.open_button.clicked.connect(self._on_open_button_clicked)
         row = QHBoxLayout()
         row.addWidget(self.open_button)
-        drop_hint = muted(QLabel("or drop a .csv file here", box), small=True)
+        drop_hint = muted(QLabel(_("or drop a .csv file here"), box), small=True)
         row.addWidget(drop_hint, 1)
         layout.addLayout(row)
 
         self.builtin_toggle = QToolButton(box)
-        self.builtin_toggle.setText("Built-in teaching datasets")
+        self.builtin_toggle.setText(_("Built-in teaching datasets"))
         self.builtin_toggle.setCheckable(True)
         self.builtin_toggle.setAutoRaise(True)
         self.builtin_toggle.setStyleSheet("QToolButton { border: none; padding: 2px 0; }")
         self.builtin_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.builtin_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.builtin_toggle.setToolTip(
-            "Small generated datasets (XOR, spirals, …) and real tables bundled with "
-            "scikit-learn (iris, digits, …): no file needed."
+            _(
+                "Small generated datasets (XOR, spirals, …) and real tables bundled with "
+                "scikit-learn (iris, digits, …): no file needed."
+            )
         )
         self.builtin_toggle.toggled.connect(self._on_builtin_toggle_toggled)
         layout.addWidget(self.builtin_toggle)
@@ -356,9 +377,9 @@ class DataPanel(QWidget):
         )
         self.dataset_combo.setMinimumContentsLength(12)
         for spec in DATASETS:
-            self.dataset_combo.addItem(spec.label, spec.name)
+            self.dataset_combo.addItem(_(spec.label), spec.name)
             self.dataset_combo.setItemData(
-                self.dataset_combo.count() - 1, spec.help, Qt.ItemDataRole.ToolTipRole
+                self.dataset_combo.count() - 1, _(spec.help), Qt.ItemDataRole.ToolTipRole
             )
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_combo_changed)
         inner.addWidget(self.dataset_combo)
@@ -367,7 +388,7 @@ class DataPanel(QWidget):
         self.dataset_form = ParamForm((), self.builtin_box)
         self.dataset_form.changed.connect(self._on_dataset_form_changed)
         inner.addWidget(self.dataset_form)
-        self.use_button = QPushButton("Use this dataset", self.builtin_box)
+        self.use_button = QPushButton(_("Use this dataset"), self.builtin_box)
         self.use_button.clicked.connect(self._on_use_button_clicked)
         button_row = QHBoxLayout()
         button_row.addStretch(1)
@@ -379,20 +400,28 @@ class DataPanel(QWidget):
         return box
 
     def _build_columns(self) -> QGroupBox:
-        box = QGroupBox("Columns", self)
+        box = QGroupBox(_("Columns"), self)
         layout = QVBoxLayout(box)
         # Every pixel counts in a 360 px dock: the name column gets what the combos leave.
         layout.setContentsMargins(4, 6, 4, 6)
         self.columns_table = QTableWidget(0, 4, box)
-        self.columns_table.setHorizontalHeaderLabels(["Column", "Kind", "Missing", "Role"])
+        self.columns_table.setHorizontalHeaderLabels(
+            [_("Column"), _("Kind"), _("Missing"), _("Role")]
+        )
         header_tips = (
-            "Column name (hover for examples, range and problems; click to find it in the "
-            "preview).",
-            "Numeric columns are used as numbers; categorical ones as category names "
-            "(one-hot encoded). Detected automatically; change it when the guess is wrong.",
-            "How many cells are empty.",
-            "feature: an input of the network · target: what it learns to predict · "
-            "ignore: left out (identifiers, leaks).",
+            _(
+                "Column name (hover for examples, range and problems; click to find it in the "
+                "preview)."
+            ),
+            _(
+                "Numeric columns are used as numbers; categorical ones as category names "
+                "(one-hot encoded). Detected automatically; change it when the guess is wrong."
+            ),
+            _("How many cells are empty."),
+            _(
+                "feature: an input of the network · target: what it learns to predict · "
+                "ignore: left out (identifiers, leaks)."
+            ),
         )
         for index, tip in enumerate(header_tips):
             item = self.columns_table.horizontalHeaderItem(index)
@@ -400,11 +429,14 @@ class DataPanel(QWidget):
         header = self.columns_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = self.columns_table.fontMetrics()
-        # Just wide enough for the longest choice plus the combo's arrow.
+        # Just wide enough for the longest choice (or its heading) plus the combo's arrow,
+        # in whatever language they are shown.
+        kinds = (kind_word("numeric"), kind_word("categorical"), _("Kind"))
+        roles = (*(_(label) for label, _role in ROLE_CHOICES), _("Role"))
         widths = {
-            1: metrics.horizontalAdvance("categorical") + 28,
-            2: metrics.horizontalAdvance("Missing") + 12,
-            3: metrics.horizontalAdvance("feature") + 28,
+            1: max(metrics.horizontalAdvance(text) for text in kinds) + 28,
+            2: metrics.horizontalAdvance(_("Missing")) + 12,
+            3: max(metrics.horizontalAdvance(text) for text in roles) + 28,
         }
         for index, width in widths.items():
             header.setSectionResizeMode(index, QHeaderView.ResizeMode.Fixed)
@@ -423,24 +455,24 @@ class DataPanel(QWidget):
         self.columns_table.setMinimumHeight(26 * 5 + metrics.height() + 12)
         layout.addWidget(self.columns_table)
         self.columns_hint = muted(
-            wrapped_label("Open a CSV file or pick a built-in dataset to see its columns.", box),
+            wrapped_label(_("Open a CSV file or pick a built-in dataset to see its columns."), box),
             small=True,
         )
         layout.addWidget(self.columns_hint)
         return box
 
     def _build_preparation(self) -> QGroupBox:
-        box = QGroupBox("Preparation", self)
+        box = QGroupBox(_("Preparation"), self)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
         self.missing_combo = _choice_row(
-            form, "Missing values", MISSING_HELP, MISSING_LABELS, self._on_missing_combo_changed
+            form, _("Missing values"), MISSING_HELP, MISSING_LABELS, self._on_missing_combo_changed
         )
         self.scaling_combo = _choice_row(
-            form, "Scaling", SCALING_HELP, SCALING_LABELS, self._on_scaling_combo_changed
+            form, _("Scaling"), SCALING_HELP, SCALING_LABELS, self._on_scaling_combo_changed
         )
 
         split = QWidget(box)
@@ -449,7 +481,12 @@ class DataPanel(QWidget):
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(0)
         self.split_spins: list[QDoubleSpinBox] = []
-        for index, title in enumerate(("train", "validation", "test")):
+        titles = (
+            pgettext("split", "train"),
+            pgettext("split", "validation"),
+            pgettext("split", "test"),
+        )
+        for index, title in enumerate(titles):
             caption = muted(QLabel(title, split), small=True)
             grid.addWidget(caption, 0, index)
             spin = QDoubleSpinBox(split)
@@ -458,7 +495,7 @@ class DataPanel(QWidget):
             spin.setSingleStep(5.0)
             spin.setSuffix(" %")
             spin.setKeyboardTracking(False)
-            spin.setToolTip(SPLIT_HELP)
+            spin.setToolTip(_(SPLIT_HELP))
             spin.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.UpDownArrows)
             spin.setMinimumWidth(40)
             spin.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -466,22 +503,26 @@ class DataPanel(QWidget):
             grid.addWidget(spin, 1, index)
             self.split_spins.append(spin)
         self.train_spin, self.val_spin, self.test_spin = self.split_spins
-        form.addRow(tip_label("Split", SPLIT_HELP, box), split)
+        form.addRow(tip_label(_("Split"), _(SPLIT_HELP), box), split)
 
         self.seed_spin = QSpinBox(box)
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setKeyboardTracking(False)
-        self.seed_spin.setToolTip(SEED_HELP)
+        self.seed_spin.setToolTip(_(SEED_HELP))
         self.seed_spin.valueChanged.connect(self._on_seed_spin_changed)
-        form.addRow(tip_label("Split seed", SEED_HELP, box), self.seed_spin)
+        form.addRow(tip_label(_("Split seed"), _(SEED_HELP), box), self.seed_spin)
 
-        self.stratify_check = QCheckBox("Stratify by class", box)
-        self.stratify_check.setToolTip(STRATIFY_HELP)
+        self.stratify_check = QCheckBox(_("Stratify by class"), box)
+        self.stratify_check.setToolTip(_(STRATIFY_HELP))
         self.stratify_check.toggled.connect(self._on_stratify_check_toggled)
         form.addRow("", self.stratify_check)
 
         self.task_combo = _choice_row(
-            form, "Task", TASK_HELP, {"auto": "Auto", **TASK_LABELS}, self._on_task_combo_changed
+            form,
+            _("Task"),
+            TASK_HELP,
+            {"auto": N_("Auto"), **TASK_LABELS},
+            self._on_task_combo_changed,
         )
         return box
 
@@ -518,7 +559,7 @@ class DataPanel(QWidget):
         table_layout.addWidget(self.preview)
         self.preview_caption = muted(wrapped_label("", table_page), small=True)
         table_layout.addWidget(self.preview_caption)
-        self.view_tabs.addTab(table_page, "Table")
+        self.view_tabs.addTab(table_page, _("Table"))
 
         plot_page = QWidget(self.view_tabs)
         plot_layout = QVBoxLayout(plot_page)
@@ -535,9 +576,9 @@ class DataPanel(QWidget):
         plot_layout.addWidget(self.scatter_caption)
         self.scatter_items: list[Any] = []
         self.plot_page = plot_page
-        self.view_tabs.addTab(plot_page, "Scatter plot")
+        self.view_tabs.addTab(plot_page, _("Scatter plot"))
         self.view_tabs.setTabToolTip(
-            1, "The training rows of a dataset with two inputs, one colour per class."
+            1, _("The training rows of a dataset with two inputs, one colour per class.")
         )
         self.view_tabs.setTabEnabled(1, False)
         layout.addWidget(self.view_tabs, 1)
@@ -591,7 +632,7 @@ class DataPanel(QWidget):
         self.dataset_form.set_values(values)
         self.dataset_form.setVisible(bool(spec.params))
         self.dataset_help.setText(dataset_help(spec))
-        self.dataset_combo.setToolTip(spec.help)
+        self.dataset_combo.setToolTip(_(spec.help))
         self._update_use_button()
 
     def _update_use_button(self) -> None:
@@ -662,8 +703,8 @@ class DataPanel(QWidget):
             table.setItem(row, 0, QTableWidgetItem(name))
             kind = QComboBox(table)
             kind.setFrame(False)
-            kind.addItem("numeric", "numeric")
-            kind.addItem("categorical", "categorical")
+            kind.addItem(kind_word("numeric"), "numeric")
+            kind.addItem(kind_word("categorical"), "categorical")
             kind.currentIndexChanged.connect(lambda _i, n=name: self._on_kind_combo_changed(n))
             table.setCellWidget(row, 1, kind)
             self._kind_combos[name] = kind
@@ -673,7 +714,7 @@ class DataPanel(QWidget):
             role = QComboBox(table)
             role.setFrame(False)
             for label, key in ROLE_CHOICES:
-                role.addItem(label, key)
+                role.addItem(_(label), key)
             role.currentIndexChanged.connect(lambda _i, n=name: self._on_role_combo_changed(n))
             table.setCellWidget(row, 3, role)
             self._role_combos[name] = role
@@ -727,7 +768,12 @@ class DataPanel(QWidget):
         self.seed_spin.setValue(min(settings.seed, self.seed_spin.maximum()))
         self.stratify_check.setChecked(settings.stratify)
         detected = self._detected_task()
-        self.task_combo.setItemText(0, f"Auto ({detected})" if detected else "Auto")
+        self.task_combo.setItemText(
+            0,
+            _("Auto ({task})").format(task=_(TASK_WORDS.get(detected, detected)))
+            if detected
+            else _("Auto"),
+        )
         self.task_combo.setCurrentIndex(max(0, self.task_combo.findData(settings.task)))
         task = settings.task if settings.task != "auto" else detected
         self.stratify_check.setEnabled(task != "regression")
@@ -877,7 +923,7 @@ class DataPanel(QWidget):
         try:
             settings = self._settings.replace(**changes)
         except NNStudioError as exc:
-            self._set_notice("error", str(exc))
+            self._set_notice("error", tr(str(exc)))
             self.refresh()
             return False
         return self._push(settings, text, merge_key)
@@ -891,8 +937,11 @@ class DataPanel(QWidget):
         from nnstudio.gui.preferences import AppSettings
 
         start = AppSettings().last_dir("data")
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open CSV file", start, "CSV files (*.csv *.txt *.tsv);;All files (*)"
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            _("Open CSV file"),
+            start,
+            _("CSV files (*.csv *.txt *.tsv)") + ";;" + _("All files (*)"),
         )
         if path:
             self.load_csv(path)
@@ -940,7 +989,9 @@ class DataPanel(QWidget):
             kinds.pop(name, None)
         else:
             kinds[name] = kind
-        self._edit(f"Treat {name!r} as {kind}", kinds=kinds)
+        self._edit(
+            _("Treat {name!r} as {kind}").format(name=name, kind=kind_word(kind)), kinds=kinds
+        )
 
     def _on_columns_table_cell_clicked(self, row: int, _column: int) -> None:
         if 0 <= row < len(self._table_columns):
@@ -951,11 +1002,12 @@ class DataPanel(QWidget):
 
     def _on_missing_combo_changed(self, _index: int) -> None:
         choice = self.missing_combo.currentData()
-        self._edit(f"Missing values: {MISSING_LABELS[choice].lower()}", missing=choice)
+        text = _("Missing values: {choice}").format(choice=_(MISSING_LABELS[choice]).lower())
+        self._edit(text, missing=choice)
 
     def _on_scaling_combo_changed(self, _index: int) -> None:
         choice = self.scaling_combo.currentData()
-        self._edit(f"Scaling: {SCALING_LABELS[choice]}", scaling=choice)
+        self._edit(_("Scaling: {choice}").format(choice=_(SCALING_LABELS[choice])), scaling=choice)
 
     def _on_split_spin_changed(self, changed: int) -> None:
         if self._syncing:
@@ -966,17 +1018,18 @@ class DataPanel(QWidget):
             for spin, value in zip(self.split_spins, values, strict=True):
                 spin.setValue(value)
         fractions = tuple(round(v / 100.0, 4) for v in values)
-        self._edit("Change split", merge_key="split", split=fractions)
+        self._edit(_("Change split"), merge_key="split", split=fractions)
 
     def _on_seed_spin_changed(self, value: int) -> None:
-        self._edit("Change split seed", merge_key="seed", seed=value)
+        self._edit(_("Change split seed"), merge_key="seed", seed=value)
 
     def _on_stratify_check_toggled(self, checked: bool) -> None:
-        self._edit("Stratify split" if checked else "Do not stratify split", stratify=checked)
+        text = _("Stratify split") if checked else _("Do not stratify split")
+        self._edit(text, stratify=checked)
 
     def _on_task_combo_changed(self, _index: int) -> None:
         choice = self.task_combo.currentData()
-        self._edit(f"Task: {choice}", task=choice)
+        self._edit(_("Task: {task}").format(task=_(TASK_WORDS.get(choice, choice))), task=choice)
 
     # --- drag and drop -----------------------------------------------------------------------
 

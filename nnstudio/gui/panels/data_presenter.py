@@ -21,6 +21,7 @@ from nnstudio.core.data import DATASETS, ColumnInfo, DatasetSpec, DataSettings, 
 from nnstudio.core.data.columns import rows_text
 from nnstudio.gui.widgets.banner_message import BannerMessage, find_place
 from nnstudio.gui.widgets.texts import escape_html
+from nnstudio.i18n import N_, _, ngettext, tr
 
 __all__ = [
     "MAX_SCATTER_POINTS",
@@ -31,6 +32,7 @@ __all__ = [
     "column_tooltip",
     "dataset_help",
     "kind_tooltip",
+    "kind_word",
     "missing_tooltip",
     "preview_caption",
     "role_edit",
@@ -41,6 +43,7 @@ __all__ = [
     "strip_where",
     "summary_text",
     "summary_tooltip",
+    "translated_error",
     "unprepared_text",
     "use_button_state",
 ]
@@ -52,14 +55,40 @@ MAX_TOOLTIP_INPUTS = 30
 #: Classes named in the summary line.
 MAX_SUMMARY_CLASSES = 8
 
-_KIND_HELP = (
+_KIND_HELP = N_(
     "Numeric columns are used as numbers; categorical ones as category names (one-hot encoded)."
 )
-_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DELIMITERS = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
 _ORIGINS = {
-    "generator": "Generated from a seed.",
-    "fixed": "A fixed table, exactly as in the lessons.",
+    "generator": N_("Generated from a seed."),
+    "fixed": N_("A fixed table, exactly as in the lessons."),
 }
+_SKLEARN_ORIGIN = N_("A real table bundled with scikit-learn.")
+#: A column's kind as the panel names it (the settings keep the English key).
+_KIND_WORDS = {"numeric": N_("numeric"), "categorical": N_("categorical"), "text": N_("text")}
+
+
+def kind_word(kind: str | None) -> str:
+    """A column kind ("numeric", "categorical") in the current language."""
+    return _(_KIND_WORDS[kind]) if kind in _KIND_WORDS else str(kind)
+
+
+def translated_error(text: str, shown: str) -> str:
+    """``shown`` (``text`` with its ``"where: "`` prefix dropped) in the current language.
+
+    The prefix is found on the English text (:func:`strip_where`); a translated message
+    keeps the same place name before its colon (ASCII or full-width), dropped from it too.
+    """
+    translated = tr(text)
+    if shown == text:
+        return translated
+    if translated == text:  # not translated: the English without its prefix
+        return shown
+    head = text[: len(text) - len(shown)].rstrip().removesuffix(":")
+    for colon in (": ", "：", ":"):
+        if translated.startswith(head + colon):
+            return translated[len(head + colon) :].lstrip() or translated
+    return translated
 
 
 # --- the source ------------------------------------------------------------------------------
@@ -74,24 +103,32 @@ def source_description(
     """
     source = settings.source
     if source.kind == "none":
-        return "<b>No data yet.</b> Open a CSV file or pick a built-in dataset below.", ""
+        return _("<b>No data yet.</b> Open a CSV file or pick a built-in dataset below."), ""
     if source.kind == "builtin":
         spec = DATASETS.get(source.name) if source.name in DATASETS else None
-        name = f"{spec.label if spec else source.name} (built-in)"
-        tip = spec.help if spec else ""
+        name = _("{name} (built-in)").format(name=_(spec.label) if spec else source.name)
+        tip = _(spec.help) if spec else ""
     else:
         name = source.label
         tip = table.path if table is not None and table.path else source.path
     detail = ""
     if table is not None:
         rows, cols = table.frame.shape
-        detail = f"{rows:,} rows × {cols} columns"
+        detail = _("{rows:,} rows × {columns} columns").format(rows=rows, columns=cols)
         if source.kind == "csv":
-            delimiter = _DELIMITERS.get(table.delimiter, repr(table.delimiter))
-            detail += f" · {table.encoding}, {delimiter}"
-            tip = f"{tip}\nEncoding {table.encoding}, {delimiter}-separated"
+            delimiter = (
+                _(_DELIMITERS[table.delimiter])
+                if table.delimiter in _DELIMITERS
+                else repr(table.delimiter)
+            )
+            detail += " · " + _("{encoding}, {delimiter}").format(
+                encoding=table.encoding, delimiter=delimiter
+            )
+            tip = f"{tip}\n" + _("Encoding {encoding}, {delimiter}-separated").format(
+                encoding=table.encoding, delimiter=delimiter
+            )
     elif data_error:
-        detail = "could not be loaded"
+        detail = _("could not be loaded")
     text = f"<b>{escape_html(name)}</b>" + (
         f"<br><span style='color:{muted_color};'>{detail}</span>" if detail else ""
     )
@@ -100,8 +137,9 @@ def source_description(
 
 def dataset_help(spec: DatasetSpec) -> str:
     """A built-in dataset's help, and where its rows come from."""
-    origin = _ORIGINS.get(spec.origin, "A real table bundled with scikit-learn.")
-    return f"{spec.help} {origin}"
+    origin = _ORIGINS.get(spec.origin, _SKLEARN_ORIGIN)
+    # Translators: a dataset's help, then where its rows come from (two sentences).
+    return _("{help} {origin}").format(help=_(spec.help), origin=_(origin))
 
 
 def use_button_state(
@@ -116,12 +154,14 @@ def use_button_state(
         current = {**DATASETS.get(name).defaults(), **dict(source.params)}
         changed = dict(form_values) != current
         return (
-            "Apply changes" if changed else "In use",
+            _("Apply changes") if changed else _("In use"),
             changed,
-            "Make the dataset again with these parameters (your column and preparation "
-            "choices are kept).",
+            _(
+                "Make the dataset again with these parameters (your column and preparation "
+                "choices are kept)."
+            ),
         )
-    return "Use this dataset", True, "Replace the project's data with this dataset."
+    return _("Use this dataset"), True, _("Replace the project's data with this dataset.")
 
 
 # --- the columns -----------------------------------------------------------------------------
@@ -129,34 +169,50 @@ def use_button_state(
 
 def column_tooltip(info: ColumnInfo, error_color: str) -> str:
     """Rich-text tooltip of a column's name: kind, range, examples and any problem."""
-    lines = [f"<b>{escape_html(info.name)}</b> ({info.kind}, {info.dtype})"]
+    lines = [
+        _("<b>{name}</b> ({kind}, {dtype})").format(
+            name=escape_html(info.name), kind=kind_word(info.kind), dtype=info.dtype
+        )
+    ]
     if info.minimum is not None and info.maximum is not None:
-        lines.append(f"Range: {info.minimum:g} … {info.maximum:g}")
-    lines.append(f"{info.n_unique} different values, e.g. {escape_html(', '.join(info.examples))}")
+        lines.append(
+            _("Range: {minimum:g} … {maximum:g}").format(minimum=info.minimum, maximum=info.maximum)
+        )
+    lines.append(
+        _("{n} different values, e.g. {examples}").format(
+            n=info.n_unique, examples=escape_html(", ".join(info.examples))
+        )
+    )
     if info.problem:
-        lines.append(f"<span style='color:{error_color};'>{escape_html(info.problem)}</span>")
+        lines.append(f"<span style='color:{error_color};'>{escape_html(tr(info.problem))}</span>")
     return "<br>".join(lines)
 
 
 def kind_tooltip(info: ColumnInfo, detected: str | None, overridden: bool) -> str:
     """Tooltip of a column's kind choice: what was detected, and whether the user chose."""
-    return (
-        f"Detected: {detected}. "
-        + ("Overridden by you. " if overridden else "")
-        + _KIND_HELP
-        + (f"\n{info.problem}: fix the file, or choose categorical." if info.problem else "")
-    )
+    kind = kind_word(detected) if detected is not None else str(detected)
+    if overridden:
+        text = _("Detected: {kind}. Overridden by you. {help}")
+    else:
+        text = _("Detected: {kind}. {help}")
+    text = text.format(kind=kind, help=_(_KIND_HELP))
+    if info.problem:
+        text += "\n" + _("{problem}: fix the file, or choose categorical.").format(
+            problem=tr(info.problem)
+        )
+    return text
 
 
 def missing_tooltip(n_missing: int) -> str:
-    return f"{n_missing} empty cells" if n_missing else "No empty cells"
+    return _("{n} empty cells").format(n=n_missing) if n_missing else _("No empty cells")
 
 
 def role_tooltip(role: str) -> str:
-    return {
-        "target": "The target: what the network learns to predict.",
-        "ignored": "Ignored: not given to the network.",
-    }.get(role, "A feature: one of the network's inputs.")
+    if role == "target":
+        return _("The target: what the network learns to predict.")
+    if role == "ignored":
+        return _("Ignored: not given to the network.")
+    return _("A feature: one of the network's inputs.")
 
 
 @dataclass(frozen=True)
@@ -185,20 +241,21 @@ def role_edit(settings: DataSettings, roles: Mapping[str, str], name: str, role:
         targets = [name]
         # The class order and a forced task belonged to the previous target.
         changes.update(class_order=(), task="auto")
-        text = f"Make {name!r} the target"
+        text = _("Make {name!r} the target").format(name=name)
     else:
         if name in targets:
             if len(targets) == 1:
                 return RoleEdit(
-                    refused=f"{name!r} is the target. To change it, set another column's role "
-                    "to target."
+                    refused=_(
+                        "{name!r} is the target. To change it, set another column's role to target."
+                    ).format(name=name)
                 )
             targets.remove(name)
         if role == "ignored":
             ignored.append(name)
-            text = f"Ignore {name!r}"
+            text = _("Ignore {name!r}").format(name=name)
         else:
-            text = f"Use {name!r} as a feature"
+            text = _("Use {name!r} as a feature").format(name=name)
     return RoleEdit(text, {"targets": tuple(targets), "ignored": tuple(ignored), **changes})
 
 
@@ -206,10 +263,9 @@ def preview_caption(table: Table | None) -> str:
     """The line under the table preview: its size and what the cell tints mean."""
     if table is None:
         return ""
-    return (
-        f"{len(table.frame):,} rows · blue: target · grey: ignored · amber: empty "
-        "cell · red: not a number"
-    )
+    return _(
+        "{rows:,} rows · blue: target · grey: ignored · amber: empty cell · red: not a number"
+    ).format(rows=len(table.frame))
 
 
 # --- the summary -----------------------------------------------------------------------------
@@ -218,37 +274,36 @@ def preview_caption(table: Table | None) -> str:
 def summary_text(p: PreparedData) -> str:
     """ "1600 train · 400 validation · 0 test · 20 features · 4 classes: 0, 1, 2, 3"."""
     parts = [
-        f"{p.n_train} train",
-        f"{p.n_val} validation",
-        f"{p.n_test} test",
-        f"{p.n_features} feature{'s' if p.n_features != 1 else ''}",
+        _("{n} train").format(n=p.n_train),
+        _("{n} validation").format(n=p.n_val),
+        _("{n} test").format(n=p.n_test),
+        ngettext("{n} feature", "{n} features", p.n_features).format(n=p.n_features),
     ]
     if p.task == "classification":
         shown = ", ".join(p.class_names[:MAX_SUMMARY_CLASSES]) + (
             ", …" if len(p.class_names) > MAX_SUMMARY_CLASSES else ""
         )
-        parts.append(f"{p.n_classes} classes: {shown}")
+        parts.append(_("{n} classes: {names}").format(n=p.n_classes, names=shown))
     else:
-        parts.append("regression of " + ", ".join(p.target_names))
+        parts.append(_("regression of {targets}").format(targets=", ".join(p.target_names)))
     return " · ".join(parts)
 
 
 def summary_tooltip(p: PreparedData) -> str:
     """The network's inputs after encoding (one-hot columns named "brand=apple")."""
-    return (
-        "Inputs after encoding: "
-        + ", ".join(p.feature_names[:MAX_TOOLTIP_INPUTS])
-        + (" …" if len(p.feature_names) > MAX_TOOLTIP_INPUTS else "")
+    names = ", ".join(p.feature_names[:MAX_TOOLTIP_INPUTS]) + (
+        " …" if len(p.feature_names) > MAX_TOOLTIP_INPUTS else ""
     )
+    return _("Inputs after encoding: {names}").format(names=names)
 
 
 def unprepared_text(data_error: str | None, source_kind: str) -> str:
     """The summary while there is no prepared data, saying why."""
     if data_error:
-        return "The data cannot be prepared yet: see the problem above."
+        return _("The data cannot be prepared yet: see the problem above.")
     if source_kind == "none":
-        return "No data yet."
-    return "Not prepared."
+        return _("No data yet.")
+    return _("Not prepared.")
 
 
 # --- the banner ------------------------------------------------------------------------------
@@ -271,6 +326,7 @@ def banner_messages(
     will block next, which preparation stops before reporting (a column's junk, or empty
     cells while ``missing`` is "refuse"); the preparation's warnings; the table's notes.
     Ignored columns say nothing, and the column the error names is not reported twice.
+    Places are found in the core's English messages; the texts are shown translated.
     """
     messages: list[BannerMessage] = []
     if notice is not None:
@@ -279,25 +335,30 @@ def banner_messages(
     if data_error:
         text = strip_where(data_error, columns, table)
         error_column, row = find_place(text, columns)
-        messages.append(BannerMessage("error", text, error_column, row))
+        messages.append(
+            BannerMessage("error", translated_error(data_error, text), error_column, row)
+        )
     frame = table.frame if table is not None else None
     for info in infos:
         if roles.get(info.name) == "ignored" or info.name == error_column:
             continue
         if info.problem:
-            _, row = find_place(info.problem)
-            messages.append(
-                BannerMessage("error", f"Column {info.name!r}, {info.problem}", info.name, row)
-            )
+            _column, row = find_place(info.problem)
+            text = _("Column {name!r}, {problem}").format(name=info.name, problem=tr(info.problem))
+            messages.append(BannerMessage("error", text, info.name, row))
         elif info.n_missing and missing == "refuse" and frame is not None:
             empty = np.flatnonzero(pd.isna(frame[info.name]).to_numpy())
-            cells = "empty cell" if info.n_missing == 1 else "empty cells"
-            where = f" ({rows_text(list(empty))})" if empty.size else ""
+            where = f" ({tr(rows_text(list(empty)))})" if empty.size else ""
             messages.append(
                 BannerMessage(
                     "error",
-                    f"Column {info.name!r} has {info.n_missing} {cells}{where}; choose "
-                    "what to do with missing values under Preparation",
+                    ngettext(
+                        "Column {name!r} has {n} empty cell{where}; choose what to do with "
+                        "missing values under Preparation",
+                        "Column {name!r} has {n} empty cells{where}; choose what to do with "
+                        "missing values under Preparation",
+                        info.n_missing,
+                    ).format(name=info.name, n=info.n_missing, where=where),
                     info.name,
                     int(empty[0]) + 1 if empty.size else None,
                 )
@@ -305,10 +366,12 @@ def banner_messages(
     if prepared is not None:
         for warning in prepared.warnings:
             column, row = find_place(warning, columns)
-            messages.append(BannerMessage("warning", capitalize(warning), column, row))
+            messages.append(BannerMessage("warning", capitalize(tr(warning)), column, row))
     if table is not None:
         for warning in table.warnings:
-            messages.append(BannerMessage("info", f"{table.label}: {warning}"))
+            # Translators: a note about a data file: the file's name, then the note.
+            text = _("{source}: {note}").format(source=table.label, note=tr(warning))
+            messages.append(BannerMessage("info", text))
     return messages
 
 
@@ -361,10 +424,10 @@ def scatter_data(prepared: PreparedData | None, frame: pd.DataFrame | None) -> S
         points = np.column_stack(
             [pd.to_numeric(frame[name], errors="coerce").to_numpy(float)[index] for name in raw]
         )
-        names, what = raw, "raw values"
+        names, what = raw, _("raw values")
     elif prepared.n_features == 2:
         points = prepared.x_train.detach().cpu().numpy().astype(float)
-        names, what = list(prepared.feature_names), "prepared values"
+        names, what = list(prepared.feature_names), _("prepared values")
     else:
         return None
     if prepared.task == "classification":
@@ -380,16 +443,29 @@ def scatter_data(prepared: PreparedData | None, frame: pd.DataFrame | None) -> S
         # An evenly spaced subset: deterministic, and the training rows are already shuffled.
         positions = positions[np.linspace(0, positions.size - 1, MAX_SCATTER_POINTS).astype(int)]
     x, y, color = points[positions, 0], points[positions, 1], color[positions]
-    shown = f"{positions.size:,} of {n_total:,}" if positions.size < n_total else f"{n_total:,}"
-    caption = f"{shown} training rows, {what}"
+    shown = (
+        _("{shown:,} of {total:,}").format(shown=positions.size, total=n_total)
+        if positions.size < n_total
+        else f"{n_total:,}"
+    )
     if labels is None:
-        target = prepared.target_names[0]
-        caption += f"; colour shows {target} ({color.min():.3g} dark … {color.max():.3g} light)"
+        caption = _(
+            "{shown} training rows, {what}; colour shows {target} ({low:.3g} dark … "
+            "{high:.3g} light)"
+        ).format(
+            shown=shown,
+            what=what,
+            target=prepared.target_names[0],
+            low=color.min(),
+            high=color.max(),
+        )
     else:
-        caption += "; colour shows the class"
+        caption = _("{shown} training rows, {what}; colour shows the class").format(
+            shown=shown, what=what
+        )
     return ScatterData(x, y, names, color, labels, caption)
 
 
 def scatter_name(label: str) -> str:
     """A class as the scatter legend names it: "class 3" for a bare number, else its name."""
-    return label if not label.lstrip("-").isdigit() else f"class {label}"
+    return label if not label.lstrip("-").isdigit() else _("class {label}").format(label=label)

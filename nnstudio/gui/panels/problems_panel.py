@@ -41,6 +41,7 @@ from nnstudio.core.network.analysis import ERROR, WARNING
 from nnstudio.gui import theme
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.widgets.labels import escape_html, muted
+from nnstudio.i18n import _, ngettext, tr
 
 __all__ = ["ProblemEntry", "ProblemsPanel", "collect_problems", "problem_icon"]
 
@@ -62,7 +63,11 @@ class ProblemEntry:
 
 
 def collect_problems(document: ProjectDocument) -> list[ProblemEntry]:
-    """Rows for the panel: errors first, each group in the order the checks found them."""
+    """Rows for the panel: errors first, each group in the order the checks found them.
+
+    The core's messages are English :class:`~nnstudio.i18n.Text` (they also go into JSON);
+    the rows hold them translated, as they are shown.
+    """
     graph = document.workspace.graph
     analysis = document.workspace.analysis
     entries: list[ProblemEntry] = []
@@ -70,10 +75,12 @@ def collect_problems(document: ProjectDocument) -> list[ProblemEntry]:
         entries.append(
             ProblemEntry(
                 ERROR,
-                "Data",
-                document.workspace.data_error,
-                "The dataset could not be read or prepared. Fix it in the Data panel: choose "
-                "another file, or change the target and feature columns.",
+                _("Data"),
+                tr(document.workspace.data_error),
+                _(
+                    "The dataset could not be read or prepared. Fix it in the Data panel: choose "
+                    "another file, or change the target and feature columns."
+                ),
                 source="data",
             )
         )
@@ -84,13 +91,13 @@ def collect_problems(document: ProjectDocument) -> list[ProblemEntry]:
         elif p.edge is not None and p.edge.source in graph.nodes and p.edge.target in graph.nodes:
             title = f"{graph.nodes[p.edge.source].name} → {graph.nodes[p.edge.target].name}"
         else:
-            title = "Network"
+            title = _("Network")
         entries.append(
             ProblemEntry(
                 p.severity,
                 title,
-                _strip_prefix(p.message, title),
-                p.hint,
+                _strip_prefix(tr(p.message), title),
+                tr(p.hint),
                 p.node_id if node is not None else None,
             )
         )
@@ -99,10 +106,12 @@ def collect_problems(document: ProjectDocument) -> list[ProblemEntry]:
         entries.append(
             ProblemEntry(
                 ERROR,
-                "Loss ↔ output",
-                message,
-                "The loss, the output layer and the target must fit together. Change the loss "
-                "in the Training panel, or the output layer's units or activation.",
+                _("Loss ↔ output"),
+                tr(message),
+                _(
+                    "The loss, the output layer and the target must fit together. Change the "
+                    "loss in the Training panel, or the output layer's units or activation."
+                ),
                 output,
                 source="compatibility",
             )
@@ -111,12 +120,15 @@ def collect_problems(document: ProjectDocument) -> list[ProblemEntry]:
 
 
 def _strip_prefix(message: str, name: str) -> str:
-    """'dense_1: units must be ≥ 1' under the title dense_1 reads better without the name."""
-    prefix = f"{name}: "
-    if not message.startswith(prefix):
-        return message
-    rest = message[len(prefix) :]
-    return rest[:1].upper() + rest[1:]
+    """'dense_1: units must be ≥ 1' under the title dense_1 reads better without the name.
+
+    A translated message may put a full-width colon after the name (``dense_1：…``).
+    """
+    for prefix in (f"{name}: ", f"{name}："):
+        if message.startswith(prefix):
+            rest = message[len(prefix) :].lstrip()
+            return rest[:1].upper() + rest[1:]
+    return message
 
 
 # --- icons ----------------------------------------------------------------------------------
@@ -301,11 +313,17 @@ class ProblemsPanel(QWidget):
         self.empty_label = QLabel(self)
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty_label.setContentsMargins(16, 24, 16, 16)
         muted(self.empty_label)
+        # Padding in the style sheet: a label with a style sheet loses contents margins set
+        # in code when it is polished, and its text then ran from edge to edge.
+        self.empty_label.setStyleSheet(
+            self.empty_label.styleSheet() + " padding: 24px 16px 16px 16px;"
+        )
         self.empty_label.setText(
-            "Nothing to fix. Problems appear here as you build: a layer left unconnected, "
-            "sizes that do not match, a loss that does not fit the output."
+            _(
+                "Nothing to fix. Problems appear here as you build: a layer left unconnected, "
+                "sizes that do not match, a loss that does not fit the output."
+            )
         )
         layout.addWidget(self.empty_label, 1)
         self._last_emit = QElapsedTimer()
@@ -331,7 +349,7 @@ class ProblemsPanel(QWidget):
             if entry.hint:
                 tip += f"<br><br>{escape_html(entry.hint)}"
             if entry.node_id:
-                tip += "<br><br><i>Click to select the layer on the canvas.</i>"
+                tip += "<br><br><i>" + _("Click to select the layer on the canvas.") + "</i>"
             item.setToolTip(tip)
             self.list.addItem(item)
         self.list.setCurrentRow(-1)
@@ -354,25 +372,30 @@ class ProblemsPanel(QWidget):
         if errors or warnings:
             parts = []
             if errors:
-                parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+                parts.append(ngettext("{n} error", "{n} errors", errors).format(n=errors))
             if warnings:
-                parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-            self.summary_label.setText(", ".join(parts))
+                parts.append(ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings))
+            if len(parts) == 2:
+                # Translators: the Problems panel's header: "2 errors", "1 warning".
+                summary = _("{errors}, {warnings}").format(errors=parts[0], warnings=parts[1])
+            else:
+                summary = parts[0]
+            self.summary_label.setText(summary)
             severity = ERROR if errors else WARNING
             detail = (
-                "Fix the errors to train. Click a row to find the layer."
+                _("Fix the errors to train. Click a row to find the layer.")
                 if errors
-                else "Training can start; the warnings explain common pitfalls."
+                else _("Training can start; the warnings explain common pitfalls.")
             )
         else:
             reason = self.document.workspace.blocking_reason()
             severity = "ok"
             if reason is None:
-                self.summary_label.setText("No problems — ready to train")
+                self.summary_label.setText(_("No problems — ready to train"))
                 detail = ""
             else:
-                self.summary_label.setText("No problems in the network")
-                detail = reason
+                self.summary_label.setText(_("No problems in the network"))
+                detail = tr(reason)
         self.detail_label.setText(detail)
         self.detail_label.setVisible(bool(detail))
         self.header_icon.setPixmap(problem_icon(severity, 18).pixmap(18, 18))

@@ -53,38 +53,45 @@ from nnstudio.gui.widgets.labels import (
 )
 from nnstudio.gui.widgets.param_editors import ParamEditor, ParamForm, format_number, make_editor
 from nnstudio.gui.widgets.sync import SyncGuard
+from nnstudio.i18n import N_, _, ngettext, tr
 
 #: Batch modes: (key, label, help).
 BATCH_MODES = (
     (
         "full",
-        "Full batch",
-        "Batch gradient descent: every training row in one step per epoch. Smooth but slow "
-        "to make progress, and needs memory for all rows at once.",
+        N_("Full batch"),
+        N_(
+            "Batch gradient descent: every training row in one step per epoch. Smooth but slow "
+            "to make progress, and needs memory for all rows at once."
+        ),
     ),
     (
         "mini",
-        "Mini-batch",
-        "Mini-batch gradient descent: a few rows (32–256 is usual) per step. The usual choice: "
-        "many steps per epoch with a gradient that is still fairly stable.",
+        N_("Mini-batch"),
+        N_(
+            "Mini-batch gradient descent: a few rows (32–256 is usual) per step. The usual "
+            "choice: many steps per epoch with a gradient that is still fairly stable."
+        ),
     ),
     (
         "single",
-        "Single sample",
-        "Stochastic gradient descent in its original sense: one row per step. Many noisy steps.",
+        N_("Single sample"),
+        N_(
+            "Stochastic gradient descent in its original sense: one row per step. Many noisy steps."
+        ),
     ),
 )
 #: Settings fields edited as registry components: (registry, undo text when the entry
-#: changes, prefix of the undo text when one of its parameters changes).
+#: changes, undo text when one of its parameters changes).
 _COMPONENTS: dict[str, tuple[Registry[Any], str, str]] = {
-    "loss": (LOSSES, "Loss", "loss "),
-    "optimizer": (OPTIMIZERS, "Optimiser", ""),
-    "schedule": (SCHEDULES, "Schedule", "schedule "),
+    "loss": (LOSSES, N_("Loss: {choice}"), N_("Set loss {parameter}")),
+    "optimizer": (OPTIMIZERS, N_("Optimiser: {choice}"), N_("Set {parameter}")),
+    "schedule": (SCHEDULES, N_("Schedule: {choice}"), N_("Set schedule {parameter}")),
 }
 #: Mini-batch size offered when switching to mini-batch with no earlier size.
 DEFAULT_MINI_BATCH = 32
 EARLY_FIELDS = ("enabled", "monitor", "patience", "min_delta", "restore_best")
-DEVICE_HELP = (
+DEVICE_HELP = N_(
     "Where to compute. Auto uses a CUDA GPU when one is present; small teaching networks "
     "are often just as fast on the CPU."
 )
@@ -98,7 +105,9 @@ def usual_lr_text(spec: ComponentSpec) -> str:
     lo, hi = getattr(spec, "usual_lr", (None, None))
     if lo is None:
         return ""
-    return f"usual for {spec.label}: {format_number(lo)} – {format_number(hi)}"
+    return _("usual for {optimizer}: {low} – {high}").format(
+        optimizer=_(spec.label), low=format_number(lo), high=format_number(hi)
+    )
 
 
 class TrainingPanel(QWidget):
@@ -171,7 +180,7 @@ class TrainingPanel(QWidget):
             self.planned, self._planned_key = None, None
             self.schedule_curve.setData([], [])
             self.schedule_batch_curve.setData([], [])
-            self.schedule_caption.setText(escape_html(str(exc)))
+            self.schedule_caption.setText(escape_html(tr(str(exc))))
             return
         self._planned_key = key
         self.planned = planned
@@ -184,26 +193,40 @@ class TrainingPanel(QWidget):
             self.schedule_batch_curve.setData([], [])
         self.schedule_batch_curve.setVisible(spec.per_batch)
         self._fit_schedule_range(epochs, planned)
-        shown = f"first {epochs} of {s.epochs} epochs" if epochs < s.epochs else f"{epochs} epochs"
+        shown = (
+            _("first {shown} of {total} epochs").format(shown=epochs, total=s.epochs)
+            if epochs < s.epochs
+            else _("{n} epochs").format(n=epochs)
+        )
         rows = self.n_train()
         steps_text = (
-            f"{true_steps:,} step{'s' if true_steps != 1 else ''} per epoch"
+            ngettext("{n:,} step per epoch", "{n:,} steps per epoch", true_steps).format(
+                n=true_steps
+            )
             if rows
-            else "1 step per epoch assumed (no data yet)"
+            else _("1 step per epoch assumed (no data yet)")
         )
         if steps != true_steps:
-            steps_text += f" (drawn with {steps})"
-        moves = "after every batch" if spec.per_batch else "once per epoch"
+            steps_text = _("{steps} (drawn with {n})").format(steps=steps_text, n=steps)
+        moves = _("after every batch") if spec.per_batch else _("once per epoch")
         if spec.needs_metric:
-            moves = "when the validation loss stops improving (drawn flat: it cannot be planned)"
+            moves = _("when the validation loss stops improving (drawn flat: it cannot be planned)")
         lrs = planned["batch"] if spec.per_batch else planned["epoch"]
         first, last = (float(lrs[0]), float(lrs[-1])) if lrs.size else (s.lr, s.lr)
         peak = float(lrs.max()) if lrs.size else s.lr
-        values = f"starts at {format_number(first)}"
         if peak > max(first, last) * (1 + 1e-9):
-            values += f", peaks at {format_number(peak)}"
-        values += f", ends at {format_number(last)}"
-        self.schedule_caption.setText(f"{shown} · {steps_text} · changes {moves} · {values}")
+            values = _("starts at {first}, peaks at {peak}, ends at {last}").format(
+                first=format_number(first), peak=format_number(peak), last=format_number(last)
+            )
+        else:
+            values = _("starts at {first}, ends at {last}").format(
+                first=format_number(first), last=format_number(last)
+            )
+        self.schedule_caption.setText(
+            _("{shown} · {steps} · changes {moves} · {values}").format(
+                shown=shown, steps=steps_text, moves=moves, values=values
+            )
+        )
 
     def _fit_schedule_range(self, epochs: int, planned: Mapping[str, np.ndarray]) -> None:
         """LR axis from 0 (a flat schedule would otherwise zoom into rounding noise)."""
@@ -246,8 +269,10 @@ class TrainingPanel(QWidget):
         outer.addWidget(scroll, 1)
 
     def _build_loss(self) -> QGroupBox:
-        box = QGroupBox("Loss", self)
-        box.setToolTip("The loss measures how wrong the network's outputs are; training lowers it.")
+        box = QGroupBox(_("Loss"), self)
+        box.setToolTip(
+            _("The loss measures how wrong the network's outputs are; training lowers it.")
+        )
         layout = QVBoxLayout(box)
         self.loss_combo, self.loss_help, self.loss_form = self._component_widgets("loss", box)
         for widget in (self.loss_combo, self.loss_help, self.loss_form):
@@ -271,17 +296,19 @@ class TrainingPanel(QWidget):
         return combo, help_label, form
 
     def _build_regularization(self) -> QGroupBox:
-        box = QGroupBox("Regularisation", self)
-        box.setToolTip("Penalties that keep weights small, against overfitting.")
+        box = QGroupBox(_("Regularisation"), self)
+        box.setToolTip(_("Penalties that keep weights small, against overfitting."))
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         l1_spec = settings_param("l1")
         self.l1_editor = make_editor(l1_spec, self._on_l1_editor_changed, box)
-        form.addRow(tip_label(l1_spec.title, l1_spec.help, box), self.l1_editor)
+        form.addRow(tip_label(_(l1_spec.title), _(l1_spec.help), box), self.l1_editor)
         note = muted(
             wrapped_label(
-                "L1 adds λ·Σ|w| to the loss (the lesson uses λ = 0.001). L2 is the "
-                "optimiser's weight decay.",
+                _(
+                    "L1 adds λ·Σ|w| to the loss (the lesson uses λ = 0.001). L2 is the "
+                    "optimiser's weight decay."
+                ),
                 box,
             ),
             small=True,
@@ -290,8 +317,8 @@ class TrainingPanel(QWidget):
         return box
 
     def _build_optimizer(self) -> QGroupBox:
-        box = QGroupBox("Optimiser", self)
-        box.setToolTip("The optimiser turns gradients into weight updates.")
+        box = QGroupBox(_("Optimiser"), self)
+        box.setToolTip(_("The optimiser turns gradients into weight updates."))
         layout = QVBoxLayout(box)
         self.optimizer_combo, self.optimizer_help, self.optimizer_form = self._component_widgets(
             "optimizer", box
@@ -310,7 +337,7 @@ class TrainingPanel(QWidget):
         lr_layout.setContentsMargins(8, 6, 8, 6)
         lr_layout.setSpacing(2)
         row = QHBoxLayout()
-        self.lr_label = QLabel("Learning rate", lr_frame)
+        self.lr_label = QLabel(_("Learning rate"), lr_frame)
         self.lr_label.setFont(theme.heading_font(1))
         row.addWidget(self.lr_label)
         self.lr_editor: ParamEditor = make_editor(
@@ -323,7 +350,7 @@ class TrainingPanel(QWidget):
         self.lr_hint = QLabel("", lr_frame)
         self.lr_hint.setWordWrap(True)
         lr_layout.addWidget(self.lr_hint)
-        self.lr_label.setToolTip(self.lr_editor.spec.help)
+        self.lr_label.setToolTip(_(self.lr_editor.spec.help))
         layout.addWidget(lr_frame)
         layout.addWidget(self.optimizer_form)
         return box
@@ -331,10 +358,12 @@ class TrainingPanel(QWidget):
     def _build_schedule(self) -> QGroupBox:
         import pyqtgraph as pg
 
-        box = QGroupBox("Learning-rate schedule", self)
+        box = QGroupBox(_("Learning-rate schedule"), self)
         box.setToolTip(
-            "How the learning rate changes during training: big steps first, then smaller "
-            "ones to settle into a minimum."
+            _(
+                "How the learning rate changes during training: big steps first, then smaller "
+                "ones to settle into a minimum."
+            )
         )
         layout = QVBoxLayout(box)
         self.schedule_combo, self.schedule_help, self.schedule_form = self._component_widgets(
@@ -350,15 +379,17 @@ class TrainingPanel(QWidget):
         self.schedule_plot.hideButtons()
         self.schedule_plot.showGrid(x=True, y=True, alpha=0.15)
         plot = self.schedule_plot.getPlotItem()
-        plot.setLabel("bottom", "epoch")
-        plot.setLabel("left", "LR")
+        plot.setLabel("bottom", _("epoch"))
+        plot.setLabel("left", _("LR"))
         # Plain numbers: "100 (×0.001)" for a learning rate of 0.1 only confuses.
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.getAxis("left").setWidth(52)
         self.schedule_batch_curve = pg.PlotDataItem(
-            pen=pg.mkPen(theme.PLANNED, width=1), name="per batch"
+            pen=pg.mkPen(theme.PLANNED, width=1), name=_("per batch")
         )
-        self.schedule_curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRAIN, width=2), name="per epoch")
+        self.schedule_curve = pg.PlotDataItem(
+            pen=pg.mkPen(theme.TRAIN, width=2), name=_("per epoch")
+        )
         self.schedule_plot.addItem(self.schedule_batch_curve)
         self.schedule_plot.addItem(self.schedule_curve)
         layout.addWidget(self.schedule_plot)
@@ -367,25 +398,25 @@ class TrainingPanel(QWidget):
         return box
 
     def _build_run(self) -> QGroupBox:
-        box = QGroupBox("Epochs and batches", self)
+        box = QGroupBox(_("Epochs and batches"), self)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
 
         epochs = settings_param("epochs")
         self.epochs_editor = make_editor(epochs, self._on_epochs_editor_changed, box)
-        form.addRow(tip_label(epochs.title, epochs.help, box), self.epochs_editor)
+        form.addRow(tip_label(_(epochs.title), _(epochs.help), box), self.epochs_editor)
 
-        batch_help = settings_param("batch_size").help
+        batch_help = _(settings_param("batch_size").help)
         self.batch_mode_combo = QComboBox(box)
         for key, label, tip in BATCH_MODES:
-            self.batch_mode_combo.addItem(label, key)
+            self.batch_mode_combo.addItem(_(label), key)
             self.batch_mode_combo.setItemData(
-                self.batch_mode_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+                self.batch_mode_combo.count() - 1, _(tip), Qt.ItemDataRole.ToolTipRole
             )
         self.batch_mode_combo.setToolTip(batch_help)
         self.batch_mode_combo.currentIndexChanged.connect(self._on_batch_mode_combo_changed)
-        form.addRow(tip_label("Batches", batch_help, box), self.batch_mode_combo)
+        form.addRow(tip_label(_("Batches"), batch_help, box), self.batch_mode_combo)
 
         self.batch_size_spin = QSpinBox(box)
         self.batch_size_spin.setRange(2, 10_000_000)
@@ -393,7 +424,7 @@ class TrainingPanel(QWidget):
         self.batch_size_spin.setAccelerated(True)
         self.batch_size_spin.setToolTip(batch_help)
         self.batch_size_spin.valueChanged.connect(self._on_batch_size_spin_changed)
-        form.addRow(tip_label("Batch size", batch_help, box), self.batch_size_spin)
+        form.addRow(tip_label(_("Batch size"), batch_help, box), self.batch_size_spin)
         self.batch_hint = muted(wrapped_label("", box), small=True)
         form.addRow("", self.batch_hint)
 
@@ -402,14 +433,16 @@ class TrainingPanel(QWidget):
         form.addRow("", self.shuffle_editor)
         seed = settings_param("seed")
         self.seed_editor = make_editor(seed, self._on_seed_editor_changed, box)
-        form.addRow(tip_label(seed.title, seed.help, box), self.seed_editor)
+        form.addRow(tip_label(_(seed.title), _(seed.help), box), self.seed_editor)
         return box
 
     def _build_early(self) -> QGroupBox:
-        box = QGroupBox("Early stopping", self)
+        box = QGroupBox(_("Early stopping"), self)
         box.setToolTip(
-            "Stop when the monitored metric stops improving, instead of training on into "
-            "overfitting; optionally go back to the best epoch's weights."
+            _(
+                "Stop when the monitored metric stops improving, instead of training on into "
+                "overfitting; optionally go back to the best epoch's weights."
+            )
         )
         layout = QVBoxLayout(box)
         self.early_form = ParamForm([settings_param(name) for name in EARLY_FIELDS], box)
@@ -418,12 +451,12 @@ class TrainingPanel(QWidget):
         return box
 
     def _build_device(self) -> QGroupBox:
-        box = QGroupBox("Device", self)
+        box = QGroupBox(_("Device"), self)
         form = QFormLayout(box)
         self.device_combo = QComboBox(box)
-        self.device_combo.setToolTip(DEVICE_HELP)
+        self.device_combo.setToolTip(_(DEVICE_HELP))
         self.device_combo.currentIndexChanged.connect(self._on_device_combo_changed)
-        form.addRow(tip_label("Compute on", DEVICE_HELP, box), self.device_combo)
+        form.addRow(tip_label(_("Compute on"), _(DEVICE_HELP), box), self.device_combo)
         return box
 
     # --- syncing from the document -----------------------------------------------------------
@@ -440,8 +473,8 @@ class TrainingPanel(QWidget):
     ) -> ComponentSpec:
         spec = registry.get(value["name"])
         combo.setCurrentIndex(max(0, combo.findData(spec.name)))
-        combo.setToolTip(spec.help)
-        help_label.setText(spec.help)
+        combo.setToolTip(_(spec.help))
+        help_label.setText(_(spec.help))
         if self._shown[key] != spec.name:
             form.set_specs([p for p in spec.params if p.name not in skip])
             self._shown[key] = spec.name
@@ -472,17 +505,17 @@ class TrainingPanel(QWidget):
         lo, hi = spec.usual_lr
         hint = usual_lr_text(spec)
         if lr > hi * 1.0001:
-            hint += " · yours is higher: watch for a jumping loss"
+            hint = _("{usual} · yours is higher: watch for a jumping loss").format(usual=hint)
             color = theme.WARNING.darker(150).name()
         elif lr < lo * 0.9999:
-            hint += " · yours is lower: training may crawl"
+            hint = _("{usual} · yours is lower: training may crawl").format(usual=hint)
             color = theme.WARNING.darker(150).name()
         else:
             color = theme.MUTED_TEXT.name()
         self.lr_hint.setText(hint)
         self.lr_hint.setStyleSheet(f"color: {color}; font-size: 11px;")
         self.lr_hint.setToolTip(
-            "The lessons' rule of thumb: SGD 0.1–0.01, Adam 1e-3–1e-4, Lion 1e-4–1e-5."
+            _("The lessons' rule of thumb: SGD 0.1–0.01, Adam 1e-3–1e-4, Lion 1e-4–1e-5.")
         )
 
     def _sync_schedule(self) -> None:
@@ -513,17 +546,20 @@ class TrainingPanel(QWidget):
     def _sync_batch_hint(self) -> None:
         s, n = self.settings, self.n_train()
         steps = steps_per_epoch(n, s.batch_size)
-        plural = "s" if steps != 1 else ""
         if not n:
-            text = "Load data to see how many steps an epoch takes."
+            text = _("Load data to see how many steps an epoch takes.")
         elif s.batch_size <= 0:
-            text = f"1 iteration per epoch: all {n:,} training rows at once"
+            text = _("1 iteration per epoch: all {n:,} training rows at once").format(n=n)
         elif s.batch_size == 1:
-            text = f"{steps:,} iterations per epoch: one row at a time"
+            text = _("{steps:,} iterations per epoch: one row at a time").format(steps=steps)
         elif s.batch_size >= n:
-            text = f"1 iteration per epoch: the batch holds all {n:,} training rows"
+            text = _("1 iteration per epoch: the batch holds all {n:,} training rows").format(n=n)
         else:
-            text = f"{steps:,} iteration{plural} per epoch ({n:,} training rows ÷ {s.batch_size})"
+            text = ngettext(
+                "{steps:,} iteration per epoch ({n:,} training rows ÷ {batch})",
+                "{steps:,} iterations per epoch ({n:,} training rows ÷ {batch})",
+                steps,
+            ).format(steps=steps, n=n, batch=s.batch_size)
         self.batch_hint.setText(text)
 
     def _sync_early(self) -> None:
@@ -538,14 +574,17 @@ class TrainingPanel(QWidget):
 
         cuda = bool(torch.cuda.is_available())
         wanted = self.settings.device
-        items = [("auto", "Auto (GPU when present)" if cuda else "Auto (CPU here)"), ("cpu", "CPU")]
+        items = [
+            ("auto", _("Auto (GPU when present)") if cuda else _("Auto (CPU here)")),
+            ("cpu", "CPU"),
+        ]
         if cuda:
             items.append(("cuda", "CUDA GPU"))
         elif wanted == "cuda":
             # Keep a project's choice visible even on a machine without a GPU.
-            items.append(("cuda", "CUDA GPU (not available here)"))
+            items.append(("cuda", _("CUDA GPU (not available here)")))
         if [self.device_combo.itemData(i) for i in range(self.device_combo.count())] != [
-            key for key, _ in items
+            key for key, _label in items
         ]:
             self.device_combo.clear()
             for key, label in items:
@@ -554,7 +593,7 @@ class TrainingPanel(QWidget):
 
     def _sync_banner(self) -> None:
         doc = self.document
-        messages = [BannerMessage("error", text) for text in doc.workspace.compatibility]
+        messages = [BannerMessage("error", tr(text)) for text in doc.workspace.compatibility]
         reason = doc.workspace.blocking_reason()
         if reason and reason not in doc.workspace.compatibility:
             level = (
@@ -562,7 +601,8 @@ class TrainingPanel(QWidget):
                 if doc.workspace.prepared is None and not doc.workspace.data_error
                 else "warning"
             )
-            messages.append(BannerMessage(level, f"Train is not available yet: {reason}"))
+            text = _("Train is not available yet: {reason}").format(reason=tr(reason))
+            messages.append(BannerMessage(level, text))
         self.banner.set_messages(messages)
 
     # --- document signals --------------------------------------------------------------------
@@ -593,7 +633,7 @@ class TrainingPanel(QWidget):
         try:
             settings = self.settings.replace(**changes)
         except NNStudioError as exc:
-            self.document.message.emit(str(exc))
+            self.document.message.emit(tr(str(exc)))
             self.refresh()
             return False
         if settings == self.settings:
@@ -606,29 +646,32 @@ class TrainingPanel(QWidget):
 
     def _on_component_combo_changed(self, key: str, name: str) -> None:
         # A new entry starts from its own defaults (an optimiser: its usual learning rate).
-        registry, what, _prefix = _COMPONENTS[key]
-        self._edit(f"{what}: {registry.get(name).label}", **{key: {"name": name}})
+        registry, choice_text, _parameter_text = _COMPONENTS[key]
+        text = _(choice_text).format(choice=_(registry.get(name).label))
+        self._edit(text, **{key: {"name": name}})
 
     def _on_component_form_changed(self, key: str, name: str, value: object) -> None:
-        registry, _what, prefix = _COMPONENTS[key]
+        registry, _choice_text, parameter_text = _COMPONENTS[key]
         current = getattr(self.settings, key)
-        title = registry.get(current["name"]).param(name).title
+        title = _(registry.get(current["name"]).param(name).title)
         self._edit(
-            f"Set {prefix}{title.lower()}", f"{key}.{name}", **{key: {**current, name: value}}
+            _(parameter_text).format(parameter=title.lower()),
+            f"{key}.{name}",
+            **{key: {**current, name: value}},
         )
 
     def _on_l1_editor_changed(self, value: object) -> None:
-        self._edit("Set L1 penalty", "l1", l1=value)
+        self._edit(_("Set L1 penalty"), "l1", l1=value)
 
     def _on_lr_editor_changed(self, value: object) -> None:
         self._edit(
-            "Set learning rate",
+            _("Set learning rate"),
             "optimizer.lr",
             optimizer={**self.settings.optimizer, "lr": value},
         )
 
     def _on_epochs_editor_changed(self, value: object) -> None:
-        self._edit("Set epochs", "epochs", epochs=value)
+        self._edit(_("Set epochs"), "epochs", epochs=value)
 
     def _on_batch_mode_combo_changed(self, _index: int) -> None:
         mode = self.batch_mode_combo.currentData()
@@ -636,33 +679,34 @@ class TrainingPanel(QWidget):
         label = self.batch_mode_combo.currentText().lower()
         with QSignalBlocker(self.batch_size_spin):
             self.batch_size_spin.setEnabled(mode == "mini")
-        self._edit(f"Use {label}", batch_size=size)
+        self._edit(_("Use {mode}").format(mode=label), batch_size=size)
 
     def _on_batch_size_spin_changed(self, value: int) -> None:
         if self._syncing:
             return
         self._last_mini = value
-        self._edit("Set batch size", "batch_size", batch_size=value)
+        self._edit(_("Set batch size"), "batch_size", batch_size=value)
 
     def _on_shuffle_editor_changed(self, value: object) -> None:
-        self._edit("Shuffle every epoch" if value else "Do not shuffle", shuffle=value)
+        self._edit(_("Shuffle every epoch") if value else _("Do not shuffle"), shuffle=value)
 
     def _on_seed_editor_changed(self, value: object) -> None:
-        self._edit("Set training seed", "seed", seed=value)
+        self._edit(_("Set training seed"), "seed", seed=value)
 
     def _on_early_form_changed(self, name: str, value: object) -> None:
         early = self.settings.early_stopping
         values = {field: getattr(early, field) for field in EARLY_FIELDS}
         values[name] = value
-        text = (
-            ("Enable early stopping" if value else "Disable early stopping")
-            if name == "enabled"
-            else f"Set early stopping {settings_param(name).title.lower()}"
-        )
+        if name == "enabled":
+            text = _("Enable early stopping") if value else _("Disable early stopping")
+        else:
+            text = _("Set early stopping {parameter}").format(
+                parameter=_(settings_param(name).title).lower()
+            )
         merge = "" if name in ("enabled", "monitor", "restore_best") else f"early.{name}"
         self._edit(text, merge, early_stopping=EarlyStopping(**values))
 
     def _on_device_combo_changed(self, _index: int) -> None:
         device = self.device_combo.currentData()
         if device is not None:
-            self._edit(f"Compute on {device}", device=device)
+            self._edit(_("Compute on {device}").format(device=device), device=device)

@@ -36,6 +36,7 @@ from nnstudio.gui.plots.base import (
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import PLAN, RUN, STATS, LayerSeries
 from nnstudio.gui.theme import with_alpha
+from nnstudio.i18n import N_, _
 
 __all__ = ["ActivationView", "DerivativeHistogram", "derivative_axis"]
 
@@ -65,8 +66,16 @@ def derivative_axis(
     return 0.0, 1.0
 
 
+#: What an f′ histogram says before the first statistics arrive.
+WAITING_HINT = N_("f′ appears while training")
+
+
 def _label(component: dict[str, Any]) -> str:
-    return ACTIVATIONS.get(component["name"]).label.split(" (")[0]
+    """An activation's short name ("Identity (linear)" → "Identity"), translated."""
+    label = _(ACTIVATIONS.get(component["name"]).label)
+    for bracket in (" (", "（", "("):
+        label = label.split(bracket)[0]
+    return label.strip()
 
 
 class DerivativeHistogram:
@@ -86,7 +95,13 @@ class DerivativeHistogram:
         self.color = color
         title = f"{name} · {_label(comp)}"
         self.plot = histogram_plot(
-            layout, row, col, title=title, x_label="f′(z)", left_width=40, y_label="% of values"
+            layout,
+            row,
+            col,
+            title=title,
+            x_label="f′(z)",
+            left_width=40,
+            y_label=_("% of values"),
         )
         self.bars = pg.PlotDataItem(
             pen=pg.mkPen(color, width=1),
@@ -100,7 +115,7 @@ class DerivativeHistogram:
         self.mean_line.setVisible(False)
         self.plot.addItem(self.mean_line, ignoreBounds=True)
         self.caption = TitleCaption(self.plot, title)
-        self.hint = PlotHint(self.plot, "f′ appears while training")
+        self.hint = PlotHint(self.plot, _(WAITING_HINT))
         self.edges: np.ndarray = np.zeros(0)
         self.counts: np.ndarray = np.zeros(0)
         self.x_range = derivative_axis(comp, None)
@@ -113,7 +128,7 @@ class DerivativeHistogram:
             self.bars.clear()
             self.caption.setText("")
             self.mean_line.setVisible(False)
-            self.hint.show_text("f′ appears while training")
+            self.hint.show_text(_(WAITING_HINT))
             self.edges, self.counts = np.zeros(0), np.zeros(0)
             return
         assert series is not None
@@ -134,11 +149,11 @@ class DerivativeHistogram:
         parts = []
         mean = series.deriv_mean.last() if len(series.deriv_mean) else math.nan
         if math.isfinite(mean):
-            parts.append(f"mean |f′| {mean:.3g}")
+            parts.append(_("mean |f′| {mean:.3g}").format(mean=mean))
             self.mean_line.setPos(mean)
             self.mean_line.setVisible(True)
         if series.dead is not None:
-            parts.append(f"dead {series.dead * 100:.0f} %")
+            parts.append(_("dead {share:.0f} %").format(share=series.dead * 100))
         self.caption.setText(" · ".join(parts))
 
     def text_at(self, scene_pos: QPointF) -> str | None:
@@ -151,16 +166,21 @@ class DerivativeHistogram:
             return f"{self.name}: f′ = {x:.3g}"
         total = self.counts.sum()
         share = self.counts[i] / total * 100 if total else 0.0
-        return (
-            f"{self.name}: f′ in [{self.edges[i]:.3g}, {self.edges[i + 1]:.3g}) → "
-            f"{share:.1f} % of values ({int(self.counts[i])})"
+        return _(
+            "{layer}: f′ in [{low:.3g}, {high:.3g}) → {share:.1f} % of values ({count})"
+        ).format(
+            layer=self.name,
+            low=self.edges[i],
+            high=self.edges[i + 1],
+            share=share,
+            count=int(self.counts[i]),
         )
 
 
 class ActivationView(PlotView):
     """Tab "Activations"."""
 
-    title = "Activations"
+    title = N_("Activations")
     file_stem = "activations"
     topics = frozenset({STATS, RUN, PLAN})
 
@@ -171,13 +191,15 @@ class ActivationView(PlotView):
         self.range_box.setSingleStep(1.0)
         self.range_box.setDecimals(1)
         self.range_box.setValue(6.0)
-        self.range_box.setPrefix("z from −R to R, R = ")
+        self.range_box.setPrefix(_("z from −R to R, R = "))
         self.range_box.setToolTip(
-            "The range of z for the function plots. The lesson uses [−20, 20]; ±6 shows "
-            "where the sigmoid saturates."
+            _(
+                "The range of z for the function plots. The lesson uses [−20, 20]; ±6 shows "
+                "where the sigmoid saturates."
+            )
         )
         self.range_box.valueChanged.connect(self._on_range_changed)
-        self.bar.addWidget(QLabel("f solid, f′ dashed;", self))
+        self.bar.addWidget(QLabel(_("f solid, f′ dashed;"), self))
         self.bar.addWidget(self.range_box)
         self.finish_bar()
         ci = self.graphics.ci
@@ -252,7 +274,7 @@ class ActivationView(PlotView):
         self.fhint.show_text(
             None
             if self.functions
-            else "No hidden activations in this network\n(identity layers only)."
+            else _("No hidden activations in this network\n(identity layers only).")
         )
 
     def color_of(self, comp: dict[str, Any]) -> str:
@@ -307,12 +329,14 @@ class ActivationView(PlotView):
         stats = record.last_stats
         if stats is not None:
             self.set_idle_text(
-                f"f′(z) over one batch at epoch {stats.epoch}, step {stats.step}; "
-                "dashed line: mean |f′|. Hover for values."
+                _(
+                    "f′(z) over one batch at epoch {epoch}, step {step}; dashed line: mean "
+                    "|f′|. Hover for values."
+                ).format(epoch=stats.epoch, step=stats.step)
             )
         else:
             self.set_idle_text(
-                "Backprop multiplies by f′(z) at every layer: values near 0 stop the gradient."
+                _("Backprop multiplies by f′(z) at every layer: values near 0 stop the gradient.")
             )
 
     def hover_text(self, scene_pos: QPointF) -> str | None:

@@ -32,6 +32,7 @@ from nnstudio.gui import theme
 from nnstudio.gui.plots.export import Table, save_png, write_tables
 from nnstudio.gui.plots.record import RunRecord
 from nnstudio.gui.widgets.plot_legend import LegendAbove
+from nnstudio.i18n import N_, _
 
 __all__ = [
     "SYMBOL_LIMIT",
@@ -351,9 +352,10 @@ class PlotHint(pg.LabelItem):
 class CurveHover:
     """Shows the point of the tracked curves nearest to the mouse: a dot plus a read-out."""
 
-    def __init__(self, plot: pg.PlotItem, x_name: str = "epoch") -> None:
+    def __init__(self, plot: pg.PlotItem, x_name: str | None = None) -> None:
         self.plot = plot
-        self.x_name = x_name
+        #: What x is called in the read-out (default: "epoch", in the current language).
+        self.x_name = x_name if x_name is not None else _("epoch")
         self.curves: list[tuple[str, pg.PlotDataItem, Callable[[float], str]]] = []
         self.dot = pg.ScatterPlotItem(
             size=8, pen=pg.mkPen(theme.POINT_RIM, width=1.5), brush=pg.mkBrush(theme.HOVER_DOT)
@@ -502,8 +504,8 @@ class PlotContext:
 class PlotView(QWidget):
     """A tab of the panel: a row of controls and a read-out above a GraphicsLayoutWidget."""
 
-    #: Tab label.
-    title = "Plot"
+    #: Tab label (English, as the panel finds its views by it; shown translated).
+    title = N_("Plot")
     #: Default file name for exports.
     file_stem = "plot"
     #: Record topics that make this view stale.
@@ -629,25 +631,31 @@ class PlotView(QWidget):
         return write_tables(path, tables)
 
     def ask_export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, f"Save {self.title} as PNG", f"{self.file_stem}.png", "PNG image (*.png)"
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Save {plot} as PNG").format(plot=_(self.title)),
+            f"{self.file_stem}.png",
+            _("PNG image (*.png)"),
         )
         if path:
             self.export_png(path)
 
     def ask_export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, f"Save {self.title} data as CSV", f"{self.file_stem}.csv", "CSV (*.csv)"
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Save {plot} data as CSV").format(plot=_(self.title)),
+            f"{self.file_stem}.csv",
+            "CSV (*.csv)",
         )
         if path:
             self.export_csv(path)
 
     def menu_actions(self) -> list[QAction]:
-        png = QAction("Save as PNG…", self)
+        png = QAction(_("Save as PNG…"), self)
         png.triggered.connect(self.ask_export_png)
-        csv = QAction("Save data as CSV…", self)
+        csv = QAction(_("Save data as CSV…"), self)
         csv.triggered.connect(self.ask_export_csv)
-        zoom = QAction("Reset zoom", self)
+        zoom = QAction(_("Reset zoom"), self)
         zoom.triggered.connect(self.reset_zoom)
         return [png, csv, zoom]
 

@@ -28,6 +28,7 @@ from nnstudio.gui.plots.base import (
 )
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import BOUNDARY, PLAN, RUN
+from nnstudio.i18n import N_, _
 
 __all__ = ["BoundaryView", "boundary_rgba", "eligible", "image_rect"]
 
@@ -35,23 +36,23 @@ __all__ = ["BoundaryView", "boundary_rgba", "eligible", "image_rect"]
 #: readable on top of it.
 STRENGTH = 0.45
 BOUNDARY_PEN = pg.mkPen(theme.INK, width=1.6)
-WAITING_HINT = "The network's answer is painted here while it trains (press Train, F5)."
+WAITING_HINT = N_("The network's answer is painted here while it trains (press Train, F5).")
 
 
 def eligible(prepared: Any) -> tuple[bool, str]:
     """Whether ``prepared`` data can be drawn as a boundary, and if not, why (for the hint)."""
     if prepared is None:
-        return False, "Load a dataset to see the decision boundary."
+        return False, _("Load a dataset to see the decision boundary.")
     if prepared.task != "classification":
-        return False, (
+        return False, _(
             "The decision boundary is for classification; this project does "
             "regression.\nSee Results for predicted vs true values."
         )
     if prepared.n_features != 2:
-        return False, (
-            f"The decision boundary needs 2 input features (this data has "
-            f"{prepared.n_features}):\nonly a plane can be painted."
-        )
+        return False, _(
+            "The decision boundary needs 2 input features (this data has {n}):\nonly a plane "
+            "can be painted."
+        ).format(n=prepared.n_features)
     return True, ""
 
 
@@ -101,15 +102,15 @@ def boundary_rgba(probs: np.ndarray) -> np.ndarray:
 class BoundaryView(PlotView):
     """Tab "Decision boundary"."""
 
-    title = "Decision boundary"
+    title = N_("Decision boundary")
     file_stem = "decision_boundary"
     topics = frozenset({BOUNDARY, RUN, PLAN})
 
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.show_val = self.add_check(
-            "Validation points",
-            "Validation points are hollow: the network never trained on them.",
+            _("Validation points"),
+            _("Validation points are hollow: the network never trained on them."),
             self._on_val_toggled,
             checked=True,
         )
@@ -226,16 +227,16 @@ class BoundaryView(PlotView):
                 self.plot.addItem(item)
             self.train_points.append(train)
             self.val_points.append(val)
-            self.legend.addItem(train, f"class {name}")
+            self.legend.addItem(train, _("class {name}").format(name=name))
         if len(x_val):
             sample = pg.ScatterPlotItem(
                 size=size + 1,
                 pen=pg.mkPen(theme.MUTED_TEXT, width=1.6),
                 brush=pg.mkBrush(theme.HOLLOW_POINT),
             )
-            self.legend.addItem(sample, "validation (hollow)")
+            self.legend.addItem(sample, _("validation (hollow)"))
         boundary = pg.PlotDataItem(pen=BOUNDARY_PEN)
-        self.legend.addItem(boundary, "boundary")
+        self.legend.addItem(boundary, _("boundary"))
 
     def _clear_isocurves(self) -> None:
         for iso in self.isocurves:
@@ -265,8 +266,9 @@ class BoundaryView(PlotView):
             self._clear_isocurves()
             self.hint.show_text(None)
             self.set_idle_text(
-                WAITING_HINT.replace("\n", " ")
-                + " Training points filled, validation points hollow."
+                _("{waiting} Training points filled, validation points hollow.").format(
+                    waiting=_(WAITING_HINT).replace("\n", " ")
+                )
             )
             return
         self.hint.show_text(None)
@@ -286,12 +288,14 @@ class BoundaryView(PlotView):
             others = np.delete(probs, c, axis=-1).max(axis=-1)
             iso.setData(probs[..., c] - others, 0.0)
         what = (
-            "p(class 1): blue → white (0.5) → orange"
+            _("p(class 1): blue → white (0.5) → orange")
             if k == 2
-            else "blend of the class colours, pale where unsure"
+            else _("blend of the class colours, pale where unsure")
         )
         self.set_idle_text(
-            f"epoch {frame.epoch}, step {frame.step} · background: {what}. Hover for probabilities."
+            _("epoch {epoch}, step {step} · background: {what}. Hover for probabilities.").format(
+                epoch=frame.epoch, step=frame.step, what=what
+            )
         )
 
     def hover_text(self, scene_pos: QPointF) -> str | None:
@@ -304,13 +308,15 @@ class BoundaryView(PlotView):
         col = round((p.x() - g.x_min) / (g.x_max - g.x_min) * (res - 1))
         row = round((p.y() - g.y_min) / (g.y_max - g.y_min) * (res - 1))
         if not (0 <= col < frame.probs.shape[1] and 0 <= row < res):
-            return f"({p.x():.2f}, {p.y():.2f}) is outside the painted area"
+            return _("({x:.2f}, {y:.2f}) is outside the painted area").format(x=p.x(), y=p.y())
         probs = frame.probs[row, col]
         names = list(self.context.prepared.class_names) if self.context.prepared else []
         parts = [f"p({names[i] if i < len(names) else i}) {v:.2f}" for i, v in enumerate(probs)]
         best = int(np.argmax(probs))
         label = names[best] if best < len(names) else str(best)
-        return f"({p.x():.2f}, {p.y():.2f}): " + ", ".join(parts) + f" → class {label}"
+        return _("({x:.2f}, {y:.2f}): {probabilities} → class {label}").format(
+            x=p.x(), y=p.y(), probabilities=", ".join(parts), label=label
+        )
 
     def tables(self) -> list[Table]:
         tables = []

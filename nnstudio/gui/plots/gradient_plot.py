@@ -26,36 +26,38 @@ from nnstudio.gui.plots.base import (
 )
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import PLAN, RUN, STATS
+from nnstudio.i18n import N_, _
 
 __all__ = ["GradientView"]
 
-EMPTY_HINT = "Gradient norms per layer appear while training."
+EMPTY_HINT = N_("Gradient norms per layer appear while training.")
+HOVER_HINT = N_("‖∂loss/∂weights‖ of each layer; hover a curve for values.")
 
 
 class GradientView(PlotView):
     """Tab "Gradients"."""
 
-    title = "Gradients"
+    title = N_("Gradients")
     file_stem = "gradient_flow"
     topics = frozenset({STATS, RUN, PLAN})
 
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.log_scale = self.add_check(
-            "Log scale",
-            "Gradient norms span decades: a log axis shows them all.",
+            _("Log scale"),
+            _("Gradient norms span decades: a log axis shows them all."),
             lambda on: self.plot.setLogMode(y=on),
             checked=True,
         )
         self.finish_bar()
         ci = self.graphics.ci
         self.plot = make_plot(
-            ci, 0, 0, x_label="epoch", y_label="‖gradient‖ per layer", x_origin=0.0
+            ci, 0, 0, x_label=_("epoch"), y_label=_("‖gradient‖ per layer"), x_origin=0.0
         )
         self.plot.setLogMode(y=True)
         self.legend = side_legend(ci, 0, 1)
         ci.layout.setColumnStretchFactor(0, 1)
-        self.hint = PlotHint(self.plot, EMPTY_HINT)
+        self.hint = PlotHint(self.plot, _(EMPTY_HINT))
         self.hover = CurveHover(self.plot)
         self.hovers.append(self.hover)
         #: node id → curve, and its colour
@@ -109,7 +111,7 @@ class GradientView(PlotView):
                 )
             else:
                 item.setData(series.x.view(), y, symbol=None)
-        self.hint.show_text(None if self.curves else EMPTY_HINT)
+        self.hint.show_text(None if self.curves else _(EMPTY_HINT))
         self.set_idle_text(self._summary(ids))
 
     def _summary(self, ids: list[str]) -> str:
@@ -119,21 +121,25 @@ class GradientView(PlotView):
         not on the plot (a zero or NaN norm is a gap on the log axis).
         """
         if len(ids) < 2:
-            return "‖∂loss/∂weights‖ of each layer; hover a curve for values."
+            return _(HOVER_HINT)
         a, b = _last_drawn(self.curves[ids[0]]), _last_drawn(self.curves[ids[-1]])
         if not (math.isfinite(a) and math.isfinite(b)) or a <= 0 or b <= 0:
-            return "‖∂loss/∂weights‖ of each layer; hover a curve for values."
+            return _(HOVER_HINT)
         name_a = self.context.layer_name(ids[0])
         name_b = self.context.layer_name(ids[-1])
         ratio = b / a
         if ratio >= 10:
-            return (
-                f"Now: {name_a}'s gradient is 1/{ratio:.0f} of {name_b}'s: "
-                "the early layers learn slowly (vanishing gradients)."
-            )
+            return _(
+                "Now: {first}'s gradient is 1/{ratio:.0f} of {last}'s: the early layers learn "
+                "slowly (vanishing gradients)."
+            ).format(first=name_a, last=name_b, ratio=ratio)
         if ratio <= 0.1:
-            return f"Now: {name_a}'s gradient is {1 / ratio:.0f}× {name_b}'s (growing backwards)."
-        return f"Now: gradients of {name_a} … {name_b} are of similar size (healthy flow)."
+            return _(
+                "Now: {first}'s gradient is {ratio:.0f}× {last}'s (growing backwards)."
+            ).format(first=name_a, last=name_b, ratio=1 / ratio)
+        return _("Now: gradients of {first} … {last} are of similar size (healthy flow).").format(
+            first=name_a, last=name_b
+        )
 
     def tables(self) -> list[Table]:
         record = self.context.record

@@ -33,10 +33,11 @@ from nnstudio.gui.plots.metric_plot import SYMBOL_LIMIT, MetricPlots, metric_pla
 from nnstudio.gui.plots.record import BATCHES, EPOCHS, RUN
 from nnstudio.gui.theme import with_alpha
 from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
+from nnstudio.i18n import N_, _
 
 __all__ = ["EMA_TOOLTIP", "LossView", "overfitting_text"]
 
-EMA_TOOLTIP = (
+EMA_TOOLTIP = N_(
     "Exponential moving average of the per-batch loss, as in the optimiser lesson:\n"
     "    S_t = β·S_{t−1} + (1−β)·Y_t\n"
     "It starts at the first batch's loss (S_1 = Y_1), so it needs no bias correction and is "
@@ -44,33 +45,37 @@ EMA_TOOLTIP = (
     "Larger β → smoother but later: it averages roughly the last 1/(1−β) batches "
     "(β = 0.9 → about 10). β = 0 shows the raw losses."
 )
-EMPTY_HINT = "Press Train (F5) to watch the loss fall."
+EMPTY_HINT = N_("Press Train (F5) to watch the loss fall.")
 #: Width of the overfitting banner beside the plot (it wraps its sentence to this).
 BANNER_WIDTH = 250
 
 
 def overfitting_text(found: Overfitting, early_stopping: object | None) -> str:
     """The teaching hint for ``found``, naming early stopping as the remedy."""
-    text = (
-        f"Overfitting: the validation loss rose from its best, {found.best_val_loss:.3g} at "
-        f"epoch {found.best_epoch}, to {found.val_loss:.3g} while the training loss kept "
-        "falling. The network is memorising the training rows. "
-    )
+    finding = _(
+        "Overfitting: the validation loss rose from its best, {best:.3g} at epoch {epoch}, to "
+        "{now:.3g} while the training loss kept falling. The network is memorising the "
+        "training rows."
+    ).format(best=found.best_val_loss, epoch=found.best_epoch, now=found.val_loss)
     if getattr(early_stopping, "enabled", False):
         patience = getattr(early_stopping, "patience", "?")
-        return text + (
-            f"Early stopping is on (patience {patience}): it stops the run and can restore "
+        remedy = _(
+            "Early stopping is on (patience {patience}): it stops the run and can restore "
             "the best epoch's weights."
+        ).format(patience=patience)
+    else:
+        remedy = _(
+            "Remedy: early stopping (Training setup) stops at the best epoch and restores its "
+            "weights."
         )
-    return text + (
-        "Remedy: early stopping (Training setup) stops at the best epoch and restores its weights."
-    )
+    # Translators: two sentences of the overfitting hint: what happened, then the remedy.
+    return _("{finding} {remedy}").format(finding=finding, remedy=remedy)
 
 
 class LossView(PlotView):
     """Tab "Loss & metric": the loss plot plus the task's metric plots."""
 
-    title = "Loss & metric"
+    title = N_("Loss & metric")
     file_stem = "loss"
     topics = frozenset({EPOCHS, BATCHES, RUN})
 
@@ -78,8 +83,8 @@ class LossView(PlotView):
         super().__init__(context, parent)
         self.beta = 0.9
         self.per_batch = self.add_check(
-            "Per batch",
-            "Also draw the loss of every batch (thin) and its average.",
+            _("Per batch"),
+            _("Also draw the loss of every batch (thin) and its average."),
             self._on_options_changed,
             checked=True,
         )
@@ -87,15 +92,15 @@ class LossView(PlotView):
         self.slider.setRange(0, 99)
         self.slider.setValue(90)
         self.slider.setFixedWidth(110)
-        self.slider.setToolTip(EMA_TOOLTIP)
+        self.slider.setToolTip(_(EMA_TOOLTIP))
         self.slider.valueChanged.connect(self._on_beta_changed)
-        self.beta_label = QLabel("Smoothing β = 0.90", self)
-        self.beta_label.setToolTip(EMA_TOOLTIP)
+        self.beta_label = QLabel(_("Smoothing β = {beta:.2f}").format(beta=0.9), self)
+        self.beta_label.setToolTip(_(EMA_TOOLTIP))
         self.bar.addWidget(self.beta_label)
         self.bar.addWidget(self.slider)
         self.log_scale = self.add_check(
-            "Log scale",
-            "A logarithmic loss axis shows late, small improvements.",
+            _("Log scale"),
+            _("A logarithmic loss axis shows late, small improvements."),
             self._on_log_toggled,
         )
         self.finish_bar()
@@ -103,7 +108,7 @@ class LossView(PlotView):
         ci = self.graphics.ci
         # Every run starts at epoch 0: the axis reaches back to it, so even a single step
         # has a sensible x range (see SteadyViewBox).
-        self.plot = make_plot(ci, 0, 0, x_label="epoch", y_label="loss", x_origin=0.0)
+        self.plot = make_plot(ci, 0, 0, x_label=_("epoch"), y_label=_("loss"), x_origin=0.0)
         # Above the plot, not over it: a climbing validation loss ran under a legend in the
         # corner and was drawn pale.
         self.legend = LegendAbove(self.plot, max_columns=4, text_size="7.5pt")
@@ -111,12 +116,12 @@ class LossView(PlotView):
         self.ema_curve = curve_item(self.plot, theme.SMOOTHED, width=1.4, big=True)
         self.train_curve = curve_item(self.plot, theme.TRAIN, width=2.2)
         self.val_curve = curve_item(self.plot, theme.VALIDATION, width=2.2)
-        self.hint = PlotHint(self.plot, EMPTY_HINT)
+        self.hint = PlotHint(self.plot, _(EMPTY_HINT))
         self.hover = CurveHover(self.plot)
-        self.hover.track("training loss", self.train_curve)
-        self.hover.track("validation loss", self.val_curve)
-        self.hover.track("smoothed batch loss", self.ema_curve)
-        self.hover.track("batch loss", self.batch_curve)
+        self.hover.track(_("training loss"), self.train_curve)
+        self.hover.track(_("validation loss"), self.val_curve)
+        self.hover.track(_("smoothed batch loss"), self.ema_curve)
+        self.hover.track(_("batch loss"), self.batch_curve)
         self.hovers.append(self.hover)
         self.divergence_lines: list[pg.InfiniteLine] = []
         self.metrics = MetricPlots(ci, 1)
@@ -150,7 +155,7 @@ class LossView(PlotView):
         self._restart_ema()
 
     def _restart_ema(self) -> None:
-        self.beta_label.setText(f"Smoothing β = {self.beta:.2f}")
+        self.beta_label.setText(_("Smoothing β = {beta:.2f}").format(beta=self.beta))
         self._ema.clear()
         self._ema_state = None
         self.dirty = True
@@ -163,13 +168,13 @@ class LossView(PlotView):
         entries = []
         if batches:
             entries += [
-                (self.batch_curve, "batch"),
-                (self.ema_curve, f"batch, smoothed (β {self.beta:.2f})"),
+                (self.batch_curve, _("batch")),
+                (self.ema_curve, _("batch, smoothed (β {beta:.2f})").format(beta=self.beta)),
             ]
         if record.has_epochs:
-            entries.append((self.train_curve, "training (epoch)"))
+            entries.append((self.train_curve, _("training (epoch)")))
             if np.isfinite(record.val_loss.view()).any():
-                entries.append((self.val_curve, "validation (epoch)"))
+                entries.append((self.val_curve, _("validation (epoch)")))
         self.legend.set_entries(entries)
 
     def _on_log_toggled(self, on: bool) -> None:
@@ -248,10 +253,10 @@ class LossView(PlotView):
             ci.setColumnStretchFactor(1 + i, stretch)
         self.hovers = [self.hover, *self.metrics.hovers]
         self.metrics.refresh(
-            record, waiting if waiting else "No metric was recorded\nfor these epochs."
+            record, waiting if waiting else _("No metric was recorded\nfor these epochs.")
         )
         empty = not record.has_epochs and not record.has_batches
-        self.hint.show_text(EMPTY_HINT if empty else None)
+        self.hint.show_text(_(EMPTY_HINT) if empty else None)
         self._show_overfitting(
             detect_overfitting(
                 record.epoch.view(), record.train_loss.view(), record.val_loss.view()
@@ -282,7 +287,7 @@ class LossView(PlotView):
             line = pg.InfiniteLine(
                 angle=90,
                 pen=pg.mkPen(theme.DIVERGED, width=2),
-                label="diverged (NaN)",
+                label=_("diverged (NaN)"),
                 labelOpts={
                     "position": 0.92,
                     "color": theme.DIVERGED,
@@ -301,15 +306,15 @@ class LossView(PlotView):
         parts = []
         if record.has_epochs:
             last = len(record.epoch) - 1
-            parts.append(f"epoch {int(record.epoch.view()[last])}")
+            parts.append(_("epoch {epoch}").format(epoch=int(record.epoch.view()[last])))
             tl, vl = record.train_loss.view()[last], record.val_loss.view()[last]
-            parts.append(f"training loss {_g(tl)}")
+            parts.append(_("training loss {value}").format(value=_g(tl)))
             if math.isfinite(vl):
-                parts.append(f"validation loss {_g(vl)}")
+                parts.append(_("validation loss {value}").format(value=_g(vl)))
         if record.divergences:
-            parts.append("the loss became NaN: lower the learning rate")
+            parts.append(_("the loss became NaN: lower the learning rate"))
         if not parts:
-            parts.append("Hover a curve to read its values.")
+            parts.append(_("Hover a curve to read its values."))
         self.set_idle_text(" · ".join(parts))
 
     def tables(self) -> list[Table]:

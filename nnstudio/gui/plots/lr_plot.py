@@ -29,6 +29,7 @@ from nnstudio.gui.plots.base import (
 )
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import BATCHES, EPOCHS, PLAN, RUN
+from nnstudio.i18n import N_, _
 
 __all__ = ["LearningRateView", "Plan", "plan_for"]
 
@@ -57,9 +58,13 @@ class Plan:
         return self.spec.per_batch
 
     def describe(self) -> str:
-        text = f"{self.spec.label} · base lr {self.base_lr:g} · {self.epochs} epochs"
+        text = _("{schedule} · base lr {lr:g} · {epochs} epochs").format(
+            schedule=_(self.spec.label), lr=self.base_lr, epochs=self.epochs
+        )
         if self.spec.needs_metric:
-            text += " · planned as constant: cuts depend on the validation loss"
+            text = _("{plan} · planned as constant: cuts depend on the validation loss").format(
+                plan=text
+            )
         return text
 
 
@@ -77,7 +82,7 @@ def plan_for(settings: Any, n_train: int | None) -> Plan | None:
 class LearningRateView(PlotView):
     """Tab "Learning rate"."""
 
-    title = "Learning rate"
+    title = N_("Learning rate")
     file_stem = "learning_rate"
     topics = frozenset({EPOCHS, BATCHES, RUN, PLAN})
 
@@ -85,13 +90,13 @@ class LearningRateView(PlotView):
         super().__init__(context, parent)
         self.plan: Plan | None = None
         self.log_scale = self.add_check(
-            "Log scale",
-            "Exponential decay becomes a straight line on a log axis.",
+            _("Log scale"),
+            _("Exponential decay becomes a straight line on a log axis."),
             self._on_log_toggled,
         )
         self.finish_bar()
         self.plot = make_plot(
-            self.graphics.ci, 0, 0, x_label="epoch", y_label="learning rate", left_width=52
+            self.graphics.ci, 0, 0, x_label=_("epoch"), y_label=_("learning rate"), left_width=52
         )
         # Beside the plot: a schedule can put its curve in any corner.
         self.legend = side_legend(self.graphics.ci, 0, 1)
@@ -104,9 +109,9 @@ class LearningRateView(PlotView):
         self._legend_key: tuple = ()
         self.hint = PlotHint(self.plot, "")
         self.hover = CurveHover(self.plot)
-        self.hover.track("actual lr (batch)", self.batch_curve, _lr)
-        self.hover.track("actual lr", self.epoch_curve, _lr)
-        self.hover.track("planned lr", self.planned_curve, _lr)
+        self.hover.track(_("actual lr (batch)"), self.batch_curve, _lr)
+        self.hover.track(_("actual lr"), self.epoch_curve, _lr)
+        self.hover.track(_("planned lr"), self.planned_curve, _lr)
         self.hovers.append(self.hover)
 
     def _on_log_toggled(self, on: bool) -> None:
@@ -115,12 +120,12 @@ class LearningRateView(PlotView):
         self.ensure_fresh()
 
     def _sync_legend(self) -> None:
-        entries = [(self.planned_curve, "planned")] if self.plan is not None else []
+        entries = [(self.planned_curve, _("planned"))] if self.plan is not None else []
         if self.context.record.has_epochs or self.context.record.has_batches:
             if self.batch_curve.isVisible():
-                entries.append((self.batch_curve, "actual (per batch)"))
+                entries.append((self.batch_curve, _("actual (per batch)")))
             else:
-                entries.append((self.epoch_curve, "actual"))
+                entries.append((self.epoch_curve, _("actual")))
         self._legend_key = fill_legend(self.legend, entries, self._legend_key)
 
     def _fit_y(self) -> None:
@@ -186,7 +191,9 @@ class LearningRateView(PlotView):
         self._fit_y()
         empty = plan is None and not len(epochs)
         self.hint.show_text(
-            "Load data and choose a schedule to see\nthe planned learning rate." if empty else None
+            _("Load data and choose a schedule to see\nthe planned learning rate.")
+            if empty
+            else None
         )
         self.set_idle_text(plan.describe() if plan is not None else "")
 

@@ -21,16 +21,38 @@ from nnstudio.gui.plots.base import (
     make_plot,
 )
 from nnstudio.gui.plots.record import RunRecord
+from nnstudio.i18n import N_, _, ngettext, pgettext
 
-__all__ = ["METRIC_LABELS", "SYMBOL_LIMIT", "VALIDATION_ONLY", "MetricPlots", "metric_plan"]
+__all__ = [
+    "METRIC_LABELS",
+    "METRIC_NAMES",
+    "SYMBOL_LIMIT",
+    "VALIDATION_ONLY",
+    "MetricPlots",
+    "metric_plan",
+]
 
-#: Base metric name → (axis label, scale for display).
+#: Base metric name → (axis label, scale for display); labels are shown translated.
 METRIC_LABELS: dict[str, tuple[str, float]] = {
-    "accuracy": ("accuracy (%)", 100.0),
+    "accuracy": (N_("accuracy (%)"), 100.0),
     "rmse": ("RMSE", 1.0),
     "mae": ("MAE", 1.0),
     "r2": ("R²", 1.0),
 }
+#: Base metric name → its name inside a sentence ("accuracy appears after …").
+METRIC_NAMES: dict[str, str] = {
+    "accuracy": N_("accuracy"),
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "r2": "R²",
+}
+
+
+def metric_name(name: str) -> str:
+    """A metric's short name in the current language (unknown ones as they are)."""
+    return _(METRIC_NAMES.get(name, name))
+
+
 #: Which metrics to draw per task (others exist in the record but would crowd the tab).
 TASK_METRICS = {"classification": ("accuracy",), "regression": ("rmse", "r2")}
 #: Metrics the engine computes on the validation split only.
@@ -55,10 +77,18 @@ def metric_plan(
         wanted = tuple(name for name in wanted if name not in VALIDATION_ONLY)
     if not wanted:
         return (), None
-    labels = [METRIC_LABELS.get(name, (name, 1.0))[0].split(" (")[0] for name in wanted]
-    subject = " and ".join(labels)
-    verb = "appears" if len(labels) == 1 else "appear"
-    return wanted[:1], f"{subject[:1].upper()}{subject[1:]} {verb} after\nthe first epoch."
+    labels = [metric_name(name) for name in wanted]
+    if len(labels) == 1:
+        subject = labels[0]
+    else:
+        # Translators: two metrics named together ("RMSE and R²").
+        subject = _("{first} and {second}").format(first=", ".join(labels[:-1]), second=labels[-1])
+    text = ngettext(
+        "{metrics} appears after\nthe first epoch.",
+        "{metrics} appear after\nthe first epoch.",
+        len(labels),
+    ).format(metrics=subject)
+    return wanted[:1], text[:1].upper() + text[1:]
 
 
 class MetricPlots:
@@ -88,8 +118,8 @@ class MetricPlots:
                 self.layout,
                 0,
                 self.first_col + i,
-                x_label="epoch",
-                y_label=label,
+                x_label=_("epoch"),
+                y_label=_(label),
                 left_width=40,
                 x_origin=0.0,
             )
@@ -98,11 +128,13 @@ class MetricPlots:
             for split, color in (("train", theme.TRAIN), ("val", theme.VALIDATION)):
                 if name in VALIDATION_ONLY and split == "train":
                     continue  # the engine reports R² on the validation split only
-                text = "training" if split == "train" else "validation"
+                text = (
+                    _("training {metric}") if split == "train" else _("validation {metric}")
+                ).format(metric=metric_name(name))
                 item = curve_item(plot, color, width=1.8)
                 self.curves[(name, split)] = item
                 fmt = (lambda v: f"{v:.1f} %") if name == "accuracy" else None
-                hover.track(f"{text} {label.split(' ')[0]}", item, fmt)
+                hover.track(text, item, fmt)
             self.plots[name] = plot
             self.hints[name] = PlotHint(plot, "")
             self.hovers.append(hover)
@@ -128,7 +160,12 @@ class MetricPlots:
         for name, legend in self.legends.items():
             legend.set_entries(
                 [
-                    (item, "training" if split == "train" else "validation")
+                    (
+                        item,
+                        pgettext("split", "training")
+                        if split == "train"
+                        else pgettext("split", "validation"),
+                    )
                     for (metric, split), item in self.curves.items()
                     if metric == name and item.yData is not None and np.isfinite(item.yData).any()
                 ]

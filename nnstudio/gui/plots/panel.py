@@ -29,6 +29,7 @@ from nnstudio.gui.plots.lr_plot import LearningRateView, plan_for
 from nnstudio.gui.plots.record import BOUNDARY, PLAN, RESULTS, RUN, RunRecord
 from nnstudio.gui.plots.results_plot import ResultsView
 from nnstudio.gui.plots.weights_plot import WeightsView
+from nnstudio.i18n import _
 
 __all__ = ["TrainingPlotsPanel"]
 
@@ -77,7 +78,7 @@ class TrainingPlotsPanel(QWidget):
             self.results,
         ]
         for view in self.views:
-            self.tabs.addTab(view, view.title.replace("&", "&&"))
+            self.tabs.addTab(view, _(view.title).replace("&", "&&"))
         self.tabs.setCornerWidget(self._export_buttons(), Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         layout = QVBoxLayout(self)
@@ -95,8 +96,8 @@ class TrainingPlotsPanel(QWidget):
         row.setContentsMargins(0, 0, 4, 0)
         row.setSpacing(2)
         for text, tip, slot in (
-            ("PNG", "Save the current plot as a PNG image", self._export_png),
-            ("CSV", "Save the numbers behind the current plot as CSV", self._export_csv),
+            ("PNG", _("Save the current plot as a PNG image"), self._export_png),
+            ("CSV", _("Save the numbers behind the current plot as CSV"), self._export_csv),
         ):
             button = QToolButton(box)
             button.setText(text)
@@ -211,7 +212,7 @@ class TrainingPlotsPanel(QWidget):
     # --- helpers ---------------------------------------------------------------------------
 
     def view(self, title: str) -> PlotView:
-        """The view whose tab is called ``title``."""
+        """The view whose tab is called ``title`` (in English, whatever the language shown)."""
         for v in self.views:
             if v.title == title:
                 return v

@@ -45,15 +45,16 @@ from nnstudio.gui.plots.base import (
 )
 from nnstudio.gui.plots.export import Table, save_png
 from nnstudio.gui.plots.record import PLAN, RESULTS, RUN
+from nnstudio.i18n import N_, _, pgettext
 
-__all__ = ["Results", "ResultsView", "compute_results", "splits_of"]
+__all__ = ["Results", "ResultsView", "compute_results", "split_name", "split_title", "splits_of"]
 
 SPLITS = (
     ("validation", "x_val", "y_val"),
     ("test", "x_test", "y_test"),
     ("training", "x_train", "y_train"),
 )
-WAITING_HINT = "Results appear when training finishes."
+WAITING_HINT = N_("Results appear when training finishes.")
 #: Supplies (model, what the loss expects the outputs to be), or None when no model is usable.
 ModelSource = Callable[[], "tuple[Any, str] | None"]
 
@@ -73,6 +74,26 @@ class Results:
     y_true: np.ndarray | None = None
     y_pred: np.ndarray | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+
+
+def split_name(split: str) -> str:
+    """A split ("validation", "test", "training") as the tab names it, translated."""
+    names = {
+        "validation": pgettext("split", "validation"),
+        "test": pgettext("split", "test"),
+        "training": pgettext("split", "training"),
+    }
+    return names.get(split, split)
+
+
+def split_title(split: str) -> str:
+    """ "Validation split" and the like, translated: the start of the Results read-out."""
+    titles = {
+        "validation": _("Validation split"),
+        "test": _("Test split"),
+        "training": _("Training split"),
+    }
+    return titles.get(split, split)
 
 
 def splits_of(prepared: Any) -> list[str]:
@@ -114,7 +135,7 @@ def compute_results(model: Any, prepared: Any, expects: str, split: str) -> Resu
 class ResultsView(PlotView):
     """Tab "Results"."""
 
-    title = "Results"
+    title = N_("Results")
     file_stem = "results"
     topics = frozenset({RESULTS, RUN, PLAN})
 
@@ -123,11 +144,13 @@ class ResultsView(PlotView):
         self.model_source: ModelSource = lambda: None
         self.split_box = QComboBox(self)
         self.split_box.setToolTip(
-            "Which rows to evaluate. Validation (or test) rows were never trained on: "
-            "scores on the training rows look better than the network really is."
+            _(
+                "Which rows to evaluate. Validation (or test) rows were never trained on: "
+                "scores on the training rows look better than the network really is."
+            )
         )
-        self.split_box.currentTextChanged.connect(self._on_split_changed)
-        self.bar.addWidget(QLabel("Evaluate on", self))
+        self.split_box.currentIndexChanged.connect(self._on_split_changed)
+        self.bar.addWidget(QLabel(_("Evaluate on"), self))
         self.bar.addWidget(self.split_box)
         self.finish_bar()
         # The scores table sits beside the plot: swap the graphics for a row holding both.
@@ -173,7 +196,7 @@ class ResultsView(PlotView):
         super().reset()
         self.invalidate()
 
-    def _on_split_changed(self, _text: str) -> None:
+    def _on_split_changed(self, _index: int) -> None:
         self.dirty = True
         if self.isVisible():
             self.ensure_fresh()
@@ -181,21 +204,26 @@ class ResultsView(PlotView):
     def _sync_splits(self) -> None:
         prepared = self.context.prepared
         names = splits_of(prepared) if prepared is not None else []
-        current = [self.split_box.itemText(i) for i in range(self.split_box.count())]
+        current = [self.split_box.itemData(i) for i in range(self.split_box.count())]
         if names != current:
-            chosen = self.split_box.currentText()
+            chosen = self.split_box.currentData()
             self.split_box.blockSignals(True)
             self.split_box.clear()
-            self.split_box.addItems(names)
+            for name in names:
+                self.split_box.addItem(split_name(name), name)
             if chosen in names:
-                self.split_box.setCurrentText(chosen)
+                self.split_box.setCurrentIndex(names.index(chosen))
             self.split_box.blockSignals(False)
         self.split_box.setEnabled(bool(names))
+
+    def current_split(self) -> str:
+        """The split chosen in the box ("validation", "test", "training"; "" when none)."""
+        return str(self.split_box.currentData() or "")
 
     def current_results(self) -> Results | None:
         """Results for the chosen split, computing them if a model is available."""
         self._sync_splits()
-        split = self.split_box.currentText()
+        split = self.current_split()
         prepared = self.context.prepared
         if not split or prepared is None:
             return None
@@ -208,7 +236,9 @@ class ResultsView(PlotView):
         try:
             result = compute_results(model, prepared, expects, split)
         except (RuntimeError, ValueError, IndexError) as exc:  # model and data do not fit
-            self._message = f"Cannot evaluate the network on this data:\n{exc}"
+            self._message = _("Cannot evaluate the network on this data:\n{error}").format(
+                error=exc
+            )
             return None
         self._cache[split] = result
         return result
@@ -222,7 +252,7 @@ class ResultsView(PlotView):
         self.legend = None
         if mode == "classification":
             self.plot = make_plot(
-                ci, 0, 0, x_label="predicted class", y_label="true class", left_width=60
+                ci, 0, 0, x_label=_("predicted class"), y_label=_("true class"), left_width=60
             )
             self.plot.invertY(True)
             self.plot.setAspectLocked(True)
@@ -231,7 +261,7 @@ class ResultsView(PlotView):
             self.image = pg.ImageItem(axisOrder="row-major")
             self.plot.addItem(self.image)
         elif mode == "regression":
-            self.plot = make_plot(ci, 0, 0, x_label="true value", y_label="predicted value")
+            self.plot = make_plot(ci, 0, 0, x_label=_("true value"), y_label=_("predicted value"))
             # Above the plot: points far from y = x can be in any corner.
             self.legend = LegendAbove(self.plot)
             self.identity = pg.PlotDataItem(
@@ -253,7 +283,7 @@ class ResultsView(PlotView):
             if self._mode != "none":
                 self._build("none")
             assert self.hint is not None
-            self.hint.show_text(self._message)
+            self.hint.show_text(_(self._message))
             self.table.clear()
             self.table.setRowCount(0)
             self.table.setColumnCount(0)
@@ -304,12 +334,14 @@ class ResultsView(PlotView):
         self.hint.show_text(None)  # type: ignore[union-attr]
         self._fill_scores(r)
         self.set_idle_text(
-            f"{r.split.capitalize()} split, {r.n} rows · accuracy {r.accuracy * 100:.1f} % · "
-            "rows: true class, columns: predicted; shade = share of the true class."
+            _(
+                "{split}, {n} rows · accuracy {accuracy:.1f} % · rows: true class, columns: "
+                "predicted; shade = share of the true class."
+            ).format(split=split_title(r.split), n=r.n, accuracy=r.accuracy * 100)
         )
 
     def _fill_scores(self, r: Results) -> None:
-        headers = ["class", "precision", "recall", "F1", "support"]
+        headers = [_("class"), _("precision"), _("recall"), "F1", _("support")]
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
@@ -323,7 +355,7 @@ class ResultsView(PlotView):
                 str(s.support),
             ]
             self._set_row(i, values)
-        self._set_row(len(r.scores), ["accuracy", "", "", f"{r.accuracy:.3f}", str(r.n)])
+        self._set_row(len(r.scores), [_("accuracy"), "", "", f"{r.accuracy:.3f}", str(r.n)])
 
     def _set_row(self, row: int, values: list[str]) -> None:
         for col, value in enumerate(values):
@@ -337,11 +369,13 @@ class ResultsView(PlotView):
         for item in self.scatter:
             self.plot.removeItem(item)
         self.scatter = []
-        names = r.target_names or [f"target {i + 1}" for i in range(r.y_true.shape[1])]
-        entries = [(self.identity, "y = x (perfect)")]
+        names = r.target_names or [
+            _("target {n}").format(n=i + 1) for i in range(r.y_true.shape[1])
+        ]
+        entries = [(self.identity, _("y = x (perfect)"))]
         for t in range(r.y_true.shape[1]):
             color = series_color(t)
-            name = names[t] if t < len(names) else f"target {t + 1}"
+            name = names[t] if t < len(names) else _("target {n}").format(n=t + 1)
             item = pg.ScatterPlotItem(
                 r.y_true[:, t],
                 r.y_pred[:, t],
@@ -361,7 +395,7 @@ class ResultsView(PlotView):
             pad = (hi - lo) * 0.05 or 1.0
             self.identity.setData([lo - pad, hi + pad], [lo - pad, hi + pad])
         self.hint.show_text(None)  # type: ignore[union-attr]
-        headers = ["metric", "value"]
+        headers = [_("metric"), _("value")]
         self.table.clear()
         self.table.setColumnCount(2)
         self.table.setHorizontalHeaderLabels(headers)
@@ -369,7 +403,7 @@ class ResultsView(PlotView):
             ("RMSE", r.metrics.get("rmse")),
             ("MAE", r.metrics.get("mae")),
             ("R²", r.metrics.get("r2")),
-            ("rows", r.n),
+            (_("rows"), r.n),
         ]
         self.table.setRowCount(len(rows))
         for i, (name, value) in enumerate(rows):
@@ -380,8 +414,10 @@ class ResultsView(PlotView):
             )
             self._set_row(i, [name, text])
         self.set_idle_text(
-            f"{r.split.capitalize()} split, {r.n} rows · points on the dashed line are "
-            "perfect predictions; above it the network guesses too high."
+            _(
+                "{split}, {n} rows · points on the dashed line are perfect predictions; above "
+                "it the network guesses too high."
+            ).format(split=split_title(r.split), n=r.n)
         )
 
     # --- read-outs and export --------------------------------------------------------------
@@ -398,9 +434,11 @@ class ResultsView(PlotView):
                 count = int(r.matrix[i, j])
                 row = int(r.matrix[i].sum())
                 share = count / row * 100 if row else 0.0
-                return (
-                    f"true {r.class_names[i]}, predicted {r.class_names[j]}: {count} rows "
-                    f"({share:.1f} % of true {r.class_names[i]})"
+                return _(
+                    "true {true}, predicted {predicted}: {count} rows ({share:.1f} % of true "
+                    "{true})"
+                ).format(
+                    true=r.class_names[i], predicted=r.class_names[j], count=count, share=share
                 )
             return None
         if r.y_true is not None and r.y_pred is not None and len(r.y_true):
@@ -409,10 +447,10 @@ class ResultsView(PlotView):
             i = int(np.argmin(d))
             if d[i] < 20**2:
                 t, q = r.y_true[i, 0], r.y_pred[i, 0]
-                return (
-                    f"row {i + 1} of the {r.split} split: true {t:.4g}, predicted {q:.4g} "
-                    f"(error {q - t:+.4g})"
-                )
+                return _(
+                    "row {row} of the {split} split: true {true:.4g}, predicted {predicted:.4g} "
+                    "(error {error:+.4g})"
+                ).format(row=i + 1, split=split_name(r.split), true=t, predicted=q, error=q - t)
         return None
 
     def export_png(self, path: Any) -> Any:

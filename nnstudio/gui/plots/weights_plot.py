@@ -30,11 +30,14 @@ from nnstudio.gui.plots.base import (
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.record import PLAN, RUN, STATS, LayerSeries
 from nnstudio.gui.theme import with_alpha
+from nnstudio.i18n import N_, _
 
 __all__ = ["WeightHistogram", "WeightsView"]
 
 MAX_COLUMNS = 4
-EMPTY_HINT = "Weight histograms appear while training."
+EMPTY_HINT = N_("Weight histograms appear while training.")
+#: What the read-out calls each histogram (the data keeps the English key).
+KIND_WORDS = {"weights": N_("weights"), "biases": N_("biases")}
 
 
 def _shares(hist: Histogram) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,7 +53,7 @@ class WeightHistogram:
 
     def __init__(self, layout: pg.GraphicsLayout, row: int, col: int, name: str) -> None:
         self.name = name
-        self.plot = histogram_plot(layout, row, col, title=name, x_label="value", left_width=30)
+        self.plot = histogram_plot(layout, row, col, title=name, x_label=_("value"), left_width=30)
         self.plot.setYRange(0, 1.05, padding=0)
         self.weights = pg.PlotDataItem(
             pen=pg.mkPen(theme.TRAIN, width=1), fillLevel=0, brush=with_alpha(theme.TRAIN, 110)
@@ -61,7 +64,7 @@ class WeightHistogram:
         self.plot.addItem(self.weights)
         self.plot.addItem(self.biases)
         self.caption = TitleCaption(self.plot, name)
-        self.hint = PlotHint(self.plot, EMPTY_HINT)
+        self.hint = PlotHint(self.plot, _(EMPTY_HINT))
         self.data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.x_range: tuple[float, float] | None = None
 
@@ -88,7 +91,7 @@ class WeightHistogram:
                 item.setData(
                     edges, share, stepMode="center", fillLevel=0, brush=with_alpha(theme.BIAS, 30)
                 )
-        self.hint.show_text(None if self.data else EMPTY_HINT)
+        self.hint.show_text(None if self.data else _(EMPTY_HINT))
         if series is not None and series.weight_range is not None:
             lo, hi = series.weight_range
             pad = (hi - lo) * 0.04 or 0.05
@@ -99,7 +102,7 @@ class WeightHistogram:
         summary = series.weight_summary if series is not None else None
         if summary is not None and all(math.isfinite(v) for v in summary):
             mean, std, _lo, _hi = summary
-            self.caption.setText(f"mean {mean:+.2f} · std {std:.2f}")
+            self.caption.setText(_("mean {mean:+.2f} · std {std:.2f}").format(mean=mean, std=std))
         else:
             self.caption.setText("")
 
@@ -113,24 +116,30 @@ class WeightHistogram:
             i = bin_at(edges, x)
             if i is not None:
                 parts.append(
-                    f"{kind} in [{edges[i]:.3g}, {edges[i + 1]:.3g}): {int(counts[i])}"
-                    f" of {int(counts.sum())}"
+                    _("{kind} in [{low:.3g}, {high:.3g}): {count} of {total}").format(
+                        kind=_(KIND_WORDS[kind]),
+                        low=edges[i],
+                        high=edges[i + 1],
+                        count=int(counts[i]),
+                        total=int(counts.sum()),
+                    )
                 )
-        return f"{self.name}: " + ("; ".join(parts) if parts else f"value {x:.3g}")
+        detail = "; ".join(parts) if parts else _("value {x:.3g}").format(x=x)
+        return f"{self.name}: {detail}"
 
 
 class WeightsView(PlotView):
     """Tab "Weights": small multiples, one per layer with weights."""
 
-    title = "Weights"
+    title = N_("Weights")
     file_stem = "weights"
     topics = frozenset({STATS, RUN, PLAN})
 
     def __init__(self, context: PlotContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.show_bias = self.add_check(
-            "Biases",
-            "Draw each layer's biases as an orange outline.",
+            _("Biases"),
+            _("Draw each layer's biases as an orange outline."),
             self._on_bias_toggled,
             checked=True,
         )
@@ -148,9 +157,9 @@ class WeightsView(PlotView):
         self.graphics.ci.clear()
         self.histograms = {}
         self.empty_plot = make_plot(
-            self.graphics.ci, 0, 0, x_label="weight value", y_label="relative count"
+            self.graphics.ci, 0, 0, x_label=_("weight value"), y_label=_("relative count")
         )
-        PlotHint(self.empty_plot, EMPTY_HINT)
+        PlotHint(self.empty_plot, _(EMPTY_HINT))
 
     def _sync(self, ids: list[str]) -> None:
         key = tuple((nid, self.context.layer_name(nid)) for nid in ids)
@@ -188,8 +197,10 @@ class WeightsView(PlotView):
         stats = record.last_stats
         if stats is not None:
             self.set_idle_text(
-                f"epoch {stats.epoch}, step {stats.step}: weights (blue bars) and biases "
-                "(orange outline) of each layer; the axis only widens during a run."
+                _(
+                    "epoch {epoch}, step {step}: weights (blue bars) and biases (orange "
+                    "outline) of each layer; the axis only widens during a run."
+                ).format(epoch=stats.epoch, step=stats.step)
             )
         else:
             self.set_idle_text("")

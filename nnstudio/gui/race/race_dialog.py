@@ -73,6 +73,7 @@ from nnstudio.gui.race.race_runner import RaceRunner
 from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
 from nnstudio.gui.widgets.labels import add_entries, muted
 from nnstudio.gui.widgets.param_editors import ParamForm, format_number
+from nnstudio.i18n import N_, _, pgettext, tr
 
 __all__ = ["MIN_ENTRIES", "EntryCard", "RaceDialog"]
 
@@ -96,11 +97,16 @@ KEY_PARAMS = {
     "lion": ("lr", "beta1", "beta2"),
 }
 REASON_TEXT = {
-    "finished": "finished",
-    "stopped": "stopped",
-    "diverged": "diverged (NaN)",
-    "early_stopped": "stopped early",
+    "finished": N_("finished"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged (NaN)"),
+    "early_stopped": N_("stopped early"),
 }
+
+
+def reason_text(reason: str) -> str:
+    """How a contestant's run ended, in the current language."""
+    return _(REASON_TEXT[reason]) if reason in REASON_TEXT else reason
 
 
 class EntryCard(QFrame):
@@ -125,12 +131,12 @@ class EntryCard(QFrame):
 
         head = QHBoxLayout()
         self.name_edit = QLineEdit(self)
-        self.name_edit.setToolTip("The name in the legend and the table (empty: automatic)")
+        self.name_edit.setToolTip(_("The name in the legend and the table (empty: automatic)"))
         self.name_edit.textEdited.connect(lambda _t: self.changed.emit())
         self.remove_button = QToolButton(self)
         self.remove_button.setText("✕")
         self.remove_button.setAutoRaise(True)
-        self.remove_button.setToolTip("Remove this optimiser from the race")
+        self.remove_button.setToolTip(_("Remove this optimiser from the race"))
         self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self))
         head.addWidget(self.name_edit, 1)
         head.addWidget(self.remove_button)
@@ -145,8 +151,8 @@ class EntryCard(QFrame):
         layout.addWidget(self.form)
         self.lr_hint = muted(QLabel(self), small=True)
         layout.addWidget(self.lr_hint)
-        self.more = QCheckBox("More settings", self)
-        self.more.setToolTip("Show every parameter of this optimiser")
+        self.more = QCheckBox(_("More settings"), self)
+        self.more.setToolTip(_("Show every parameter of this optimiser"))
         self.more.toggled.connect(self._update_rows)
         layout.addWidget(self.more)
         layout.addStretch(1)
@@ -202,11 +208,13 @@ class EntryCard(QFrame):
         spec = OPTIMIZERS.get(self._values["name"])
         lo, hi = spec.usual_lr
         self.lr_hint.setText(
-            f"usual lr for {spec.label}: {format_number(lo)} – {format_number(hi)}"
+            _("usual lr for {optimizer}: {low} – {high}").format(
+                optimizer=_(spec.label), low=format_number(lo), high=format_number(hi)
+            )
         )
 
     def _update_placeholder(self) -> None:
-        self.name_edit.setPlaceholderText(entry_label(self._values))
+        self.name_edit.setPlaceholderText(tr(entry_label(self._values)))
 
     def _on_combo_changed(self, _index: int) -> None:
         name = str(self.combo.currentData())
@@ -259,7 +267,7 @@ class RaceDialog(QDialog):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.document = document
-        self.setWindowTitle("Optimiser race")
+        self.setWindowTitle(_("Optimiser race"))
         self.setModal(False)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.resize(1180, 820)
@@ -285,9 +293,11 @@ class RaceDialog(QDialog):
         self._redraw_timer.timeout.connect(self._redraw)
 
         intro = QLabel(
-            "Train the <b>same network</b> from the <b>same initial weights</b> on the same "
-            "batches with different optimisers, side by side, and compare them like the "
-            "lesson's table. The project itself is not changed.",
+            _(
+                "Train the <b>same network</b> from the <b>same initial weights</b> on the same "
+                "batches with different optimisers, side by side, and compare them like the "
+                "lesson's table. The project itself is not changed."
+            ),
             self,
         )
         intro.setWordWrap(True)
@@ -296,32 +306,34 @@ class RaceDialog(QDialog):
 
         self.cards_row = QHBoxLayout()
         self.cards_row.setSpacing(8)
-        self.add_button = QPushButton("+ Add optimiser", self)
-        self.add_button.setToolTip(f"Race up to {MAX_ENTRIES} optimisers")
+        self.add_button = QPushButton(_("+ Add optimiser"), self)
+        self.add_button.setToolTip(_("Race up to {n} optimisers").format(n=MAX_ENTRIES))
         self.add_button.clicked.connect(self.add_entry)
         self.cards_row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
 
         settings = QHBoxLayout()
-        settings.addWidget(QLabel("Epochs", self))
+        settings.addWidget(QLabel(_("Epochs"), self))
         self.epochs = QSpinBox(self)
         self.epochs.setRange(1, 100_000)
-        self.epochs.setToolTip("Every optimiser trains this many epochs (the lesson uses 5)")
+        self.epochs.setToolTip(_("Every optimiser trains this many epochs (the lesson uses 5)"))
         settings.addWidget(self.epochs)
         settings.addSpacing(12)
-        settings.addWidget(QLabel("Target loss", self))
+        settings.addWidget(QLabel(_("Target loss"), self))
         self.target = QDoubleSpinBox(self)
         self.target.setDecimals(4)
         self.target.setRange(0.0, 1e6)
         self.target.setSingleStep(0.05)
-        self.target.setSpecialValueText("none")
+        self.target.setSpecialValueText(_("none"))
         self.target.setValue(0.3)
         self.target.setToolTip(
-            "The table counts the epochs each optimiser needs until its training loss is at "
-            "or below this value (0: none)."
+            _(
+                "The table counts the epochs each optimiser needs until its training loss is "
+                "at or below this value (0: none)."
+            )
         )
         self.target.valueChanged.connect(self._on_target_changed)
         settings.addWidget(self.target)
-        hint = QLabel("(training loss)", self)
+        hint = QLabel(_("(training loss)"), self)
         muted(hint)
         settings.addWidget(hint)
         settings.addStretch(1)
@@ -329,10 +341,10 @@ class RaceDialog(QDialog):
         self.status.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()};")
         settings.addWidget(self.status)
         settings.addSpacing(12)
-        self.start_button = QPushButton("Start race", self)
+        self.start_button = QPushButton(_("Start race"), self)
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start_race)
-        self.stop_button = QPushButton("Stop", self)
+        self.stop_button = QPushButton(_("Stop"), self)
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_race)
         settings.addWidget(self.start_button)
@@ -347,21 +359,21 @@ class RaceDialog(QDialog):
         self.legend = QLabel("", plots)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         legend_row.addWidget(self.legend, 1)
-        self.log_loss = QCheckBox("Loss on a log scale", plots)
-        self.log_loss.setToolTip("Show the loss on a logarithmic axis (late differences show)")
+        self.log_loss = QCheckBox(_("Loss on a log scale"), plots)
+        self.log_loss.setToolTip(_("Show the loss on a logarithmic axis (late differences show)"))
         legend_row.addWidget(self.log_loss)
         plots_box.addLayout(legend_row)
         plots_row = QHBoxLayout()
         plots_box.addLayout(plots_row, 1)
         self.loss_plot = pg.PlotWidget(plots)
-        self.loss_plot.setTitle("Loss")
-        self.loss_plot.setLabel("bottom", "epoch")
-        self.loss_plot.setLabel("left", "loss")
+        self.loss_plot.setTitle(_("Loss"))
+        self.loss_plot.setLabel("bottom", _("epoch"))
+        self.loss_plot.setLabel("left", _("loss"))
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.target_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen(theme.MUTED_TEXT, width=1, style=Qt.PenStyle.DashLine),
-            label="target",
+            label=pgettext("race", "target"),
             labelOpts={
                 "position": 0.06,
                 "color": theme.MUTED_TEXT,
@@ -370,9 +382,9 @@ class RaceDialog(QDialog):
         )
         self.loss_plot.addItem(self.target_line, ignoreBounds=True)
         self.metric_plot = pg.PlotWidget(plots)
-        self.metric_plot.setTitle("Validation accuracy")
-        self.metric_plot.setLabel("bottom", "epoch")
-        self.metric_plot.setLabel("left", "accuracy (%)")
+        self.metric_plot.setTitle(_("Validation accuracy"))
+        self.metric_plot.setLabel("bottom", _("epoch"))
+        self.metric_plot.setLabel("left", _("accuracy (%)"))
         self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
         self.log_loss.toggled.connect(self._on_log_toggled)
         plots_row.addWidget(self.loss_plot, 1)
@@ -382,9 +394,9 @@ class RaceDialog(QDialog):
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, len(RACE_COLUMNS), table_box)
-        self.table.setHorizontalHeaderLabels([h for _k, h, _t in RACE_COLUMNS])
+        self.table.setHorizontalHeaderLabels([_(h) for _k, h, _t in RACE_COLUMNS])
         for c, (_key, _heading, tip) in enumerate(RACE_COLUMNS):
-            self.table.horizontalHeaderItem(c).setToolTip(tip)
+            self.table.horizontalHeaderItem(c).setToolTip(_(tip))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in range(1, len(RACE_COLUMNS)):
@@ -400,10 +412,10 @@ class RaceDialog(QDialog):
         self.table_note = QLabel("", table_box)
         muted(self.table_note)
         buttons.addWidget(self.table_note, 1)
-        self.copy_button = QPushButton("Copy table", table_box)
-        self.copy_button.setToolTip("Copy the table (tab-separated) to paste into a spreadsheet")
+        self.copy_button = QPushButton(_("Copy table"), table_box)
+        self.copy_button.setToolTip(_("Copy the table (tab-separated) to paste into a spreadsheet"))
         self.copy_button.clicked.connect(self.copy_table)
-        self.csv_button = QPushButton("Export CSV…", table_box)
+        self.csv_button = QPushButton(_("Export CSV…"), table_box)
         self.csv_button.clicked.connect(self._ask_export_csv)
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.csv_button)
@@ -493,9 +505,9 @@ class RaceDialog(QDialog):
         doc = self.document
         reason = doc.workspace.blocking_reason()
         if reason:
-            return reason
+            return tr(reason)
         if doc.lock_reason is not None:
-            return (
+            return _(
                 "Training is running in the main window: stop it first, so the race has "
                 "the processor to itself."
             )
@@ -504,7 +516,7 @@ class RaceDialog(QDialog):
     def start_race(self) -> str | None:
         """Start the race; returns None, or why it cannot start (also shown in the banner)."""
         if self.runner.running:
-            return "The race is already running."
+            return _("The race is already running.")
         reason = self.blocking_reason()
         if reason is None:
             entries = self.race_entries()
@@ -517,23 +529,23 @@ class RaceDialog(QDialog):
                     epochs=self.epochs.value(),
                 )
             except NNStudioError as exc:
-                reason = str(exc)
+                reason = tr(str(exc))
         if reason is not None:
             self.banner.set_messages([BannerMessage("error", reason)])
             return reason
         self.banner.set_messages([])
         self.entries = entries
         self.race_colors = [card.color for card in self.cards]
-        self.histories = [History() for _ in entries]
+        self.histories = [History() for _entry in entries]
         self.results = [None] * len(entries)
         self._planned_epochs = self.epochs.value()
         self._reset_plots(plans[0].prepared.task == "classification", plans[0].prepared.n_val > 0)
         for card in self.cards:
-            card.set_status(f"epoch 0/{self._planned_epochs}")
+            card.set_status(_("epoch {epoch}/{total}").format(epoch=0, total=self._planned_epochs))
         self.table_note.setText("")  # the last race's verdict is not this race's
         self._fill_table()
         self.runner.start(plans, entries)
-        self.status.setText("Racing…")
+        self.status.setText(_("Racing…"))
         self._update_state()
         self.race_started.emit(list(entries))
         return None
@@ -542,7 +554,7 @@ class RaceDialog(QDialog):
         """Ask every contestant to stop after its current batch."""
         if self.runner.running:
             self.runner.stop()
-            self.status.setText("Stopping…")
+            self.status.setText(_("Stopping…"))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop and join every run (window closing); True when no thread is left running."""
@@ -572,25 +584,26 @@ class RaceDialog(QDialog):
             lines.append("\t".join(cells))
         text = "\n".join(lines) + "\n"
         QGuiApplication.clipboard().setText(text)
-        self.table_note.setText("Table copied: paste it into a spreadsheet or a report.")
+        self.table_note.setText(_("Table copied: paste it into a spreadsheet or a report."))
         return text
 
     def export_csv(self, path: str | Path) -> Path:
         """Write the table (full precision) as CSV."""
         target = Path(path)
         target.write_text(race_csv(self.rows), encoding="utf-8")
-        self.table_note.setText(f"Saved {target.name}")
+        self.table_note.setText(_("Saved {name}").format(name=target.name))
         return target
 
     def _ask_export_csv(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, "Export race table", "optimiser-race.csv", "CSV files (*.csv)"
+            self, _("Export race table"), "optimiser-race.csv", _("CSV files (*.csv)")
         )
         if path:
             try:
                 self.export_csv(path)
             except OSError as exc:
-                self.banner.set_messages([BannerMessage("error", f"Cannot save {path}: {exc}")])
+                text = _("Cannot save {path}: {error}").format(path=path, error=exc)
+                self.banner.set_messages([BannerMessage("error", text)])
 
     def _current_results(self) -> list[RaceResult]:
         out = []
@@ -603,12 +616,12 @@ class RaceDialog(QDialog):
         target = self.target.value() or None
         self.rows = race_table(self._current_results(), target)
         metric = next((r["metric"] for r in self.rows if r["metric"]), "val_accuracy")
-        headings = [h for _k, h, _t in RACE_COLUMNS]
+        headings = [_(h) for _k, h, _t in RACE_COLUMNS]
         if "rmse" in metric:
             headings[3] = "RMSE"
         self.table.setHorizontalHeaderLabels(headings)
         for c, (_key, _heading, tip) in enumerate(RACE_COLUMNS):
-            self.table.horizontalHeaderItem(c).setToolTip(tip)
+            self.table.horizontalHeaderItem(c).setToolTip(_(tip))
         finished = [r for r in self.rows if r["final_train_loss"] is not None]
         best = min(finished, key=lambda r: r["final_train_loss"]) if finished else None
         sorting = self.table.isSortingEnabled()
@@ -621,13 +634,13 @@ class RaceDialog(QDialog):
             for c, (key, _heading, _tip) in enumerate(RACE_COLUMNS):
                 text = format_cell(key, row)
                 if key == "label":
-                    text = f"■ {text}"
+                    text = f"■ {tr(row['label'])}"
                     if row["reason"] not in ("finished", "running"):
-                        text += f"  ({REASON_TEXT.get(row['reason'], row['reason'])})"
+                        text += f"  ({reason_text(row['reason'])})"
                 item = _SortItem(text, row.get(key) if key != "label" else r)
                 if key == "label":
                     item.setForeground(QColor(color))
-                    item.setToolTip(row["label"])
+                    item.setToolTip(tr(row["label"]))
                 else:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -638,15 +651,21 @@ class RaceDialog(QDialog):
         self.table.setSortingEnabled(sorting)
         if best is not None and not self.runner.running and all(self.results):
             reached = [r for r in self.rows if r["epochs_to_target"] is not None]
-            note = f"Lowest final loss: {best['label']}."
             if reached:
                 fastest = min(reached, key=lambda r: r["epochs_to_target"])
-                note += (
-                    f" First to the target: {fastest['label']} "
-                    f"(epoch {fastest['epochs_to_target']})."
+                note = _(
+                    "Lowest final loss: {best}. First to the target: {fastest} (epoch {epoch})."
+                ).format(
+                    best=tr(best["label"]),
+                    fastest=tr(fastest["label"]),
+                    epoch=fastest["epochs_to_target"],
                 )
             elif target is not None:
-                note += " None reached the target loss."
+                note = _("Lowest final loss: {best}. None reached the target loss.").format(
+                    best=tr(best["label"])
+                )
+            else:
+                note = _("Lowest final loss: {best}.").format(best=tr(best["label"]))
             self.table_note.setText(note)
 
     # --- plots -----------------------------------------------------------------------------
@@ -656,12 +675,13 @@ class RaceDialog(QDialog):
             for item in list(plot.listDataItems()):
                 plot.removeItem(item)
         self._update_legend()
-        prefix = "Validation" if has_val else "Training"
         if classification:
-            self.metric_plot.setTitle(f"{prefix} accuracy")
-            self.metric_plot.setLabel("left", "accuracy (%)")
+            self.metric_plot.setTitle(
+                _("Validation accuracy") if has_val else _("Training accuracy")
+            )
+            self.metric_plot.setLabel("left", _("accuracy (%)"))
         else:
-            self.metric_plot.setTitle(f"{prefix} RMSE")
+            self.metric_plot.setTitle(_("Validation RMSE") if has_val else _("Training RMSE"))
             self.metric_plot.setLabel("left", "RMSE")
         self._curves = []
         self._dirty.clear()
@@ -698,15 +718,17 @@ class RaceDialog(QDialog):
 
     def _update_legend(self) -> None:
         if self.entries:  # the curves shown are the last race's
-            labels = list(zip(self.race_colors, [e.label for e in self.entries], strict=True))
+            labels = list(zip(self.race_colors, [tr(e.label) for e in self.entries], strict=True))
         else:
-            labels = [(card.color, card.label()) for card in self.cards]
+            labels = [(card.color, tr(card.label())) for card in self.cards]
         parts = [
             f"<span style='color:{color}; font-size:15px'>■</span>&nbsp;{html.escape(label)}"
             for color, label in labels
         ]
+        training, validation = pgettext("split", "training"), pgettext("split", "validation")
         parts.append(
-            f"<span style='color:{theme.MUTED_TEXT.name()}'>━ training &nbsp; ╍╍ validation</span>"
+            f"<span style='color:{theme.MUTED_TEXT.name()}'>━ {html.escape(training)} &nbsp; "
+            f"╍╍ {html.escape(validation)}</span>"
         )
         self.legend.setText(" &nbsp;&nbsp; ".join(parts))
 
@@ -717,7 +739,7 @@ class RaceDialog(QDialog):
     def _on_target_changed(self, value: float) -> None:
         if value > 0:
             self.target_line.setPos(math.log10(value) if self.log_loss.isChecked() else value)
-            self.target_line.label.setFormat(f"target {value:g}")
+            self.target_line.label.setFormat(_("target {value:g}").format(value=value))
             self.target_line.show()
         else:
             self.target_line.hide()
@@ -763,7 +785,10 @@ class RaceDialog(QDialog):
         self._draw(index)
         if h.epoch:
             self._set_card_status(
-                index, f"epoch {h.epoch[-1]}/{self._planned_epochs} · loss {h.train_loss[-1]:.4f}"
+                index,
+                _("epoch {epoch}/{total} · loss {loss:.4f}").format(
+                    epoch=h.epoch[-1], total=self._planned_epochs, loss=h.train_loss[-1]
+                ),
             )
 
     def _on_runner_entry_finished(self, index: int, result: RaceResult) -> None:
@@ -774,24 +799,22 @@ class RaceDialog(QDialog):
         self._dirty.discard(index)
         self._draw(index)
         color = (theme.OK if result.reason == "finished" else theme.WARNING_TEXT).name()
-        self._set_card_status(index, REASON_TEXT.get(result.reason, result.reason), color)
+        self._set_card_status(index, reason_text(result.reason), color)
         self._fill_table()
 
     def _on_runner_entry_failed(self, index: int, message: str) -> None:
         self._dirty.discard(index)  # what it reported before failing, drawn now
         self._draw(index)
-        self._set_card_status(index, "failed", theme.ERROR.name())
-        self.banner.set_messages(
-            [
-                *self.banner.messages(),
-                BannerMessage("error", f"{self.entries[index].label}: {message}"),
-            ]
+        self._set_card_status(index, _("failed"), theme.ERROR.name())
+        text = _("{contestant}: {message}").format(
+            contestant=tr(self.entries[index].label), message=tr(message)
         )
+        self.banner.set_messages([*self.banner.messages(), BannerMessage("error", text)])
 
     def _on_runner_race_finished(self, _results: list) -> None:
         self._redraw()  # a contestant that failed may have reports not drawn yet
         stopped = any(r is not None and r.reason == "stopped" for r in self.results)
-        self.status.setText("Race stopped." if stopped else "Race finished.")
+        self.status.setText(_("Race stopped.") if stopped else _("Race finished."))
         self._fill_table()
         self._update_state()
         self.race_finished.emit(list(self.rows))
@@ -809,7 +832,7 @@ class RaceDialog(QDialog):
         self.stop_button.setEnabled(running)
         reason = None if running else self.blocking_reason()
         self.start_button.setEnabled(not running and reason is None)
-        self.start_button.setToolTip(reason or "Train every optimiser from the same start")
+        self.start_button.setToolTip(reason or _("Train every optimiser from the same start"))
         if not running:
             self.banner.set_messages([BannerMessage("error", reason)] if reason else [])
 

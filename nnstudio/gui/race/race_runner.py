@@ -33,6 +33,7 @@ from nnstudio.core.training import TrainingControl, train
 from nnstudio.core.training.plan import RunPlan
 from nnstudio.core.training.runtime.batching import EventBatcher
 from nnstudio.gui.workers import release_worker
+from nnstudio.i18n import _, tr
 
 __all__ = ["EMIT_INTERVAL", "RaceRunner", "RaceWorker"]
 
@@ -69,12 +70,13 @@ class RaceWorker(QObject):
             result = train(self.plan.job, batcher, self.control, RACE_POLICY)
         except NNStudioError as exc:
             batcher.flush()
-            self.failed.emit(self.index, str(exc))
+            # Translated here: a Qt signal carries a plain str, not the core's Text.
+            self.failed.emit(self.index, tr(str(exc)))
             return
         except Exception as exc:  # a bug: report it rather than lose the thread silently
             log.error("race run crashed:\n%s", traceback.format_exc())
             batcher.flush()
-            self.failed.emit(self.index, f"internal error: {exc!r}")
+            self.failed.emit(self.index, _("internal error: {error!r}").format(error=exc))
             return
         batcher.flush()
         seconds = time.thread_time() - t0
@@ -145,7 +147,7 @@ class RaceRunner(QObject):
         self._threads_before = torch.get_num_threads()
         n = len(plans)
         self.results = [None] * n
-        self.controls = [TrainingControl() for _ in range(n)]
+        self.controls = [TrainingControl() for _index in range(n)]
         self._pending = set(range(n))
         for index, (plan, entry) in enumerate(zip(plans, entries, strict=True)):
             thread = QThread(self)
