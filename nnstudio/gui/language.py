@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 from nnstudio import i18n
@@ -29,6 +29,8 @@ CJK_FONTS = (
     "WenQuanYi Micro Hei",
     "Droid Sans Fallback",
 )
+#: Generic family names that fonts may ask for by name (Qt's and fontconfig's aliases).
+GENERIC_FAMILIES = ("Sans Serif", "Monospace", "Serif")
 #: Qt's translation files for a language, most specific first.
 _QT_CATALOGUES = ("qtbase", "qt")
 
@@ -72,11 +74,19 @@ def use_fonts_for(app: QApplication, language: str) -> None:
     """
     fallbacks = cjk_fallbacks()
     font = app.font()
-    families = [font.family(), *[f for f in fallbacks if f != font.family()]]
+    # The family that really draws the UI: on Linux app.font() names the alias "Sans Serif".
+    # Substituting the alias itself would hand Latin text to the CJK font too (its Latin
+    # letters are wider than the UI font's), so each alias is resolved first and kept first.
+    ui_family = QFontInfo(font).family()
+    families = [ui_family, *[f for f in fallbacks if f != ui_family]]
     font.setFamilies(families)
     app.setFont(font)
-    for generic in (font.family(), "Sans Serif", "DejaVu Sans"):
-        QFont.insertSubstitutions(generic, fallbacks)
+    QFont.insertSubstitutions(ui_family, [f for f in fallbacks if f != ui_family])
+    for generic in GENERIC_FAMILIES:
+        # Without a named fallback, Qt asks fontconfig, which draws Chinese with the
+        # Japanese glyph forms of Noto Sans CJK JP unless the system itself is Chinese.
+        resolved = QFontInfo(QFont(generic)).family()
+        QFont.insertSubstitutions(generic, [resolved, *[f for f in fallbacks if f != resolved]])
 
 
-__all__ = ["CJK_FONTS", "apply_language", "cjk_fallbacks", "use_fonts_for"]
+__all__ = ["CJK_FONTS", "GENERIC_FAMILIES", "apply_language", "cjk_fallbacks", "use_fonts_for"]
