@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 from nnstudio import i18n
+from nnstudio.i18n import N_
 
 #: Fonts that draw Simplified Chinese well, best first, on Linux, Windows and macOS.
 CJK_FONTS = (
@@ -33,6 +34,31 @@ CJK_FONTS = (
 GENERIC_FAMILIES = ("Sans Serif", "Monospace", "Serif")
 #: Qt's translation files for a language, most specific first.
 _QT_CATALOGUES = ("qtbase", "qt")
+#: Texts of Qt's own dialogs that the catalogue PySide6 ships leaves in English (Qt 6 gave
+#: them new source texts, "&Look in:" for "Look in:"): (context, source, disambiguation) →
+#: our msgid, translated by our catalogue.
+QT_GAPS: dict[tuple[str, str, str | None], str] = {
+    ("QFileDialog", "&Look in:", None): N_("&Look in:"),
+    ("QFileDialog", "Files of &type:", None): N_("Files of &type:"),
+    ("QAbstractFileIconProvider", "Folder", "All other platforms"): N_("Folder"),
+    ("QAbstractFileIconProvider", "Drive", None): N_("Drive"),
+}
+
+
+class QtGapTranslator(QTranslator):
+    """Translates :data:`QT_GAPS` with our catalogue; Qt asks the other translators for the
+    rest."""
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        msgid = QT_GAPS.get((context, source, disambiguation or None))
+        # None is Qt's null string, "not mine": "" would be taken as the translation.
+        return i18n._(msgid) if msgid is not None else None
+
+    def isEmpty(self) -> bool:
+        return False
+
 
 _installed: list[QTranslator] = []
 
@@ -52,6 +78,10 @@ def apply_language(app: QApplication, code: str | None) -> str:
                 QCoreApplication.installTranslator(translator)
                 _installed.append(translator)
                 break
+        # Installed last, so asked first: it answers only for the texts Qt's catalogue lacks.
+        gaps = QtGapTranslator(app)
+        QCoreApplication.installTranslator(gaps)
+        _installed.append(gaps)
         QLocale.setDefault(QLocale(chosen))
     else:
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
@@ -89,4 +119,12 @@ def use_fonts_for(app: QApplication, language: str) -> None:
         QFont.insertSubstitutions(generic, [resolved, *[f for f in fallbacks if f != resolved]])
 
 
-__all__ = ["CJK_FONTS", "GENERIC_FAMILIES", "apply_language", "cjk_fallbacks", "use_fonts_for"]
+__all__ = [
+    "CJK_FONTS",
+    "GENERIC_FAMILIES",
+    "QT_GAPS",
+    "QtGapTranslator",
+    "apply_language",
+    "cjk_fallbacks",
+    "use_fonts_for",
+]

@@ -43,6 +43,7 @@ from nnstudio.gui.language import CJK_FONTS, apply_language, cjk_fallbacks
 from nnstudio.gui.neuron_view import NeuronView
 from nnstudio.gui.palette import LayerPalette
 from nnstudio.gui.widgets.banner import BannerMessage, ProblemBanner
+from nnstudio.gui.widgets.labels import tip_label
 from nnstudio.gui.widgets.param_editors import MatrixDialog
 from nnstudio.i18n import Text, tr
 from tests.conftest import REPO
@@ -208,7 +209,12 @@ def test_qt_message_box_buttons_and_file_dialog_speak_chinese(chinese):
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     assert "保存(&S)" in [b.text() for b in dialog.findChildren(QPushButton)]
-    assert "文件名称(&N)：" in [label.text() for label in dialog.findChildren(QLabel)]
+    labels = {label.text() for label in dialog.findChildren(QLabel)}
+    # Qt's own catalogue lacks Qt 6's "&Look in:" and "Files of &type:": ours fills them in.
+    assert {"查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："} <= labels
+    assert QApplication.translate("QAbstractFileIconProvider", "Folder", "All other platforms") == (
+        "文件夹"
+    )
     apply_language(chinese, "en")
     again = QMessageBox()
     again.setStandardButtons(Btn.Save)
@@ -289,6 +295,8 @@ def test_catalogue_texts_show_translated_in_palette_inspector_and_editors(chines
     assert palette.visible_layer_types() == ["Dense"]
     palette.set_filter("dense")
     assert "Dense" in palette.visible_layer_types()
+    row_label = tip_label(units.title, units.help, palette)
+    assert (row_label.text(), row_label.toolTip()) == ("神经元数", "这一层有多少个神经元。")
 
     graph = Graph()
     ids = {"input": graph.add_node("Input", {"size": 2}, name="input").id}

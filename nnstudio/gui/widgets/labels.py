@@ -47,9 +47,13 @@ def wrapped_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 
 
 def tip_label(text: str, tip: str, parent: QWidget) -> QLabel:
-    """A form row's label carrying the field's help, so hovering either explains it."""
-    label = QLabel(text, parent)
-    label.setToolTip(tip)
+    """A form row's label carrying the field's help, so hovering either explains it.
+
+    ``text`` and ``tip`` are usually a parameter's title and help from the catalogue (marked,
+    not translated): shown translated here (a text translated already stays as it is).
+    """
+    label = QLabel(_(text), parent)
+    label.setToolTip(_(tip))
     return label
 
 
