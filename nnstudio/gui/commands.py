@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from PySide6.QtGui import QUndoCommand
 
 from nnstudio.core.network.graph import RemovedNode, new_node_id
+from nnstudio.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from nnstudio.core.data import DataSettings
@@ -32,6 +33,20 @@ MERGE_DATA = 1003
 #: Edits of the same field closer together than this merge into one undo step (a spin-box
 #: drag); further apart they stay separate (choosing ReLU, then tanh, is two steps).
 MERGE_WINDOW_S = 1.0
+
+
+def _param_words(layer_type: str, name: str) -> str:
+    """How a parameter is named in a step's text: ``weight init`` (its translated title
+    where the catalogue has one, so a Chinese history reads 权重初始化, not weight init)."""
+    from nnstudio.core.catalogue.layers import LAYERS
+
+    words = name.replace("_", " ")
+    try:
+        title = LAYERS.get(layer_type).param(name).title
+    except (KeyError, ValueError):  # a type or parameter the catalogue does not know
+        return words
+    translated = _(title)
+    return translated if translated != title else words
 
 
 class MacroCommand(QUndoCommand):
@@ -87,7 +102,7 @@ class AddNodeCommand(Command):
         note: str = "",
         parent: MacroCommand | None = None,
     ) -> None:
-        super().__init__(f"Add {name or layer_type}", parent)
+        super().__init__(_("Add {name}").format(name=name or layer_type), parent)
         self.doc = doc
         self.layer_type = layer_type
         self.params = dict(params or {})
@@ -109,7 +124,7 @@ class AddNodeCommand(Command):
             note=self.note,
         )
         self.name = node.name
-        self.setText(f"Add {node.name}")
+        self.setText(_("Add {name}").format(name=node.name))
 
     def undo(self) -> None:
         self.doc.workspace.graph.remove_node(self.node_id)
@@ -121,7 +136,9 @@ class RemoveNodeCommand(Command):
     def __init__(
         self, doc: ProjectDocument, node_id: str, parent: MacroCommand | None = None
     ) -> None:
-        super().__init__(f"Delete {doc.workspace.graph.node(node_id).name}", parent)
+        super().__init__(
+            _("Delete {name}").format(name=doc.workspace.graph.node(node_id).name), parent
+        )
         self.doc = doc
         self.node_id = node_id
         self.removed: RemovedNode | None = None
@@ -149,7 +166,10 @@ class ConnectCommand(Command):
         def name(node_id: str) -> str:
             return g.nodes[node_id].name if node_id in g.nodes else node_id
 
-        super().__init__(f"Connect {name(source)} → {name(target)}", parent)
+        super().__init__(
+            _("Connect {source} → {target}").format(source=name(source), target=name(target)),
+            parent,
+        )
         self.doc = doc
         self.source, self.target, self.index = source, target, index
 
@@ -165,7 +185,12 @@ class DisconnectCommand(Command):
         self, doc: ProjectDocument, source: str, target: str, parent: MacroCommand | None = None
     ) -> None:
         g = doc.workspace.graph
-        super().__init__(f"Disconnect {g.node(source).name} → {g.node(target).name}", parent)
+        super().__init__(
+            _("Disconnect {source} → {target}").format(
+                source=g.node(source).name, target=g.node(target).name
+            ),
+            parent,
+        )
         self.doc = doc
         self.source, self.target = source, target
         self.index: int | None = None
@@ -189,7 +214,10 @@ class MoveNodesCommand(Command):
         parent: MacroCommand | None = None,
     ) -> None:
         count = len(new)
-        super().__init__(text or (f"Move {count} layers" if count > 1 else "Move layer"), parent)
+        super().__init__(
+            text or ngettext("Move layer", "Move {count} layers", count).format(count=count),
+            parent,
+        )
         self.doc = doc
         self.old, self.new = dict(old), dict(new)
 
@@ -212,7 +240,10 @@ class SetParamCommand(Command):
         parent: MacroCommand | None = None,
     ) -> None:
         node = doc.workspace.graph.node(node_id)
-        super().__init__(f"Set {node.name} {name.replace('_', ' ')}", parent)
+        super().__init__(
+            _("Set {layer} {param}").format(layer=node.name, param=_param_words(node.type, name)),
+            parent,
+        )
         self.doc = doc
         self.node_id, self.name = node_id, name
         self.old = node.params.get(name)
@@ -242,11 +273,13 @@ class SetParamCommand(Command):
 class SetAttributeCommand(Command):
     """Rename a layer, freeze/unfreeze it, or change its note."""
 
+    #: The step's text for each attribute (translated when the step is made).
     LABELS: ClassVar[dict[str, str]] = {
-        "name": "Rename",
-        "trainable": "Freeze/unfreeze",
-        "note": "Edit note of",
+        "name": N_("Rename {name}"),
+        "trainable": N_("Freeze/unfreeze {name}"),
+        "note": N_("Edit note of {name}"),
     }
+    OTHER_LABEL = N_("Change {name}")
 
     def __init__(
         self,
@@ -257,7 +290,8 @@ class SetAttributeCommand(Command):
         parent: MacroCommand | None = None,
     ) -> None:
         node = doc.workspace.graph.node(node_id)
-        super().__init__(f"{self.LABELS.get(attribute, 'Change')} {node.name}", parent)
+        label = self.LABELS.get(attribute, self.OTHER_LABEL)
+        super().__init__(_(label).format(name=node.name), parent)
         self.doc = doc
         self.node_id, self.attribute = node_id, attribute
         self.old = getattr(node, attribute)
@@ -279,7 +313,7 @@ class SetTrainingSettingsCommand(Command):
         merge_key: str = "",
         parent: MacroCommand | None = None,
     ) -> None:
-        super().__init__(text or "Change training settings", parent)
+        super().__init__(text or _("Change training settings"), parent)
         self.doc = doc
         self.old = doc.project.training
         self.new = new
@@ -315,7 +349,7 @@ class SetDataSettingsCommand(Command):
         merge_key: str = "",
         parent: MacroCommand | None = None,
     ) -> None:
-        super().__init__(text or "Change data settings", parent)
+        super().__init__(text or _("Change data settings"), parent)
         self.doc = doc
         self.old = doc.project.data
         self.new = new
@@ -346,13 +380,15 @@ def insert_subgraph_command(
     doc: ProjectDocument,
     sub: Mapping[str, Any],
     offset: tuple[float, float] = (40.0, 40.0),
-    text: str = "Paste",
+    text: str = "",
 ) -> tuple[MacroCommand, list[str]]:
     """A macro adding copies of ``sub``'s nodes (fresh ids and names) and their edges.
 
+    ``text`` names the step in the history (default: "Paste").
+
     Returns the command and the new node ids (so the caller can select them).
     """
-    macro = MacroCommand(text)
+    macro = MacroCommand(text or _("Paste"))
     mapping: dict[str, str] = {}
     taken = {n.name for n in doc.workspace.graph.nodes.values()}
     for raw in sub.get("nodes", []):
@@ -391,9 +427,9 @@ def remove_nodes_command(
     macro = MacroCommand(
         text
         or (
-            f"Delete {len(node_ids)} layers"
+            _("Delete {count} layers").format(count=len(node_ids))
             if len(node_ids) > 1
-            else f"Delete {doc.workspace.graph.node(node_ids[0]).name}"
+            else _("Delete {name}").format(name=doc.workspace.graph.node(node_ids[0]).name)
         )
     )
     for node_id in node_ids:

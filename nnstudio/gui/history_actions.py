@@ -16,6 +16,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.widgets.texts import plain_action_text
+from nnstudio.i18n import _, tr
 
 
 def unique_shortcuts(*keys: QKeySequence | QKeySequence.StandardKey | str) -> list[QKeySequence]:
@@ -39,10 +41,10 @@ class HistoryActions(QObject):
     def __init__(self, document: ProjectDocument, parent: QWidget) -> None:
         super().__init__(parent)
         self.document = document
-        self.undo = QAction("&Undo", parent)
+        self.undo = QAction(_("&Undo"), parent)
         self.undo.setShortcuts(unique_shortcuts(QKeySequence.StandardKey.Undo, "Ctrl+Z"))
         self.undo.triggered.connect(document.undo)
-        self.redo = QAction("&Redo", parent)
+        self.redo = QAction(_("&Redo"), parent)
         self.redo.setShortcuts(
             unique_shortcuts("Ctrl+Shift+Z", "Ctrl+Y", QKeySequence.StandardKey.Redo)
         )
@@ -68,18 +70,23 @@ class HistoryActions(QObject):
         locked = self.document.lock_reason
         self.undo.setEnabled(locked is None and stack.canUndo())
         self.redo.setEnabled(locked is None and stack.canRedo())
-        self.undo.setText(_titled("&Undo", stack.undoText()))
-        self.redo.setText(_titled("&Redo", stack.redoText()))
-        tip = locked or ""
-        for action, verb in ((self.undo, "Undo"), (self.redo, "Redo")):
-            action.setToolTip(tip or action.text().replace("&", "") or verb)
+        self.undo.setText(_undo_text(stack.undoText()))
+        self.redo.setText(_redo_text(stack.redoText()))
+        tip = tr(locked) if locked else ""
+        for action in (self.undo, self.redo):
+            action.setToolTip(tip or plain_action_text(action.text()))
         for view in self.views:
             view.setEnabled(locked is None)
             view.setToolTip(tip)
 
 
-def _titled(verb: str, what: str) -> str:
-    return f"{verb} {what}" if what else verb
+def _undo_text(what: str) -> str:
+    """ "Undo Add dense_1": one sentence per language, the command's own text inside."""
+    return _("&Undo {what}").format(what=what) if what else _("&Undo")
+
+
+def _redo_text(what: str) -> str:
+    return _("&Redo {what}").format(what=what) if what else _("&Redo")
 
 
 __all__ = ["HistoryActions", "unique_shortcuts"]

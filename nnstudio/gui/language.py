@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 from nnstudio import i18n
+from nnstudio.i18n import N_
 
 #: Fonts that draw Simplified Chinese well, best first, on Linux, Windows and macOS.
 CJK_FONTS = (
@@ -29,8 +30,35 @@ CJK_FONTS = (
     "WenQuanYi Micro Hei",
     "Droid Sans Fallback",
 )
+#: Generic family names that fonts may ask for by name (Qt's and fontconfig's aliases).
+GENERIC_FAMILIES = ("Sans Serif", "Monospace", "Serif")
 #: Qt's translation files for a language, most specific first.
 _QT_CATALOGUES = ("qtbase", "qt")
+#: Texts of Qt's own dialogs that the catalogue PySide6 ships leaves in English (Qt 6 gave
+#: them new source texts, "&Look in:" for "Look in:"): (context, source, disambiguation) →
+#: our msgid, translated by our catalogue.
+QT_GAPS: dict[tuple[str, str, str | None], str] = {
+    ("QFileDialog", "&Look in:", None): N_("&Look in:"),
+    ("QFileDialog", "Files of &type:", None): N_("Files of &type:"),
+    ("QAbstractFileIconProvider", "Folder", "All other platforms"): N_("Folder"),
+    ("QAbstractFileIconProvider", "Drive", None): N_("Drive"),
+}
+
+
+class QtGapTranslator(QTranslator):
+    """Translates :data:`QT_GAPS` with our catalogue; Qt asks the other translators for the
+    rest."""
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        msgid = QT_GAPS.get((context, source, disambiguation or None))
+        # None is Qt's null string, "not mine": "" would be taken as the translation.
+        return i18n._(msgid) if msgid is not None else None
+
+    def isEmpty(self) -> bool:
+        return False
+
 
 _installed: list[QTranslator] = []
 
@@ -50,6 +78,10 @@ def apply_language(app: QApplication, code: str | None) -> str:
                 QCoreApplication.installTranslator(translator)
                 _installed.append(translator)
                 break
+        # Installed last, so asked first: it answers only for the texts Qt's catalogue lacks.
+        gaps = QtGapTranslator(app)
+        QCoreApplication.installTranslator(gaps)
+        _installed.append(gaps)
         QLocale.setDefault(QLocale(chosen))
     else:
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
@@ -72,11 +104,27 @@ def use_fonts_for(app: QApplication, language: str) -> None:
     """
     fallbacks = cjk_fallbacks()
     font = app.font()
-    families = [font.family(), *[f for f in fallbacks if f != font.family()]]
+    # The family that really draws the UI: on Linux app.font() names the alias "Sans Serif".
+    # Substituting the alias itself would hand Latin text to the CJK font too (its Latin
+    # letters are wider than the UI font's), so each alias is resolved first and kept first.
+    ui_family = QFontInfo(font).family()
+    families = [ui_family, *[f for f in fallbacks if f != ui_family]]
     font.setFamilies(families)
     app.setFont(font)
-    for generic in (font.family(), "Sans Serif", "DejaVu Sans"):
-        QFont.insertSubstitutions(generic, fallbacks)
+    QFont.insertSubstitutions(ui_family, [f for f in fallbacks if f != ui_family])
+    for generic in GENERIC_FAMILIES:
+        # Without a named fallback, Qt asks fontconfig, which draws Chinese with the
+        # Japanese glyph forms of Noto Sans CJK JP unless the system itself is Chinese.
+        resolved = QFontInfo(QFont(generic)).family()
+        QFont.insertSubstitutions(generic, [resolved, *[f for f in fallbacks if f != resolved]])
 
 
-__all__ = ["CJK_FONTS", "apply_language", "cjk_fallbacks", "use_fonts_for"]
+__all__ = [
+    "CJK_FONTS",
+    "GENERIC_FAMILIES",
+    "QT_GAPS",
+    "QtGapTranslator",
+    "apply_language",
+    "cjk_fallbacks",
+    "use_fonts_for",
+]

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from nnstudio import i18n
 from nnstudio.gui import theme
 from nnstudio.gui.preferences import AppSettings, data_dir
+from nnstudio.gui.widgets.texts import error_text, plain_action_text
 from nnstudio.gui.window_layout import (
     LAYOUT_VERSION,
     layout_is_usable,
@@ -48,6 +49,7 @@ from nnstudio.gui.window_layout import (
     write_layout,
 )
 from nnstudio.gui.workbench import Workbench
+from nnstudio.i18n import N_, _, pgettext, tr
 
 if TYPE_CHECKING:
     from nnstudio.core.project import Project
@@ -55,30 +57,39 @@ if TYPE_CHECKING:
     from nnstudio.gui.canvas.view import CanvasView
     from nnstudio.gui.document import ProjectDocument
 
-PROJECT_FILTER = (
-    "NN Studio projects (*.nnsproj *.json);;Data files (*.csv *.tsv *.txt);;All files (*)"
+#: File → Open's filters (translated when the dialog opens; the patterns stay as they are).
+PROJECT_FILTERS = (
+    N_("NN Studio projects (*.nnsproj *.json)"),
+    N_("Data files (*.csv *.tsv *.txt)"),
+    N_("All files (*)"),
 )
-#: Export format → (dialog title, file suffix, file kind).
+#: Export format → (dialog title, file suffix, file kind); titles and kinds translated at use.
 EXPORT_FORMATS = {
-    "python": ("Export as Python script", ".py", "Python scripts"),
-    "onnx": ("Export as ONNX model", ".onnx", "ONNX models"),
-    "torchscript": ("Export as TorchScript model", ".pt", "TorchScript models"),
+    "python": (N_("Export as Python script"), ".py", N_("Python scripts")),
+    "onnx": (N_("Export as ONNX model"), ".onnx", N_("ONNX models")),
+    "torchscript": (N_("Export as TorchScript model"), ".pt", N_("TorchScript models")),
 }
 #: Files that File → Open and drag-and-drop treat as data for the open project.
 DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 AUTOSAVE_MS = 60_000
 
-#: (object name, title, default area) of every dock, in creation order.
+#: (object name, title, default area) of every dock, in creation order. The object names
+#: key the saved layout and never change; the titles are translated when the docks are made.
 DOCKS = (
-    ("palette", "Layers", Qt.DockWidgetArea.LeftDockWidgetArea),
-    ("history", "History", Qt.DockWidgetArea.LeftDockWidgetArea),
-    ("inspector", "Inspector", Qt.DockWidgetArea.RightDockWidgetArea),
-    ("data", "Data", Qt.DockWidgetArea.RightDockWidgetArea),
-    ("training", "Training setup", Qt.DockWidgetArea.RightDockWidgetArea),
-    ("plots", "Training plots", Qt.DockWidgetArea.BottomDockWidgetArea),
-    ("neurons", "Neurons", Qt.DockWidgetArea.BottomDockWidgetArea),
-    ("problems", "Problems", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("palette", N_("Layers"), Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("history", N_("History"), Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("inspector", N_("Inspector"), Qt.DockWidgetArea.RightDockWidgetArea),
+    ("data", N_("Data"), Qt.DockWidgetArea.RightDockWidgetArea),
+    ("training", N_("Training setup"), Qt.DockWidgetArea.RightDockWidgetArea),
+    ("plots", N_("Training plots"), Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("neurons", N_("Neurons"), Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("problems", N_("Problems"), Qt.DockWidgetArea.BottomDockWidgetArea),
 )
+
+
+def project_filter() -> str:
+    """The Open dialog's filter line, in the current language."""
+    return ";;".join(_(text) for text in PROJECT_FILTERS)
 
 
 def samples_dir() -> Path:
@@ -147,7 +158,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_docks()
         self._build_status_bar()
-        placeholder = QLabel("Opening NN Studio…")
+        placeholder = QLabel(_("Opening NN Studio…"))
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         placeholder.setStyleSheet(f"color: {theme.MUTED_TEXT.name()}; font-size: 15px;")
         self.setCentralWidget(placeholder)
@@ -187,193 +198,193 @@ class MainWindow(QMainWindow):
         a = self._action
         a(
             "new",
-            "&New",
+            _("&New"),
             self.new_project,
             K(K.StandardKey.New),
-            "Start an empty network",
+            _("Start an empty network"),
             sp.SP_FileIcon,
         )
         a(
             "open",
-            "&Open…",
+            _("&Open…"),
             self.open_dialog,
             K(K.StandardKey.Open),
-            "Open a project file",
+            _("Open a project file"),
             sp.SP_DialogOpenButton,
         )
         a(
             "save",
-            "&Save",
+            _("&Save"),
             self.save,
             K(K.StandardKey.Save),
-            "Save the project",
+            _("Save the project"),
             sp.SP_DialogSaveButton,
         )
         a(
             "save_as",
-            "Save &As…",
+            _("Save &As…"),
             self.save_as,
             K(K.StandardKey.SaveAs),
-            "Save the project under a new name",
+            _("Save the project under a new name"),
         )
         a(
             "export_python",
-            "Python script…",
+            _("Python script…"),
             lambda: self.export("python"),
-            tip="A standalone, readable PyTorch script that trains this network",
+            tip=_("A standalone, readable PyTorch script that trains this network"),
         )
         a(
             "export_onnx",
-            "ONNX model…",
+            _("ONNX model…"),
             lambda: self.export("onnx"),
-            tip="The trained model for ONNX runtimes",
+            tip=_("The trained model for ONNX runtimes"),
         )
         a(
             "export_torchscript",
-            "TorchScript model…",
+            _("TorchScript model…"),
             lambda: self.export("torchscript"),
-            tip="The trained model for torch.jit.load",
+            tip=_("The trained model for torch.jit.load"),
         )
-        a("quit", "&Quit", self.close, K(K.StandardKey.Quit))
-        a("cut", "Cu&t", lambda: self._canvas().cut_selection(), K(K.StandardKey.Cut))
-        a("copy", "&Copy", lambda: self._canvas().copy_selection(), K(K.StandardKey.Copy))
-        a("paste", "&Paste", lambda: self._canvas().paste(), K(K.StandardKey.Paste))
+        a("quit", _("&Quit"), self.close, K(K.StandardKey.Quit))
+        a("cut", _("Cu&t"), lambda: self._canvas().cut_selection(), K(K.StandardKey.Cut))
+        a("copy", _("&Copy"), lambda: self._canvas().copy_selection(), K(K.StandardKey.Copy))
+        a("paste", _("&Paste"), lambda: self._canvas().paste(), K(K.StandardKey.Paste))
         a(
             "duplicate",
-            "D&uplicate",
+            _("D&uplicate"),
             lambda: self._canvas().duplicate_selection(),
             K("Ctrl+D"),
-            "Copy the selected layers next to themselves",
+            _("Copy the selected layers next to themselves"),
         )
         a(
             "delete",
-            "&Delete",
+            _("&Delete"),
             lambda: self._canvas().delete_selection(),
             [K(K.StandardKey.Delete), K("Backspace")],
-            "Delete the selected layers and connections",
+            _("Delete the selected layers and connections"),
         )
         a(
             "select_all",
-            "Select &All",
+            _("Select &All"),
             lambda: self._canvas().select_all(),
             K(K.StandardKey.SelectAll),
         )
         a(
             "auto_layout",
-            "Auto &Layout",
+            _("Auto &Layout"),
             lambda: self._canvas().auto_layout(),
             K("Ctrl+L"),
-            "Arrange the network left to right",
+            _("Arrange the network left to right"),
         )
         a(
             "quick_build",
-            "&Quick Build…",
+            _("&Quick Build…"),
             self.focus_quick_build,
             K("Ctrl+B"),
-            "Type a chain such as 20-128-256-4 relu to create it in one step",
+            _("Type a chain such as 20-128-256-4 relu to create it in one step"),
         )
         a(
             "zoom_in",
-            "Zoom &In",
+            _("Zoom &In"),
             lambda: self._canvas().zoom_in(),
             [K(K.StandardKey.ZoomIn), K("Ctrl+=")],
         )
-        a("zoom_out", "Zoom &Out", lambda: self._canvas().zoom_out(), K(K.StandardKey.ZoomOut))
+        a("zoom_out", _("Zoom &Out"), lambda: self._canvas().zoom_out(), K(K.StandardKey.ZoomOut))
         a(
             "fit",
-            "&Fit Network",
+            _("&Fit Network"),
             lambda: self._canvas().fit_all(),
             K("Ctrl+0"),
-            "Zoom to show the whole network",
+            _("Zoom to show the whole network"),
         )
-        a("reset_layout", "&Reset Window Layout", self.reset_layout)
+        a("reset_layout", _("&Reset Window Layout"), self.reset_layout)
         a(
             "train",
-            "&Train",
+            _("&Train"),
             self.train,
             K("F5"),
-            "Train the network (continues a stopped run; Reset weights starts afresh)",
+            _("Train the network (continues a stopped run; Reset weights starts afresh)"),
             sp.SP_MediaPlay,
         )
         a(
             "pause",
-            "&Pause",
+            _("&Pause"),
             self.pause_training,
             K("F6"),
-            "Pause or resume training",
+            _("Pause or resume training"),
             sp.SP_MediaPause,
         )
         a(
             "stop",
-            "S&top",
+            _("S&top"),
             self.stop_training,
             K("Shift+F5"),
-            "Stop training (takes effect within one batch)",
+            _("Stop training (takes effect within one batch)"),
             sp.SP_MediaStop,
         )
         a(
             "step",
-            "Step &Batch",
+            _("Step &Batch"),
             self.step_batch,
             K("F10"),
-            "Train on one batch, then pause: watch a single weight update",
+            _("Train on one batch, then pause: watch a single weight update"),
             sp.SP_MediaSkipForward,
         )
         a(
             "step_epoch",
-            "Step &Epoch",
+            _("Step &Epoch"),
             self.step_epoch,
             K("Ctrl+F10"),
-            "Train one epoch, then pause",
+            _("Train one epoch, then pause"),
             sp.SP_MediaSeekForward,
         )
         a(
             "reset_weights",
-            "&Reset Weights",
+            _("&Reset Weights"),
             self.reset_weights,
             None,
-            "Forget the trained weights: the next run starts from fresh initial weights",
+            _("Forget the trained weights: the next run starts from fresh initial weights"),
             sp.SP_BrowserReload,
         )
         a(
             "race",
-            "Optimiser &Race…",
+            _("Optimiser &Race…"),
             self.show_race,
             K("Ctrl+R"),
-            "Race SGD, Adam, RMSprop… from the same initial weights and compare them",
+            _("Race SGD, Adam, RMSprop… from the same initial weights and compare them"),
         )
-        a("shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, K("F1"))
-        a("about", "&About NN Studio", self.show_about)
+        a("shortcuts", _("&Keyboard Shortcuts"), self.show_shortcuts, K("F1"))
+        a("about", _("&About NN Studio"), self.show_about)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         get = self.actions_by_name
-        file_menu = bar.addMenu("&File")
+        file_menu = bar.addMenu(_("&File"))
         file_menu.addActions([get["new"], get["open"]])
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu = file_menu.addMenu(_("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.samples_menu = file_menu.addMenu("Open Sa&mple")
+        self.samples_menu = file_menu.addMenu(_("Open Sa&mple"))
         self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
         file_menu.addSeparator()
         file_menu.addActions([get["save"], get["save_as"]])
-        export_menu = file_menu.addMenu("&Export")
+        export_menu = file_menu.addMenu(_("&Export"))
         export_menu.addActions(
             [get["export_python"], get["export_onnx"], get["export_torchscript"]]
         )
         file_menu.addSeparator()
-        self.load_data_action = file_menu.addAction("Load &CSV…", self.load_csv_dialog)
+        self.load_data_action = file_menu.addAction(_("Load &CSV…"), self.load_csv_dialog)
         file_menu.addSeparator()
         file_menu.addAction(get["quit"])
 
-        self.edit_menu = bar.addMenu("&Edit")
-        self.view_menu = bar.addMenu("&View")
-        self.train_menu = bar.addMenu("&Train")
+        self.edit_menu = bar.addMenu(_("&Edit"))
+        self.view_menu = bar.addMenu(_("&View"))
+        self.train_menu = bar.addMenu(_("&Train"))
         self.train_menu.addActions([get["train"], get["pause"], get["stop"]])
         self.train_menu.addSeparator()
         self.train_menu.addActions([get["step"], get["step_epoch"], get["reset_weights"]])
         self.train_menu.addSeparator()
         self.train_menu.addAction(get["race"])
-        help_menu = bar.addMenu("&Help")
+        help_menu = bar.addMenu(_("&Help"))
         help_menu.addActions([get["shortcuts"], get["about"]])
 
     def _fill_edit_menu(self) -> None:
@@ -401,12 +412,12 @@ class MainWindow(QMainWindow):
         menu.clear()
         menu.addActions([get["zoom_in"], get["zoom_out"], get["fit"]])
         menu.addSeparator()
-        panels = menu.addMenu("&Panels")
+        panels = menu.addMenu(_("&Panels"))
         for dock in self.docks.values():
             panels.addAction(dock.toggleViewAction())
         menu.addAction(get["reset_layout"])
         menu.addSeparator()
-        self.language_menu = menu.addMenu("&Language")
+        self.language_menu = menu.addMenu(_("&Language"))
         group = QActionGroup(self.language_menu)
         current = i18n.language()
         for code, name in i18n.LANGUAGES.items():
@@ -415,7 +426,7 @@ class MainWindow(QMainWindow):
             action.setChecked(code == current)
             action.setData(code)
             group.addAction(action)
-            action.triggered.connect(lambda _=False, c=code: self.choose_language(c))
+            action.triggered.connect(lambda _checked=False, c=code: self.choose_language(c))
 
     def choose_language(self, code: str) -> None:
         """Remember ``code`` for the next start and offer to restart now."""
@@ -425,9 +436,11 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         answer = QMessageBox.question(
             self,
-            "Language",
-            "NN Studio will speak the chosen language after a restart. Restart now?\n\n"
-            "(You will be asked about unsaved changes first.)",
+            _("Language"),
+            _(
+                "NN Studio will speak the chosen language after a restart. Restart now?\n\n"
+                "(You will be asked about unsaved changes first.)"
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         )
         if answer == QMessageBox.StandardButton.Yes:
@@ -437,7 +450,7 @@ class MainWindow(QMainWindow):
 
     def _build_toolbar(self) -> None:
         get = self.actions_by_name
-        bar = QToolBar("Main", self)
+        bar = QToolBar(pgettext("toolbar", "Main"), self)
         bar.setObjectName("toolbar_main")
         bar.setIconSize(QSize(18, 18))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -452,7 +465,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         for name, title, area in DOCKS:
-            dock = QDockWidget(title, self)
+            dock = QDockWidget(_(title), self)
             dock.setObjectName(f"dock_{name}")
             dock.setWidget(QLabel(""))
             self.addDockWidget(area, dock)
@@ -544,7 +557,7 @@ class MainWindow(QMainWindow):
     def start(self, path: str | os.PathLike[str] | None = None) -> None:
         """Import the engine, build the real widgets and open ``path`` or the default sample."""
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-        self.statusBar().showMessage("Loading the engine…")
+        self.statusBar().showMessage(_("Loading the engine…"))
         try:
             self._create_workbench()
             restored = self._offer_recovery()
@@ -617,7 +630,7 @@ class MainWindow(QMainWindow):
         training = TrainingPanel(doc)
         problems = ProblemsPanel(doc)
         history = QUndoView(doc.undo_stack)
-        history.setEmptyLabel("<opened project>")
+        history.setEmptyLabel(_("<opened project>"))
         self.history_actions.lock_with(history)
         self.workbench = Workbench(
             canvas=canvas,
@@ -690,7 +703,7 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
             if not path.exists():
                 self.settings.remove_recent(path)
-            QMessageBox.critical(self, "Cannot open project", _one_line(exc))
+            QMessageBox.critical(self, _("Cannot open project"), _one_line(exc))
             return False
         QApplication.restoreOverrideCursor()
         if not self._ready_to_replace():
@@ -702,16 +715,18 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
         self.settings.add_recent(path)
         self.settings.set_last_dir("project", path)
-        self.show_message(f"Opened {path}")
+        self.show_message(_("Opened {path}").format(path=path))
         return True
 
     def _offer_as_data(self, path: Path) -> bool:
         """A CSV chosen in File → Open: offer to use it as the open project's data."""
         answer = QMessageBox.question(
             self,
-            "Open data file",
-            f"{path.name} is a data file, not an NN Studio project.\n\nLoad it as the data "
-            f"of “{self.project.name}”? (One step you can undo.)",
+            _("Open data file"),
+            _(
+                "{file} is a data file, not an NN Studio project.\n\nLoad it as the data "
+                "of “{project}”? (One step you can undo.)"
+            ).format(file=path.name, project=self.project.name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
         )
         if answer != QMessageBox.StandardButton.Yes:
@@ -727,7 +742,7 @@ class MainWindow(QMainWindow):
             project = load_project(path)
         except NNStudioError as exc:
             if not quiet:
-                QMessageBox.critical(self, "Cannot open sample", _one_line(exc))
+                QMessageBox.critical(self, _("Cannot open sample"), _one_line(exc))
                 return False
             project = Project()
             project.graph.add_node("Input")
@@ -735,7 +750,9 @@ class MainWindow(QMainWindow):
             return False
         project.path = None
         self._show_project(project)
-        self.show_message(f"Opened sample “{project.name}” — Save As to keep your changes")
+        self.show_message(
+            _("Opened sample “{name}” — Save As to keep your changes").format(name=project.name)
+        )
         return True
 
     def new_project(self) -> None:
@@ -748,8 +765,8 @@ class MainWindow(QMainWindow):
         self._show_project(project)
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open project", self.settings.last_dir("project"), PROJECT_FILTER
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Open project"), self.settings.last_dir("project"), project_filter()
         )
         if path:
             self.open_project(Path(path))
@@ -763,8 +780,8 @@ class MainWindow(QMainWindow):
         start = self.project.path or Path(self.settings.last_dir("project")) / (
             _safe_filename(self.project.name) + ".nnsproj"
         )
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save project as", str(start), "NN Studio projects (*.nnsproj)"
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Save project as"), str(start), _("NN Studio projects (*.nnsproj)")
         )
         if not path:
             return False
@@ -788,7 +805,7 @@ class MainWindow(QMainWindow):
         try:
             save_project(self.project, path)
         except NNStudioError as exc:
-            QMessageBox.critical(self, "Cannot save project", _one_line(exc))
+            QMessageBox.critical(self, _("Cannot save project"), _one_line(exc))
             return False
         if self.recovery is not None and old_recovery is not None:
             self.recovery.discard()
@@ -796,7 +813,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(path)
         self.settings.set_last_dir("project", path)
         self._update_title()
-        self.show_message(f"Saved {path}")
+        self.show_message(_("Saved {path}").format(path=path))
         return True
 
     def _drop_stale_weights(self) -> None:
@@ -811,8 +828,10 @@ class MainWindow(QMainWindow):
         except NNStudioError:
             self.project.clear_training()
             self.show_message(
-                "The network changed since training: its old weights were "
-                "dropped (train again to save new ones)"
+                _(
+                    "The network changed since training: its old weights were "
+                    "dropped (train again to save new ones)"
+                )
             )
 
     def export(self, fmt: str) -> None:
@@ -827,8 +846,8 @@ class MainWindow(QMainWindow):
         project = self.project
         stem = project.path.stem if project.path else _safe_filename(project.name)
         folder = project.path.parent if project.path else Path(self.settings.last_dir("export"))
-        path, _ = QFileDialog.getSaveFileName(
-            self, title, str(folder / (stem + suffix)), f"{kind} (*{suffix})"
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _(title), str(folder / (stem + suffix)), f"{_(kind)} (*{suffix})"
         )
         if not path:
             return
@@ -837,10 +856,10 @@ class MainWindow(QMainWindow):
 
             written = export_project(self.project, fmt, path)
         except (NNStudioError, ImportError) as exc:
-            QMessageBox.critical(self, "Cannot export", _one_line(exc))
+            QMessageBox.critical(self, _("Cannot export"), _one_line(exc))
             return
         self.settings.set_last_dir("export", path)
-        self.show_message(f"Exported {written}")
+        self.show_message(_("Exported {path}").format(path=written))
 
     def load_csv_dialog(self) -> None:
         self.docks["data"].raise_()
@@ -859,17 +878,19 @@ class MainWindow(QMainWindow):
             return
         answer = QMessageBox.warning(
             self,
-            "Data file not found",
-            f"The project's data file was not found:\n{source.path}\n\nThe project is open; "
-            "point to the file to use it.",
+            _("Data file not found"),
+            _(
+                "The project's data file was not found:\n{path}\n\nThe project is open; "
+                "point to the file to use it."
+            ).format(path=source.path),
             QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Ignore,
         )
         if answer == QMessageBox.StandardButton.Open:
-            path, _ = QFileDialog.getOpenFileName(
+            path, _filter = QFileDialog.getOpenFileName(
                 self,
-                "Locate data file",
+                _("Locate data file"),
                 str(Path(source.path).parent),
-                "CSV files (*.csv *.txt *.tsv);;All files (*)",
+                ";;".join((_("CSV files (*.csv *.txt *.tsv)"), _("All files (*)"))),
             )
             if path:
                 from nnstudio.core.data import DataSource
@@ -880,7 +901,9 @@ class MainWindow(QMainWindow):
                         kind="csv", path=path, encoding=source.encoding, delimiter=source.delimiter
                     )
                 )
-                self.document.push(SetDataSettingsCommand(self.document, new, "Locate data file"))
+                self.document.push(
+                    SetDataSettingsCommand(self.document, new, _("Locate data file"))
+                )
 
     def _ready_to_replace(self) -> bool:
         """Stop training and ask about unsaved changes before another project replaces this."""
@@ -889,8 +912,8 @@ class MainWindow(QMainWindow):
         if self.controller is not None and self.controller.running:
             answer = QMessageBox.question(
                 self,
-                "Training is running",
-                "Training is still running. Stop it and continue?",
+                _("Training is running"),
+                _("Training is still running. Stop it and continue?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             )
             if answer != QMessageBox.StandardButton.Yes:
@@ -904,9 +927,9 @@ class MainWindow(QMainWindow):
             return True
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Unsaved changes")
-        box.setText(f"Save the changes to “{self.project.name}”?")
-        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setWindowTitle(_("Unsaved changes"))
+        box.setText(_("Save the changes to “{name}”?").format(name=self.project.name))
+        box.setInformativeText(_("Your changes will be lost if you don't save them."))
         box.setStandardButtons(
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
@@ -922,22 +945,24 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         files = self.settings.recent_files()
         if not files:
-            self.recent_menu.addAction("(none)").setEnabled(False)
+            self.recent_menu.addAction(_("(none)")).setEnabled(False)
             return
         for i, f in enumerate(files, start=1):
             action = self.recent_menu.addAction(f"&{i % 10} {Path(f).name}")
             action.setToolTip(f)
             action.setStatusTip(f)
-            action.triggered.connect(lambda _=False, p=f: self._open_recent(p))
+            action.triggered.connect(lambda _checked=False, p=f: self._open_recent(p))
         self.recent_menu.addSeparator()
         self.recent_menu.addAction(
-            "Clear list", lambda: self.settings.set_value("files/recent", [])
+            _("Clear list"), lambda: self.settings.set_value("files/recent", [])
         )
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():
             QMessageBox.warning(
-                self, "File not found", f"{path}\nno longer exists; it was removed from the list."
+                self,
+                _("File not found"),
+                _("{path}\nno longer exists; it was removed from the list.").format(path=path),
             )
             self.settings.remove_recent(path)
             return
@@ -950,9 +975,9 @@ class MainWindow(QMainWindow):
         for path in sorted(samples_dir().glob("*.nnsproj")):
             title = read_project_name(path) or path.stem
             action = self.samples_menu.addAction(f"{title}  ({path.stem})")
-            action.triggered.connect(lambda _=False, p=path: self.open_sample(p))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_sample(p))
         if self.samples_menu.isEmpty():
-            self.samples_menu.addAction("(no samples found)").setEnabled(False)
+            self.samples_menu.addAction(_("(no samples found)")).setEnabled(False)
 
     # --- recovery --------------------------------------------------------------------------
 
@@ -962,23 +987,31 @@ class MainWindow(QMainWindow):
         assert self.recovery is not None
         left = self.recovery.begin_session()
         for item in left:
-            name = item.original.name if item.original else "an untitled project"
+            if item.original:
+                text = _(
+                    "NN Studio did not close properly last time. An automatic copy of {name} "
+                    "with unsaved changes was found. Restore it?"
+                ).format(name=item.original.name)
+            else:
+                text = _(
+                    "NN Studio did not close properly last time. An automatic copy of an "
+                    "untitled project with unsaved changes was found. Restore it?"
+                )
             answer = QMessageBox.question(
                 self,
-                "Restore unsaved work?",
-                f"NN Studio did not close properly last time. An automatic copy of {name} "
-                "with unsaved changes was found. Restore it?",
+                _("Restore unsaved work?"),
+                text,
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             )
             if answer == QMessageBox.StandardButton.Yes:
                 try:
                     project = self.recovery.restore(item)
                 except NNStudioError as exc:
-                    QMessageBox.warning(self, "Cannot restore", _one_line(exc))
+                    QMessageBox.warning(self, _("Cannot restore"), _one_line(exc))
                     continue
                 item.recovery.unlink(missing_ok=True)
                 self._show_project(project, dirty=True)
-                self.show_message("Restored unsaved work — save it to keep it")
+                self.show_message(_("Restored unsaved work — save it to keep it"))
                 return True
             item.recovery.unlink(missing_ok=True)
         return False
@@ -991,7 +1024,7 @@ class MainWindow(QMainWindow):
         try:
             self.recovery.autosave(self.project)
         except NNStudioError as exc:
-            self.show_message(f"Autosave failed: {exc}")
+            self.show_message(_("Autosave failed: {error}").format(error=_one_line(exc)))
 
     # --- canvas / selection ----------------------------------------------------------------
 
@@ -1017,7 +1050,7 @@ class MainWindow(QMainWindow):
         error = self._canvas().quick_build(text)
         if error:
             self.show_message(error)
-            QMessageBox.warning(self, "Quick build", error)
+            QMessageBox.warning(self, _("Quick build"), error)
 
     # --- training --------------------------------------------------------------------------
 
@@ -1032,8 +1065,9 @@ class MainWindow(QMainWindow):
         self._configure_watch()
         reason = starter()
         if reason:
+            reason = tr(reason)
             self.show_message(reason)
-            QMessageBox.information(self, "Cannot train yet", reason)
+            QMessageBox.information(self, _("Cannot train yet"), reason)
 
     def _configure_watch(self) -> None:
         """Which live snapshots this run sends: fixed when the run starts."""
@@ -1064,7 +1098,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.reset_weights()
         self.workbench.plots.reset()
-        self.show_message("Weights reset: the next run starts from fresh initial weights")
+        self.show_message(_("Weights reset: the next run starts from fresh initial weights"))
         self._update_actions()
 
     def show_race(self) -> None:
@@ -1073,7 +1107,9 @@ class MainWindow(QMainWindow):
         dialog = self.workbench.race
         if dialog is None:
             dialog = RaceDialog(self.document, self)
-            dialog.race_finished.connect(lambda _rows: self.show_message("Optimiser race finished"))
+            dialog.race_finished.connect(
+                lambda _rows: self.show_message(_("Optimiser race finished"))
+            )
             self.workbench.race = dialog
         dialog.show()
         dialog.raise_()
@@ -1082,9 +1118,11 @@ class MainWindow(QMainWindow):
     def _unlock_for_edit(self, reason: str) -> bool:
         answer = QMessageBox.question(
             self,
-            "Training is running",
-            "Training is running. Stop it to make this change?\n\n(The weights trained so far "
-            "are kept.)",
+            _("Training is running"),
+            _(
+                "Training is running. Stop it to make this change?\n\n(The weights trained so "
+                "far are kept.)"
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         )
         if answer != QMessageBox.StandardButton.Yes or self.controller is None:
@@ -1096,14 +1134,15 @@ class MainWindow(QMainWindow):
             self.docks["plots"].raise_()  # unless the user is watching the neurons
         self.progress.setRange(0, max(1, plan.job.settings.epochs))
         self.progress.setValue(plan.job.start_epoch)
-        self.progress.setFormat("epoch %v / %m")
+        # Translators: %v is the epochs done, %m the epochs of the run (Qt fills them in).
+        self.progress.setFormat(_("epoch %v / %m"))
         self.progress.show()
         from nnstudio.core.training.progress import RunProgress
 
         self.run_progress = RunProgress(epochs=plan.job.settings.epochs)
         self.workbench.plots.run_started(plan)
         for warning in plan.warnings:
-            self.show_message(f"Warning: {warning.message}")
+            self.show_message(_("Warning: {message}").format(message=tr(warning.message)))
 
     def _on_training_events(self, events: list) -> None:
         self.workbench.plots.consume(events)
@@ -1126,16 +1165,17 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, result) -> None:
         self.progress.hide()
-        self.show_message(result.message, 15000)
+        message = tr(result.message)
+        self.show_message(message, 15000)
         self.workbench.plots.run_finished(result)
         if result.reason == "diverged":
-            QMessageBox.warning(self, "Training diverged", result.message)
+            QMessageBox.warning(self, _("Training diverged"), message)
         self._update_actions()
 
     def _on_run_failed(self, message: str) -> None:
         self.progress.hide()
         self.run_label.setText("")
-        QMessageBox.critical(self, "Training stopped", message)
+        QMessageBox.critical(self, _("Training stopped"), tr(message))
         self._update_actions()
 
     # --- state -----------------------------------------------------------------------------
@@ -1149,12 +1189,14 @@ class MainWindow(QMainWindow):
         blocked = self.document.workspace.blocking_reason()
         get["train"].setEnabled(state in ("idle", "paused"))
         get["train"].setText(
-            "&Resume"
+            _("&Resume")
             if state == "paused"
-            else ("Con&tinue" if state == "idle" and self.controller.can_resume() else "&Train")
+            else (
+                _("Con&tinue") if state == "idle" and self.controller.can_resume() else _("&Train")
+            )
         )
-        tip = blocked or "Train the network (F5)"
-        get["train"].setToolTip(tip if state == "idle" else "Resume training (F5)")
+        tip = tr(blocked) if blocked else _("Train the network (F5)")
+        get["train"].setToolTip(tip if state == "idle" else _("Resume training (F5)"))
         # While paused, Train reads "Resume"; Pause only pauses a running run.
         get["pause"].setEnabled(state == "running")
         get["stop"].setEnabled(state in ("running", "paused"))
@@ -1179,8 +1221,13 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return
         project = self.project
-        where = f" — {project.path.name}" if project.path else " (unsaved)"
-        self.setWindowTitle(f"{project.name}{where}[*] — NN Studio")
+        if project.path:
+            title = _("{name} — {file}[*] — NN Studio").format(
+                name=project.name, file=project.path.name
+            )
+        else:
+            title = _("{name} (unsaved)[*] — NN Studio").format(name=project.name)
+        self.setWindowTitle(title)
         self.setWindowModified(self.document.modified)
 
     def show_message(self, text: str, timeout: int = 8000) -> None:
@@ -1197,22 +1244,29 @@ class MainWindow(QMainWindow):
             if keys:
                 rows.append(
                     f"<tr><td><b>{html.escape(keys)}</b></td><td>"
-                    f"{html.escape(action.text().replace('&', ''))}</td></tr>"
+                    f"{html.escape(plain_action_text(action.text()))}</td></tr>"
                 )
-        rows.append("<tr><td><b>Wheel / middle-drag</b></td><td>Zoom / pan the canvas</td></tr>")
-        rows.append("<tr><td><b>Drag port → port</b></td><td>Connect two layers</td></tr>")
+        for gesture, effect in (
+            (_("Wheel / middle-drag"), _("Zoom / pan the canvas")),
+            (_("Drag port → port"), _("Connect two layers")),
+        ):
+            rows.append(
+                f"<tr><td><b>{html.escape(gesture)}</b></td><td>{html.escape(effect)}</td></tr>"
+            )
         QMessageBox.information(
-            self, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>"
+            self, _("Keyboard shortcuts"), "<table cellspacing=6>" + "".join(rows) + "</table>"
         )
 
     def show_about(self) -> None:
         from nnstudio import __version__
 
+        # Marked outside the f-string: the extractor does not look inside f-strings.
+        what = _("Build, train and understand neural networks by pointing and clicking.")
+        credits = _("PySide6 · PyTorch · pyqtgraph. Open source.")
         QMessageBox.about(
             self,
-            "About NN Studio",
-            f"<h3>NN Studio {__version__}</h3><p>Build, train and understand neural networks "
-            "by pointing and clicking.</p><p>PySide6 · PyTorch · pyqtgraph. Open source.</p>",
+            _("About NN Studio"),
+            f"<h3>NN Studio {__version__}</h3><p>{what}</p><p>{credits}</p>",
         )
 
     # --- Qt events -------------------------------------------------------------------------
@@ -1232,7 +1286,9 @@ class MainWindow(QMainWindow):
             elif suffix in DATA_SUFFIXES:
                 self.load_csv(path)
             else:
-                self.show_message(f"{Path(path).name}: drop a .csv file or a .nnsproj project")
+                self.show_message(
+                    _("{name}: drop a .csv file or a .nnsproj project").format(name=Path(path).name)
+                )
             event.acceptProposedAction()
             return
 
@@ -1240,8 +1296,8 @@ class MainWindow(QMainWindow):
         if self.controller is not None and self.controller.running:
             answer = QMessageBox.question(
                 self,
-                "Training is running",
-                "Training is still running. Stop it and quit?",
+                _("Training is running"),
+                _("Training is still running. Stop it and quit?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             )
             if answer != QMessageBox.StandardButton.Yes:
@@ -1252,8 +1308,8 @@ class MainWindow(QMainWindow):
         if race is not None and race.runner.running:
             answer = QMessageBox.question(
                 self,
-                "Optimiser race is running",
-                "An optimiser race is running. Stop it and quit?",
+                _("Optimiser race is running"),
+                _("An optimiser race is running. Stop it and quit?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             )
             if answer != QMessageBox.StandardButton.Yes:
@@ -1278,7 +1334,8 @@ class MainWindow(QMainWindow):
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """An error on one line, in the user's language."""
+    return " ".join(error_text(exc).split())
 
 
 def _safe_filename(name: str) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 
 from nnstudio.core.training.probes import WeightsFrame
 from nnstudio.gui.neuron_topology import MAX_UNITS, Topology
+from nnstudio.i18n import N_, _, tr
 
 __all__ = [
     "HOVER_HINT",
@@ -38,8 +39,8 @@ __all__ = [
 
 #: Separator of the read-out's parts (the hover text's lines) below the drawing.
 READOUT_SEPARATOR = "  ·  "
-#: What the read-out says while nothing is hovered.
-HOVER_HINT = "Hover a neuron or a weight to read its values."
+#: What the read-out says while nothing is hovered (translated where it is shown).
+HOVER_HINT = N_("Hover a neuron or a weight to read its values.")
 
 
 def format_value(value: float) -> str:
@@ -82,20 +83,27 @@ def shortened_readout(text: str, width_of: Callable[[str], float], room: float) 
 def sample_description(prepared: Any) -> str:
     """ "for validation row 1: x = [0.31, −1.2]" (what the read-outs refer to)."""
     if prepared is None:
-        return "no data loaded: z and a need an input row"
-    for name, x in (("validation", prepared.x_val), ("training", prepared.x_train)):
+        return _("no data loaded: z and a need an input row")
+    for text, x in (
+        (N_("for validation row 1: x = {x}"), prepared.x_val),
+        (N_("for training row 1: x = {x}"), prepared.x_train),
+    ):
         if len(x):
-            return f"for {name} row 1: x = {vector_text(x[0])}"
-    return "the dataset has no rows"
+            return _(text).format(x=vector_text(x[0]))
+    return _("the dataset has no rows")
 
 
 def unit_name(topology: Topology, column: int, unit: int) -> str:
     """ "input x1", "dense_2 unit 3 (setosa)": a circle as the read-outs name it."""
     col = topology.columns[column]
     if column == 0:
-        return f"input {col.labels[unit] if unit < len(col.labels) else f'x{unit + 1}'}"
-    label = f" ({col.labels[unit]})" if unit < len(col.labels) else ""
-    return f"{col.title} unit {unit + 1}{label}"
+        name = col.labels[unit] if unit < len(col.labels) else f"x{unit + 1}"
+        return _("input {name}").format(name=name)
+    if unit < len(col.labels):
+        return _("{layer} unit {number} ({label})").format(
+            layer=col.title, number=unit + 1, label=col.labels[unit]
+        )
+    return _("{layer} unit {number}").format(layer=col.title, number=unit + 1)
 
 
 def neuron_text(
@@ -125,7 +133,9 @@ def neuron_text(
     if frame is not None:
         bias = frame.biases.get(col.node_id)
         lines.append(
-            f"bias b = {format_value(float(bias[unit]))}" if bias is not None else "no bias"
+            _("bias b = {value}").format(value=format_value(float(bias[unit])))
+            if bias is not None
+            else _("no bias")
         )
     lines.append(where)
     return "\n".join(lines)
@@ -144,7 +154,9 @@ def weight_text(
     ``source`` is the (column, unit) circle the weight's input comes from.
     """
     column = next(c for c, col in enumerate(topology.columns) if col.node_id == node_id)
-    text = f"weight from {unit_name(topology, *source)} to {unit_name(topology, column, out_unit)}"
+    text = _("weight from {source} to {target}").format(
+        source=unit_name(topology, *source), target=unit_name(topology, column, out_unit)
+    )
     if frame is not None and node_id in frame.weights:
         value = float(frame.weights[node_id][out_unit, in_unit])
         text += f"\nw = {format_value(value)}"
@@ -160,21 +172,21 @@ def map_range_text(
     if column == 0:
         g = frame.grid
         lo, hi = (g.x_min, g.x_max) if unit == 0 else (g.y_min, g.y_max)
-        return f"x from {format_value(lo)} to {format_value(hi)}"
+        return _("x from {low} to {high}").format(low=format_value(lo), high=format_value(hi))
     maps = frame.maps.get(topology.columns[column].node_id)
     if maps is None or unit >= len(maps):
         return ""
     values = maps[unit]
     lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
     if max(abs(lo), abs(hi)) < 1e-12:
-        return "a = 0 everywhere (a dead unit)"
-    return f"a from {format_value(lo)} to {format_value(hi)}"
+        return _("a = 0 everywhere (a dead unit)")
+    return _("a from {low} to {high}").format(low=format_value(lo), high=format_value(hi))
 
 
 def caption_text(source: str, topology: Topology | None) -> str:
     """The line above the drawing: where the weights come from, and any unit limit."""
     limit = (
-        f"  ·  first {topology.limit} units of each layer"
+        "  ·  " + _("first {count} units of each layer").format(count=topology.limit)
         if topology is not None and topology.limit
         else ""
     )
@@ -184,38 +196,40 @@ def caption_text(source: str, topology: Topology | None) -> str:
 def legend_html(maps: bool, positive: str, negative: str) -> str:
     """The legend below the drawing; ``positive``/``negative`` are the weight colours."""
     fill = (
-        "fill = the neuron's output over the input plane"
+        _("fill = the neuron's output over the input plane")
         if maps
-        else "fill = activation a for the reference input"
+        else _("fill = activation a for the reference input")
     )
-    return (
-        f"<span style='color:{positive}'>━━</span> positive "
-        f"<span style='color:{negative}'>━━</span> negative weight &nbsp;·&nbsp; "
-        f"thickness = |w| (per layer) &nbsp;·&nbsp; ring = bias &nbsp;·&nbsp; {fill}"
+    colours = _("{positive} positive {negative} negative weight").format(
+        positive=f"<span style='color:{positive}'>━━</span>",
+        negative=f"<span style='color:{negative}'>━━</span>",
     )
+    parts = (colours, _("thickness = |w| (per layer)"), _("ring = bias"), fill)
+    return " &nbsp;·&nbsp; ".join(parts)
 
 
 def big_network_note(topology: Topology) -> str:
     """Why a network is not drawn, and what can be drawn of it instead."""
     widest = max(topology.columns, key=lambda c: c.units)
-    return (
-        f"This network is too big to draw every neuron: {widest.title} has "
-        f"{widest.units:,} units, and the drawing stays readable up to {MAX_UNITS} per "
-        "layer.\nYou can still watch the first units of each layer and their weights."
-    )
+    return _(
+        "This network is too big to draw every neuron: {layer} has {units:,} units, and the "
+        "drawing stays readable up to {limit} per layer.\nYou can still watch the first units "
+        "of each layer and their weights."
+    ).format(layer=widest.title, units=widest.units, limit=MAX_UNITS)
 
 
 def problem_note(analysis: Any) -> str:
     """What the view says instead of a drawing while the network has errors."""
-    problem = analysis.errors[0].message if analysis is not None and analysis.errors else ""
-    return "Fix the network's problems to see its neurons." + (f"\n\n{problem}" if problem else "")
+    problem = tr(analysis.errors[0].message) if analysis is not None and analysis.errors else ""
+    note = _("Fix the network's problems to see its neurons.")
+    return note + (f"\n\n{problem}" if problem else "")
 
 
 def run_started_text(sending: bool) -> str:
     """The caption when a run starts: whether it will send weights to watch."""
     if sending:
-        return "Training: waiting for the first weights…"
-    return (
+        return _("Training: waiting for the first weights…")
+    return _(
         "This run started with the view hidden, so it sends no weights: "
         "keep this tab open when you press Train to watch them change."
     )

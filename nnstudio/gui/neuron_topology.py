@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.catalogue.layers import parse_select
+from nnstudio.i18n import _, ngettext
 
 __all__ = [
     "LEVELS",
@@ -143,8 +144,8 @@ def topology_for(
     columns = [
         Column(
             "input",
-            "Input",
-            f"{total} feature{'s' if total != 1 else ''}",
+            _("Input"),
+            ngettext("{count} feature", "{count} features", total).format(count=total),
             total,
             min(total, cap),
             tuple(names[: min(total, cap)]),
@@ -177,7 +178,7 @@ def topology_for(
                 Column(
                     nid,
                     node.name,
-                    f"{size} unit{'s' if size != 1 else ''}"
+                    ngettext("{count} unit", "{count} units", size).format(count=size)
                     + (f" · {act_name}" if act_name else ""),
                     size,
                     shown,
@@ -226,8 +227,8 @@ def unit_positions(topology: Topology) -> list[list[Point]]:
 
 def network_bounds(positions: Sequence[Sequence[Point]]) -> tuple[float, float, float, float]:
     """(x, y, width, height) of the circles at ``positions``, rims included."""
-    xs = [x for column in positions for x, _ in column] or [0.0]
-    ys = [y for column in positions for _, y in column] or [0.0]
+    xs = [x for column in positions for x, _y in column] or [0.0]
+    ys = [y for column in positions for _x, y in column] or [0.0]
     return (
         min(xs) - RADIUS,
         min(ys) - RADIUS,

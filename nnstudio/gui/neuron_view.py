@@ -101,6 +101,8 @@ from nnstudio.gui.neuron_topology import (
     weight_codes,
 )
 from nnstudio.gui.widgets.labels import muted
+from nnstudio.gui.widgets.texts import error_text
+from nnstudio.i18n import _
 
 __all__ = ["NeuronItem", "NeuronView", "WeightItem"]
 
@@ -374,7 +376,7 @@ class _NetworkGraphicsView(QGraphicsView):
         """Where the column titles are drawn, in viewport pixels."""
         to_view = self.viewportTransform()
         rects = []
-        for items, *_ in self.titles:
+        for items, *_rest in self.titles:
             rect = QRectF()
             for item in items:
                 rect = rect.united(item.deviceTransform(to_view).mapRect(item.boundingRect()))
@@ -499,7 +501,7 @@ class _HoverCard(QFrame):
             f"border: 1px solid {theme.NODE_BORDER.name()}; border-radius: 4px; }}"
             f" QLabel {{ color: {theme.SECONDARY_TEXT.name()}; background: transparent; }}"
         )
-        self.setToolTip("This neuron's output over the input plane (x1 → right, x2 ↑)")
+        self.setToolTip(_("This neuron's output over the input plane (x1 → right, x2 ↑)"))
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 4, 6, 4)
         box.setSpacing(2)
@@ -559,7 +561,7 @@ class _HoverCard(QFrame):
 def _images(maps: np.ndarray) -> list[QImage]:
     """One image per map ``[units, rows(y up), cols(x)]`` (see :func:`heatmap_rgba`)."""
     rgba = heatmap_rgba(maps, _POS_RGB, _NEG_RGB)
-    units, rows, cols, _ = rgba.shape
+    units, rows, cols, _channels = rgba.shape
     out = []
     for k in range(units):
         data = np.ascontiguousarray(rgba[k])
@@ -613,15 +615,17 @@ class NeuronView(QWidget):
         self.legend = legend = QLabel(self)
         muted(legend)
         legend.setToolTip(
-            "Each line is one weight w: blue when positive, orange-red when negative, thicker "
-            "for larger |w| (the thickest line of a layer is its largest weight).\nEach "
-            "circle's ring is its bias b, coloured the same way. z = w·x + b, a = f(z).\n"
-            "Hover a circle or a line to read its values; wheel to zoom, drag to pan, "
-            "double-click to fit."
+            _(
+                "Each line is one weight w: blue when positive, orange-red when negative, thicker "
+                "for larger |w| (the thickest line of a layer is its largest weight).\nEach "
+                "circle's ring is its bias b, coloured the same way. z = w·x + b, a = f(z).\n"
+                "Hover a circle or a line to read its values; wheel to zoom, drag to pan, "
+                "double-click to fit."
+            )
         )
         fit = QToolButton(self)
-        fit.setText("Fit")
-        fit.setToolTip("Show the whole network (or double-click the drawing)")
+        fit.setText(_("Fit"))
+        fit.setToolTip(_("Show the whole network (or double-click the drawing)"))
         fit.setAutoRaise(True)
         fit.clicked.connect(self.view.fit)
         top = QHBoxLayout()
@@ -635,7 +639,7 @@ class NeuronView(QWidget):
         self.inset = _HoverCard(self.view.viewport())
         self.inset.hide()
 
-        self.info = _ReadoutLabel(HOVER_HINT, self)
+        self.info = _ReadoutLabel(_(HOVER_HINT), self)
         self.info.setStyleSheet(f"color: {theme.SECONDARY_TEXT.name()}; padding: 2px 6px;")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -655,10 +659,11 @@ class NeuronView(QWidget):
         self.truncate_spin = QSpinBox(self)
         self.truncate_spin.setRange(2, MAX_UNITS)
         self.truncate_spin.setValue(TRUNCATED_UNITS)
-        self.truncate_spin.setSuffix(" units per layer")
-        self.truncate_button = QPushButton("Show the first units", self)
+        # Translators: after a number in a spin box ("16 units per layer").
+        self.truncate_spin.setSuffix(" " + _("units per layer"))
+        self.truncate_button = QPushButton(_("Show the first units"), self)
         self.truncate_button.setToolTip(
-            "Draw only the first units of each big layer (their weights still update live)"
+            _("Draw only the first units of each big layer (their weights still update live)")
         )
         self.truncate_button.clicked.connect(self._on_truncate_clicked)
         note_page = QWidget(self)
@@ -747,7 +752,9 @@ class NeuronView(QWidget):
         if not self.isVisible():
             self._pending = frame
             return
-        self._apply(frame, f"Live: epoch {frame.epoch}, step {frame.step}")
+        self._apply(
+            frame, _("Live: epoch {epoch}, step {step}").format(epoch=frame.epoch, step=frame.step)
+        )
 
     def refresh(self) -> None:
         """Redraw from the project: its trained weights, or the initial weights of a new run."""
@@ -773,7 +780,7 @@ class NeuronView(QWidget):
                 project.graph, analysis, ctx.n_features, names, classes, self.truncate_to
             )
         if topo is None:
-            self._show_note("Add a Dense layer to see neurons and their weights.")
+            self._show_note(_("Add a Dense layer to see neurons and their weights."))
             return
         if topo.big and not topo.limit:
             self.topology = topo
@@ -809,7 +816,7 @@ class NeuronView(QWidget):
         return [item for col in self._columns_items for item in col]
 
     def weight_items(self) -> list[WeightItem]:
-        return [item for items, *_ in self._lines.values() for item in items]
+        return [item for items, *_rest in self._lines.values() for item in items]
 
     def hover_text(self, item: QGraphicsItem) -> str:
         """What hovering ``item`` reads out (also its tooltip)."""
@@ -885,7 +892,7 @@ class NeuronView(QWidget):
             if column.units > column.shown and pts:
                 self.scene.addItem(
                     _label(
-                        f"… {column.units - column.shown:,} more",
+                        _("… {count:,} more").format(count=column.units - column.shown),
                         QPointF(x, pts[-1].y() + RADIUS),
                         "below",
                         color=theme.MUTED_TEXT,
@@ -947,11 +954,13 @@ class NeuronView(QWidget):
         try:
             model, trained = self.document.workspace.current_model()
         except NNStudioError as exc:
-            self.source_text = f"Cannot build the network: {exc}"
+            self.source_text = _("Cannot build the network: {error}").format(error=error_text(exc))
             return None, ""
         if trained:
-            return model, f"Trained weights ({project.epochs_trained} epochs)"
-        return model, f"Initial weights (seed {project.training.seed}): training starts from these"
+            return model, _("Trained weights ({count} epochs)").format(count=project.epochs_trained)
+        return model, _("Initial weights (seed {seed}): training starts from these").format(
+            seed=project.training.seed
+        )
 
     # --- drawing a frame -------------------------------------------------------------------
 
@@ -1058,7 +1067,7 @@ class NeuronView(QWidget):
         if isinstance(item, (WeightItem, NeuronItem)):
             item.set_highlighted(True)
         if item is None:
-            self.info.set_readout(HOVER_HINT)
+            self.info.set_readout(_(HOVER_HINT))
             return
         text = self.hover_text(item)
         item.setToolTip(text)
@@ -1148,7 +1157,10 @@ class NeuronView(QWidget):
             self.refresh()
         elif self._pending is not None:
             frame, self._pending = self._pending, None
-            self._apply(frame, f"Live: epoch {frame.epoch}, step {frame.step}")
+            self._apply(
+                frame,
+                _("Live: epoch {epoch}, step {step}").format(epoch=frame.epoch, step=frame.step),
+            )
 
     def _on_document_project_replaced(self) -> None:
         self.truncate_to = None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.catalogue.layers import LAYERS, LayerSpec
 from nnstudio.core.network.quickbuild import SYNTAX_HELP
 from nnstudio.gui import theme
+from nnstudio.i18n import _
 
 #: Drag payload understood by the canvas: the layer type's name as UTF-8 text. The canvas
 #: defines the same constant (the two modules do not import each other).
@@ -64,18 +65,25 @@ def layer_mime_data(layer_type: str) -> QMimeData:
 
 
 def _tooltip(spec: LayerSpec) -> str:
+    """Name, help and how to use a layer type, in the user's language (the catalogue's texts
+    are marked where defined and translated here, where they are shown)."""
     inputs = (
-        "no inputs"
+        _("Takes no inputs.")
         if spec.max_inputs == 0
-        else "any number of inputs"
+        else _("Takes any number of inputs.")
         if spec.max_inputs is None
-        else "one input"
+        else _("Takes one input.")
     )
+    how = _("Drag onto the canvas, or double-click to append after the selected layer.")
     return (
-        f"<b>{html.escape(spec.label)}</b><br>{html.escape(spec.help)}"
-        f"<br><span style='color:{theme.MUTED_TEXT.name()}'>Takes {inputs}. "
-        "Drag onto the canvas, or double-click to append after the selected layer.</span>"
+        f"<b>{html.escape(_(spec.label))}</b><br>{html.escape(_(spec.help))}"
+        f"<br><span style='color:{theme.MUTED_TEXT.name()}'>{html.escape(inputs)} "
+        f"{html.escape(how)}</span>"
     )
+
+
+def _syntax_tooltip() -> str:
+    return f"<pre>{html.escape(_(SYNTAX_HELP))}</pre>"
 
 
 class _LayerTree(QTreeWidget):
@@ -117,10 +125,10 @@ class LayerPalette(QWidget):
         self.setObjectName("LayerPalette")
 
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter layers…")
+        self.filter_edit.setPlaceholderText(_("Filter layers…"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setToolTip(
-            "Type part of a name or description; Enter adds the first match."
+            _("Type part of a name or description; Enter adds the first match.")
         )
         self.filter_edit.textChanged.connect(self.set_filter)
         self.filter_edit.returnPressed.connect(self._on_filter_return_pressed)
@@ -141,17 +149,17 @@ class LayerPalette(QWidget):
         self.tree.itemDoubleClicked.connect(self._on_tree_item_double_clicked)
         self.tree.activated_type.connect(self.layer_requested)
 
-        quick_label = QLabel("Quick build")
+        quick_label = QLabel(_("Quick build"))
         quick_label.setStyleSheet(f"color: {theme.MUTED_TEXT.name()}; font-weight: 600;")
         self.quick_edit = QLineEdit()
         self.quick_edit.setPlaceholderText(QUICK_BUILD_PLACEHOLDER)
-        self.quick_edit.setToolTip(f"<pre>{html.escape(SYNTAX_HELP)}</pre>")
+        self.quick_edit.setToolTip(_syntax_tooltip())
         self.quick_edit.setClearButtonEnabled(True)
         self.quick_edit.returnPressed.connect(self._on_quick_edit_return_pressed)
         self.quick_edit.textEdited.connect(lambda _t: self.show_quick_build_error(None))
         build = QToolButton()
-        build.setText("Build")
-        build.setToolTip("Create the network typed on the left (Enter does the same).")
+        build.setText(_("Build"))
+        build.setToolTip(_("Create the network typed on the left (Enter does the same)."))
         build.clicked.connect(self._on_quick_edit_return_pressed)
         self.quick_button = build
 
@@ -186,17 +194,19 @@ class LayerPalette(QWidget):
         bold = self.font()
         bold.setBold(True)
         for category in order:
-            group = QTreeWidgetItem([category])
+            group = QTreeWidgetItem([_(category)])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             group.setFont(0, bold)
             group.setForeground(0, theme.MUTED_TEXT)
             self.tree.addTopLevelItem(group)
             for spec in by_category[category]:
-                item = QTreeWidgetItem([spec.label])
+                item = QTreeWidgetItem([_(spec.label)])
                 item.setIcon(0, swatch_icon(spec.color))
                 item.setToolTip(0, _tooltip(spec))
                 item.setData(0, _TYPE_ROLE, spec.name)
-                search = " ".join((spec.name, spec.label, spec.help, category)).lower()
+                # English and translated words both find a layer: a teacher may say "Dense".
+                words = (spec.name, spec.label, spec.help, category)
+                search = " ".join((*words, *(_(w) for w in words[1:]))).lower()
                 item.setData(0, _SEARCH_ROLE, search)
                 item.setFlags(
                     Qt.ItemFlag.ItemIsEnabled
@@ -296,7 +306,7 @@ class LayerPalette(QWidget):
             self.quick_edit.setToolTip(html.escape(error))
         else:
             self.quick_edit.setStyleSheet("")
-            self.quick_edit.setToolTip(f"<pre>{html.escape(SYNTAX_HELP)}</pre>")
+            self.quick_edit.setToolTip(_syntax_tooltip())
 
 
 __all__ = ["LAYER_MIME", "LayerPalette", "layer_mime_data", "swatch_icon"]

@@ -36,6 +36,8 @@ from nnstudio.core.training.runtime.client import (
     TrainingProcessError,
 )
 from nnstudio.core.training.runtime.protocol import Message
+from nnstudio.gui.widgets.texts import error_text
+from nnstudio.i18n import _
 
 log = logging.getLogger(__name__)
 #: Seconds the relay waits for a reply before it checks the process is still there.
@@ -121,10 +123,12 @@ class ThreadWorker(QObject):
         try:
             result = run_job(self.job, self.watch, self.control, self.events_ready.emit)
         except NNStudioError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(error_text(exc))
         except Exception as exc:  # a bug: report it instead of killing the thread silently
             log.error("training crashed:\n%s", traceback.format_exc())
-            self.failed.emit(f"Training stopped because of an internal error: {exc!r}")
+            self.failed.emit(
+                _("Training stopped because of an internal error: {error!r}").format(error=exc)
+            )
         else:
             self.finished.emit(result)
         finally:
@@ -202,7 +206,7 @@ class TrainingController(QObject):
     def start(self, *, paused: bool = False, resume: bool | None = None) -> str | None:
         """Begin a run; returns None, or the reason it cannot start (shown to the user)."""
         if self.running:
-            return "Training is already running."
+            return _("Training is already running.")
         doc = self.document
         reason = doc.workspace.blocking_reason()
         if reason:
@@ -217,7 +221,7 @@ class TrainingController(QObject):
                     raise
                 plan = workspace.plan_run(resume=False)
         except NNStudioError as exc:
-            return str(exc)
+            return error_text(exc)
         self.plan = plan
         self.prewarm()
         self._thread = QThread(self)
@@ -235,7 +239,9 @@ class TrainingController(QObject):
         worker.events_ready.connect(self._on_events)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        doc.set_locked("Training is running: stop it before editing.")
+        # Translated now: every panel shows the reason as it is (the language is fixed for the
+        # session; View → Language takes effect at the next start).
+        doc.set_locked(_("Training is running: stop it before editing."))
         self._set_state("paused" if paused else "running")
         self.run_started.emit(plan)
         self._thread.start()

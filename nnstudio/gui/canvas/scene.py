@@ -33,13 +33,14 @@ from nnstudio.gui.commands import (
     MacroCommand,
     MoveNodesCommand,
 )
+from nnstudio.i18n import N_, _, tr
 
 if TYPE_CHECKING:
     from nnstudio.gui.document import ProjectDocument
 
 #: Problems on a node that are really about its incoming connections: those edges turn red.
 EDGE_ERROR_CODES = frozenset({"shape", "too_many_inputs", "cycle"})
-LOCKED_MESSAGE = "The network cannot be edited while training runs: stop training first."
+LOCKED_MESSAGE = N_("The network cannot be edited while training runs: stop training first.")
 
 
 _EMPTY_NODE = NodeStatus()
@@ -202,7 +203,9 @@ class CanvasScene(QGraphicsScene):
             item.setFlag(LayerItem.GraphicsItemFlag.ItemIsMovable, not read_only)
 
     def lock_message(self) -> str:
-        return self.document.lock_reason or LOCKED_MESSAGE
+        """Why edits are refused now, in the user's language."""
+        reason = self.document.lock_reason
+        return tr(reason) if reason else _(LOCKED_MESSAGE)
 
     def refuse_edit(self) -> None:
         """Say (once per mouse press) why an editing gesture does nothing."""
@@ -631,7 +634,9 @@ class CanvasScene(QGraphicsScene):
             self._explain(source, other, problem)
             return False
         names = graph.node(source).name, graph.node(other).name
-        macro = MacroCommand(f"Reconnect {names[0]} → {names[1]}")
+        macro = MacroCommand(
+            _("Reconnect {source} → {target}").format(source=names[0], target=names[1])
+        )
         DisconnectCommand(doc, source, old_target, parent=macro)
         ConnectCommand(doc, source, other, parent=macro)
         return doc.push(macro)
@@ -659,7 +664,9 @@ class CanvasScene(QGraphicsScene):
     def _explain(self, source: str, target: str, problem: str) -> None:
         g = self.graph
         self.message.emit(
-            f"Cannot connect {g.node(source).name} → {g.node(target).name}: {problem}."
+            _("Cannot connect {source} → {target}: {problem}.").format(
+                source=g.node(source).name, target=g.node(target).name, problem=tr(problem)
+            )
         )
 
     def _node_at(self, scene_pos: QPointF, *, exclude: str | None = None) -> str | None:

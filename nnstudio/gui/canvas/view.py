@@ -53,6 +53,8 @@ from nnstudio.gui.commands import (
     RemoveNodeCommand,
     insert_subgraph_command,
 )
+from nnstudio.gui.widgets.texts import error_text
+from nnstudio.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from nnstudio.gui.document import ProjectDocument
@@ -215,14 +217,7 @@ class CanvasView(QGraphicsView):
         if not self._editable():
             return False
         doc = self.document
-        parts = []
-        if ids:
-            parts.append(
-                f"{len(ids)} layers" if len(ids) > 1 else doc.workspace.graph.node(ids[0]).name
-            )
-        if edges:
-            parts.append(f"{len(edges)} connection" + ("s" if len(edges) > 1 else ""))
-        macro = MacroCommand(text or "Delete " + " and ".join(parts))
+        macro = MacroCommand(text or self._delete_text(ids, len(edges)))
         # One RemoveNodeCommand per layer (what remove_nodes_command builds), then the
         # selected connections between layers that stay.
         for node_id in ids:
@@ -230,6 +225,22 @@ class CanvasView(QGraphicsView):
         for e in edges:
             DisconnectCommand(doc, e.source, e.target, parent=macro)
         return doc.push(macro)
+
+    def _delete_text(self, ids: list[str], n_edges: int) -> str:
+        """The history's name for deleting these layers and ``n_edges`` connections."""
+        layers = (
+            _("{count} layers").format(count=len(ids))
+            if len(ids) > 1
+            else (self.graph.node(ids[0]).name if ids else "")
+        )
+        connections = ngettext("{count} connection", "{count} connections", n_edges).format(
+            count=n_edges
+        )
+        if ids and n_edges:
+            return _("Delete {layers} and {connections}").format(
+                layers=layers, connections=connections
+            )
+        return _("Delete {what}").format(what=layers if ids else connections)
 
     def copy_selection(self) -> bool:
         """Put the selected layers and the connections between them on the clipboard."""
@@ -248,7 +259,7 @@ class CanvasView(QGraphicsView):
         """Copy, then delete the selection (one undo step)."""
         if not self.selected_node_ids() or not self._editable():
             return False
-        return self.copy_selection() and self.delete_selection("Cut")
+        return self.copy_selection() and self.delete_selection(_("Cut"))
 
     def paste(self, at: QPointF | None = None) -> list[str]:
         """Insert the clipboard's layers; returns (and selects) the new ids.
@@ -259,7 +270,7 @@ class CanvasView(QGraphicsView):
         """
         payload = self._clipboard_graph()
         if payload is None:
-            self.message.emit("The clipboard holds no layers to paste.")
+            self.message.emit(_("The clipboard holds no layers to paste."))
             return []
         if not payload["nodes"] or not self._editable():
             return []
@@ -276,7 +287,10 @@ class CanvasView(QGraphicsView):
             offset = (40.0 * self._paste_count, 40.0 * self._paste_count)
         count = len(payload["nodes"])
         cmd, ids = insert_subgraph_command(
-            self.document, payload, offset, f"Paste {count} layer{'s' if count > 1 else ''}"
+            self.document,
+            payload,
+            offset,
+            ngettext("Paste {count} layer", "Paste {count} layers", count).format(count=count),
         )
         if not self.document.push(cmd):
             return []
@@ -291,7 +305,7 @@ class CanvasView(QGraphicsView):
         sub = self.graph.subgraph_dict(ids)
         ys = [n["position"][1] for n in sub["nodes"]]
         offset = (0.0, _snap(max(ys) - min(ys) + Y_STEP))
-        cmd, new_ids = insert_subgraph_command(self.document, sub, offset, "Duplicate")
+        cmd, new_ids = insert_subgraph_command(self.document, sub, offset, _("Duplicate"))
         if not self.document.push(cmd):
             return []
         self.select_nodes(new_ids)
@@ -308,7 +322,7 @@ class CanvasView(QGraphicsView):
         a chain. With no single selection it goes to the middle of the view.
         """
         if layer_type not in LAYERS:
-            self.message.emit(f"Unknown layer type {layer_type!r}.")
+            self.message.emit(_("Unknown layer type {name!r}.").format(name=layer_type))
             return None
         layer_type = LAYERS.get(layer_type).name
         if not self._editable():
@@ -332,7 +346,7 @@ class CanvasView(QGraphicsView):
     def drop_layer(self, layer_type: str, scene_pos: QPointF) -> str | None:
         """What dropping a palette entry does: add the layer centred on ``scene_pos``."""
         if layer_type not in LAYERS:
-            self.message.emit(f"Unknown layer type {layer_type!r}.")
+            self.message.emit(_("Unknown layer type {name!r}.").format(name=layer_type))
             return None
         if not self._editable():
             return None
@@ -357,7 +371,7 @@ class CanvasView(QGraphicsView):
         if not new:
             self.fit_all()
             return False
-        if not self.document.push(MoveNodesCommand(self.document, old, new, "Auto layout")):
+        if not self.document.push(MoveNodesCommand(self.document, old, new, _("Auto layout"))):
             return False
         self.fit_all()
         return True
@@ -372,7 +386,7 @@ class CanvasView(QGraphicsView):
         try:
             spec = parse_quick_build(text)
         except GraphError as exc:
-            return str(exc)
+            return error_text(exc)
         if self._read_only:
             return self._scene.lock_message()
         graph = self.graph
@@ -382,7 +396,7 @@ class CanvasView(QGraphicsView):
         else:
             x0 = y0 = 0.0
         doc = self.document
-        macro = MacroCommand(f"Quick build {' '.join(text.split())}")
+        macro = MacroCommand(_("Quick build {chain}").format(chain=" ".join(text.split())))
         ids = []
         for i, (layer_type, params) in enumerate(quick_build_layers(spec)):
             cmd = AddNodeCommand(doc, layer_type, params, (x0 + i * X_STEP, y0), parent=macro)
@@ -409,7 +423,9 @@ class CanvasView(QGraphicsView):
             # Let the document refuse (or ask to stop training) as for any other edit.
             return self._add_node(layer_type, pos)
         macro = MacroCommand(
-            f"Add {LAYERS.get(layer_type).label} after {doc.workspace.graph.node(source).name}"
+            _("Add {layer} after {name}").format(
+                layer=_(LAYERS.get(layer_type).label), name=doc.workspace.graph.node(source).name
+            )
         )
         cmd = AddNodeCommand(doc, layer_type, position=pos, parent=macro)
         ConnectCommand(doc, source, cmd.node_id, parent=macro)
@@ -431,7 +447,7 @@ class CanvasView(QGraphicsView):
     def _free_spot(self, x: float, y: float) -> tuple[float, float]:
         """``(x, y)`` or the first free slot below it, so new cards do not cover old ones."""
         taken = [n.position for n in self.graph.nodes.values()]
-        for _ in range(1000):
+        for _attempt in range(1000):
             if not any(
                 abs(px - x) < NODE_WIDTH + 20 and abs(py - y) < NODE_HEIGHT + 20 for px, py in taken
             ):
@@ -658,25 +674,30 @@ class CanvasView(QGraphicsView):
                 action.setShortcutVisibleInContextMenu(True)
             return action
 
-        add("Cut", self.cut_selection, has_nodes and editable, QKeySequence.StandardKey.Cut)
-        add("Copy", self.copy_selection, has_nodes, QKeySequence.StandardKey.Copy)
+        add(_("Cut"), self.cut_selection, has_nodes and editable, QKeySequence.StandardKey.Cut)
+        add(_("Copy"), self.copy_selection, has_nodes, QKeySequence.StandardKey.Copy)
         add(
-            "Paste",
+            _("Paste"),
             lambda: self.paste(scene_pos),
             editable and self._clipboard_graph() is not None,
             QKeySequence.StandardKey.Paste,
         )
-        add("Duplicate", self.duplicate_selection, has_nodes and editable, "Ctrl+D")
-        add("Delete", self.delete_selection, has_any and editable, QKeySequence.StandardKey.Delete)
+        add(_("Duplicate"), self.duplicate_selection, has_nodes and editable, "Ctrl+D")
+        add(
+            _("Delete"),
+            self.delete_selection,
+            has_any and editable,
+            QKeySequence.StandardKey.Delete,
+        )
         menu.addSeparator()
         add(
-            "Select all",
+            _("Select all"),
             self.select_all,
             bool(self.graph.nodes),
             QKeySequence.StandardKey.SelectAll,
         )
-        add("Auto layout", self.auto_layout, bool(self.graph.nodes) and editable)
-        add("Fit to window", self.fit_all, True, "Ctrl+0")
+        add(_("Auto layout"), self.auto_layout, bool(self.graph.nodes) and editable)
+        add(_("Fit to window"), self.fit_all, True, "Ctrl+0")
         menu.exec(event.globalPos())
 
     # --- painting ----------------------------------------------------------------------------
@@ -721,13 +742,13 @@ class CanvasView(QGraphicsView):
         painter.setPen(theme.MUTED_TEXT)
         painter.setFont(title)
         painter.drawText(
-            area.adjusted(0, 0, 0, -30), Qt.AlignmentFlag.AlignCenter, "Start your network"
+            area.adjusted(0, 0, 0, -30), Qt.AlignmentFlag.AlignCenter, _("Start your network")
         )
         painter.setFont(body)
         painter.drawText(
             area.adjusted(24, 30, -24, 0),
             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            "Drag an Input layer from the palette, or type  2-16-16-1 relu  in Quick build.",
+            _("Drag an Input layer from the palette, or type  2-16-16-1 relu  in Quick build."),
         )
         painter.restore()
 

@@ -18,6 +18,7 @@ from nnstudio.core.catalogue.activations import ACTIVATIONS, curve
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.widgets.plot_legend import LegendAbove
+from nnstudio.i18n import _
 
 #: The plotted z range and resolution (the lesson uses [-20, 20]; ±6 shows the interesting part).
 PLOT_RANGE = (-6.0, 6.0)
@@ -91,12 +92,15 @@ class ActivationPlot(QWidget):
         self.f_curve.setData(self.x, self.f)
         self.df_curve.setData(self.x, self.df)
         self.plot.getPlotItem().enableAutoRange(axis="y")
-        caption = f"{spec.label}: output range {spec.output_range}."
+        sentences = [
+            _("{name}: output range {range}.").format(name=_(spec.label), range=spec.output_range)
+        ]
         if not spec.elementwise:
-            caption += " Drawn for two scores [z, 0]: the first class's probability."
+            sentences.append(_("Drawn for two scores [z, 0]: the first class's probability."))
         elif not spec.trainable_by_gradient:
-            caption += " Its slope is 0 everywhere, so gradients stop here."
-        self._caption = caption + " Hover to read f and f′."
+            sentences.append(_("Its slope is 0 everywhere, so gradients stop here."))
+        sentences.append(_("Hover to read f and f′."))
+        self._caption = " ".join(sentences)
         self._hide_cursor()
 
     def value_at(self, z: float) -> tuple[float, float, float]:

@@ -47,12 +47,14 @@ from nnstudio.gui.inspector.activation_plot import ActivationPlot
 from nnstudio.gui.inspector.summary import ModelSummaryView
 from nnstudio.gui.widgets.labels import MUTED_STYLE, escape_html
 from nnstudio.gui.widgets.param_editors import ParamForm
+from nnstudio.gui.widgets.texts import error_text
+from nnstudio.i18n import N_, _, ngettext, pgettext, tr
 
 __all__ = ["InspectorPanel", "LayerPage", "SelectionPage"]
 
 #: Layer types that own no weights, so freezing them means nothing.
 _NO_WEIGHTS = ("Input", "Dropout", "Add", "Concat")
-_TRAINABLE_TIP = (
+_TRAINABLE_TIP = N_(
     "Trainable layers learn: their weights change at every optimiser step. Untick to freeze "
     "the layer (its weights stay as they are), e.g. to keep pretrained layers fixed while "
     "fine-tuning the rest with a low learning rate."
@@ -141,12 +143,15 @@ def _problem_html(severity: str, message: str) -> str:
 
 
 def _without_name(message: str, name: str) -> str:
-    """The header already names the layer: 'dense_1: units …' reads as 'Units …'."""
-    prefix = f"{name}: "
-    if not message.startswith(prefix):
-        return message
-    rest = message[len(prefix) :]
-    return rest[:1].upper() + rest[1:]
+    """The header already names the layer: 'dense_1: units …' reads as 'Units …'.
+
+    Translations write the colon full-width ('dense_1：…'); that prefix goes too.
+    """
+    for prefix in (f"{name}: ", f"{name}：", f"{name} ："):
+        if message.startswith(prefix):
+            rest = message[len(prefix) :].lstrip()
+            return rest[:1].upper() + rest[1:]
+    return message
 
 
 # --- one layer ------------------------------------------------------------------------------
@@ -170,11 +175,11 @@ class LayerPage(QWidget):
         title_row = QHBoxLayout()
         title_row.setSpacing(8)
         title_row.addWidget(_Swatch(self.spec.color, self))
-        self.type_label = QLabel(self.spec.label, self)
+        self.type_label = QLabel(_(self.spec.label), self)
         self.type_label.setFont(theme.heading_font(2))
         title_row.addWidget(self.type_label, 1)
         header.addLayout(title_row)
-        self.help_label = _label(self.spec.help, self, muted=True)
+        self.help_label = _label(_(self.spec.help), self, muted=True)
         header.addWidget(self.help_label)
         self.problems_label = _label("", self)
         self.problems_label.setTextFormat(Qt.TextFormat.RichText)
@@ -183,19 +188,19 @@ class LayerPage(QWidget):
         layout.addLayout(header)
 
         # Identity: name, trainable, note.
-        ident = _Section("Layer", self)
+        ident = _Section(_("Layer"), self)
         form = _section_form(6)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name_edit = QLineEdit(node.name, self)
-        self.name_edit.setToolTip("The layer's name: unique in the network, used in summaries.")
+        self.name_edit.setToolTip(_("The layer's name: unique in the network, used in summaries."))
         self.name_edit.editingFinished.connect(self._on_name_edited)
-        form.addRow("Name", self.name_edit)
+        form.addRow(_("Name"), self.name_edit)
         self.name_error = _label("", self)
         self.name_error.setStyleSheet(f"color: {theme.ERROR.name()};")
         self.name_error.setVisible(False)
         form.addRow("", self.name_error)
-        self.trainable_check = QCheckBox("Trainable", self)
-        self.trainable_check.setToolTip(_TRAINABLE_TIP)
+        self.trainable_check = QCheckBox(_("Trainable"), self)
+        self.trainable_check.setToolTip(_(_TRAINABLE_TIP))
         self.trainable_check.setChecked(node.trainable)
         self.trainable_check.toggled.connect(self._on_trainable_toggled)
         if node.type not in _NO_WEIGHTS:
@@ -203,12 +208,12 @@ class LayerPage(QWidget):
         else:
             self.trainable_check.setVisible(False)
         self.note_edit = _NoteEdit(self)
-        self.note_edit.setPlaceholderText("Notes for yourself or your students…")
+        self.note_edit.setPlaceholderText(_("Notes for yourself or your students…"))
         self.note_edit.setPlainText(node.note)
         self.note_edit.setTabChangesFocus(True)
         self.note_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         self.note_edit.editing_finished.connect(self.commit_note)
-        form.addRow("Note", self.note_edit)
+        form.addRow(_("Note"), self.note_edit)
         ident.body.addLayout(form)
         layout.addWidget(ident)
 
@@ -217,22 +222,22 @@ class LayerPage(QWidget):
         self.form.set_values(node.params)
         self.form.changed.connect(self._on_param_edited)
         if node.type == "Input":
-            self.form.set_hints("select", {"placeholder": "all features"})
-        params = _Section("Parameters", self)
+            self.form.set_hints("select", {"placeholder": _("all features")})
+        params = _Section(_("Parameters"), self)
         params.body.addWidget(self.form)
         params.setVisible(bool(self.spec.params))
         layout.addWidget(params)
 
         # Shape and parameter count, with the formula.
-        shape = _Section("Shape", self)
+        shape = _Section(_("Shape"), self)
         grid = _section_form(4)
         self.shape_value = _label("", self)
         self.inputs_value = _label("", self)
         self.params_value = _label("", self)
         self.params_value.setTextFormat(Qt.TextFormat.RichText)
-        grid.addRow("Output", self.shape_value)
-        grid.addRow("Inputs", self.inputs_value)
-        grid.addRow("Params", self.params_value)
+        grid.addRow(_("Output"), self.shape_value)
+        grid.addRow(_("Inputs"), self.inputs_value)
+        grid.addRow(_("Params"), self.params_value)
         shape.body.addLayout(grid)
         self.params_note = _label("", self, muted=True)
         shape.body.addWidget(self.params_note)
@@ -241,7 +246,8 @@ class LayerPage(QWidget):
         # Activation plot for layers that apply one.
         self.plot: ActivationPlot | None = None
         if "activation" in node.params:
-            act = _Section("Activation", self)
+            # Translators: the inspector's section with the plot of the activation function f(z).
+            act = _Section(pgettext("inspector section", "Activation"), self)
             self.plot = ActivationPlot(self)
             self.plot.set_activation(node.params["activation"])
             act.body.addWidget(self.plot)
@@ -288,7 +294,7 @@ class LayerPage(QWidget):
         problems = analysis.problems_for(node.id)
         self.problems_label.setText(
             "<br>".join(
-                _problem_html(p.severity, _without_name(p.message, node.name)) for p in problems
+                _problem_html(p.severity, _without_name(tr(p.message), node.name)) for p in problems
             )
         )
         self.problems_label.setVisible(bool(problems))
@@ -297,20 +303,22 @@ class LayerPage(QWidget):
         n = analysis.sizes.get(node.id)
 
         if node.type == "Input":
-            self.inputs_value.setText("the data's features")
+            self.inputs_value.setText(_("the data's features"))
         elif not sources:
-            self.inputs_value.setText("none connected")
+            self.inputs_value.setText(_("none connected"))
         else:
             names = ", ".join(graph.nodes[s].name for s in sources)
             known = [d for d in in_sizes if d is not None]
             if len(known) == len(in_sizes):
                 sizes = " + ".join(str(d) for d in known)
-                self.inputs_value.setText(f"d = {sizes}  (from {names})")
+                self.inputs_value.setText(
+                    _("d = {sizes}  (from {names})").format(sizes=sizes, names=names)
+                )
             else:
-                self.inputs_value.setText(f"from {names}")
+                self.inputs_value.setText(_("from {names}").format(names=names))
 
         if n is None:
-            self.shape_value.setText("unknown until the problems above are fixed")
+            self.shape_value.setText(_("unknown until the problems above are fixed"))
             self.params_value.setText("—")
             self.params_note.setText("")
         else:
@@ -336,31 +344,38 @@ class LayerPage(QWidget):
             d = in_sizes[0]
             if node.params.get("bias", True):
                 formula = f"n·(d+1) = {n}·({d}+1) = {n * (d + 1):,}"
-                note = f"{n * d:,} weights (n·d) and {n:,} biases (n)."
+                note = _("{weights:,} weights (n·d) and {biases:,} biases (n).").format(
+                    weights=n * d, biases=n
+                )
             else:
                 formula = f"n·d = {n}·{d} = {n * d:,}"
-                note = "No bias: only the n·d weights."
+                note = _("No bias: only the n·d weights.")
             act = node.params.get("activation", {})
             if act.get("name") == "prelu":
                 extra = n if act.get("per_unit") else 1
                 formula += f" + {extra} = {count:,}"
-                note += f" PReLU learns {extra} slope{'s' if extra > 1 else ''}."
+                slopes = ngettext(
+                    "PReLU learns {count} slope.", "PReLU learns {count} slopes.", extra
+                )
+                note += " " + slopes.format(count=extra)
             self.params_value.setText(f"<b>{count:,}</b> &nbsp; {formula}")
             self.params_note.setText(note)
         elif node.type == "BatchNorm1d":
             if node.params.get("affine", True):
                 self.params_value.setText(f"<b>{count:,}</b> &nbsp; 2·n = 2·{n} = {2 * n:,}")
-                self.params_note.setText("A scale γ and a shift β per feature.")
+                self.params_note.setText(_("A scale γ and a shift β per feature."))
             else:
                 self.params_value.setText("<b>0</b>")
-                self.params_note.setText("γ and β are not learned (affine is off).")
+                self.params_note.setText(_("γ and β are not learned (affine is off)."))
         elif node.type == "Input":
             self.params_value.setText("<b>0</b>")
-            self.params_note.setText("Inputs are not parameters: they are the data.")
+            self.params_note.setText(_("Inputs are not parameters: they are the data."))
         else:
             self.params_value.setText(f"<b>{count:,}</b>")
             self.params_note.setText(
-                "This layer learns no weights." if count == 0 else "Learned activation slopes."
+                _("This layer learns no weights.")
+                if count == 0
+                else _("Learned activation slopes.")
             )
 
     # -- user edits -------------------------------------------------------------------------
@@ -373,7 +388,7 @@ class LayerPage(QWidget):
         try:
             self.spec.param(name).coerce(value)
         except (ParamError, KeyError) as exc:
-            self.panel.show_message(str(exc))
+            self.panel.show_message(error_text(exc))
             self.form.set_values({name: old})
             return
         if not self.panel.push(SetParamCommand(self.panel.document, node.id, name, value)):
@@ -392,9 +407,11 @@ class LayerPage(QWidget):
         graph = self.panel.document.workspace.graph
         problem = None
         if not text:
-            problem = "A layer needs a name."
+            problem = _("A layer needs a name.")
         elif any(n.name == text and n.id != node.id for n in graph.nodes.values()):
-            problem = f"Another layer is already called “{text}”: names must be unique."
+            problem = _("Another layer is already called “{name}”: names must be unique.").format(
+                name=text
+            )
         if problem is None and self.panel.push(
             SetAttributeCommand(self.panel.document, node.id, "name", text)
         ):
@@ -442,12 +459,12 @@ class SelectionPage(QWidget):
         layout.addWidget(self.title)
         self.names = _label("", self, muted=True)
         layout.addWidget(self.names)
-        section = _Section("Together", self)
+        section = _Section(_("Together"), self)
         self.params_label = _label("", self)
         section.body.addWidget(self.params_label)
-        self.trainable_check = QCheckBox("Trainable", self)
+        self.trainable_check = QCheckBox(_("Trainable"), self)
         self.trainable_check.setToolTip(
-            _TRAINABLE_TIP + "\n\nThis sets every selected layer at once."
+            _(_TRAINABLE_TIP) + "\n\n" + _("This sets every selected layer at once.")
         )
         self.trainable_check.clicked.connect(self._on_trainable_clicked)
         section.body.addWidget(self.trainable_check)
@@ -465,7 +482,11 @@ class SelectionPage(QWidget):
     def refresh(self) -> None:
         graph = self.panel.document.workspace.graph
         nodes = [graph.nodes[i] for i in self.node_ids if i in graph.nodes]
-        self.title.setText(f"{len(nodes)} layers selected")
+        self.title.setText(
+            ngettext("{count} layer selected", "{count} layers selected", len(nodes)).format(
+                count=len(nodes)
+            )
+        )
         shown = ", ".join(n.name for n in nodes[:8]) + (" …" if len(nodes) > 8 else "")
         self.names.setText(shown)
         analysis = self.panel.document.workspace.analysis
@@ -479,9 +500,9 @@ class SelectionPage(QWidget):
                 continue
             total += count_params(n.type, n.params, ins, size)  # type: ignore[arg-type]
         self.params_label.setText(
-            f"Parameters in the selection: <b>{total:,}</b>"
+            _("Parameters in the selection: {count}").format(count=f"<b>{total:,}</b>")
             if known
-            else "Parameters in the selection: unknown until the network is valid"
+            else _("Parameters in the selection: unknown until the network is valid")
         )
         weighted = self._weighted()
         self.trainable_check.setEnabled(bool(weighted))
@@ -542,11 +563,11 @@ class InspectorPanel(QWidget):
         summary_layout = QVBoxLayout(self.summary_page)
         summary_layout.setContentsMargins(0, 0, 0, 0)
         summary_layout.setSpacing(8)
-        title = QLabel("Model summary", self.summary_page)
+        title = QLabel(_("Model summary"), self.summary_page)
         title.setFont(theme.heading_font(2))
         summary_layout.addWidget(title)
         summary_layout.addWidget(
-            _label("Select a layer on the canvas to edit it.", self.summary_page, muted=True)
+            _label(_("Select a layer on the canvas to edit it."), self.summary_page, muted=True)
         )
         self.summary = ModelSummaryView(self.summary_page)
         self.summary.node_activated.connect(self.node_activated)
@@ -592,7 +613,7 @@ class InspectorPanel(QWidget):
         try:
             return self.document.push(command)
         except NNStudioError as exc:
-            self.show_message(str(exc))
+            self.show_message(error_text(exc))
             return False
 
     def set_trainable(self, node_ids: Sequence[str], trainable: bool) -> bool:
@@ -601,9 +622,9 @@ class InspectorPanel(QWidget):
         changing = [i for i in node_ids if graph.nodes[i].trainable != trainable]
         if not changing:
             return True
-        verb = "Unfreeze" if trainable else "Freeze"
+        text = _("Unfreeze {count} layers") if trainable else _("Freeze {count} layers")
         steps = [SetAttributeCommand(self.document, i, "trainable", trainable) for i in changing]
-        macro = MacroCommand(f"{verb} {len(changing)} layers")
+        macro = MacroCommand(text.format(count=len(changing)))
         for step in steps:
             macro.add(step)
         return self.push(macro)
@@ -660,5 +681,9 @@ class InspectorPanel(QWidget):
 
     def _on_document_locked_changed(self, locked: bool) -> None:
         reason = self.document.lock_reason or ""
-        self.banner.setText(f"{reason} Changes to the network are paused." if locked else "")
+        self.banner.setText(
+            _("{reason} Changes to the network are paused.").format(reason=tr(reason))
+            if locked
+            else ""
+        )
         self.banner.setVisible(locked)

@@ -26,19 +26,35 @@ from nnstudio.core.network.builder import Summary, summarize
 from nnstudio.core.network.graph import Graph
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.labels import escape_html, muted
-from nnstudio.gui.widgets.texts import format_shape
+from nnstudio.gui.widgets.texts import error_text, format_shape
+from nnstudio.i18n import N_, _, pgettext
 
 __all__ = ["ModelSummaryView"]
 
+#: Column headings (in English; :func:`_headings` gives them in the user's language).
 COLUMNS = ("Layer", "Type", "Output", "Params", "Train")
 _HEADER_TIPS = (
-    "The layer's name on the canvas.",
-    "The layer type.",
-    "Output shape [batch, units]; -1 stands for any batch size.",
-    "Learnable numbers in the layer: n·(d+1) for a Dense layer of n units with d inputs.",
-    "✓ trainable; ❄ frozen (its weights do not change during training).",
+    N_("The layer's name on the canvas."),
+    N_("The layer type."),
+    N_("Output shape [batch, units]; -1 stands for any batch size."),
+    N_("Learnable numbers in the layer: n·(d+1) for a Dense layer of n units with d inputs."),
+    N_("✓ trainable; ❄ frozen (its weights do not change during training)."),
 )
-TEACHING = (
+
+
+def _headings() -> list[str]:
+    """The column headings, translated (one call each, so every heading is extracted)."""
+    return [
+        _("Layer"),
+        _("Type"),
+        _("Output"),
+        _("Params"),
+        # Translators: heading of the column that shows ✓ (trainable) or ❄ (frozen).
+        pgettext("model summary column", "Train"),
+    ]
+
+
+TEACHING = N_(
     "A layer of n units with d inputs has n·(d+1) parameters: n·d weights and n biases. "
     "Inputs are not parameters."
 )
@@ -70,9 +86,9 @@ class ModelSummaryView(QWidget):
         layout.addWidget(self.message)
 
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels(_headings())
         for i, tip in enumerate(_HEADER_TIPS):
-            self.table.horizontalHeaderItem(i).setToolTip(tip)
+            self.table.horizontalHeaderItem(i).setToolTip(_(tip))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -102,9 +118,9 @@ class ModelSummaryView(QWidget):
         self.frozen_label = QLabel(self)
         for row, (title, value) in enumerate(
             (
-                ("Total params", self.total_label),
-                ("Trainable params", self.trainable_label),
-                ("Non-trainable params", self.frozen_label),
+                (_("Total params"), self.total_label),
+                (_("Trainable params"), self.trainable_label),
+                (_("Non-trainable params"), self.frozen_label),
             )
         ):
             name = QLabel(title, self)
@@ -118,7 +134,7 @@ class ModelSummaryView(QWidget):
         self.totals.setLayout(totals)
         layout.addWidget(self.totals)
 
-        self.note = QLabel(TEACHING, self)
+        self.note = QLabel(_(TEACHING), self)
         self.note.setWordWrap(True)
         muted(self.note)
         layout.addWidget(self.note)
@@ -131,16 +147,18 @@ class ModelSummaryView(QWidget):
         try:
             summary = summarize(graph, ctx)
         except NNStudioError as exc:
-            self.show_error(str(exc))
+            self.show_error(error_text(exc))
             return
         self.show_summary(summary)
 
     def show_error(self, message: str) -> None:
         self.summary, self.error = None, message
+        title = escape_html(_("No summary yet."))
+        lead = escape_html(_("The network cannot be built:"))
+        where = escape_html(_("The Problems panel lists everything to fix."))
         self.message.setText(
-            "<b>No summary yet.</b> The network cannot be built:<br>"
-            f"{escape_html(message)}<br><span style='color:{theme.MUTED_TEXT.name()}'>"
-            "The Problems panel lists everything to fix.</span>"
+            f"<b>{title}</b> {lead}<br>{escape_html(message)}<br>"
+            f"<span style='color:{theme.MUTED_TEXT.name()}'>{where}</span>"
         )
         self.message.setVisible(True)
         self.table.setVisible(False)
@@ -172,10 +190,14 @@ class ModelSummaryView(QWidget):
                 if col == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                     item.setToolTip(
-                        "Trainable" if row.trainable else "Frozen: these weights stay fixed."
+                        _("Trainable") if row.trainable else _("Frozen: these weights stay fixed.")
                     )
                 elif col == 0:
-                    item.setToolTip(f"{row.name} ({row.type}) — double-click to select it")
+                    item.setToolTip(
+                        _("{name} ({type}) — double-click to select it").format(
+                            name=row.name, type=row.type
+                        )
+                    )
                 if row.params == 0 and col == 3:
                     item.setForeground(muted)
                 self.table.setItem(i, col, item)

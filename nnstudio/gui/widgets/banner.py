@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.banner_message import LEVELS, BannerMessage
+from nnstudio.i18n import _, tr
 
 __all__ = ["BannerMessage", "ProblemBanner"]
 
@@ -69,8 +70,8 @@ class ProblemBanner(QFrame):
         return list(self._messages)
 
     def text(self) -> str:
-        """Plain text of every message, one per line (for tests and copying)."""
-        return "\n".join(m.text for m in self._messages)
+        """Plain text of every message as shown, one per line (for tests and copying)."""
+        return "\n".join(tr(m.text) for m in self._messages)
 
     def level(self) -> str | None:
         """The worst level shown, or None when the banner is empty."""
@@ -111,20 +112,26 @@ class ProblemBanner(QFrame):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             label.linkActivated.connect(self._on_label_link_activated)
             if message.column is not None:
-                label.setToolTip(f"Click “show” to find column {message.column!r} in the preview")
+                label.setToolTip(
+                    _("Click “show” to find column {column!r} in the preview").format(
+                        column=message.column
+                    )
+                )
             line.addWidget(label, 1)
             self._layout.addWidget(row)
             self._rows.append(row)
             self._labels.append(label)
         if len(shown) < len(ordered):
             hidden = ordered[len(shown) :]
-            more = QLabel(f"… and {len(hidden)} more (hover to read them)", self)
-            more.setToolTip("\n".join(m.text for m in hidden))
+            more = QLabel(
+                _("… and {count} more (hover to read them)").format(count=len(hidden)), self
+            )
+            more.setToolTip("\n".join(tr(m.text) for m in hidden))
             more.setStyleSheet(f"color: {theme.BANNER_MORE_TEXT.name()}; padding-left: 24px;")
             self._layout.addWidget(more)
             self._rows.append(more)
         if ordered:
-            background, border, _ = _STYLE[ordered[0].level]
+            background, border, _ink = _STYLE[ordered[0].level]
             self.setStyleSheet(
                 f"QFrame#problemBanner {{ background: {background}; "
                 f"border: 1px solid {border}; border-left: 4px solid {border}; "
@@ -137,12 +144,14 @@ class ProblemBanner(QFrame):
         self._on_label_link_activated(f"place:{index}")
 
     def _html(self, message: BannerMessage, index: int) -> str:
-        _, border, color = _STYLE[message.level]
-        text = html.escape(message.text)
+        _background, border, color = _STYLE[message.level]
+        text = html.escape(tr(message.text))
         link = ""
         if message.column is not None:
+            show = html.escape(_("show"))
             link = (
-                f' &nbsp;<a href="place:{index}" style="color:{border}; font-weight:600;">show</a>'
+                f' &nbsp;<a href="place:{index}" style="color:{border}; font-weight:600;">'
+                f"{show}</a>"
             )
         return f'<span style="color:{color};">{text}</span>{link}'
 

@@ -27,6 +27,8 @@ class BannerMessage:
     """One line of the banner; ``column``/``row`` (1-based) make it a link to that place."""
 
     level: str
+    #: The message; a :class:`~nnstudio.i18n.Text` (English inside) is translated when the
+    #: banner shows it, and :func:`find_place` reads the place from its English.
     text: str
     column: str | None = None
     row: int | None = None
@@ -36,6 +38,8 @@ def find_place(text: str, columns: Sequence[str] = ()) -> tuple[str | None, int 
     """The column and 1-based row a core message names ("column 'b', row 2: …"), if any.
 
     Only names among ``columns`` count, so a quoted value is never mistaken for a column.
+    Pass the message as the core made it (a :class:`~nnstudio.i18n.Text` is English inside),
+    not its translation: the place is read from the English wording.
     """
     column = None
     for match in _COLUMN.finditer(text):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
 
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.texts import escape_html
+from nnstudio.i18n import _
 
 __all__ = [
     "MUTED_STYLE",
@@ -46,9 +47,13 @@ def wrapped_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 
 
 def tip_label(text: str, tip: str, parent: QWidget) -> QLabel:
-    """A form row's label carrying the field's help, so hovering either explains it."""
-    label = QLabel(text, parent)
-    label.setToolTip(tip)
+    """A form row's label carrying the field's help, so hovering either explains it.
+
+    ``text`` and ``tip`` are usually a parameter's title and help from the catalogue (marked,
+    not translated): shown translated here (a text translated already stays as it is).
+    """
+    label = QLabel(_(text), parent)
+    label.setToolTip(_(tip))
     return label
 
 
@@ -60,13 +65,17 @@ def compact_combo(combo: QComboBox, min_chars: int) -> QComboBox:
 
 
 def _help_of(entry: Any) -> str:
-    return entry.help
+    return _(entry.help)
 
 
 def add_entries(
     combo: QComboBox, entries: Iterable[Any], tooltip: Callable[[Any], str] = _help_of
 ) -> None:
-    """One item per registry entry: label shown, name as data, ``tooltip(entry)`` on hover."""
+    """One item per registry entry: label shown, name as data, ``tooltip(entry)`` on hover.
+
+    Labels and help come from the catalogue (marked, not translated): shown translated here.
+    A ``tooltip`` passed in translates its own text.
+    """
     for entry in entries:
-        combo.addItem(entry.label, entry.name)
+        combo.addItem(_(entry.label), entry.name)
         combo.setItemData(combo.count() - 1, tooltip(entry), Qt.ItemDataRole.ToolTipRole)

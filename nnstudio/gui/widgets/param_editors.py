@@ -73,6 +73,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.catalogue.params import AUTO, ParamError, ParamSpec, registry_named
 from nnstudio.gui import theme
 from nnstudio.gui.widgets.labels import add_entries, compact_combo
+from nnstudio.i18n import _, ngettext
 
 __all__ = [
     "ComponentEditor",
@@ -149,7 +150,7 @@ class ParamEditor(QWidget):
         self._value: Any = spec.default
         self._hints: dict[str, Any] = {}
         self._updating = False
-        self.setToolTip(spec.help)
+        self.setToolTip(_(spec.help))
         # Preferred (not Fixed) height so wrapped notes inside an editor get their lines.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
@@ -211,7 +212,7 @@ class ParamEditor(QWidget):
 
     def _single(self, widget: _W) -> _W:
         """Make ``widget`` this editor's only field, explained by the parameter's help."""
-        widget.setToolTip(self.spec.help)
+        widget.setToolTip(_(self.spec.help))
         layout = QHBoxLayout(self)
         _fill(layout)
         layout.addWidget(widget)
@@ -230,7 +231,7 @@ def _int_spin(spec: ParamSpec, parent: QWidget) -> QSpinBox:
     spin.setRange(int(max(lo, -_INT_LIMIT)), int(min(hi, _INT_LIMIT)))
     spin.setKeyboardTracking(False)
     spin.setAccelerated(True)
-    spin.setToolTip(spec.help)
+    spin.setToolTip(_(spec.help))
     return spin
 
 
@@ -275,7 +276,7 @@ class LogSpinBox(_TextSpinMixin, QDoubleSpinBox):
 
     def stepBy(self, steps: int) -> None:
         value = self.value()
-        for _ in range(abs(steps)):
+        for _step in range(abs(steps)):
             value = self._ladder(value, steps > 0)
         self.setValue(min(self.maximum(), max(self.minimum(), value)))
 
@@ -363,10 +364,11 @@ class IntOrAutoEditor(ParamEditor):
         layout = QHBoxLayout(self)
         _fill(layout)
         self.spin = _int_spin(spec, self)
-        self.auto = QCheckBox("auto", self)
+        self.auto = QCheckBox(_("auto"), self)
         self.auto.setToolTip(
-            "Follow the data: the size is worked out from the loaded dataset and the task.\n\n"
-            + spec.help
+            _("Follow the data: the size is worked out from the loaded dataset and the task.")
+            + "\n\n"
+            + _(spec.help)
         )
         layout.addWidget(self.spin, 1)
         layout.addWidget(self.auto)
@@ -416,7 +418,7 @@ class BoolEditor(ParamEditor):
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.check = self._single(QCheckBox(spec.title, self))
+        self.check = self._single(QCheckBox(_(spec.title), self))
         self.check.toggled.connect(self._commit)
         self.set_value(spec.default)
 
@@ -466,7 +468,7 @@ class ListEditor(ParamEditor):
         super().__init__(spec, parent)
         self.line = self._single(QLineEdit(self))
         example = "50, 125, 160" if spec.kind == "int_list" else "0.5, 1, 2"
-        self.line.setPlaceholderText(f"e.g. {example}")
+        self.line.setPlaceholderText(_("e.g. {example}").format(example=example))
         self.error: str | None = None
         self.line.textEdited.connect(self._check_live)
         self.line.editingFinished.connect(self._on_finished)
@@ -502,12 +504,12 @@ class ListEditor(ParamEditor):
         # Keep the text so the user can fix it; say why in the tooltip and with a red frame.
         self.error = message
         self.line.setStyleSheet(_ERROR_STYLE)
-        self.line.setToolTip(f"⚠ {message}\n\n{self.spec.help}")
+        self.line.setToolTip(f"⚠ {message}\n\n{_(self.spec.help)}")
 
     def _valid(self) -> None:
         self.error = None
         self.line.setStyleSheet("")
-        self.line.setToolTip(self.spec.help)
+        self.line.setToolTip(_(self.spec.help))
 
 
 def _format_list(value: Any, kind: str) -> str:
@@ -529,7 +531,7 @@ def _shape(matrix: Sequence[Sequence[float]] | None) -> tuple[int, int]:
 
 def _matrix_preview(matrix: Sequence[Sequence[float]] | None, limit: int = 42) -> str:
     if matrix is None:
-        return "not set"
+        return _("not set")
     text = "; ".join(", ".join(format_number(v, 6) for v in row) for row in matrix)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -546,12 +548,12 @@ class MatrixDialog(QDialog):
         values: Sequence[Sequence[float]] | None,
         *,
         expected: tuple[int, int] | None = None,
-        title: str = "Edit values",
+        title: str = "",
         help_text: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
+        self.setWindowTitle(title or _("Edit values"))
         self.expected = expected
         layout = QVBoxLayout(self)
         if help_text:
@@ -562,26 +564,30 @@ class MatrixDialog(QDialog):
         size_row = QHBoxLayout()
         self.rows = QSpinBox(self)
         self.rows.setRange(1, 512)
-        self.rows.setToolTip("Rows: one per unit (neuron) of the layer.")
+        self.rows.setToolTip(_("Rows: one per unit (neuron) of the layer."))
         self.cols = QSpinBox(self)
         self.cols.setRange(1, 512)
-        self.cols.setToolTip("Columns: one per input of each unit.")
-        size_row.addWidget(QLabel("Rows", self))
+        self.cols.setToolTip(_("Columns: one per input of each unit."))
+        size_row.addWidget(QLabel(_("Rows"), self))
         size_row.addWidget(self.rows)
-        size_row.addWidget(QLabel("× columns", self))
+        size_row.addWidget(QLabel(_("× columns"), self))
         size_row.addWidget(self.cols)
         size_row.addStretch(1)
         self.fit_button = QPushButton(self)
         self.fit_button.setVisible(expected is not None)
         if expected is not None:
-            self.fit_button.setText(f"Use layer size {expected[0]}×{expected[1]}")
-            self.fit_button.setToolTip("One row per unit, one column per input of the layer.")
+            self.fit_button.setText(
+                _("Use layer size {rows}×{cols}").format(rows=expected[0], cols=expected[1])
+            )
+            self.fit_button.setToolTip(_("One row per unit, one column per input of the layer."))
         self.fit_button.clicked.connect(self._fit_expected)
         size_row.addWidget(self.fit_button)
-        paste = QPushButton("Paste", self)
+        paste = QPushButton(_("Paste"), self)
         paste.setToolTip(
-            "Paste numbers from the clipboard: one row per line, values separated by "
-            "commas, spaces or tabs (e.g. copied from a lesson or a spreadsheet)."
+            _(
+                "Paste numbers from the clipboard: one row per line, values separated by "
+                "commas, spaces or tabs (e.g. copied from a lesson or a spreadsheet)."
+            )
         )
         paste.clicked.connect(self.paste)
         size_row.addWidget(paste)
@@ -605,7 +611,7 @@ class MatrixDialog(QDialog):
         matrix = [list(r) for r in values] if values else []
         if not matrix:
             r, c = expected or (1, 1)
-            matrix = [[0.0] * c for _ in range(r)]
+            matrix = [[0.0] * c for _row in range(r)]
         self.set_matrix(matrix)
         self.rows.valueChanged.connect(self._resize)
         self.cols.valueChanged.connect(self._resize)
@@ -647,7 +653,7 @@ class MatrixDialog(QDialog):
             if line.strip().strip("[](),")
         ]
         if not rows or any(v is None for r in rows for v in r) or len({len(r) for r in rows}) > 1:
-            self.status.setText("The clipboard does not hold a table of numbers.")
+            self.status.setText(_("The clipboard does not hold a table of numbers."))
             return
         self.set_matrix(rows)  # type: ignore[arg-type]
 
@@ -672,9 +678,11 @@ class MatrixDialog(QDialog):
 
     def _label_headers(self) -> None:
         self.table.setHorizontalHeaderLabels(
-            [f"in {j + 1}" for j in range(self.table.columnCount())]
+            [_("in {number}").format(number=j + 1) for j in range(self.table.columnCount())]
         )
-        self.table.setVerticalHeaderLabels([f"unit {i + 1}" for i in range(self.table.rowCount())])
+        self.table.setVerticalHeaderLabels(
+            [_("unit {number}").format(number=i + 1) for i in range(self.table.rowCount())]
+        )
 
     def _check(self) -> None:
         bad = 0
@@ -690,12 +698,18 @@ class MatrixDialog(QDialog):
         ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok_button.setEnabled(bad == 0)
         if bad:
-            self.status.setText(f"{bad} cell{'s are' if bad > 1 else ' is'} not a number.")
+            self.status.setText(
+                ngettext(
+                    "{count} cell is not a number.", "{count} cells are not a number.", bad
+                ).format(count=bad)
+            )
             self.status.setStyleSheet(f"color: {theme.ERROR.name()};")
         elif self.expected is not None and shape != self.expected and shape != (1, 1):
             self.status.setText(
-                f"This layer needs {self.expected[0]}×{self.expected[1]} "
-                "(one row per unit, one column per input). A single number fills everything."
+                _(
+                    "This layer needs {rows}×{cols} (one row per unit, one column per input). "
+                    "A single number fills everything."
+                ).format(rows=self.expected[0], cols=self.expected[1])
             )
             self.status.setStyleSheet(f"color: {theme.WARNING_TEXT.name()};")
         else:
@@ -717,10 +731,10 @@ class MatrixEditor(ParamEditor):
         row = QHBoxLayout()
         _fill(row)
         self.preview = QLabel(self)
-        self.preview.setToolTip(spec.help)
+        self.preview.setToolTip(_(spec.help))
         self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.button = QPushButton("Edit values…", self)
-        self.button.setToolTip(spec.help)
+        self.button = QPushButton(_("Edit values…"), self)
+        self.button.setToolTip(_(spec.help))
         self.button.clicked.connect(self.open_dialog)
         row.addWidget(self.preview, 1)
         row.addWidget(self.button)
@@ -736,7 +750,7 @@ class MatrixEditor(ParamEditor):
         self.preview.setText(f"<b>{size}</b>&nbsp; {_matrix_preview(value)}")
         self.preview.setToolTip(
             "\n".join(", ".join(format_number(v, 8) for v in r) for r in value or [])
-            + f"\n\n{self.spec.help}"
+            + f"\n\n{_(self.spec.help)}"
         )
         self._update_note()
 
@@ -755,16 +769,23 @@ class MatrixEditor(ParamEditor):
         count = shape[0] * shape[1]
         fits = tuple(expected) == shape or count == 1 or (rows == 1 and count == cols)
         if fits and count == 1 and tuple(expected) != (1, 1):
-            text, color = f"One number fills all {rows}×{cols}", theme.MUTED_TEXT.name()
+            text = _("One number fills all {rows}×{cols}").format(rows=rows, cols=cols)
+            color = theme.MUTED_TEXT.name()
         elif fits:
-            text, color = f"Fits this layer ({rows}×{cols}) ✓", theme.OK.name()
+            text = _("Fits this layer ({rows}×{cols}) ✓").format(rows=rows, cols=cols)
+            color = theme.OK.name()
         else:
-            text, color = f"Typed {shape[0]}×{shape[1]}; needs {rows}×{cols}", theme.ERROR.name()
+            text = _("Typed {typed_rows}×{typed_cols}; needs {rows}×{cols}").format(
+                typed_rows=shape[0], typed_cols=shape[1], rows=rows, cols=cols
+            )
+            color = theme.ERROR.name()
         self.note.setText(text)
         self.note.setStyleSheet(f"color: {color};")
         self.note.setToolTip(
-            f"This layer needs {rows}×{cols} values: one row per unit (neuron), one column "
-            "per input. A single number fills the whole tensor."
+            _(
+                "This layer needs {rows}×{cols} values: one row per unit (neuron), one column "
+                "per input. A single number fills the whole tensor."
+            ).format(rows=rows, cols=cols)
         )
         self.note.setVisible(True)
 
@@ -772,8 +793,8 @@ class MatrixEditor(ParamEditor):
         dialog = MatrixDialog(
             self._value,
             expected=self._hints.get("matrix_shape"),
-            title=f"{self.spec.title}",
-            help_text=self.spec.help,
+            title=_(self.spec.title),
+            help_text=_(self.spec.help),
             parent=self,
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:
@@ -831,7 +852,7 @@ class ComponentEditor(ParamEditor):
             self.form.set_all_hints(self._hints)
         self.form.set_values({k: v for k, v in value.items() if k != "name"})
         self.nested.setVisible(bool(entry.params))
-        tip = f"{self.spec.help}\n\n{entry.label}: {_entry_tooltip(entry)}"
+        tip = f"{_(self.spec.help)}\n\n{_(entry.label)}: {_entry_tooltip(entry)}"
         self.combo.setToolTip(tip)
 
     def _hints_changed(self) -> None:
@@ -861,13 +882,13 @@ class ComponentEditor(ParamEditor):
 
 
 def _entry_tooltip(entry: Any) -> str:
-    parts = [entry.help]
+    parts = [_(entry.help)]
     formula = getattr(entry, "formula", "")
     if formula:
-        parts.append(f"Formula: {formula}")
+        parts.append(_("Formula: {formula}").format(formula=formula))
     out_range = getattr(entry, "output_range", "")
     if out_range and hasattr(entry, "elementwise"):
-        parts.append(f"Output range: {out_range}")
+        parts.append(_("Output range: {range}").format(range=out_range))
     return "\n".join(parts)
 
 
@@ -932,8 +953,8 @@ class ParamForm(QWidget):
             if spec.kind == "bool":
                 self.layout_.addRow("", editor)
                 continue
-            label = QLabel(spec.title, self)
-            label.setToolTip(spec.help)
+            label = QLabel(_(spec.title), self)
+            label.setToolTip(_(spec.help))
             label.setBuddy(editor)
             if spec.kind in ("component", "matrix"):
                 label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)

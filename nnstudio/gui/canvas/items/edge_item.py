@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, Q
 from nnstudio.core.network.graph import Edge
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
+from nnstudio.i18n import _
 
 if TYPE_CHECKING:
     from nnstudio.gui.canvas.status import EdgeStatus
@@ -282,11 +283,14 @@ class EdgeItem(CanvasItem):
         if src is None or dst is None:
             return ""
         label = self.label_text() or "[batch, ?]"
+        carries = _("Carries a tensor of shape {shape}.").format(shape=label)
+        how = _(
+            "Click and press Delete to remove; drag its arrow end to another layer to reconnect."
+        )
         return (
             f"<b>{html.escape(src.name)} → {html.escape(dst.name)}</b><br>"
-            f"Carries a tensor of shape {label}.<br>"
-            f"<span style='color:{theme.MUTED_TEXT.name()}'>Click and press Delete to remove; "
-            "drag its arrow end to another layer to reconnect.</span>"
+            f"{html.escape(carries, False)}<br>"
+            f"<span style='color:{theme.MUTED_TEXT.name()}'>{html.escape(how, False)}</span>"
         )
 
     def refresh(self) -> None:

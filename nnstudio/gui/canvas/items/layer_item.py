@@ -21,6 +21,7 @@ from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
 from nnstudio.gui.canvas.items.port_item import PortItem
 from nnstudio.gui.widgets.texts import format_shape
+from nnstudio.i18n import _, ngettext, tr
 
 if TYPE_CHECKING:
     from nnstudio.core.network.graph import LayerNode
@@ -55,16 +56,23 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
     )
 
 
+def _param_number(count: int, compact: bool = False) -> str:
+    """``1,234``; ``2.50M``; ``132k`` when ``compact`` (the number alone, in any language)."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.2f}M"
+    if compact and count >= 10_000:
+        return f"{count / 1000:.0f}k"
+    return f"{count:,}"
+
+
 def format_params(count: int | None, *, frozen: bool = False, compact: bool = False) -> str:
     """``1,234 params`` (``1,234 frozen``); ``compact`` gives ``132k params`` for tight room."""
     if count is None:
-        return "params unknown"
-    noun = "frozen" if frozen and count else ("param" if count == 1 else "params")
-    if count >= 1_000_000:
-        return f"{count / 1_000_000:.2f}M {noun}"
-    if compact and count >= 10_000:
-        return f"{count / 1000:.0f}k {noun}"
-    return f"{count:,} {noun}"
+        return _("params unknown")
+    number = _param_number(count, compact)
+    if frozen and count:
+        return _("{number} frozen").format(number=number)
+    return ngettext("{number} param", "{number} params", count).format(number=number)
 
 
 def fit_footer(
@@ -81,7 +89,7 @@ def fit_footer(
         format_params(count, frozen=frozen, compact=True),
     ]
     if count is not None:
-        candidates.append(candidates[-1].rsplit(" ", 1)[0])
+        candidates.append(_param_number(count, compact=True))
     candidates.append("")
     for right in candidates:
         if text_width(shape) + gap + text_width(right) <= room:
@@ -174,9 +182,9 @@ class LayerItem(CanvasItem):
             return ""
         try:
             status = self.status()
-            return node_caption(node.type, node.params, status.size if status else None)
+            return tr(node_caption(node.type, node.params, status.size if status else None))
         except Exception:  # a half-valid node from a file must still draw
-            return LAYERS.get(node.type).label
+            return _(LAYERS.get(node.type).label)
 
     def outline_color(self) -> QColor | None:
         """The problem colour of the border: red for an error, amber for a warning."""
@@ -206,24 +214,27 @@ class LayerItem(CanvasItem):
         esc = lambda s: html.escape(s, quote=False)  # noqa: E731
         parts = [
             f"<b>{esc(node.name)}</b> &nbsp;<span style='color:{theme.MUTED_TEXT.name()}'>"
-            f"{esc(spec.label)}</span>",
+            f"{esc(_(spec.label))}</span>",
             esc(self.caption()),
-            f"<span style='color:{theme.MUTED_TEXT.name()}'>{esc(spec.help)}</span>",
+            f"<span style='color:{theme.MUTED_TEXT.name()}'>{esc(_(spec.help))}</span>",
         ]
         status = self.status()
         if status is not None and status.is_output:
-            parts.append("<b>Network output:</b> its values are the predictions the loss scores.")
+            parts.append(
+                _("<b>Network output:</b> its values are the predictions the loss scores.")
+            )
         if not node.trainable:
-            parts.append("<b>🔒 Frozen:</b> its weights do not change during training.")
+            parts.append(_("<b>🔒 Frozen:</b> its weights do not change during training."))
         if node.note:
             parts.append(f"<i>{esc(node.note)}</i>")
         if status is not None and status.problems:
             lines = []
             for severity, message, hint in status.problems:
                 color = theme.ERROR if severity == "error" else theme.WARNING.darker(125)
-                line = f"<span style='color:{color.name()}'>● {esc(message)}</span>"
+                line = f"<span style='color:{color.name()}'>● {esc(tr(message))}</span>"
                 if hint:
-                    line += f"<br><span style='color:{theme.MUTED_TEXT.name()}'>{esc(hint)}</span>"
+                    muted = theme.MUTED_TEXT.name()
+                    line += f"<br><span style='color:{muted}'>{esc(tr(hint))}</span>"
                 lines.append(line)
             parts.append("<hr>" + "<br>".join(lines))
         return "<p style='white-space:pre-wrap; max-width:360px'>" + "<br>".join(parts) + "</p>"

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.gui import theme
 from nnstudio.gui.canvas.items.base import CanvasItem
+from nnstudio.i18n import _
 
 RADIUS = 5.0
 #: Height available to a merge layer's input bar, and the spacing of its edges.
@@ -41,14 +42,14 @@ class PortItem(CanvasItem):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setZValue(1)
         if kind == self.OUTPUT:
-            tip = "Output: drag onto another layer to connect."
+            tip = _("Output: drag onto another layer to connect.")
         elif self.merge:
-            tip = (
+            tip = _(
                 "Inputs (any number, in order): drag a layer's output here. "
                 "Drag an incoming connection away to detach it."
             )
         else:
-            tip = "Input: drag a layer's output here. Drag the connection away to detach it."
+            tip = _("Input: drag a layer's output here. Drag the connection away to detach it.")
         self.setToolTip(tip)
 
     # --- identity --------------------------------------------------------------------------
