@@ -120,7 +120,7 @@ def test_the_data_panel_speaks_chinese(qtbot, chinese):
     assert "独热编码" in panel.columns_table.horizontalHeaderItem(1).toolTip()
     kind = panel._kind_combos["x1"]
     role = panel._role_combos["label"]
-    assert combo_texts(kind) == ["数值", "类别"]
+    assert combo_texts(kind) == ["数值型", "类别型"]
     assert combo_texts(role) == ["特征", "标签", "忽略"] and role.currentText() == "标签"
     assert role.toolTip() == "标签：网络要学会预测的值。"
     assert combo_texts(panel.missing_combo)[0] == "报告空单元格"
@@ -137,7 +137,7 @@ def test_the_kind_and_role_columns_are_wide_enough_for_their_chinese_choices(qtb
     panel = shown(qtbot, DataPanel(sample_document("spirals")), (360, 900))
     header = panel.columns_table.horizontalHeader()
     metrics = panel.columns_table.fontMetrics()
-    for column, texts in ((1, ["类型", "数值", "类别"]), (3, ["角色", "特征", "标签", "忽略"])):
+    for column, texts in ((1, ["类型", "数值型", "类别型"]), (3, ["角色", "特征", "标签", "忽略"])):
         widest = max(metrics.horizontalAdvance(text) for text in texts)
         assert header.sectionSize(column) >= widest + 20
 
@@ -149,9 +149,9 @@ def test_the_data_texts_speak_chinese(chinese):
     assert presenter.preview_caption(table).startswith("3 行 · 蓝色：标签")
     assert presenter.missing_tooltip(2) == "2 个空单元格"
     assert presenter.kind_tooltip(infos["a"], "numeric", True).startswith(
-        "检测结果：数值。已由你更改。数值列按数字使用"
+        "检测结果：数值型。已由你更改。数值列按数字使用"
     )
-    assert presenter.column_tooltip(infos["a"], "#ff0000").startswith("<b>a</b>（数值，float64）")
+    assert presenter.column_tooltip(infos["a"], "#ff0000").startswith("<b>a</b>（数值型，float64）")
     text, tip = presenter.source_description(DataSettings(source=table.source), table, None, "#777")
     assert "3 行 × 3 列 · utf-8，逗号" in text and tip.endswith("编码 utf-8，逗号分隔")
     assert presenter.role_edit(DataSettings(), {"a": "input"}, "a", "ignored").text == "忽略 'a'"
@@ -201,10 +201,10 @@ def test_the_table_headers_and_cells_explain_themselves_in_chinese(qtbot, chines
     frame = pd.DataFrame({"x": [1.0, None], "y": ["a", "b"]})
     model = DataFrameModel(frame, kinds={"x": "numeric"}, roles={"x": "target", "y": "ignored"})
     header = model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
-    assert header == "x\n数值 · 标签"
+    assert header == "x\n数值型 · 标签"
     assert model.headerData(1, Qt.Orientation.Horizontal) == "y\n文本 · 已忽略"
     tip = model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
-    assert tip == "<b>x</b><br>类型：数值（存储为 float64）<br>角色：标签：网络要学会预测的值"
+    assert tip == "<b>x</b><br>类型：数值型（存储为 float64）<br>角色：标签：网络要学会预测的值"
     missing = model.data(model.index(1, 0), Qt.ItemDataRole.ToolTipRole)
     assert missing == "第 2 行，列 'x'：缺失值（空单元格）"
 

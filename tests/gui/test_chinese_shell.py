@@ -319,7 +319,8 @@ def test_catalogue_texts_show_translated_in_palette_inspector_and_editors(chines
         assert page.params_note.text() == "6 个权重 (n·d) 和 3 个偏置 (n)。"
         assert page.plot is not None
         titles = [label.text() for label in page.findChildren(QLabel) if label.text() == "激活函数"]
-        assert titles == ["激活函数"]
+        # The section title over the activation plot and the form row of the activation choice.
+        assert titles == ["激活函数", "激活函数"]
         doc.push(SetParamCommand(doc, ids["dense"], "units", 4))
         assert doc.undo_stack.text(0) == "设置 d 的 神经元数"
 
