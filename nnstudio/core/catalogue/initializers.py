@@ -86,6 +86,14 @@ _NONLIN = ParamSpec(
     N_("The activation that follows, which sets the gain (√2 for ReLU)."),
     label=N_("Nonlinearity"),
     choices=("relu", "leaky_relu", "linear", "sigmoid", "tanh", "selu"),
+    choice_labels=(
+        N_("ReLU (gain √2)"),
+        N_("Leaky ReLU"),
+        N_("Linear (gain 1)"),
+        N_("Sigmoid (gain 1)"),
+        N_("Tanh (gain 5/3)"),
+        N_("SELU (gain 3/4)"),
+    ),
 )
 _SLOPE = ParamSpec(
     "negative_slope",

@@ -409,7 +409,7 @@ _add(
                 "float",
                 1e-5,
                 N_("Added to the variance so it is never zero."),
-                label=N_("Eps"),
+                label="ε",
                 minimum=0.0,
                 exclusive_min=True,
                 maximum=1.0,

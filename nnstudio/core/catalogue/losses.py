@@ -263,6 +263,7 @@ _WEIGHTING = ParamSpec(
     ),
     label=N_("Class weights"),
     choices=("none", "balanced", "custom"),
+    choice_labels=(N_("None"), N_("Balanced"), N_("Custom")),
 )
 _CLASS_WEIGHTS = ParamSpec(
     "class_weights",

@@ -372,7 +372,7 @@ _ADAM_PARAMS = (
             "Never let the squared-gradient memory shrink (the AMSGrad fix for rare "
             "non-convergence)."
         ),
-        label=N_("Amsgrad"),
+        label=N_("AMSGrad"),
     ),
 )
 _add(

@@ -64,6 +64,9 @@ class ParamSpec:
     exclusive_min: bool = False
     exclusive_max: bool = False
     choices: tuple[str, ...] = ()
+    #: What people read for each of :attr:`choices` (English, marked with ``N_``); empty: the
+    #: choices themselves. The stored value stays the choice, in every language.
+    choice_labels: tuple[str, ...] = ()
     #: For ``component`` parameters: the name of the registry the value is chosen from.
     registry: str = ""
     #: Log-scaled spin boxes suit learning rates and epsilons.
@@ -75,6 +78,14 @@ class ParamSpec:
     def __post_init__(self) -> None:
         if self.kind not in PARAM_KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r}")
+        if self.choice_labels and len(self.choice_labels) != len(self.choices):
+            raise ValueError(f"{self.name}: one label per choice")
+
+    def choice_label(self, choice: str) -> str:
+        """The English label of ``choice`` (``_()`` shows it translated)."""
+        if self.choice_labels and choice in self.choices:
+            return self.choice_labels[self.choices.index(choice)]
+        return str(choice)
 
     @property
     def title(self) -> str:

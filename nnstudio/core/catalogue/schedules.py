@@ -326,6 +326,7 @@ _add(
                 N_("Shape of the climb and the descent: cosine or straight lines."),
                 label=N_("Shape"),
                 choices=("cos", "linear"),
+                choice_labels=(N_("Cosine"), N_("Linear")),
             ),
             ParamSpec(
                 "div_factor",

@@ -111,6 +111,14 @@ _EARLY = {
         N_("Metric to watch."),
         label=N_("Monitor"),
         choices=MONITORS,
+        choice_labels=(
+            N_("Validation loss"),
+            N_("Validation accuracy"),
+            N_("Training loss"),
+            N_("Training accuracy"),
+            N_("Validation RMSE"),
+            N_("Validation R²"),
+        ),
     ),
     "patience": ParamSpec(
         "patience",

@@ -434,7 +434,8 @@ class ChoiceEditor(ParamEditor):
         super().__init__(spec, parent)
         self.combo = self._single(compact_combo(QComboBox(self), 6))
         for choice in spec.choices:
-            self.combo.addItem(str(choice), choice)
+            label = spec.choice_label(choice)
+            self.combo.addItem(_(label) if spec.choice_labels else label, choice)
         self.combo.currentIndexChanged.connect(
             lambda index: self._commit(self.combo.itemData(index))
         )
