@@ -191,9 +191,7 @@ def widget_texts(widget: QWidget) -> Iterator[tuple[str, str]]:
     """(what, text) for every text ``widget`` shows or explains."""
     kind = type(widget).__name__
     yield f"{kind} tooltip", widget.toolTip()
-    if isinstance(widget, QLabel):
-        yield kind, widget.text()
-    elif isinstance(widget, QAbstractButton):
+    if isinstance(widget, QLabel | QAbstractButton):
         yield kind, widget.text()
     elif isinstance(widget, QGroupBox):
         yield kind, widget.title()
