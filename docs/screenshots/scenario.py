@@ -4,6 +4,7 @@
         python docs/screenshots/scenario.py default
 
 Scenarios: default, validation, data, training, boundary, activations, neurons, race.
+``NNSTUDIO_LANG=zh_CN`` takes the same shot in Chinese (the ``*-zh_CN-*.png`` files).
 The window opens maximised on the virtual screen; training scenarios train the default
 sample for a few seconds and then pause, so the plots hold a run in progress.
 """
@@ -30,8 +31,10 @@ from nnstudio.gui.commands import (  # noqa: E402
     MoveNodesCommand,
     SetTrainingSettingsCommand,
 )
+from nnstudio.gui.language import apply_language  # noqa: E402
 from nnstudio.gui.main_window import MainWindow  # noqa: E402
 from nnstudio.gui.preferences import AppSettings  # noqa: E402
+from nnstudio.i18n import _  # noqa: E402
 
 
 def main() -> None:
@@ -42,6 +45,7 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("NN Studio")
     _apply_style(app)
+    apply_language(app, os.environ.get("NNSTUDIO_LANG") or "en")
     settings = AppSettings(
         QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
     )
@@ -96,7 +100,7 @@ def stage(window: MainWindow, scenario: str) -> None:
             window.resizeDocks([window.docks["neurons"]], [height], Qt.Orientation.Vertical)
         # More epochs than a few seconds can train, so the shot shows a run in progress.
         longer = doc.project.training.replace(epochs=1000)
-        doc.push(SetTrainingSettingsCommand(doc, longer, "More epochs"))
+        doc.push(SetTrainingSettingsCommand(doc, longer, _("Epochs")))
         window.train()
         if tab:
             window.workbench.plots.show_tab(tab)

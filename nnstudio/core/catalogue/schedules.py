@@ -78,7 +78,7 @@ _add = SCHEDULES.add
 _add(
     ScheduleSpec(
         "constant",
-        N_("Constant"),
+        N_("Constant learning rate"),
         N_("The learning rate never changes."),
         code="",
         make=lambda opt, p, e, s: None,

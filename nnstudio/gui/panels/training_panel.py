@@ -383,7 +383,8 @@ class TrainingPanel(QWidget):
         plot.setLabel("left", _("LR"))
         # Plain numbers: "100 (×0.001)" for a learning rate of 0.1 only confuses.
         plot.getAxis("left").enableAutoSIPrefix(False)
-        plot.getAxis("left").setWidth(52)
+        # Wide enough for "0.005" and the rotated label beside it, in either language.
+        plot.getAxis("left").setWidth(64)
         self.schedule_batch_curve = pg.PlotDataItem(
             pen=pg.mkPen(theme.PLANNED, width=1), name=_("per batch")
         )

@@ -366,7 +366,7 @@ class RaceDialog(QDialog):
         plots_row = QHBoxLayout()
         plots_box.addLayout(plots_row, 1)
         self.loss_plot = pg.PlotWidget(plots)
-        self.loss_plot.setTitle(_("Loss"))
+        self.loss_plot.setTitle(pgettext("plot title", "Loss"))
         self.loss_plot.setLabel("bottom", _("epoch"))
         self.loss_plot.setLabel("left", _("loss"))
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
