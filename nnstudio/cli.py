@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -102,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
             "command"
         ),
     )
+    parser.add_argument(
+        "--threads",
+        metavar="N",
+        help=_(
+            "torch threads for training (default: the cores idle now, so a busy machine never "
+            "slows to a crawl; also NNSTUDIO_THREADS); also accepted after the command"
+        ),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def data_options(p: argparse.ArgumentParser) -> None:
@@ -186,24 +193,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def take_language(args: list[str]) -> tuple[str | None, list[str]]:
-    """``--lang CODE`` (or ``--lang=CODE``) taken out of ``args``, wherever it stands: before
-    the sub-command or after it. Returns the code (None when absent) and the rest."""
+def take_option(args: list[str], option: str) -> tuple[str | None, list[str]]:
+    """``option VALUE`` (or ``option=VALUE``) taken out of ``args``, wherever it stands: before
+    the sub-command or after it. Returns the value (None when absent) and the rest."""
     rest: list[str] = []
-    code: str | None = None
+    value: str | None = None
     items = iter(args)
     for item in items:
-        if item == "--lang":
-            code = next(items, "")
-        elif item.startswith("--lang="):
-            code = item.partition("=")[2]
+        if item == option:
+            value = next(items, "")
+        elif item.startswith(option + "="):
+            value = item.partition("=")[2]
         else:
             rest.append(item)
-    return code, rest
+    return value, rest
+
+
+def take_language(args: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang CODE`` taken out of ``args`` wherever it stands (see :func:`take_option`)."""
+    return take_option(args, "--lang")
+
+
+def _choose_threads(option: str | None) -> int | None:
+    """Set torch's thread count for this command (see ``core/training/threads.py``).
+
+    Returns None when done, or the exit status after a one-line error. Torch is imported
+    only when the command will use it anyway (every command but the GUI and --help).
+    """
+    from nnstudio.core.errors import UserFacingError
+    from nnstudio.core.training.threads import apply_threads, choose_threads, requested_threads
+
+    try:
+        requested = requested_threads(option)
+    except UserFacingError as exc:
+        print(_("nnstudio: error: {message}").format(message=exc), file=sys.stderr)
+        return EXIT_USAGE
+    apply_threads(choose_threads(requested))
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     code, args_list = take_language(list(sys.argv[1:] if argv is None else argv))
+    threads, args_list = take_option(args_list, "--threads")
     if code is not None and i18n.normalize(code) is None:
         i18n.set_language(None)  # said in the system's language, the best guess there is
         choices = ", ".join(i18n.LANGUAGES)
@@ -220,6 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         return _open_gui([], code)
+    failed = _choose_threads(threads)
+    if failed is not None:
+        return failed
     from nnstudio.core.errors import NNStudioError
 
     handler = {
@@ -385,11 +419,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not args.json and not args.quiet:
         for warning in plan.warnings:
             print(_("warning: {message}").format(message=tr(warning.message)), file=sys.stderr)
-    threads = os.environ.get("NNSTUDIO_THREADS")
-    if threads:
-        import torch
-
-        torch.set_num_threads(int(threads))
     result = train(
         plan.job, _Progress(not args.quiet and not args.json), policy=ReportPolicy(batches=False)
     )

@@ -12,6 +12,7 @@ import gc
 import html
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,7 @@ from nnstudio.gui.window_layout import (
     write_layout,
 )
 from nnstudio.gui.workbench import Workbench
-from nnstudio.i18n import N_, _, pgettext, tr
+from nnstudio.i18n import N_, _, ngettext, pgettext, tr
 
 if TYPE_CHECKING:
     from nnstudio.core.project import Project
@@ -384,8 +385,36 @@ class MainWindow(QMainWindow):
         self.train_menu.addActions([get["step"], get["step_epoch"], get["reset_weights"]])
         self.train_menu.addSeparator()
         self.train_menu.addAction(get["race"])
+        self._build_threads_menu()
         help_menu = bar.addMenu(_("&Help"))
         help_menu.addActions([get["shortcuts"], get["about"]])
+
+    def _build_threads_menu(self) -> None:
+        """Train → Threads: the automatic rule (idle cores) or a fixed count, remembered."""
+        menu = self.train_menu.addMenu(_("T&hreads"))
+        menu.setToolTipsVisible(True)
+        self.threads_menu = menu
+        group = QActionGroup(menu)
+        chosen = self.settings.training_threads()
+        cores = os.cpu_count() or 1
+        for count in (None, *range(1, cores + 1)):
+            if count is None:
+                text = _("Automatic (the cores idle now)")
+            else:
+                text = ngettext("{n} thread", "{n} threads", count).format(n=count)
+            action = menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(count == chosen)
+            action.setToolTip(
+                _(
+                    "How many threads train the network. Automatic uses the cores no other "
+                    "program is using, so a busy computer never slows training to a crawl."
+                )
+            )
+            group.addAction(action)
+            action.triggered.connect(
+                lambda _checked=False, c=count: self.settings.set_training_threads(c)
+            )
 
     def _fill_edit_menu(self) -> None:
         get = self.actions_by_name
@@ -1074,7 +1103,8 @@ class MainWindow(QMainWindow):
         if self.controller is None:
             return
         options = self.workbench.plots.watch_options()
-        self.controller.watch = self.workbench.neurons.watch_options(options)
+        options = self.workbench.neurons.watch_options(options)
+        self.controller.watch = replace(options, threads=self.settings.training_threads())
 
     def pause_training(self) -> None:
         assert self.controller is not None

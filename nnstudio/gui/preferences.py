@@ -65,6 +65,17 @@ class AppSettings:
     def set_language(self, code: str | None) -> None:
         self.qs.setValue("ui/language", code or "")
 
+    def training_threads(self) -> int | None:
+        """Torch threads chosen in Train → Threads, or None for the automatic rule."""
+        try:
+            value = int(self.qs.value("training/threads", 0) or 0)
+        except (TypeError, ValueError):
+            return None
+        return value if value > 0 else None
+
+    def set_training_threads(self, count: int | None) -> None:
+        self.qs.setValue("training/threads", count or 0)
+
     def value(self, key: str, default=None):
         return self.qs.value(key, default)
 

@@ -14,7 +14,6 @@ contestant of an optimiser race, so they all pace their reports the same way.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,10 +21,12 @@ from dataclasses import dataclass
 import torch
 
 from nnstudio.core.catalogue.losses import LOSSES
+from nnstudio.core.errors import UserFacingError
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import ReportPolicy, TrainingJob, TrainingResult, train
 from nnstudio.core.training.probes import Grid, decision_boundary, weights_frame
 from nnstudio.core.training.reports import RunEnded, RunPaused, RunStarted
+from nnstudio.core.training.threads import apply_threads, choose_threads, requested_threads
 
 #: Seconds between two deliveries of reports to the watcher (10 per second at most).
 EMIT_INTERVAL = 0.1
@@ -47,6 +48,8 @@ class WatchOptions:
     sample: torch.Tensor | None = None
     detail_seconds: float = 0.25
     batches: bool = True
+    #: Torch threads the user chose for training (None: the rule of ``threads.py``).
+    threads: int | None = None
 
 
 class LiveProbes:
@@ -124,9 +127,18 @@ class EventBatcher:
         self.last_emit = self.clock()
 
 
-def worker_threads() -> int:
-    """Torch threads for training while a GUI runs: leave it a core."""
-    return max(1, (os.cpu_count() or 2) - 1)
+def worker_threads(requested: int | None = None) -> int:
+    """Torch threads for training while a GUI runs: the idle cores, leaving the window one.
+
+    ``requested`` (the app's preference) wins; else ``NNSTUDIO_THREADS`` when it is valid
+    (the app checked it at start-up); else the rule of :mod:`nnstudio.core.training.threads`.
+    """
+    if requested is None:
+        try:
+            requested = requested_threads()
+        except UserFacingError:
+            requested = None
+    return choose_threads(requested, reserve=1)
 
 
 def run_job(
@@ -137,7 +149,7 @@ def run_job(
     emit_interval: float = EMIT_INTERVAL,
 ) -> TrainingResult:
     """Train ``job`` reporting through ``emit`` in batches; raises what :func:`train` raises."""
-    torch.set_num_threads(worker_threads())
+    apply_threads(worker_threads(watch.threads))
     policy = ReportPolicy(
         batches=watch.batches, detail_seconds=watch.detail_seconds, detail_per_epoch=False
     )
