@@ -56,7 +56,8 @@ KEPT = {
     "Sigmoid", "Tanh", "ReLU", "Leaky ReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU (Swish)",
     "Softplus", "Mish", "Hardtanh", "Softmax", "LogSoftmax", "Alpha", "Beta", "Eps", "MSE",
     "Smooth L1", "Huber", "BCE", "BCE with logits", "SGD", "AdaGrad", "RMSprop", "Adam",
-    "AdamW", "NAdam", "Lion", "Nesterov", "AMSGrad", "P", "A", "B", "ε", "α", "β", "γ", "δ", "β1", "β2",
+    "AdamW", "NAdam", "Lion", "Nesterov", "AMSGrad", "P", "A", "B", "ε", "α", "β", "γ", "δ",
+    "β1", "β2",
 }  # fmt: skip
 
 
