@@ -25,6 +25,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+FLOOR = "import time, PySide6.QtWidgets, torch; print(time.time())"
+
+
+def floor_once() -> float:
+    """Seconds for a bare interpreter to import PySide6.QtWidgets and torch (the floor)."""
+    t0 = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", FLOOR], capture_output=True, text=True, timeout=120, check=True
+    )
+    return float(out.stdout.strip()) - t0
+
+
 def startup(runs: int) -> None:
     env = dict(
         os.environ,
@@ -33,8 +45,9 @@ def startup(runs: int) -> None:
         NNSTUDIO_QUIT_WHEN_READY="1",
         NNSTUDIO_SETTINGS_SCOPE="nnstudio-bench",
     )
-    first, ready = [], []
+    first, ready, floor = [], [], []
     for _ in range(runs):
+        floor.append(floor_once())  # interleaved: the same machine state for both
         with tempfile.TemporaryDirectory() as tmp:
             env["NNSTUDIO_DATA_DIR"] = tmp
             env["NNSTUDIO_T0"] = repr(time.time())
@@ -57,6 +70,12 @@ def startup(runs: int) -> None:
         f"  ready to train        median {statistics.median(ready):.2f} s   "
         f"min {min(ready):.2f}  max {max(ready):.2f}"
     )
+    print(
+        f"  floor: import PySide6.QtWidgets + torch  median {statistics.median(floor):.2f} s"
+        f"   min {min(floor):.2f}  max {max(floor):.2f}"
+    )
+    ratio = statistics.median(ready) / statistics.median(floor)
+    print(f"  ready / floor = {ratio:.2f}x   (target <= 1.3x)")
 
 
 def main() -> None:
