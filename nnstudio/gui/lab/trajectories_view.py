@@ -264,7 +264,7 @@ class TrajectoriesView(QWidget):
 
     def _draw_surface(self) -> None:
         item = self.race.surface
-        xs, ys, z = surface_grid(item)
+        _xs, _ys, z = surface_grid(item)
         (x0, x1), (y0, y1) = item.x_range, item.y_range
         self.image.setImage(z, levels=(float(z.min()), float(z.max())))
         self.image.setColorMap(pg.colormap.get("CET-L12"))
