@@ -43,7 +43,7 @@ from nnstudio.core.lessons.trajectories import (
 from nnstudio.gui import theme
 from nnstudio.gui.plots.base import HINT_COLOR, make_plot, series_color, view_point
 from nnstudio.gui.theme import with_alpha
-from nnstudio.i18n import _
+from nnstudio.i18n import _, pgettext
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QGraphicsSceneMouseEvent
@@ -142,12 +142,12 @@ class TrajectoriesView(QWidget):
         side_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(len(OPTIMIZER_CHOICES), len(COLUMNS), side)
         self.table.setHorizontalHeaderLabels(
-            [_("Optimizer"), _("LR"), _("Steps"), "x", "y", _("Loss")]
+            [_("Optimizer"), _("LR"), _("Steps"), "x", "y", pgettext("value", "Loss")]
         )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.lr_spins: dict[str, QDoubleSpinBox] = {}
         for row, choice in enumerate(OPTIMIZER_CHOICES):
             name = QTableWidgetItem(_(choice.label))
@@ -178,9 +178,9 @@ class TrajectoriesView(QWidget):
         self.hint.setStyleSheet(f"color: {HINT_COLOR};")
         side_layout.addWidget(self.hint)
         splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([520, 380])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([440, 460])
         layout.addWidget(splitter, 1)
         self.set_surface(SURFACES[0].key)
 
@@ -293,11 +293,22 @@ class TrajectoriesView(QWidget):
             self.paths[choice.key].setData(path[:, 0], path[:, 1])
             x, y = trajectory.point
             self.dots[choice.key].setData([x], [y])
-            texts = [str(trajectory.steps), f"{x:.6g}", f"{y:.6g}", _fmt_loss(trajectory.loss)]
+            texts = [
+                str(trajectory.steps),
+                _fmt_coord(x),
+                _fmt_coord(y),
+                _fmt_loss(trajectory.loss),
+            ]
             if trajectory.diverged:
                 texts[3] = _("diverged")
             for col, text in enumerate(texts, start=2):
                 self.table.item(row, col).setText(text)
+
+
+def _fmt_coord(value: float) -> str:
+    """Six decimals, the lesson's precision, without trailing zeros (0.9711, not 0.971100)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _fmt_loss(value: float) -> str:

@@ -27,7 +27,7 @@ def test_it_opens_on_sigmoid_and_tanh_read_at_zero(view):
 
 
 def test_the_curves_are_the_lessons_1000_points_over_minus_20_to_20(view):
-    x, f = view.curves["sigmoid"][0].getData()
+    x, _f = view.curves["sigmoid"][0].getData()
     _x, df = view.curves["sigmoid"][1].getData()
     assert len(x) == 1000 and (x[0], x[-1]) == (-20.0, 20.0)
     assert float(np.max(df)) == pytest.approx(0.25, abs=1e-4)

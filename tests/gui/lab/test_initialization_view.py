@@ -69,8 +69,8 @@ def test_with_random_biases_the_view_says_only_the_weights_are_the_same(view):
 
 
 def test_each_layer_has_a_histogram_of_its_activations(view):
-    plot, bars = view.histograms[view.layers[0].node_id]
-    edges, counts = bars.getData()
+    _plot, bars = view.histograms[view.layers[0].node_id]
+    _edges, counts = bars.getData()
     assert sum(counts) == 256 * 3
 
 
