@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from nnstudio.i18n import N_
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
@@ -35,7 +37,14 @@ class LabViewSpec:
 
 
 # One line per view; keep the lesson order of the course.
-LAB_VIEWS: tuple[LabViewSpec, ...] = ()
+# fmt: off
+LAB_VIEWS: tuple[LabViewSpec, ...] = (
+    LabViewSpec("activations", N_("Activation explorer"), "nnstudio.gui.lab.activations_view:ActivationsView"),  # noqa: E501
+    LabViewSpec("initialization", N_("Initialization explorer"), "nnstudio.gui.lab.initialization_view:InitializationView"),  # noqa: E501
+    LabViewSpec("ewa", N_("Exponentially weighted average"), "nnstudio.gui.lab.ewa_view:EwaView"),
+    LabViewSpec("trajectories", N_("Optimizer trajectories"), "nnstudio.gui.lab.trajectories_view:TrajectoriesView"),  # noqa: E501
+)
+# fmt: on
 
 
 def lab_view(key: str) -> LabViewSpec:

@@ -1,4 +1,4 @@
-"""Growable numpy buffers and the exponential moving average, for curves that grow live.
+"""Growable numpy buffers (and the core's exponential moving average), for live curves.
 
 A training run appends thousands of points per second; re-creating arrays (or Python lists
 converted on every redraw) would cost O(n) per update. A buffer whose capacity doubles costs
@@ -11,6 +11,9 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+
+# The smoothing is the core's (shared with the EWA lesson); re-exported for the plots.
+from nnstudio.core.training.smoothing import ema, ema_continue
 
 __all__ = ["GrowableBuffer", "ema", "ema_continue"]
 
@@ -70,33 +73,3 @@ class GrowableBuffer:
 
     def clear(self) -> None:
         self._size = 0
-
-
-def ema_continue(
-    values: np.ndarray, beta: float, state: float | None
-) -> tuple[np.ndarray, float | None]:
-    """Continue an exponential moving average over ``values`` from ``state``.
-
-    S_t = β·S_{t−1} + (1−β)·Y_t, started at the first value (S_1 = Y_1, as the lesson does;
-    no bias correction is needed because it does not start from 0). Non-finite values are
-    skipped: the average keeps its state and the output has NaN there, so a diverged batch
-    leaves a gap instead of poisoning everything after it.
-    Returns the smoothed values and the new state.
-    """
-    out = np.empty(len(values), dtype=np.float64)
-    s = state
-    b = float(beta)
-    a = 1.0 - b
-    isfinite = math.isfinite
-    for i, y in enumerate(values.tolist()):
-        if not isfinite(y):
-            out[i] = math.nan
-            continue
-        s = y if s is None else b * s + a * y
-        out[i] = s
-    return out, s
-
-
-def ema(values: np.ndarray, beta: float) -> np.ndarray:
-    """The exponential moving average of a whole series (see :func:`ema_continue`)."""
-    return ema_continue(np.asarray(values, dtype=np.float64), beta, None)[0]
