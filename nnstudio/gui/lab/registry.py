@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from nnstudio.i18n import N_
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
@@ -35,7 +37,9 @@ class LabViewSpec:
 
 
 # One line per view; keep the lesson order of the course.
-LAB_VIEWS: tuple[LabViewSpec, ...] = ()
+LAB_VIEWS: tuple[LabViewSpec, ...] = (
+    LabViewSpec("summary", N_("Model summary"), "nnstudio.gui.lab.summary_view:SummaryView"),
+)
 
 
 def lab_view(key: str) -> LabViewSpec:
