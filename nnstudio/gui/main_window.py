@@ -1119,9 +1119,18 @@ class MainWindow(QMainWindow):
 
         dock = self.lab_docks.get("task")
         if dock is None:
-            dock = self._lesson_dock(
-                "task", _("Task"), TaskPanel(), Qt.DockWidgetArea.RightDockWidgetArea
-            )
+            dock = QDockWidget(_("Task"), self)
+            dock.setObjectName("task")
+            dock.setWidget(TaskPanel())
+            self.lab_docks["task"] = dock
+            if not self.restoreDockWidget(dock):
+                # Below the right-hand panels, not a tab among them: the task stays in view
+                # while the student works in the inspector or a lesson view.
+                # (splitDockWidget would tabify it: the inspector sits in a tab group.)
+                self.addDockWidget(
+                    Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical
+                )
+                self.resizeDocks([dock], [230], Qt.Orientation.Vertical)
         return dock
 
     @property
