@@ -33,7 +33,7 @@ def test_the_current_format_version_is_three() -> None:
 
 
 def test_a_version_2_document_migrates_unchanged_but_for_its_version() -> None:
-    doc = project_doc(SAMPLES / "iris.nnsproj")
+    doc = project_doc(FIXTURES / "project_v2.nnsproj")
     assert doc["format_version"] == 2
     migrated = migrate_v2_to_v3(doc)
     assert doc["format_version"] == 2  # the argument is left alone
