@@ -28,6 +28,7 @@ from nnstudio.core.network.analysis import Analysis
 from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.network.graph import Graph, GraphEvents
 from nnstudio.core.project import Project
+from nnstudio.core.project.classroom import Classroom
 from nnstudio.core.training.engine import TrainingResult
 from nnstudio.core.training.plan import (
     RunPlan,
@@ -68,6 +69,8 @@ class WorkspaceEvents:
     data_changed: Signal = field(default_factory=Signal)
     analysis_changed: Signal = field(default_factory=Signal)
     run_stored: Signal = field(default_factory=Signal)
+    #: The classroom section (lesson, task, locks, hidden panels) changed.
+    classroom_changed: Signal = field(default_factory=Signal)
 
 
 #: Graph event → the workspace event it is forwarded to.
@@ -155,6 +158,11 @@ class Workspace:
         self.project.training = settings
         self.events.training_settings_changed.emit(settings)
         self.invalidate()
+
+    def set_classroom(self, classroom: Classroom) -> None:
+        """A teacher locked or unlocked settings, or changed the task (no analysis needed)."""
+        self.project.classroom = classroom
+        self.events.classroom_changed.emit(classroom)
 
     # --- data ------------------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ def run_app(
     apply_language(app, language or settings.language())
     window = MainWindow(settings)
     window.prewarm_training = True
+    window.offer_start_page = True
     if os.environ.get("NNSTUDIO_REPORT_STARTUP"):
         window.first_painted.connect(
             lambda: print(f"first_paint {time.time() - START:.3f}", flush=True)

@@ -23,6 +23,7 @@ from nnstudio.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from nnstudio.core.data import DataSettings
+    from nnstudio.core.project.classroom import Classroom
     from nnstudio.core.training import TrainingSettings
     from nnstudio.gui.document import ProjectDocument
 
@@ -60,6 +61,15 @@ class MacroCommand(QUndoCommand):
         self.steps.append(step)
         return step
 
+    def touched_settings(self) -> set[str]:
+        """Every setting any step changes (a macro is refused if one step is)."""
+        out: set[str] = set()
+        for step in self.steps:
+            touched = getattr(step, "touched_settings", None)
+            if touched is not None:
+                out |= touched()
+        return out
+
     def redo(self) -> None:
         for step in self.steps:
             step.redo()
@@ -82,6 +92,11 @@ class Command(QUndoCommand):
                 )
             parent.add(self)
         self.created = time.monotonic()
+
+    def touched_settings(self) -> set[str]:
+        """The classroom settings this edit changes (see ``core/project/classroom.py``);
+        the document refuses it when one is locked. Graph edits by default."""
+        return {"graph"}
 
 
 def _close_in_time(first: QUndoCommand, second: QUndoCommand) -> bool:
@@ -333,6 +348,11 @@ class SetTrainingSettingsCommand(Command):
             return True
         return False
 
+    def touched_settings(self) -> set[str]:
+        from nnstudio.core.project.classroom import training_locks
+
+        return training_locks(self.old, self.new)
+
     def redo(self) -> None:
         self.doc.workspace.set_training_settings(self.new)
 
@@ -369,11 +389,39 @@ class SetDataSettingsCommand(Command):
             return True
         return False
 
+    def touched_settings(self) -> set[str]:
+        return {"data"} if self.new != self.old else set()
+
     def redo(self) -> None:
         self.doc.workspace.set_data_settings(self.new)
 
     def undo(self) -> None:
         self.doc.workspace.set_data_settings(self.old)
+
+
+class SetClassroomCommand(Command):
+    """A teacher's lock, unlock or task edit: one undoable step that no lock refuses."""
+
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        new: Classroom,
+        text: str = "",
+        parent: MacroCommand | None = None,
+    ) -> None:
+        super().__init__(text or _("Change the lesson settings"), parent)
+        self.doc = doc
+        self.old = doc.project.classroom
+        self.new = new
+
+    def touched_settings(self) -> set[str]:
+        return set()
+
+    def redo(self) -> None:
+        self.doc.workspace.set_classroom(self.new)
+
+    def undo(self) -> None:
+        self.doc.workspace.set_classroom(self.old)
 
 
 def insert_subgraph_command(

@@ -50,6 +50,8 @@ class ProjectDocument(QObject):
     analysis_changed = Signal(object)
     #: Trained weights were stored (the run's result) or forgotten (None).
     run_stored = Signal(object)
+    #: The classroom section changed (a teacher locked or unlocked settings).
+    classroom_changed = Signal(object)
 
     # --- the document's own -----------------------------------------------------------------
     #: True while a training run owns the model; edits are refused with ``lock_reason``.
@@ -133,8 +135,9 @@ class ProjectDocument(QObject):
     # --- edits -----------------------------------------------------------------------------
 
     def push(self, command: QUndoCommand) -> bool:
-        """Apply an edit through the undo stack; refused (False) while training owns the model."""
-        if not self._unlocked():
+        """Apply an edit through the undo stack; refused (False) while training owns the model
+        or when it changes a setting the teacher locked."""
+        if not self._unlocked() or not self._allowed_by_classroom(command):
             return False
         self.undo_stack.push(command)
         return True
@@ -143,6 +146,8 @@ class ProjectDocument(QObject):
         """Undo the last edit, under the same lock as any edit (False when refused)."""
         if not self.undo_stack.canUndo() or not self._unlocked():
             return False
+        if not self._allowed_by_classroom(self.undo_stack.command(self.undo_stack.index() - 1)):
+            return False
         self.undo_stack.undo()
         return True
 
@@ -150,8 +155,32 @@ class ProjectDocument(QObject):
         """Redo the next edit, under the same lock as any edit (False when refused)."""
         if not self.undo_stack.canRedo() or not self._unlocked():
             return False
+        if not self._allowed_by_classroom(self.undo_stack.command(self.undo_stack.index())):
+            return False
         self.undo_stack.redo()
         return True
+
+    def _allowed_by_classroom(self, command: QUndoCommand | None) -> bool:
+        """False (with a message) when ``command`` changes a setting the teacher locked.
+
+        Commands name the settings they change (``touched_settings``); the check is here, at
+        the one door every edit goes through, so no panel can bypass a lock.
+        """
+        from nnstudio.core.project.classroom import LOCKABLE, refused
+        from nnstudio.i18n import _
+
+        touched = getattr(command, "touched_settings", None)
+        if command is None or touched is None:
+            return True
+        locked = refused(touched(), self.project.classroom)
+        if not locked:
+            return True
+        self.message.emit(
+            _("The teacher locked this setting for the lesson: {setting}").format(
+                setting=_(LOCKABLE[locked[0]])
+            )
+        )
+        return False
 
     def _unlocked(self) -> bool:
         """True when edits may go ahead now, asking the unlock handler if the model is locked."""

@@ -88,6 +88,13 @@ DOCKS = (
 )
 
 
+#: Lab views that read best as a table beside the canvas (the others go below, with the plots).
+RIGHT_LAB_VIEWS = frozenset({"summary"})
+#: Preferences: show the start page at every launch / it was shown once (first launch).
+START_PAGE_KEY = "lessons/show_start_page"
+START_PAGE_SEEN_KEY = "lessons/start_page_seen"
+
+
 def project_filter() -> str:
     """The Open dialog's filter line, in the current language."""
     return ";;".join(_(text) for text in PROJECT_FILTERS)
@@ -143,6 +150,13 @@ class MainWindow(QMainWindow):
         self._restart_after_close = False
         #: The app starts the training process early; tests leave it to the first run.
         self.prewarm_training = False
+        #: The app offers the lessons' start page at the first launch; tests ask for it.
+        self.offer_start_page = False
+        #: Lesson docks made on first use: "task" and "lab_<view key>" → dock.
+        self.lab_docks: dict[str, QDockWidget] = {}
+        #: Docks the open project's classroom section hid (shown again when it no longer does).
+        self._classroom_hidden: set[str] = set()
+        self.start_page = None
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self.setWindowTitle("NN Studio")
@@ -379,6 +393,7 @@ class MainWindow(QMainWindow):
 
         self.edit_menu = bar.addMenu(_("&Edit"))
         self.view_menu = bar.addMenu(_("&View"))
+        self._build_lessons_menu(bar)
         self.train_menu = bar.addMenu(_("&Train"))
         self.train_menu.addActions([get["train"], get["pause"], get["stop"]])
         self.train_menu.addSeparator()
@@ -387,7 +402,7 @@ class MainWindow(QMainWindow):
         self.train_menu.addAction(get["race"])
         self._build_threads_menu()
         help_menu = bar.addMenu(_("&Help"))
-        help_menu.addActions([get["shortcuts"], get["about"]])
+        help_menu.addActions([get["shortcuts"], get["start_page"], get["about"]])
 
     def _build_threads_menu(self) -> None:
         """Train → Threads: the automatic rule (idle cores) or a fixed count, remembered."""
@@ -614,6 +629,7 @@ class MainWindow(QMainWindow):
             # Start the training process (it imports torch) while the user looks around.
             QTimer.singleShot(500, self.controller.prewarm)
         self.ready.emit()
+        self._maybe_show_start_page()
 
     def _create_workbench(self) -> None:
         from PySide6.QtWidgets import QUndoView
@@ -690,6 +706,7 @@ class MainWindow(QMainWindow):
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.run_failed.connect(self._on_run_failed)
         doc.locked_changed.connect(canvas.set_read_only)
+        self._wire_lessons(doc)
 
         self.recovery = RecoveryManager(data_dir())
 
@@ -1007,6 +1024,262 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, p=path: self.open_sample(p))
         if self.samples_menu.isEmpty():
             self.samples_menu.addAction(_("(no samples found)")).setEnabled(False)
+
+    # --- lessons ---------------------------------------------------------------------------
+
+    def _build_lessons_menu(self, bar) -> None:
+        """Lessons (between View and Train): the course in order, then the teacher's tools."""
+        from nnstudio.core.lessons.catalogue import LESSONS
+
+        menu = bar.addMenu(_("&Lessons"))
+        self.lessons_menu = menu
+        for number, item in enumerate(LESSONS, start=1):
+            # The first nine get a mnemonic digit; the title is the translated lesson title.
+            label = f"&{number}  {_(item.title)}" if number < 10 else f"{number}  {_(item.title)}"
+            menu.addAction(
+                self._action(
+                    f"lesson_{item.key}",
+                    label,
+                    lambda _checked=False, key=item.key: self.open_lesson(key),
+                    tip=_("Open the lesson's project, its views and its task"),
+                )
+            )
+        menu.addSeparator()
+        menu.addAction(
+            self._action(
+                "lock_students",
+                _("Lock for &students…"),
+                self.lock_for_students,
+                tip=_("Choose the settings students cannot change and the panels they do not see"),
+            )
+        )
+        menu.addAction(
+            self._action(
+                "unlock_teacher",
+                _("&Unlock (teacher)"),
+                self.unlock_for_teacher,
+                tip=_("Lift every lock and show every hidden panel (one step you can undo)"),
+            )
+        )
+        self._action("start_page", _("&Start Page"), self.show_start_page)
+
+    def _wire_lessons(self, doc: ProjectDocument) -> None:
+        doc.project_replaced.connect(self._apply_classroom)
+        doc.classroom_changed.connect(lambda _classroom: self._apply_classroom())
+        # After the canvas's own handler: the graph lock outlives a training run's lock.
+        doc.locked_changed.connect(lambda _locked: self._show_locks())
+
+    def open_lesson(self, key: str) -> bool:
+        """Open lesson ``key``'s bundled project (as an untitled copy), its views and its task.
+
+        Asks about unsaved changes the way Open does; False when the user cancelled or the
+        file could not be read.
+        """
+        from dataclasses import replace
+
+        from nnstudio.core.lessons.catalogue import lesson
+
+        item = lesson(key)
+        if not self.open_sample(samples_dir() / item.project):
+            return False
+        classroom = self.project.classroom
+        if classroom.lesson != key:
+            # An older sample serves this lesson: tag it, so saving keeps the lesson.
+            assert self.document is not None
+            self.document.workspace.set_classroom(replace(classroom, lesson=key))
+        for name in item.panels:
+            if name in self.docks and name not in self._classroom_hidden:
+                self.docks[name].show()
+                self.docks[name].raise_()
+        for view in item.views:
+            dock = self.lab_docks.get(f"lab_{view}")
+            if dock is not None and dock.isVisible():
+                dock.raise_()
+        task = self.lab_docks.get("task")
+        if task is not None and task.isVisible():
+            task.raise_()
+        return True
+
+    def _lesson_dock(self, name: str, title: str, widget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """A lesson dock, placed where the saved layout had it, else beside its neighbours.
+
+        ``restoreDockWidget`` puts a dock made after the layout was restored where the saved
+        state says; a dock the state does not know is tabified with the inspector (right)
+        or with the plots (bottom).
+        """
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.lab_docks[name] = dock
+        if not self.restoreDockWidget(dock):
+            self.addDockWidget(area, dock)
+            bottom = area == Qt.DockWidgetArea.BottomDockWidgetArea
+            neighbour = self.docks["plots" if bottom else "inspector"]
+            if neighbour.isVisible() and not neighbour.isFloating():
+                self.tabifyDockWidget(neighbour, dock)
+            if bottom:
+                self.resizeDocks(
+                    [dock], [max(300, int(self.height() * 0.42))], Qt.Orientation.Vertical
+                )
+        return dock
+
+    def _lab_dock(self, key: str) -> QDockWidget | None:
+        """The dock of lab view ``key``, made on first use; None when no view is registered
+        under that key (the lesson opens without it)."""
+        from nnstudio.gui.lab.registry import lab_view
+
+        name = f"lab_{key}"
+        if name in self.lab_docks:
+            return self.lab_docks[name]
+        try:
+            spec = lab_view(key)
+            widget = spec.create(self.document)
+        except (KeyError, ImportError, AttributeError):
+            return None
+        area = (
+            Qt.DockWidgetArea.RightDockWidgetArea
+            if key in RIGHT_LAB_VIEWS
+            else Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        return self._lesson_dock(name, _(spec.title), widget, area)
+
+    def _task_dock(self) -> QDockWidget:
+        from nnstudio.gui.lab.lessons import TaskPanel
+
+        dock = self.lab_docks.get("task")
+        if dock is None:
+            dock = QDockWidget(_("Task"), self)
+            dock.setObjectName("task")
+            dock.setWidget(TaskPanel())
+            self.lab_docks["task"] = dock
+            if not self.restoreDockWidget(dock):
+                # Below the right-hand panels, not a tab among them: the task stays in view
+                # while the student works in the inspector or a lesson view.
+                # (splitDockWidget would tabify it: the inspector sits in a tab group.)
+                self.addDockWidget(
+                    Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical
+                )
+                self.resizeDocks([dock], [230], Qt.Orientation.Vertical)
+        return dock
+
+    @property
+    def task_panel(self):
+        """The Task panel (None until a lesson or a teacher's task was shown)."""
+        dock = self.lab_docks.get("task")
+        return dock.widget() if dock is not None else None
+
+    def _apply_classroom(self) -> None:
+        """Show the open project's lesson views, task, locks and hidden panels."""
+        from nnstudio.core.lessons.catalogue import find_lesson
+        from nnstudio.gui.lab.lessons import lesson_task
+
+        if self.document is None or self.workbench is None:
+            return
+        classroom = self.project.classroom
+        item = find_lesson(classroom.lesson)
+        wanted = {f"lab_{key}" for key in (item.views if item is not None else ())}
+        for key in item.views if item is not None else ():
+            dock = self._lab_dock(key)
+            if dock is not None:
+                dock.show()
+        for name, dock in self.lab_docks.items():
+            if name.startswith("lab_") and name not in wanted:
+                dock.hide()
+        title, task = lesson_task(classroom)
+        if task:
+            dock = self._task_dock()
+            dock.widget().show_task(title, task)
+            dock.show()
+        elif "task" in self.lab_docks:
+            self.lab_docks["task"].hide()
+        self._apply_hidden(classroom.hidden)
+        self._show_locks()
+        self.actions_by_name["unlock_teacher"].setEnabled(
+            bool(classroom.locked or classroom.hidden)
+        )
+
+    def _all_docks(self) -> dict[str, QDockWidget]:
+        return {**self.docks, **self.lab_docks}
+
+    def _apply_hidden(self, hidden) -> None:
+        docks = self._all_docks()
+        hidden = {name for name in hidden if name in docks}
+        for name in self._classroom_hidden - hidden:
+            docks[name].toggleViewAction().setVisible(True)
+            docks[name].show()
+        for name in hidden:
+            docks[name].hide()
+            # Not offered in View → Panels either: the teacher hid it.
+            docks[name].toggleViewAction().setVisible(False)
+        self._classroom_hidden = hidden
+
+    def _show_locks(self) -> None:
+        from nnstudio.gui.lab.lessons import show_locks
+
+        if self.document is None or self.workbench is None:
+            return
+        show_locks(
+            self.workbench,
+            self.project.classroom.locked,
+            training=self.document.lock_reason is not None,
+        )
+
+    def lock_panel_titles(self) -> dict[str, str]:
+        """Dock name → title of every panel a teacher may hide."""
+        return {name: dock.windowTitle() for name, dock in self._all_docks().items()}
+
+    def lock_for_students(self) -> None:
+        """Lessons → Lock for students…: the teacher's choice becomes one undoable edit."""
+        from nnstudio.gui.commands import SetClassroomCommand
+        from nnstudio.gui.lab.lessons import LockDialog
+
+        assert self.document is not None
+        dialog = LockDialog(self.project.classroom, self.lock_panel_titles(), self)
+        self.lock_dialog = dialog
+        if dialog.exec() != LockDialog.DialogCode.Accepted:
+            return
+        new = dialog.classroom()
+        if new != self.project.classroom:
+            self.document.push(SetClassroomCommand(self.document, new, _("Lock for students")))
+            self.show_message(_("Locked for students — save the project to hand it out"))
+
+    def unlock_for_teacher(self) -> None:
+        """Lessons → Unlock (teacher): every lock and hidden panel lifted in one step."""
+        from dataclasses import replace
+
+        from nnstudio.gui.commands import SetClassroomCommand
+
+        assert self.document is not None
+        classroom = self.project.classroom
+        if not (classroom.locked or classroom.hidden):
+            return
+        new = replace(classroom, locked=(), hidden=())
+        self.document.push(SetClassroomCommand(self.document, new, _("Unlock (teacher)")))
+        self.show_message(_("Unlocked: every setting can be changed again"))
+
+    def show_start_page(self) -> None:
+        """Help → Start Page (and the first launch): the lessons of the course."""
+        from nnstudio.gui.lab.lessons import StartPage
+
+        if self.start_page is None:
+            page = StartPage(_as_bool(self.settings.value(START_PAGE_KEY, False)), self)
+            page.lesson_chosen.connect(self.open_lesson)
+            page.show_at_start_changed.connect(
+                lambda on: self.settings.set_value(START_PAGE_KEY, bool(on))
+            )
+            self.start_page = page
+        self.start_page.show()
+        self.start_page.raise_()
+        self.start_page.activateWindow()
+
+    def _maybe_show_start_page(self) -> None:
+        """The start page at the first launch, later only when the user asked for it."""
+        if not self.offer_start_page:
+            return
+        first = not _as_bool(self.settings.value(START_PAGE_SEEN_KEY, False))
+        if first or _as_bool(self.settings.value(START_PAGE_KEY, False)):
+            self.settings.set_value(START_PAGE_SEEN_KEY, True)
+            QTimer.singleShot(0, self, self.show_start_page)
 
     # --- recovery --------------------------------------------------------------------------
 
@@ -1361,6 +1634,12 @@ class MainWindow(QMainWindow):
         if self._restart_after_close:
             reopen = [str(self.project.path)] if self.document and self.project.path else []
             QProcess.startDetached(sys.executable, ["-m", "nnstudio", *reopen])
+
+
+def _as_bool(value) -> bool:
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes")
+    return bool(value)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -129,6 +129,7 @@ def test_menus_toolbar_docks_and_title_speak_chinese(chinese, open_window):
         "文件(&F)",
         "编辑(&E)",
         "视图(&V)",
+        "课程(&L)",
         "训练(&T)",
         "帮助(&H)",
     ]

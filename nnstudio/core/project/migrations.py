@@ -15,6 +15,8 @@ Version history
 2  The graph format: ``graph`` with node ids, positions and edges (any DAG), every component
    a ``{"name": ...}`` object, training holds a complete ``optimizer`` component with its
    ``lr``; zipped with weights, optimiser state and history.
+3  An optional ``classroom`` section (lesson key, task text, locked settings, hidden panels)
+   that teachers use to hand out lessons. Version 2 files have none: they migrate unchanged.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 from nnstudio.core.errors import ProjectError
 from nnstudio.i18n import _
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 FORMAT = "nnstudio-project"
 
 #: Version 1 layer parameters and training fields that name a component (frozen: v1 is history).
@@ -104,7 +106,17 @@ def migrate_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: migrate_v1_to_v2}
+def migrate_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 only adds the optional ``classroom`` section: nothing else changes."""
+    doc = copy.deepcopy(doc)
+    doc["format_version"] = 3
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: migrate_v1_to_v2,
+    2: migrate_v2_to_v3,
+}
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:

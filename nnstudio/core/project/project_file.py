@@ -40,6 +40,7 @@ from nnstudio.core.network.builder import (
 )
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import archive, tensors
+from nnstudio.core.project.classroom import Classroom, check_sizes
 from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from nnstudio.core.training.plan import shape_context_for
 from nnstudio.core.training.reports import History
@@ -69,6 +70,8 @@ class Project:
     name: str = UNTITLED
     description: str = ""
     ui: dict[str, Any] = field(default_factory=dict)
+    #: What a teacher handed out with the project: lesson, task, locks, hidden panels.
+    classroom: Classroom = field(default_factory=Classroom)
     #: Fitted preprocessing (scaler, encoders, class names) of the data the weights learned.
     preprocessor: Preprocessor | None = None
     #: ``<node_id>.<param>`` → tensor; None until trained.
@@ -115,7 +118,7 @@ class Project:
         }
         if self.schedule_state is not None and self.weights is not None:
             state["schedule"] = tensors.json_safe(self.schedule_state)
-        return {
+        doc = {
             "format": FORMAT,
             "format_version": CURRENT_VERSION,
             "app_version": __version__,
@@ -128,6 +131,9 @@ class Project:
             "state": state,
             "ui": tensors.json_safe(self.ui),
         }
+        if not self.classroom.empty:
+            doc["classroom"] = self.classroom.to_dict()
+        return doc
 
 
 # --- paths ----------------------------------------------------------------------------------
@@ -388,6 +394,7 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
     old_version = doc.get("format_version")
     doc = migrate(doc)
     _check_versions(doc)
+    check_sizes(doc.get("classroom"))
     _validate(doc)
     graph: Graph = _build(N_("the network"), lambda: Graph.from_dict(doc["graph"]))
     counts = Counter(node.name for node in graph.nodes.values())
@@ -414,6 +421,9 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
     training: TrainingSettings = _build(
         N_("training settings"), lambda: TrainingSettings.from_dict(doc.get("training", {}))
     )
+    classroom: Classroom = _build(
+        N_("the classroom settings"), lambda: Classroom.from_dict(doc.get("classroom"))
+    )
     pre = doc.get("preprocessor")
     preprocessor = (
         _build(N_("stored preprocessing"), lambda: Preprocessor.from_dict(pre)) if pre else None
@@ -426,6 +436,7 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
         name=doc.get("name") or UNTITLED,
         description=doc.get("description", ""),
         ui=tensors.from_json_safe(doc.get("ui", {})),
+        classroom=classroom,
         preprocessor=preprocessor,
         epochs_trained=state.get("epochs_trained", 0),
     )

@@ -19,7 +19,7 @@ from nnstudio.core.catalogue.params import ParamSpec, Registry, registry_named
 
 #: Registries whose components appear as ``{"name": ..., <param>: ...}`` objects in files.
 FAMILIES = ("activation", "initialiser", "loss", "optimiser", "schedule")
-SCHEMA_ID = "https://nnstudio.dev/schema/project-2.json"
+SCHEMA_ID = "https://nnstudio.dev/schema/project-3.json"
 DOC_BEGIN = "<!-- BEGIN GENERATED CATALOGUE (python -m nnstudio.core.project.schemagen) -->"
 DOC_END = "<!-- END GENERATED CATALOGUE -->"
 
@@ -389,8 +389,29 @@ def _history() -> dict[str, Any]:
     }
 
 
+def _classroom() -> dict[str, Any]:
+    """A teacher's lesson hand-out; sizes are checked first, with messages naming the field."""
+    from nnstudio.core.project import classroom as c
+
+    name = {"type": "string", "maxLength": c.MAX_NAME_CHARS}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "lesson": {"type": "string", "maxLength": c.MAX_LESSON_CHARS},
+            "task": {"type": "string", "maxLength": c.MAX_TASK_CHARS},
+            "locked": {
+                "type": "array",
+                "maxItems": c.MAX_NAMES,
+                "items": {"enum": list(c.LOCKABLE)},
+            },
+            "hidden": {"type": "array", "maxItems": c.MAX_NAMES, "items": name},
+        },
+    }
+
+
 def build_schema() -> dict[str, Any]:
-    """The complete JSON Schema of ``project.json`` (format version 2)."""
+    """The complete JSON Schema of ``project.json`` (format version 3)."""
     from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT
 
     graph, node = _graph()
@@ -424,6 +445,7 @@ def build_schema() -> dict[str, Any]:
             "preprocessor": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/preprocessor"}]},
             "state": {"$ref": "#/$defs/state"},
             "ui": {"type": "object", "maxProperties": 1000},
+            "classroom": _classroom(),
         },
         "$defs": defs,
     }

@@ -36,15 +36,27 @@ class LabViewSpec:
         return self.view_class()(document, parent)
 
 
-# One line per view; keep the lesson order of the course.
-# fmt: off
+def _here(target: str) -> str:
+    """``module:Class`` of a module in this package."""
+    return f"nnstudio.gui.lab.{target}"
+
+
+# One entry per view, in the lesson order of the course.
 LAB_VIEWS: tuple[LabViewSpec, ...] = (
-    LabViewSpec("activations", N_("Activation explorer"), "nnstudio.gui.lab.activations_view:ActivationsView"),  # noqa: E501
-    LabViewSpec("initialization", N_("Initialization explorer"), "nnstudio.gui.lab.initialization_view:InitializationView"),  # noqa: E501
-    LabViewSpec("ewa", N_("Exponentially weighted average"), "nnstudio.gui.lab.ewa_view:EwaView"),
-    LabViewSpec("trajectories", N_("Optimizer trajectories"), "nnstudio.gui.lab.trajectories_view:TrajectoriesView"),  # noqa: E501
+    LabViewSpec("summary", N_("Model summary"), _here("summary_view:SummaryView")),
+    LabViewSpec(
+        "activations", N_("Activation explorer"), _here("activations_view:ActivationsView")
+    ),
+    LabViewSpec(
+        "initialization",
+        N_("Initialization explorer"),
+        _here("initialization_view:InitializationView"),
+    ),
+    LabViewSpec(
+        "trajectories", N_("Optimizer trajectories"), _here("trajectories_view:TrajectoriesView")
+    ),
+    LabViewSpec("ewa", N_("Exponentially weighted average"), _here("ewa_view:EwaView")),
 )
-# fmt: on
 
 
 def lab_view(key: str) -> LabViewSpec:
