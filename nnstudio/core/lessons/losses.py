@@ -97,7 +97,10 @@ def _pair(inputs: Mapping[str, str]) -> tuple[torch.Tensor, torch.Tensor]:
 def _rows(*columns: torch.Tensor) -> tuple[tuple[Cell, ...], ...]:
     # Integer columns (sample, class index) stay integers so they are shown as such.
     lists = [col.tolist() for col in columns]
-    return tuple(tuple(c if isinstance(c, int) else float(c) for c in row) for row in zip(*lists))
+    return tuple(
+        tuple(c if isinstance(c, int) else float(c) for c in row)
+        for row in zip(*lists, strict=True)
+    )
 
 
 def _l1(inputs: Mapping[str, str], _pitfall: bool = False) -> LossTable:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from nnstudio.i18n import N_
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
@@ -35,7 +37,23 @@ class LabViewSpec:
 
 
 # One line per view; keep the lesson order of the course.
-LAB_VIEWS: tuple[LabViewSpec, ...] = ()
+LAB_VIEWS: tuple[LabViewSpec, ...] = (
+    LabViewSpec("losses", N_("Losses and softmax"), "nnstudio.gui.lab.losses_view:LossesView"),
+    LabViewSpec(
+        "schedules", N_("Learning-rate schedules"), "nnstudio.gui.lab.schedules_view:SchedulesView"
+    ),
+    LabViewSpec(
+        "dropout_bn", N_("Dropout and batch norm"), "nnstudio.gui.lab.dropout_bn_view:DropoutBnView"
+    ),
+    LabViewSpec(
+        "perceptron", N_("Perceptron rule"), "nnstudio.gui.lab.perceptron_view:PerceptronView"
+    ),
+    LabViewSpec(
+        "preprocessing",
+        N_("Preprocessing preview"),
+        "nnstudio.gui.lab.preprocessing_view:PreprocessingView",
+    ),
+)
 
 
 def lab_view(key: str) -> LabViewSpec:
