@@ -33,9 +33,10 @@ def cell_text(value: Cell, decimals: int = 4) -> str:
         return str(value)
     if value != value:  # NaN
         return "–"
-    if decimals < 0:
-        return f"{value:.{-decimals}g}".replace("-", "−")
-    return f"{value:.{decimals}f}".replace("-", "−")
+    text = f"{value:.{-decimals}g}" if decimals < 0 else f"{value:.{decimals}f}"
+    if text.startswith("-") and float(text) == 0.0:
+        text = text[1:]  # −0.0000 puzzles students: a mean that rounds to zero is 0
+    return text.replace("-", "−")
 
 
 class NumberTable(QTableWidget):

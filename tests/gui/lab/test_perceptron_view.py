@@ -36,7 +36,7 @@ def test_and_converges_and_the_line_separates_it(view):
     view.run_epochs()
     assert view.unit.converged
     assert view.verdict_label.text().startswith("Converged")
-    xs, ys = view.line.getData()
+    xs, _ys = view.line.getData()
     assert len(xs) == 2
 
 

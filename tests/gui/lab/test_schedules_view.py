@@ -32,7 +32,7 @@ def test_the_table_reads_the_lessons_values_at_the_drops(view):
 
 
 def test_the_curves_hold_200_epochs_from_lr_01(view):
-    x, y = view.curves["step"].getData()
+    _x, y = view.curves["step"].getData()
     assert len(y) == 200 and y[0] == pytest.approx(0.1) and y[-1] == pytest.approx(0.0125)
     _x, y = view.curves["exponential"].getData()
     assert y[10] == pytest.approx(0.1 * 0.95**10)
