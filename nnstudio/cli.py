@@ -21,7 +21,7 @@ from nnstudio import __version__, i18n
 from nnstudio.i18n import N_, _, ngettext, tr
 
 EXIT_USAGE = 2
-COMMANDS = ("train", "summary", "validate", "predict", "step", "export")
+COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "schedule")
 
 #: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
 #: (Python 3.10 to 3.13): argparse looks them up through :func:`_argparse_in_our_language`.
@@ -190,6 +190,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE")
     export.add_argument("--to", choices=("python", "onnx", "torchscript"), required=True)
     export.add_argument("-o", "--output", metavar="OUT", required=True)
+
+    schedule = sub.add_parser(
+        "schedule",
+        help=_("print the planned learning rate of every epoch"),
+        description=_(
+            "The learning rate the project's schedule will use in each epoch, planned before "
+            "training (epochs counted from 0, as in the lessons' plots)."
+        ),
+    )
+    schedule.add_argument("file", metavar="FILE")
+    schedule.add_argument(
+        "--epochs", type=int, metavar="N", help=_("plan this many epochs (default: the project's)")
+    )
+    schedule.add_argument(
+        "--json", action="store_true", help=_('print a JSON list of {"epoch", "lr"}')
+    )
     return parser
 
 
@@ -263,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "predict": cmd_predict,
         "step": cmd_step,
         "export": cmd_export,
+        "schedule": cmd_schedule,
     }
     try:
         return handler[args.command](args)
@@ -547,4 +564,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     project = _load(args, with_data=False)
     path = export_project(project, args.to, args.output)
     print(_("wrote {path}").format(path=path), file=sys.stderr)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from nnstudio.core.catalogue.schedules import SCHEDULES
+    from nnstudio.core.training.schedule_plan import plan_settings
+
+    project = _load(args, with_data=False)
+    settings = project.training
+    n_train = None
+    # Only schedules that move every batch need the epoch's length, hence the data.
+    if SCHEDULES.get(SCHEDULES.normalize(settings.schedule)["name"]).per_batch:
+        from nnstudio.core.workspace import Workspace
+
+        workspace = Workspace(project, load_data=project.data.source.kind != "none")
+        workspace.require_data()
+        if workspace.prepared is not None:
+            n_train = workspace.prepared.n_train
+    plan = plan_settings(settings, n_train=n_train, epochs=args.epochs)
+    if args.json:
+        _print_json(plan.to_json())
+    else:
+        line = _("epoch {epoch}  lr {lr:.6g}")
+        for epoch, lr in enumerate(plan.lrs):
+            print(line.format(epoch=epoch, lr=lr))
     return 0

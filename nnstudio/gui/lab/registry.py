@@ -52,10 +52,17 @@ LAB_VIEWS: tuple[LabViewSpec, ...] = (
         N_("Initialization explorer"),
         _here("initialization_view:InitializationView"),
     ),
+    LabViewSpec("losses", N_("Losses and softmax"), _here("losses_view:LossesView")),
     LabViewSpec(
         "trajectories", N_("Optimizer trajectories"), _here("trajectories_view:TrajectoriesView")
     ),
     LabViewSpec("ewa", N_("Exponentially weighted average"), _here("ewa_view:EwaView")),
+    LabViewSpec("schedules", N_("Learning-rate schedules"), _here("schedules_view:SchedulesView")),
+    LabViewSpec("dropout_bn", N_("Dropout and batch norm"), _here("dropout_bn_view:DropoutBnView")),
+    LabViewSpec("perceptron", N_("Perceptron rule"), _here("perceptron_view:PerceptronView")),
+    LabViewSpec(
+        "preprocessing", N_("Preprocessing preview"), _here("preprocessing_view:PreprocessingView")
+    ),
 )
 
 
