@@ -58,7 +58,7 @@ def test_every_surface_can_be_chosen(view):
 def test_playing_steps_from_the_timer_until_paused(view, qtbot):
     view.speed.setValue(5)
     view.play()
-    qtbot.waitUntil(lambda: view.race.steps >= 10, timeout=10000)
+    qtbot.waitUntil(lambda: view.race.steps >= 10, timeout=60_000)
     view.pause()
     steps = view.race.steps
     assert not view.timer.isActive()
