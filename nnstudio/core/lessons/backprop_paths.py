@@ -11,8 +11,10 @@ shows the same digits as ``nnstudio step``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.lessons.backprop import LayerStep, StepReport
@@ -25,6 +27,7 @@ __all__ = [
     "ChainPath",
     "Factor",
     "ParamRef",
+    "ParamTable",
     "WeightChain",
     "dense_layers",
     "first_weight_numbers",
@@ -127,40 +130,99 @@ def _small(report: StepReport) -> bool:
     return n <= SMALL_NET_WEIGHTS
 
 
-def param_refs(report: StepReport) -> list[ParamRef]:
-    """Every parameter element, layer by layer (weights row by row, then biases)."""
-    small = _small(report)
-    prefix = unit_prefixes(report)
-    first = first_weight_numbers(report)
-    refs = []
-    for layer in report.layers:
-        for ps in layer.params:
-            before = ps.before.reshape(-1)
-            after = ps.after.reshape(-1)
-            grad = ps.grad.reshape(-1) if ps.grad is not None else None
-            shape = tuple(ps.before.shape)
-            for i in range(before.numel()):
-                index = _unravel(i, shape)
-                if small and layer.node_id in first and ps.param == "weight":
-                    name = f"w{first[layer.node_id] + i}"
-                elif small and layer.node_id in prefix and ps.param == "bias":
-                    name = f"b_{prefix[layer.node_id]}{i + 1}"
-                else:
-                    name = f"{ps.label}[{', '.join(map(str, index))}]"
-                refs.append(
-                    ParamRef(
-                        node_id=layer.node_id,
-                        param=ps.param,
-                        index=index,
-                        label=ps.label,
-                        name=name,
-                        before=float(before[i]),
-                        grad=None if grad is None else float(grad[i]),
-                        after=float(after[i]),
-                        trainable=ps.trainable,
+class ParamTable:
+    """Every parameter element of a report, made into a :class:`ParamRef` only when asked.
+
+    The phone network of the case study has over 200,000 weights: a table of them all
+    must not build 200,000 objects up front, so this holds each tensor once (as flat
+    lists) and answers by position or by (node id, param, index).
+    """
+
+    def __init__(self, report: StepReport) -> None:
+        self._small = _small(report)
+        self._prefix = unit_prefixes(report)
+        self._first = first_weight_numbers(report)
+        #: (layer node id, ParamStep, flat before, flat grad, flat after, start position)
+        self._tensors: list[tuple[str, Any, list[float], list[float] | None, list[float], int]] = []
+        self._by_key: dict[tuple[str, str], int] = {}
+        count = 0
+        for layer in report.layers:
+            for ps in layer.params:
+                grad = ps.grad.reshape(-1).tolist() if ps.grad is not None else None
+                self._by_key[(layer.node_id, ps.param)] = len(self._tensors)
+                self._tensors.append(
+                    (
+                        layer.node_id,
+                        ps,
+                        ps.before.reshape(-1).tolist(),
+                        grad,
+                        ps.after.reshape(-1).tolist(),
+                        count,
                     )
                 )
-    return refs
+                count += ps.before.numel()
+        self._starts = [t[5] for t in self._tensors]
+        self._len = count
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, position: int) -> ParamRef:
+        if not 0 <= position < self._len:
+            raise IndexError(position)
+        which = bisect_right(self._starts, position) - 1
+        return self._ref(which, position - self._starts[which])
+
+    def find(self, node_id: str, param: str, index: tuple[int, ...]) -> ParamRef | None:
+        """The element ``index`` of ``param`` in layer ``node_id``, if there is one."""
+        which = self._by_key.get((node_id, param))
+        if which is None:
+            return None
+        shape = tuple(self._tensors[which][1].before.shape)
+        if len(index) != len(shape) or not all(
+            0 <= i < n for i, n in zip(index, shape, strict=True)
+        ):
+            return None
+        flat = 0
+        for i, n in zip(index, shape, strict=True):
+            flat = flat * n + i
+        return self._ref(which, flat)
+
+    def position(self, ref: ParamRef) -> int:
+        """Where ``ref`` stands in the table."""
+        which = self._by_key[(ref.node_id, ref.param)]
+        shape = tuple(self._tensors[which][1].before.shape)
+        flat = 0
+        for i, n in zip(ref.index, shape, strict=True):
+            flat = flat * n + i
+        return self._starts[which] + flat
+
+    def _ref(self, which: int, i: int) -> ParamRef:
+        node_id, ps, before, grad, after, _start = self._tensors[which]
+        index = _unravel(i, tuple(ps.before.shape))
+        if self._small and node_id in self._first and ps.param == "weight":
+            name = f"w{self._first[node_id] + i}"
+        elif self._small and node_id in self._prefix and ps.param == "bias":
+            name = f"b_{self._prefix[node_id]}{i + 1}"
+        else:
+            name = f"{ps.label}[{', '.join(map(str, index))}]"
+        return ParamRef(
+            node_id=node_id,
+            param=ps.param,
+            index=index,
+            label=ps.label,
+            name=name,
+            before=before[i],
+            grad=None if grad is None else grad[i],
+            after=after[i],
+            trainable=ps.trainable,
+        )
+
+
+def param_refs(report: StepReport) -> list[ParamRef]:
+    """Every parameter element, layer by layer (weights row by row, then biases)."""
+    table = ParamTable(report)
+    return [table[i] for i in range(len(table))]
 
 
 def _unravel(i: int, shape: tuple[int, ...]) -> tuple[int, ...]:

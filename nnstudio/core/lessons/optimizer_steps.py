@@ -35,7 +35,9 @@ class OptimizerLesson:
     defaults: dict[str, float]
     #: The update rule, as the lesson writes it (formulas stay untranslated).
     formula: str
-    #: State columns shown per step: key → symbol.
+    #: State columns shown per step: key → symbol (the bias-corrected moments are written
+    #: m_hat and v_hat, as the lesson's code names them: a combining hat over a letter
+    #: renders badly in many fonts).
     state: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,9 +69,9 @@ LESSON_OPTIMIZERS: tuple[OptimizerLesson, ...] = (
         "adam",
         N_("Adam"),
         {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8},
-        "m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  m̂ = m / (1 − β1ᵗ);  "
-        "v̂ = v / (1 − β2ᵗ);  w ← w − lr·m̂ / (√v̂ + ε)",
-        {"m": "m", "v": "v", "m_hat": "m̂", "v_hat": "v̂"},
+        "m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  m_hat = m / (1 − β1ᵗ);  "
+        "v_hat = v / (1 − β2ᵗ);  w ← w − lr·m_hat / (√v_hat + ε)",
+        {"m": "m", "v": "v", "m_hat": "m_hat", "v_hat": "v_hat"},
     ),
 )
 
@@ -244,8 +246,8 @@ def hand_line(
         return (
             f"m = {b1:g} × {f(m_old)} + {1 - b1:.6g} × {f(g)} = {f(st['m'])};  "
             f"v = {b2:g} × {f(v_old)} + {1 - b2:.6g} × {f(g)}² = {f(st['v'])};  "
-            f"m̂ = {f(st['m'])} / (1 − {b1:g}^{t}) = {f(st['m_hat'])};  "
-            f"v̂ = {f(st['v'])} / (1 − {b2:g}^{t}) = {f(st['v_hat'])};  "
+            f"m_hat = {f(st['m'])} / (1 − {b1:g}^{t}) = {f(st['m_hat'])};  "
+            f"v_hat = {f(st['v'])} / (1 − {b2:g}^{t}) = {f(st['v_hat'])};  "
             f"w = {f(w0)} − {lr:g} × {f(st['m_hat'])} / √{f(st['v_hat'])} = {f(w1)}"
         )
     raise KeyError(key)

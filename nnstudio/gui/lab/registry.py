@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from nnstudio.i18n import N_
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
@@ -35,7 +37,16 @@ class LabViewSpec:
 
 
 # One line per view; keep the lesson order of the course.
-LAB_VIEWS: tuple[LabViewSpec, ...] = ()
+LAB_VIEWS: tuple[LabViewSpec, ...] = (
+    LabViewSpec(
+        "backprop", N_("Backprop step-through"), "nnstudio.gui.lab.backprop_view:BackpropView"
+    ),
+    LabViewSpec(
+        "optimizer_steps",
+        N_("Optimizer steps"),
+        "nnstudio.gui.lab.optimizer_steps_view:OptimizerStepsView",
+    ),
+)
 
 
 def lab_view(key: str) -> LabViewSpec:
