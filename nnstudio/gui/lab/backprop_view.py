@@ -666,7 +666,8 @@ class BackpropView(QWidget):
                 continue
             ref = edge.ref
             if self.applied:
-                text = f"{ref.name}: {number(ref.before)} → {number(ref.after)}"
+                # Two lines, as wide as the backward pass's: neighbouring labels stay apart.
+                text = f"{ref.name} = {number(ref.before)}\n→ {number(ref.after)}"
             elif self.backward_shown and ref.grad is not None:
                 text = f"{ref.name} = {number(ref.before)}\n∂E/∂{ref.name} = {number(ref.grad)}"
             else:

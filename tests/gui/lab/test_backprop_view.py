@@ -67,12 +67,12 @@ def test_edges_carry_the_weights_then_their_gradients_then_old_to_new(lesson_vie
         "w8": "∂E/∂w8 = -0.022740",
     }
     view.apply_button.click()
-    assert view.edge_text("w5") == "w5: 0.400000 → 0.358916"
-    assert view.edge_text("w6") == "w6: 0.450000 → 0.408666"
-    assert view.edge_text("w7") == "w7: 0.500000 → 0.511301"
-    assert view.edge_text("w8") == "w8: 0.550000 → 0.561370"
-    assert view.edge_text("w1") == "w1: 0.150000 → 0.149781"
-    assert view.edge_text("w4") == "w4: 0.300000 → 0.299502"
+    assert view.edge_text("w5") == "w5 = 0.400000\n→ 0.358916"
+    assert view.edge_text("w6") == "w6 = 0.450000\n→ 0.408666"
+    assert view.edge_text("w7") == "w7 = 0.500000\n→ 0.511301"
+    assert view.edge_text("w8") == "w8 = 0.550000\n→ 0.561370"
+    assert view.edge_text("w1") == "w1 = 0.150000\n→ 0.149781"
+    assert view.edge_text("w4") == "w4 = 0.300000\n→ 0.299502"
 
 
 def test_w5s_chain_rule_is_written_as_the_lesson_writes_it(lesson_view):
