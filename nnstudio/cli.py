@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("row of the training split (default: the first batch)"),
     )
     step.add_argument("--json", action="store_true")
+    step.add_argument(
+        "--full",
+        action="store_true",
+        help=_("write every value of every vector and matrix instead of cutting them with …"),
+    )
 
     export = sub.add_parser("export", help=_("export as a Python script, ONNX or TorchScript"))
     export.add_argument("file", metavar="FILE")
@@ -554,7 +559,7 @@ def cmd_step(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_dict())
     else:
-        print(step_text(report))
+        print(step_text(report, full=args.full))
     return 0
 
 

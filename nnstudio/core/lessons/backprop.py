@@ -19,7 +19,7 @@ import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -35,6 +35,9 @@ from nnstudio.core.project import Project
 from nnstudio.core.training.engine import epoch_seed, l1_weights
 from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.i18n import N_, Text
+
+if TYPE_CHECKING:
+    from nnstudio.core.data import PreparedData, Table
 
 #: Step of the central differences (in float64, where rounding stays near 1e-10·|E|).
 FD_STEP = 1e-6
@@ -320,18 +323,25 @@ def _entry_dict(e: GradEntry) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the step
 
 
-def inspect_step(project: Project, *, sample: int | None = None) -> StepReport:
+def inspect_step(
+    project: Project,
+    *,
+    sample: int | None = None,
+    loaded: tuple[Table, PreparedData] | None = None,
+) -> StepReport:
     """One training step of ``project`` on a copy, with every intermediate value.
 
     ``sample`` picks one row of the training split; without it the first batch (in order,
     no shuffle) of the project's batch size is used. Trained weights are used when the
-    project has them, else the initial weights training would start from.
+    project has them, else the initial weights training would start from. ``loaded`` is
+    the table and prepared data a workspace already holds (the lab's views pass it, so the
+    data is not read again for every row a student picks); without it the data is loaded.
     """
     from nnstudio.core.training.plan import plan_run
 
     with torch.random.fork_rng(devices=[]):
         trained = project.weights is not None
-        plan = plan_run(project, resume=trained)
+        plan = plan_run(project, resume=trained, loaded=loaded)
         prepared = plan.prepared
         settings = project.training
         n = prepared.n_train

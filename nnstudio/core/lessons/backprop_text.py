@@ -17,22 +17,38 @@ from collections.abc import Callable, Iterator, Mapping
 import torch
 
 from nnstudio.core.catalogue.activations import ACTIVATIONS
-from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.catalogue.params import short_label
 from nnstudio.core.lessons.backprop import FD_FLOOR, LayerStep, StepReport
-from nnstudio.i18n import _, pgettext, tr
+from nnstudio.core.lessons.backprop_paths import (
+    SMALL_NET_WEIGHTS,
+    first_weight_numbers,
+    plain_sgd,
+    slope_form,
+    slope_numbers,
+    unit_prefixes,
+)
+from nnstudio.i18n import _, ngettext, pgettext, tr
 
-__all__ = ["SHOW_COLS", "SHOW_ROWS", "SMALL_NET_WEIGHTS", "step_text"]
+__all__ = ["SHOW_COLS", "SHOW_FEATURES", "SHOW_ROWS", "SMALL_NET_WEIGHTS", "number", "step_text"]
 
-#: Per-weight chain-rule lines in the text are written only for networks this small.
-SMALL_NET_WEIGHTS = 64
-#: Matrices in the text are cut to this many rows and columns.
+#: Matrices in the text are cut to this many rows and columns (unless ``full``).
 SHOW_ROWS, SHOW_COLS = 6, 8
+#: A sample's inputs are listed up to this many features (unless ``full``).
+SHOW_FEATURES = 12
 
 
-def step_text(report: StepReport) -> str:
-    """The step written out like the lesson: forward, chain rule, update, check."""
-    return "\n".join(_text_lines(report))
+def step_text(report: StepReport, *, full: bool = False) -> str:
+    """The step written out like the lesson: forward, chain rule, update, check.
+
+    ``full`` writes every row and column of every matrix and vector instead of cutting
+    them with "…" (long for big networks, but nothing is left out).
+    """
+    return "\n".join(_text_lines(report, full))
+
+
+def number(v: float) -> str:
+    """A number as the step text writes it: the backprop view uses the same digits."""
+    return _f(v)
 
 
 def _f(v: float) -> str:
@@ -72,24 +88,31 @@ def _scientific(v: float) -> str:
     return f"{v:.4e}" if v and math.isfinite(v) else ("0" if v == 0 else str(v))
 
 
-def _vec(t: torch.Tensor, limit: int = SHOW_COLS, fmt: Callable[[float], str] | None = None) -> str:
+def _vec(
+    t: torch.Tensor, limit: int | None = SHOW_COLS, fmt: Callable[[float], str] | None = None
+) -> str:
+    """A vector in brackets; ``limit`` None writes every value."""
     fmt = fmt or _formatter(t)
-    values = [float(v) for v in t.reshape(-1)[:limit]]
-    more = ", …" if t.numel() > limit else ""
+    flat = t.reshape(-1)
+    values = [float(v) for v in (flat if limit is None else flat[:limit])]
+    more = ", …" if limit is not None and t.numel() > limit else ""
     return "[" + ", ".join(fmt(v) for v in values) + more + "]"
 
 
-def _matrix(t: torch.Tensor | None, indent: str) -> list[str]:
-    """A matrix (or vector) as lines, cut to SHOW_ROWS × SHOW_COLS with its shape."""
+def _matrix(t: torch.Tensor | None, indent: str, full: bool = False) -> list[str]:
+    """A matrix (or vector) as lines, cut to SHOW_ROWS × SHOW_COLS unless ``full``."""
     if t is None:
         return [indent + "—"]
+    limit = None if full else SHOW_COLS
     if t.dim() <= 1:
-        return [indent + _vec(t)]
+        return [indent + _vec(t, limit)]
     rows = t.shape[0]
-    fmt = _formatter(t[:SHOW_ROWS, :SHOW_COLS])
-    lines = [indent + _vec(t[r], fmt=fmt) for r in range(min(rows, SHOW_ROWS))]
-    if rows > SHOW_ROWS:
-        lines.append(indent + _("… {n} more rows").format(n=rows - SHOW_ROWS))
+    shown = rows if full else min(rows, SHOW_ROWS)
+    fmt = _formatter(t if full else t[:SHOW_ROWS, :SHOW_COLS])
+    lines = [indent + _vec(t[r], limit, fmt=fmt) for r in range(shown)]
+    if rows > shown:
+        more = rows - shown
+        lines.append(indent + ngettext("… {n} more row", "… {n} more rows", more).format(n=more))
     return lines
 
 
@@ -101,21 +124,6 @@ def _label(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns (Chinese characters take two)."""
     used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - used)
-
-
-def _unit_names(report: StepReport) -> dict[str, str]:
-    """Lesson-style unit prefixes: o for the output layer, h for hidden Dense layers."""
-    dense = [layer for layer in report.layers if layer.chain is not None]
-    hidden = [layer for layer in dense if not layer.is_output]
-    names = {}
-    for layer in dense:
-        if layer.is_output:
-            names[layer.node_id] = "o"
-        elif len(hidden) == 1:
-            names[layer.node_id] = "h"
-        else:
-            names[layer.node_id] = f"h{hidden.index(layer) + 1}_"
-    return names
 
 
 def _act_label(name: str | None) -> str:
@@ -132,22 +140,23 @@ def _act_short(name: str | None) -> str:
     return short_label(ACTIVATIONS.get(name).label) if name in ACTIVATIONS else name
 
 
-def _text_lines(r: StepReport) -> Iterator[str]:
+def _text_lines(r: StepReport, full: bool = False) -> Iterator[str]:
     dense = [layer for layer in r.layers if layer.chain is not None]
     n_weights = sum(layer.chain.grad_weight.numel() for layer in dense if layer.chain)
     batch = len(r.rows)
     small = batch == 1 and n_weights <= SMALL_NET_WEIGHTS
-    prefix = _unit_names(r)
+    prefix = unit_prefixes(r)
     # Lesson numbering: w1, w2, ... row by row through the Dense layers in order.
-    first_w: dict[str, int] = {}
-    count = 1
-    for layer in dense:
-        first_w[layer.node_id] = count
-        count += layer.chain.grad_weight.numel() if layer.chain else 0
+    first_w = first_weight_numbers(r)
+
+    def matrix(t: torch.Tensor | None, indent: str) -> list[str]:
+        return _matrix(t, indent, full)
 
     yield _("One step of backpropagation — {project}").format(project=r.project)
     if r.weights == "trained":
-        state = _("trained weights ({n} epochs)").format(n=r.epochs_trained)
+        state = ngettext(
+            "trained weights ({n} epoch)", "trained weights ({n} epochs)", r.epochs_trained
+        ).format(n=r.epochs_trained)
     else:
         state = _("initial weights (not trained yet: what training starts from)")
     yield _("Weights: {state}; the network is in training mode.").format(state=state)
@@ -163,8 +172,9 @@ def _text_lines(r: StepReport) -> Iterator[str]:
         yield _("Note: {note}.").format(note=tr(note))
     if batch == 1:
         names = r.feature_names
-        shown = "  ".join(f"{n}={_f(float(v))}" for n, v in zip(names, r.x[0][:12], strict=False))
-        more = "  …" if len(names) > 12 else ""
+        cut = len(names) if full else SHOW_FEATURES
+        shown = "  ".join(f"{n}={_f(float(v))}" for n, v in zip(names, r.x[0][:cut], strict=False))
+        more = "  …" if len(names) > cut else ""
         yield "  " + _label(pgettext("backprop step", "input"), 8) + shown + more
         target = _label(pgettext("backprop step", "target"), 8)
         if r.task == "classification":
@@ -179,9 +189,9 @@ def _text_lines(r: StepReport) -> Iterator[str]:
             yield "  " + target + shown
     else:
         yield "  " + _("input x ({shape}):").format(shape=_shape(r.x))
-        yield from _matrix(r.x, "    ")
+        yield from matrix(r.x, "    ")
         yield "  " + _("target ({shape}):").format(shape=_shape(r.y))
-        yield from _matrix(r.y, "    ")
+        yield from matrix(r.y, "    ")
 
     yield ""
     yield _("FORWARD PASS")
@@ -198,13 +208,13 @@ def _text_lines(r: StepReport) -> Iterator[str]:
                     yield f"  net_{p}{j + 1} = {_f(z)}   out_{p}{j + 1} = {_f(a)}"
             else:
                 yield "  z = a_prev·Wᵀ + b:"
-                yield from _matrix(layer.z, "    ")
+                yield from matrix(layer.z, "    ")
                 yield f"  a = {_act_short(layer.activation)}(z):"
-                yield from _matrix(layer.a, "    ")
+                yield from matrix(layer.a, "    ")
         else:
             yield "  " + _("output:")
-            yield from _matrix(layer.a, "    ")
-    output = _vec(r.output[0]) if batch == 1 else f"{_shape(r.output)}"
+            yield from matrix(layer.a, "    ")
+    output = _vec(r.output[0], None if full else SHOW_COLS) if batch == 1 else _shape(r.output)
     yield "  " + _("network output: {output}").format(output=output)
     loss = _(r.loss_label)
     if r.l1:
@@ -229,7 +239,7 @@ def _text_lines(r: StepReport) -> Iterator[str]:
             if layer.dE_da is not None:
                 yield _layer_title(layer)
                 yield "  ∂E/∂output:"
-                yield from _matrix(layer.dE_da, "    ")
+                yield from matrix(layer.dE_da, "    ")
             continue
         yield _layer_title(layer)
         p = prefix[layer.node_id]
@@ -239,17 +249,17 @@ def _text_lines(r: StepReport) -> Iterator[str]:
             yield from _small_backward(layer, p, users, by_id, prefix, first_w, target)
         else:
             yield f"  ∂E/∂a ({_shape(c.dE_da)}):"
-            yield from _matrix(c.dE_da, "    ")
+            yield from matrix(c.dE_da, "    ")
             yield "  " + _("∂a/∂z (activation slope):")
-            yield from _matrix(c.da_dz, "    ")
+            yield from matrix(c.da_dz, "    ")
             yield "  δ = ∂E/∂z = ∂E/∂a ⊙ ∂a/∂z:" if c.elementwise else "  δ = ∂E/∂z = Jᵀ·∂E/∂a:"
-            yield from _matrix(c.dE_dz, "    ")
+            yield from matrix(c.dE_dz, "    ")
             term = " + λ·sign(W)" if c.l1_term else ""
             yield f"  ∂E/∂W = δᵀ·a_prev{term} ({_shape(c.grad_weight)}):"
-            yield from _matrix(c.grad_weight, "    ")
+            yield from matrix(c.grad_weight, "    ")
             if c.grad_bias is not None:
                 yield "  " + _("∂E/∂b = Σ over the batch of δ:")
-                yield from _matrix(c.grad_bias, "    ")
+                yield from matrix(c.grad_bias, "    ")
         if c.matches is None:
             yield "  " + _("(frozen layer: autograd computes no weight gradient)")
         else:
@@ -259,7 +269,7 @@ def _text_lines(r: StepReport) -> Iterator[str]:
             ).format(mark=mark, diff=c.max_abs_diff)
 
     yield ""
-    yield from _update_lines(r, small, prefix, first_w)
+    yield from _update_lines(r, small, prefix, first_w, full)
 
     yield ""
     g = r.grad_check
@@ -268,9 +278,11 @@ def _text_lines(r: StepReport) -> Iterator[str]:
         "GRADIENT CHECK: central differences (E(w+h) − E(w−h)) / 2h with h = {h:g}, in float64"
     ).format(h=g.h)
     scope = _("every parameter") if g.checked == g.total else _("an evenly spread selection")
-    yield "  " + _("{checked} of {total} parameters checked ({scope})").format(
-        checked=g.checked, total=g.total, scope=scope
-    )
+    yield "  " + ngettext(
+        "{checked} of {total} parameter checked ({scope})",
+        "{checked} of {total} parameters checked ({scope})",
+        g.total,
+    ).format(checked=g.checked, total=g.total, scope=scope)
     yield "  " + _(
         "relative difference = |autograd − numeric| / max(|autograd|, |numeric|, "
         "{floor:.0%} of the largest gradient)"
@@ -299,11 +311,20 @@ def _text_lines(r: StepReport) -> Iterator[str]:
 
 def _layer_title(layer: LayerStep) -> str:
     if layer.chain is not None and layer.z is not None:
-        values = {"name": layer.name, "units": layer.z.shape[1]}
+        units = int(layer.z.shape[1])
+        values = {"name": layer.name, "units": units}
         values["activation"] = _act_label(layer.activation)
         if layer.is_output:
-            return _("{name} (Dense, {units} units, {activation}) — output layer").format(**values)
-        return _("{name} (Dense, {units} units, {activation})").format(**values)
+            return ngettext(
+                "{name} (Dense, {units} unit, {activation}) — output layer",
+                "{name} (Dense, {units} units, {activation}) — output layer",
+                units,
+            ).format(**values)
+        return ngettext(
+            "{name} (Dense, {units} unit, {activation})",
+            "{name} (Dense, {units} units, {activation})",
+            units,
+        ).format(**values)
     if layer.is_output:
         return _("{name} ({type}) — output layer").format(name=layer.name, type=layer.type)
     return f"{layer.name} ({layer.type})"
@@ -351,7 +372,12 @@ def _small_backward(
             yield f"  ∂E/∂out_{u} = {_f(de)}   " + _("(summed over every path to the loss)")
         slope = float(c.da_dz[0, j])
         delta = float(c.dE_dz[0, j])
-        yield f"  ∂out_{u}/∂net_{u} = {_f(slope)}   ∂E/∂net_{u} = {_f(delta)}"
+        # The lesson writes the sigmoid's slope with its output: out·(1 − out).
+        form = slope_form(layer.activation, u)
+        if form:
+            numbers = slope_numbers(layer.activation, _f(float(layer.a[0, j])))
+            form = f"{form} = {numbers} = "
+        yield f"  ∂out_{u}/∂net_{u} = {form}{_f(slope)}   ∂E/∂net_{u} = {_f(delta)}"
     w0 = first_w[layer.node_id]
     for j in range(units):
         u = f"{p}{j + 1}"
@@ -382,16 +408,14 @@ def _small_backward(
 
 
 def _update_lines(
-    r: StepReport, small: bool, prefix: Mapping[str, str], first_w: Mapping[str, int]
+    r: StepReport,
+    small: bool,
+    prefix: Mapping[str, str],
+    first_w: Mapping[str, int],
+    full: bool = False,
 ) -> Iterator[str]:
-    settings = OPTIMIZERS.normalize(r.optimizer_settings)
-    plain_sgd = (
-        r.optimizer_name == "sgd"
-        and r.optimizer_state == "fresh"
-        and not settings.get("momentum")
-        and not settings.get("weight_decay")
-    )
-    rule = "w ← w − lr·∂E/∂w" if plain_sgd else _("one step of its update rule")
+    sgd = plain_sgd(r)
+    rule = "w ← w − lr·∂E/∂w" if sgd else _("one step of its update rule")
     if r.optimizer_state == "saved":
         template = _(
             "UPDATE: {optimizer}, lr = {lr:g}, continuing the saved optimiser state: {rule}"
@@ -413,7 +437,7 @@ def _update_lines(
                     else:
                         name = f"b_{p}{i + 1}"
                     b, a = float(before[i]), float(after[i])
-                    if plain_sgd and grad is not None:
+                    if sgd and grad is not None:
                         yield (
                             f"  {name} = {_f(b)} − {r.lr:g} × {_p(float(grad[i]))} = {_f(a)}"
                             f"{frozen}"
@@ -428,7 +452,12 @@ def _update_lines(
                 mean=float(change.mean()) if change.numel() else 0.0,
                 largest=float(change.max()) if change.numel() else 0.0,
             )
-            if ps.before.numel() <= SHOW_COLS * 2:
+            if full:
+                yield "    " + pgettext("backprop step", "before")
+                yield from _matrix(ps.before, "      ", full=True)
+                yield "    " + pgettext("backprop step", "after")
+                yield from _matrix(ps.after, "      ", full=True)
+            elif ps.before.numel() <= SHOW_COLS * 2:
                 yield (
                     "    "
                     + _label(pgettext("backprop step", "before"), 7)

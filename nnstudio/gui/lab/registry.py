@@ -53,6 +53,10 @@ LAB_VIEWS: tuple[LabViewSpec, ...] = (
         _here("initialization_view:InitializationView"),
     ),
     LabViewSpec("losses", N_("Losses and softmax"), _here("losses_view:LossesView")),
+    LabViewSpec("backprop", N_("Backprop step-through"), _here("backprop_view:BackpropView")),
+    LabViewSpec(
+        "optimizer_steps", N_("Optimizer steps"), _here("optimizer_steps_view:OptimizerStepsView")
+    ),
     LabViewSpec(
         "trajectories", N_("Optimizer trajectories"), _here("trajectories_view:TrajectoriesView")
     ),
