@@ -129,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, metavar="N")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"))
     train.add_argument(
+        "--stop-at",
+        metavar="TARGET",
+        # Translators: argparse help: keep "%%" doubled (it prints one %).
+        help=_(
+            "end the run once the validation accuracy or loss reaches TARGET: accuracy=0.95 "
+            "(or 95%%) or loss=0.1; 'none' removes the project's target"
+        ),
+    )
+    train.add_argument(
         "--resume",
         action="store_true",
         help=_("continue from the project's saved weights and optimiser state"),
@@ -380,6 +389,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.lr <= 0:
             raise TrainingError(_("--lr must be positive, not {lr:g}").format(lr=args.lr))
         settings = settings.with_lr(args.lr)
+    if args.stop_at is not None:
+        from nnstudio.core.training.training_settings import parse_target
+
+        none = args.stop_at.strip().lower() == "none"
+        changes["stop_at"] = None if none else parse_target(args.stop_at)
     project.training = settings.replace(**changes) if changes else settings
     plan = plan_run(project, resume=args.resume)
     if not args.json and not args.quiet:
