@@ -65,6 +65,16 @@ class AppSettings:
     def set_language(self, code: str | None) -> None:
         self.qs.setValue("ui/language", code or "")
 
+    # --- presentation mode -----------------------------------------------------------------
+
+    def presentation_mode(self) -> bool:
+        """Whether View → Presentation Mode was on when NN Studio last closed (off at first)."""
+        value = self.qs.value("ui/presentation_mode", False)
+        return value is True or str(value).lower() in ("true", "1")
+
+    def set_presentation_mode(self, on: bool) -> None:
+        self.qs.setValue("ui/presentation_mode", bool(on))
+
     def value(self, key: str, default=None):
         return self.qs.value(key, default)
 

@@ -178,6 +178,11 @@ class TrainingPanel(QWidget):
         self.update_schedule_preview()
         self._sync_banner()
 
+    def advanced_boxes(self) -> tuple[QWidget, ...]:
+        """The settings a lesson on the projector rarely needs (presentation mode hides them):
+        the L1 penalty and where to compute."""
+        return (self.regularization_box, self.device_box)
+
     def update_schedule_preview(self) -> None:
         """Plan the schedule with :func:`planned_lrs` and draw it (LR against epoch)."""
         self._preview_timer.stop()
@@ -277,10 +282,12 @@ class TrainingPanel(QWidget):
         column.addWidget(self._build_optimizer())
         column.addWidget(self._build_schedule())
         column.addWidget(self._build_run())
-        column.addWidget(self._build_regularization())
+        self.regularization_box = self._build_regularization()
+        column.addWidget(self.regularization_box)
         column.addWidget(self._build_early())
         column.addWidget(self._build_target())
-        column.addWidget(self._build_device())
+        self.device_box = self._build_device()
+        column.addWidget(self.device_box)
         column.addStretch(1)
         scroll.setWidget(content)
         self.scroll_area = scroll
