@@ -22,7 +22,7 @@ from nnstudio import __version__, i18n
 from nnstudio.i18n import N_, _, ngettext, tr
 
 EXIT_USAGE = 2
-COMMANDS = ("train", "summary", "validate", "predict", "step", "export")
+COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "report")
 
 #: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
 #: (Python 3.10 to 3.13): argparse looks them up through :func:`_argparse_in_our_language`.
@@ -192,6 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE")
     export.add_argument("--to", choices=("python", "onnx", "torchscript"), required=True)
     export.add_argument("-o", "--output", metavar="OUT", required=True)
+
+    report = sub.add_parser(
+        "report",
+        help=_("write a lesson report (HTML, optionally PDF)"),
+        description=_(
+            "One self-contained HTML page to hand in: the parameter table, the training "
+            "settings, the curves, the final metrics, the confusion matrix and your notes. "
+            "The PDF is printed by Qt offscreen (no display needed)."
+        ),
+    )
+    report.add_argument("file", metavar="FILE")
+    data_options(report)
+    report.add_argument("-o", "--output", metavar="OUT.html", required=True)
+    report.add_argument("--pdf", metavar="OUT.pdf", help=_("also write the report as a PDF"))
+    report.add_argument("--notes", metavar="TEXT", default="", help=_("your notes, as text"))
+    report.add_argument(
+        "--notes-file", metavar="FILE", help=_("your notes, read from a UTF-8 text file")
+    )
     return parser
 
 
@@ -238,6 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "predict": cmd_predict,
         "step": cmd_step,
         "export": cmd_export,
+        "report": cmd_report,
     }
     try:
         return handler[args.command](args)
@@ -533,3 +552,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = export_project(project, args.to, args.output)
     print(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from nnstudio.core.errors import ProjectError
+    from nnstudio.core.export.report import build_report, write_report
+    from nnstudio.gui.language import CJK_FONTS
+
+    notes = args.notes
+    if args.notes_file:
+        try:
+            notes = Path(args.notes_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProjectError(
+                _("cannot read the notes file {path}: {problem}").format(
+                    path=args.notes_file, problem=exc.strerror or exc
+                )
+            ) from None
+    workspace = _workspace(_load(args), args)
+    report = build_report(workspace, notes=notes, fonts=CJK_FONTS)
+    written = [_written(lambda: write_report(report, args.output), args.output)]
+    if args.pdf:
+        from nnstudio.gui.report_pdf import write_pdf
+
+        written.append(_written(lambda: write_pdf(report, args.pdf), args.pdf))
+    for path in written:
+        print(_("wrote {path}").format(path=path), file=sys.stderr)
+    return 0
+
+
+def _written(write: Any, path: str) -> Path:
+    """Run ``write``; a file that cannot be written is the command's one-line error."""
+    from nnstudio.core.errors import ProjectError
+
+    try:
+        return write()
+    except OSError as exc:
+        raise ProjectError(
+            _("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)
+        ) from None

@@ -1402,7 +1402,8 @@ class MainWindow(QMainWindow):
         """File → Export → Lesson report: the student's notes, then where to write it."""
         from nnstudio.gui.report_dialog import ReportDialog
 
-        dialog = ReportDialog(self.document, self.workbench, self.settings, self)
+        dialog = ReportDialog(self.document, self.workbench.canvas, self.settings, self)
+        self._report_dialog = dialog
         dialog.written.connect(lambda path: self.show_message(_("Exported {path}").format(path=path)))
         dialog.open()
 
