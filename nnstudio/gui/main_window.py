@@ -1338,7 +1338,6 @@ class MainWindow(QMainWindow):
             reopen = [str(self.project.path)] if self.document and self.project.path else []
             QProcess.startDetached(sys.executable, ["-m", "nnstudio", *reopen])
 
-
     # --- teaching mode: presentation mode and the lesson report ------------------------------
 
     def _build_teaching_actions(self) -> None:
@@ -1404,7 +1403,9 @@ class MainWindow(QMainWindow):
 
         dialog = ReportDialog(self.document, self.workbench.canvas, self.settings, self)
         self._report_dialog = dialog
-        dialog.written.connect(lambda path: self.show_message(_("Exported {path}").format(path=path)))
+        dialog.written.connect(
+            lambda path: self.show_message(_("Exported {path}").format(path=path))
+        )
         dialog.open()
 
 

@@ -106,9 +106,7 @@ class ReportDialog(QDialog):
         self.pdf_check.setChecked(bool(settings.value("report/pdf", True) in (True, "true")))
         layout.addWidget(self.pdf_check)
         buttons = QDialogButtonBox(self)
-        self.export_button = buttons.addButton(
-            _("Export…"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
+        self.export_button = buttons.addButton(_("Export…"), QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._on_export_clicked)
         buttons.rejected.connect(self.reject)
@@ -177,4 +175,3 @@ class ReportDialog(QDialog):
 
 
 __all__ = ["ReportDialog", "network_png"]
-

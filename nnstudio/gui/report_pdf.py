@@ -40,11 +40,18 @@ CHART_SCALE = 2
 
 def ensure_gui_app() -> QGuiApplication:
     """A Qt application to print with: the running one, else an offscreen one (the command
-    line has no window and may have no display)."""
+    line has no window and may have no display).
+
+    A full ``QApplication``, not only a ``QGuiApplication``: a process can hold one Qt
+    application for its life, and one that later shows a widget (tests, an app opened after
+    the command) needs the full kind.
+    """
     app = QGuiApplication.instance()
     if app is None:
+        from PySide6.QtWidgets import QApplication
+
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     return app
 
 

@@ -95,7 +95,7 @@ def test_a_bad_target_is_one_line_on_stderr_with_exit_code_2(capsys, target, wor
 
 
 def test_an_accuracy_target_on_a_regression_project_is_one_line_with_exit_code_2(capsys):
-    code, out, err = run_cli(
+    code, _out, err = run_cli(
         capsys, "train", SAMPLES / "regression.nnsproj", "--stop-at", "accuracy=0.9"
     )
     assert code == 2

@@ -134,14 +134,15 @@ class LessonReport:
                 e(_("Lesson report · NN Studio · {date}").format(date=self.created))
             ),
         ]
-        parts.append(f"<h2>{e(_('Network'))}</h2>")
+        parts.append(_heading(_("Network")))
         if self.network_png:
             src = (
                 "data:image/png;base64," + base64.b64encode(self.network_png).decode("ascii")
                 if images == "inline"
                 else "network.png"
             )
-            parts.append(f'<p><img id="network" src="{src}" width="760" alt="{e(_("Network"))}"></p>')
+            alt = e(_("Network"))
+            parts.append(f'<p><img id="network" src="{src}" width="760" alt="{alt}"></p>')
         if self.summary_error:
             parts.append(f"<p>{e(self.summary_error)}</p>")
         else:
@@ -154,11 +155,11 @@ class LessonReport:
                 )
             )
             parts.append(f"<p><b>{e(self.total_params)}</b></p>")
-        parts.append(f"<h2>{e(_('Training settings'))}</h2>")
+        parts.append(_heading(_("Training settings")))
         parts.append(_table((_("Setting"), _("Value")), self.settings, table_id="settings"))
-        parts.append(f"<h2>{e(_('Curves'))}</h2>")
+        parts.append(_heading(_("Curves")))
         if not self.charts:
-            parts.append(f"<p>{e(_('Not trained yet: no curves to show.'))}</p>")
+            parts.append(_paragraph(_("Not trained yet: no curves to show.")))
         svgs = self.chart_svgs()
         for chart in self.charts:
             name = f"{chart.key}.svg"
@@ -166,7 +167,7 @@ class LessonReport:
                 parts.append(f'<div class="chart" id="chart-{chart.key}">{svgs[name]}</div>')
             else:
                 parts.append(f'<p><img src="{name}" width="{SVG_W}" height="{SVG_H}"></p>')
-        parts.append(f"<h2>{e(_('Final metrics'))}</h2>")
+        parts.append(_heading(_("Final metrics")))
         if self.closing:
             parts.append(f"<p>{e(self.closing)}</p>")
         if self.metrics:
@@ -174,33 +175,45 @@ class LessonReport:
                 _table((_("Metric"), _("Value")), self.metrics, table_id="metrics", numeric=(1,))
             )
         else:
-            parts.append(f"<p>{e(_('Not trained yet.'))}</p>")
+            parts.append(_paragraph(_("Not trained yet.")))
         if self.confusion is not None:
             c = self.confusion
-            parts.append(f"<h2>{e(_('Confusion matrix'))}</h2>")
+            parts.append(_heading(_("Confusion matrix")))
             parts.append(
                 '<p class="muted">{}</p>'.format(
                     e(
-                        _(
-                            "{split}: rows are the true class, columns the predicted class."
-                        ).format(split=c.split)
+                        _("{split}: rows are the true class, columns the predicted class.").format(
+                            split=c.split
+                        )
                     )
                 )
             )
             header = (_("true \\ predicted"), *c.class_names)
-            rows = [(name, *map(str, row)) for name, row in zip(c.class_names, c.matrix, strict=True)]
+            rows = [
+                (name, *map(str, row)) for name, row in zip(c.class_names, c.matrix, strict=True)
+            ]
             parts.append(
                 _table(header, rows, table_id="confusion", numeric=tuple(range(1, len(header))))
             )
-        parts.append(f"<h2>{e(_('Notes'))}</h2>")
+        parts.append(_heading(_("Notes")))
         notes = self.notes.strip()
         parts.append(
             f'<div class="notes" id="notes">{e(notes)}</div>'.replace("\n", "<br>")
             if notes
-            else f'<p class="muted" id="notes">{e(_("(no notes)"))}</p>'
+            else _paragraph(_("(no notes)"), 'class="muted" id="notes"')
         )
         parts += ["</body>", "</html>", ""]
         return "\n".join(parts)
+
+
+def _heading(text: str) -> str:
+    # Texts are translated outside f-strings: the catalogue's extractor cannot see into them.
+    return f"<h2>{html.escape(text)}</h2>"
+
+
+def _paragraph(text: str, attributes: str = "") -> str:
+    opening = f"<p {attributes}>" if attributes else "<p>"
+    return f"{opening}{html.escape(text)}</p>"
 
 
 def _table(

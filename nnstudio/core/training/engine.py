@@ -524,9 +524,15 @@ def _target_reached(
         return None
     if target.metric == "accuracy":
         template = (
-            N_("Reached the target: validation accuracy {value:.1f} % ≥ {target:g} % at epoch {epoch}.")
+            N_(
+                "Reached the target: validation accuracy {value:.1f} % ≥ {target:g} % "
+                "at epoch {epoch}."
+            )
             if has_val
-            else N_("Reached the target: training accuracy {value:.1f} % ≥ {target:g} % at epoch {epoch}.")
+            else N_(
+                "Reached the target: training accuracy {value:.1f} % ≥ {target:g} % "
+                "at epoch {epoch}."
+            )
         )
         # One decimal, but never rounded up onto a target not quite met (94.96 % is not 95 %).
         shown = math.floor(current * 1000 + 1e-9) / 10

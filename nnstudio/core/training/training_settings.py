@@ -332,7 +332,10 @@ def parse_target(text: str) -> StopTarget:
     if not sep or metric not in TARGET_METRICS or not raw:
         raise TrainingError(
             Text(
-                N_("a target is accuracy=FRACTION or loss=VALUE (such as accuracy=0.95), not {text!r}"),
+                N_(
+                    "a target is accuracy=FRACTION or loss=VALUE (such as accuracy=0.95), "
+                    "not {text!r}"
+                ),
                 text=text,
             )
         )

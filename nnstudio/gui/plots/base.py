@@ -244,7 +244,7 @@ def _scaled_size(css: str, factor: float) -> str:
         value = float(number)
     except ValueError:
         return css
-    return f"{value * factor:g}{css[len(number):]}"
+    return f"{value * factor:g}{css[len(number) :]}"
 
 
 def present_plot(plot: pg.PlotItem, factor: float) -> Callable[[], None]:
@@ -310,7 +310,8 @@ def present_plot(plot: pg.PlotItem, factor: float) -> Callable[[], None]:
         thick = QPen(pen)
         thick.setWidthF(max(1.0, pen.widthF()) * factor)
         item.setPen(thick)
-        undo.append(lambda item=item, pen=QPen(pen): item.setPen(pen))
+        kept = QPen(pen)
+        undo.append(lambda item=item, kept=kept: item.setPen(kept))
     title = plot.titleLabel
     if title.isVisible() and title.text:
         opts = dict(title.opts)

@@ -185,7 +185,7 @@ def test_a_chart_is_valid_svg_even_with_missing_values():
 
 def test_nnstudio_report_writes_the_page_and_a_pdf(capsys, trained, tmp_path):
     out, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
-    code, stdout, err = run_cli(
+    code, _stdout, err = run_cli(
         capsys, "report", trained, "-o", out, "--pdf", pdf, "--notes", "我的笔记"
     )
     assert code == 0, err
@@ -233,7 +233,9 @@ def _nonwhite_fraction(png: Path) -> float:
     return dark / total
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed"
+)
 def test_the_pdf_renders_with_pdftoppm_and_page_one_is_not_blank(capsys, trained, tmp_path):
     pdf = tmp_path / "r.pdf"
     code, _out, err = run_cli(capsys, "report", trained, "-o", tmp_path / "r.html", "--pdf", pdf)

@@ -88,9 +88,9 @@ def test_a_target_round_trips_through_the_settings_dict():
     data = settings.to_dict()
     assert data["stop_at"] == {"metric": "loss", "value": 0.1}
     assert TrainingSettings.from_dict(data) == settings
-    assert TrainingSettings.from_dict({"stop_at": {"metric": "accuracy", "value": 0.9}}).stop_at == (
-        StopTarget("accuracy", 0.9)
-    )
+    assert TrainingSettings.from_dict(
+        {"stop_at": {"metric": "accuracy", "value": 0.9}}
+    ).stop_at == (StopTarget("accuracy", 0.9))
 
 
 @pytest.mark.parametrize(
