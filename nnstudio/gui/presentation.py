@@ -35,7 +35,7 @@ HIDDEN_DOCKS = ("palette", "history", "problems")
 RAISED_DOCKS = ("plots", "training")
 #: Share of the window's height the plots get, and of its width the side panel gets.
 PLOTS_SHARE = 0.42
-SIDE_SHARE = 0.30
+SIDE_SHARE = 0.34
 #: Private version number of the in-memory ``saveState`` (never written to settings).
 _STATE_VERSION = 0x7E5
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMarginsF, QSizeF, QUrl
+from PySide6.QtCore import QByteArray, QMarginsF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QFont,
     QGuiApplication,
@@ -33,7 +33,7 @@ from nnstudio.core.export.report import LessonReport
 from nnstudio.gui import theme
 from nnstudio.gui.language import CJK_FONTS
 
-#: Dots per inch of the PDF's layout; charts are rendered at twice their size for sharpness.
+#: Dots per inch of the PDF's layout; charts are drawn at twice their size, then smoothed down.
 RESOLUTION = 96
 CHART_SCALE = 2
 
@@ -64,6 +64,15 @@ def svg_image(svg: str, scale: int = CHART_SCALE) -> QImage:
     painter = QPainter(image)
     renderer.render(painter)
     painter.end()
+    if scale != 1:
+        # Drawn large, then brought to the size the page lays out: Qt's rich text reserves
+        # the image's pixel height, whatever its device pixel ratio says.
+        image = image.scaled(
+            size.width(),
+            size.height(),
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     return image
 
 
@@ -79,6 +88,14 @@ def report_document(report: LessonReport) -> QTextDocument:
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), svg_image(svg))
     if report.network_png:
         picture = QImage.fromData(report.network_png)
+        shown_width, shown_height = report.picture_size()
+        if picture.width() > shown_width > 0:
+            picture = picture.scaled(
+                shown_width,
+                shown_height,
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("network.png"), picture)
     doc.setHtml(report.to_html(images="resources"))
     return doc

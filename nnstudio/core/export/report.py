@@ -42,6 +42,17 @@ TEXT_COLOR = "#111827"
 LATIN_FONTS = ("DejaVu Sans", "Segoe UI", "Helvetica Neue", "Arial")
 
 
+#: The widest a picture is shown, in CSS pixels (fits an A4 page with 15 mm margins).
+PICTURE_WIDTH = 640
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG from its header, (0, 0) when ``data`` is not a PNG."""
+    if len(data) < 24 or not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return 0, 0
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 @dataclass(frozen=True)
 class Series:
     """One curve: a label and its points."""
@@ -98,6 +109,14 @@ class LessonReport:
         """Resource name → SVG text of every chart."""
         return {f"{c.key}.svg": chart_svg(c, self.fonts) for c in self.charts}
 
+    def picture_size(self) -> tuple[int, int]:
+        """The network picture's size on the page: its own, narrowed to the page's width."""
+        width, height = png_size(self.network_png or b"")
+        if width <= 0 or height <= 0:
+            return PICTURE_WIDTH, PICTURE_WIDTH // 3
+        shown = min(width, PICTURE_WIDTH)
+        return shown, max(1, round(height * shown / width))
+
     def font_stack(self) -> str:
         names = [*LATIN_FONTS, *self.fonts]
         return ", ".join(f'"{n}"' for n in names) + ", sans-serif"
@@ -117,7 +136,7 @@ class LessonReport:
             f"<title>{e(self.title)}</title>",
             "<style>",
             f"body {{ font-family: {self.font_stack()}; color: {TEXT_COLOR}; "
-            "max-width: 820px; margin: 24px auto; padding: 0 16px; line-height: 1.4; }",
+            "max-width: 820px; margin: 24px auto; padding: 0 16px; }",
             "h1 { font-size: 22pt; margin-bottom: 2px; }",
             "h2 { font-size: 14pt; margin-top: 22px; border-bottom: 1px solid #ccc; }",
             "table { border-collapse: collapse; margin: 6px 0; }",
@@ -142,7 +161,11 @@ class LessonReport:
                 else "network.png"
             )
             alt = e(_("Network"))
-            parts.append(f'<p><img id="network" src="{src}" width="760" alt="{alt}"></p>')
+            width, height = self.picture_size()
+            parts.append(
+                f'<p><img id="network" src="{src}" width="{width}" height="{height}" '
+                f'alt="{alt}"></p>'
+            )
         if self.summary_error:
             parts.append(f"<p>{e(self.summary_error)}</p>")
         else:
