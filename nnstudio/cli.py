@@ -21,7 +21,7 @@ from nnstudio import __version__, i18n
 from nnstudio.i18n import N_, _, ngettext, tr
 
 EXIT_USAGE = 2
-COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "schedule")
+COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "schedule", "report")
 
 #: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
 #: (Python 3.10 to 3.13): argparse looks them up through :func:`_argparse_in_our_language`.
@@ -136,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, metavar="N")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"))
     train.add_argument(
+        "--stop-at",
+        metavar="TARGET",
+        # Translators: argparse help: keep "%%" doubled (it prints one %).
+        help=_(
+            "end the run once the validation accuracy or loss reaches TARGET: accuracy=0.95 "
+            "(or 95%%) or loss=0.1; 'none' removes the project's target"
+        ),
+    )
+    train.add_argument(
         "--resume",
         action="store_true",
         help=_("continue from the project's saved weights and optimiser state"),
@@ -211,6 +220,24 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument(
         "--json", action="store_true", help=_('print a JSON list of {"epoch", "lr"}')
     )
+
+    report = sub.add_parser(
+        "report",
+        help=_("write a lesson report (HTML, optionally PDF)"),
+        description=_(
+            "One self-contained HTML page to hand in: the parameter table, the training "
+            "settings, the curves, the final metrics, the confusion matrix and your notes. "
+            "The PDF is printed by Qt offscreen (no display needed)."
+        ),
+    )
+    report.add_argument("file", metavar="FILE")
+    data_options(report)
+    report.add_argument("-o", "--output", metavar="OUT.html", required=True)
+    report.add_argument("--pdf", metavar="OUT.pdf", help=_("also write the report as a PDF"))
+    report.add_argument("--notes", metavar="TEXT", default="", help=_("your notes, as text"))
+    report.add_argument(
+        "--notes-file", metavar="FILE", help=_("your notes, read from a UTF-8 text file")
+    )
     return parser
 
 
@@ -285,6 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "step": cmd_step,
         "export": cmd_export,
         "schedule": cmd_schedule,
+        "report": cmd_report,
     }
     try:
         return handler[args.command](args)
@@ -436,6 +464,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.lr <= 0:
             raise TrainingError(_("--lr must be positive, not {lr:g}").format(lr=args.lr))
         settings = settings.with_lr(args.lr)
+    if args.stop_at is not None:
+        from nnstudio.core.training.training_settings import parse_target
+
+        none = args.stop_at.strip().lower() == "none"
+        changes["stop_at"] = None if none else parse_target(args.stop_at)
     project.training = settings.replace(**changes) if changes else settings
     plan = plan_run(project, resume=args.resume)
     if not args.json and not args.quiet:
@@ -595,3 +628,42 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         for epoch, lr in enumerate(plan.lrs):
             print(line.format(epoch=epoch, lr=lr))
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from nnstudio.core.errors import ProjectError
+    from nnstudio.core.export.report import build_report, write_report
+    from nnstudio.gui.language import CJK_FONTS
+
+    notes = args.notes
+    if args.notes_file:
+        try:
+            notes = Path(args.notes_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProjectError(
+                _("cannot read the notes file {path}: {problem}").format(
+                    path=args.notes_file, problem=exc.strerror or exc
+                )
+            ) from None
+    workspace = _workspace(_load(args), args)
+    report = build_report(workspace, notes=notes, fonts=CJK_FONTS)
+    written = [_written(lambda: write_report(report, args.output), args.output)]
+    if args.pdf:
+        from nnstudio.gui.report_pdf import write_pdf
+
+        written.append(_written(lambda: write_pdf(report, args.pdf), args.pdf))
+    for path in written:
+        print(_("wrote {path}").format(path=path), file=sys.stderr)
+    return 0
+
+
+def _written(write: Any, path: str) -> Path:
+    """Run ``write``; a file that cannot be written is the command's one-line error."""
+    from nnstudio.core.errors import ProjectError
+
+    try:
+        return write()
+    except OSError as exc:
+        raise ProjectError(
+            _("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)
+        ) from None

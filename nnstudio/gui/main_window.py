@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setAcceptDrops(True)
         self._build_actions()
+        self._build_teaching_actions()
         self._build_menus()
         self._build_toolbar()
         self._build_docks()
@@ -386,6 +387,8 @@ class MainWindow(QMainWindow):
         export_menu.addActions(
             [get["export_python"], get["export_onnx"], get["export_torchscript"]]
         )
+        self.export_menu = export_menu
+        self._add_teaching_export_actions(export_menu)
         file_menu.addSeparator()
         self.load_data_action = file_menu.addAction(_("Load &CSV…"), self.load_csv_dialog)
         file_menu.addSeparator()
@@ -471,6 +474,7 @@ class MainWindow(QMainWindow):
             action.setData(code)
             group.addAction(action)
             action.triggered.connect(lambda _checked=False, c=code: self.choose_language(c))
+        self._add_teaching_view_actions(menu)
 
     def choose_language(self, code: str) -> None:
         """Remember ``code`` for the next start and offer to restart now."""
@@ -584,6 +588,7 @@ class MainWindow(QMainWindow):
 
     def _settle_layout_later(self) -> None:
         self._settle_layout()
+        self._restore_presentation_mode()
         self.layout_settled.emit()
 
     def reset_layout(self) -> None:
@@ -1623,6 +1628,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self._leave_presentation_for_close()
         write_layout(self.settings, self)
         self.settings.sync()
         self._autosave.stop()
@@ -1634,6 +1640,76 @@ class MainWindow(QMainWindow):
         if self._restart_after_close:
             reopen = [str(self.project.path)] if self.document and self.project.path else []
             QProcess.startDetached(sys.executable, ["-m", "nnstudio", *reopen])
+
+    # --- teaching mode: presentation mode and the lesson report ------------------------------
+
+    def _build_teaching_actions(self) -> None:
+        """Presentation mode (F11) and File → Export → Lesson report.
+
+        Presentation mode's key is F11, not F5: F5 has always been Train, and the plots' own
+        hints tell students to press it.
+        """
+        self.presentation = None
+        self._action(
+            "presentation",
+            _("&Presentation Mode"),
+            self.set_presentation_mode,
+            QKeySequence("F11"),
+            _("Large fonts and thick lines for a projector; fewer panels (F11 again to leave)"),
+            checkable=True,
+        )
+        self._action(
+            "export_report",
+            _("Lesson &report (HTML, PDF)…"),
+            self.export_lesson_report,
+            tip=_(
+                "One page to hand in: the network, its parameters, settings, curves, final "
+                "metrics, confusion matrix and your notes"
+            ),
+        )
+
+    def _add_teaching_export_actions(self, menu) -> None:
+        menu.addSeparator()
+        menu.addAction(self.actions_by_name["export_report"])
+
+    def _add_teaching_view_actions(self, menu) -> None:
+        menu.addSeparator()
+        menu.addAction(self.actions_by_name["presentation"])
+
+    def set_presentation_mode(self, on: bool) -> None:
+        """Enter or leave presentation mode (View → Presentation Mode, F11); remembered."""
+        if self.workbench is None:
+            return
+        if self.presentation is None:
+            from nnstudio.gui.presentation import PresentationMode
+
+            self.presentation = PresentationMode(self, self.docks, self.workbench)
+        self.presentation.set_active(bool(on))
+        action = self.actions_by_name["presentation"]
+        if action.isChecked() != bool(on):
+            action.setChecked(bool(on))
+        self.settings.set_presentation_mode(bool(on))
+
+    def _restore_presentation_mode(self) -> None:
+        if self.settings.presentation_mode() and self.workbench is not None:
+            self.set_presentation_mode(True)
+
+    def _leave_presentation_for_close(self) -> None:
+        """The normal layout is what gets saved; the mode itself is remembered apart."""
+        if self.presentation is not None and self.presentation.active:
+            self.presentation.leave()
+            self.settings.set_presentation_mode(True)
+
+    def export_lesson_report(self) -> None:
+        """File → Export → Lesson report: the student's notes, then where to write it."""
+        from nnstudio.gui.report_dialog import ReportDialog
+
+        dialog = ReportDialog(self.document, self.workbench.canvas, self.settings, self)
+        self._report_dialog = dialog
+        dialog.written.connect(
+            lambda path: self.show_message(_("Exported {path}").format(path=path))
+        )
+        dialog.open()
 
 
 def _as_bool(value) -> bool:

@@ -76,6 +76,16 @@ class AppSettings:
     def set_training_threads(self, count: int | None) -> None:
         self.qs.setValue("training/threads", count or 0)
 
+    # --- presentation mode -----------------------------------------------------------------
+
+    def presentation_mode(self) -> bool:
+        """Whether View → Presentation Mode was on when NN Studio last closed (off at first)."""
+        value = self.qs.value("ui/presentation_mode", False)
+        return value is True or str(value).lower() in ("true", "1")
+
+    def set_presentation_mode(self, on: bool) -> None:
+        self.qs.setValue("ui/presentation_mode", bool(on))
+
     def value(self, key: str, default=None):
         return self.qs.value(key, default)
 

@@ -32,6 +32,9 @@ TEXT_ON_COLOR = QColor("#ffffff")
 
 # --- the window ------------------------------------------------------------------------------
 WINDOW_BG = QColor("#f3f4f6")
+#: Presentation mode: pure black text on white, the strongest contrast a projector keeps.
+PRESENTATION_TEXT = QColor("#000000")
+PRESENTATION_BG = QColor("#ffffff")
 BASE_BG = QColor("#ffffff")
 ALTERNATE_BG = QColor("#f7f8fa")
 BUTTON_BG = QColor("#f7f8fa")

@@ -189,8 +189,10 @@ def _training() -> dict[str, Any]:
 
     from nnstudio.core.training.training_settings import (
         EarlyStopping,
+        StopTarget,
         TrainingSettings,
         settings_param,
+        target_param,
     )
 
     components = {"loss": "loss", "optimizer": "optimiser", "schedule": "schedule"}
@@ -204,6 +206,17 @@ def _training() -> dict[str, Any]:
                 "additionalProperties": False,
                 "properties": {
                     e.name: param_schema(settings_param(e.name)) for e in fields(EarlyStopping)
+                },
+            }
+        elif f.name == "stop_at":
+            # Optional and left out when unset; the value's range depends on the metric
+            # (accuracy is a fraction), which loading checks.
+            props[f.name] = {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["metric", "value"],
+                "properties": {
+                    t.name: param_schema(target_param(t.name)) for t in fields(StopTarget)
                 },
             }
         else:

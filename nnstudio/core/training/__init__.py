@@ -23,6 +23,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "RunEnded": "reports",
         "RunPaused": "reports",
         "RunStarted": "reports",
+        "StopTarget": "training_settings",
         "TrainingControl": "control",
         "TrainingJob": "engine",
         "TrainingResult": "engine",

@@ -33,7 +33,11 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
-from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
+from nnstudio.core.training.training_settings import (
+    StopTarget,
+    TrainingSettings,
+    steps_per_epoch,
+)
 from nnstudio.i18n import N_, Text
 
 Event = Any
@@ -243,6 +247,17 @@ def train(
         if has_val or not early.monitor.startswith("val_")
         else early.monitor.replace("val_", "train_")
     )
+    target = s.stop_at
+    if target is not None and target.metric == "accuracy" and not classification:
+        raise TrainingError(
+            Text(
+                N_(
+                    "the target accuracy needs a classification task; this data is {task}: "
+                    "aim at a loss instead"
+                ),
+                task=data.task,
+            )
+        )
     best_value: float | None = None
     best_epoch: int | None = None
     best_state: dict[str, torch.Tensor] | None = None
@@ -423,6 +438,11 @@ def train(
             reason = "stopped"
             message = Text(N_("Stopped by request during epoch {epoch}."), epoch=epoch + 1)
             break
+        if target is not None:
+            reached = _target_reached(target, has_val, train_loss, val_loss, metrics, epoch + 1)
+            if reached is not None:
+                reason, message = "target_reached", reached
+                break
         if early.enabled and since_best >= early.patience:
             reason = "early_stopped"
             template = N_(
@@ -480,6 +500,49 @@ def _lr_edited(saved_state: dict[str, Any] | None, optimizer, s: TrainingSetting
     if s.schedule["name"] == "constant" and "lr" in saved:
         return not math.isclose(float(saved["lr"]), s.lr)
     return False
+
+
+def _target_reached(
+    target: StopTarget,
+    has_val: bool,
+    train_loss: float,
+    val_loss: float | None,
+    metrics: dict[str, float],
+    epoch: int,
+) -> Text | None:
+    """The closing message when this epoch reached ``target``, else None.
+
+    The validation split's value counts when there is one (that is what the class compares);
+    without one the training split's value stands in, and the message says so.
+    """
+    split = "val" if has_val else "train"
+    if target.metric == "accuracy":
+        current = metrics.get(f"{split}_accuracy")
+    else:
+        current = val_loss if has_val else train_loss
+    if current is None or not math.isfinite(current) or not target.reached(current):
+        return None
+    if target.metric == "accuracy":
+        template = (
+            N_(
+                "Reached the target: validation accuracy {value:.1f} % ≥ {target:g} % "
+                "at epoch {epoch}."
+            )
+            if has_val
+            else N_(
+                "Reached the target: training accuracy {value:.1f} % ≥ {target:g} % "
+                "at epoch {epoch}."
+            )
+        )
+        # One decimal, but never rounded up onto a target not quite met (94.96 % is not 95 %).
+        shown = math.floor(current * 1000 + 1e-9) / 10
+        return Text(template, value=shown, target=round(target.value * 100, 4), epoch=epoch)
+    template = (
+        N_("Reached the target: validation loss {value:.4g} ≤ {target:g} at epoch {epoch}.")
+        if has_val
+        else N_("Reached the target: training loss {value:.4g} ≤ {target:g} at epoch {epoch}.")
+    )
+    return Text(template, value=current, target=target.value, epoch=epoch)
 
 
 def _monitored(

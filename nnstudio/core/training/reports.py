@@ -81,7 +81,7 @@ class RunPaused:
 
 @dataclass(frozen=True)
 class RunEnded:
-    """``reason``: finished, stopped, early_stopped or diverged."""
+    """``reason``: finished, stopped, early_stopped, target_reached or diverged."""
 
     reason: str
     message: str

@@ -18,6 +18,9 @@ from nnstudio.i18n import N_, Text
 
 MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_accuracy", "val_rmse", "val_r2")
 DEVICES = ("auto", "cpu", "cuda")
+#: What a run can be asked to reach: validation accuracy (at least) or loss (at most); the
+#: training split's value stands in when there is no validation split.
+TARGET_METRICS = ("accuracy", "loss")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,38 @@ class EarlyStopping:
     @property
     def maximize(self) -> bool:
         return self.monitor.endswith(("accuracy", "r2"))
+
+
+@dataclass(frozen=True)
+class StopTarget:
+    """End the run at the first epoch that reaches a goal ("who gets to 95 % first").
+
+    ``accuracy`` is a fraction (0.95 for 95 %), reached when the accuracy is at least it;
+    ``loss`` is reached when the loss is at most ``value``.
+    """
+
+    metric: str = "accuracy"
+    value: float = 0.95
+
+    def __post_init__(self) -> None:
+        spec = _TARGET["metric"]
+        object.__setattr__(self, "metric", spec.coerce(self.metric))
+        value = _TARGET["value"].coerce(self.value)
+        if self.metric == "accuracy" and not 0.0 < value <= 1.0:
+            raise ParamError(
+                Text(
+                    N_("a target accuracy is a fraction in (0, 1], such as 0.95, not {value:g}"),
+                    value=value,
+                )
+            )
+        object.__setattr__(self, "value", value)
+
+    @property
+    def maximize(self) -> bool:
+        return self.metric == "accuracy"
+
+    def reached(self, current: float) -> bool:
+        return current >= self.value if self.maximize else current <= self.value
 
 
 _FIELDS = {
@@ -149,6 +184,36 @@ _EARLY = {
 }
 
 
+_TARGET = {
+    "metric": ParamSpec(
+        "metric",
+        "choice",
+        "accuracy",
+        N_(
+            "What the target is about: validation accuracy (at least the value) or "
+            "validation loss (at most the value)."
+        ),
+        label=N_("Target metric"),
+        choices=TARGET_METRICS,
+    ),
+    "value": ParamSpec(
+        "value",
+        "float",
+        0.95,
+        N_("The value to reach: accuracy as a fraction (0.95 = 95 %), or a loss."),
+        label=N_("Target value"),
+        minimum=0.0,
+        maximum=1e9,
+        decimals=6,
+    ),
+}
+
+
+def target_param(name: str) -> ParamSpec:
+    """The declaration behind a field of :class:`StopTarget`, for editors and the schema."""
+    return _TARGET[name]
+
+
 def settings_param(name: str) -> ParamSpec:
     """The declaration behind a scalar field, for GUI editors and tooltips."""
     return _FIELDS.get(name) or _EARLY[name]
@@ -180,6 +245,9 @@ class TrainingSettings:
     seed: int = 0
     early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
     device: str = "auto"
+    #: Optional: end the run once this is reached. Left out of the file when unset, so
+    #: projects without it read and write exactly as before.
+    stop_at: StopTarget | None = None
 
     def __post_init__(self) -> None:
         from nnstudio.core.catalogue.losses import LOSSES
@@ -199,6 +267,10 @@ class TrainingSettings:
             if isinstance(early, Mapping):
                 early = EarlyStopping(**_checked(early, _EARLY))
             object.__setattr__(self, "early_stopping", early)
+            target = self.stop_at
+            if isinstance(target, Mapping):
+                target = StopTarget(**_checked_target(target))
+            object.__setattr__(self, "stop_at", target)
         except ParamError as exc:
             raise TrainingError(
                 Text(N_("training settings: {problem}"), problem=exc.message)
@@ -225,6 +297,8 @@ class TrainingSettings:
             dict(self.optimizer),
             dict(self.schedule),
         )
+        if self.stop_at is None:
+            del out["stop_at"]
         return out
 
     @classmethod
@@ -240,8 +314,59 @@ class TrainingSettings:
         early = data.get("early_stopping", {})
         if not isinstance(early, Mapping):
             raise TrainingError(Text(N_("training settings: early_stopping must be an object")))
-        kwargs = {k: v for k, v in data.items() if k != "early_stopping"}
-        return cls(**kwargs, early_stopping=EarlyStopping(**_checked(early, _EARLY)))
+        target = data.get("stop_at")
+        if target is not None and not isinstance(target, Mapping):
+            raise TrainingError(Text(N_("training settings: stop_at must be an object")))
+        kwargs = {k: v for k, v in data.items() if k not in ("early_stopping", "stop_at")}
+        try:
+            stop_at = StopTarget(**_checked_target(target)) if target is not None else None
+        except ParamError as exc:
+            raise TrainingError(
+                Text(N_("training settings: {problem}"), problem=exc.message)
+            ) from None
+        return cls(
+            **kwargs, early_stopping=EarlyStopping(**_checked(early, _EARLY)), stop_at=stop_at
+        )
+
+
+def parse_target(text: str) -> StopTarget:
+    """``accuracy=0.95``, ``accuracy=95%`` or ``loss=0.1`` as a :class:`StopTarget`.
+
+    The command line's ``--stop-at``; raises :class:`TrainingError` with one line that says
+    what is wrong.
+    """
+    metric, sep, raw = text.partition("=")
+    metric, raw = metric.strip().lower(), raw.strip()
+    if not sep or metric not in TARGET_METRICS or not raw:
+        raise TrainingError(
+            Text(
+                N_(
+                    "a target is accuracy=FRACTION or loss=VALUE (such as accuracy=0.95), "
+                    "not {text!r}"
+                ),
+                text=text,
+            )
+        )
+    percent = metric == "accuracy" and raw.endswith("%")
+    try:
+        value = float(raw[:-1] if percent else raw)
+    except ValueError:
+        raise TrainingError(
+            Text(N_("the target value {value!r} is not a number"), value=raw)
+        ) from None
+    if not math.isfinite(value):
+        raise TrainingError(Text(N_("the target value {value!r} is not a number"), value=raw))
+    try:
+        return StopTarget(metric, value / 100 if percent else value)
+    except ParamError as exc:
+        raise TrainingError(exc.message) from None
+
+
+def _checked_target(values: Mapping[str, Any]) -> dict:
+    unknown = sorted(set(values) - set(_TARGET))
+    if unknown:
+        raise TrainingError(Text(N_("stop_at has no setting {name!r}"), name=unknown[0]))
+    return dict(values)
 
 
 def _checked(values: Mapping[str, Any], specs: Mapping[str, ParamSpec]) -> dict:

@@ -79,6 +79,9 @@ class CanvasScene(QGraphicsScene):
         self._node_status: dict[str, NodeStatus] = {}
         self._edge_status: dict[Edge, EdgeStatus] = {}
         self._read_only = False
+        #: Pens of cards and connections are this many times their usual width
+        #: (presentation mode draws thick lines for a projector).
+        self.line_scale = 1.0
         self._refused_this_press = False
         self._dragging_cards = False
         self._drag: _ConnectionDrag | None = None

@@ -121,6 +121,8 @@ class CanvasView(QGraphicsView):
         self.setMinimumSize(240, 180)
 
         self._read_only = False
+        #: Presentation mode's magnification (1.0: the usual drawing).
+        self.presentation_scale = 1.0
         self._pan_last: QPointF | None = None
         self._space_held = False
         self._shown = False
@@ -493,8 +495,30 @@ class CanvasView(QGraphicsView):
         """Back to 100 %, keeping the centre."""
         self.set_zoom(1.0)
 
+    def set_presentation_scale(self, factor: float) -> None:
+        """Draw for a projector: ``factor`` times the zoom (so every text on the cards is that
+        much larger) and that much thicker lines; 1.0 is the usual drawing.
+
+        Fitting the network may then magnify up to ``factor`` × 100 %, so a small network
+        fills the canvas instead of sitting small in its middle.
+        """
+        previous = self.presentation_scale
+        if math.isclose(previous, factor):
+            return
+        self.presentation_scale = factor
+        self.canvas_scene.line_scale = factor
+        self._zoom_by(factor / previous)
+        self.canvas_scene.update()
+
+    def center_on_network(self) -> None:
+        """Put the middle of the network in the middle of the view, keeping the zoom."""
+        rect = self._items_rect(self.graph.nodes)
+        if not rect.isNull():
+            self.centerOn(rect.center())
+
     def fit_all(self) -> None:
-        """Show every layer (Ctrl+0), never magnifying past 100 %."""
+        """Show every layer (Ctrl+0), never magnifying past 100 % (or the presentation
+        scale)."""
         rect = self._items_rect(self.graph.nodes)
         if rect.isNull():
             self.set_zoom(1.0)
@@ -502,8 +526,9 @@ class CanvasView(QGraphicsView):
             return
         rect.adjust(-48, -48, 48, 48)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > FIT_MAX_ZOOM or self.zoom() < MIN_ZOOM:
-            self.set_zoom(min(FIT_MAX_ZOOM, max(MIN_ZOOM, self.zoom())))
+        most = FIT_MAX_ZOOM * self.presentation_scale
+        if self.zoom() > most or self.zoom() < MIN_ZOOM:
+            self.set_zoom(min(most, max(MIN_ZOOM, self.zoom())))
         self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom())
 

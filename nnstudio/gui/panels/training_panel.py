@@ -1,4 +1,5 @@
-"""The training panel: loss, optimiser, learning-rate schedule, batches and early stopping.
+"""The training panel: loss, optimiser, learning-rate schedule, batches, early stopping and
+an optional target to stop at.
 
 Every widget shows ``document.project.training`` and every user edit pushes ONE
 :class:`~nnstudio.gui.commands.SetTrainingSettingsCommand` (spin-box edits of one field carry
@@ -16,7 +17,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -35,6 +38,7 @@ from nnstudio.core.catalogue.schedules import SCHEDULES, planned_lrs
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.training_settings import (
     EarlyStopping,
+    StopTarget,
     TrainingSettings,
     settings_param,
     steps_per_epoch,
@@ -95,6 +99,16 @@ DEVICE_HELP = N_(
     "Where to compute. Auto uses a CUDA GPU when one is present; small teaching networks "
     "are often just as fast on the CPU."
 )
+#: The target metrics as the panel offers them, with the value each starts from.
+TARGET_CHOICES = (
+    ("accuracy", N_("validation accuracy ≥"), 0.95),
+    ("loss", N_("validation loss ≤"), 0.1),
+)
+TARGET_HELP = N_(
+    "End the run at the first epoch whose validation accuracy (or loss) reaches this value, "
+    "for example to see who gets to 95 % first. Without a validation split the training "
+    "split's value counts."
+)
 #: The preview plots at most this many epochs; planning millions would freeze the panel.
 MAX_PREVIEW_EPOCHS = 5000
 MAX_PREVIEW_BATCHES = 50_000
@@ -121,6 +135,8 @@ class TrainingPanel(QWidget):
         self._syncing = SyncGuard()
         self._shown: dict[str, str] = {"loss": "", "optimizer": "", "schedule": ""}
         self._last_mini = DEFAULT_MINI_BATCH
+        #: The target offered when "stop at a target" is switched on again.
+        self._last_target = StopTarget()
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(30)
@@ -157,9 +173,15 @@ class TrainingPanel(QWidget):
             self._sync_schedule()
             self._sync_run()
             self._sync_early()
+            self._sync_target()
             self._sync_device()
         self.update_schedule_preview()
         self._sync_banner()
+
+    def advanced_boxes(self) -> tuple[QWidget, ...]:
+        """The settings a lesson on the projector rarely needs (presentation mode hides them):
+        the L1 penalty and where to compute."""
+        return (self.regularization_box, self.device_box)
 
     def update_schedule_preview(self) -> None:
         """Plan the schedule with :func:`planned_lrs` and draw it (LR against epoch)."""
@@ -260,9 +282,12 @@ class TrainingPanel(QWidget):
         column.addWidget(self._build_optimizer())
         column.addWidget(self._build_schedule())
         column.addWidget(self._build_run())
-        column.addWidget(self._build_regularization())
+        self.regularization_box = self._build_regularization()
+        column.addWidget(self.regularization_box)
         column.addWidget(self._build_early())
-        column.addWidget(self._build_device())
+        column.addWidget(self._build_target())
+        self.device_box = self._build_device()
+        column.addWidget(self.device_box)
         column.addStretch(1)
         scroll.setWidget(content)
         self.scroll_area = scroll
@@ -451,6 +476,29 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.early_form)
         return box
 
+    def _build_target(self) -> QGroupBox:
+        box = QGroupBox(_("Stop at a target"), self)
+        box.setToolTip(_(TARGET_HELP))
+        self.target_box = box
+        layout = QVBoxLayout(box)
+        self.target_check = QCheckBox(_("Stop when the run reaches"), box)
+        self.target_check.setToolTip(_(TARGET_HELP))
+        self.target_check.toggled.connect(self._on_target_check_toggled)
+        layout.addWidget(self.target_check)
+        row = QHBoxLayout()
+        self.target_metric_combo = QComboBox(box)
+        for key, label, _start in TARGET_CHOICES:
+            self.target_metric_combo.addItem(_(label), key)
+        self.target_metric_combo.currentIndexChanged.connect(self._on_target_metric_combo_changed)
+        row.addWidget(self.target_metric_combo, 1)
+        self.target_value_spin = QDoubleSpinBox(box)
+        self.target_value_spin.setKeyboardTracking(False)
+        self.target_value_spin.setMinimumWidth(90)
+        self.target_value_spin.valueChanged.connect(self._on_target_value_spin_changed)
+        row.addWidget(self.target_value_spin)
+        layout.addLayout(row)
+        return box
+
     def _build_device(self) -> QGroupBox:
         box = QGroupBox(_("Device"), self)
         form = QFormLayout(box)
@@ -569,6 +617,32 @@ class TrainingPanel(QWidget):
         self.early_form.set_values(values)
         for name in EARLY_FIELDS[1:]:
             self.early_form.editor(name).setEnabled(early.enabled)
+
+    def _sync_target(self) -> None:
+        target = self.settings.stop_at
+        if target is not None:
+            self._last_target = target
+        shown = target or self._last_target
+        self.target_check.setChecked(target is not None)
+        self.target_metric_combo.setCurrentIndex(
+            max(0, self.target_metric_combo.findData(shown.metric))
+        )
+        spin = self.target_value_spin
+        if shown.metric == "accuracy":
+            # Accuracy as the class says it: a percentage (the file keeps the fraction).
+            spin.setDecimals(1)
+            spin.setRange(0.1, 100.0)
+            spin.setSingleStep(1.0)
+            spin.setSuffix(" %")
+            spin.setValue(shown.value * 100)
+        else:
+            spin.setDecimals(4)
+            spin.setRange(0.0, 1e6)
+            spin.setSingleStep(0.01)
+            spin.setSuffix("")
+            spin.setValue(shown.value)
+        self.target_metric_combo.setEnabled(target is not None)
+        spin.setEnabled(target is not None)
 
     def _sync_device(self) -> None:
         import torch
@@ -706,6 +780,24 @@ class TrainingPanel(QWidget):
             )
         merge = "" if name in ("enabled", "monitor", "restore_best") else f"early.{name}"
         self._edit(text, merge, early_stopping=EarlyStopping(**values))
+
+    def _on_target_check_toggled(self, checked: bool) -> None:
+        if checked:
+            self._edit(_("Stop at a target"), stop_at=self._last_target)
+        else:
+            self._edit(_("Do not stop at a target"), stop_at=None)
+
+    def _on_target_metric_combo_changed(self, _index: int) -> None:
+        metric = self.target_metric_combo.currentData()
+        start = next(value for key, _label, value in TARGET_CHOICES if key == metric)
+        self._edit(_("Set target metric"), stop_at=StopTarget(metric, start))
+
+    def _on_target_value_spin_changed(self, value: float) -> None:
+        target = self.settings.stop_at
+        if self._syncing or target is None:
+            return
+        value = value / 100 if target.metric == "accuracy" else value
+        self._edit(_("Set target value"), "stop_at.value", stop_at=StopTarget(target.metric, value))
 
     def _on_device_combo_changed(self, _index: int) -> None:
         device = self.device_combo.currentData()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QAction, QColor, QFont
+from PySide6.QtGui import QAction, QColor, QFont, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -48,6 +48,7 @@ __all__ = [
     "fill_legend",
     "histogram_plot",
     "make_plot",
+    "present_plot",
     "series_color",
     "view_point",
 ]
@@ -234,6 +235,96 @@ def histogram_plot(
     plot.getAxis("bottom").setHeight(28)
     plot.setMouseEnabled(x=False, y=False)
     return plot
+
+
+def _scaled_size(css: str, factor: float) -> str:
+    """``"8pt"`` × 1.5 → ``"12pt"`` (a CSS size with its unit kept)."""
+    number = css.rstrip("ptxem%")
+    try:
+        value = float(number)
+    except ValueError:
+        return css
+    return f"{value * factor:g}{css[len(number) :]}"
+
+
+def present_plot(plot: pg.PlotItem, factor: float) -> Callable[[], None]:
+    """Draw ``plot`` for a projector: tick and label fonts ``factor`` times larger, curves and
+    axes ``factor`` times thicker, dark axis text and a firmer grid. Returns what puts every
+    one of those back exactly as it was.
+
+    Curves added afterwards keep their usual pens: the plots' curves are made once, when a
+    view is built, so this covers what a class looks at.
+    """
+    undo: list[Callable[[], None]] = []
+    for name in ("left", "bottom", "right", "top"):
+        if name not in plot.axes:
+            continue
+        axis = plot.getAxis(name)
+        tick_font = axis.style.get("tickFont")
+        big = QFont(tick_font) if tick_font is not None else QFont()
+        big.setPointSizeF(big.pointSizeF() * factor)
+        label_style = dict(axis.labelStyle)
+        fixed = (axis.fixedWidth, axis.fixedHeight)
+        pens = (QColor(axis.pen().color()), axis.pen().widthF(), axis.textPen())
+        grid = axis.grid
+
+        def restore(
+            axis: pg.AxisItem = axis,
+            tick_font: QFont | None = tick_font,
+            label_style: dict = label_style,
+            fixed: tuple = fixed,
+            pens: tuple = pens,
+            grid: Any = grid,
+        ) -> None:
+            axis.setTickFont(tick_font)
+            axis.labelStyle = label_style
+            axis._updateLabel()
+            if axis.orientation in ("left", "right"):
+                axis.setWidth(fixed[0])
+            else:
+                axis.setHeight(fixed[1])
+            axis.setPen(pg.mkPen(pens[0], width=pens[1]))
+            axis.setTextPen(pens[2])
+            axis.setGrid(grid)
+
+        undo.append(restore)
+        axis.setTickFont(big)
+        axis.labelStyle = {
+            **label_style,
+            "font-size": _scaled_size(str(label_style.get("font-size", "9pt")), factor),
+            "color": theme.PRESENTATION_TEXT.name(),
+        }
+        axis._updateLabel()
+        if axis.orientation in ("left", "right") and fixed[0] is not None:
+            axis.setWidth(int(fixed[0] * factor))
+        if axis.orientation in ("top", "bottom") and fixed[1] is not None:
+            axis.setHeight(int(fixed[1] * factor))
+        axis.setPen(pg.mkPen(theme.PRESENTATION_TEXT, width=pens[1] * factor))
+        axis.setTextPen(pg.mkPen(theme.PRESENTATION_TEXT))
+        if grid:
+            axis.setGrid(min(255, int(grid * 2)))
+    for item in plot.listDataItems():
+        pen = item.opts.get("pen")
+        if not isinstance(pen, QPen):
+            continue
+        thick = QPen(pen)
+        thick.setWidthF(max(1.0, pen.widthF()) * factor)
+        item.setPen(thick)
+        kept = QPen(pen)
+        undo.append(lambda item=item, kept=kept: item.setPen(kept))
+    title = plot.titleLabel
+    if title.isVisible() and title.text:
+        opts = dict(title.opts)
+        text = title.text
+        size = str(opts.get("size") or TITLE_SIZE)
+        title.setText(text, **{**opts, "size": _scaled_size(size, factor)})
+        undo.append(lambda text=text, opts=opts: title.setText(text, **opts))
+
+    def restore_all() -> None:
+        for step in reversed(undo):
+            step()
+
+    return restore_all
 
 
 class TitleCaption:
@@ -609,6 +700,16 @@ class PlotView(QWidget):
             hover.hide()
         self.readout.setText(self._idle_text)
         super().leaveEvent(event)
+
+    def present(self, factor: float) -> Callable[[], None]:
+        """Presentation mode for every plot of this view; returns what undoes it exactly."""
+        undo = [present_plot(plot, factor) for plot in self.plots()]
+
+        def restore() -> None:
+            for step in reversed(undo):
+                step()
+
+        return restore
 
     def plots(self) -> Iterable[pg.PlotItem]:
         for item in self.graphics.ci.items:

@@ -56,6 +56,9 @@ class TrainingPlotsPanel(QWidget):
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.timeout.connect(self._refresh_visible)
 
+        #: Presentation mode's scale, and what puts the plots back when it ends.
+        self.presentation_scale = 1.0
+        self._presentation_undo: list = []
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.setUsesScrollButtons(True)
@@ -227,6 +230,20 @@ class TrainingPlotsPanel(QWidget):
         self.tabs.setCurrentWidget(view)
         view.ensure_fresh()
         return view
+
+    def set_presentation_scale(self, factor: float) -> None:
+        """Large fonts and thick lines in every view for a projector (1.0: as usual).
+
+        Leaving puts back exactly the fonts and pens there were before entering.
+        """
+        for restore in reversed(self._presentation_undo):
+            restore()
+        self._presentation_undo = []
+        self.presentation_scale = factor
+        if factor != 1.0:
+            for view in self.views:
+                view.ensure_fresh()
+                self._presentation_undo.append(view.present(factor))
 
     def refresh_all(self) -> None:
         """Redraw every stale view now, visible or not (exports, tests)."""

@@ -101,6 +101,7 @@ REASON_TEXT = {
     "stopped": N_("stopped"),
     "diverged": N_("diverged (NaN)"),
     "early_stopped": N_("stopped early"),
+    "target_reached": N_("reached the target"),
 }
 
 

@@ -318,6 +318,8 @@ class EdgeItem(CanvasItem):
         if selected:
             color = QColor(theme.SELECTION) if not error else color
             width = 2.8
+        scene = self.scene()
+        width *= getattr(scene, "line_scale", 1.0)
         pen = QPen(color, width)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         if selected and error:

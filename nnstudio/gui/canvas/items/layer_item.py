@@ -331,6 +331,7 @@ class LayerItem(CanvasItem):
             pen = QPen(theme.NODE_HOVER_BORDER, 1.2)
         else:
             pen = QPen(theme.NODE_BORDER, 1.0)
+        pen.setWidthF(pen.widthF() * getattr(self.scene(), "line_scale", 1.0))
         if frozen and severity is None:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
