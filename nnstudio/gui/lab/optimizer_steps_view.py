@@ -42,7 +42,7 @@ from nnstudio.gui import theme
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.widgets.labels import muted, wrapped_label
 from nnstudio.gui.widgets.param_editors import LogSpinBox, NumberSpinBox
-from nnstudio.i18n import _
+from nnstudio.i18n import _, pgettext
 
 __all__ = ["OptimizerStepsView"]
 
@@ -124,7 +124,7 @@ class OptimizerTab(QWidget):
         """
         self.rows = rows
         state = list(self.spec.state.items())
-        headers = [_("Step"), _("gradient g"), *[sym for _key, sym in state], "w"]
+        headers = [pgettext("table column", "Step"), _("gradient g"), *[sym for _key, sym in state], "w"]
         self.table.clear()
         self.table.clearSpans()
         self.table.setColumnCount(len(headers))
@@ -225,7 +225,7 @@ class OptimizerStepsView(QWidget):
         self.summary.clear()
         self.summary.setColumnCount(1 + len(self.pages))
         self.summary.setHorizontalHeaderLabels(
-            [_("Step"), *[_(page.spec.label) for page in self.pages.values()]]
+            [pgettext("table column", "Step"), *[_(page.spec.label) for page in self.pages.values()]]
         )
         self.summary.setRowCount(steps + 1)
         for r in range(steps + 1):
