@@ -124,7 +124,12 @@ class OptimizerTab(QWidget):
         """
         self.rows = rows
         state = list(self.spec.state.items())
-        headers = [pgettext("table column", "Step"), _("gradient g"), *[sym for _key, sym in state], "w"]
+        headers = [
+            pgettext("table column", "Step"),
+            _("gradient g"),
+            *[sym for _key, sym in state],
+            "w",
+        ]
         self.table.clear()
         self.table.clearSpans()
         self.table.setColumnCount(len(headers))
@@ -225,7 +230,10 @@ class OptimizerStepsView(QWidget):
         self.summary.clear()
         self.summary.setColumnCount(1 + len(self.pages))
         self.summary.setHorizontalHeaderLabels(
-            [pgettext("table column", "Step"), *[_(page.spec.label) for page in self.pages.values()]]
+            [
+                pgettext("table column", "Step"),
+                *[_(page.spec.label) for page in self.pages.values()],
+            ]
         )
         self.summary.setRowCount(steps + 1)
         for r in range(steps + 1):
