@@ -3,7 +3,8 @@
     ../shared/tools/screenshot docs/screenshots/main.png 30 -- \
         python docs/screenshots/scenario.py default
 
-Scenarios: default, validation, data, training, boundary, activations, neurons, race.
+Scenarios: default, validation, data, training, boundary, activations, neurons, race, and
+lesson:KEY (a lesson opened from the Lessons menu).
 ``NNSTUDIO_LANG=zh_CN`` takes the same shot in Chinese (the ``*-zh_CN-*.png`` files).
 The window opens maximised on the virtual screen; training scenarios train the default
 sample for a few seconds and then pause, so the plots hold a run in progress.
@@ -58,6 +59,11 @@ def main() -> None:
 
 
 def stage(window: MainWindow, scenario: str) -> None:
+    if scenario.startswith("lesson:"):  # lesson:KEY opens that lesson from the Lessons menu
+        window.start()
+        window._size_docks()
+        window.open_lesson(scenario.partition(":")[2])
+        return
     sample = (
         REPO / "samples" / ("mobile_price.nnsproj" if scenario == "data" else "spirals.nnsproj")
     )

@@ -1087,6 +1087,12 @@ class MainWindow(QMainWindow):
         item = lesson(key)
         if not self.open_sample(samples_dir() / item.project):
             return False
+        # The bundle's own name is English; the lesson is named in the user's language.
+        self.show_message(
+            _("Opened the lesson “{title}” — Save As to keep your changes").format(
+                title=_(item.title)
+            )
+        )
         classroom = self.project.classroom
         if classroom.lesson != key:
             # An older sample serves this lesson: tag it, so saving keeps the lesson.
