@@ -524,6 +524,10 @@ def make_controller(
     )
 
 
+#: Schedules whose plan is the base learning rate throughout (plateau depends on results).
+CONSTANT_PLANS = frozenset({"constant", "plateau"})
+
+
 def planned_lrs(
     component: Mapping[str, Any] | str, base_lr: float, epochs: int, steps_per_epoch: int = 1
 ) -> dict[str, np.ndarray]:
@@ -534,6 +538,11 @@ def planned_lrs(
     known in advance, so it is planned as constant.
     """
     epochs, steps = max(0, int(epochs)), max(1, int(steps_per_epoch))
+    if SCHEDULES.normalize(component)["name"] in CONSTANT_PLANS:
+        # No optimiser needed: making the first torch optimiser of a process imports
+        # torch._dynamo (seconds at start-up, where the default project's preview needs it).
+        per_epoch = np.full(epochs, float(base_lr))
+        return {"epoch": per_epoch, "batch": np.repeat(per_epoch, steps)}
     weight = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([weight], lr=base_lr)
     controller = make_controller(component, opt, epochs=max(1, epochs), steps_per_epoch=steps)

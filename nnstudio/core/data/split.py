@@ -1,6 +1,7 @@
 """Splitting rows into training, validation and test parts.
 
-The split calls scikit-learn's ``train_test_split`` on row positions, so a two-way split
+The split chooses rows exactly as scikit-learn's ``train_test_split`` does (with numpy alone:
+:mod:`nnstudio.core.data.shuffle_split`), so a two-way split
 (test fraction 0) reproduces the lessons' ``train_test_split(x, y, train_size=0.8,
 random_state=88, stratify=y)`` row for row. A three-way split first takes the test rows off
 (``test_size`` = test fraction), then splits the rest into training and validation with the
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.core.data.columns import quote
+from nnstudio.core.data.shuffle_split import train_test_positions
 from nnstudio.core.errors import DataError
 from nnstudio.i18n import _
 
@@ -61,23 +63,20 @@ def split_positions(
     def cut(
         rows: np.ndarray, rows_labels: np.ndarray | None, **size: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-        from sklearn.model_selection import train_test_split
+        def parts(stratify: np.ndarray | None) -> tuple:
+            a, b = train_test_positions(len(rows), seed=seed, stratify=stratify, **size)
+            if rows_labels is None:
+                return rows[a], rows[b], None, None
+            return rows[a], rows[b], rows_labels[a], rows_labels[b]
 
         if rows_labels is not None and state["stratified"]:
             try:
-                a, b, la, lb = train_test_split(
-                    rows, rows_labels, random_state=seed, stratify=rows_labels, **size
-                )
-                return a, b, la, lb
+                return parts(rows_labels)
             except ValueError:
                 state["stratified"] = False
                 warnings.append(_why_not_stratified(rows_labels, class_names))
         try:
-            if rows_labels is None:
-                a, b = train_test_split(rows, random_state=seed, **size)
-                return a, b, None, None
-            a, b, la, lb = train_test_split(rows, rows_labels, random_state=seed, **size)
-            return a, b, la, lb
+            return parts(None)
         except ValueError:
             raise DataError(
                 _(
