@@ -56,6 +56,8 @@ class HistoryActions(QObject):
         stack.undoTextChanged.connect(self.refresh)
         stack.redoTextChanged.connect(self.refresh)
         document.locked_changed.connect(self.refresh)
+        document.classroom_changed.connect(self.refresh)
+        document.project_replaced.connect(self.refresh)
         self.refresh()
 
     def lock_with(self, view: QWidget) -> None:
@@ -75,8 +77,14 @@ class HistoryActions(QObject):
         tip = tr(locked) if locked else ""
         for action in (self.undo, self.redo):
             action.setToolTip(tip or plain_action_text(action.text()))
+        # Clicking a history entry moves the stack past every command in between without
+        # asking the document, so under a teacher's locks the list is read-only too (Undo and
+        # Redo still work: the document checks each command against the locks).
+        teacher = bool(self.document.project.classroom.locked)
+        if teacher and not tip:
+            tip = _("The teacher locked settings of this lesson: use Undo and Redo")
         for view in self.views:
-            view.setEnabled(locked is None)
+            view.setEnabled(locked is None and not teacher)
             view.setToolTip(tip)
 
 
