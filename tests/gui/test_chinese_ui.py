@@ -173,17 +173,27 @@ ALLOWED = {
 }
 WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9²]+")
 TAG = re.compile(r"<[^>]+>|&[a-z]+;|&#\d+;")
+#: Code-like names: a call with its arguments, an indexed name, a qualified name.
+CODE = re.compile(
+    r"[A-Za-z_][\w.]*\([^()]*\)|[A-Za-z_][\w.]*(?=[(\[])|[A-Za-z_]\w*\.[A-Za-z_][\w.]*"
+)
 
 
 def english_words(text: str, names: set[str]) -> list[str]:
-    """The words of ``text`` that are neither Chinese, allowed, nor the user's names."""
+    """The words of ``text`` that are neither Chinese, allowed, nor the user's names.
+
+    Formulas and code stay as the lessons write them: a name called like a function
+    (``step(…)``, ``F.l1_loss(…)``), indexed (``weight[0, 0]``) or qualified
+    (``dense_1.weight``), and single letters with indices or powers (``x²``, ``w5``).
+    """
     if not text or chinese_text(text):
         return []
-    plain = TAG.sub(" ", text).replace("&&", "&")
+    plain = TAG.sub(" ", text).replace("&&", "&").replace("&", "")
+    plain = CODE.sub(" ", plain)
     return [
         w
-        for w in WORD.findall(plain.replace("&", ""))
-        if w not in ALLOWED and w not in names and not re.fullmatch(r"[A-Za-z]\d*", w)
+        for w in WORD.findall(plain)
+        if w not in ALLOWED and w not in names and not re.fullmatch(r"[A-Za-z][\d²³]*", w)
     ]
 
 

@@ -23,6 +23,7 @@ from nnstudio.core.data import (
 from nnstudio.core.data.columns import rows_text
 from nnstudio.core.errors import DataError, ProjectError
 from nnstudio.core.project import document_to_project
+from nnstudio.core.project.migrations import CURRENT_VERSION
 from nnstudio.i18n import _
 from tests.cli.helpers import SAMPLES
 from tests.core.data.helpers import write
@@ -199,7 +200,8 @@ def test_a_newer_project_format_is_refused_in_chinese(chinese):
     with pytest.raises(ProjectError) as raised:
         document_to_project(doc)
     assert raised.value.message == (
-        "这个项目由更新版本的 NN Studio 创建（格式版本 99）；当前版本最多能读取格式版本 2。"
+        "这个项目由更新版本的 NN Studio 创建（格式版本 99）；当前版本最多能读取格式版本 "
+        f"{CURRENT_VERSION}。"
         "请更新 NN Studio 后再打开"
     )
 
