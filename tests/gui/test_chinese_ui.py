@@ -418,3 +418,39 @@ def test_the_walk_finds_english_in_the_english_window(open_window, qtbot):
     kinds = {line.split(" ")[0] for lines in found.values() for line in lines}
     assert {"QLabel", "QPushButton", "plot", "QComboBox"} <= kinds, kinds
     assert any(" header" in line for lines in found.values() for line in lines)
+
+
+def test_the_lesson_dialogs_speak_chinese(window, qtbot):
+    """The start page, the teacher's Lock dialog and the lesson report's dialog."""
+    from nnstudio.gui.lab.lessons import LockDialog, StartPage
+    from nnstudio.gui.report_dialog import ReportDialog
+
+    names = project_names(window)
+    dialogs = [
+        StartPage(True, window),
+        LockDialog(window.project.classroom, window.lock_panel_titles(), window),
+        ReportDialog(window.document, window.workbench.canvas, window.settings, window),
+    ]
+    problems = []
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        settle()
+        assert chinese_text(dialog.windowTitle()), dialog.windowTitle()
+        problems += [f"[{type(dialog).__name__}] {p}" for p in untranslated(dialog, names)]
+        dialog.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_presentation_mode_speaks_chinese(window):
+    names = project_names(window)
+    window.actions_by_name["presentation"].trigger()
+    settle()
+    try:
+        problems = []
+        for name, dock in window.docks.items():
+            if dock.isVisible():
+                problems += [f"[{name}] {p}" for p in untranslated(dock.widget(), names)]
+        assert not problems, "\n".join(problems)
+    finally:
+        window.actions_by_name["presentation"].trigger()
