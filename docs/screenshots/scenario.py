@@ -4,7 +4,7 @@
         python docs/screenshots/scenario.py default
 
 Scenarios: default, validation, data, training, boundary, activations, neurons, race, and
-lesson:KEY (a lesson opened from the Lessons menu).
+lesson:KEY (a lesson opened from the Lessons menu), presentation (F11 while training).
 ``NNSTUDIO_LANG=zh_CN`` takes the same shot in Chinese (the ``*-zh_CN-*.png`` files).
 The window opens maximised on the virtual screen; training scenarios train the default
 sample for a few seconds and then pause, so the plots hold a run in progress.
@@ -59,6 +59,14 @@ def main() -> None:
 
 
 def stage(window: MainWindow, scenario: str) -> None:
+    if scenario == "presentation":  # F11 while a run trains, as a teacher projects it
+        window.start()
+        window._size_docks()
+        window.train()
+        # After the start-up's own layout passes (fit, dock sizes), as a teacher presses F11.
+        QTimer.singleShot(2000, window.actions_by_name["presentation"].trigger)
+        QTimer.singleShot(8000, window.pause_training)
+        return
     if scenario.startswith("lesson:"):  # lesson:KEY opens that lesson from the Lessons menu
         window.start()
         window._size_docks()

@@ -90,7 +90,7 @@ class PresentationMode:
         )
         font = QFont(app.font())
         font.setPointSizeF(font.pointSizeF() * FACTOR)
-        app.setFont(font)
+        _set_app_font(app, font)
         app.setPalette(high_contrast(app.palette()))
         for box in boxes:
             box.hide()
@@ -130,7 +130,7 @@ class PresentationMode:
         for box, hidden in saved.hidden_boxes.items():
             box.setHidden(hidden)
         app.setPalette(saved.palette)
-        app.setFont(saved.font)
+        _set_app_font(app, saved.font)
         self.window.restoreState(saved.state, _STATE_VERSION)
 
 
@@ -144,6 +144,19 @@ def high_contrast(palette: QPalette) -> QPalette:
             out.setColor(group, r, theme.PRESENTATION_TEXT)
         out.setColor(group, role.Base, theme.PRESENTATION_BG)
     return out
+
+
+def _set_app_font(app: QApplication, font: QFont) -> None:
+    """``app.setFont`` that reaches every widget although the app has a style sheet.
+
+    With an application style sheet, Qt does not pass a new application font on to widgets
+    already polished (the docks kept their size on a real screen); setting the same sheet
+    again re-polishes them with the new font.
+    """
+    app.setFont(font)
+    sheet = app.styleSheet()
+    if sheet:
+        app.setStyleSheet(sheet)
 
 
 __all__ = ["FACTOR", "HIDDEN_DOCKS", "PresentationMode", "high_contrast"]

@@ -146,3 +146,23 @@ def test_the_mode_is_remembered_but_the_normal_layout_is_what_gets_saved(
     assert again.actions_by_name["presentation"].isChecked()
     again.set_presentation_mode(False)
     assert not ini_settings(tmp_path / "settings.ini").presentation_mode()
+
+
+def test_widgets_in_the_docks_get_the_large_font_under_the_apps_style_sheet(window, qtbot):
+    """With an application style sheet Qt does not pass a new app font to polished widgets:
+    on a real screen the docks kept their small text until the sheet was set again."""
+    from nnstudio.gui.app import _apply_style
+
+    app = QApplication.instance()
+    sheet = app.styleSheet()
+    _apply_style(app)
+    try:
+        panel = window.workbench.training
+        before = panel.font().pointSizeF()
+        window.actions_by_name["presentation"].trigger()
+        assert panel.font().pointSizeF() == pytest.approx(before * FACTOR)
+        assert window.docks["training"].font().pointSizeF() == pytest.approx(before * FACTOR)
+        window.actions_by_name["presentation"].trigger()
+        assert panel.font().pointSizeF() == pytest.approx(before)
+    finally:
+        app.setStyleSheet(sheet)
