@@ -95,6 +95,16 @@ _FIELDS = {
         label=N_("Device"),
         choices=DEVICES,
     ),
+    "amp": ParamSpec(
+        "amp",
+        "bool",
+        False,
+        N_(
+            "Mixed precision: compute the forward pass in 16-bit floats on a CUDA GPU, which "
+            "is faster and uses less memory; not available on the CPU."
+        ),
+        label=N_("Mixed precision (CUDA)"),
+    ),
 }
 _EARLY = {
     "enabled": ParamSpec(
@@ -180,6 +190,8 @@ class TrainingSettings:
     seed: int = 0
     early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
     device: str = "auto"
+    #: Mixed precision (autocast + gradient scaling), CUDA only.
+    amp: bool = False
 
     def __post_init__(self) -> None:
         from nnstudio.core.catalogue.losses import LOSSES
