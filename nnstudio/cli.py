@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -21,6 +23,8 @@ from nnstudio import __version__, i18n
 from nnstudio.i18n import N_, _, ngettext, tr
 
 EXIT_USAGE = 2
+#: Whether ``--threads`` or NNSTUDIO_THREADS chose the thread count (kept per process then).
+_THREADS_GIVEN = False
 COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "schedule", "report")
 
 #: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
@@ -145,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument(
+        "--amp",
+        action="store_true",
+        default=None,
+        help=_("mixed precision on a CUDA GPU (float16 autocast with gradient scaling)"),
+    )
+    train.add_argument(
+        "--distributed",
+        action="store_true",
+        help=_(
+            "train in every process torchrun starts, with DistributedDataParallel (gloo on "
+            "CPUs, nccl on GPUs); process 0 alone prints and saves"
+        ),
+    )
+    train.add_argument(
         "--resume",
         action="store_true",
         help=_("continue from the project's saved weights and optimiser state"),
@@ -238,6 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--notes-file", metavar="FILE", help=_("your notes, read from a UTF-8 text file")
     )
+    export.add_argument(
+        "--distributed",
+        action="store_true",
+        help=_(
+            "give the Python script a --distributed option: under torchrun its processes "
+            "train together with DistributedDataParallel"
+        ),
+    )
     return parser
 
 
@@ -299,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         return _open_gui([], code)
+    global _THREADS_GIVEN
+    _THREADS_GIVEN = threads is not None or bool(os.environ.get("NNSTUDIO_THREADS"))
     failed = _choose_threads(threads)
     if failed is not None:
         return failed
@@ -435,7 +463,9 @@ class _Progress:
 # --- commands ------------------------------------------------------------------------------
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
+    if args.distributed and shard is None:
+        return _train_distributed(args)
     from nnstudio.core.errors import TrainingError
     from nnstudio.core.project import save_project
     from nnstudio.core.training import ReportPolicy, train
@@ -449,6 +479,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         ("batch_size", "batch_size"),
         ("seed", "seed"),
         ("device", "device"),
+        ("amp", "amp"),
     ):
         value = getattr(args, option)
         if value is not None:
@@ -475,7 +506,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         for warning in plan.warnings:
             print(_("warning: {message}").format(message=tr(warning.message)), file=sys.stderr)
     result = train(
-        plan.job, _Progress(not args.quiet and not args.json), policy=ReportPolicy(batches=False)
+        plan.job,
+        _Progress(not args.quiet and not args.json),
+        policy=ReportPolicy(batches=False),
+        shard=shard,
     )
     store_result(project, plan, result)
     out = result.summary()
@@ -502,6 +536,23 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.save:
             print(_("saved {path}").format(path=out["saved"]))
     return 1 if result.reason == "diverged" else 0
+
+
+def _train_distributed(args: argparse.Namespace) -> int:
+    """``train --distributed`` in one of the processes torchrun started.
+
+    Every process trains; process 0 alone prints (the JSON result, progress, warnings) and
+    writes the project. An error is still said by the process that meets it.
+    """
+    from nnstudio.core.training.distributed import from_environment, session
+
+    shard = from_environment()
+    quiet = contextlib.nullcontext()
+    if not shard.is_main:
+        args.save, args.json, args.quiet = None, False, True
+        quiet = contextlib.redirect_stdout(io.StringIO())
+    with session(shard, share_threads=not _THREADS_GIVEN), quiet:
+        return cmd_train(args, shard)
 
 
 def _workspace(project, args):
@@ -600,7 +651,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from nnstudio.core.export import export_project
 
     project = _load(args, with_data=False)
-    path = export_project(project, args.to, args.output)
+    path = export_project(project, args.to, args.output, distributed=args.distributed)
     print(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0
 

@@ -247,6 +247,10 @@ class HalfSSELoss(nn.Module):
     rule) come out exactly; it also means the step size grows with the batch size.
     """
 
+    #: Read like torch's own losses' ``reduction`` (several processes weight their shares
+    #: of a batch by it).
+    reduction = "sum"
+
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return 0.5 * ((output - target) ** 2).sum()
 

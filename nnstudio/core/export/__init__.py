@@ -22,11 +22,14 @@ _ALIASES = {"py": "python", "script": "python", "pt": "torchscript", "jit": "tor
 SUFFIXES = {"python": ".py", "onnx": ".onnx", "torchscript": ".pt"}
 
 
-def export_project(project: Project, fmt: str, out: str | os.PathLike[str]) -> Path:
+def export_project(
+    project: Project, fmt: str, out: str | os.PathLike[str], *, distributed: bool = False
+) -> Path:
     """Write ``project`` as ``fmt`` ("python", "onnx" or "torchscript") to ``out``.
 
     The Python script works for any project NN Studio can train (it trains from scratch);
-    ONNX and TorchScript export the trained network, so the project must hold weights.
+    with ``distributed`` it also trains in several processes under torchrun. ONNX and
+    TorchScript export the trained network, so the project must hold weights.
     Returns the path written.
     """
     key = str(fmt).strip().lower()
@@ -37,12 +40,14 @@ def export_project(project: Project, fmt: str, out: str | os.PathLike[str]) -> P
                 format=fmt
             )
         )
+    if distributed and key != "python":
+        raise ExportError(_("--distributed applies to the Python script (--to python) only"))
     target = _target(Path(os.fspath(out)).expanduser(), key)
     try:
         if key == "python":
             from nnstudio.core.export.python_script import build_script
 
-            script = build_script(project, target)
+            script = build_script(project, target, distributed=distributed)
             for name, frame in script.files.items():
                 write_atomic(target.parent / name, frame.to_csv(index=False).encode("utf-8"))
             write_atomic(target, script.text.encode("utf-8"))

@@ -257,7 +257,7 @@ def imports(code: str, candidates: Sequence[tuple[str, str]]) -> list[str]:
     return out
 
 
-_STDLIB = {"json", "math", "pathlib", "os", "sys", "copy"}
+_STDLIB = {"argparse", "json", "math", "pathlib", "os", "sys", "copy"}
 
 
 def _isort_key(statement: str) -> str:

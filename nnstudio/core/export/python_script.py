@@ -39,13 +39,17 @@ from nnstudio.i18n import _
 
 #: (import statement, the name it binds): kept only when the script uses the name.
 _IMPORTS = [
+    ("import argparse", "argparse"),
     ("import json", "json"),
+    ("import os", "os"),
     ("import math", "math"),
     ("from pathlib import Path", "Path"),
     ("import numpy as np", "np"),
     ("import pandas as pd", "pd"),
     ("import torch", "torch"),
+    ("import torch.distributed as dist", "dist"),
     ("from torch import nn", "nn"),
+    ("from torch.nn.parallel import DistributedDataParallel", "DistributedDataParallel"),
     ("from sklearn.model_selection import train_test_split", "train_test_split"),
     *(
         (f"from sklearn.datasets import {loader}", loader)
@@ -62,8 +66,13 @@ class Script:
     files: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def build_script(project: Project, script_path: Path) -> Script:
+def build_script(project: Project, script_path: Path, *, distributed: bool = False) -> Script:
     """Generate the script for ``project`` as it will live at ``script_path``.
+
+    ``distributed`` adds a ``--distributed`` option to the script: run under torchrun, its
+    processes train together with DistributedDataParallel (gloo on CPUs, nccl on GPUs), so
+    the project can leave for a cluster as plain PyTorch. Without it the script is the
+    one-process script a student reads first.
 
     Raises an :class:`~nnstudio.core.errors.NNStudioError` (data, graph, loss problems) when
     NN Studio itself could not train the project.
@@ -102,10 +111,17 @@ def build_script(project: Project, script_path: Path) -> Script:
     )
     blocks.append(predictions_section(task, output_units, expects(settings)))
     blocks.append(
-        train_section(settings, task=task, has_val=has_val, monitor=monitor, steps_per_epoch=steps)
+        train_section(
+            settings,
+            task=task,
+            has_val=has_val,
+            monitor=monitor,
+            steps_per_epoch=steps,
+            distributed=distributed,
+        )
     )
     blocks.append(predict_section(task))
-    blocks.append(main_section(task, has_val, has_test))
+    blocks.append(main_section(task, has_val, has_test, distributed=distributed))
     blocks.append(['if __name__ == "__main__":', "    main()"])
 
     body_lines: list[str] = []
@@ -114,7 +130,9 @@ def build_script(project: Project, script_path: Path) -> Script:
             body_lines += ["", ""]
         body_lines += fit_lines(block)
     body = "\n".join(body_lines)
-    header = _header(project, script_path, data.origin, prepared, settings, has_val, has_test)
+    header = _header(
+        project, script_path, data.origin, prepared, settings, has_val, has_test, distributed
+    )
     import_lines = imports(body, _IMPORTS)
     text = "\n".join([*header, "", *import_lines, "", body]) + "\n"
     return Script(text, data.files)
@@ -128,6 +146,7 @@ def _header(
     settings: TrainingSettings,
     has_val: bool,
     has_test: bool,
+    distributed: bool = False,
 ) -> list[str]:
     labels = describe_settings(settings)
     classification = prepared.task == "classification"
@@ -163,6 +182,13 @@ def _header(
         "scikit-learn (not NN Studio), and does what NN Studio does for this project:",
         WIDTH,
     )
+    torchrun = textwrap.wrap(
+        f"On several processes or machines: `torchrun --nproc-per-node N {script_path.name} "
+        "--distributed` (DistributedDataParallel: gloo on CPUs, nccl on GPUs; add "
+        "torchrun's --nnodes and --rdzv-endpoint HOST:PORT to span machines). Each process "
+        "takes its share of every batch and process 0 prints the results.",
+        WIDTH,
+    )
     text.append("")
     for i, step in enumerate(steps, 1):
         text += textwrap.wrap(
@@ -176,6 +202,8 @@ def _header(
         "as JSON.",
         WIDTH,
     )
+    if distributed:
+        text += ["", *torchrun]
     if project.weights is not None:
         text.append("")
         text += textwrap.wrap(

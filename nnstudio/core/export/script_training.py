@@ -75,6 +75,37 @@ HALF_SSE = '''def half_sse(output: torch.Tensor, target: torch.Tensor) -> torch.
     return 0.5 * ((output - target) ** 2).sum()'''
 
 
+PROCESSES = '''def start_processes(distributed: bool) -> tuple[int, int, torch.device]:
+    """This process's rank, the number of processes, and the device to train on.
+
+    Alone (no --distributed): process 0 of 1, on the CPU. Under torchrun with --distributed:
+    every process joins the group torchrun describes in its environment, one GPU each with
+    nccl when there are GPUs, else on the CPU with gloo.
+    """
+    if not distributed:
+        return 0, 1, torch.device("cpu")
+    if "RANK" not in os.environ:
+        raise SystemExit(
+            "--distributed needs torchrun: torchrun --nproc-per-node N this_script.py "
+            "--distributed"
+        )
+    local_rank = int(os.environ["LOCAL_RANK"])
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local_rank)
+        device, backend = torch.device("cuda", local_rank), "nccl"
+    else:
+        device, backend = torch.device("cpu"), "gloo"
+    dist.init_process_group(backend)
+    return dist.get_rank(), dist.get_world_size(), device
+
+
+def all_sum(value: float, device: torch.device) -> float:
+    """The sum of a number over all the processes."""
+    total = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(total)
+    return float(total)'''
+
+
 def settings_block(s: TrainingSettings, *, monitor: str | None) -> list[str]:
     """``SEED``, ``EPOCHS``, ... constants with what they mean."""
     lines = ["# --- training settings, as in the NN Studio project " + "-" * 36, ""]
@@ -325,19 +356,37 @@ def train_section(
     has_val: bool,
     monitor: str | None,
     steps_per_epoch: int,
+    distributed: bool = False,
 ) -> list[str]:
-    """``train(model, data) -> history``, mirroring NN Studio's training loop."""
+    """``train(model, data) -> history``, mirroring NN Studio's training loop.
+
+    ``distributed`` adds what several processes need (``train(model, data, rank, world)``
+    with DistributedDataParallel); without it the loop is the plain one-process loop.
+    """
     classification = task == "classification"
     p1, p2, p3, p4 = INDENT, INDENT * 2, INDENT * 3, INDENT * 4
     early = s.early_stopping
     sched, when = schedule_lines(s, steps_per_epoch)
     lines = [*SNAPSHOT.split("\n"), "", ""]
-    lines.append("def train(model: nn.Module, data: dict) -> dict:")
-    lines += docstring(
-        "Train the network as NN Studio does: same seeds, same batches, same updates.\n\n"
-        "Returns the history: one value per finished epoch for every metric.",
-        1,
-    )
+    if distributed:
+        lines += [*PROCESSES.split("\n"), "", ""]
+        lines.append(
+            "def train(model: nn.Module, data: dict, rank: int = 0, world: int = 1) -> dict:"
+        )
+        lines += docstring(
+            "Train the network as NN Studio does: same seeds, same batches, same updates.\n\n"
+            "With several processes (world > 1) each takes every world-th row of every batch,\n"
+            "and DistributedDataParallel averages their gradients: together they make the same\n"
+            "updates. Returns the history: one value per finished epoch for every metric.",
+            1,
+        )
+    else:
+        lines.append("def train(model: nn.Module, data: dict) -> dict:")
+        lines += docstring(
+            "Train the network as NN Studio does: same seeds, same batches, same updates.\n\n"
+            "Returns the history: one value per finished epoch for every metric.",
+            1,
+        )
     lines.append(f'{p1}x_train, y_train = data["x_train"], data["y_train"]')
     if has_val:
         lines.append(f'{p1}x_val, y_val = data["x_val"], data["y_val"]')
@@ -353,6 +402,16 @@ def train_section(
     ).splitlines()
     lines.append("")
     lines.append(f"{p1}model.train()")
+    if distributed:
+        lines += comment(
+            "With several processes the forward passes go through DDP, which averages the "
+            "gradients of all of them in backward().",
+            1,
+        )
+        lines.append(f"{p1}net = model")
+        lines.append(f"{p1}if world > 1:")
+        lines.append(f'{p2}gpu = [x_train.device] if x_train.device.type == "cuda" else None')
+        lines.append(f"{p2}net = DistributedDataParallel(model, device_ids=gpu)")
     lines.append(f"{p1}loss_fn = make_loss(y_train)")
     lines += comment("Only weights that may change are optimised (frozen layers are not).", 1)
     lines.append(f"{p1}params = [p for p in model.parameters() if p.requires_grad]")
@@ -414,25 +473,35 @@ def train_section(
     lines.append(f"{p3}order = torch.randperm(n, generator=shuffle_gen)")
     lines.append(f"{p2}else:")
     lines.append(f"{p3}order = torch.arange(n)")
+    if distributed:
+        lines.append(f"{p2}order = order.to(x_train.device)")
     tracked = "correct" if classification else "squared_error"
     lines.append(f"{p2}running, {tracked}, seen = 0.0, 0, 0")
     lines.append(f"{p2}for b in range(steps_per_epoch):")
-    lines.append(f"{p3}rows = order[b * batch_size : (b + 1) * batch_size]")
-    lines.append(f"{p3}xb, yb = x_train[rows], y_train[rows]")
-    lines += with_comment("output = model(xb)", "forward pass", 3)
-    lines.append(f"{p3}loss = loss_fn(output, yb)")
+    if distributed:
+        lines += _distributed_batch(s)
+    else:
+        lines.append(f"{p3}rows = order[b * batch_size : (b + 1) * batch_size]")
+        lines.append(f"{p3}xb, yb = x_train[rows], y_train[rows]")
+        lines += with_comment("output = model(xb)", "forward pass", 3)
+        lines.append(f"{p3}loss = loss_fn(output, yb)")
     if s.l1 > 0:
         lines.append(f"{p3}loss = loss + L1 * sum(w.abs().sum() for w in l1_weights)")
     lines.append(f"{p3}value = loss.item()")
+    if distributed:
+        lines.append(f"{p3}if world > 1:")
+        lines += comment("The whole batch's loss, the same in every process.", 4)
+        lines.append(f"{p4}value = all_sum(value, x_train.device) / world")
     lines.append(f"{p3}if not math.isfinite(value):")
     lines += comment("The loss exploded: stop, keeping weights that still hold finite numbers.", 4)
-    lines += [
+    said = [
         f"{p4}print(",
         f'{p4}{INDENT}f"Epoch {{epoch + 1}}, batch {{b + 1}}: the loss became NaN or "',
         f'{p4}{INDENT}"infinite, so training stopped. Lower the learning rate or "',
         f'{p4}{INDENT}"scale the inputs."',
         f"{p4})",
     ]
+    lines += [f"{p4}if rank == 0:", *(INDENT + line for line in said)] if distributed else said
     lines.append(f"{p4}state = model.state_dict().values()")
     lines.append(f"{p4}if not all(torch.isfinite(t).all() for t in state):")
     lines.append(f"{p4}{INDENT}model.load_state_dict(safe_state)")
@@ -450,14 +519,27 @@ def train_section(
         lines.append(f"{p4}scheduler.step()")
     elif when == "batch":
         lines.append(f"{p3}scheduler.step()")
-    lines.append(f"{p3}running += value * len(yb)")
-    lines.append(f"{p3}seen += len(yb)")
-    if classification:
-        lines.append(f"{p3}correct += int((class_ids(output.detach()) == yb).sum())")
+    if distributed:
+        lines.append(f"{p3}running += value * (hi - lo)")
+        lines.append(f"{p3}seen += hi - lo")
+        lines.append(f"{p3}if share:")
+        if classification:
+            lines.append(f"{p4}correct += int((class_ids(output.detach()) == yb).sum())")
+        else:
+            lines.append(f"{p4}error = output.detach().reshape(yb.shape) - yb")
+            lines.append(f"{p4}squared_error += float((error**2).sum())")
+        lines.append(f"{p2}if world > 1:")
+        lines += comment("Add up what every process counted on its rows.", 3)
+        lines.append(f"{p3}{tracked} = all_sum({tracked}, x_train.device)")
     else:
-        lines.append(
-            f"{p3}squared_error += float(((output.detach().reshape(yb.shape) - yb) ** 2).sum())"
-        )
+        lines.append(f"{p3}running += value * len(yb)")
+        lines.append(f"{p3}seen += len(yb)")
+        if classification:
+            lines.append(f"{p3}correct += int((class_ids(output.detach()) == yb).sum())")
+        else:
+            lines.append(
+                f"{p3}squared_error += float(((output.detach().reshape(yb.shape) - yb) ** 2).sum())"
+            )
     lines.append(f'{p2}history["train_loss"].append(running / seen)')
     if classification:
         lines.append(f'{p2}history["train_accuracy"].append(correct / seen)')
@@ -465,6 +547,12 @@ def train_section(
         lines.append(f"{p2}width = y_train.shape[1] if y_train.dim() > 1 else 1")
         lines.append(f'{p2}history["train_rmse"].append(math.sqrt(squared_error / (seen * width)))')
     if has_val:
+        if distributed:
+            lines += comment(
+                "Every process scores the whole validation set with the same weights, so all "
+                "of them agree on early stopping and on the schedule.",
+                2,
+            )
         lines.append(f"{p2}val = evaluate(model, loss_fn, x_val, y_val)")
         lines.append(f"{p2}for key, value in val.items():")
         lines.append(f'{p3}history[f"val_{{key}}"].append(value)')
@@ -491,23 +579,112 @@ def train_section(
     elif when == "metric":
         key = "val_loss" if has_val else "train_loss"
         lines += with_comment(f'scheduler.step(history["{key}"][-1])', "it watches the loss", 2)
-    lines.append(f"{p2}if (epoch + 1) % max(1, EPOCHS // 10) == 0 or epoch == 0:")
+    if distributed:
+        lines.append(f"{p2}report = (epoch + 1) % max(1, EPOCHS // 10) == 0 or epoch == 0")
+        lines.append(f"{p2}if rank == 0 and report:")
+    else:
+        lines.append(f"{p2}if (epoch + 1) % max(1, EPOCHS // 10) == 0 or epoch == 0:")
     lines.append(f'{p3}shown = "  ".join(f"{{k}} {{v[-1]:.4g}}" for k, v in history.items())')
     lines.append(f'{p3}print(f"epoch {{epoch + 1}}/{{EPOCHS}}  {{shown}}")')
     if stopping:
         lines.append(f"{p2}if since_best >= PATIENCE:")
-        lines += [
-            f"{p3}print(",
-            f'{p4}f"Early stopping: {monitor} did not improve for {{PATIENCE}} epochs "',
-            f'{p4}f"(best {{best_value:.4g}} at epoch {{best_epoch}})."',
-            f"{p3})",
-        ]
+        if distributed:
+            lines.append(f"{p3}if rank == 0:")
+            lines += [
+                f"{p4}print(",
+                f'{p4}{INDENT}f"Early stopping: {monitor} did not improve for {{PATIENCE}} "',
+                f'{p4}{INDENT}f"epochs (best {{best_value:.4g}} at epoch {{best_epoch}})."',
+                f"{p4})",
+            ]
+        else:
+            lines += [
+                f"{p3}print(",
+                f'{p4}f"Early stopping: {monitor} did not improve for {{PATIENCE}} epochs "',
+                f'{p4}f"(best {{best_value:.4g}} at epoch {{best_epoch}})."',
+                f"{p3})",
+            ]
         if early.restore_best:
             lines += with_comment(
                 "model.load_state_dict(best_state)", "back to the best epoch's weights", 3
             )
         lines.append(f"{p3}break")
     lines.append(f"{p1}return history")
+    return lines
+
+
+def _distributed_batch(s: TrainingSettings) -> list[str]:
+    """This process's rows of a batch and its weighted loss (several processes)."""
+    p3, p4 = INDENT * 3, INDENT * 4
+    lines = [f"{p3}lo, hi = b * batch_size, min((b + 1) * batch_size, n)"]
+    lines += comment(
+        "This process's rows of the batch: every world-th one (all of them when alone).", 3
+    )
+    lines.append(f"{p3}rows = order[lo + rank : hi : world]")
+    lines.append(f"{p3}share = len(rows) * world / (hi - lo)")
+    lines.append(f"{p3}if len(rows) == 0:")
+    lines += comment(
+        "Fewer rows than processes: take part in the gradient exchange, counting for nothing.",
+        4,
+    )
+    lines.append(f"{p4}rows = order[lo : lo + 1]")
+    lines.append(f"{p3}xb, yb = x_train[rows], y_train[rows]")
+    lines += with_comment("output = net(xb)", "forward pass", 3)
+    lines.append(f"{p3}loss = loss_fn(output, yb)")
+    lines.append(f"{p3}if world > 1:")
+    if _sums(s):
+        lines += comment(
+            "DDP averages the gradients; the loss sums its rows, so the average times the "
+            "number of processes is the whole batch's gradient (a process without rows "
+            "adds nothing).",
+            4,
+        )
+        lines.append(f"{p4}loss = loss * (world if share else 0)")
+    else:
+        lines += comment(
+            "DDP averages the gradients; weighting each process by its share of the rows "
+            "makes that the whole batch's gradient.",
+            4,
+        )
+        lines.append(f"{p4}loss = loss * share")
+    return lines
+
+
+def _distributed_start() -> list[str]:
+    """``main()``'s start with ``--distributed``: join the processes, train, and let only
+    process 0 go on to report."""
+    p1, p2, p3 = INDENT, INDENT * 2, INDENT * 3
+    lines = [f"{p1}parser = argparse.ArgumentParser(description=__doc__.split(chr(10))[0])"]
+    lines += [
+        f"{p1}parser.add_argument(",
+        f'{p2}"--distributed",',
+        f'{p2}action="store_true",',
+        f'{p2}help="train in every process torchrun starts (DistributedDataParallel)",',
+        f"{p1})",
+    ]
+    lines.append(f"{p1}args = parser.parse_args()")
+    lines.append(f"{p1}rank, world, device = start_processes(args.distributed)")
+    lines.append(f"{p1}data = prepare_data()")
+    lines += [
+        f"{p1}if rank == 0:",
+        f"{p2}print(",
+        f"{p3}f\"{{len(data['x_train'])}} training, {{len(data['x_val'])}} validation \"",
+        f"{p3}f\"and {{len(data['x_test'])}} test rows; {{data['x_train'].shape[1]}} inputs\"",
+        f"{p2})",
+    ]
+    lines += with_comment("torch.manual_seed(SEED)", "the same starting weights as NN Studio", 1)
+    lines.append(f"{p1}model = Net()")
+    lines += comment("Tensors go to the training device once, not batch by batch.", 1)
+    lines.append(f"{p1}on_device = {{")
+    lines.append(f"{p2}key: value.to(device) if isinstance(value, torch.Tensor) else value")
+    lines.append(f"{p2}for key, value in data.items()")
+    lines.append(f"{p1}}}")
+    lines.append(f"{p1}history = train(model.to(device), on_device, rank, world)")
+    lines.append(f"{p1}model.cpu()")
+    lines.append(f"{p1}if world > 1:")
+    lines.append(f"{p2}dist.destroy_process_group()")
+    lines += comment("Process 0 alone reports (the others trained the same weights).", 1)
+    lines.append(f"{p1}if rank != 0:")
+    lines.append(f"{p2}return")
     return lines
 
 
@@ -534,20 +711,27 @@ def predict_section(task: str) -> list[str]:
     return lines
 
 
-def main_section(task: str, has_val: bool, has_test: bool) -> list[str]:
+def main_section(
+    task: str, has_val: bool, has_test: bool, *, distributed: bool = False
+) -> list[str]:
     p1, p2 = INDENT, INDENT * 2
     classification = task == "classification"
     lines = ["def main() -> None:"]
-    lines.append(f"{p1}data = prepare_data()")
-    lines += [
-        f"{p1}print(",
-        f"{p2}f\"{{len(data['x_train'])}} training, {{len(data['x_val'])}} validation and \"",
-        f"{p2}f\"{{len(data['x_test'])}} test rows; {{data['x_train'].shape[1]}} inputs\"",
-        f"{p1})",
-    ]
-    lines += with_comment("torch.manual_seed(SEED)", "the same starting weights as NN Studio", 1)
-    lines.append(f"{p1}model = Net()")
-    lines.append(f"{p1}history = train(model, data)")
+    if distributed:
+        lines += _distributed_start()
+    else:
+        lines.append(f"{p1}data = prepare_data()")
+        lines += [
+            f"{p1}print(",
+            f"{p2}f\"{{len(data['x_train'])}} training, {{len(data['x_val'])}} validation and \"",
+            f"{p2}f\"{{len(data['x_test'])}} test rows; {{data['x_train'].shape[1]}} inputs\"",
+            f"{p1})",
+        ]
+        lines += with_comment(
+            "torch.manual_seed(SEED)", "the same starting weights as NN Studio", 1
+        )
+        lines.append(f"{p1}model = Net()")
+        lines.append(f"{p1}history = train(model, data)")
     lines.append("")
     lines += comment("How well the trained network does on rows it never trained on.", 1)
     lines.append(f'{p1}loss_fn = make_loss(data["y_train"])')
@@ -584,6 +768,11 @@ def monitor_for(s: TrainingSettings, has_val: bool) -> str | None:
     if not has_val and monitor.startswith("val_"):
         monitor = monitor.replace("val_", "train_")
     return monitor
+
+
+def _sums(s: TrainingSettings) -> bool:
+    """Does the loss add up its rows (the ½·SSE of the lessons) instead of averaging them?"""
+    return LOSSES.normalize(s.loss)["name"] == "half_sse"
 
 
 def uses_lion(s: TrainingSettings) -> bool:

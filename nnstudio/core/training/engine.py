@@ -1,13 +1,17 @@
 """The training loop: ``train(job, on_event, control) -> TrainingResult``.
 
 Batches are taken by indexing tensors that already live on the device (no per-sample
-DataLoader), so the loop costs what the model costs. Everything optional (layer statistics,
+DataLoader): the prepared data is moved to the device once per run, never per batch, so the
+loop costs what the model costs. When several processes train together (PyTorch's
+DistributedDataParallel, see :mod:`.distributed`) the same loop runs in each, and a
+:class:`Shard` gives each process its rows of every batch. Everything optional (layer statistics,
 per-batch reports) is done only when the :class:`ReportPolicy` asks for it, and the callback
 receives plain reports, so the same loop serves the command line, the GUI worker and tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -103,6 +107,8 @@ class TrainingResult:
     schedule_state: dict[str, Any] | None = None
     #: True when early stopping put the best epoch's weights back.
     restored_best: bool = False
+    #: Processes that trained together (1 unless distributed).
+    processes: int = 1
 
     def summary(self) -> dict[str, Any]:
         """The fields ``nnstudio train --json`` prints.
@@ -132,6 +138,8 @@ class TrainingResult:
         }
         for key, values in h.metrics.items():
             out[key] = pick(values)
+        if self.processes > 1:
+            out["processes"] = self.processes
         return out
 
 
@@ -142,6 +150,51 @@ def _finite(value: float | None) -> float | None:
 def epoch_seed(seed: int, epoch: int) -> int:
     """The seed of epoch ``epoch`` (0-based) of a run seeded with ``seed``."""
     return (seed * 1_000_003 + epoch) % 2**63
+
+
+class Shard:
+    """This process's part of a run that several processes train together.
+
+    The default is the whole run in one process: every hook does nothing. The loop cuts each
+    batch the way one process would, and this process takes its rows ``rank``, ``rank +
+    world``, ``rank + 2·world``, … of it: over an epoch that is every ``world``-th row of the
+    shuffled order (DistributedSampler's sharding), and the rows of all processes together
+    are exactly the batch one process would take. :class:`~.distributed.ProcessGroupShard`
+    fills the hooks with PyTorch's DistributedDataParallel and collectives.
+    """
+
+    rank: int = 0
+    world: int = 1
+
+    def wrap(self, model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+        """The module to run forward passes through (DDP averages gradients in backward)."""
+        return model
+
+    def mean(self, value: torch.Tensor) -> float:
+        """The mean of a scalar over the processes (this process's value alone here)."""
+        return float(value)
+
+    def total(self, values: torch.Tensor) -> torch.Tensor:
+        """Element-wise sums over the processes (the values themselves here)."""
+        return values
+
+    def from_main(self, values: torch.Tensor) -> torch.Tensor:
+        """Process 0's values, so that decisions taken on them agree everywhere."""
+        return values
+
+
+#: The run in one process.
+WHOLE = Shard()
+
+
+def sums_over_batch(loss_fn: torch.nn.Module) -> bool:
+    """Does the loss add the rows of a batch up (½·SSE) instead of averaging them?
+
+    Decides how a process's share of a batch is weighted so that the averaged gradient is
+    the gradient of the whole batch.
+    """
+    inner = getattr(loss_fn, "loss", loss_fn)
+    return getattr(inner, "reduction", "mean") == "sum"
 
 
 def resolve_device(name: str) -> torch.device:
@@ -178,17 +231,28 @@ def train(
     on_event: OnEvent | None = None,
     control: TrainingControl | None = None,
     policy: ReportPolicy = ReportPolicy(),
+    shard: Shard | None = None,
 ) -> TrainingResult:
     """Train ``job.model`` in place from ``job.start_epoch`` up to ``settings.epochs``.
 
     Returns normally whatever happens (finished, stopped, early-stopped, diverged); raises
-    :class:`TrainingError` only when the run cannot start.
+    :class:`TrainingError` only when the run cannot start. With a ``shard`` of several
+    processes, every process calls this with the same job and each trains on its rows of
+    every batch; the history and result are the same in every process.
     """
     s = job.settings
     data = job.data
     emit = on_event or (lambda event: None)
     control = control or TrainingControl()
     device = resolve_device(s.device)
+    if s.amp and device.type != "cuda":
+        raise TrainingError(
+            Text(
+                N_("mixed precision needs a CUDA GPU; this run would train on the {device}"),
+                device=str(device).upper(),
+            )
+        )
+    shard = shard or WHOLE
     model = job.model
     history = job.history
 
@@ -199,6 +263,7 @@ def train(
         )
     classification = data.task == "classification"
     loss_spec = LOSSES.get(s.loss["name"])
+    # The only copies to the device: batches are cut from these tensors where they live.
     x = data.x_train.to(device)
     y = data.y_train.to(device)
     x_val = data.x_val.to(device)
@@ -207,10 +272,19 @@ def train(
 
     model.to(device)
     model.train()
+    forward = shard.wrap(model, device)
+    rank, world = shard.rank, shard.world
+    # Mixed precision (CUDA only): float16 forward passes under autocast, and a gradient
+    # scaler so that small float16 gradients do not flush to zero.
+    scaler = torch.amp.GradScaler("cuda") if s.amp else None
+    autocast = (
+        (lambda: torch.autocast("cuda", dtype=torch.float16)) if s.amp else contextlib.nullcontext
+    )
     weights = class_weights_for(s.loss, data.y_train, data.n_classes) if classification else None
     loss_fn = build_loss(s.loss, weights).to(device)
 
     verify = getattr(loss_fn, "verify_all", None)
+    summed = sums_over_batch(loss_fn)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise TrainingError(Text(N_("nothing to train: every layer is frozen or has no weights")))
@@ -314,22 +388,35 @@ def train(
             if pause_started:
                 paused_for += time.perf_counter() - pause_started.pop()
             lo = b * batch
+            hi = min(lo + batch, n)
+            # This process's rows of the batch: all of them when it trains alone.
+            start, counted = lo + rank, len(range(lo + rank, hi, world))
+            if not counted:
+                # A last batch with fewer rows than processes: this one still takes part in
+                # the gradient exchange, with a row that counts for nothing.
+                start, hi = lo, lo + 1
             if order is None:
-                xb, yb = x[lo : lo + batch], y[lo : lo + batch]
+                xb, yb = x[start:hi:world], y[start:hi:world]
             else:
-                idx = order[lo : lo + batch]
+                idx = order[start:hi:world]
                 xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-            detail = (
+            detail = world == 1 and (
                 (detail_every and (step + 1) % detail_every == 0)
                 or (detail_seconds and time.perf_counter() - last_detail >= detail_seconds)
                 or (policy.detail_per_epoch and b == steps - 1)
             )
-            if detail:
-                parts = model.trace(xb)
-                out = parts[output_id]["a"]
-            else:
-                out = model(xb)
-            loss = loss_fn(out, yb)
+            with autocast():
+                if detail:
+                    parts = model.trace(xb)
+                    out = parts[output_id]["a"]
+                else:
+                    out = forward(xb)
+                loss = loss_fn(out, yb)
+            if world > 1:
+                # DDP averages the processes' gradients; weighting each share by its rows
+                # makes that average the gradient of the whole batch, as in one process.
+                whole = min(lo + batch, n) - lo
+                loss = loss * (world * bool(counted) if summed else world * counted / whole)
             if verify is not None:
                 # Once the first batch worked, check every label of the run in one go, so
                 # later batches can skip the per-batch check.
@@ -338,26 +425,33 @@ def train(
                 verify = None
             if l1:
                 loss = loss + l1 * sum(w.abs().sum() for w in penalized)
-            value = loss.item()
+            # Every process sees the whole batch's loss, so all of them stop together.
+            value = loss.item() if world == 1 else shard.mean(loss.detach())
             if not math.isfinite(value):
                 diverged = True
                 history.diverged_at.append([epoch + 1, b + 1])
                 break
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            if scaler is None:
+                loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
             lr_now = lrc.lr()
             lrc.after_batch()
-            size = len(yb)
+            size = min(lo + batch, n) - lo
             running += value * size
             seen += size
             step += 1
-            if classification:
-                correct += (class_predictions(out.detach(), loss_spec.expects) == yb).sum()
-            else:
-                err = out.detach().reshape(yb.shape) - yb
-                sq_err += (err * err).sum()
-                abs_err += err.abs().sum()
+            if counted:
+                if classification:
+                    correct += (class_predictions(out.detach(), loss_spec.expects) == yb).sum()
+                else:
+                    err = out.detach().reshape(yb.shape) - yb
+                    sq_err += (err * err).sum()
+                    abs_err += err.abs().sum()
             if policy.batches:
                 emit(BatchReport(epoch + 1, b + 1, step, value, lr_now, size))
                 history.batch_loss.append(value)
@@ -393,6 +487,10 @@ def train(
             message = Text(N_("Stopped by request during epoch {epoch}."), epoch=epoch + 1)
             break
 
+        if world > 1:
+            correct, sq_err, abs_err = shard.total(
+                torch.stack([correct.double(), sq_err, abs_err])
+            ).unbind()
         train_loss = running / seen
         metrics: dict[str, float] = {}
         if classification:
@@ -405,7 +503,14 @@ def train(
         if has_val:
             ev = evaluate(model, loss_fn, x_val, y_val, data.task, loss_spec.expects)
             val_loss = ev.loss
-            metrics.update({f"val_{k}": v for k, v in ev.metrics.items()})
+            scores = {f"val_{k}": v for k, v in ev.metrics.items()}
+            if world > 1:
+                # Every process scores the whole validation set with the same weights; process
+                # 0's figures are taken everywhere so early stopping and schedules agree.
+                agreed = shard.from_main(torch.tensor([val_loss, *scores.values()]).double())
+                val_loss, *values = agreed.tolist()
+                scores = dict(zip(scores, values, strict=True))
+            metrics.update(scores)
         lr_epoch = lrc.lr()
         elapsed = time.perf_counter() - t_epoch
         improved = False
@@ -483,6 +588,7 @@ def train(
         copy.deepcopy(optimizer.state_dict()),
         lrc.state_dict(),
         restored,
+        world,
     )
 
 
@@ -556,9 +662,12 @@ def _monitored(
 
 
 __all__ = [
+    "WHOLE",
     "ReportPolicy",
+    "Shard",
     "TrainingJob",
     "TrainingResult",
     "resolve_device",
+    "sums_over_batch",
     "train",
 ]

@@ -130,6 +130,16 @@ _FIELDS = {
         label=N_("Device"),
         choices=DEVICES,
     ),
+    "amp": ParamSpec(
+        "amp",
+        "bool",
+        False,
+        N_(
+            "Mixed precision: compute the forward pass in 16-bit floats on a CUDA GPU, which "
+            "is faster and uses less memory; not available on the CPU."
+        ),
+        label=N_("Mixed precision (CUDA)"),
+    ),
 }
 _EARLY = {
     "enabled": ParamSpec(
@@ -248,6 +258,8 @@ class TrainingSettings:
     #: Optional: end the run once this is reached. Left out of the file when unset, so
     #: projects without it read and write exactly as before.
     stop_at: StopTarget | None = None
+    #: Mixed precision (autocast + gradient scaling), CUDA only.
+    amp: bool = False
 
     def __post_init__(self) -> None:
         from nnstudio.core.catalogue.losses import LOSSES
@@ -297,8 +309,12 @@ class TrainingSettings:
             dict(self.optimizer),
             dict(self.schedule),
         )
+        # Optional settings are left out when unset, so such projects read and write exactly
+        # as before they existed.
         if self.stop_at is None:
             del out["stop_at"]
+        if not self.amp:
+            del out["amp"]
         return out
 
     @classmethod
