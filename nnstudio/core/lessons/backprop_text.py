@@ -20,6 +20,7 @@ from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.catalogue.params import short_label
 from nnstudio.core.lessons.backprop import FD_FLOOR, LayerStep, StepReport
+from nnstudio.core.safe_text import printable
 from nnstudio.i18n import _, pgettext, tr
 
 __all__ = ["SHOW_COLS", "SHOW_ROWS", "SMALL_NET_WEIGHTS", "step_text"]
@@ -31,8 +32,12 @@ SHOW_ROWS, SHOW_COLS = 6, 8
 
 
 def step_text(report: StepReport) -> str:
-    """The step written out like the lesson: forward, chain rule, update, check."""
-    return "\n".join(_text_lines(report))
+    """The step written out like the lesson: forward, chain rule, update, check.
+
+    Every line is one line on a terminal: layer, feature and class names come from the
+    project, so their control characters are escaped (:func:`printable`).
+    """
+    return "\n".join(printable(line) for line in _text_lines(report))
 
 
 def _f(v: float) -> str:
