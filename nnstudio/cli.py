@@ -2,8 +2,12 @@
 
 Teachers' grading scripts and the tests rely on these commands, so their output is stable:
 ``--json`` prints exactly one JSON object on stdout, progress goes to stderr, and every user
-error is one line on stderr with exit code 2 (never a traceback). Heavy modules (torch,
-pandas) are imported inside the commands so that opening the GUI stays fast.
+error is one line on stderr with exit code 2 (never a traceback); anything unexpected is one
+line naming the command and "internal error", exit code 1, with the traceback only under
+``--debug``. Names from files and arguments are printed with control characters escaped
+(:func:`~nnstudio.core.safe_text.printable`), so a layer name cannot drive the terminal.
+Heavy modules (torch, pandas) are imported inside the commands so that opening the GUI stays
+fast.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sys
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,10 @@ from nnstudio.i18n import N_, _, ngettext, tr
 EXIT_USAGE = 2
 #: Whether ``--threads`` or NNSTUDIO_THREADS chose the thread count (kept per process then).
 _THREADS_GIVEN = False
+#: Something NN Studio did not expect: a bug, said in one line (the traceback with --debug).
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "schedule", "report")
 
 #: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
@@ -103,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=_(
             "language of messages: en or zh_CN (default: the system's); also accepted after the "
             "command"
+        ),
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help=_(
+            "show the Python traceback of an internal error (for a bug report); also accepted "
+            "after the command"
         ),
     )
     parser.add_argument(
@@ -283,6 +301,21 @@ def take_option(args: list[str], option: str) -> tuple[str | None, list[str]]:
     return value, rest
 
 
+def take_flag(args: list[str], flag: str) -> tuple[bool, list[str]]:
+    """Whether ``flag`` (an option without a value) is in ``args``, wherever it stands, and
+    the rest (see :func:`take_option`)."""
+    rest = [item for item in args if item != flag]
+    return len(rest) != len(args), rest
+
+
+def say(text: object, *, file: Any = None) -> None:
+    """Print one line with control characters escaped: every line that quotes a file name,
+    an argument or a name from a project goes through here."""
+    from nnstudio.core.safe_text import printable
+
+    print(printable(text), file=sys.stdout if file is None else file)
+
+
 def take_language(args: list[str]) -> tuple[str | None, list[str]]:
     """``--lang CODE`` taken out of ``args`` wherever it stands (see :func:`take_option`)."""
     return take_option(args, "--lang")
@@ -300,7 +333,7 @@ def _choose_threads(option: str | None) -> int | None:
     try:
         requested = requested_threads(option)
     except UserFacingError as exc:
-        print(_("nnstudio: error: {message}").format(message=exc), file=sys.stderr)
+        say(_("nnstudio: error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_USAGE
     apply_threads(choose_threads(requested))
     return None
@@ -309,11 +342,16 @@ def _choose_threads(option: str | None) -> int | None:
 def main(argv: Sequence[str] | None = None) -> int:
     code, args_list = take_language(list(sys.argv[1:] if argv is None else argv))
     threads, args_list = take_option(args_list, "--threads")
+    debug, args_list = take_flag(args_list, "--debug")
+    if any("\x00" in item for item in args_list):
+        # No shell can pass one (argv is C strings); a caller that does gets one line.
+        say(_("nnstudio: error: an argument holds a NUL character"), file=sys.stderr)
+        return EXIT_USAGE
     if code is not None and i18n.normalize(code) is None:
         i18n.set_language(None)  # said in the system's language, the best guess there is
         choices = ", ".join(i18n.LANGUAGES)
         message = _("nnstudio: error: unknown language {code!r} (choose {choices})")
-        print(message.format(code=code, choices=choices), file=sys.stderr)
+        say(message.format(code=code, choices=choices), file=sys.stderr)
         return EXIT_USAGE
     i18n.set_language(code)
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
@@ -327,10 +365,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui([], code)
     global _THREADS_GIVEN
     _THREADS_GIVEN = threads is not None or bool(os.environ.get("NNSTUDIO_THREADS"))
-    failed = _choose_threads(threads)
-    if failed is not None:
-        return failed
-    from nnstudio.core.errors import NNStudioError
+    with _terminate_as_exception():
+        return _run_command(args, threads, debug=debug)
+
+
+def _run_command(args: argparse.Namespace, threads: str | None, *, debug: bool) -> int:
+    """Run the sub-command: every failure is one line on stderr, and the exit status says
+    what happened (2: a user error; 1: an internal error; 130/143: interrupted)."""
+    from nnstudio.core import atomic
+    from nnstudio.core.errors import UserFacingError
 
     handler = {
         "train": cmd_train,
@@ -342,15 +385,71 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schedule": cmd_schedule,
         "report": cmd_report,
     }
+    command = args.command
+    with atomic.recording() as written:
+        try:
+            failed = _choose_threads(threads)
+            if failed is not None:
+                return failed
+            return handler[command](args)
+        except UserFacingError as exc:
+            message = _("nnstudio {command}: error: {message}")
+            say(message.format(command=command, message=error_text(exc)), file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:  # the system refused: a file, a folder, the disk
+            message = _("nnstudio {command}: error: {message}")
+            say(message.format(command=command, message=_os_error_text(exc)), file=sys.stderr)
+            return EXIT_USAGE
+        except (KeyboardInterrupt, _Terminated) as exc:
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            if written:  # complete files: say so, not "interrupted" as if nothing was saved
+                message = _("nnstudio {command}: stopped after saving {paths} (complete)")
+                paths = ", ".join(str(path) for path in written)
+                say(message.format(command=command, paths=paths), file=sys.stderr)
+            elif interrupted:
+                say(_("nnstudio {command}: interrupted").format(command=command), file=sys.stderr)
+            else:
+                say(_("nnstudio {command}: terminated").format(command=command), file=sys.stderr)
+            return EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED
+        except Exception as exc:
+            if debug:
+                traceback.print_exc(file=sys.stderr)
+            problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            message = _(
+                "nnstudio {command}: internal error: {problem} (a bug in NN Studio; run again "
+                "with --debug to see where, and report it)"
+            )
+            say(message.format(command=command, problem=problem), file=sys.stderr)
+            return EXIT_INTERNAL
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised like Ctrl+C so that clean-up (the atomic writer's) runs."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds the stack like Ctrl+C instead of ending the
+    process on the spot; the previous handler comes back afterwards."""
     try:
-        return handler[args.command](args)
-    except NNStudioError as exc:
-        message = _("nnstudio {command}: error: {message}")
-        print(message.format(command=args.command, message=error_text(exc)), file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(_("nnstudio {command}: interrupted").format(command=args.command), file=sys.stderr)
-        return 130
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except (ValueError, OSError):  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _os_error_text(exc: OSError) -> str:
+    """An ``OSError`` in one line: the file it concerns and the system's reason."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason
 
 
 def error_text(exc: Any) -> str:
@@ -471,6 +570,10 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
     from nnstudio.core.training import ReportPolicy, train
     from nnstudio.core.training.plan import plan_run, store_result
 
+    if args.save:  # before training, not after minutes of it
+        from nnstudio.core.atomic import check_writable
+
+        check_writable(args.save)
     project = _load(args)
     settings = project.training
     changes: dict[str, Any] = {}
@@ -484,7 +587,7 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
         value = getattr(args, option)
         if value is not None:
             changes[field] = value
-    if args.optimizer:
+    if args.optimizer is not None:  # "" too: an empty name is not "keep the project's"
         from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 
         component = OPTIMIZERS.normalize(args.optimizer)
@@ -504,7 +607,7 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
     plan = plan_run(project, resume=args.resume)
     if not args.json and not args.quiet:
         for warning in plan.warnings:
-            print(_("warning: {message}").format(message=tr(warning.message)), file=sys.stderr)
+            say(_("warning: {message}").format(message=tr(warning.message)), file=sys.stderr)
     result = train(
         plan.job,
         _Progress(not args.quiet and not args.json),
@@ -520,7 +623,7 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
     if args.json:
         _print_json(out)
     else:
-        print(tr(result.message))
+        say(tr(result.message))
         keys = [
             k
             for k in ("train_loss", "val_loss", "val_accuracy", "val_rmse", "val_r2")
@@ -534,7 +637,7 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
             )
         )
         if args.save:
-            print(_("saved {path}").format(path=out["saved"]))
+            say(_("saved {path}").format(path=out["saved"]))
     return 1 if result.reason == "diverged" else 0
 
 
@@ -609,28 +712,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 line = _("{severity} [{layer}]: {message}")
             else:
                 line = _("{severity}: {message}")
-            print(line.format(severity=severity, layer=p["layer"], message=tr(p["message"])))
+            say(line.format(severity=severity, layer=p["layer"], message=tr(p["message"])))
         if not problems:
             print(_("no problems"))
     return EXIT_USAGE if errors else 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from nnstudio.core.training.predict import predict_csv
+    from nnstudio.core.training.predict import predict_csv, predictions_csv, write_predictions
 
     project = _load(args, with_data=False)
     frame = predict_csv(project, args.data)
     for warning in frame.attrs.get("warnings", []):
-        print(_("warning: {message}").format(message=tr(warning)), file=sys.stderr)
+        say(_("warning: {message}").format(message=tr(warning)), file=sys.stderr)
     if args.output:
-        # With a BOM, so Excel (also on Chinese Windows) reads class names such as 高端.
-        frame.to_csv(args.output, index=False, encoding="utf-8-sig")
+        write_predictions(frame, args.output)
         wrote = ngettext(
             "wrote {n} prediction to {path}", "wrote {n} predictions to {path}", len(frame)
         )
-        print(wrote.format(n=len(frame), path=args.output), file=sys.stderr)
+        say(wrote.format(n=len(frame), path=args.output), file=sys.stderr)
     else:
-        frame.to_csv(sys.stdout, index=False)
+        sys.stdout.write(predictions_csv(frame))
     return 0
 
 
@@ -652,7 +754,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     project = _load(args, with_data=False)
     path = export_project(project, args.to, args.output, distributed=args.distributed)
-    print(_("wrote {path}").format(path=path), file=sys.stderr)
+    say(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnstudio.core import atomic
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project, save_project
 
@@ -65,9 +66,7 @@ class RecoveryManager:
             "recovery": str(self.current) if self.current else None,
             "original": str(self._original) if self._original else None,
         }
-        tmp = self.marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data), "utf-8")
-        os.replace(tmp, self.marker)
+        atomic.write_text(self.marker, json.dumps(data))
 
     def _leftovers(self) -> list[Recoverable]:
         try:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse_texts, quote
-from nnstudio.core.data.data_settings import DELIMITERS, DataSource
+from nnstudio.core.data.data_settings import DELIMITERS, DataSource, is_text_encoding
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
 from nnstudio.i18n import _
@@ -302,17 +302,13 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
             where=absolute,
         )
     if encoding != "auto":
-        try:
-            if not isinstance(encoding, str):
-                raise TypeError(encoding)
-            codecs.lookup(encoding)
-        except (LookupError, TypeError):
+        if not is_text_encoding(encoding):
             raise DataError(
                 _("{label}: unknown text encoding {encoding}").format(
                     label=label, encoding=quote(encoding)
                 ),
                 where=absolute,
-            ) from None
+            )
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:

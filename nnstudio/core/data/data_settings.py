@@ -40,6 +40,23 @@ TASK_CHOICES = ("auto", "classification", "regression")
 _SETTINGS_WHERE = N_("data settings")
 
 
+def is_text_encoding(name: object) -> bool:
+    """Whether ``name`` is a codec that turns bytes into text.
+
+    ``codecs.lookup`` also knows codecs that are not text encodings — ``rot13`` (str to
+    str), ``hex``, ``base64``, ``uu_codec``, ``zlib`` (bytes to bytes) — and ``bytes.decode``
+    refuses those with a ``LookupError``; a project file may name any of them, so every
+    check of an encoding asks this instead.
+    """
+    if not isinstance(name, str) or "\x00" in name:
+        return False
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return False
+    return bool(getattr(info, "_is_text_encoding", True))
+
+
 def _bad(field_name: str, message: str) -> DataError:
     """The DataError for a bad setting; ``field_name`` is the setting's key, as in the file."""
     return DataError(f"{field_name}: {message}", where=_(_SETTINGS_WHERE))
@@ -124,14 +141,11 @@ class DataSource:
             )
         object.__setattr__(self, "params", _json_safe("source.params", self.params))
         _check_text("source.encoding", self.encoding)
-        if self.encoding != "auto":
-            try:
-                codecs.lookup(self.encoding)
-            except LookupError:
-                raise _bad(
-                    "source.encoding",
-                    _("unknown text encoding {value!r}").format(value=self.encoding),
-                ) from None
+        if self.encoding != "auto" and not is_text_encoding(self.encoding):
+            raise _bad(
+                "source.encoding",
+                _("unknown text encoding {value!r}").format(value=self.encoding),
+            )
         _check_choice("source.delimiter", self.delimiter, DELIMITERS)
 
     def __hash__(self) -> int:

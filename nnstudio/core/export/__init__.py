@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from nnstudio.core.atomic import NotARegularFile, writable_target
 from nnstudio.core.errors import ExportError, NNStudioError
 from nnstudio.core.export.files import write_atomic
 from nnstudio.core.project import Project
@@ -78,6 +79,14 @@ def _target(path: Path, fmt: str) -> Path:
         )
     if not path.parent.exists():
         raise ExportError(_("the folder {path} does not exist").format(path=path.parent))
+    try:  # before any work: a device, a pipe or a link to someone else's file is refused
+        writable_target(path)
+    except NotARegularFile as exc:
+        raise ExportError(
+            _("cannot write {path}: {reason}; give the name of a file").format(
+                path=path, reason=exc.strerror
+            )
+        ) from None
     return path
 
 

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from nnstudio.core.atomic import replacing
+from nnstudio.core.atomic import NotARegularFile, replacing
 from nnstudio.core.errors import ExportError
 from nnstudio.i18n import _
 
@@ -17,6 +17,12 @@ def temporary_beside(target: Path) -> Iterator[Path]:
     try:
         with replacing(target) as temp:
             yield temp
+    except NotARegularFile as exc:
+        raise ExportError(
+            _("cannot write {path}: {reason}; give the name of a file").format(
+                path=target, reason=exc.strerror
+            )
+        ) from None
     except OSError as exc:
         raise ExportError(
             _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror or exc)

@@ -34,6 +34,7 @@ from nnstudio.core.export.script_training import (
 )
 from nnstudio.core.network.builder import require_valid
 from nnstudio.core.project import Project
+from nnstudio.core.safe_text import printable
 from nnstudio.core.training.training_settings import TrainingSettings, steps_per_epoch
 from nnstudio.i18n import _
 
@@ -216,8 +217,10 @@ def _header(
 
 
 def _doc_text(text: str) -> str:
-    """Text safe inside a triple-quoted docstring."""
-    return text.replace("\\", "\\\\").replace('"' * 3, "'" * 3)
+    """Text safe inside a triple-quoted docstring: backslashes doubled, ``\"\"\"`` broken,
+    and control characters written as escapes (:func:`printable`) — a NUL in a project's
+    name would make the script uncompilable, an ESC would drive the reader's terminal."""
+    return printable(text.replace("\\", "\\\\")).replace('"' * 3, "'" * 3)
 
 
 __all__ = ["Script", "build_script"]

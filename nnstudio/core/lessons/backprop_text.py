@@ -27,6 +27,7 @@ from nnstudio.core.lessons.backprop_paths import (
     slope_numbers,
     unit_prefixes,
 )
+from nnstudio.core.safe_text import printable
 from nnstudio.i18n import _, ngettext, pgettext, tr
 
 __all__ = ["SHOW_COLS", "SHOW_FEATURES", "SHOW_ROWS", "SMALL_NET_WEIGHTS", "number", "step_text"]
@@ -41,9 +42,11 @@ def step_text(report: StepReport, *, full: bool = False) -> str:
     """The step written out like the lesson: forward, chain rule, update, check.
 
     ``full`` writes every row and column of every matrix and vector instead of cutting
-    them with "…" (long for big networks, but nothing is left out).
+    them with "…" (long for big networks, but nothing is left out). Every line is one line
+    on a terminal: layer, feature and class names come from the project, so their control
+    characters are escaped (:func:`printable`).
     """
-    return "\n".join(_text_lines(report, full))
+    return "\n".join(printable(line) for line in _text_lines(report, full))
 
 
 def number(v: float) -> str:

@@ -20,6 +20,7 @@ from nnstudio.core.catalogue.params import ParamError
 from nnstudio.core.errors import GraphError, ProjectError
 from nnstudio.core.network.analysis import Analysis, analyze
 from nnstudio.core.network.graph import Graph
+from nnstudio.core.safe_text import printable
 from nnstudio.i18n import N_, Text, _
 
 
@@ -144,7 +145,8 @@ class Summary:
         rule = "=" * _width(head)
         lines = [head, rule]
         for r in self.rows:
-            label = f"{r.name} ({r.type})" + ("" if r.trainable else " " + _("[frozen]"))
+            # A layer name comes from the project: escaped, so it cannot drive the terminal.
+            label = f"{printable(r.name)} ({r.type})" + ("" if r.trainable else " " + _("[frozen]"))
             lines.append(
                 _pad(label, 32)
                 + _pad(str(list(r.output_shape)), 16, right=True)

@@ -265,6 +265,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     :mod:`nnstudio.core.atomic`), with a message that says the old file is unchanged."""
     try:
         atomic.write_bytes(path, data)
+    except atomic.NotARegularFile as exc:
+        raise ProjectError(
+            _("was not saved: {reason}; give the name of a file to save to").format(
+                reason=exc.strerror
+            ),
+            where=str(path),
+        ) from None
     except atomic.FolderNotWritable as exc:
         raise ProjectError(
             _(

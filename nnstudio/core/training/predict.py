@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 import torch
 
+from nnstudio.core import atomic
 from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.data import read_csv
-from nnstudio.core.errors import DataError, TrainingError
+from nnstudio.core.errors import DataError, NNStudioError, TrainingError
+from nnstudio.core.safe_text import csv_cell
 from nnstudio.core.training.metrics import class_predictions, predict_raw, probabilities
 from nnstudio.core.training.plan import TrainableProject, trained_model
-from nnstudio.i18n import N_, Text
+from nnstudio.i18n import N_, Text, _
 
 #: Name of the predicted-class column; probability columns are ``p(<class name>)``.
 PREDICTED = "predicted"
@@ -123,4 +125,64 @@ def predict_csv(project: TrainableProject, path: str | os.PathLike[str]) -> pd.D
     return result
 
 
-__all__ = ["PREDICTED", "predict_csv", "predict_frame", "prediction_columns", "probability_column"]
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell and column name that a spreadsheet would run as a
+    formula neutralised (:func:`~nnstudio.core.safe_text.csv_cell`): predictions are opened
+    in Excel, and their rows and class names come from someone else's CSV."""
+    out = frame.rename(columns=lambda c: csv_cell(str(c)))
+    for column in range(out.shape[1]):
+        values = out.iloc[:, column]
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            out.isetitem(column, values.map(csv_cell))
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def predictions_csv(frame: pd.DataFrame) -> str:
+    """The predictions as CSV text, safe to open in a spreadsheet (see :func:`spreadsheet_safe`)."""
+    return spreadsheet_safe(frame).to_csv(index=False)
+
+
+def write_predictions(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write the predictions to ``path`` atomically, as a spreadsheet-safe CSV.
+
+    With a BOM, so Excel (also on Chinese Windows) reads class names such as 高端. A target
+    that cannot be written is a one-line :class:`NNStudioError`; a file of that name that
+    was there before is then unchanged.
+    """
+    safe = spreadsheet_safe(frame)
+    try:
+        with atomic.open_replacing(path, encoding="utf-8-sig", newline="") as handle:
+            safe.to_csv(handle, index=False)
+    except atomic.NotARegularFile as exc:
+        raise NNStudioError(
+            _("cannot be written: {reason}; give the name of a file").format(reason=exc.strerror),
+            where=str(path),
+        ) from None
+    except atomic.FolderNotWritable as exc:
+        raise NNStudioError(
+            _("cannot be written in this folder ({reason}); choose another folder").format(
+                reason=exc.strerror or exc
+            ),
+            where=str(path),
+        ) from None
+    except OSError as exc:
+        raise NNStudioError(
+            _(
+                "could not be written ({reason}); a file of that name that was there before is "
+                "unchanged"
+            ).format(reason=exc.strerror or exc),
+            where=str(path),
+        ) from None
+
+
+__all__ = [
+    "PREDICTED",
+    "predict_csv",
+    "predict_frame",
+    "prediction_columns",
+    "predictions_csv",
+    "probability_column",
+    "spreadsheet_safe",
+    "write_predictions",
+]

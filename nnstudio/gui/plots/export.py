@@ -8,13 +8,18 @@ missing values (NaN), which every spreadsheet reads.
 from __future__ import annotations
 
 import csv
+import errno
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtWidgets import QWidget
+
+from nnstudio.core import atomic
+from nnstudio.core.safe_text import csv_cell
 
 __all__ = ["Table", "save_png", "write_csv", "write_tables"]
 
@@ -46,11 +51,13 @@ def _cell(column: Sequence[object], i: int) -> object:
 
 
 def write_csv(path: str | Path, table: Table) -> Path:
+    """Write ``table`` atomically (:mod:`nnstudio.core.atomic`), its texts spreadsheet-safe
+    (class names come from the user's data and may start like a formula)."""
     path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic.open_replacing(path, newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(table.headers)
-        writer.writerows(table.rows)
+        writer.writerow([csv_cell(str(h)) for h in table.headers])
+        writer.writerows([csv_cell(cell) for cell in row] for row in table.rows)
     return path
 
 
@@ -87,6 +94,7 @@ def save_png(widget: QWidget, path: str | Path, scale: float = 2.0) -> Path:
         QWidget.render(widget, painter, QPoint(0, 0))
     finally:
         painter.end()
-    if not image.save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
+    with atomic.replacing(path) as temp:
+        if not image.save(str(temp), "PNG"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
     return path

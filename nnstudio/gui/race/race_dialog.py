@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core import atomic
 from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.lessons.race import (
@@ -591,7 +592,7 @@ class RaceDialog(QDialog):
     def export_csv(self, path: str | Path) -> Path:
         """Write the table (full precision) as CSV."""
         target = Path(path)
-        target.write_text(race_csv(self.rows), encoding="utf-8")
+        atomic.write_text(target, race_csv(self.rows))
         self.table_note.setText(_("Saved {name}").format(name=target.name))
         return target
 
