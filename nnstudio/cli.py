@@ -17,11 +17,22 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from nnstudio import __version__, i18n
+from nnstudio import __version__, cli_experiments, i18n
 from nnstudio.i18n import N_, _, ngettext, tr
 
 EXIT_USAGE = 2
-COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "schedule", "report")
+EXPERIMENT_COMMANDS = ("evaluate", "profile", "search")
+COMMANDS = (
+    "train",
+    "summary",
+    "validate",
+    "predict",
+    "step",
+    "export",
+    "schedule",
+    "report",
+    *EXPERIMENT_COMMANDS,
+)
 
 #: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
 #: (Python 3.10 to 3.13): argparse looks them up through :func:`_argparse_in_our_language`.
@@ -152,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", metavar="OUT", help=_("write the trained project here"))
     train.add_argument("--json", action="store_true", help=_("print one JSON object on stdout"))
     train.add_argument("--quiet", action="store_true", help=_("no progress bar"))
+    cli_experiments.add_train_options(train)
 
     summary = sub.add_parser("summary", help=_("print the parameter table"))
     summary.add_argument("file", metavar="FILE")
@@ -238,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--notes-file", metavar="FILE", help=_("your notes, read from a UTF-8 text file")
     )
+    cli_experiments.add_commands(sub, data_options)
     return parser
 
 
@@ -313,6 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": cmd_export,
         "schedule": cmd_schedule,
         "report": cmd_report,
+        "evaluate": lambda a: cli_experiments.cmd_evaluate(a, _load, _print_json),
+        "profile": lambda a: cli_experiments.cmd_profile(a, _print_json),
+        "search": lambda a: cli_experiments.cmd_search(a, _load, _print_json),
     }
     try:
         return handler[args.command](args)
@@ -438,7 +454,7 @@ class _Progress:
 def cmd_train(args: argparse.Namespace) -> int:
     from nnstudio.core.errors import TrainingError
     from nnstudio.core.project import save_project
-    from nnstudio.core.training import ReportPolicy, train
+    from nnstudio.core.training import train
     from nnstudio.core.training.plan import plan_run, store_result
 
     project = _load(args)
@@ -474,9 +490,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not args.json and not args.quiet:
         for warning in plan.warnings:
             print(_("warning: {message}").format(message=tr(warning.message)), file=sys.stderr)
-    result = train(
-        plan.job, _Progress(not args.quiet and not args.json), policy=ReportPolicy(batches=False)
-    )
+    progress = _Progress(not args.quiet and not args.json)
+    on_event, policy = cli_experiments.train_listener(args, project, plan, progress)
+    result = train(plan.job, on_event, policy=policy)
     store_result(project, plan, result)
     out = result.summary()
     out["task"] = plan.prepared.task
