@@ -195,7 +195,7 @@ def cmd_evaluate(args: argparse.Namespace, load: Loader, print_json: Printer) ->
 
 
 #: How the text names each evaluated split (JSON keeps the English key).
-SPLIT_NAMES = {"validation": N_("validation"), "test": N_("test"), "data": N_("the CSV's")}
+SPLIT_NAMES = {"validation": N_("validation"), "test": N_("test"), "data": N_("other CSV")}
 
 
 def _split_name(split: str) -> str:

@@ -20,13 +20,15 @@ Optuna is optional (the ``search`` extra): it is imported only when a search run
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -365,19 +367,42 @@ def open_study(
 
 
 def _storage(url: str, engine_kwargs: dict[str, Any]) -> Any:
-    """Optuna's RDB storage; workers that start together race to create its tables (the
-    loser sees "table already exists"), so a failed first connection is tried again: by
-    then the tables are there."""
+    """Optuna's RDB storage. Workers that start together race to create its tables and to
+    stamp its schema version (one of them meets "table already exists" or a unique-key
+    error); for a SQLite file the first connection is therefore made under a lock file
+    beside the database, where the platform has one, and a failed one is tried again."""
     import optuna
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    for attempt in range(5):
-        try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
-        except OperationalError:
-            if attempt == 4:
-                raise
+    with _creation_lock(url):
+        for attempt in range(5):
+            try:
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+            except SQLAlchemyError:
+                if attempt == 4:
+                    raise
     raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def _creation_lock(url: str) -> Iterator[None]:
+    """An exclusive lock on ``<database>.lock`` for a SQLite URL (POSIX); else nothing."""
+    prefix = "sqlite:///"
+    try:
+        import fcntl
+    except ImportError:  # Windows: the retries above have to do
+        yield
+        return
+    if not url.startswith(prefix) or url[len(prefix) :] in ("", ":memory:"):
+        yield
+        return
+    path = Path(url[len(prefix) :] + ".lock")
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def run_search(

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.data.columns import sorted_labels
 from nnstudio.core.experiments.profile import DataProfile, profile_frame
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.i18n import N_, _, ngettext
@@ -228,8 +229,8 @@ class ProfileView(QWidget):
             plot.setTitle(_("No class balance (numeric target)"), size="9pt")
             return
         plot.setTitle(_("Class balance of {name}").format(name=profile.target), size="9pt")
-        names = list(profile.class_balance)
-        counts = list(profile.class_balance.values())
+        names = sorted_labels(profile.class_balance)
+        counts = [profile.class_balance[name] for name in names]
         self.balance.addItem(
             pg.BarGraphItem(x=np.arange(len(names)), height=counts, width=0.7, brush="#f58518")
         )
@@ -246,7 +247,15 @@ class ProfileView(QWidget):
             return
         self.image.setImage(matrix.T, levels=(-1.0, 1.0))
         self.image.setColorMap(pg.colormap.get("CET-D1"))
-        ticks = list(enumerate(profile.correlation_columns))
-        shifted = [(i + 0.5, f"{i + 1} {name}") for i, name in ticks]
-        plot.getAxis("left").setTicks([shifted])
-        plot.getAxis("bottom").setTicks([[(i + 0.5, str(i + 1)) for i, _ in ticks]])
+        # Many columns do not fit as names: then every few are numbered (as in the table's
+        # order) and the names are in the tooltip.
+        names = profile.correlation_columns
+        every = max(1, -(-len(names) // 6))
+        if every == 1:
+            left = [(i + 0.5, name) for i, name in enumerate(names)]
+        else:
+            left = [(i + 0.5, str(i + 1)) for i in range(0, len(names), every)]
+        bottom = [(i + 0.5, str(i + 1)) for i in range(0, len(names), every)]
+        plot.getAxis("left").setTicks([left])
+        plot.getAxis("bottom").setTicks([bottom])
+        self.heatmap.setToolTip("\n".join(f"{i + 1}  {name}" for i, name in enumerate(names)))
