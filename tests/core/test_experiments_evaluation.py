@@ -45,9 +45,7 @@ def test_per_class_scores_agree_with_scikit_learn(k):
     np.testing.assert_allclose([c.f1 for c in ev.classes], f1)
     assert [c.support for c in ev.classes] == support.tolist()
     macro = metrics.precision_recall_fscore_support(y, pred, average="macro", zero_division=0)
-    weighted = metrics.precision_recall_fscore_support(
-        y, pred, average="weighted", zero_division=0
-    )
+    weighted = metrics.precision_recall_fscore_support(y, pred, average="weighted", zero_division=0)
     assert ev.macro.f1 == pytest.approx(macro[2])
     assert ev.weighted.precision == pytest.approx(weighted[0])
     assert ev.accuracy == pytest.approx(metrics.accuracy_score(y, pred))

@@ -139,7 +139,7 @@ def test_two_search_workers_share_one_stored_study(tmp_path):
         for seed in (1, 2)
     ]
     outputs = [w.communicate(timeout=240) for w in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
     import optuna
 
