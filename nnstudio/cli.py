@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from nnstudio import __version__, i18n
+from nnstudio import __version__, cli_experiments, i18n
 from nnstudio.i18n import N_, _, ngettext, tr
 
 EXIT_USAGE = 2
@@ -35,7 +35,18 @@ _THREADS_GIVEN = False
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
-COMMANDS = ("train", "summary", "validate", "predict", "step", "export", "schedule", "report")
+EXPERIMENT_COMMANDS = ("evaluate", "profile", "search")
+COMMANDS = (
+    "train",
+    "summary",
+    "validate",
+    "predict",
+    "step",
+    "export",
+    "schedule",
+    "report",
+    *EXPERIMENT_COMMANDS,
+)
 
 #: argparse's own messages that users of ``nnstudio`` meet, exactly as argparse writes them
 #: (Python 3.10 to 3.13): argparse looks them up through :func:`_argparse_in_our_language`.
@@ -188,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", metavar="OUT", help=_("write the trained project here"))
     train.add_argument("--json", action="store_true", help=_("print one JSON object on stdout"))
     train.add_argument("--quiet", action="store_true", help=_("no progress bar"))
+    cli_experiments.add_train_options(train)
 
     summary = sub.add_parser("summary", help=_("print the parameter table"))
     summary.add_argument("file", metavar="FILE")
@@ -282,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
             "train together with DistributedDataParallel"
         ),
     )
+    cli_experiments.add_commands(sub, data_options)
     return parser
 
 
@@ -384,6 +397,9 @@ def _run_command(args: argparse.Namespace, threads: str | None, *, debug: bool) 
         "export": cmd_export,
         "schedule": cmd_schedule,
         "report": cmd_report,
+        "evaluate": lambda a: cli_experiments.cmd_evaluate(a, _load, _print_json),
+        "profile": lambda a: cli_experiments.cmd_profile(a, _print_json),
+        "search": lambda a: cli_experiments.cmd_search(a, _load, _print_json),
     }
     command = args.command
     with atomic.recording() as written:
@@ -567,7 +583,7 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
         return _train_distributed(args)
     from nnstudio.core.errors import TrainingError
     from nnstudio.core.project import save_project
-    from nnstudio.core.training import ReportPolicy, train
+    from nnstudio.core.training import train
     from nnstudio.core.training.plan import plan_run, store_result
 
     if args.save:  # before training, not after minutes of it
@@ -608,12 +624,9 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
     if not args.json and not args.quiet:
         for warning in plan.warnings:
             say(_("warning: {message}").format(message=tr(warning.message)), file=sys.stderr)
-    result = train(
-        plan.job,
-        _Progress(not args.quiet and not args.json),
-        policy=ReportPolicy(batches=False),
-        shard=shard,
-    )
+    progress = _Progress(not args.quiet and not args.json)
+    on_event, policy = cli_experiments.train_listener(args, project, plan, progress)
+    result = train(plan.job, on_event, policy=policy, shard=shard)
     store_result(project, plan, result)
     out = result.summary()
     out["task"] = plan.prepared.task

@@ -581,6 +581,7 @@ class DataPanel(QWidget):
             1, _("The training rows of a dataset with two inputs, one colour per class.")
         )
         self.view_tabs.setTabEnabled(1, False)
+        self._add_profile_tab()
         layout.addWidget(self.view_tabs, 1)
 
         self.summary_label = wrapped_label("", pane)
@@ -591,6 +592,20 @@ class DataPanel(QWidget):
         )
         layout.addWidget(self.summary_label)
         return pane
+
+    def _add_profile_tab(self) -> None:
+        """The "Profile" tab: the table's data profile (its own module)."""
+        from nnstudio.gui.panels.profile_view import ProfileView
+
+        self.profile_view = ProfileView(self.document, self.view_tabs)
+        index = self.view_tabs.addTab(self.profile_view, _("Profile"))
+        self.view_tabs.setTabToolTip(
+            index,
+            _(
+                "Each column's type, missing cells, range, mean, outliers and histogram; "
+                "constant and duplicate columns and rows; the class balance and correlations."
+            ),
+        )
 
     # --- syncing from the document -----------------------------------------------------------
 
