@@ -9,7 +9,7 @@ about particular layer types except code export and lint, which read the same sp
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -51,6 +51,9 @@ class ShapeContext:
 
     n_features: int | None = None
     n_outputs: int | None = None
+    #: Rows in one training batch (None: unknown). Only the memory estimate reads it, so it
+    #: takes no part in comparing contexts: sizes are what a context is compared for.
+    batch_rows: int | None = field(default=None, compare=False)
 
 
 Infer = Callable[[Mapping[str, Any], list[int], ShapeContext, bool], int]

@@ -17,6 +17,7 @@ import csv
 import io
 import os
 import re
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,17 @@ from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse
 from nnstudio.core.data.data_settings import DELIMITERS, DataSource, is_text_encoding
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
-from nnstudio.i18n import _
+from nnstudio.i18n import N_, _, ngettext
 
 CANDIDATE_DELIMITERS = (",", ";", "\t")
 #: Files larger than this are refused: they would not fit a teaching tool's memory anyway.
 MAX_FILE_BYTES = 1 << 30
+#: A physical line longer than this is not a row of a table (a file of one endless line, a
+#: binary file without newlines); refused before the text is split, so the cost stays linear.
+MAX_LINE_BYTES = 1 << 20
+#: More columns than a project can describe (the project format lists at most this many
+#: column names) are refused from the first row that has them.
+MAX_COLUMNS = 2_000
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_ROWS = 50
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -267,21 +274,70 @@ def _read_bytes(file: Path, label: str, absolute: str) -> bytes:
             _("{label} is a folder, not a CSV file").format(label=label), where=absolute
         )
     try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO would block the read until someone writes to it, a device such as
+            # /dev/zero never ends: only a regular file has an end known in advance.
             raise DataError(
-                _("{label} is too large ({size:.0f} MB); the limit is {limit:.0f} MB").format(
-                    label=label, size=size / 2**20, limit=MAX_FILE_BYTES / 2**20
+                _("{label} is not a regular file ({kind}); choose a CSV file saved on disk").format(
+                    label=label, kind=_(_file_kind(info.st_mode))
                 ),
                 where=absolute,
             )
-        return file.read_bytes()
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_large(label, absolute, info.st_size)
+        with open(file, "rb") as fh:
+            # A file that grows while it is read (or lies about its size) stops at the cap.
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_large(label, absolute, len(data))
+        _check_lines(data, label, absolute)
+        return data
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise DataError(
             _("{label} cannot be read: {reason}").format(label=label, reason=reason),
             where=absolute,
         ) from None
+
+
+def _too_large(label: str, absolute: str, size: int) -> DataError:
+    return DataError(
+        _("{label} is too large ({size:.0f} MB); the limit is {limit:.0f} MB").format(
+            label=label, size=size / 2**20, limit=MAX_FILE_BYTES / 2**20
+        ),
+        where=absolute,
+    )
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return N_("a named pipe")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return N_("a device")
+    if stat.S_ISSOCK(mode):
+        return N_("a socket")
+    return N_("not a file")
+
+
+def _check_lines(data: bytes, label: str, absolute: str) -> None:
+    """Refuse a line longer than :data:`MAX_LINE_BYTES`, in one linear pass over the bytes."""
+    if len(data) <= MAX_LINE_BYTES:
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x0A)
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    lengths = np.diff(bounds) - 1
+    longest = int(np.argmax(lengths))
+    if lengths[longest] > MAX_LINE_BYTES:
+        raise DataError(
+            _(
+                "{label}, line {line} is {size:,} bytes long; lines of at most {limit:,} bytes "
+                "are read, so this is not a table of rows"
+            ).format(
+                label=label, line=longest + 1, size=int(lengths[longest]), limit=MAX_LINE_BYTES
+            ),
+            where=absolute,
+        )
 
 
 def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str, str]:
@@ -332,6 +388,8 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
     candidates += [("utf-8-sig", "utf-8-sig" if bom else "utf-8"), ("gb18030", "gb18030")]
     failure = None
     for codec, name in candidates:
+        if codec == "gb18030":
+            _refuse_mixed(data, label, absolute)
         try:
             return _check_text(data.decode(codec), label, absolute), name
         except UnicodeDecodeError as exc:
@@ -343,6 +401,51 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
         ).format(label=label, line=line),
         where=absolute,
     )
+
+
+#: How many line numbers a message lists before "…".
+_LINES_SHOWN = 5
+
+
+def _refuse_mixed(data: bytes, label: str, absolute: str) -> None:
+    """Refuse a file whose lines are in different encodings, naming the lines.
+
+    GB18030 decodes almost any bytes, so once UTF-8 has failed it would "succeed" on a file
+    that mixes encodings and silently turn its UTF-8 lines into nonsense ("rêd" → "r锚d").
+    A line with non-ASCII text that is valid UTF-8 next to a line that is not means no
+    single encoding reads every line: say which lines are which and let the user choose.
+    One linear pass; a file whose non-ASCII lines are all non-UTF-8 (GBK) passes.
+    """
+    utf8: list[int] = []
+    other: list[int] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8.append(number)
+        if len(utf8) > _LINES_SHOWN and len(other) > _LINES_SHOWN:
+            break
+    if not (utf8 and other):
+        return
+    raise DataError(
+        _(
+            "{label} mixes text encodings: UTF-8 in {utf8}, another encoding in {other}; no "
+            "single encoding reads every row. Save the file as CSV UTF-8, or set its encoding "
+            "in the project's data settings (source.encoding, e.g. gb18030 or latin-1)"
+        ).format(label=label, utf8=_line_list(utf8), other=_line_list(other)),
+        where=absolute,
+    )
+
+
+def _line_list(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:_LINES_SHOWN])
+    if len(numbers) > _LINES_SHOWN:
+        shown += ", …"
+    return ngettext("line {lines}", "lines {lines}", len(numbers)).format(lines=shown)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -426,6 +529,13 @@ def _split_rows(
         start, previous = previous + 1, reader.line_num
         if _is_blank(row):
             continue
+        if len(row) > MAX_COLUMNS:
+            raise DataError(
+                _(
+                    "{label}, line {line} has {n:,} fields; at most {limit:,} columns are read"
+                ).format(label=label, line=start, n=len(row), limit=MAX_COLUMNS),
+                where=absolute,
+            )
         rows.append((start, row))
         if limit is not None and len(rows) >= limit:
             break

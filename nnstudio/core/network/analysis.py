@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 from nnstudio.core.catalogue.layers import LAYERS, ShapeContext, ShapeError
 from nnstudio.core.catalogue.params import AUTO, ParamError, check_params
 from nnstudio.core.network.graph import Edge, Graph
+from nnstudio.core.network.memory import (
+    LIMIT_VARIABLE,
+    LimitSettingError,
+    estimate_memory,
+    memory_limit,
+    too_large_message,
+)
 from nnstudio.i18n import N_, Text, tr
 
 ERROR = "error"
@@ -241,7 +248,49 @@ def analyze(graph: Graph, ctx: ShapeContext | None = None) -> Analysis:
 
     if params_ok:
         _infer_sizes(graph, ctx, ins, result)
+        if not result.errors and len(result.sizes) == len(nodes):
+            _check_memory(graph, ctx, ins, result)
     return result
+
+
+def _check_memory(graph: Graph, ctx: ShapeContext, ins, result: Analysis) -> None:
+    """An error when training the network would need more memory than this computer allows.
+
+    By formula, before anything is allocated: see :mod:`nnstudio.core.network.memory`.
+    """
+    try:
+        limit = memory_limit()
+    except LimitSettingError as exc:
+        result.problems.append(
+            Problem(
+                ERROR,
+                "memory_limit_setting",
+                Text(
+                    N_("{variable}={value} is not a size such as 4G or 512M; correct or unset it"),
+                    variable=LIMIT_VARIABLE,
+                    value=repr(str(exc))[:60],
+                ),
+            )
+        )
+        return
+    estimate = estimate_memory(graph, result.order, result.sizes, ins, ctx.batch_rows)
+    message = too_large_message(graph, estimate, limit)
+    if message is not None:
+        largest = estimate.largest
+        result.problems.append(
+            Problem(
+                ERROR,
+                "too_large",
+                message,
+                largest.node_id if largest else None,
+                hint=Text(
+                    N_(
+                        "NN Studio estimates the memory from the layer sizes before training "
+                        "and refuses a network that would exhaust this computer."
+                    )
+                ),
+            )
+        )
 
 
 def _check_params(graph: Graph, add) -> bool:

@@ -15,7 +15,8 @@ import json
 import os
 import zipfile
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from nnstudio.core import atomic
@@ -136,55 +137,140 @@ def read_project_name(path: str | os.PathLike[str]) -> str | None:
 
 
 def _read_zip(path: Path, only: Collection[str] | None = None) -> dict[str, bytes]:
+    zip_file = _open_zip(path)
+    with zip_file:
+        ours = _checked_directory(zip_file)
+        return {
+            info.filename: _read_member(zip_file, info)
+            for info in ours
+            if only is None or info.filename in only
+        }
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ProjectError(
             _("is a damaged archive ({problem}); open a backup or ask for a new copy").format(
                 problem=_short(str(exc))
             )
         ) from None
-    members: dict[str, bytes] = {}
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ENTRIES:
+
+
+def _checked_directory(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Our members' entries, after every check that needs only the archive's directory."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise ProjectError(
+            _(
+                "is an archive of {n:,} entries; a project holds four, so it is not an NN "
+                "Studio project"
+            ).format(n=len(infos))
+        )
+    seen: set[str] = set()
+    for info in infos:
+        _check_name(info.filename)
+        if info.filename in seen:
             raise ProjectError(
                 _(
-                    "is an archive of {n:,} entries; a project holds four, so it is not an NN "
-                    "Studio project"
-                ).format(n=len(infos))
+                    "the archive holds {name!r} twice; which one is meant is unclear, so it "
+                    "was not opened (a crafted or damaged file)"
+                ).format(name=info.filename[:80])
             )
-        seen: set[str] = set()
-        for info in infos:
-            _check_name(info.filename)
-            if info.filename in seen:
-                raise ProjectError(
-                    _(
-                        "the archive holds {name!r} twice; which one is meant is unclear, so it "
-                        "was not opened (a crafted or damaged file)"
-                    ).format(name=info.filename[:80])
-                )
-            seen.add(info.filename)
-        ours = [info for info in infos if info.filename in MEMBER_LIMITS]
-        if not any(info.filename == "project.json" for info in ours):
+        seen.add(info.filename)
+    ours = [info for info in infos if info.filename in MEMBER_LIMITS]
+    if not any(info.filename == "project.json" for info in ours):
+        raise ProjectError(
+            _("is a zip archive but is not an NN Studio project (it has no project.json)")
+        )
+    total = 0
+    for info in ours:
+        _check_header(info)
+        total += info.file_size
+        if total > TOTAL_LIMIT:
             raise ProjectError(
-                _("is a zip archive but is not an NN Studio project (it has no project.json)")
+                _(
+                    "claims {total:,} bytes in all, more than an honest project holds: "
+                    "refused as a zip bomb"
+                ).format(total=total)
             )
-        total = 0
-        for info in ours:
-            _check_header(info)
-            total += info.file_size
-            if total > TOTAL_LIMIT:
-                raise ProjectError(
-                    _(
-                        "claims {total:,} bytes in all, more than an honest project holds: "
-                        "refused as a zip bomb"
-                    ).format(total=total)
-                )
-        for info in ours:
-            if only is None or info.filename in only:
-                members[info.filename] = _read_member(archive, info)
-    return members
+    return ours
+
+
+class Members(Mapping[str, bytes]):
+    """A project archive's members, each read only when asked for.
+
+    The loader first reads ``project.json`` alone; the network it describes then says how
+    large its weights can honestly be, and a member that declares more is refused from its
+    header (:meth:`size`, :meth:`head`) before a byte of it is expanded. A plain ``dict`` of
+    members (a bare project.json, or a project being saved) serves the loader the same way.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+        self._archive = archive
+        self._infos = {info.filename: info for info in infos}
+        self._read: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._read:
+            self._read[name] = _read_member(self._archive, self._infos[name])
+        return self._read[name]
+
+    def __contains__(self, name: object) -> bool:
+        # Mapping's default would read the member to answer.
+        return name in self._infos
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._infos)
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+    def size(self, name: str) -> int:
+        """The size the archive's directory declares (checked against the bytes on reading)."""
+        return self._infos[name].file_size
+
+    def head(self, name: str, n: int) -> bytes:
+        """The first ``n`` bytes of a member, expanding no more than that."""
+        if name in self._read:
+            return self._read[name][:n]
+        try:
+            with self._archive.open(self._infos[name]) as fh:
+                return fh.read(n)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+            raise ProjectError(
+                _(
+                    "{name} in the archive is damaged or does not match its header ({problem}); "
+                    "open a backup or ask for a new copy"
+                ).format(name=name, problem=_short(str(exc)))
+            ) from None
+
+
+def member_size(members: Mapping[str, bytes], name: str) -> int:
+    """A member's size without reading it (where the members are read on demand)."""
+    return members.size(name) if isinstance(members, Members) else len(members[name])
+
+
+def member_head(members: Mapping[str, bytes], name: str, n: int) -> bytes:
+    """A member's first ``n`` bytes without reading the rest."""
+    return members.head(name, n) if isinstance(members, Members) else members[name][:n]
+
+
+@contextmanager
+def open_members(path: Path) -> Iterator[tuple[Mapping[str, bytes], bool]]:
+    """Like :func:`read_members`, but an archive's members are read when first asked for."""
+    try:
+        with open(path, "rb") as probe:
+            head = probe.read(8)
+    except OSError:
+        head = b""  # read_members says why, in its words
+    if not head.startswith(ZIP_HEADS):
+        yield read_members(path)
+        return
+    zip_file = _open_zip(path)
+    with zip_file:
+        yield Members(zip_file, _checked_directory(zip_file)), True
 
 
 def _check_header(info: zipfile.ZipInfo) -> None:

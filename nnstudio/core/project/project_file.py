@@ -50,11 +50,16 @@ from nnstudio.i18n import N_, _, tr
 SUFFIX = ".nnsproj"
 #: Deeper JSON than this is not a project but an attempt to exhaust the parser's stack.
 MAX_DEPTH = 64
+#: More JSON objects than this in one member is not a project (a thousand layers of a few
+#: objects each, plus settings and preprocessing, stay far below).
+MAX_OBJECTS = 200_000
 #: Longer integers than this are not settings (Python would also spend time converting them).
 MAX_INT_DIGITS = 40
 DOC_HINT = N_("see docs/project-format.md")
 #: Largest network built for real just to check saved weights (most are checked on meta).
 MAX_CHECK_PARAMS = 50_000_000
+#: Bytes a tensor member may hold beyond what its network needs before it is refused unread.
+SLACK_BYTES = 1024 * 1024
 #: The name of a project nobody has named yet: stored as it is (English) in the project and
 #: compared with; shown as ``_(UNTITLED)``.
 UNTITLED = N_("Untitled")
@@ -181,6 +186,10 @@ def _validator(definition: str | None = None) -> Any:
     return Draft202012Validator({"$defs": full["$defs"], "$ref": f"#/$defs/{definition}"})
 
 
+class _TooManyObjects(ValueError):
+    """Raised from inside the parser to stop it at :data:`MAX_OBJECTS`."""
+
+
 def _parse_json(data: bytes, what: str) -> Any:
     """Strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, bounded numbers and depth."""
 
@@ -200,7 +209,15 @@ def _parse_json(data: bytes, what: str) -> Any:
             raise ValueError(_("the number {number}… is too large").format(number=text[:40]))
         return int(text)
 
+    objects = 0
+
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal objects
+        objects += 1
+        if objects > MAX_OBJECTS:
+            # Raised while parsing: a document of millions of objects stops here, not after
+            # it has been built, checked and validated.
+            raise _TooManyObjects
         out: dict[str, Any] = {}
         for key, value in items:
             if key in out:
@@ -229,6 +246,12 @@ def _parse_json(data: bytes, what: str) -> Any:
     except RecursionError:
         raise ProjectError(
             _("{what} is nested too deeply to be a project").format(what=what)
+        ) from None
+    except _TooManyObjects:
+        raise ProjectError(
+            _("{what} holds more than {limit:,} objects; a project holds far fewer").format(
+                what=what, limit=MAX_OBJECTS
+            )
         ) from None
     except ValueError as exc:
         raise ProjectError(
@@ -274,6 +297,54 @@ def _check_text(text: str, what: str) -> None:
                 "\\ud800); correct or remove it"
             ).format(what=what)
         ) from None
+
+
+def _check_limits(doc: Any, what: str = "project.json", definition: str | None = None) -> None:
+    """Refuse a field longer than the schema allows, naming it, before the full validation.
+
+    The schema's ``maxItems``, ``maxLength`` and ``maxProperties`` are the caps on every list,
+    text and free-form object a project holds (the classroom's task, names, notes, the
+    description, 200,000 layers...). Checked here alone, by one walk along the schema's
+    ``properties``/``items``/``$ref`` (linear in the document), so a document far too large
+    is refused at once with the field and both sizes, instead of after the validator has
+    judged every item of it. The validator still checks everything else afterwards.
+    """
+    full = schema()
+    root = full if definition is None else {"$ref": f"#/$defs/{definition}"}
+    stack: list[tuple[Any, Any, tuple[Any, ...]]] = [(doc, root, ())]
+    while stack:
+        value, rule, path = stack.pop()
+        while isinstance(rule, dict) and "$ref" in rule:
+            rule = full["$defs"][rule["$ref"].rsplit("/", 1)[-1]]
+        if not isinstance(rule, dict):
+            continue
+        size, limit, unit = None, None, ""
+        if isinstance(value, str) and "maxLength" in rule:
+            size, limit, unit = len(value), rule["maxLength"], N_("characters")
+        elif isinstance(value, list) and "maxItems" in rule:
+            size, limit, unit = len(value), rule["maxItems"], N_("items")
+        elif isinstance(value, dict) and "maxProperties" in rule:
+            size, limit, unit = len(value), rule["maxProperties"], N_("entries")
+        if size is not None and size > limit:
+            raise ProjectError(
+                _(
+                    "{what} does not follow the format at {location}: it is too long: {size:,} "
+                    "{unit}, at most {limit:,} are allowed ({hint})"
+                ).format(
+                    what=what,
+                    location=_json_path(path),
+                    size=size,
+                    unit=_(unit),
+                    limit=limit,
+                    hint=_(DOC_HINT),
+                )
+            )
+        if isinstance(value, dict) and isinstance(rule.get("properties"), dict):
+            for key, sub in rule["properties"].items():
+                if key in value:
+                    stack.append((value[key], sub, (*path, key)))
+        elif isinstance(value, list) and isinstance(rule.get("items"), dict):
+            stack.extend((item, rule["items"], (*path, i)) for i, item in enumerate(value))
 
 
 def _validate(doc: Any, what: str = "project.json", definition: str | None = None) -> None:
@@ -395,6 +466,7 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
     doc = migrate(doc)
     _check_versions(doc)
     check_sizes(doc.get("classroom"))
+    _check_limits(doc)
     _validate(doc)
     graph: Graph = _build(N_("the network"), lambda: Graph.from_dict(doc["graph"]))
     counts = Counter(node.name for node in graph.nodes.values())
@@ -460,6 +532,7 @@ def document_to_project(doc: Any, *, base_dir: Path | None = None) -> Project:
 
 def _history(data: bytes) -> History:
     raw = _parse_json(data, "history.json")
+    _check_limits(raw, "history.json", "history")
     _validate(raw, "history.json", "history")
     n = len(raw.get("epoch", []))
     for key in ("train_loss", "val_loss", "lr"):
@@ -528,8 +601,15 @@ def _attach_trained_state(
         if optimizer_meta is not None:
             raise ProjectError(_("the project holds optimiser state but no weights"))
         return
-    weights = tensors.decode_tensors(members["weights.safetensors"], "weights.safetensors")
     model = _meta_model(project)
+    need = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    # Room for what the exact checks after reading explain better (numbers of another dtype,
+    # a changed network); far more than that is refused before reading.
+    _check_tensor_member(members, "weights.safetensors", 2 * need + SLACK_BYTES, model)
+    if "optimizer.safetensors" in members:
+        # An optimiser keeps at most a few buffers per parameter (Adam: two, and a step).
+        _check_tensor_member(members, "optimizer.safetensors", 8 * need + SLACK_BYTES, model)
+    weights = tensors.decode_tensors(members["weights.safetensors"], "weights.safetensors")
     names = {nid: n.name for nid, n in project.graph.nodes.items()}
     check_weights(model, weights, names)
     project.weights = weights
@@ -542,6 +622,44 @@ def _attach_trained_state(
     if state.get("schedule") is not None:
         project.schedule_state = _schedule_state(
             controller.state_dict(), tensors.from_json_safe(state["schedule"])
+        )
+
+
+def _check_tensor_member(
+    members: Mapping[str, bytes], name: str, need: int, model: torch.nn.Module
+) -> None:
+    """Refuse a tensor member larger than the network's numbers, before reading its numbers.
+
+    ``need`` is what the network (built on meta, so free) honestly takes. The header is read
+    alone (its metadata checked); a member holding more bytes of numbers than ``need`` is
+    refused from the sizes its archive entry and header declare, so a crafted member within
+    the archive's caps is never expanded.
+    """
+    size = archive.member_size(members, name)
+    header, numbers = tensors.read_header(
+        lambda n: archive.member_head(members, name, n), size, name
+    )
+    declared = max(
+        (
+            int(entry["data_offsets"][1])
+            for key, entry in header.items()
+            if key != "__metadata__"
+            and isinstance(entry, dict)
+            and isinstance(entry.get("data_offsets"), list)
+            and len(entry["data_offsets"]) == 2
+            and isinstance(entry["data_offsets"][1], int)
+        ),
+        default=0,
+    )
+    held = max(declared, numbers)
+    if held > need:
+        count = sum(p.numel() for p in model.parameters())
+        honest = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+        raise ProjectError(
+            _(
+                "{name} holds {size:,} bytes of numbers, but the network has {count:,} "
+                "parameters ({need:,} bytes): not this network's, refused before reading"
+            ).format(name=name, size=held, count=count, need=honest)
         )
 
 
@@ -638,8 +756,8 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     """
     path = Path(path)
     try:
-        members, is_archive = archive.read_members(path)
-        project = _decode(members, Path(os.path.abspath(path.parent)), bare=not is_archive)
+        with archive.open_members(path) as (members, is_archive):
+            project = _decode(members, Path(os.path.abspath(path.parent)), bare=not is_archive)
     except ProjectError as exc:
         raise ProjectError(exc.message, where=str(path)) from None
     project.path = path if is_archive else path.with_suffix(SUFFIX)

@@ -13,7 +13,9 @@ values of the types it produced, with tensors of the shapes and dtypes it produc
 
 from __future__ import annotations
 
+import json
 import math
+import struct
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -34,6 +36,85 @@ _FLOAT_TAG = "$float"
 
 def encode_tensors(tensors: Mapping[str, torch.Tensor]) -> bytes:
     return st_save({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})
+
+
+#: A header (tensor names, dtypes, shapes, offsets and free-form metadata) larger than this is
+#: not a project's: a thousand layers' entries take about a tenth of it.
+MAX_HEADER_BYTES = 1024 * 1024
+#: The free-form ``__metadata__`` of a safetensors header: NN Studio writes none, other tools
+#: a few short strings. More, or longer, is refused (naming the entry).
+MAX_METADATA_ENTRIES = 64
+MAX_METADATA_CHARS = 1000
+
+
+def read_header(head: Callable[[int], bytes], size: int, what: str) -> tuple[dict[str, Any], int]:
+    """The safetensors header of a member, read through ``head(n)`` (its first ``n`` bytes),
+    and how many bytes of numbers follow it in a member of ``size`` bytes.
+
+    Reads at most :data:`MAX_HEADER_BYTES` and checks the metadata's size, so a crafted
+    header (a 50 MB "metadata" string) is refused without reading the numbers after it.
+    """
+    first = head(8)
+    if len(first) < 8:
+        raise ProjectError(
+            _("{what} is damaged or not a safetensors file (it is {n} bytes long)").format(
+                what=what, n=len(first)
+            )
+        )
+    length = struct.unpack("<Q", first)[0]
+    if 8 + length > size:
+        raise ProjectError(
+            _(
+                "{what} is damaged or not a safetensors file (its header claims more bytes "
+                "than the file holds)"
+            ).format(what=what)
+        )
+    if length > MAX_HEADER_BYTES:
+        raise ProjectError(
+            _(
+                "{what}: its header (tensor names, shapes and metadata) is too large: {size:,} "
+                "bytes, at most {limit:,} are allowed"
+            ).format(what=what, size=length, limit=MAX_HEADER_BYTES)
+        )
+    try:
+        header = json.loads(head(8 + length)[8:].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProjectError(
+            _("{what} is damaged or not a safetensors file ({problem})").format(
+                what=what, problem=_short(str(exc))
+            )
+        ) from None
+    if not isinstance(header, dict):
+        raise ProjectError(_("{what} is damaged or not a safetensors file").format(what=what))
+    _check_metadata(header.get("__metadata__"), what)
+    return header, size - 8 - length
+
+
+def _check_metadata(metadata: Any, what: str) -> None:
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        raise ProjectError(_("{what}: its metadata must be an object of texts").format(what=what))
+    if len(metadata) > MAX_METADATA_ENTRIES:
+        raise ProjectError(
+            _(
+                "{what}: its metadata is too large: {size:,} entries, at most {limit:,} are allowed"
+            ).format(what=what, size=len(metadata), limit=MAX_METADATA_ENTRIES)
+        )
+    for key, value in metadata.items():
+        for text in (key, value):
+            if isinstance(text, str) and len(text) > MAX_METADATA_CHARS:
+                raise ProjectError(
+                    _(
+                        "{what}: metadata entry {key} is too large: {size:,} characters, at "
+                        "most {limit:,} are allowed"
+                    ).format(
+                        what=what,
+                        key=_short(repr(key), 40),
+                        size=len(text),
+                        limit=MAX_METADATA_CHARS,
+                    )
+                )
 
 
 def decode_tensors(data: bytes, what: str) -> dict[str, torch.Tensor]:

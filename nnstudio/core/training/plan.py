@@ -70,16 +70,20 @@ def shape_context_for(
     project keeps (so a saved project sizes itself without reading its CSV), else unknown.
     The output width follows the task and the chosen loss (one unit for binary cross-entropy).
     """
+    batch = training.batch_size if training.batch_size > 0 else None
     if data is None:
-        return ShapeContext()
+        return ShapeContext(batch_rows=batch)
     if isinstance(data, Preprocessor):
         n_features = len(data.feature_names)
         n_classes, n_targets = len(data.class_names), len(data.target_columns)
     else:
         n_features, n_classes, n_targets = data.n_features, data.n_classes, data.n_targets
+        # The full batch, or a batch no larger than the training rows (as the engine does).
+        batch = data.n_train if batch is None else min(batch, max(1, data.n_train))
     return ShapeContext(
         n_features=n_features,
         n_outputs=output_units_for(data.task, n_classes, n_targets, training.loss["name"]),
+        batch_rows=batch,
     )
 
 
