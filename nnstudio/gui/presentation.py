@@ -131,6 +131,9 @@ class PresentationMode:
             box.setHidden(hidden)
         app.setPalette(saved.palette)
         _set_app_font(app, saved.font)
+        # The re-polish posts font and layout events; let them land before the docks get
+        # their saved sizes back, or they would move them again afterwards.
+        QApplication.sendPostedEvents()
         self.window.restoreState(saved.state, _STATE_VERSION)
 
 

@@ -110,6 +110,9 @@ ZERO_WEIGHT = QColor("#9aa0a6")
 # --- plots -----------------------------------------------------------------------------------
 #: Curve colours: training solid blue, validation orange (colour-blind safe pair).
 TRAIN = "#1f77b4"
+#: The data profile: a column's histogram bars, and the target's class balance bars.
+PROFILE_HISTOGRAM = "#4c78a8"
+PROFILE_BALANCE = "#f58518"
 VALIDATION = "#ff7f0e"
 PLANNED = "#9aa0a6"
 #: The smoothed loss over the raw per-batch losses.

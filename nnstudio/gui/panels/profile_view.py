@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.data.columns import sorted_labels
 from nnstudio.core.experiments.profile import DataProfile, profile_frame
+from nnstudio.gui import theme
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.i18n import N_, _, ngettext
 
@@ -210,12 +211,15 @@ class ProfileView(QWidget):
         if c.kind == "numeric" and c.edges:
             edges = np.asarray(c.edges)
             bars = pg.BarGraphItem(
-                x0=edges[:-1], x1=edges[1:], height=c.counts, brush="#4c78a8", pen="w"
+                x0=edges[:-1], x1=edges[1:], height=c.counts, brush=theme.PROFILE_HISTOGRAM, pen="w"
             )
             plot.getAxis("bottom").setTicks(None)
         else:
             bars = pg.BarGraphItem(
-                x=np.arange(len(c.counts)), height=c.counts, width=0.8, brush="#4c78a8"
+                x=np.arange(len(c.counts)),
+                height=c.counts,
+                width=0.8,
+                brush=theme.PROFILE_HISTOGRAM,
             )
             plot.getAxis("bottom").setTicks([list(enumerate(c.values))])
         self.histogram.addItem(bars)
@@ -232,7 +236,9 @@ class ProfileView(QWidget):
         names = sorted_labels(profile.class_balance)
         counts = [profile.class_balance[name] for name in names]
         self.balance.addItem(
-            pg.BarGraphItem(x=np.arange(len(names)), height=counts, width=0.7, brush="#f58518")
+            pg.BarGraphItem(
+                x=np.arange(len(names)), height=counts, width=0.7, brush=theme.PROFILE_BALANCE
+            )
         )
         plot.getAxis("bottom").setTicks([list(enumerate(names))])
 
