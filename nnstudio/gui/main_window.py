@@ -734,6 +734,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if self.document.workspace.data_error and project.data.source.kind == "csv":
             QTimer.singleShot(0, self._offer_locate_data)
+            QTimer.singleShot(0, self._ask_outside_data)
 
     def open_project(self, path: Path) -> bool:
         """Open the project at ``path`` (a CSV file is offered as the project's data instead).
@@ -921,6 +922,17 @@ class MainWindow(QMainWindow):
         self.settings.set_last_dir("data", path)
         return bool(self.workbench.data.load_csv(path))
 
+    def _ask_outside_data(self) -> None:
+        """The project's data file lies outside its folder: ask before it is read."""
+        from nnstudio.core.data.trust import OutsideDataError
+        from nnstudio.gui.outside_data import ask_outside_data
+
+        if self.document is None:
+            return
+        error = self.document.workspace.data_exception
+        if isinstance(error, OutsideDataError) and ask_outside_data(self, error):
+            self.document.workspace.reload_data()
+
     def _offer_locate_data(self) -> None:
         assert self.document is not None
         source = self.project.data.source
@@ -944,8 +956,10 @@ class MainWindow(QMainWindow):
                 ";;".join((_("CSV files (*.csv *.txt *.tsv)"), _("All files (*)"))),
             )
             if path:
-                from nnstudio.core.data import DataSource
+                from nnstudio.core.data import DataSource, trust
                 from nnstudio.gui.commands import SetDataSettingsCommand
+
+                trust.allow(path)  # the user pointed at it
 
                 new = self.project.data.replace(
                     source=DataSource(
