@@ -710,6 +710,7 @@ class MainWindow(QMainWindow):
         self.controller.events_ready.connect(self._on_training_events)
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.run_failed.connect(self._on_run_failed)
+        self.controller.process_notice.connect(self._on_process_notice)
         doc.locked_changed.connect(canvas.set_read_only)
         self._wire_lessons(doc)
 
@@ -1499,6 +1500,11 @@ class MainWindow(QMainWindow):
         if result.reason == "diverged":
             QMessageBox.warning(self, _("Training diverged"), message)
         self._update_actions()
+
+    def _on_process_notice(self, message: str) -> None:
+        """The training process's handshake failed: said in a box, not only in the log."""
+        self.show_message(message)
+        QMessageBox.warning(self, _("Training process refused"), message)
 
     def _on_run_failed(self, message: str) -> None:
         self.progress.hide()

@@ -52,14 +52,22 @@ def test_every_command_refuses_outside_data_in_one_line_with_exit_2(
 
 def test_train_with_allow_outside_data_reads_the_file(capsys, tmp_path, received):
     code, out, _err = run_cli(
-        capsys, "train", received, "--json", "--allow-outside-data", "--save", tmp_path / "t.nnsproj"
+        capsys,
+        "train",
+        received,
+        "--json",
+        "--allow-outside-data",
+        "--save",
+        tmp_path / "t.nnsproj",
     )
     assert code == 0
     assert json.loads(out)["epochs_run"] == 1
 
 
 def test_train_with_data_named_on_the_command_line_reads_it(capsys, tmp_path, received):
-    code, out, _err = run_cli(capsys, "train", received, "--json", "--data", tmp_path / "secret.csv")
+    code, out, _err = run_cli(
+        capsys, "train", received, "--json", "--data", tmp_path / "secret.csv"
+    )
     assert code == 0
     assert json.loads(out)["reason"] == "finished"
 

@@ -13,7 +13,7 @@ from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.project import load_project
 from nnstudio.core.training import ReportPolicy, TrainingControl, train
 from nnstudio.core.training.plan import plan_run
-from nnstudio.core.training.safety import Diverging, DivergenceWatch
+from nnstudio.core.training.safety import DivergenceWatch, Diverging
 from tests.cli.helpers import SAMPLES, run_cli
 
 

@@ -13,8 +13,7 @@ from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.network.builder import build_model, model_weights
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.project import Project, load_project, save_project
-from nnstudio.core.training import ReportPolicy, TrainingJob, TrainingSettings, train
-from nnstudio.core.training import safety
+from nnstudio.core.training import ReportPolicy, TrainingJob, TrainingSettings, safety, train
 from nnstudio.core.training.safety import WeightGuard, all_finite, state_finite
 from tests.core.helpers import dense_chain
 

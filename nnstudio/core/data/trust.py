@@ -95,7 +95,9 @@ def is_allowed(file: str | os.PathLike[str]) -> bool:
     return _allow_all or real(file) in _allowed
 
 
-def check_readable(file: str | os.PathLike[str], project_dir: str | os.PathLike[str] | None) -> None:
+def check_readable(
+    file: str | os.PathLike[str], project_dir: str | os.PathLike[str] | None
+) -> None:
     """Raise :class:`OutsideDataError` when a project in ``project_dir`` may not read
     ``file`` yet; a project without a folder (never saved) may read anything."""
     if project_dir is None or not is_outside(file, project_dir) or is_allowed(file):

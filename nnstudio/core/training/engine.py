@@ -33,7 +33,7 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
-from nnstudio.core.training.safety import Diverging, DivergenceWatch, WeightGuard, state_finite
+from nnstudio.core.training.safety import DivergenceWatch, Diverging, WeightGuard, state_finite
 from nnstudio.core.training.training_settings import (
     StopTarget,
     TrainingSettings,

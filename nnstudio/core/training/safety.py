@@ -194,7 +194,11 @@ class DivergenceWatch:
             self.best, self.best_epoch = loss, epoch
         above_start = loss > self.first
         self.risen = self.risen + 1 if above_start and loss >= RISE_FACTOR * self.best else 0
-        grew = self.previous is not None and self.previous > 0 and loss >= GROWTH_FACTOR * self.previous
+        grew = (
+            self.previous is not None
+            and self.previous > 0
+            and loss >= GROWTH_FACTOR * self.previous
+        )
         self.grown = self.grown + 1 if above_start and grew else 0
         self.previous = loss
         if self.found is None and (self.risen >= RISE_EPOCHS or self.grown >= RISE_EPOCHS):
@@ -207,8 +211,8 @@ class DivergenceWatch:
 
 __all__ = [
     "CHECK_EVERY",
-    "Diverging",
     "DivergenceWatch",
+    "Diverging",
     "WeightGuard",
     "all_finite",
     "state_finite",
