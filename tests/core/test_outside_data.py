@@ -121,6 +121,12 @@ def test_the_bundled_samples_read_their_csv_files_without_asking(lesson):
     assert workspace.data_exception is None, workspace.data_error
 
 
+def test_a_sample_saved_into_another_folder_still_reads_its_bundled_csv(tmp_path):
+    project = load_project(SAMPLES_DIR / "xor_step.nnsproj")
+    saved = save_project(project, tmp_path / "mine.nnsproj")
+    assert Workspace(load_project(saved)).data_exception is None
+
+
 def test_a_project_never_saved_reads_what_the_user_chose(tmp_path):
     write_csv(tmp_path / "anywhere.csv")
     project = Project(

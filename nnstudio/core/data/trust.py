@@ -9,9 +9,10 @@ reads a file outside the folder it was opened from only with the user's say-so: 
 (:func:`allow`); the command line wants ``--data`` or ``--allow-outside-data``.
 
 "Outside" is decided on real paths (symlinks resolved), so a link inside the folder that
-points elsewhere is outside too. The bundled samples folder is trusted as a whole: its
-lessons share one CSV one level up (``samples/lessons/x.nnsproj`` reads
-``../mobile_price_synthetic.csv``).
+points elsewhere is outside too. The bundled samples folder is trusted as a whole, from any
+project: its files are NN Studio's own and public (its lessons share one CSV one level up,
+``samples/lessons/x.nnsproj`` reads ``../mobile_price_synthetic.csv``, and a sample saved into
+the user's folder still reads its CSV there).
 
 A project that was never saved (no folder) reads what the user chose in this session, so it
 is not checked.
@@ -69,8 +70,7 @@ def is_outside(file: str | os.PathLike[str], project_dir: str | os.PathLike[str]
     path, folder = real(file), real(project_dir)
     if _under(path, folder):
         return False
-    samples = real(SAMPLES_DIR)
-    return not (_under(folder, samples) and _under(path, samples))
+    return not _under(path, real(SAMPLES_DIR))
 
 
 def allow(file: str | os.PathLike[str]) -> None:
