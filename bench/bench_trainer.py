@@ -7,6 +7,7 @@ callbacks, NaN checks, stop/pause checkpoints, metric bookkeeping). Rounds are i
 the median is reported, so background noise hits all three alike.
 
     python bench/bench_trainer.py [--csv ../shared/data/mobile_price_train.csv] [--rounds 3]
+    python bench/bench_trainer.py --weight-guard [--rounds 7]
 
 Prints a table of samples per second and ratios (engine / hand loop, engine / DataLoader), then
 the phone-price recipe beside scikit-learn's MLPClassifier.
@@ -200,6 +201,40 @@ def sklearn_comparison(data, epochs: int) -> None:
     print(f"  time ratio sklearn / engine: {sk_seconds / nn_seconds:.2f}×")
 
 
+def weight_guard_cost(rounds: int) -> None:
+    """The engine with and without its weight checks (``core/training/safety.py``), side by
+    side, on a tiny network where per-step overhead weighs most (20-16-4, batch 8 and 32)."""
+    from contextlib import contextmanager
+
+    from nnstudio.core.training import safety
+
+    @contextmanager
+    def guard(on: bool):
+        every, finite = safety.CHECK_EVERY, safety.WeightGuard.finite
+        if not on:
+            safety.CHECK_EVERY = 1 << 62
+            safety.WeightGuard.finite = lambda self: True  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            safety.CHECK_EVERY, safety.WeightGuard.finite = every, finite  # type: ignore
+
+    global HIDDEN
+    HIDDEN = (16,)
+    data = synthetic(rows=20_000)
+    print(f"weight checks every {safety.CHECK_EVERY} steps and at each epoch's end, 20-16-4 relu")
+    print(f"{'batch':>6} {'off s':>8} {'on s':>8} {'on/off':>8}   (median of {rounds} rounds)")
+    for batch in (8, 32):
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(rounds):
+            for on in (False, True):
+                with guard(on):
+                    seconds, _acc = run_engine(data, batch, 3, 1e-3)
+                times[on].append(seconds)
+        off, on_ = statistics.median(times[False]), statistics.median(times[True])
+        print(f"{batch:>6} {off:>8.3f} {on_:>8.3f} {on_ / off:>7.3f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -215,6 +250,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-sklearn", action="store_true")
     parser.add_argument(
+        "--weight-guard",
+        action="store_true",
+        help="only measure what the engine's weight checks cost (on against off)",
+    )
+    parser.add_argument(
         "--synthetic",
         action="store_true",
         help="100k synthetic rows of 20 features and the lesson's 20-128-256-4 network "
@@ -222,6 +262,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.weight_guard:
+        weight_guard_cost(args.rounds)
+        return
     global HIDDEN
     if args.synthetic:
         HIDDEN = LESSON_HIDDEN

@@ -154,6 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             help=_("target column of --data (repeat for several); default: last column"),
         )
+        outside_data_option(p)
+
+    def outside_data_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--allow-outside-data",
+            action="store_true",
+            help=_(
+                "let the project read its data file even though it lies outside the project's "
+                "folder (a received project may not, by default)"
+            ),
+        )
 
     train = sub.add_parser(
         "train",
@@ -235,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     step.add_argument("file", metavar="FILE")
+    outside_data_option(step)
     step.add_argument(
         "--sample",
         type=int,
@@ -250,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help=_("export as a Python script, ONNX or TorchScript"))
     export.add_argument("file", metavar="FILE")
+    outside_data_option(export)
     export.add_argument("--to", choices=("python", "onnx", "torchscript"), required=True)
     export.add_argument("-o", "--output", metavar="OUT", required=True)
 
@@ -262,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     schedule.add_argument("file", metavar="FILE")
+    outside_data_option(schedule)
     schedule.add_argument(
         "--epochs", type=int, metavar="N", help=_("plan this many epochs (default: the project's)")
     )
@@ -499,6 +513,7 @@ def _load(args: argparse.Namespace, *, with_data: bool = True):
     from nnstudio.core.data import DataSource
     from nnstudio.core.project import load_project
 
+    _trust_outside_data(args)
     project = load_project(args.file)
     if with_data and getattr(args, "data", None):
         path = str(Path(args.data).resolve())
@@ -514,6 +529,18 @@ def _load(args: argparse.Namespace, *, with_data: bool = True):
     elif getattr(args, "target", None):
         project.data = project.data.replace(targets=tuple(args.target))
     return project
+
+
+def _trust_outside_data(args: argparse.Namespace) -> None:
+    """What the user allowed on the command line: the file named by ``--data``, or any file
+    with ``--allow-outside-data`` (see ``core/data/trust.py``)."""
+    from nnstudio.core.data import trust
+
+    trust.forget()  # each command is a session of its own
+    if getattr(args, "allow_outside_data", False):
+        trust.allow_all()
+    if getattr(args, "data", None):
+        trust.allow(args.data)
 
 
 def _print_json(obj: Any) -> None:
@@ -636,6 +663,9 @@ def cmd_train(args: argparse.Namespace, shard: Any = None) -> int:
     if args.json:
         _print_json(out)
     else:
+        if result.diverging is not None:  # a result, not progress: said even with --quiet
+            message = tr(result.diverging.text())
+            say(_("warning: {message}").format(message=message), file=sys.stderr)
         say(tr(result.message))
         keys = [
             k

@@ -187,6 +187,12 @@ class Workspace:
         except NNStudioError as exc:
             self.data_error, self._data_exception = str(exc), exc
 
+    @property
+    def data_exception(self) -> NNStudioError | None:
+        """The error the last data load met (None when it worked), for views that act on
+        its kind (a file outside the project's folder is asked about, not just shown)."""
+        return self._data_exception
+
     def require_data(self) -> None:
         """Raise the error the last data load met, if any (for the command line)."""
         if self._data_exception is not None:

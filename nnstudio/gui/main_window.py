@@ -710,6 +710,7 @@ class MainWindow(QMainWindow):
         self.controller.events_ready.connect(self._on_training_events)
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.run_failed.connect(self._on_run_failed)
+        self.controller.process_notice.connect(self._on_process_notice)
         doc.locked_changed.connect(canvas.set_read_only)
         self._wire_lessons(doc)
 
@@ -734,6 +735,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if self.document.workspace.data_error and project.data.source.kind == "csv":
             QTimer.singleShot(0, self._offer_locate_data)
+            QTimer.singleShot(0, self._ask_outside_data)
 
     def open_project(self, path: Path) -> bool:
         """Open the project at ``path`` (a CSV file is offered as the project's data instead).
@@ -921,6 +923,17 @@ class MainWindow(QMainWindow):
         self.settings.set_last_dir("data", path)
         return bool(self.workbench.data.load_csv(path))
 
+    def _ask_outside_data(self) -> None:
+        """The project's data file lies outside its folder: ask before it is read."""
+        from nnstudio.core.data.trust import OutsideDataError
+        from nnstudio.gui.outside_data import ask_outside_data
+
+        if self.document is None:
+            return
+        error = self.document.workspace.data_exception
+        if isinstance(error, OutsideDataError) and ask_outside_data(self, error):
+            self.document.workspace.reload_data()
+
     def _offer_locate_data(self) -> None:
         assert self.document is not None
         source = self.project.data.source
@@ -944,8 +957,10 @@ class MainWindow(QMainWindow):
                 ";;".join((_("CSV files (*.csv *.txt *.tsv)"), _("All files (*)"))),
             )
             if path:
-                from nnstudio.core.data import DataSource
+                from nnstudio.core.data import DataSource, trust
                 from nnstudio.gui.commands import SetDataSettingsCommand
+
+                trust.allow(path)  # the user pointed at it
 
                 new = self.project.data.replace(
                     source=DataSource(
@@ -1485,6 +1500,11 @@ class MainWindow(QMainWindow):
         if result.reason == "diverged":
             QMessageBox.warning(self, _("Training diverged"), message)
         self._update_actions()
+
+    def _on_process_notice(self, message: str) -> None:
+        """The training process's handshake failed: said in a box, not only in the log."""
+        self.show_message(message)
+        QMessageBox.warning(self, _("Training process refused"), message)
 
     def _on_run_failed(self, message: str) -> None:
         self.progress.hide()

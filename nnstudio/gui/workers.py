@@ -30,6 +30,7 @@ from nnstudio.core.training import RunPaused, TrainingControl, TrainingJob, Trai
 from nnstudio.core.training.plan import RunPlan
 from nnstudio.core.training.runtime.batching import WatchOptions, run_job
 from nnstudio.core.training.runtime.client import (
+    AuthenticationFailed,
     ProcessEnded,
     RemoteControl,
     TrainingProcess,
@@ -159,6 +160,8 @@ class TrainingController(QObject):
     run_started = Signal(object)
     run_finished = Signal(object)
     run_failed = Signal(str)
+    #: Something the user should know about the training process (a refused handshake).
+    process_notice = Signal(str)
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -192,9 +195,25 @@ class TrainingController(QObject):
         if _use_process() and (self._process is None or not self._process.alive):
             try:
                 self._process = TrainingProcess()
+            except AuthenticationFailed as exc:
+                self._process = None
+                self._handshake_failed(exc)
             except (OSError, TrainingProcessError, ValueError) as exc:
                 log.warning("no training process (%s); training in a thread", exc)
                 self._process = None
+
+    def _handshake_failed(self, exc: AuthenticationFailed) -> None:
+        """Say that what connected back was refused: something other than the process NN
+        Studio started answered on its socket (see ``runtime/protocol.py``), which the user
+        should hear of rather than a silent fallback or a vague "did not start"."""
+        log.warning("training process refused: %s; training in a thread", exc)
+        self.process_notice.emit(
+            _(
+                "The training process was refused: what connected back could not prove it was "
+                "the process NN Studio started (its handshake failed), so nothing it sent was "
+                "read. Training runs inside the app instead."
+            )
+        )
 
     def close_process(self) -> None:
         if self._process is not None:

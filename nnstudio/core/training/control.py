@@ -16,15 +16,20 @@ class TrainingControl:
     def __init__(self, *, start_paused: bool = False) -> None:
         self._cond = threading.Condition()
         self._stop = False
+        #: The stop asked for the weights with the lowest training loss to be kept.
+        self.keep_best = False
         self._paused = start_paused
         self._batch_budget = 0
         self._epoch_budget = False
 
     # --- requests (any thread) -------------------------------------------------------------
 
-    def stop(self) -> None:
+    def stop(self, keep_best: bool = False) -> None:
+        """End the run after its batch; ``keep_best``: keep the weights of the epoch with the
+        lowest training loss (what a diverging run is stopped with)."""
         with self._cond:
             self._stop = True
+            self.keep_best = self.keep_best or keep_best
             self._cond.notify_all()
 
     def pause(self) -> None:

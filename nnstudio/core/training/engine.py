@@ -37,6 +37,7 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
+from nnstudio.core.training.safety import DivergenceWatch, Diverging, WeightGuard, state_finite
 from nnstudio.core.training.training_settings import (
     StopTarget,
     TrainingSettings,
@@ -109,6 +110,8 @@ class TrainingResult:
     restored_best: bool = False
     #: Processes that trained together (1 unless distributed).
     processes: int = 1
+    #: Set when the loss was rising away from its best (see ``safety.DivergenceWatch``).
+    diverging: Diverging | None = None
 
     def summary(self) -> dict[str, Any]:
         """The fields ``nnstudio train --json`` prints.
@@ -140,6 +143,8 @@ class TrainingResult:
             out[key] = pick(values)
         if self.processes > 1:
             out["processes"] = self.processes
+        if self.diverging is not None:  # optional: present only when it happened
+            out["diverging"] = self.diverging.to_dict()
         return out
 
 
@@ -216,12 +221,6 @@ def l1_weights(model: torch.nn.Module) -> list[torch.Tensor]:
     ]
 
 
-def _all_finite(model: torch.nn.Module) -> bool:
-    return all(
-        bool(torch.isfinite(p).all()) for p in model.state_dict().values() if p.is_floating_point()
-    )
-
-
 def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
@@ -280,6 +279,9 @@ def train(
     autocast = (
         (lambda: torch.autocast("cuda", dtype=torch.float16)) if s.amp else contextlib.nullcontext
     )
+    guard = WeightGuard(model, job.start_epoch)
+    watch = DivergenceWatch()
+    diverging: Diverging | None = None
     weights = class_weights_for(s.loss, data.y_train, data.n_classes) if classification else None
     loss_fn = build_loss(s.loss, weights).to(device)
 
@@ -364,7 +366,7 @@ def train(
         )
     for epoch in range(job.start_epoch, s.epochs):
         t_epoch = time.perf_counter()
-        safe_state = _snapshot(model)
+        guard.remember(epoch, best=watch.best_epoch == epoch)
         # Each epoch draws its batch order and dropout masks from its own seed, so a run
         # resumed at any epoch continues exactly as an uninterrupted run would.
         seed = epoch_seed(s.seed, epoch)
@@ -381,6 +383,7 @@ def train(
         seen = 0
         stopped = False
         diverged = False
+        bad_weights = False  # the weights, not the loss, became non-finite
         for b in range(steps):
             if not control.checkpoint(on_wait):
                 stopped = True
@@ -439,6 +442,10 @@ def train(
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
+            if guard.due(step + 1) and not guard.finite():
+                diverged = bad_weights = True
+                history.diverged_at.append([epoch + 1, b + 1])
+                break
             lr_now = lrc.lr()
             lrc.after_batch()
             size = min(lo + batch, n) - lo
@@ -460,31 +467,22 @@ def train(
                 last_detail = time.perf_counter()
                 emit(stats.collect(model, parts, epoch=epoch + 1, step=step, bins=policy.bins))
         samples_done += seen
+        if not diverged and seen and not guard.finite():
+            # Checked at every epoch's end, so no broken epoch is reported or kept.
+            diverged = bad_weights = True
+            history.diverged_at.append([epoch + 1, b + 1])
 
         if diverged:
-            kept = Text(N_("the weights from before the bad batch were kept"))
-            if not _all_finite(model):
-                model.load_state_dict(safe_state)
-                kept = Text(
-                    N_("the weights from the start of epoch {epoch} were restored"),
-                    epoch=epoch + 1,
-                )
             reason = "diverged"
-            message = Text(
-                N_(
-                    "The loss became NaN or infinite at epoch {epoch}, batch {batch}; "
-                    "training stopped and {kept}. Lower the learning rate (now "
-                    "{lr:g}), scale the inputs, or use gradient-friendlier settings."
-                ),
-                epoch=epoch + 1,
-                batch=b + 1,
-                kept=kept,
-                lr=lrc.lr(),
-            )
+            message = _diverged_message(guard, bad_weights, epoch + 1, b + 1, lrc.lr())
             break
         if stopped and seen == 0:
             reason = "stopped"
             message = Text(N_("Stopped by request during epoch {epoch}."), epoch=epoch + 1)
+            if control.keep_best:
+                message, restored, best_epoch = _keep_best(
+                    guard, watch, epoch, message, restored, best_epoch
+                )
             break
 
         if world > 1:
@@ -536,12 +534,20 @@ def train(
         history.add_epoch(report)
         epochs_run += 1
         emit(report)
+        _improved, found = watch.update(epoch + 1, train_loss)
+        if found is not None:
+            diverging = found
+            emit(found)
         plateau_metric = val_loss if val_loss is not None else train_loss
         lrc.after_epoch(plateau_metric)
         control.end_of_epoch()
         if stopped:
             reason = "stopped"
             message = Text(N_("Stopped by request during epoch {epoch}."), epoch=epoch + 1)
+            if control.keep_best:
+                message, restored, best_epoch = _keep_best(
+                    guard, watch, epoch + 1, message, restored, best_epoch
+                )
             break
         if target is not None:
             reached = _target_reached(target, has_val, train_loss, val_loss, metrics, epoch + 1)
@@ -585,11 +591,74 @@ def train(
         samples_done / seconds if seconds > 0 else 0.0,
         str(device),
         best_epoch,
-        copy.deepcopy(optimizer.state_dict()),
+        _optimizer_state(optimizer, reason),
         lrc.state_dict(),
         restored,
-        world,
+        processes=world,
+        diverging=diverging,
     )
+
+
+def _diverged_message(
+    guard: WeightGuard, bad_weights: bool, epoch: int, batch: int, lr: float
+) -> Text:
+    """Why a run stopped on non-finite values, and exactly which weights it kept.
+
+    Weights that are still finite (the loss broke, the step before it did not) stay; else the
+    guard's last finite copy is put back and named.
+    """
+    if bad_weights or not guard.finite():
+        kept = guard.restore()
+    else:
+        kept = Text(N_("the weights from before the bad batch were kept"))
+    if bad_weights:
+        template = N_(
+            "The weights became NaN or infinite at epoch {epoch}, batch {batch}, although the "
+            "loss was still finite; training stopped and {kept}. Lower the learning rate (now "
+            "{lr:g}), scale the inputs, or use gradient-friendlier settings."
+        )
+    else:
+        template = N_(
+            "The loss became NaN or infinite at epoch {epoch}, batch {batch}; "
+            "training stopped and {kept}. Lower the learning rate (now "
+            "{lr:g}), scale the inputs, or use gradient-friendlier settings."
+        )
+    return Text(template, epoch=epoch, batch=batch, kept=kept, lr=lr)
+
+
+def _keep_best(
+    guard: WeightGuard,
+    watch: DivergenceWatch,
+    epochs_done: int,
+    message: Text,
+    restored: bool,
+    best_epoch: int | None,
+) -> tuple[Text, bool, int | None]:
+    """A stop that asked for the best weights: those of the epoch with the lowest training
+    loss (the current ones when that is the last epoch)."""
+    if watch.best_epoch is None or watch.best is None:
+        return message, restored, best_epoch
+    if watch.best_epoch != epochs_done and not guard.restore_best():
+        return message, restored, best_epoch
+    text = Text(
+        N_(
+            "Stopped by request during epoch {epoch}; the weights of epoch {best_epoch} (the "
+            "lowest training loss, {loss:.4g}) were kept."
+        ),
+        epoch=epochs_done,
+        best_epoch=watch.best_epoch,
+        loss=watch.best,
+    )
+    return text, True, watch.best_epoch
+
+
+def _optimizer_state(optimizer: torch.optim.Optimizer, reason: str) -> dict[str, Any] | None:
+    """The optimiser's state to keep; after a divergence, only if it is still finite (a
+    resumed run then starts its moments afresh rather than from NaN)."""
+    state = copy.deepcopy(optimizer.state_dict())
+    if reason == "diverged" and not state_finite(state.get("state", {})):
+        return None
+    return state
 
 
 def _lr_edited(saved_state: dict[str, Any] | None, optimizer, s: TrainingSettings) -> bool:

@@ -63,6 +63,7 @@ from nnstudio.core.data import (
     describe_columns,
     detect_task,
     read_csv,
+    trust,
 )
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui import theme
@@ -218,6 +219,7 @@ class DataPanel(QWidget):
             self.document.message.emit(text)
             return False
         self._remember_folder(file)
+        trust.allow(file)  # the user chose it: the project may read it wherever it lies
         names = [str(c) for c in head.frame.columns]
         settings = DataSettings(
             source=DataSource(kind="csv", path=str(file)),
