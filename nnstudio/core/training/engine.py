@@ -103,6 +103,8 @@ class TrainingResult:
     schedule_state: dict[str, Any] | None = None
     #: True when early stopping put the best epoch's weights back.
     restored_best: bool = False
+    #: The model's state after the best epoch (by the monitored metric), for the run record.
+    best_weights: dict[str, torch.Tensor] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The fields ``nnstudio train --json`` prints.
@@ -414,8 +416,9 @@ def train(
             sign = 1.0 if early.maximize else -1.0
             if best_value is None or sign * (current - best_value) > early.min_delta:
                 best_value, best_epoch, since_best, improved = current, epoch + 1, 0, True
-                if early.enabled and early.restore_best:
-                    best_state = _snapshot(model)
+                # Kept whether or not early stopping restores it: the run record stores the
+                # best epoch's weights beside the last ones.
+                best_state = _snapshot(model)
             else:
                 since_best += 1
         report = EpochReport(
@@ -483,6 +486,7 @@ def train(
         copy.deepcopy(optimizer.state_dict()),
         lrc.state_dict(),
         restored,
+        {k: v.cpu() for k, v in best_state.items()} if best_state is not None else None,
     )
 
 
