@@ -314,6 +314,16 @@ class Workspace:
         self.events.runs_changed.emit()
         return dropped
 
+    def set_runs(self, keep: int, records: list[RunRecord]) -> None:
+        """Put a limit and a list of runs back as they were (undoing a smaller limit)."""
+        self.project.runs.keep = keep
+        self.project.runs.records[:] = records
+        self.events.runs_changed.emit()
+
+    def announce_runs(self) -> None:
+        """Runs were recorded outside :meth:`store_result` (a controlled experiment)."""
+        self.events.runs_changed.emit()
+
     def trained_model(self) -> GraphModule:
         """The network with its saved weights (raises when it has none that fit)."""
         return trained_model(self.project)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_the_runs_differ_in_exactly_one_setting_and_start_from_identical_weights
     assert len(records) == len(values)
     assert {r.experiment for r in records} == {"1"} and {r.varied for r in records} == {setting}
     assert len({r.seed for r in records}) == 1
-    for a, b in zip(records, records[1:], strict=False):
+    for a, b in itertools.pairwise(records):
         changes = run_changes(a.training, b.training, a.graph, b.graph, a.data, b.data)
         keys = {c.key for c in changes}
         expected = {"activation"} if setting == "activation" else {setting}

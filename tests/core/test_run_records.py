@@ -73,7 +73,7 @@ def test_a_run_becomes_a_record_with_settings_curves_metrics_and_weights(loaded)
 def test_the_best_epochs_weights_are_kept_when_the_last_epoch_was_not_the_best(loaded):
     project = load_project(IRIS)
     # A learning rate far too large: the validation loss does not fall every epoch.
-    record, plan, result = _train(
+    record, _plan, _result = _train(
         project,
         loaded,
         epochs=12,
