@@ -232,7 +232,7 @@ class ExperimentDialog(QDialog):
             self.status.setText(_("Done: the runs are in the Runs panel."))
         self.experiment_done.emit()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event) -> None:
         if self._thread is not None:
             self.stop()
             self._thread.quit()

@@ -48,7 +48,7 @@ from nnstudio.gui.run_commands import (
 )
 from nnstudio.i18n import N_, _
 
-__all__ = ["CURVES", "COLUMNS", "RunsPanel", "headline_metric"]
+__all__ = ["COLUMNS", "CURVES", "RunsPanel", "headline_metric"]
 
 #: Curve key → its name in the curve chooser (translated when shown).
 CURVES: tuple[tuple[str, str], ...] = (
@@ -180,7 +180,11 @@ class RunsPanel(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        # The changes can be long: one line, cut with an ellipsis (the tooltip has them all).
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(3, 240)
+        self.table.setWordWrap(False)
+        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.restore_selected("best"))
         split.addWidget(self.table)
@@ -214,6 +218,7 @@ class RunsPanel(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
+        split.setSizes([230, 470])
         layout.addWidget(split)
 
         document.runs_changed.connect(self.refresh)
@@ -407,7 +412,7 @@ class RunsPanel(QWidget):
         for _title, values, _is_metric in axes:
             finite = [v for v in values if math.isfinite(v)]
             lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
-            spans.append((lo, hi if hi > lo else lo + 1.0))
+            spans.append((lo, hi))
         finite_metric = [v for v in metric if math.isfinite(v)]
         m_lo, m_hi = (min(finite_metric), max(finite_metric)) if finite_metric else (0.0, 1.0)
         better_high = key.endswith("accuracy")
@@ -415,15 +420,20 @@ class RunsPanel(QWidget):
         for i in range(n):
             plot.plot([i, i], [0, 1], pen=pg.mkPen(theme.MUTED_TEXT.name(), width=1))
             lo, hi = spans[i]
-            for y, value in ((0.0, lo), (1.0, hi)):
+            # An axis every run shares one value on shows that value once, in the middle.
+            ends = ((0.0, lo), (1.0, hi)) if hi > lo else ((0.5, lo),)
+            for y, value in ends:
                 text = pg.TextItem(f"{value:.3g}", color=theme.DIM_TEXT.name(), anchor=(0.5, 0))
-                text.setPos(i, y if y == 0.0 else y + 0.08)
+                text.setPos(i, y + 0.08 if y > 0.0 else y)
                 plot.addItem(text)
-        for index, record in enumerate(records):
+        for index in range(len(records)):
             ys = []
             for (lo, hi), (_title, values, _m) in zip(spans, axes, strict=True):
                 v = values[index]
-                ys.append((v - lo) / (hi - lo) if math.isfinite(v) else math.nan)
+                if not math.isfinite(v):
+                    ys.append(math.nan)
+                else:
+                    ys.append((v - lo) / (hi - lo) if hi > lo else 0.5)
             v = metric[index]
             share = (v - m_lo) / (m_hi - m_lo) if math.isfinite(v) and m_hi > m_lo else 0.5
             color = cmap.map(share if better_high else 1 - share, mode="qcolor")
