@@ -41,6 +41,7 @@ from nnstudio.core.training.plan import (
     trained_model,
     weights_fit,
 )
+from nnstudio.core.training.runs import ProjectState, RunRecord, load_graph_into
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, Text
 
@@ -71,6 +72,8 @@ class WorkspaceEvents:
     run_stored: Signal = field(default_factory=Signal)
     #: The classroom section (lesson, task, locks, hidden panels) changed.
     classroom_changed: Signal = field(default_factory=Signal)
+    #: The stored runs changed (a run recorded, renamed, starred, deleted or put back).
+    runs_changed: Signal = field(default_factory=Signal)
 
 
 #: Graph event → the workspace event it is forwarded to.
@@ -254,15 +257,78 @@ class Workspace:
 
     def store_result(self, plan: RunPlan, result: TrainingResult) -> None:
         """Keep what a run produced (weights, optimizer state, history) in the project."""
-        store_result(self.project, plan, result)
+        record = store_result(self.project, plan, result)
         self.last_result = result
         self.events.run_stored.emit(result)
+        if record is not None:
+            self.events.runs_changed.emit()
 
     def clear_training(self) -> None:
         """Forget trained weights: the next run starts from fresh ones."""
         self.project.clear_training()
         self.last_result = None
         self.events.run_stored.emit(None)
+
+    # --- stored runs -----------------------------------------------------------------------
+
+    def apply_state(self, state: ProjectState) -> None:
+        """Put a captured state back: graph, data and training settings, trained state.
+
+        "Go back to run 7" and its undo both come here (see
+        :func:`nnstudio.core.training.runs.state_of_record` and ``capture_state``). The
+        graph is rebuilt in place, so views see ordinary edits; the data is re-read only
+        when its settings differ.
+        """
+        project = self.project
+        load_graph_into(project.graph, state.graph)
+        if state.data != project.data:
+            self.set_data_settings(state.data)
+        self.set_training_settings(state.training)
+        project.preprocessor = state.preprocessor
+        project.weights = state.weights
+        project.optimizer_state = state.optimizer_state
+        project.schedule_state = state.schedule_state
+        project.epochs_trained = state.epochs_trained
+        project.history = state.history
+        self.last_result = None
+        self.events.run_stored.emit(None)
+
+    def update_run(
+        self, run_id: int, *, name: str | None = None, starred: bool | None = None
+    ) -> None:
+        """Rename or (un)star a stored run."""
+        record = self.project.runs.get(run_id)
+        if name is not None:
+            record.name = name.strip()
+        if starred is not None:
+            record.starred = bool(starred)
+        self.events.runs_changed.emit()
+
+    def remove_run(self, run_id: int) -> tuple[int, RunRecord]:
+        """Delete a stored run; returns where it was, so :meth:`insert_run` can undo it."""
+        where = self.project.runs.remove(run_id)
+        self.events.runs_changed.emit()
+        return where
+
+    def insert_run(self, index: int, record: RunRecord) -> None:
+        self.project.runs.insert(index, record)
+        self.events.runs_changed.emit()
+
+    def set_runs_kept(self, keep: int) -> list[RunRecord]:
+        """Keep at most ``keep`` unstarred runs; returns the runs that were dropped."""
+        dropped = self.project.runs.set_keep(keep)
+        self.events.runs_changed.emit()
+        return dropped
+
+    def set_runs(self, keep: int, records: list[RunRecord]) -> None:
+        """Put a limit and a list of runs back as they were (undoing a smaller limit)."""
+        self.project.runs.keep = keep
+        self.project.runs.records[:] = records
+        self.events.runs_changed.emit()
+
+    def announce_runs(self) -> None:
+        """Runs were recorded outside :meth:`store_result` (a controlled experiment)."""
+        self.events.runs_changed.emit()
 
     def trained_model(self) -> GraphModule:
         """The network with its saved weights (raises when it has none that fit)."""

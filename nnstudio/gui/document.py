@@ -52,6 +52,8 @@ class ProjectDocument(QObject):
     run_stored = Signal(object)
     #: The classroom section changed (a teacher locked or unlocked settings).
     classroom_changed = Signal(object)
+    #: The stored runs changed (recorded, renamed, starred, deleted, put back).
+    runs_changed = Signal()
 
     # --- the document's own -----------------------------------------------------------------
     #: True while a training run owns the model; edits are refused with ``lock_reason``.

@@ -695,6 +695,7 @@ class MainWindow(QMainWindow):
         )
         for name, widget in self.workbench.docked().items():
             self.docks[name].setWidget(widget)
+        self._build_runs_dock(doc)
         self._fill_view_menu()
         self._settle_layout()
 
@@ -715,6 +716,34 @@ class MainWindow(QMainWindow):
         self._wire_lessons(doc)
 
         self.recovery = RecoveryManager(data_dir())
+
+    def _build_runs_dock(self, doc) -> None:
+        """The Runs dock: every stored run, compared; beside the training plots by default."""
+        from nnstudio.gui.panels.runs_panel import RunsPanel
+
+        panel = RunsPanel(doc)
+        dock = QDockWidget(_("Runs"), self)
+        dock.setObjectName("runs")
+        dock.setWidget(panel)
+        self.docks["runs"] = dock
+        if not self.restoreDockWidget(dock):
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.tabifyDockWidget(self.docks["plots"], dock)
+            self.docks["plots"].raise_()
+        self.runs_panel = panel
+        panel.restored.connect(lambda: self.workbench.plots.show_history(self.project.history))
+        panel.experiment_requested.connect(self.open_experiment_dialog)
+
+    def open_experiment_dialog(self) -> None:
+        """ "Train again, changing only X" (a controlled experiment)."""
+        from nnstudio.gui.panels.experiment_dialog import ExperimentDialog
+
+        dialog = getattr(self, "experiment_dialog", None)
+        if dialog is None:
+            dialog = ExperimentDialog(self.document, self)
+            self.experiment_dialog = dialog
+        dialog.show()
+        dialog.raise_()
 
     # --- projects --------------------------------------------------------------------------
 

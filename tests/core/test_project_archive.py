@@ -339,6 +339,7 @@ def test_member_layout(tmp_path: Path, trained_file: Path) -> None:
         "weights.safetensors",
         "optimizer.safetensors",
         "history.json",
+        "runs/1.last.safetensors",  # the run that trained it (format version 4)
     ]
     assert infos["project.json"].compress_type == zipfile.ZIP_DEFLATED
     assert infos["weights.safetensors"].compress_type == zipfile.ZIP_STORED

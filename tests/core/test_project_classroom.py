@@ -28,8 +28,8 @@ TEACHER = Classroom(
 )
 
 
-def test_the_current_format_version_is_three() -> None:
-    assert CURRENT_VERSION == 3
+def test_the_current_format_version_is_four() -> None:
+    assert CURRENT_VERSION == 4
 
 
 def test_a_version_2_document_migrates_unchanged_but_for_its_version() -> None:
@@ -39,7 +39,7 @@ def test_a_version_2_document_migrates_unchanged_but_for_its_version() -> None:
     assert doc["format_version"] == 2  # the argument is left alone
     assert migrated == {**doc, "format_version": 3}
     assert "classroom" not in migrated
-    assert migrate(doc) == migrated
+    assert migrate(doc) == {**migrated, "format_version": CURRENT_VERSION}
 
 
 def test_old_files_open_with_an_empty_classroom_and_keep_their_settings() -> None:
@@ -54,7 +54,7 @@ def test_an_ordinary_project_is_saved_without_a_classroom_section(tmp_path: Path
     project = load_project(SAMPLES / "iris.nnsproj")
     path = save_project(project, tmp_path / "iris.nnsproj")
     doc = json.loads(members_of(path)["project.json"])
-    assert doc["format_version"] == 3 and "classroom" not in doc
+    assert doc["format_version"] == CURRENT_VERSION and "classroom" not in doc
 
 
 def test_the_classroom_round_trips_through_a_saved_file(tmp_path: Path) -> None:
@@ -73,18 +73,18 @@ def test_the_classroom_round_trips_through_a_saved_file(tmp_path: Path) -> None:
     assert not again.notices
 
 
-def test_a_version_2_file_saved_again_is_version_3_and_opens(tmp_path: Path) -> None:
+def test_a_version_2_file_saved_again_is_the_current_version_and_opens(tmp_path: Path) -> None:
     project = load_project(FIXTURES / "project_v2.nnsproj")
     project.classroom = Classroom(task="train it")
     path = save_project(project, tmp_path / "upgraded.nnsproj")
-    assert json.loads(members_of(path)["project.json"])["format_version"] == 3
+    assert json.loads(members_of(path)["project.json"])["format_version"] == CURRENT_VERSION
     again = load_project(path)
     assert again.classroom.task == "train it" and again.weights is not None
 
 
-def test_a_newer_version_than_three_is_refused(tmp_path: Path) -> None:
+def test_a_newer_version_than_the_current_one_is_refused(tmp_path: Path) -> None:
     doc = project_doc(SAMPLES / "iris.nnsproj")
-    doc["format_version"] = 4
+    doc["format_version"] = CURRENT_VERSION + 1
     path = with_doc(SAMPLES / "iris.nnsproj", tmp_path / "new.nnsproj", doc)
     with pytest.raises(ProjectError, match="newer NN Studio"):
         load_project(path)

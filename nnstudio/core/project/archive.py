@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Collection, Iterator, Mapping
@@ -33,9 +34,14 @@ MEMBER_LIMITS = {
     "optimizer.safetensors": 2048 * MB,
 }
 MEMBERS = tuple(MEMBER_LIMITS)
+#: Each stored run's weights (``runs/<id>.last.safetensors`` and ``.best``): a run keeps the
+#: network's weights only (no optimiser state), so the weights' own cap applies.
+RUN_MEMBER = re.compile(r"runs/[1-9][0-9]{0,8}\.(last|best)\.safetensors")
+RUN_MEMBER_LIMIT = MEMBER_LIMITS["weights.safetensors"]
 #: All members together (an optimiser keeps at most about twice the weights).
 TOTAL_LIMIT = 3 * 1024 * MB
-#: Real projects hold four entries; thousands of entries are a way to waste time and memory.
+#: Real projects hold four entries plus two per stored run (at most 204); thousands of
+#: entries are a way to waste time and memory.
 MAX_ENTRIES = 256
 #: Deflate rarely beats 20:1 on real projects and cannot beat about 1030:1; a member that
 #: claims more than this, once it is big enough to matter, is a crafted bomb.
@@ -57,6 +63,18 @@ _OTHER_FORMATS = (
 _ALLOWED_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 #: Fixed entry time, so saving the same project twice gives the same bytes.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def is_run_member(name: str) -> bool:
+    """Whether ``name`` is a stored run's weights member (see :data:`RUN_MEMBER`)."""
+    return RUN_MEMBER.fullmatch(name) is not None
+
+
+def _limit(name: str) -> int | None:
+    """The size cap of an allow-listed member; None for names NN Studio does not read."""
+    if name in MEMBER_LIMITS:
+        return MEMBER_LIMITS[name]
+    return RUN_MEMBER_LIMIT if is_run_member(name) else None
 
 
 def _check_name(name: str) -> None:
@@ -179,7 +197,7 @@ def _checked_directory(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
                 ).format(name=info.filename[:80])
             )
         seen.add(info.filename)
-    ours = [info for info in infos if info.filename in MEMBER_LIMITS]
+    ours = [info for info in infos if _limit(info.filename) is not None]
     if not any(info.filename == "project.json" for info in ours):
         raise ProjectError(
             _("is a zip archive but is not an NN Studio project (it has no project.json)")
@@ -274,7 +292,8 @@ def open_members(path: Path) -> Iterator[tuple[Mapping[str, bytes], bool]]:
 
 
 def _check_header(info: zipfile.ZipInfo) -> None:
-    name, limit = info.filename, MEMBER_LIMITS[info.filename]
+    name, limit = info.filename, _limit(info.filename)
+    assert limit is not None
     if info.compress_type not in _ALLOWED_COMPRESSION:
         raise ProjectError(
             _(

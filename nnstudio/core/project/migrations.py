@@ -17,6 +17,9 @@ Version history
    ``lr``; zipped with weights, optimiser state and history.
 3  An optional ``classroom`` section (lesson key, task text, locked settings, hidden panels)
    that teachers use to hand out lessons. Version 2 files have none: they migrate unchanged.
+4  An optional ``runs`` section (every training run: settings, graph, curves, metrics) with
+   each run's last and best weights as ``runs/<id>.<last|best>.safetensors`` members.
+   Version 3 files kept no runs: they migrate unchanged, with an empty run list.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 from nnstudio.core.errors import ProjectError
 from nnstudio.i18n import _
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 FORMAT = "nnstudio-project"
 
 #: Version 1 layer parameters and training fields that name a component (frozen: v1 is history).
@@ -113,9 +116,17 @@ def migrate_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def migrate_v3_to_v4(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 only adds the optional ``runs`` section: nothing else changes."""
+    doc = copy.deepcopy(doc)
+    doc["format_version"] = 4
+    return doc
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: migrate_v1_to_v2,
     2: migrate_v2_to_v3,
+    3: migrate_v3_to_v4,
 }
 
 

@@ -44,6 +44,7 @@ from nnstudio.core.project.classroom import Classroom, check_sizes
 from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from nnstudio.core.training.plan import shape_context_for
 from nnstudio.core.training.reports import History
+from nnstudio.core.training.runs import RunLog
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, _, tr
 
@@ -85,6 +86,8 @@ class Project:
     schedule_state: dict[str, Any] | None = None
     epochs_trained: int = 0
     history: History = field(default_factory=History)
+    #: Every stored training run, with its settings, curves and weights (format version 4).
+    runs: RunLog = field(default_factory=RunLog)
     #: Where the project was last loaded from or saved to (relative CSV paths start here).
     path: Path | None = None
     #: What the last load or save wants the user to know (not saved): an upgraded format,
@@ -138,6 +141,8 @@ class Project:
         }
         if not self.classroom.empty:
             doc["classroom"] = self.classroom.to_dict()
+        if not self.runs.empty:
+            doc["runs"] = self.runs.to_dict()
         return doc
 
 
@@ -496,6 +501,7 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
     classroom: Classroom = _build(
         N_("the classroom settings"), lambda: Classroom.from_dict(doc.get("classroom"))
     )
+    runs: RunLog = _build(N_("the stored runs"), lambda: RunLog.from_dict(doc.get("runs")))
     pre = doc.get("preprocessor")
     preprocessor = (
         _build(N_("stored preprocessing"), lambda: Preprocessor.from_dict(pre)) if pre else None
@@ -511,6 +517,7 @@ def _document_stage(doc: Any, base_dir: Path | None) -> tuple[Project, dict[str,
         classroom=classroom,
         preprocessor=preprocessor,
         epochs_trained=state.get("epochs_trained", 0),
+        runs=runs,
     )
     if old_version != CURRENT_VERSION:
         project.notices.append(
@@ -571,7 +578,50 @@ def _decode(members: Mapping[str, bytes], base_dir: Path | None, *, bare: bool) 
     if "history.json" in members:
         project.history = _history(members["history.json"])
     _attach_trained_state(project, doc.get("state") or {}, members)
+    _attach_run_weights(project, (doc.get("runs") or {}).get("records", []), members)
     return project
+
+
+def _attach_run_weights(
+    project: Project, raw_records: list[dict[str, Any]], members: Mapping[str, bytes]
+) -> None:
+    """Each run's last and best weights, checked against that run's own network.
+
+    Every member a record names must be there, and no run member may be left over: a
+    half-written run is a damaged file, not something to guess about.
+    """
+    expected: set[str] = set()
+    for raw, record in zip(raw_records, project.runs.records, strict=True):
+        flags = raw.get("weights") or {}
+        model = None
+        for which in ("last", "best"):
+            if not flags.get(which):
+                continue
+            name = RunLog.member(record.id, which)
+            expected.add(name)
+            if name not in members:
+                raise ProjectError(
+                    _("run {number} names {member}, which the archive does not hold").format(
+                        number=record.id, member=name
+                    )
+                )
+            weights = tensors.decode_tensors(members[name], name)
+            if model is None:
+                model = _meta_model(
+                    Project(
+                        graph=Graph.from_dict(record.graph),
+                        training=record.training,
+                        preprocessor=record.preprocessor,
+                    )
+                )
+            graph_names = {n["id"]: n.get("name", n["id"]) for n in record.graph["nodes"]}
+            check_weights(model, weights, graph_names)
+            setattr(record, f"weights_{which}", weights)
+    extra = sorted(n for n in members if archive.is_run_member(n) and n not in expected)
+    if extra:
+        raise ProjectError(
+            _("the archive holds {member}, which no stored run names").format(member=extra[0])
+        )
 
 
 def _attach_trained_state(
@@ -807,6 +857,11 @@ def encode_project(project: Project, base_dir: Path) -> dict[str, bytes]:
             members.update(trained)
     members = {"project.json": _dump(doc, "project.json"), **members}
     members["history.json"] = _dump(project.history.to_dict(), "history.json")
+    for record in project.runs.records:
+        for which in ("last", "best"):
+            weights = getattr(record, f"weights_{which}")
+            if weights is not None:
+                members[RunLog.member(record.id, which)] = tensors.encode_tensors(weights)
     return members
 
 

@@ -19,7 +19,7 @@ from nnstudio.core.catalogue.params import ParamSpec, Registry, registry_named
 
 #: Registries whose components appear as ``{"name": ..., <param>: ...}`` objects in files.
 FAMILIES = ("activation", "initialiser", "loss", "optimiser", "schedule")
-SCHEMA_ID = "https://nnstudio.dev/schema/project-3.json"
+SCHEMA_ID = "https://nnstudio.dev/schema/project-4.json"
 DOC_BEGIN = "<!-- BEGIN GENERATED CATALOGUE (python -m nnstudio.core.project.schemagen) -->"
 DOC_END = "<!-- END GENERATED CATALOGUE -->"
 
@@ -423,8 +423,91 @@ def _classroom() -> dict[str, Any]:
     }
 
 
+def _runs() -> dict[str, Any]:
+    """The stored runs (format version 4): each with its settings, graph and curves."""
+    from nnstudio.core.training import runs as r
+
+    values = {
+        "type": "object",
+        "maxProperties": 100,
+        "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,63}$"},
+        "additionalProperties": {"type": "number"},
+    }
+    text = {"type": "string", "maxLength": r.MAX_NAME_CHARS}
+    short = {"type": "string", "maxLength": 1000}
+    change = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["what"],
+        "properties": {
+            "what": {
+                "enum": [
+                    "setting",
+                    "param",
+                    "layer_added",
+                    "layer_removed",
+                    "dropout_added",
+                    "dropout_removed",
+                    "wiring",
+                ]
+            },
+            "key": short,
+            "old": short,
+            "new": short,
+            "layer": short,
+        },
+    }
+    record = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "training", "graph", "data", "history"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+            "created": {"type": "string", "maxLength": 64},
+            "seed": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+            "training": {"$ref": "#/$defs/training"},
+            "graph": {"$ref": "#/$defs/graph"},
+            "data": {"$ref": "#/$defs/data"},
+            "preprocessor": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/preprocessor"}]},
+            "history": {"$ref": "#/$defs/history"},
+            "parameters": {"type": "integer", "minimum": 0, "maximum": 10**12},
+            "epochs": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
+            "reason": {
+                "enum": ["finished", "stopped", "early_stopped", "target_reached", "diverged"]
+            },
+            "seconds": {"type": "number", "minimum": 0},
+            "samples_per_second": {"type": "number", "minimum": 0},
+            "device": {"type": "string", "maxLength": 64},
+            "monitor": {"type": "string", "maxLength": 64},
+            "best_epoch": {"type": ["integer", "null"], "minimum": 1},
+            "final": values,
+            "best": values,
+            "changes": {"type": "array", "maxItems": 1000, "items": change},
+            "previous": {"type": ["integer", "null"], "minimum": 1},
+            "name": text,
+            "starred": {"type": "boolean"},
+            "experiment": text,
+            "varied": {"type": "string", "maxLength": 64},
+            "weights": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"last": {"type": "boolean"}, "best": {"type": "boolean"}},
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "keep": {"type": "integer", "minimum": 1, "maximum": r.MAX_KEEP},
+            "next_id": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
+            "records": {"type": "array", "maxItems": r.MAX_KEEP, "items": record},
+        },
+    }
+
+
 def build_schema() -> dict[str, Any]:
-    """The complete JSON Schema of ``project.json`` (format version 3)."""
+    """The complete JSON Schema of ``project.json`` (format version 4)."""
     from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT
 
     graph, node = _graph()
@@ -434,6 +517,10 @@ def build_schema() -> dict[str, Any]:
         "preprocessor": _preprocessor(),
         "state": _state(),
         "history": _history(),
+        # Stored runs repeat the graph, data and training settings of their time.
+        "graph": graph,
+        "data": _data(),
+        "training": _training(),
     }
     for family in FAMILIES:
         defs[family] = _chooser(registry_named(family), key="name", params_key=None, title=family)
@@ -459,6 +546,7 @@ def build_schema() -> dict[str, Any]:
             "state": {"$ref": "#/$defs/state"},
             "ui": {"type": "object", "maxProperties": 1000},
             "classroom": _classroom(),
+            "runs": _runs(),
         },
         "$defs": defs,
     }

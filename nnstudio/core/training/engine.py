@@ -112,6 +112,8 @@ class TrainingResult:
     processes: int = 1
     #: Set when the loss was rising away from its best (see ``safety.DivergenceWatch``).
     diverging: Diverging | None = None
+    #: The model's state after the best epoch (by the monitored metric), for the run record.
+    best_weights: dict[str, torch.Tensor] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The fields ``nnstudio train --json`` prints.
@@ -517,8 +519,9 @@ def train(
             sign = 1.0 if early.maximize else -1.0
             if best_value is None or sign * (current - best_value) > early.min_delta:
                 best_value, best_epoch, since_best, improved = current, epoch + 1, 0, True
-                if early.enabled and early.restore_best:
-                    best_state = _snapshot(model)
+                # Kept whether or not early stopping restores it: the run record stores the
+                # best epoch's weights beside the last ones.
+                best_state = _snapshot(model)
             else:
                 since_best += 1
         report = EpochReport(
@@ -596,6 +599,9 @@ def train(
         restored,
         processes=world,
         diverging=diverging,
+        best_weights=(
+            {k: v.cpu() for k, v in best_state.items()} if best_state is not None else None
+        ),
     )
 
 

@@ -36,6 +36,7 @@ from nnstudio.core.network.graph import Graph
 from nnstudio.core.network.lint import lint
 from nnstudio.core.training.engine import TrainingJob, TrainingResult
 from nnstudio.core.training.reports import History
+from nnstudio.core.training.runs import RunLog, RunRecord, record_run
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, Text
 
@@ -54,6 +55,8 @@ class TrainableProject(Protocol):
     schedule_state: dict[str, Any] | None
     epochs_trained: int
     history: History
+    #: Every stored run (see :mod:`nnstudio.core.training.runs`).
+    runs: RunLog
 
     @property
     def base_dir(self) -> Path | None:
@@ -176,14 +179,40 @@ def plan_run(
     return RunPlan(table, prepared, ctx, analysis, model, job, warnings)
 
 
-def store_result(project: TrainableProject, plan: RunPlan, result: TrainingResult) -> None:
-    """Keep what the run produced in the project (weights, optimiser state, history)."""
+def store_result(
+    project: TrainableProject, plan: RunPlan, result: TrainingResult
+) -> RunRecord | None:
+    """Keep what the run produced in the project (weights, optimiser state, history) and
+    add its run record to the project's runs; returns the record (None when the run trained
+    no epoch, which leaves nothing to compare)."""
     project.weights = model_weights(plan.model)
     project.optimizer_state = result.optimizer_state
     project.schedule_state = result.schedule_state
     project.epochs_trained = plan.job.start_epoch + result.epochs_run
     project.history = result.history
     project.preprocessor = plan.prepared.preprocessor
+    return add_run_record(project, plan, result)
+
+
+def add_run_record(
+    project: TrainableProject,
+    plan: RunPlan,
+    result: TrainingResult,
+    *,
+    experiment: str = "",
+    varied: str = "",
+) -> RunRecord | None:
+    """Record a finished run of ``plan`` in ``project.runs`` (the limit may drop old runs)."""
+    if result.epochs_run == 0 or not result.history.epoch:
+        return None
+    runs = getattr(project, "runs", None)
+    if runs is None:
+        return None
+    record = record_run(
+        project, plan.model, result, runs.latest, experiment=experiment, varied=varied
+    )
+    runs.add(record)
+    return record
 
 
 def weights_fit(project: TrainableProject, ctx: ShapeContext) -> bool:
@@ -264,6 +293,7 @@ def analyze_project(project: TrainableProject, prepared: PreparedData | None = N
 __all__ = [
     "RunPlan",
     "TrainableProject",
+    "add_run_record",
     "analyze_project",
     "compatibility_problems",
     "current_model",
