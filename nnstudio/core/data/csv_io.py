@@ -246,8 +246,9 @@ def _fast_frame(
     return frame, has_header, [], delimiter
 
 
-#: Cells per slice the C parser hands over at a time (16 MB of float64).
-_SLICE_CELLS = 1 << 21
+#: Cells per slice the C parser hands over at a time (2 MB of float64): small slices keep
+#: the parser's own buffers small beside the table.
+_SLICE_CELLS = 1 << 18
 
 
 def _read_c(
@@ -259,9 +260,10 @@ def _read_c(
     allocated once (the file has at most as many rows as line ends): a plain ``read_csv``
     would hold every slice and then their concatenation, twice the table.
     """
-    capacity = max(_count_byte(data, 0x0A), _count_byte(data, 0x0D)) + 1
     if c_only.get("nrows") is not None:
-        capacity = min(capacity, int(c_only["nrows"]))
+        capacity = int(c_only["nrows"])  # a preview: no need to count the file's lines
+    else:
+        capacity = max(_count_byte(data, 0x0A), _count_byte(data, 0x0D)) + 1
     columns: list[np.ndarray | None] = [np.empty(capacity, dtype="float64") for _ in range(width)]
     filled = 0
     reader = pd.read_csv(
