@@ -322,11 +322,17 @@ def _numeric_column(numbers: np.ndarray) -> np.ndarray | None:
     return numbers.astype("float64")
 
 
+#: pyarrow reads on several threads; below this many usable cores they only compete (on a
+#: 2-core machine pyarrow took twice the C parser's time and memory: docs/benchmarks.md).
+PYARROW_MIN_CORES = 4
+
+
 def csv_engine() -> str:
-    """Which parser reads big files: "pyarrow" when installed (several cores), else "c".
+    """Which parser reads big files: "pyarrow" when installed and the machine has the cores
+    for its threads, else pandas' C parser ("c"); both give the same table.
 
     ``NNSTUDIO_CSV_ENGINE`` = c | pyarrow | auto overrides the choice (the benchmark compares
-    them; tests force the fallback). Asking for pyarrow without it installed gives "c".
+    them; tests force each). Asking for pyarrow without it installed gives "c".
     """
     wanted = os.environ.get("NNSTUDIO_CSV_ENGINE", "auto").strip().lower()
     if wanted == "c":
@@ -335,7 +341,13 @@ def csv_engine() -> str:
         import pyarrow  # noqa: F401
     except ImportError:
         return "c"
-    return "pyarrow"
+    if wanted == "pyarrow":
+        return "pyarrow"
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return "pyarrow" if cores >= PYARROW_MIN_CORES else "c"
 
 
 def _read_pyarrow(data: bytes, options: dict) -> tuple[list[np.ndarray | None], int] | None:

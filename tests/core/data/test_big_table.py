@@ -192,3 +192,14 @@ def test_preparing_from_the_analysed_columns_equals_encoding_copied_rows(
         assert torch.equal(x, torch.from_numpy(pre.transform(subset)))
         assert torch.equal(y, torch.from_numpy(pre.encode_targets(subset)))
     assert x.dtype == torch.float32
+
+
+@pytest.mark.parametrize(
+    ("setting", "cores", "engine"),
+    [("auto", 2, "c"), ("auto", 8, "pyarrow"), ("c", 8, "c"), ("pyarrow", 2, "pyarrow")],
+)
+def test_pyarrow_reads_when_installed_and_the_cores_are_there(monkeypatch, setting, cores, engine):
+    monkeypatch.setitem(sys.modules, "pyarrow", type(sys)("pyarrow"))  # installed, for the rule
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cores)), raising=False)
+    monkeypatch.setenv("NNSTUDIO_CSV_ENGINE", setting)
+    assert csv_io.csv_engine() == engine
