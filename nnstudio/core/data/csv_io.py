@@ -73,7 +73,7 @@ def read_csv(
             frame, has_header, warnings, chosen = fast
             result = frame, has_header, warnings
     if result is None:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8", "surrogatepass")
         del data
         if not text.strip():
             raise DataError(
@@ -435,7 +435,7 @@ def _head_text(data: bytes) -> tuple[str, bool]:
     than the sniffer reads whenever the file has more."""
     size = 4 * _SNIFF_CHARS + 4
     if len(data) <= size:
-        return data.decode("utf-8"), True
+        return data.decode("utf-8", "surrogatepass"), True
     return data[:size].decode("utf-8", errors="ignore"), False
 
 
@@ -459,7 +459,11 @@ def _head_rows(
             return rows[: _SNIFF_ROWS + 1]
         size *= 4
         whole = size >= len(data)
-        head_text = data.decode("utf-8") if whole else data[:size].decode("utf-8", "ignore")
+        head_text = (
+            data.decode("utf-8", "surrogatepass")
+            if whole
+            else data[:size].decode("utf-8", "ignore")
+        )
 
 
 def _skip_to_data(text: str) -> int:
