@@ -220,6 +220,25 @@ class ColumnValues:
     def n_missing(self) -> int:
         return int(self.missing.sum())
 
+    def take(self, rows: np.ndarray) -> ColumnValues:
+        """These cells at ``rows`` (positions), as analysing just those rows with this
+        column's kind would read them: each cell reads the same wherever it stands.
+
+        Preparation takes the training, validation and test rows from one analysis of the
+        whole table instead of copying the table's rows and reading them again. Only for a
+        column without a problem (its message names a row of the whole table).
+        """
+        if self.problem:
+            raise ValueError(f"column {self.name!r} has a problem: {self.problem}")
+        return ColumnValues(
+            self.name,
+            self.kind,
+            None if self.numbers is None else self.numbers[rows],
+            None if self.labels is None else [self.labels[i] for i in rows],
+            # A column without gaps (the usual big table) needs no gather of its gaps.
+            self.missing[rows] if self.missing.any() else np.zeros(len(rows), dtype=bool),
+        )
+
     def raise_problem(self, label: str = "", *, advice: bool = True) -> None:
         """Raise the column's problem as a DataError; ``label`` names the file, if any.
 
@@ -237,6 +256,20 @@ class ColumnValues:
             raise DataError(in_file(label, message), where=self.name)
 
 
+def stored_numbers(series: pd.Series) -> np.ndarray | None:
+    """float64 (NaN where empty) of a column stored as numbers or True/False; None for text.
+
+    A float64 column comes back as it is stored, without a copy.
+    """
+    if pd.api.types.is_bool_dtype(series.dtype):
+        series = series.astype("float64")
+    if pd.api.types.is_numeric_dtype(series.dtype) and not isinstance(
+        series.dtype, pd.CategoricalDtype
+    ):
+        return series.to_numpy(dtype="float64", na_value=np.nan)
+    return None
+
+
 def analyze_column(
     series: pd.Series, kind: str | None = None, rows: Sequence[int] | None = None
 ) -> ColumnValues:
@@ -248,12 +281,8 @@ def analyze_column(
     number of each cell for messages (default 1, 2, 3, ...).
     """
     name = str(series.name)
-    if pd.api.types.is_bool_dtype(series.dtype):
-        series = series.astype("float64")
-    if pd.api.types.is_numeric_dtype(series.dtype) and not isinstance(
-        series.dtype, pd.CategoricalDtype
-    ):
-        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+    numbers = stored_numbers(series)
+    if numbers is not None:
         missing = np.isnan(numbers)
         if kind == "categorical":
             return _categorical(name, format_numbers(numbers, missing), missing)

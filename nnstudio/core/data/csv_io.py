@@ -67,24 +67,36 @@ def read_csv(
             where=absolute,
         )
     data = _read_bytes(file, label, absolute)
-    text, detected = _decode(data, encoding, label, absolute)
     source = DataSource(kind="csv", path=os.fspath(path), encoding=encoding, delimiter=delimiter)
-    if not text.strip():
-        raise DataError(_("{label} is empty: it holds no rows").format(label=label), where=absolute)
-    if delimiter == "auto":
-        delimiter = sniff_delimiter(text)
+    # The whole file as UTF-8 bytes; errors (binary, zip, not text) are raised here, exactly
+    # as the careful reader words them. Big files stay bytes: a Python str of the whole file,
+    # and above all an io.StringIO of it (four bytes a character), cost far more than the table.
+    data, detected = _as_utf8(data, encoding, label, absolute)
     result = None
+    chosen = delimiter
     if max_rows is None or max_rows > _SNIFF_ROWS:
-        result = _fast_frame(text, delimiter, label, absolute, max_rows)
+        fast = _fast_frame(data, delimiter, label, absolute, max_rows)
+        if fast is not None:
+            frame, has_header, warnings, chosen = fast
+            result = frame, has_header, warnings
     if result is None:
-        rows = _split_rows(text, delimiter, label, absolute, max_rows)
-        result = _frame_from_rows(rows, delimiter, label, absolute)
+        text = data.decode("utf-8", "surrogatepass")
+        del data
+        if not text.strip():
+            raise DataError(
+                _("{label} is empty: it holds no rows").format(label=label), where=absolute
+            )
+        if delimiter == "auto":
+            chosen = sniff_delimiter(text)
+        rows = _split_rows(text, chosen, label, absolute, max_rows)
+        del text
+        result = _frame_from_rows(rows, chosen, label, absolute)
     frame, has_header, warnings = result
     return Table(
         frame=frame,
         source=source,
         encoding=detected,
-        delimiter=delimiter,
+        delimiter=chosen,
         has_header=has_header,
         path=absolute,
         warnings=warnings,
@@ -144,57 +156,67 @@ def _frame_from_rows(
 
 
 def _fast_frame(
-    text: str, delimiter: str, label: str, absolute: str, max_rows: int | None
-) -> tuple[pd.DataFrame, bool, list[str]] | None:
-    """pandas' C parser for the common, well-formed file; None sends it to the careful reader.
+    data: bytes, delimiter: str, label: str, absolute: str, max_rows: int | None
+) -> tuple[pd.DataFrame, bool, list[str], str] | None:
+    """A parser written in C for the common, well-formed file; None sends it to the careful reader.
 
-    The result must equal what :func:`_frame_from_rows` gives, so anything unusual (ragged or
-    short rows, trailing delimiters, infinities, a header problem) falls back rather than being
-    handled twice. Numeric columns come from the C parser (its floats equal Python's ``float``,
-    which a property test checks); text columns go through :func:`_column` as in the careful reader.
+    ``data`` is the file as UTF-8 bytes; the result adds the delimiter chosen. It must equal
+    what :func:`_frame_from_rows` gives, so anything unusual (ragged or short rows, trailing
+    delimiters, infinities, a header problem) falls back rather than being handled twice.
+    Numeric columns come from the parser (its floats equal Python's ``float``, which a
+    property test checks); text columns go through :func:`_column` as in the careful reader.
+
+    Only the first lines are looked at in Python (delimiter, header, width); whole-file checks
+    are byte counts, and no copy of the file is made, so a million-row table costs little
+    more than the parser itself.
     """
-    head = _split_rows(text, delimiter, label, absolute, _SNIFF_ROWS)
-    if len(head) < 2:
+    head_text, whole = _head_text(data)
+    if not head_text.strip():
+        return None
+    if delimiter == "auto":
+        delimiter = sniff_delimiter(head_text)
+    head = _head_rows(data, head_text, whole, delimiter, label, absolute)
+    if head is None or len(head) < 2:
         return None
     first = head[0][1]
     width = len(first)
     if any(len(r) != width for _line, r in head) or width < 1:
         return None
     has_header = detect_header(first, [r for _line, r in head[1:]])
-    if has_header:
-        names = _header_names(first, label, absolute)
-    else:
+    if not has_header:
         return None  # rare; the careful reader names the columns and warns
+    names = _header_names(first, label, absolute)
     if not first[-1].strip():
         return None
+    quoted = b'"' in data
+    engine = csv_engine() if max_rows is None else "c"  # pyarrow cannot stop after n rows
     options = dict(
         sep=delimiter,
         header=None,
-        skiprows=_skip_to_data(text),
-        engine="c",
+        skiprows=_skip_to_data(head_text),
         quotechar='"',
         doublequote=True,
-        skip_blank_lines=True,
-        nrows=max_rows,
     )
-    if '"' not in text and not _every_line_has(text, delimiter, width):
-        return None  # a short or long row: let the careful reader name its line
+    c_only = dict(skip_blank_lines=True, nrows=max_rows)
     try:
-        typed = pd.read_csv(
-            io.StringIO(text),
-            na_values=sorted(_NA_VARIANTS),
-            keep_default_na=False,
-            **options,
-        )
-        text_columns = [j for j in range(typed.shape[1]) if typed.dtypes.iloc[j].kind not in "iuf"]
+        parsed = _read_pyarrow(data, options) if engine == "pyarrow" else None
+        if parsed is None:
+            parsed = _read_c(data, width, options, c_only)
+        if parsed is None:
+            return None
+        typed, n_rows = parsed
+        text_columns = [j for j, numbers in enumerate(typed) if numbers is None]
         raw = None
-        if '"' in text or text_columns:
+        if quoted or text_columns:
             raw = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(data),
+                encoding="utf-8",
+                engine="c",
                 dtype=str,
                 na_filter=False,
-                usecols=None if '"' in text else text_columns,
+                usecols=None if quoted else text_columns,
                 **options,
+                **c_only,
             )
     except (
         ValueError,
@@ -205,52 +227,250 @@ def _fast_frame(
         OverflowError,
     ):
         return None
-    if typed.shape[1] != width or len(typed) == 0:
-        return None
     if raw is not None:
-        if len(raw) != len(typed) or raw.isna().to_numpy().any():
+        if len(raw) != n_rows or raw.isna().to_numpy().any():
             return None  # a short row: let the careful reader name its line
-        raw.columns = [j for j in range(width)] if raw.shape[1] == width else text_columns
+        raw.columns = list(range(width)) if raw.shape[1] == width else text_columns
     decimal_comma = delimiter != ","
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, np.ndarray | pd.Series] = {}
+    gaps = bool(text_columns)
     for j, name in enumerate(names):
-        column = typed.iloc[:, j]
-        if column.dtype.kind in "iuf":
-            numbers = column.to_numpy()
-            if column.dtype.kind == "f":
-                if np.isinf(numbers).any():
-                    return None
-                filled = not np.isnan(numbers).any()
-                if (
-                    filled
-                    and np.all(np.floor(numbers) == numbers)
-                    and np.all(np.abs(numbers) < 2**53)
-                ):
-                    columns[name] = pd.Series(numbers.astype("int64"))
-                    continue
-                columns[name] = pd.Series(numbers.astype("float64"))
-            elif np.all(np.abs(numbers.astype("float64")) < 2**53):
-                columns[name] = pd.Series(numbers.astype("int64"))
-            else:
-                columns[name] = pd.Series(numbers.astype("float64"))
+        if typed[j] is not None:
+            numbers = _numeric_column(typed[j])
+            typed[j] = None  # the parser's array goes as soon as its typed copy exists
+            if numbers is None:
+                return None
+            gaps = gaps or (numbers.dtype.kind == "f" and bool(np.isnan(numbers).any()))
+            columns[name] = numbers
         else:
             assert raw is not None
             columns[name] = _column(list(raw[j]), decimal_comma)
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(typed)))
-    return frame, has_header, []
+    del raw
+    if gaps and not quoted and not _every_line_has(data, delimiter, width, n_rows):
+        # The parser fills a short row with empty cells; the careful reader refuses it.
+        return None
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n_rows), copy=False)
+    return frame, has_header, [], delimiter
 
 
-#: Spellings of "no value" the C parser is told about (the careful reader ignores case):
+#: Cells per slice the C parser hands over at a time (2 MB of float64): small slices keep
+#: the parser's own buffers small beside the table.
+_SLICE_CELLS = 1 << 18
+
+
+def _read_c(
+    data: bytes, width: int, options: dict, c_only: dict
+) -> tuple[list[np.ndarray | None], int] | None:
+    """Each column's numbers (float64; None for a text column) and the number of rows.
+
+    pandas' C parser reads the file in slices, each copied into one array per column that is
+    allocated once (the file has at most as many rows as line ends): a plain ``read_csv``
+    would hold every slice and then their concatenation, twice the table.
+    """
+    if c_only.get("nrows") is not None:
+        capacity = int(c_only["nrows"])  # a preview: no need to count the file's lines
+    else:
+        capacity = max(_count_byte(data, 0x0A), _count_byte(data, 0x0D)) + 1
+    columns: list[np.ndarray | None] = [np.empty(capacity, dtype="float64") for _ in range(width)]
+    filled = 0
+    reader = pd.read_csv(
+        io.BytesIO(data),
+        encoding="utf-8",
+        engine="c",
+        na_values=sorted(_NA_VARIANTS),
+        keep_default_na=False,
+        chunksize=max(1, _SLICE_CELLS // width),
+        **options,
+        **c_only,
+    )
+    with reader:
+        for part in reader:
+            n = len(part)
+            if part.shape[1] != width or filled + n > capacity:
+                return None
+            for j in range(width):
+                target = columns[j]
+                if target is None:
+                    continue
+                values = part.iloc[:, j]
+                if values.dtype.kind in "iuf":
+                    target[filled : filled + n] = values.to_numpy()
+                else:
+                    columns[j] = None  # text (or True/False): the careful reader's rules
+            filled += n
+    if filled == 0:
+        return None
+    return [None if c is None else c[:filled] for c in columns], filled
+
+
+def _numeric_column(numbers: np.ndarray) -> np.ndarray | None:
+    """The parser's numbers as the careful reader types them; None for an infinity.
+
+    int64 when every value is whole, present and exact in a float (below 2**53), else float64
+    — the values :func:`_column` gives. The parser's own array is kept when it already fits,
+    so a million-row column is not copied.
+    """
+    if numbers.dtype.kind == "f":
+        numbers = numbers.astype("float64", copy=False)
+        if not np.isfinite(numbers).all():
+            if np.isinf(numbers).any():
+                return None
+            return numbers
+        head = numbers[:1000]
+        if not np.all(np.floor(head) == head):
+            return numbers  # plainly fractional: spare the whole-column checks
+        if np.all(np.abs(numbers) < 2**53) and np.all(np.floor(numbers) == numbers):
+            return numbers.astype("int64")
+        return numbers
+    if numbers.dtype.kind == "i" and (
+        numbers.size == 0 or (numbers.min() > -(2**53) and numbers.max() < 2**53)
+    ):
+        return numbers.astype("int64", copy=False)
+    return numbers.astype("float64")
+
+
+#: pyarrow reads on several threads; below this many usable cores they only compete (on a
+#: 2-core machine pyarrow took twice the C parser's time and memory: docs/benchmarks.md).
+PYARROW_MIN_CORES = 4
+
+
+def csv_engine() -> str:
+    """Which parser reads big files: "pyarrow" when installed and the machine has the cores
+    for its threads, else pandas' C parser ("c"); both give the same table.
+
+    ``NNSTUDIO_CSV_ENGINE`` = c | pyarrow | auto overrides the choice (the benchmark compares
+    them; tests force each). Asking for pyarrow without it installed gives "c".
+    """
+    wanted = os.environ.get("NNSTUDIO_CSV_ENGINE", "auto").strip().lower()
+    if wanted == "c":
+        return "c"
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return "c"
+    if wanted == "pyarrow":
+        return "pyarrow"
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return "pyarrow" if cores >= PYARROW_MIN_CORES else "c"
+
+
+def _read_pyarrow(data: bytes, options: dict) -> tuple[list[np.ndarray | None], int] | None:
+    """As :func:`_read_c` with pandas' pyarrow reader, or None where it would not read as
+    the C parser does.
+
+    Arrow reads ``0x1F`` as the integer 31 and ``nan(1)`` as a missing value, which Python's
+    ``float`` (and so the careful reader) refuses: a file with ``0x`` in it goes to the C
+    parser, and so does one whose numeric columns have gaps (the C parser then says which
+    cells are really empty).
+    """
+    if b"0x" in data or b"0X" in data:
+        return None
+    frame = pd.read_csv(
+        io.BytesIO(data),
+        engine="pyarrow",
+        encoding="utf-8",
+        na_values=sorted(_NA_VARIANTS),
+        keep_default_na=False,
+        **options,
+    )
+    if len(frame) == 0:
+        return None
+    columns: list[np.ndarray | None] = []
+    for j in range(frame.shape[1]):
+        values = frame.iloc[:, j]
+        if values.dtype.kind not in "iuf":
+            columns.append(None)
+            continue
+        numbers = values.to_numpy()
+        if numbers.dtype.kind == "f" and np.isnan(numbers).any():
+            return None
+        columns.append(numbers)
+    return columns, len(frame)
+
+
+#: Spellings of "no value" the parsers are told about (the careful reader ignores case):
 #: the usual casings of every token in ``NA_LOWER``, plus pandas' own "NaN".
 _NA_VARIANTS = frozenset(
     v for token in NA_LOWER for v in (token, token.upper(), token.title(), token.capitalize())
 ) | {"NaN"}
 
 
-def _every_line_has(text: str, delimiter: str, width: int) -> bool:
-    """Every non-blank line splits into ``width`` fields (only valid for quote-free text)."""
-    want = width - 1
-    return all(line.count(delimiter) == want for line in text.splitlines() if line.strip())
+def _every_line_has(data: bytes, delimiter: str, width: int, n_rows: int) -> bool:
+    """Every line of quote-free ``data`` splits into ``width`` fields.
+
+    No line has more (the parser refuses those), so ``width - 1`` delimiters on each of the
+    ``n_rows`` data lines and the header means none has fewer. Lines holding nothing but
+    spaces are the exception that makes this refuse a good file: the careful reader reads it.
+    """
+    return _count_byte(data, ord(delimiter)) == (width - 1) * (n_rows + 1)
+
+
+_CHUNK = 1 << 20
+
+
+def _count_byte(data: bytes, value: int) -> int:
+    """How many bytes of ``data`` equal ``value`` (numpy, in slices: no big temporary)."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    return sum(
+        int(np.count_nonzero(array[start : start + _CHUNK] == value))
+        for start in range(0, array.size, _CHUNK)
+    )
+
+
+def _count_control(data: bytes) -> int:
+    """Control characters in ASCII ``data``, as ``_CONTROL`` counts them in its text.
+
+    One pass of numpy comparisons over slices that stay in the cache; a regular expression
+    over a 150 MB file takes a second.
+    """
+    array = np.frombuffer(data, dtype=np.uint8)
+    count = 0
+    for start in range(0, array.size, _CHUNK):
+        part = array[start : start + _CHUNK]
+        count += int(np.count_nonzero(part < 0x20)) + int(np.count_nonzero(part == 0x7F))
+        for allowed in (0x09, 0x0A, 0x0D):
+            count -= int(np.count_nonzero(part == allowed))
+    return count
+
+
+def _head_text(data: bytes) -> tuple[str, bool]:
+    """The text of the file's first part, enough for :func:`sniff_delimiter`, and whether
+    it is the whole file. Four bytes a character at most, so this holds more characters
+    than the sniffer reads whenever the file has more."""
+    size = 4 * _SNIFF_CHARS + 4
+    if len(data) <= size:
+        return data.decode("utf-8", "surrogatepass"), True
+    return data[:size].decode("utf-8", errors="ignore"), False
+
+
+def _head_rows(
+    data: bytes, head_text: str, whole: bool, delimiter: str, label: str, absolute: str
+) -> list[tuple[int, list[str]]] | None:
+    """The first non-blank rows, as :func:`_split_rows` gives them from the whole text.
+
+    A row cut by the end of a part is never used: one row more than needed is read, and the
+    part grows until it holds that many or the whole file.
+    """
+    size = len(head_text.encode("utf-8"))
+    while True:
+        if whole:
+            return _split_rows(head_text, delimiter, label, absolute, _SNIFF_ROWS)
+        try:
+            rows = _split_rows(head_text, delimiter, label, absolute, _SNIFF_ROWS + 1)
+        except DataError:
+            rows = []
+        if len(rows) > _SNIFF_ROWS + 1:
+            return rows[: _SNIFF_ROWS + 1]
+        size *= 4
+        whole = size >= len(data)
+        head_text = (
+            data.decode("utf-8", "surrogatepass")
+            if whole
+            else data[:size].decode("utf-8", "ignore")
+        )
 
 
 def _skip_to_data(text: str) -> int:
@@ -342,6 +562,34 @@ def _check_lines(data: bytes, label: str, absolute: str) -> None:
 
 def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str, str]:
     """The file's text and the codec that produced it."""
+def _as_utf8(data: bytes, encoding: str, label: str, absolute: str) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without a BOM, and the codec that decodes it (as :func:`_decode`).
+
+    Plain ASCII, the usual big table, is checked as bytes (no text made of it): the same
+    zip, binary and control-character tests :func:`_decode` does, counted with numpy.
+    """
+    if encoding == "auto" and data.isascii():
+        _check_signature(data, label, absolute)
+        if b"\x00" in data:
+            raise DataError(
+                _("{label} looks like a binary file, not CSV text").format(label=label),
+                where=absolute,
+            )
+        control = _count_control(data)
+        if control and control * 100 >= len(data):
+            raise DataError(
+                _("{label} looks like a binary file, not CSV text").format(label=label),
+                where=absolute,
+            )
+        return data, "utf-8"
+    text, detected = _decode(data, encoding, label, absolute)
+    if detected == "utf-8":
+        return data, detected  # the file's own bytes, already UTF-8 without a BOM
+    return text.encode("utf-8", "surrogatepass"), detected
+
+
+def _check_signature(data: bytes, label: str, absolute: str) -> None:
+    """Refuse a spreadsheet workbook saved as it is, naming what it is."""
     if data.startswith(b"PK\x03\x04"):
         raise DataError(
             _(
@@ -357,6 +605,11 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
             ),
             where=absolute,
         )
+
+
+def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str, str]:
+    """The file's text and the codec that produced it."""
+    _check_signature(data, label, absolute)
     if encoding != "auto":
         if not is_text_encoding(encoding):
             raise DataError(

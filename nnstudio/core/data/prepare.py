@@ -21,12 +21,14 @@ from nnstudio.core.data.columns import (
     ColumnValues,
     analyze_column,
     format_label,
+    format_numbers,
     in_file,
     looks_like_classes,
     quote,
     resolve_targets,
     rows_text,
     sorted_labels,
+    stored_numbers,
 )
 from nnstudio.core.data.data_settings import DataSettings
 from nnstudio.core.data.preprocess import Preprocessor
@@ -194,29 +196,34 @@ def prepare(table_or_frame: Table | pd.DataFrame, settings: DataSettings) -> Pre
     warnings.extend(split.warnings)
 
     kinds = {n: columns[n].kind for n in features}
-    preprocessor = Preprocessor.fit(
-        frame.iloc[split.train],
-        features=features,
+    # Fitting and encoding read the columns analysed above at the rows of each part: copying
+    # the table's rows for each part and reading them again would hold a second table.
+    preprocessor = Preprocessor.fit_columns(
+        {n: columns[n] for n in features},
+        split.train,
         targets=targets,
-        kinds=kinds,
         task=task,
         class_names=class_names,
         scaling=settings.scaling,
         missing=settings.missing,
     )
+    ids_by_row = None
+    if class_ids is not None:
+        ids_by_row = np.full(len(frame), -1, dtype="int64")
+        ids_by_row[positions] = class_ids
 
     parts = {}
     for part, rows in (("training", split.train), ("validation", split.val), ("test", split.test)):
-        subset = frame.iloc[rows]
-        numbers = rows + 1
-        x = preprocessor.transform(subset, row_numbers=numbers)
+        x = preprocessor.transform_columns(columns, rows, row_numbers=rows + 1)
         about = _PART_WARNINGS[part]
         warnings.extend(_(about).format(warning=w) for w in preprocessor.warnings)
-        y = preprocessor.encode_targets(subset, row_numbers=numbers)
-        parts[part] = (
-            torch.from_numpy(np.ascontiguousarray(x)),
-            torch.from_numpy(np.ascontiguousarray(y)),
-        )
+        if ids_by_row is not None:
+            y = ids_by_row[rows]
+        else:
+            y = np.empty((len(rows), len(targets)), dtype="float32")
+            for j, name in enumerate(targets):
+                y[:, j] = columns[name].numbers[rows]
+        parts[part] = (torch.from_numpy(x), torch.from_numpy(y))
     preprocessor.warnings = []
 
     raw_ranges = {}
@@ -374,9 +381,8 @@ def _classes(
     warnings: list[str],
 ) -> tuple[list[str], np.ndarray]:
     """Class names (id order) and the class id of each kept row."""
-    labels = analyze_column(frame[target], "categorical").labels
-    present = [labels[i] for i in positions]
-    seen = sorted_labels(present)
+    labels, inverse = _class_labels(frame[target], positions)
+    seen = sorted_labels(labels)
     if settings.class_order:
         order = [format_label(c) for c in settings.class_order]
         unlisted = [c for c in seen if c not in order]
@@ -409,4 +415,24 @@ def _classes(
             ).format(column=quote(target))
         raise DataError(in_file(label, message), where=target)
     index = {name: i for i, name in enumerate(names)}
-    return names, np.array([index[label] for label in present], dtype="int64")
+    return names, np.array([index[label] for label in labels], dtype="int64")[inverse]
+
+
+def _class_labels(series: pd.Series, positions: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The distinct class labels of the kept rows and, for each kept row, its label's index.
+
+    Each distinct value is turned into its label once (a million rows of a 0–3 class column
+    are four labels, not a million strings); labels are those of ``analyze_column(series,
+    "categorical")``.
+    """
+    numbers = stored_numbers(series)
+    if numbers is not None:
+        values, inverse = np.unique(numbers[positions], return_inverse=True)
+        labels = format_numbers(values, np.isnan(values))
+        if None not in labels and len(set(labels)) == len(labels):
+            return list(labels), inverse.reshape(-1)
+    texts = analyze_column(series, "categorical").labels
+    present = [texts[i] for i in positions]
+    unique = list(dict.fromkeys(present))
+    index = {label: i for i, label in enumerate(unique)}
+    return unique, np.array([index[label] for label in present], dtype="int64")

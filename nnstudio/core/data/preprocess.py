@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nnstudio.core.data.columns import (
+    ColumnValues,
     analyze_column,
     most_frequent,
     most_frequent_number,
@@ -143,13 +144,43 @@ class Preprocessor:
         ``kinds`` must give every feature's kind, decided on the whole table, so a column
         cannot change kind just because of which rows landed in training.
         """
+        columns = {name: analyze_column(frame[name], kinds[name]) for name in features}
+        return cls.fit_columns(
+            columns,
+            None,
+            targets=targets,
+            task=task,
+            class_names=class_names,
+            scaling=scaling,
+            missing=missing,
+        )
+
+    @classmethod
+    def fit_columns(
+        cls,
+        columns: Mapping[str, ColumnValues],
+        rows: np.ndarray | None,
+        *,
+        targets: Sequence[str],
+        task: str,
+        class_names: Sequence[str] = (),
+        scaling: str = "standard",
+        missing: str = "refuse",
+    ) -> Preprocessor:
+        """:meth:`fit` on the ``rows`` (all when None) of columns analysed on the whole table.
+
+        :func:`~nnstudio.core.data.prepare.prepare` has every column analysed already; fitting
+        on them spares a copy of the training part of the table (most of a big table).
+        The features are the columns, in their order; each keeps the kind it was read with.
+        """
         recipes = []
-        for name in features:
-            column = analyze_column(frame[name], kinds[name])
+        for name, column in columns.items():
             if column.kind == "numeric":
-                recipes.append(_fit_numeric(name, column.numbers, missing, scaling))
+                values = column.numbers if rows is None else column.numbers[rows]
+                recipes.append(_fit_numeric(name, values, missing, scaling))
             else:
-                recipes.append(_fit_categorical(name, column.labels, missing))
+                labels = column.labels if rows is None else [column.labels[i] for i in rows]
+                recipes.append(_fit_categorical(name, labels, missing))
         return cls(recipes, targets, task, class_names, scaling, missing)
 
     # -- what it produces --------------------------------------------------------------------
@@ -215,12 +246,42 @@ class Preprocessor:
             self.feature_columns,
             N_("the model was trained on columns {wanted}; this CSV lacks {lacking}"),
         )
-        n = len(frame)
-        out = np.zeros((n, self.n_features), dtype="float64")
+        return self._encode(
+            lambda recipe: analyze_column(frame[recipe.name], recipe.kind, row_numbers),
+            len(frame),
+            row_numbers,
+        )
+
+    def transform_columns(
+        self,
+        columns: Mapping[str, ColumnValues],
+        rows: np.ndarray,
+        *,
+        row_numbers: Sequence[int] | None = None,
+    ) -> np.ndarray:
+        """:meth:`transform` of the ``rows`` of columns analysed on the whole table.
+
+        Gives what ``transform(frame.iloc[rows])`` gives, without copying those rows of the
+        table first; each column must have been read with its recipe's kind.
+        """
+        return self._encode(lambda recipe: columns[recipe.name].take(rows), len(rows), row_numbers)
+
+    def _encode(
+        self,
+        column_of: Callable[[ColumnRecipe], ColumnValues],
+        n: int,
+        row_numbers: Sequence[int] | None,
+    ) -> np.ndarray:
+        """The inputs, written column by column straight into the float32 result.
+
+        Each value is computed in float64 and rounded once on the way in, as converting a
+        float64 result at the end would, without holding that float64 copy of every input.
+        """
+        out = np.zeros((n, self.n_features), dtype="float32")
         warnings: list[str] = []
         position = 0
         for recipe in self.columns:
-            column = analyze_column(frame[recipe.name], recipe.kind, row_numbers)
+            column = column_of(recipe)
             column.raise_problem(advice=False)
             empty = np.flatnonzero(column.missing)
             if empty.size and recipe.fill is None:
@@ -235,8 +296,11 @@ class Preprocessor:
                     where=recipe.name,
                 )
             if recipe.kind == "numeric":
-                values = np.where(column.missing, recipe.fill or 0.0, column.numbers)
-                out[:, position] = (values - recipe.center) / recipe.scale
+                values = column.numbers
+                if empty.size:
+                    values = np.where(column.missing, recipe.fill or 0.0, values)
+                values = values - recipe.center
+                out[:, position] = np.divide(values, recipe.scale, out=values)
                 position += 1
                 continue
             labels = [recipe.fill if label is None else label for label in column.labels]
@@ -267,7 +331,7 @@ class Preprocessor:
                 )
             position += len(recipe.categories)
         self.warnings = warnings
-        return out.astype("float32")
+        return out
 
     def encode_targets(
         self, frame: pd.DataFrame, *, row_numbers: Sequence[int] | None = None
