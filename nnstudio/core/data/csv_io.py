@@ -508,7 +508,11 @@ def _read_bytes(file: Path, label: str, absolute: str) -> bytes:
             raise _too_large(label, absolute, info.st_size)
         with open(file, "rb") as fh:
             # A file that grows while it is read (or lies about its size) stops at the cap.
-            data = fh.read(MAX_FILE_BYTES + 1)
+            # Ask for what the file holds (one byte more, to notice one that grew): asking for
+            # the cap itself would allocate a 1 GiB buffer for every read.
+            data = fh.read(min(info.st_size, MAX_FILE_BYTES) + 1)
+            if len(data) > info.st_size:  # it grew: the rest, up to the cap
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
         if len(data) > MAX_FILE_BYTES:
             raise _too_large(label, absolute, len(data))
         _check_lines(data, label, absolute)
