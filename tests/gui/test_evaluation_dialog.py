@@ -60,7 +60,8 @@ def test_the_class_table_shows_the_cores_figures_and_one_roc_curve_per_class(qtb
 
     if core.misclassified:
         written = dialog.export_misclassified(str(tmp_path / "wrong.csv"))
-        rows = list(csv.DictReader(Path(written).open(encoding="utf-8")))
+        with Path(written).open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
         assert [int(r["row"]) for r in rows] == [m.row for m in core.misclassified]
 
 
