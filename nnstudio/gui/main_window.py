@@ -12,6 +12,7 @@ import gc
 import html
 import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -403,6 +404,7 @@ class MainWindow(QMainWindow):
         self.train_menu.addActions([get["step"], get["step_epoch"], get["reset_weights"]])
         self.train_menu.addSeparator()
         self.train_menu.addAction(get["race"])
+        self._add_experiment_actions(self.train_menu)
         self._build_threads_menu()
         help_menu = bar.addMenu(_("&Help"))
         help_menu.addActions([get["shortcuts"], get["start_page"], get["about"]])
@@ -1433,6 +1435,7 @@ class MainWindow(QMainWindow):
         options = self.workbench.plots.watch_options()
         options = self.workbench.neurons.watch_options(options)
         self.controller.watch = replace(options, threads=self.settings.training_threads())
+        self.controller.watch = self._with_tensorboard(self.controller.watch)
 
     def pause_training(self) -> None:
         assert self.controller is not None
@@ -1680,6 +1683,7 @@ class MainWindow(QMainWindow):
                 return
         if race is not None:
             race.shutdown()
+        self._shutdown_search()
         if not self.maybe_save():
             event.ignore()
             return
@@ -1765,6 +1769,93 @@ class MainWindow(QMainWindow):
             lambda path: self.show_message(_("Exported {path}").format(path=path))
         )
         dialog.open()
+
+    # --- experiments: hyperparameter search, evaluation, TensorBoard --------------------------
+
+    def _add_experiment_actions(self, menu) -> None:
+        """Train → Hyperparameter search…, Evaluate…, Also write TensorBoard logs to…"""
+        menu.addAction(
+            self._action(
+                "search",
+                _("Hyperparameter &Search…"),
+                self.show_search,
+                tip=_("Search learning rate, batch size, optimiser, width… with Optuna"),
+            )
+        )
+        menu.addAction(
+            self._action(
+                "evaluate",
+                _("&Evaluate…"),
+                self.show_evaluation,
+                tip=_("Per-class scores, ROC and precision-recall curves, misclassified rows"),
+            )
+        )
+        action = self._action(
+            "tensorboard",
+            _("Also write &TensorBoard logs to…"),
+            self.choose_tensorboard_dir,
+            tip=_("Each run also writes TensorBoard event files (scalars, histograms, HParams)"),
+            checkable=True,
+        )
+        action.setChecked(self.settings.tensorboard_dir() is not None)
+        menu.addAction(action)
+
+    def show_search(self) -> None:
+        from nnstudio.gui.search_dialog import SearchDialog
+
+        dialog = getattr(self, "search_dialog", None)
+        if dialog is None:
+            dialog = SearchDialog(self.document, self)
+            dialog.search_finished.connect(
+                lambda _result: self.show_message(_("Hyperparameter search finished"))
+            )
+            self.search_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def _shutdown_search(self) -> None:
+        dialog = getattr(self, "search_dialog", None)
+        if dialog is not None:
+            dialog.shutdown()
+
+    def show_evaluation(self) -> None:
+        from nnstudio.gui.evaluation_dialog import EvaluationDialog
+
+        dialog = EvaluationDialog(self.document, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.evaluation_dialog = dialog
+        dialog.show()
+
+    def choose_tensorboard_dir(self, on: bool) -> None:
+        """Turn the TensorBoard option on (asking for the folder) or off; remembered."""
+        action = self.actions_by_name["tensorboard"]
+        if not on:
+            self.settings.set_tensorboard_dir(None)
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, _("Write TensorBoard logs to"), self.settings.last_tensorboard_dir()
+        )
+        if not folder:
+            action.setChecked(False)
+            return
+        self.settings.set_tensorboard_dir(folder)
+        self.show_message(
+            _("Each run also writes TensorBoard logs into {folder}").format(folder=folder)
+        )
+
+    def _with_tensorboard(self, watch):
+        """``watch`` plus a TensorBoard writer when the option is on: one sub-folder per run
+        (project name and time), so TensorBoard lists the runs side by side."""
+        folder = self.settings.tensorboard_dir()
+        if not folder:
+            return watch
+        from nnstudio.core.experiments.tensorboard import TensorBoardRun
+
+        stem = _safe_filename(self.project.path.stem if self.project.path else "project")
+        run_dir = Path(folder) / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        board = TensorBoardRun.for_project(run_dir, self.project)
+        return replace(watch, listeners=(*watch.listeners, board))
 
 
 def _as_bool(value) -> bool:

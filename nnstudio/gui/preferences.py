@@ -76,6 +76,22 @@ class AppSettings:
     def set_training_threads(self, count: int | None) -> None:
         self.qs.setValue("training/threads", count or 0)
 
+    def tensorboard_dir(self) -> str | None:
+        """Train → "Also write TensorBoard logs to…": the folder, or None when off."""
+        if str(self.qs.value("training/tensorboard_on", False)).lower() not in ("true", "1"):
+            return None
+        value = self.qs.value("training/tensorboard_dir", "")
+        return str(value) if value else None
+
+    def last_tensorboard_dir(self) -> str:
+        """The folder last chosen (kept while the option is off, offered when it is on again)."""
+        return str(self.qs.value("training/tensorboard_dir", "") or "")
+
+    def set_tensorboard_dir(self, folder: str | None) -> None:
+        self.qs.setValue("training/tensorboard_on", folder is not None)
+        if folder:
+            self.qs.setValue("training/tensorboard_dir", folder)
+
     # --- presentation mode -----------------------------------------------------------------
 
     def presentation_mode(self) -> bool:

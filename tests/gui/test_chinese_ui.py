@@ -422,14 +422,18 @@ def test_the_walk_finds_english_in_the_english_window(open_window, qtbot):
 
 def test_the_lesson_dialogs_speak_chinese(window, qtbot):
     """The start page, the teacher's Lock dialog and the lesson report's dialog."""
+    from nnstudio.gui.evaluation_dialog import EvaluationDialog
     from nnstudio.gui.lab.lessons import LockDialog, StartPage
     from nnstudio.gui.report_dialog import ReportDialog
+    from nnstudio.gui.search_dialog import SearchDialog
 
     names = project_names(window)
     dialogs = [
         StartPage(True, window),
         LockDialog(window.project.classroom, window.lock_panel_titles(), window),
         ReportDialog(window.document, window.workbench.canvas, window.settings, window),
+        SearchDialog(window.document, window),
+        EvaluationDialog(window.document, window),
     ]
     problems = []
     for dialog in dialogs:

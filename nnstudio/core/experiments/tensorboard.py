@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,9 @@ class TensorBoardLogger:
         self.hparams = dict(hparams or {})
         self.last: EpochReport | None = None
         self.closed = False
+        # Epochs whose f′(z) histograms are written: the app asks for layer statistics
+        # several times an epoch, and TensorBoard shows one histogram per step.
+        self._derivative_epochs: set[int] = set()
 
     def _tag(self, parameter: str) -> str:
         node, _, rest = parameter.partition(".")
@@ -116,6 +120,9 @@ class TensorBoardLogger:
         self.last = report
 
     def _derivatives(self, stats: LayerStats) -> None:
+        if stats.epoch in self._derivative_epochs:
+            return
+        self._derivative_epochs.add(stats.epoch)
         for node, hist in stats.deriv.items():
             counts = np.asarray(hist.counts, dtype=np.float64)
             edges = np.asarray(hist.edges, dtype=np.float64)
@@ -153,6 +160,26 @@ class TensorBoardLogger:
             self.writer.add_hparams(self.hparams, metrics, run_name=".")
         self.writer.flush()
         self.writer.close()
+
+
+@dataclass(frozen=True)
+class TensorBoardRun:
+    """Where and how one app run writes its TensorBoard files: a factory the training
+    runtime calls with the model it trains (``WatchOptions.listeners``). Plain values only,
+    so it pickles into the training process."""
+
+    log_dir: str
+    names: dict[str, str] = field(default_factory=dict)
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_project(cls, log_dir: str | os.PathLike[str], project: Any) -> TensorBoardRun:
+        """Layer names and HParams of ``project``'s network and settings."""
+        names = {nid: n.name for nid, n in project.graph.nodes.items()}
+        return cls(str(log_dir), names, hparams_of(project.training, project.graph))
+
+    def listener(self, model: Any) -> TensorBoardLogger:
+        return TensorBoardLogger(self.log_dir, model, names=self.names, hparams=self.hparams)
 
 
 def _parameter_path(name: str) -> str:

@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -50,6 +51,12 @@ class WatchOptions:
     batches: bool = True
     #: Torch threads the user chose for training (None: the rule of ``threads.py``).
     threads: int | None = None
+    #: Extra listeners of the run's reports, as factories: each has a ``listener(model)``
+    #: method returning an ``on_event`` callable (closed with its ``close()``, if it has one,
+    #: when the run ends). Factories, not listeners, because they travel to the training
+    #: process (they must pickle) and the model they watch is made there. The app's
+    #: "also write TensorBoard logs" is one (``core/experiments/tensorboard.py``).
+    listeners: tuple[Any, ...] = ()
 
 
 class LiveProbes:
@@ -157,10 +164,21 @@ def run_job(
     batcher = EventBatcher(
         emit, probes=LiveProbes(job.model, watch, expects), emit_interval=emit_interval
     )
+    extra = [factory.listener(job.model) for factory in watch.listeners]
+
+    def on_event(event: object) -> None:
+        for listener in extra:
+            listener(event)
+        batcher(event)
+
     try:
-        return train(job, batcher, control, policy)
+        return train(job, on_event if extra else batcher, control, policy)
     finally:
         batcher.flush()
+        for listener in extra:
+            close = getattr(listener, "close", None)
+            if callable(close):
+                close()
 
 
 __all__ = [
