@@ -18,6 +18,7 @@ import io
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ import pandas as pd
 from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse_texts, quote
 from nnstudio.core.data.data_settings import DELIMITERS, DataSource, is_text_encoding
 from nnstudio.core.data.table import Table
-from nnstudio.core.errors import DataError
+from nnstudio.core.errors import Cancelled, DataEncodingError, DataError
 from nnstudio.i18n import N_, _, ngettext
 
 CANDIDATE_DELIMITERS = (",", ";", "\t")
@@ -41,6 +42,28 @@ MAX_COLUMNS = 2_000
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_ROWS = 50
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+#: Bytes read between two cancellation checks, and rows split between two.
+_CHUNK_BYTES = 4 << 20
+_CHUNK_ROWS = 20_000
+
+#: A cancellation check: raises :class:`~nnstudio.core.errors.Cancelled` when asked to stop.
+Check = Callable[[], None]
+
+
+def _never() -> None:
+    """The check of a read nobody can cancel."""
+
+
+def _checker(should_stop: Callable[[], bool] | None) -> Check:
+    """Turn the caller's ``should_stop`` question into a check that raises ``Cancelled``."""
+    if should_stop is None:
+        return _never
+
+    def check() -> None:
+        if should_stop():
+            raise Cancelled("reading the CSV file was cancelled")
+
+    return check
 
 
 def read_csv(
@@ -49,13 +72,18 @@ def read_csv(
     encoding: str = "auto",
     delimiter: str = "auto",
     max_rows: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Table:
     """Read a CSV file into a :class:`Table`; every problem is a one-line DataError.
 
     ``encoding`` "auto" tries UTF-8 (with or without BOM), then GB18030 (a superset of GBK).
     ``delimiter`` "auto" picks among comma, semicolon and tab. ``max_rows`` stops after that
-    many data rows (a quick preview of a big file).
+    many data rows (a quick preview of a big file). ``should_stop`` is asked between chunks
+    of the work (bytes read, rows split, columns converted); when it answers True the read
+    raises :class:`~nnstudio.core.errors.Cancelled`, so a window can offer Cancel for a big
+    file without the core knowing about threads or Qt.
     """
+    check = _checker(should_stop)
     file = Path(os.fspath(path)).expanduser()
     absolute = str(file.absolute())
     label = file.name or str(path)
@@ -66,8 +94,10 @@ def read_csv(
             ),
             where=absolute,
         )
-    data = _read_bytes(file, label, absolute)
-    text, detected = _decode(data, encoding, label, absolute)
+    data = _read_bytes(file, label, absolute, check)
+    check()
+    text, detected = _decode(data, encoding, label, absolute, check)
+    check()
     source = DataSource(kind="csv", path=os.fspath(path), encoding=encoding, delimiter=delimiter)
     if not text.strip():
         raise DataError(_("{label} is empty: it holds no rows").format(label=label), where=absolute)
@@ -75,10 +105,10 @@ def read_csv(
         delimiter = sniff_delimiter(text)
     result = None
     if max_rows is None or max_rows > _SNIFF_ROWS:
-        result = _fast_frame(text, delimiter, label, absolute, max_rows)
+        result = _fast_frame(text, delimiter, label, absolute, max_rows, check)
     if result is None:
-        rows = _split_rows(text, delimiter, label, absolute, max_rows)
-        result = _frame_from_rows(rows, delimiter, label, absolute)
+        rows = _split_rows(text, delimiter, label, absolute, max_rows, check)
+        result = _frame_from_rows(rows, delimiter, label, absolute, check)
     frame, has_header, warnings = result
     return Table(
         frame=frame,
@@ -92,7 +122,11 @@ def read_csv(
 
 
 def _frame_from_rows(
-    rows: list[tuple[int, list[str]]], delimiter: str, label: str, absolute: str
+    rows: list[tuple[int, list[str]]],
+    delimiter: str,
+    label: str,
+    absolute: str,
+    check: Check = _never,
 ) -> tuple[pd.DataFrame, bool, list[str]]:
     """The careful reader: Python's csv module, every problem with its line number."""
     if not rows:
@@ -139,12 +173,20 @@ def _frame_from_rows(
             _("{label} has a header but no data rows").format(label=label), where=absolute
         )
     decimal_comma = delimiter != ","
-    columns = {name: _column([r[j] for r in body], decimal_comma) for j, name in enumerate(names)}
+    columns = {}
+    for j, name in enumerate(names):
+        check()
+        columns[name] = _column([r[j] for r in body], decimal_comma)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(body))), has_header, warnings
 
 
 def _fast_frame(
-    text: str, delimiter: str, label: str, absolute: str, max_rows: int | None
+    text: str,
+    delimiter: str,
+    label: str,
+    absolute: str,
+    max_rows: int | None,
+    check: Check = _never,
 ) -> tuple[pd.DataFrame, bool, list[str]] | None:
     """pandas' C parser for the common, well-formed file; None sends it to the careful reader.
 
@@ -188,6 +230,7 @@ def _fast_frame(
         )
         text_columns = [j for j in range(typed.shape[1]) if typed.dtypes.iloc[j].kind not in "iuf"]
         raw = None
+        check()
         if '"' in text or text_columns:
             raw = pd.read_csv(
                 io.StringIO(text),
@@ -214,6 +257,7 @@ def _fast_frame(
     decimal_comma = delimiter != ","
     columns: dict[str, pd.Series] = {}
     for j, name in enumerate(names):
+        check()
         column = typed.iloc[:, j]
         if column.dtype.kind in "iuf":
             numbers = column.to_numpy()
@@ -263,7 +307,7 @@ def _skip_to_data(text: str) -> int:
     return skipped
 
 
-def _read_bytes(file: Path, label: str, absolute: str) -> bytes:
+def _read_bytes(file: Path, label: str, absolute: str, check: Check = _never) -> bytes:
     if not file.exists():
         raise DataError(
             _("{label} does not exist (looked for {path})").format(label=label, path=absolute),
@@ -287,8 +331,19 @@ def _read_bytes(file: Path, label: str, absolute: str) -> bytes:
         if info.st_size > MAX_FILE_BYTES:
             raise _too_large(label, absolute, info.st_size)
         with open(file, "rb") as fh:
-            # A file that grows while it is read (or lies about its size) stops at the cap.
-            data = fh.read(MAX_FILE_BYTES + 1)
+            # A file that grows while it is read (or lies about its size) stops at the cap;
+            # chunks let a cancellation be noticed while a big file is still being read.
+            parts: list[bytes] = []
+            size = 0
+            while size <= MAX_FILE_BYTES:
+                check()
+                part = fh.read(min(_CHUNK_BYTES, MAX_FILE_BYTES + 1 - size))
+                if not part:
+                    break
+                parts.append(part)
+                size += len(part)
+            data = b"".join(parts)
+            del parts
         if len(data) > MAX_FILE_BYTES:
             raise _too_large(label, absolute, len(data))
         _check_lines(data, label, absolute)
@@ -340,7 +395,9 @@ def _check_lines(data: bytes, label: str, absolute: str) -> None:
         )
 
 
-def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str, str]:
+def _decode(
+    data: bytes, encoding: str, label: str, absolute: str, check: Check = _never
+) -> tuple[str, str]:
     """The file's text and the codec that produced it."""
     if data.startswith(b"PK\x03\x04"):
         raise DataError(
@@ -359,7 +416,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
         )
     if encoding != "auto":
         if not is_text_encoding(encoding):
-            raise DataError(
+            raise DataEncodingError(
                 _("{label}: unknown text encoding {encoding}").format(
                     label=label, encoding=quote(encoding)
                 ),
@@ -369,7 +426,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise DataError(
+            raise DataEncodingError(
                 _(
                     "{label}, line {line}: the bytes are not {encoding} text; try the automatic "
                     "encoding"
@@ -388,6 +445,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
     candidates += [("utf-8-sig", "utf-8-sig" if bom else "utf-8"), ("gb18030", "gb18030")]
     failure = None
     for codec, name in candidates:
+        check()
         if codec == "gb18030":
             _refuse_mixed(data, label, absolute)
         try:
@@ -395,7 +453,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
         except UnicodeDecodeError as exc:
             failure = failure or exc
     line = data[: failure.start].count(b"\n") + 1 if failure else 1
-    raise DataError(
+    raise DataEncodingError(
         _(
             "{label}, line {line}: the text is neither UTF-8 nor GBK; save the file as CSV UTF-8"
         ).format(label=label, line=line),
@@ -431,7 +489,7 @@ def _refuse_mixed(data: bytes, label: str, absolute: str) -> None:
             break
     if not (utf8 and other):
         return
-    raise DataError(
+    raise DataEncodingError(
         _(
             "{label} mixes text encodings: UTF-8 in {utf8}, another encoding in {other}; no "
             "single encoding reads every row. Save the file as CSV UTF-8, or set its encoding "
@@ -507,7 +565,12 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _split_rows(
-    text: str, delimiter: str, label: str, absolute: str, max_rows: int | None
+    text: str,
+    delimiter: str,
+    label: str,
+    absolute: str,
+    max_rows: int | None,
+    check: Check = _never,
 ) -> list[tuple[int, list[str]]]:
     """Non-blank rows with the line each starts on."""
     rows: list[tuple[int, list[str]]] = []
@@ -537,6 +600,8 @@ def _split_rows(
                 where=absolute,
             )
         rows.append((start, row))
+        if len(rows) % _CHUNK_ROWS == 0:
+            check()
         if limit is not None and len(rows) >= limit:
             break
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from nnstudio.core.data.csv_io import read_csv
@@ -24,8 +25,16 @@ def resolve_path(path: str, base_dir: str | os.PathLike[str] | None = None) -> P
     return file.absolute()
 
 
-def load_table(source: DataSource, base_dir: str | os.PathLike[str] | None = None) -> Table:
-    """Read the CSV or make the built-in dataset that ``source`` names."""
+def load_table(
+    source: DataSource,
+    base_dir: str | os.PathLike[str] | None = None,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+) -> Table:
+    """Read the CSV or make the built-in dataset that ``source`` names.
+
+    ``should_stop`` lets a CSV read be cancelled (see :func:`~.csv_io.read_csv`).
+    """
     if not isinstance(source, DataSource):
         raise DataError(
             _("expected a data source, not {value!r}").format(value=source), where="source"
@@ -37,6 +46,7 @@ def load_table(source: DataSource, base_dir: str | os.PathLike[str] | None = Non
             resolve_path(source.path, base_dir),
             encoding=source.encoding,
             delimiter=source.delimiter,
+            should_stop=should_stop,
         )
         table.source = source
         return table
