@@ -38,7 +38,9 @@ def _write_big(path: Path, size: int = 2 * SYNC_READ_BYTES + _CHUNK_BYTES) -> Pa
     rows = size // 60 + 1
     values = rng.normal(size=(rows, 4))
     lines = ["x1,x2,x3,x4,kind"]
-    lines += [f"{a:.6f},{b:.6f},{c:.6f},{d:.6f},{'ab'[i % 2]}" for i, (a, b, c, d) in enumerate(values)]
+    lines += [
+        f"{a:.6f},{b:.6f},{c:.6f},{d:.6f},{'ab'[i % 2]}" for i, (a, b, c, d) in enumerate(values)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert path.stat().st_size > SYNC_READ_BYTES
     return path
@@ -120,9 +122,7 @@ def test_a_big_file_is_read_in_the_background_and_then_used(qtbot, panel, tmp_pa
     assert finished.args == [True]
     workspace = panel.document.workspace
     assert workspace.data_error is None
-    assert workspace.table is not None and len(workspace.table.frame) == len(
-        read_csv(big).frame
-    )
+    assert workspace.table is not None and len(workspace.table.frame) == len(read_csv(big).frame)
     assert panel.document.project.data.targets == ("kind",)
     assert panel.document.undo_stack.undoText() == "Open big.csv"
 
@@ -158,8 +158,9 @@ def test_the_progress_dialog_cancels_the_read_and_the_window_says_so(
     assert win.load_csv(str(_write_big(tmp_path / "big.csv")))
     qtbot.waitUntil(started.is_set, timeout=10_000)
     qtbot.waitUntil(
-        lambda: panel.reader.progress_dialog is not None
-        and panel.reader.progress_dialog.isVisible(),
+        lambda: (
+            panel.reader.progress_dialog is not None and panel.reader.progress_dialog.isVisible()
+        ),
         timeout=10_000,
     )
     dialog = panel.reader.progress_dialog
