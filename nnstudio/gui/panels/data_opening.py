@@ -20,10 +20,10 @@ from nnstudio.i18n import N_
 #: The encodings the panel offers, codec name first ("auto" tries UTF-8, then GB18030).
 ENCODING_CHOICES = (
     ("auto", N_("Automatic (UTF-8 or GBK)")),
-    ("utf-8", N_("UTF-8")),
+    ("utf-8", N_("UTF-8 (Unicode, the usual choice)")),
     ("gb18030", N_("GB18030 / GBK (Chinese Windows)")),
     ("latin-1", N_("Latin-1 (Western European)")),
-    ("utf-16", N_("UTF-16")),
+    ("utf-16", N_("UTF-16 (Unicode, two bytes per letter)")),
 )
 
 #: Rows read to learn a file's columns when the full read failed.
