@@ -73,3 +73,19 @@ class ExportError(NNStudioError):
     """A model cannot be exported in the requested format."""
 
     kind = "export"
+
+
+class DataEncodingError(DataError):
+    """The data file's bytes do not decode in the encoding tried (or in no single one).
+
+    A subclass of its own so that a view can offer the fix (choosing the file's encoding)
+    without reading the message's words.
+    """
+
+
+class Cancelled(Exception):
+    """A long operation stopped because its caller asked it to (a Cancel button).
+
+    Not an :class:`NNStudioError`: nothing went wrong, so nothing is reported as a failure;
+    whoever asked to stop says so in its own words.
+    """

@@ -17,12 +17,13 @@ edit into one pass per turn of its event loop.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.data import DataSettings, PreparedData, Table, load_table, prepare
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import Cancelled, NNStudioError
 from nnstudio.core.events import Signal
 from nnstudio.core.network.analysis import Analysis
 from nnstudio.core.network.builder import GraphModule
@@ -76,6 +77,44 @@ class WorkspaceEvents:
     runs_changed: Signal = field(default_factory=Signal)
 
 
+@dataclass(frozen=True)
+class LoadedData:
+    """What loading ``settings`` gave: the table and its preparation, or the error met.
+
+    Made by :func:`load_data`, possibly in another thread, and handed to
+    :meth:`Workspace.prime_data` so that the workspace uses it instead of reading again.
+    """
+
+    settings: DataSettings
+    table: Table | None = None
+    prepared: PreparedData | None = None
+    error: NNStudioError | None = None
+
+
+def load_data(
+    settings: DataSettings,
+    base_dir: str | os.PathLike[str] | None = None,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+) -> LoadedData:
+    """Read and prepare the data ``settings`` name; a failure is returned, never raised.
+
+    Touches no workspace state, so a window can run it off its GUI thread (a big CSV takes
+    seconds to read and to prepare). ``should_stop`` is asked while the file is read and
+    before it is prepared; answering True raises :class:`~nnstudio.core.errors.Cancelled`.
+    """
+    if settings.source.kind == "none":
+        return LoadedData(settings)
+    table = None
+    try:
+        table = load_table(settings.source, base_dir, should_stop=should_stop)
+        if should_stop is not None and should_stop():
+            raise Cancelled("preparing the data was cancelled")
+        return LoadedData(settings, table, prepare(table, settings))
+    except NNStudioError as exc:
+        return LoadedData(settings, table, None, exc)
+
+
 #: Graph event → the workspace event it is forwarded to.
 _GRAPH_EVENTS = {f.name: f.name for f in fields(GraphEvents)} | {"changed": "graph_changed"}
 
@@ -99,6 +138,8 @@ class Workspace:
         #: Why the data could not be loaded: the error as shown (in the current language).
         self.data_error: str | None = None
         self._data_exception: NNStudioError | None = None
+        #: Data loaded elsewhere for the next load of exactly its settings (see prime_data).
+        self._primed: LoadedData | None = None
         self.analysis = Analysis()
         #: Loss/output/target mismatches: :class:`~nnstudio.i18n.Text` (show with ``tr()``).
         self.compatibility: list[str] = []
@@ -176,9 +217,30 @@ class Workspace:
         self.events.data_changed.emit()
         self.invalidate()
 
+    def prime_data(self, loaded: LoadedData | None) -> None:
+        """Use ``loaded`` for the next load if it is for the settings then in force.
+
+        A window reads a big file in a worker thread, then pushes the undoable command that
+        switches to it; the command's load takes the table read already instead of reading
+        the file a second time on the GUI thread. Any later load forgets it (an undo and a
+        redo read the file again, as they would have); None forgets it now.
+        """
+        self._primed = loaded
+
+    @property
+    def data_exception(self) -> NNStudioError | None:
+        """The error the last data load met (the exception behind :attr:`data_error`)."""
+        return self._data_exception
+
     def _load(self, *, reuse_table: bool = False) -> None:
         settings = self.project.data
+        primed, self._primed = self._primed, None
         self.prepared, self.data_error, self._data_exception = None, None, None
+        if primed is not None and primed.settings == settings:
+            self.table, self.prepared = primed.table, primed.prepared
+            if primed.error is not None:
+                self.data_error, self._data_exception = str(primed.error), primed.error
+            return
         if settings.source.kind == "none":
             self.table = None
             return
@@ -339,4 +401,4 @@ class Workspace:
         return current_model(self.project, self.shape_context)
 
 
-__all__ = ["Workspace", "WorkspaceEvents"]
+__all__ = ["LoadedData", "Workspace", "WorkspaceEvents", "load_data"]

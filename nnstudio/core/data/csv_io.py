@@ -18,6 +18,7 @@ import io
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ import pandas as pd
 from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse_texts, quote
 from nnstudio.core.data.data_settings import DELIMITERS, DataSource, is_text_encoding
 from nnstudio.core.data.table import Table
-from nnstudio.core.errors import DataError
+from nnstudio.core.errors import Cancelled, DataEncodingError, DataError
 from nnstudio.i18n import N_, _, ngettext
 
 CANDIDATE_DELIMITERS = (",", ";", "\t")
@@ -43,19 +44,47 @@ _SNIFF_ROWS = 50
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
+#: Rows split between two cancellation checks.
+_CHUNK_ROWS = 20_000
+
+#: A cancellation check: raises :class:`~nnstudio.core.errors.Cancelled` when asked to stop.
+Check = Callable[[], None]
+
+
+def _never() -> None:
+    """The check of a read nobody can cancel."""
+
+
+def _checker(should_stop: Callable[[], bool] | None) -> Check:
+    """Turn the caller's ``should_stop`` question into a check that raises ``Cancelled``."""
+    if should_stop is None:
+        return _never
+
+    def check() -> None:
+        if should_stop():
+            raise Cancelled("reading the CSV file was cancelled")
+
+    return check
+
+
 def read_csv(
     path: str | os.PathLike[str],
     *,
     encoding: str = "auto",
     delimiter: str = "auto",
     max_rows: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Table:
     """Read a CSV file into a :class:`Table`; every problem is a one-line DataError.
 
     ``encoding`` "auto" tries UTF-8 (with or without BOM), then GB18030 (a superset of GBK).
     ``delimiter`` "auto" picks among comma, semicolon and tab. ``max_rows`` stops after that
-    many data rows (a quick preview of a big file).
+    many data rows (a quick preview of a big file). ``should_stop`` is asked between the
+    steps of the work (read, decode, each column, every few thousand rows); when it answers
+    True the read raises :class:`~nnstudio.core.errors.Cancelled`, so a window can offer
+    Cancel for a big file without the core knowing about threads or Qt.
     """
+    check = _checker(should_stop)
     file = Path(os.fspath(path)).expanduser()
     absolute = str(file.absolute())
     label = file.name or str(path)
@@ -66,16 +95,19 @@ def read_csv(
             ),
             where=absolute,
         )
+    check()
     data = _read_bytes(file, label, absolute)
+    check()
     source = DataSource(kind="csv", path=os.fspath(path), encoding=encoding, delimiter=delimiter)
     # The whole file as UTF-8 bytes; errors (binary, zip, not text) are raised here, exactly
     # as the careful reader words them. Big files stay bytes: a Python str of the whole file,
     # and above all an io.StringIO of it (four bytes a character), cost far more than the table.
     data, detected = _as_utf8(data, encoding, label, absolute)
+    check()
     result = None
     chosen = delimiter
     if max_rows is None or max_rows > _SNIFF_ROWS:
-        fast = _fast_frame(data, delimiter, label, absolute, max_rows)
+        fast = _fast_frame(data, delimiter, label, absolute, max_rows, check)
         if fast is not None:
             frame, has_header, warnings, chosen = fast
             result = frame, has_header, warnings
@@ -88,9 +120,9 @@ def read_csv(
             )
         if delimiter == "auto":
             chosen = sniff_delimiter(text)
-        rows = _split_rows(text, chosen, label, absolute, max_rows)
+        rows = _split_rows(text, chosen, label, absolute, max_rows, check)
         del text
-        result = _frame_from_rows(rows, chosen, label, absolute)
+        result = _frame_from_rows(rows, chosen, label, absolute, check)
     frame, has_header, warnings = result
     return Table(
         frame=frame,
@@ -104,7 +136,11 @@ def read_csv(
 
 
 def _frame_from_rows(
-    rows: list[tuple[int, list[str]]], delimiter: str, label: str, absolute: str
+    rows: list[tuple[int, list[str]]],
+    delimiter: str,
+    label: str,
+    absolute: str,
+    check: Check = _never,
 ) -> tuple[pd.DataFrame, bool, list[str]]:
     """The careful reader: Python's csv module, every problem with its line number."""
     if not rows:
@@ -151,12 +187,20 @@ def _frame_from_rows(
             _("{label} has a header but no data rows").format(label=label), where=absolute
         )
     decimal_comma = delimiter != ","
-    columns = {name: _column([r[j] for r in body], decimal_comma) for j, name in enumerate(names)}
+    columns = {}
+    for j, name in enumerate(names):
+        check()
+        columns[name] = _column([r[j] for r in body], decimal_comma)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(body))), has_header, warnings
 
 
 def _fast_frame(
-    data: bytes, delimiter: str, label: str, absolute: str, max_rows: int | None
+    data: bytes,
+    delimiter: str,
+    label: str,
+    absolute: str,
+    max_rows: int | None,
+    check: Check = _never,
 ) -> tuple[pd.DataFrame, bool, list[str], str] | None:
     """A parser written in C for the common, well-formed file; None sends it to the careful reader.
 
@@ -235,6 +279,7 @@ def _fast_frame(
     columns: dict[str, np.ndarray | pd.Series] = {}
     gaps = bool(text_columns)
     for j, name in enumerate(names):
+        check()
         if typed[j] is not None:
             numbers = _numeric_column(typed[j])
             typed[j] = None  # the parser's array goes as soon as its typed copy exists
@@ -564,8 +609,6 @@ def _check_lines(data: bytes, label: str, absolute: str) -> None:
         )
 
 
-def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str, str]:
-    """The file's text and the codec that produced it."""
 def _as_utf8(data: bytes, encoding: str, label: str, absolute: str) -> tuple[bytes, str]:
     """The file as UTF-8 bytes without a BOM, and the codec that decodes it (as :func:`_decode`).
 
@@ -616,7 +659,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
     _check_signature(data, label, absolute)
     if encoding != "auto":
         if not is_text_encoding(encoding):
-            raise DataError(
+            raise DataEncodingError(
                 _("{label}: unknown text encoding {encoding}").format(
                     label=label, encoding=quote(encoding)
                 ),
@@ -626,7 +669,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise DataError(
+            raise DataEncodingError(
                 _(
                     "{label}, line {line}: the bytes are not {encoding} text; try the automatic "
                     "encoding"
@@ -652,7 +695,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
         except UnicodeDecodeError as exc:
             failure = failure or exc
     line = data[: failure.start].count(b"\n") + 1 if failure else 1
-    raise DataError(
+    raise DataEncodingError(
         _(
             "{label}, line {line}: the text is neither UTF-8 nor GBK; save the file as CSV UTF-8"
         ).format(label=label, line=line),
@@ -688,7 +731,7 @@ def _refuse_mixed(data: bytes, label: str, absolute: str) -> None:
             break
     if not (utf8 and other):
         return
-    raise DataError(
+    raise DataEncodingError(
         _(
             "{label} mixes text encodings: UTF-8 in {utf8}, another encoding in {other}; no "
             "single encoding reads every row. Save the file as CSV UTF-8, or set its encoding "
@@ -764,7 +807,12 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _split_rows(
-    text: str, delimiter: str, label: str, absolute: str, max_rows: int | None
+    text: str,
+    delimiter: str,
+    label: str,
+    absolute: str,
+    max_rows: int | None,
+    check: Check = _never,
 ) -> list[tuple[int, list[str]]]:
     """Non-blank rows with the line each starts on."""
     rows: list[tuple[int, list[str]]] = []
@@ -794,6 +842,8 @@ def _split_rows(
                 where=absolute,
             )
         rows.append((start, row))
+        if len(rows) % _CHUNK_ROWS == 0:
+            check()
         if limit is not None and len(rows) >= limit:
             break
     return rows

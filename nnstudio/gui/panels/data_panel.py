@@ -14,6 +14,7 @@ come from the core. This module builds widgets, fills them, and turns edits into
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -62,14 +63,17 @@ from nnstudio.core.data import (
     default_settings_for,
     describe_columns,
     detect_task,
-    read_csv,
+    resolve_path,
     trust,
 )
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import DataEncodingError, NNStudioError
+from nnstudio.core.workspace import LoadedData, load_data
 from nnstudio.gui import theme
 from nnstudio.gui.commands import SetDataSettingsCommand
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.models.dataframe_model import DataFrameModel
+from nnstudio.gui.panels.data_loader import BackgroundRead
+from nnstudio.gui.panels.data_opening import ENCODING_CHOICES, OpenResult, open_csv
 from nnstudio.gui.panels.data_presenter import (
     banner_messages,
     column_tooltip,
@@ -120,6 +124,14 @@ SCALING_HELP = N_(
     "Puts every numeric input on the same scale, fitted on the training rows. Inputs of very "
     "different sizes (battery 500–2000 vs. cores 1–8) make training slow or unstable; "
     "standardising is the lesson's first fix."
+)
+#: Files up to this size are read at once on the GUI thread (a fraction of a second, no
+#: dialog worth showing), which also keeps :meth:`DataPanel.load_csv` synchronous for small
+#: files; larger ones are read in a worker thread with a progress dialog and Cancel.
+SYNC_READ_BYTES = 2 << 20
+ENCODING_HELP = N_(
+    "How the file's bytes become text. Automatic reads UTF-8 and, failing that, GBK; choose "
+    "another when the names and categories look garbled or the file is refused."
 )
 TASK_LABELS = {"classification": N_("Classification"), "regression": N_("Regression")}
 #: A task as named inside a sentence ("Auto (classification)", the undo text "Task: auto").
@@ -195,6 +207,11 @@ class DataPanel(QWidget):
         self._dataset_shown = ""
         self._source_kind_shown: str | None = None
         self._scatter_was_available = False
+        #: A file just refused for its encoding: the encoding choice reads it again.
+        self._refused_file: Path | None = None
+        #: Reads big files off the GUI thread (progress dialog, Cancel).
+        self.reader = BackgroundRead(self)
+        self.reader.cancelled.connect(self._on_reader_cancelled)
         self.setAcceptDrops(True)
         self._build()
         document.data_changed.connect(self._on_document_data_changed)
@@ -204,33 +221,67 @@ class DataPanel(QWidget):
 
     # --- public API --------------------------------------------------------------------------
 
-    def load_csv(self, path: str | os.PathLike[str]) -> bool:
+    def load_csv(self, path: str | os.PathLike[str], encoding: str | None = None) -> bool:
         """Use the CSV file at ``path``, its last column as the target: one undo step.
 
-        The file is read once here to learn its columns; a file that cannot be read is
-        reported in the banner and the project is left unchanged (returns False).
+        ``encoding`` (a codec name or "auto") defaults to the one set for this file, else
+        "auto". A file up to :data:`SYNC_READ_BYTES` is read at once and the result says
+        whether it was used; a file that cannot be read is reported in the banner and the
+        project is left unchanged (False). A larger file is read in a worker thread (True:
+        started), with a progress dialog and Cancel; :attr:`reader`'s ``finished`` signal
+        says when it is done.
         """
         file = Path(os.fspath(path)).expanduser().absolute()
+        if encoding is None:
+            encoding = self._encoding_for(file)
         try:
-            head = read_csv(file, max_rows=60)
-        except NNStudioError as exc:
-            text = _("Could not open {name}: {error}").format(name=file.name, error=tr(exc.message))
-            self._set_notice("error", text)
-            self.document.message.emit(text)
-            return False
-        self._remember_folder(file)
-        trust.allow(file)  # the user chose it: the project may read it wherever it lies
-        names = [str(c) for c in head.frame.columns]
-        settings = DataSettings(
-            source=DataSource(kind="csv", path=str(file)),
-            targets=(names[-1],) if names else (),
-            stratify=True,
+            size = file.stat().st_size if file.is_file() else 0
+        except OSError:
+            size = 0  # the read says what is wrong
+        if size <= SYNC_READ_BYTES:
+            self.reader.cancel()
+            return self._finish_open(file, open_csv(file, encoding))
+        self.reader.start(
+            file.name,
+            lambda should_stop: open_csv(file, encoding, should_stop),
+            lambda result: self._finish_open(file, result),
         )
-        if settings == self.document.project.data:
-            # Opening the same file again re-reads it (it may have been edited meanwhile).
-            self.document.workspace.reload_data()
-            return True
-        return self._push(settings, _("Open {name}").format(name=file.name))
+        return True
+
+    def open_dialog(self) -> None:
+        """Ask for a CSV file and use it (File ▸ Load CSV…, the Open button)."""
+        self._on_open_button_clicked()
+
+    def cancel_load(self) -> bool:
+        """Cancel a read running in the background; the data stays as it was."""
+        return self.reader.cancel()
+
+    def choose_encoding(self, encoding: str) -> bool:
+        """Read the file again as ``encoding``: the file just refused, else the project's.
+
+        For the project's own file this is one undoable step that sets ``source.encoding``.
+        """
+        if self._refused_file is not None:
+            return self.load_csv(self._refused_file, encoding)
+        source = self._settings.source
+        if source.kind != "csv" or source.encoding == encoding:
+            return False
+        settings = self._settings.replace(source=dataclasses.replace(source, encoding=encoding))
+        text = _("Encoding: {name}").format(name=_encoding_name(encoding))
+        file = Path(source.path)
+        base_dir = self.document.project.base_dir
+        try:
+            size = resolve_path(source.path, base_dir).stat().st_size
+        except OSError:
+            size = 0
+        if size <= SYNC_READ_BYTES:
+            return self._push(settings, text)
+        self.reader.start(
+            file.name,
+            lambda should_stop: load_data(settings, base_dir, should_stop=should_stop),
+            lambda loaded: self._switch_to(loaded, text),
+        )
+        return True
 
     def use_builtin(self, name: str, params: Mapping[str, Any] | None = None) -> bool:
         """Use built-in dataset ``name`` (``params`` override its defaults): one undo step.
@@ -307,6 +358,7 @@ class DataPanel(QWidget):
         outer.setSpacing(6)
         self.banner = ProblemBanner(self)
         self.banner.place_activated.connect(self._on_banner_place_activated)
+        self.banner.set_footer(self._build_encoding_offer())
         outer.addWidget(self.banner)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -354,6 +406,18 @@ class DataPanel(QWidget):
         row.addWidget(drop_hint, 1)
         layout.addLayout(row)
 
+        encoding_row = QHBoxLayout()
+        self.encoding_label = QLabel(_("Encoding:"), box)
+        encoding_row.addWidget(self.encoding_label)
+        self.encoding_combo = compact_combo(QComboBox(box), 12)
+        for codec, label in ENCODING_CHOICES:
+            self.encoding_combo.addItem(_(label), codec)
+        self.encoding_combo.setToolTip(_(ENCODING_HELP))
+        self.encoding_label.setToolTip(_(ENCODING_HELP))
+        self.encoding_combo.currentIndexChanged.connect(self._on_encoding_combo_changed)
+        encoding_row.addWidget(self.encoding_combo, 1)
+        layout.addLayout(encoding_row)
+
         self.builtin_toggle = QToolButton(box)
         self.builtin_toggle.setText(_("Built-in teaching datasets"))
         self.builtin_toggle.setCheckable(True)
@@ -400,6 +464,35 @@ class DataPanel(QWidget):
         self.builtin_box.setVisible(False)
         self._show_dataset(self.dataset_combo.currentData())
         return box
+
+    def _build_encoding_offer(self) -> QWidget:
+        """The banner's row of encodings, shown when a file's text could not be decoded."""
+        offer = QWidget(self)
+        row = QHBoxLayout(offer)
+        row.setContentsMargins(24, 2, 0, 0)
+        row.setSpacing(4)
+        row.addWidget(QLabel(_("Read the file as:"), offer))
+        self.encoding_buttons: dict[str, QPushButton] = {}
+        for codec, label in ENCODING_CHOICES[1:]:
+            button = QPushButton(_encoding_name(codec), offer)
+            button.setToolTip(_(label))
+            button.clicked.connect(lambda _checked=False, c=codec: self.choose_encoding(c))
+            row.addWidget(button)
+            self.encoding_buttons[codec] = button
+        row.addStretch(1)
+        self.encoding_offer = offer
+        offer.setVisible(False)
+        return offer
+
+    def _sync_encoding_offer(self) -> None:
+        """Offer the encodings when the file shown as refused could not be decoded."""
+        exception = self.document.workspace.data_exception
+        wanted = self._refused_file is not None or (
+            self._notice is None
+            and isinstance(exception, DataEncodingError)
+            and self._settings.source.kind == "csv"
+        )
+        self.encoding_offer.setVisible(wanted)
 
     def _build_columns(self) -> QGroupBox:
         box = QGroupBox(_("Columns"), self)
@@ -627,6 +720,7 @@ class DataPanel(QWidget):
         )
         self.source_label.setText(text)
         self.source_label.setToolTip(tip)
+        self._sync_encoding(source)
         if source.kind != self._source_kind_shown:
             # The picker opens for built-in data (and for none); a CSV keeps it folded away.
             self._source_kind_shown = source.kind
@@ -638,6 +732,20 @@ class DataPanel(QWidget):
             self._show_dataset(source.name, source.params)
         else:
             self._update_use_button()
+
+    def _sync_encoding(self, source: DataSource) -> None:
+        """The encoding field shows the CSV file's ``source.encoding`` (only a CSV has one)."""
+        combo = self.encoding_combo
+        encoding = source.encoding if source.kind == "csv" else "auto"
+        index = combo.findData(encoding)
+        if index < 0:
+            # A codec the project file names that the list lacks: shown as it is stored.
+            combo.addItem(encoding, encoding)
+            index = combo.count() - 1
+        with QSignalBlocker(combo):
+            combo.setCurrentIndex(index)
+        combo.setEnabled(source.kind == "csv")
+        self.encoding_label.setEnabled(source.kind == "csv")
 
     def _show_dataset(self, name: str, params: Mapping[str, Any] | None = None) -> None:
         """Show built-in dataset ``name``'s help and parameters in the picker."""
@@ -892,6 +1000,7 @@ class DataPanel(QWidget):
         self.preview_caption.setText(preview_caption(table))
 
     def _sync_banner(self) -> None:
+        self._sync_encoding_offer()
         doc = self.document
         self.banner.set_messages(
             banner_messages(
@@ -909,7 +1018,7 @@ class DataPanel(QWidget):
     # --- document signals --------------------------------------------------------------------
 
     def _on_document_data_changed(self) -> None:
-        self._notice = None
+        self._notice, self._refused_file = None, None
         self.refresh()
 
     def _on_document_data_settings_changed(self, _settings: object) -> None:
@@ -918,7 +1027,8 @@ class DataPanel(QWidget):
             self._sync_preparation()
 
     def _on_document_project_replaced(self) -> None:
-        self._notice = None
+        self.reader.cancel()
+        self._notice, self._refused_file = None, None
         self._shown_table = None
         self.refresh()
 
@@ -945,6 +1055,50 @@ class DataPanel(QWidget):
             return False
         return self._push(settings, text, merge_key)
 
+    def _encoding_for(self, file: Path) -> str:
+        """The encoding set for ``file`` when it is the project's data file, else auto."""
+        source = self._settings.source
+        base_dir = self.document.project.base_dir
+        if source.kind == "csv" and resolve_path(source.path, base_dir) == file:
+            return source.encoding
+        return "auto"
+
+    def _finish_open(self, file: Path, result: OpenResult) -> bool:
+        """Use what :func:`open_csv` read (on the GUI thread), or say why it cannot be."""
+        if result.loaded is None:
+            assert result.error is not None
+            text = _("Could not open {name}: {error}").format(
+                name=file.name, error=tr(result.error.message)
+            )
+            self._set_notice("error", text)
+            self._refused_file = file if isinstance(result.error, DataEncodingError) else None
+            self._sync_encoding_offer()
+            self.document.message.emit(text)
+            return False
+        self._remember_folder(file)
+        trust.allow(file)  # the user chose it: the project may read it wherever it lies
+        settings = result.loaded.settings
+        if settings == self.document.project.data:
+            # Opening the same file again re-reads it (it may have been edited meanwhile).
+            self.document.workspace.prime_data(result.loaded)
+            self.document.workspace.reload_data()
+            return True
+        return self._switch_to(result.loaded, _("Open {name}").format(name=file.name))
+
+    def _switch_to(self, loaded: LoadedData, text: str) -> bool:
+        """Push the command for ``loaded.settings``; its load uses the table read already."""
+        workspace = self.document.workspace
+        workspace.prime_data(loaded)
+        try:
+            return self._push(loaded.settings, text)
+        finally:
+            workspace.prime_data(None)
+
+    def _on_reader_cancelled(self, label: str) -> None:
+        self.document.message.emit(
+            _("Reading {name} was cancelled; the data is unchanged.").format(name=label)
+        )
+
     def _set_notice(self, level: str, text: str) -> None:
         self._notice = BannerMessage(level, text)
         with self._syncing:
@@ -968,6 +1122,13 @@ class DataPanel(QWidget):
         from nnstudio.gui.preferences import AppSettings
 
         AppSettings().set_last_dir("data", file.parent)
+
+    def _on_encoding_combo_changed(self, _index: int) -> None:
+        if self._syncing:
+            return
+        self._refused_file = None
+        if not self.choose_encoding(self.encoding_combo.currentData()):
+            self.refresh()
 
     def _on_builtin_toggle_toggled(self, checked: bool) -> None:
         self.builtin_toggle.setArrowType(
@@ -1067,6 +1228,18 @@ class DataPanel(QWidget):
             return
         event.acceptProposedAction()
         self.load_csv(path)
+
+
+def _encoding_name(codec: str) -> str:
+    """An encoding's short name for buttons and undo texts ("Latin-1"), or the codec's."""
+    short = {
+        "auto": _("automatic"),
+        "utf-8": "UTF-8",
+        "gb18030": "GB18030 / GBK",
+        "latin-1": "Latin-1",
+        "utf-16": "UTF-16",
+    }
+    return short.get(codec, codec)
 
 
 def _dropped_csv(event: Any) -> str | None:

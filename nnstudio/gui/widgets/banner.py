@@ -63,6 +63,7 @@ class ProblemBanner(QFrame):
         self._messages: list[BannerMessage] = []
         self._labels: list[QLabel] = []
         self._rows: list[QWidget] = []
+        self._footer: QWidget | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setVisible(False)
 
@@ -79,6 +80,18 @@ class ProblemBanner(QFrame):
 
     def labels(self) -> list[QLabel]:
         return list(self._labels)
+
+    def set_footer(self, widget: QWidget | None) -> None:
+        """Keep ``widget`` (a row of choices that fix the problem) below the messages.
+
+        Its owner shows or hides it; the banner only keeps it last.
+        """
+        if self._footer is not None:
+            self._layout.removeWidget(self._footer)
+        self._footer = widget
+        if widget is not None:
+            widget.setParent(self)
+            self._layout.addWidget(widget)
 
     def set_messages(self, messages: Sequence[BannerMessage]) -> None:
         ordered = sorted(messages, key=lambda m: LEVELS.index(m.level))
@@ -130,6 +143,9 @@ class ProblemBanner(QFrame):
             more.setStyleSheet(f"color: {theme.BANNER_MORE_TEXT.name()}; padding-left: 24px;")
             self._layout.addWidget(more)
             self._rows.append(more)
+        if self._footer is not None:
+            self._layout.removeWidget(self._footer)
+            self._layout.addWidget(self._footer)
         if ordered:
             background, border, _ink = _STYLE[ordered[0].level]
             self.setStyleSheet(
