@@ -227,11 +227,6 @@ class Workspace:
         """
         self._primed = loaded
 
-    @property
-    def data_exception(self) -> NNStudioError | None:
-        """The error the last data load met (the exception behind :attr:`data_error`)."""
-        return self._data_exception
-
     def _load(self, *, reuse_table: bool = False) -> None:
         settings = self.project.data
         primed, self._primed = self._primed, None
@@ -254,8 +249,9 @@ class Workspace:
 
     @property
     def data_exception(self) -> NNStudioError | None:
-        """The error the last data load met (None when it worked), for views that act on
-        its kind (a file outside the project's folder is asked about, not just shown)."""
+        """The error the last data load met (None when it worked; the exception behind
+        :attr:`data_error`), for views that act on its kind (a file outside the project's
+        folder is asked about, an encoding refusal offers a choice)."""
         return self._data_exception
 
     def require_data(self) -> None:
