@@ -16,7 +16,6 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QPushButton
 
 from nnstudio.core.data import read_csv
-from nnstudio.core.data.csv_io import _CHUNK_BYTES
 from nnstudio.core.errors import Cancelled
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.panels import data_panel as data_panel_module
@@ -32,7 +31,7 @@ def _write_small(path: Path) -> Path:
     return path
 
 
-def _write_big(path: Path, size: int = 2 * SYNC_READ_BYTES + _CHUNK_BYTES) -> Path:
+def _write_big(path: Path, size: int = 2 * SYNC_READ_BYTES + (4 << 20)) -> Path:
     """A numeric CSV with a text target, larger than the synchronous limit."""
     rng = np.random.default_rng(7)
     rows = size // 60 + 1
