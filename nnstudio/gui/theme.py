@@ -113,6 +113,9 @@ TRAIN = "#1f77b4"
 #: The data profile: a column's histogram bars, and the target's class balance bars.
 PROFILE_HISTOGRAM = "#4c78a8"
 PROFILE_BALANCE = "#f58518"
+#: The runs panel's parallel coordinates: low final metric → high (colour-blind safe).
+RUNS_LOW = "#D55E00"
+RUNS_HIGH = "#0072B2"
 VALIDATION = "#ff7f0e"
 PLANNED = "#9aa0a6"
 #: The smoothed loss over the raw per-batch losses.

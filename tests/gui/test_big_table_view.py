@@ -42,7 +42,9 @@ def test_a_200k_row_table_formats_only_the_cells_on_screen(qtbot, tmp_path, monk
     monkeypatch.setattr(dataframe_model, "format_cell", counting)
     panel = DataPanel(ProjectDocument())
     qtbot.addWidget(panel)
-    assert panel.load_csv(_write(tmp_path / "big.csv"))
+    # A file this big is read in the background (the data panel's cancellable read).
+    with qtbot.waitSignal(panel.reader.finished, timeout=120_000):
+        assert panel.load_csv(_write(tmp_path / "big.csv"))
     show_styled(panel, (900, 700))
     panel.view_tabs.setCurrentWidget(panel.preview.parentWidget())
     QApplication.processEvents()

@@ -10,6 +10,7 @@ from nnstudio.core.data.csv_io import read_csv
 from nnstudio.core.data.data_settings import DataSource
 from nnstudio.core.data.datasets import make_dataset
 from nnstudio.core.data.table import Table
+from nnstudio.core.data.trust import check_readable
 from nnstudio.core.errors import DataError
 from nnstudio.i18n import _
 
@@ -33,6 +34,8 @@ def load_table(
 ) -> Table:
     """Read the CSV or make the built-in dataset that ``source`` names.
 
+    ``base_dir`` is the project's folder: a CSV outside it is read only once the user allowed
+    it (:mod:`.trust`), so a received project cannot pull in the user's other files.
     ``should_stop`` lets a CSV read be cancelled (see :func:`~.csv_io.read_csv`).
     """
     if not isinstance(source, DataSource):
@@ -42,8 +45,10 @@ def load_table(
     if source.kind == "csv":
         if not source.path.strip():
             raise DataError(_("no CSV file is chosen"), where="source.path")
+        path = resolve_path(source.path, base_dir)
+        check_readable(path, base_dir)
         table = read_csv(
-            resolve_path(source.path, base_dir),
+            path,
             encoding=source.encoding,
             delimiter=source.delimiter,
             should_stop=should_stop,

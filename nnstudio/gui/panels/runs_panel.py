@@ -416,7 +416,7 @@ class RunsPanel(QWidget):
         finite_metric = [v for v in metric if math.isfinite(v)]
         m_lo, m_hi = (min(finite_metric), max(finite_metric)) if finite_metric else (0.0, 1.0)
         better_high = key.endswith("accuracy")
-        cmap = pg.ColorMap([0.0, 1.0], [pg.mkColor("#D55E00"), pg.mkColor("#0072B2")])
+        cmap = pg.ColorMap([0.0, 1.0], [pg.mkColor(theme.RUNS_LOW), pg.mkColor(theme.RUNS_HIGH)])
         for i in range(n):
             plot.plot([i, i], [0, 1], pen=pg.mkPen(theme.MUTED_TEXT.name(), width=1))
             lo, hi = spans[i]
