@@ -29,3 +29,13 @@ def mobile_csv() -> Path:
     if not MOBILE_CSV.exists():
         pytest.skip("../shared/data/mobile_price_train.csv is not beside the repository")
     return MOBILE_CSV
+
+
+@pytest.fixture(autouse=True)
+def _forget_outside_data_answers():
+    """Each test starts, like a new session, with no file outside a project allowed."""
+    from nnstudio.core.data import trust
+
+    trust.forget()
+    yield
+    trust.forget()

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from nnstudio import i18n
 from nnstudio.cli import main
-from nnstudio.core.data import DataSource
+from nnstudio.core.data import DataSource, trust
 from nnstudio.core.export import export_project
 from nnstudio.core.project import load_project, save_project
 from nnstudio.core.safe_text import FORMULA_STARTS, csv_cell, printable
@@ -246,6 +246,7 @@ def test_a_project_with_hostile_names_exports_a_script_that_compiles_and_runs(
         writer.writerow(columns)
         for i in range(80):
             writer.writerow([rng.random() for _ in range(4)] + [classes[i % 4]])
+    trust.allow(tmp_path / "hostile.csv")  # the test's own file, beside no project
     project = load_project(REPO / "samples" / "iris.nnsproj")
     project.data = project.data.replace(
         source=DataSource(kind="csv", path=str(tmp_path / "hostile.csv")),

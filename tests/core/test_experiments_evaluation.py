@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn import metrics
 
-from nnstudio.core.data import DataSource
+from nnstudio.core.data import DataSource, trust
 from nnstudio.core.experiments.evaluation import (
     classification_evaluation,
     evaluate_project,
@@ -126,6 +126,7 @@ def test_a_trained_project_is_evaluated_on_its_validation_and_test_rows():
 
 
 def test_permutation_importance_ranks_ram_first_on_the_phone_data(mobile_csv):
+    trust.allow(mobile_csv)  # the course's data, beside the repository
     project = _trained(
         SAMPLES / "mobile_price.nnsproj",
         3,

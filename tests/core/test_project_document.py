@@ -15,6 +15,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from nnstudio.core.data import trust
 from nnstudio.core.errors import DataError, ProjectError
 from nnstudio.core.project import (
     CURRENT_VERSION,
@@ -446,6 +447,7 @@ def test_save_as_into_another_folder_keeps_naming_the_same_csv(tmp_path: Path) -
     assert project_doc(target)["data"]["source"]["path"] == "../../a/xor.csv"
     again = load_project(target)
     assert again.data.source.path == str(tmp_path / "a" / "xor.csv")
+    trust.allow(tmp_path / "a" / "xor.csv")  # now outside the project's folder: the user allows it
     table, _ = load_data(again)
     assert list(table.frame.columns) == ["x1", "x2", "y"]
 
