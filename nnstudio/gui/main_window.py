@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -1318,6 +1319,8 @@ class MainWindow(QMainWindow):
         """Help → Start Page (and the first launch): the lessons of the course."""
         from nnstudio.gui.lab.lessons import StartPage
 
+        if not self.isVisible():
+            return  # closed meanwhile: a page shown now would keep the app running alone
         if self.start_page is None:
             page = StartPage(_as_bool(self.settings.value(START_PAGE_KEY, False)), self)
             page.lesson_chosen.connect(self.open_lesson)
@@ -1695,6 +1698,11 @@ class MainWindow(QMainWindow):
             self.recovery.end_session()
         if self.controller is not None:
             self.controller.close_process()
+        # Dialogs left open (the start page, a search, a report) are windows of their own:
+        # one still showing would keep the app running after its main window closed.
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.close()
         event.accept()
         if self._restart_after_close:
             reopen = [str(self.project.path)] if self.document and self.project.path else []
