@@ -32,6 +32,25 @@ def mobile_csv() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Each test starts with one torch thread and leaves the count as it found it.
+
+    OMP_NUM_THREADS above covers a fresh process; this covers a test before it that chose a
+    thread count (the command line's thread rule runs in-process in the CLI tests).
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
 def _forget_outside_data_answers():
     """Each test starts, like a new session, with no file outside a project allowed."""
     from nnstudio.core.data import trust

@@ -27,44 +27,15 @@ from nnstudio.cli import main
 from nnstudio.core import atomic
 from nnstudio.core.project import load_project, save_project
 from tests.conftest import REPO
+from tests.interrupted_saves import make_big_project, temporaries, wait_until
 
 ROUND_LIMIT_S = 120
 
 
 @pytest.fixture(scope="module")
 def big_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """iris with two hidden layers of 1,500 units: a save of tens of MB, so that a signal can
-    land in the middle of writing it."""
-    folder = tmp_path_factory.mktemp("interrupted")
-    project = load_project(REPO / "samples" / "iris.nnsproj")
-    graph = project.graph
-    hidden = graph.by_name("dense_1")
-    output = graph.by_name("dense_2")
-    graph.set_param(hidden.id, "units", 1500)
-    graph.remove_edge(hidden.id, output.id)
-    extra = graph.add_node("Dense", {"units": 1500, "activation": {"name": "relu"}}, name="wide")
-    graph.add_edge(hidden.id, extra.id)
-    graph.add_edge(extra.id, output.id)
-    project.training = project.training.replace(epochs=1)
-    path = folder / "big.nnsproj"
-    save_project(project, path)
-    assert main(["train", str(path), "--quiet", "--save", str(path)]) == 0
-    return path
-
-
-def _temporaries(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.name.endswith(".tmp")]
-
-
-def _wait(condition, process: subprocess.Popen, deadline: float) -> bool:
-    """Poll ``condition`` until it holds, the child ends or the deadline passes."""
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.001)  # a poll interval, not a wait for something to happen
-    return False
+    """A project big enough that a signal can land in the middle of saving it."""
+    return make_big_project(tmp_path_factory.mktemp("interrupted"))
 
 
 MOMENTS = ("training", "writing", "replaced")
@@ -77,7 +48,7 @@ def _moment(kind: str, rng: random.Random, path: Path, before_inode: int):
     threshold = rng.randrange(0, size)
 
     def writing() -> bool:
-        return any(p.stat().st_size >= threshold for p in _temporaries(path.parent) if p.exists())
+        return any(p.stat().st_size >= threshold for p in temporaries(path.parent) if p.exists())
 
     def replaced() -> bool:
         try:
@@ -114,7 +85,7 @@ def test_an_interrupted_save_leaves_the_old_file_or_the_complete_new_one(
         assert process.stderr is not None
         first = process.stderr.readline()
         assert first.startswith(b"epoch") or process.poll() is not None, first
-        _wait(condition, process, deadline)
+        wait_until(condition, process, deadline)
         if process.poll() is None:
             process.send_signal(signum)
         _out, err = process.communicate(timeout=ROUND_LIMIT_S)
@@ -134,11 +105,11 @@ def test_an_interrupted_save_leaves_the_old_file_or_the_complete_new_one(
                 assert "stopped after saving" in last and str(big_project) in last, err
             else:
                 assert last.endswith(("interrupted", "terminated")), err
-            assert _temporaries(folder) == [], (kind, err)
+            assert temporaries(folder) == [], (kind, err)
     # The next save (a complete run) sweeps what a SIGKILL left behind.
     assert main(["train", str(big_project), "--quiet", "--epochs", "1", "--save",
                  str(big_project)]) == 0  # fmt: skip
-    assert _temporaries(folder) == []
+    assert temporaries(folder) == []
     load_project(big_project)
 
 
@@ -266,4 +237,4 @@ def test_a_full_disk_during_train_save_leaves_the_previous_file_and_says_so(
     assert "No space left on device" in err and "the previous file is unchanged" in err
     assert len(err.strip().splitlines()) == 1
     assert path.read_bytes() == before
-    assert _temporaries(tmp_path) == []
+    assert temporaries(tmp_path) == []

@@ -23,14 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 IRIS = REPO / "samples" / "iris.nnsproj"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def loaded():
     return load_data(load_project(IRIS))

@@ -41,16 +41,6 @@ pytestmark = pytest.mark.timeout(900)
 SCRIPT_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-@contextlib.contextmanager
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 # --- projects ------------------------------------------------------------------------------
 
 
@@ -161,7 +151,7 @@ CASES = {
 
 def nnstudio_train_json(path: Path, save: Path) -> dict:
     out = io.StringIO()
-    with one_thread(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = cli_main(["train", str(path), "--json", "--quiet", "--save", str(save)])
     assert code == 0
     return json.loads(out.getvalue())
@@ -466,9 +456,8 @@ def test_script_notes_trained_weights_and_writes_atomically(tmp_path):
 
 def trained(project: Project, epochs: int) -> Project:
     project.training = project.training.replace(epochs=epochs)
-    with one_thread():
-        plan = plan_run(project)
-        store_result(project, plan, train(plan.job))
+    plan = plan_run(project)
+    store_result(project, plan, train(plan.job))
     return project
 
 
@@ -729,13 +718,12 @@ def test_script_training_matches_every_setting(tmp_path, name):
     project = Project(graph=graph, data=data, training=settings, name=name)
     script = export_project(project, "python", tmp_path / f"{name}.py")
     module = load_script(script)
-    with one_thread():
-        plan = plan_run(project)
-        result = train(plan.job)
-        prepared = module.prepare_data()
-        torch.manual_seed(module.SEED)
-        net = module.Net()
-        history = module.train(net, prepared)
+    plan = plan_run(project)
+    result = train(plan.job)
+    prepared = module.prepare_data()
+    torch.manual_seed(module.SEED)
+    net = module.Net()
+    history = module.train(net, prepared)
     ours = result.history
     assert len(history["train_loss"]) == ours.epochs_done
     np.testing.assert_allclose(history["train_loss"], ours.train_loss, rtol=1e-6)

@@ -32,15 +32,6 @@ REPO = Path(__file__).resolve().parents[2]
 IRIS = REPO / "samples" / "iris.nnsproj"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks train far faster on one core than with intra-op threads fighting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def iris():
     project = load_project(IRIS)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.cli import main
 from nnstudio.core.project import load_project, save_project
 from tests.conftest import REPO
+from tests.interrupted_saves import make_big_project, temporaries, wait_until
 
 ROUNDS = 4
 ROUND_LIMIT_S = 180
@@ -29,39 +29,8 @@ ROUND_LIMIT_S = 180
 
 @pytest.fixture(scope="module")
 def big_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """iris with two hidden layers of 1,500 units, trained one epoch: a save of tens of MB,
-    so that a kill can land in the middle of writing it."""
-    folder = tmp_path_factory.mktemp("kill-save")
-    project = load_project(REPO / "samples" / "iris.nnsproj")
-    graph = project.graph
-    hidden = graph.by_name("dense_1")
-    output = graph.by_name("dense_2")
-    graph.set_param(hidden.id, "units", 1500)
-    graph.remove_edge(hidden.id, output.id)
-    extra = graph.add_node("Dense", {"units": 1500, "activation": {"name": "relu"}}, name="wide")
-    graph.add_edge(hidden.id, extra.id)
-    graph.add_edge(extra.id, output.id)
-    project.training = project.training.replace(epochs=1)
-    path = folder / "big.nnsproj"
-    save_project(project, path)
-    assert main(["train", str(path), "--quiet", "--save", str(path)]) == 0
-    assert load_project(path).weights is not None
-    return path
-
-
-def _temporaries(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*.tmp")] if folder.exists() else []
-
-
-def _wait(condition, process: subprocess.Popen, deadline: float) -> bool:
-    """Poll ``condition`` until it holds, the child ends or the deadline passes."""
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.001)  # a poll interval, not a wait for something to happen
-    return False
+    """A project big enough that a signal can land in the middle of saving it."""
+    return make_big_project(tmp_path_factory.mktemp("kill-save"))
 
 
 @pytest.mark.slow
@@ -98,11 +67,11 @@ def test_killing_the_app_mid_save_leaves_every_file_whole_and_no_stale_temporary
                 return any(
                     p.exists() and p.stat().st_size >= threshold
                     for folder in folders
-                    for p in _temporaries(folder)
+                    for p in temporaries(folder)
                 )
 
             deadline = time.monotonic() + ROUND_LIMIT_S
-            reached = _wait(writing, child, deadline)
+            reached = wait_until(writing, child, deadline)
             child.send_signal(signal.SIGKILL)
             _out, err = child.communicate(timeout=60)
             assert child.returncode == -signal.SIGKILL, err[-2000:]
@@ -118,5 +87,5 @@ def test_killing_the_app_mid_save_leaves_every_file_whole_and_no_stale_temporary
             assert load_project(recovery).weights is not None
         # The next save sweeps what the killed one left behind.
         save_project(saved, project)
-        assert [p for p in _temporaries(project.parent)] == []
+        assert [p for p in temporaries(project.parent)] == []
     assert killed_writing == ROUNDS

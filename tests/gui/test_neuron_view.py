@@ -32,14 +32,6 @@ REPO = Path(__file__).resolve().parents[2]
 SHOTS = Path(tempfile.gettempdir()) / "nnstudio-class"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def open_view(qtbot, project: Project, size=(1000, 640)) -> NeuronView:
     document = ProjectDocument(project)
     document.workspace.reload_data()

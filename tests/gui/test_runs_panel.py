@@ -17,14 +17,6 @@ REPO = Path(__file__).resolve().parents[2]
 IRIS = REPO / "samples" / "iris.nnsproj"
 
 
-@pytest.fixture(autouse=True)
-def keep_torch_threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _run(document: ProjectDocument, **changes) -> None:
     """One real run stored the way the window stores it (through the workspace)."""
     workspace = document.workspace
