@@ -319,27 +319,41 @@ class SetAttributeCommand(Command):
         self.doc.workspace.graph.set_attribute(self.node_id, self.attribute, self.old)
 
 
-class SetTrainingSettingsCommand(Command):
+class _SettingsCommand(Command):
+    """Replace one settings section of the project with a new value; successive edits under
+    one ``merge_key`` (a slider dragged, a field typed in) merge into one undo step."""
+
+    #: Set by each subclass: the merge id, the default undo text, and the workspace setter.
+    MERGE_ID: ClassVar[int]
+    DEFAULT_TEXT: ClassVar[str]
+
     def __init__(
         self,
         doc: ProjectDocument,
-        new: TrainingSettings,
+        new: Any,
         text: str = "",
         merge_key: str = "",
         parent: MacroCommand | None = None,
     ) -> None:
-        super().__init__(text or _("Change training settings"), parent)
+        super().__init__(text or _(self.DEFAULT_TEXT), parent)
         self.doc = doc
-        self.old = doc.project.training
+        self.old = self._current(doc)
         self.new = new
         self.merge_key = merge_key
 
+    @staticmethod
+    def _current(doc: ProjectDocument) -> Any:
+        raise NotImplementedError
+
+    def _apply(self, value: Any) -> None:
+        raise NotImplementedError
+
     def id(self) -> int:
-        return MERGE_TRAINING if self.merge_key else -1
+        return self.MERGE_ID if self.merge_key else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if (
-            isinstance(other, SetTrainingSettingsCommand)
+            type(other) is type(self)
             and other.merge_key == self.merge_key
             and _close_in_time(self, other)
         ):
@@ -347,56 +361,44 @@ class SetTrainingSettingsCommand(Command):
             self.created = other.created
             return True
         return False
+
+    def redo(self) -> None:
+        self._apply(self.new)
+
+    def undo(self) -> None:
+        self._apply(self.old)
+
+
+class SetTrainingSettingsCommand(_SettingsCommand):
+    MERGE_ID = MERGE_TRAINING
+    DEFAULT_TEXT = N_("Change training settings")
+
+    @staticmethod
+    def _current(doc: ProjectDocument) -> TrainingSettings:
+        return doc.project.training
+
+    def _apply(self, value: TrainingSettings) -> None:
+        self.doc.workspace.set_training_settings(value)
 
     def touched_settings(self) -> set[str]:
         from nnstudio.core.project.classroom import training_locks
 
         return training_locks(self.old, self.new)
 
-    def redo(self) -> None:
-        self.doc.workspace.set_training_settings(self.new)
 
-    def undo(self) -> None:
-        self.doc.workspace.set_training_settings(self.old)
+class SetDataSettingsCommand(_SettingsCommand):
+    MERGE_ID = MERGE_DATA
+    DEFAULT_TEXT = N_("Change data settings")
 
+    @staticmethod
+    def _current(doc: ProjectDocument) -> DataSettings:
+        return doc.project.data
 
-class SetDataSettingsCommand(Command):
-    def __init__(
-        self,
-        doc: ProjectDocument,
-        new: DataSettings,
-        text: str = "",
-        merge_key: str = "",
-        parent: MacroCommand | None = None,
-    ) -> None:
-        super().__init__(text or _("Change data settings"), parent)
-        self.doc = doc
-        self.old = doc.project.data
-        self.new = new
-        self.merge_key = merge_key
-
-    def id(self) -> int:
-        return MERGE_DATA if self.merge_key else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if (
-            isinstance(other, SetDataSettingsCommand)
-            and other.merge_key == self.merge_key
-            and _close_in_time(self, other)
-        ):
-            self.new = other.new
-            self.created = other.created
-            return True
-        return False
+    def _apply(self, value: DataSettings) -> None:
+        self.doc.workspace.set_data_settings(value)
 
     def touched_settings(self) -> set[str]:
         return {"data"} if self.new != self.old else set()
-
-    def redo(self) -> None:
-        self.doc.workspace.set_data_settings(self.new)
-
-    def undo(self) -> None:
-        self.doc.workspace.set_data_settings(self.old)
 
 
 class SetClassroomCommand(Command):
