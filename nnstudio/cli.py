@@ -393,7 +393,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _THREADS_GIVEN
     _THREADS_GIVEN = threads is not None or bool(os.environ.get("NNSTUDIO_THREADS"))
     with _terminate_as_exception():
-        return _run_command(args, threads, debug=debug)
+        status = _run_command(args, threads, debug=debug)
+    _end_distributed_process(status)
+    return status
+
+
+def _end_distributed_process(status: int) -> None:
+    """A process of a torchrun job leaves without finalization (see ``end_process``)."""
+    distributed = sys.modules.get("nnstudio.core.training.distributed")
+    if distributed is not None and distributed.session_ran():
+        distributed.end_process(status)
 
 
 def _run_command(args: argparse.Namespace, threads: str | None, *, debug: bool) -> int:

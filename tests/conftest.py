@@ -58,24 +58,3 @@ def _forget_outside_data_answers():
     trust.forget()
     yield
     trust.forget()
-
-
-#: Tests that start several gloo processes. A gloo process aborts now and then as it exits
-#: ("terminate called without an active exception", SIGABRT) after its work is done and
-#: checked — an open defect of issue 12 — so they run when NNSTUDIO_DISTRIBUTED_TESTS=1.
-_MULTI_PROCESS = (
-    "tests/cli/test_distributed_cli.py::test_two_processes",
-    "tests/core/test_distributed.py::test_two_processes",
-    "tests/core/test_export_distributed.py",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    if os.environ.get("NNSTUDIO_DISTRIBUTED_TESTS") == "1":
-        return
-    skip = pytest.mark.skip(
-        reason="several gloo processes: set NNSTUDIO_DISTRIBUTED_TESTS=1 (an exit abort is open)"
-    )
-    for item in items:
-        if any(item.nodeid.startswith(prefix) for prefix in _MULTI_PROCESS):
-            item.add_marker(skip)

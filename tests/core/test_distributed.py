@@ -23,7 +23,12 @@ from nnstudio.core.catalogue.losses import build_loss
 from nnstudio.core.errors import TrainingError
 from nnstudio.core.network.builder import build_model, model_weights
 from nnstudio.core.training import ReportPolicy, TrainingJob, TrainingSettings, train
-from nnstudio.core.training.distributed import ProcessGroupShard, backend_for, from_environment
+from nnstudio.core.training.distributed import (
+    ProcessGroupShard,
+    backend_for,
+    end_process,
+    from_environment,
+)
 from nnstudio.core.training.engine import sums_over_batch
 from tests.core.helpers import dense_chain
 
@@ -99,6 +104,8 @@ def _worker(rank: int, world: int, port: int, out: str, case: str) -> None:
         },
         Path(out) / f"rank{rank}.pt",
     )
+    # As the command line does: no finalization for a gloo thread to race (end_process).
+    end_process(0)
 
 
 def _free_port() -> int:
@@ -195,3 +202,37 @@ def test_the_lessons_summed_loss_is_told_from_averaged_ones():
     assert sums_over_batch(build_loss({"name": "half_sse"}))
     assert not sums_over_batch(build_loss({"name": "cross_entropy"}))
     assert not sums_over_batch(build_loss({"name": "mse"}))
+
+
+class _Ended(Exception):
+    """Raised by the stand-in for ``os._exit``."""
+
+
+def test_a_torchrun_process_of_the_command_line_ends_without_finalization(monkeypatch, capsys):
+    """After a distributed session the command line leaves through end_process (os._exit):
+    a gloo thread releasing tensors during finalization would abort the finished process."""
+    from nnstudio.cli import main
+    from nnstudio.core.training import distributed
+
+    ended: list[int] = []
+
+    def fake_exit(status: int) -> None:
+        ended.append(status)
+        raise _Ended
+
+    monkeypatch.setattr(distributed.os, "_exit", fake_exit)
+    monkeypatch.setattr(distributed, "_SESSION_RAN", True)
+    with pytest.raises(_Ended):
+        main(["validate", str(Path(__file__).resolve().parents[2] / "samples" / "iris.nnsproj")])
+    assert ended == [0]
+    assert "no problems" in capsys.readouterr().out
+
+
+def test_an_ordinary_command_ends_normally(monkeypatch):
+    from nnstudio.cli import main
+    from nnstudio.core.training import distributed
+
+    monkeypatch.setattr(distributed.os, "_exit", lambda status: pytest.fail("os._exit called"))
+    iris = Path(__file__).resolve().parents[2] / "samples" / "iris.nnsproj"
+    assert not distributed.session_ran()
+    assert main(["validate", str(iris)]) == 0

@@ -95,3 +95,20 @@ def test_the_plain_export_has_no_distributed_code(tmp_path):
     project = load_project(REPO / "samples" / "iris.nnsproj")
     text = export_project(project, "python", tmp_path / "plain.py").read_text("utf-8")
     assert "DistributedDataParallel" not in text and "argparse" not in text
+
+
+def test_every_process_of_the_distributed_script_leaves_without_finalization(tmp_path):
+    """Rank 0 after its report and the others after training end through leave_processes
+    (os._exit once the work is written), as the command line does; alone it returns."""
+    import ast
+
+    script = _script(tmp_path, "iris", 1)
+    tree = ast.parse(script.read_text("utf-8"))
+    main = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main")
+    calls = [n for n in ast.walk(main) if isinstance(n, ast.Call) and getattr(n.func, "id", None)]
+    assert [c.func.id for c in calls].count("leave_processes") == 2
+    assert ast.unparse(main.body[-1]) == "leave_processes(world)"
+    leave = next(
+        n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "leave_processes"
+    )
+    assert "os._exit(0)" in ast.unparse(leave) and "if world > 1" in ast.unparse(leave)

@@ -43,6 +43,7 @@ _IMPORTS = [
     ("import argparse", "argparse"),
     ("import json", "json"),
     ("import os", "os"),
+    ("import sys", "sys"),
     ("import math", "math"),
     ("from pathlib import Path", "Path"),
     ("import numpy as np", "np"),

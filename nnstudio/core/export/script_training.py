@@ -103,7 +103,20 @@ def all_sum(value: float, device: torch.device) -> float:
     """The sum of a number over all the processes."""
     total = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(total)
-    return float(total)'''
+    return float(total)
+
+
+def leave_processes(world: int) -> None:
+    """End a process of a torchrun job once its work is done, without finalization.
+
+    gloo's worker threads outlive destroy_process_group, and one still releasing the last
+    collective's tensors while Python finalizes can abort the process after its work is done
+    (SIGABRT). Leaving with os._exit, output flushed, gives that thread nothing to race.
+    """
+    if world > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)'''
 
 
 def settings_block(s: TrainingSettings, *, monitor: str | None) -> list[str]:
@@ -684,7 +697,7 @@ def _distributed_start() -> list[str]:
     lines.append(f"{p2}dist.destroy_process_group()")
     lines += comment("Process 0 alone reports (the others trained the same weights).", 1)
     lines.append(f"{p1}if rank != 0:")
-    lines.append(f"{p2}return")
+    lines.append(f"{p2}leave_processes(world)")
     return lines
 
 
@@ -756,6 +769,8 @@ def main_section(
         lines.append(f'{p1}print("actual:   ", rows[TARGETS].to_numpy().tolist())')
     lines += comment("One machine-readable line, for scripts that compare runs.", 1)
     lines.append(f'{p1}print("RESULT " + json.dumps(result))')
+    if distributed:
+        lines.append(f"{p1}leave_processes(world)")
     return lines
 
 
