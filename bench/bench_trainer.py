@@ -8,6 +8,11 @@ the median is reported, so background noise hits all three alike.
 
     python bench/bench_trainer.py [--csv ../shared/data/mobile_price_train.csv] [--rounds 3]
     python bench/bench_trainer.py --weight-guard [--rounds 7]
+    python bench/bench_trainer.py --synthetic --batch 256 --baseline-engine OLD/engine.py
+
+``--baseline-engine`` adds a column for another version of ``core/training/engine.py`` (say
+the previous commit's, from ``git show HEAD~1:nnstudio/core/training/engine.py``), run in
+the same rounds: a before/after figure that the machine's load cannot tilt.
 
 Prints a table of samples per second and ratios (engine / hand loop, engine / DataLoader), then
 the phone-price recipe beside scikit-learn's MLPClassifier.
@@ -32,7 +37,7 @@ from nnstudio.core.catalogue.layers import ShapeContext  # noqa: E402
 from nnstudio.core.data import DataSettings, DataSource, load_table, prepare  # noqa: E402
 from nnstudio.core.network.builder import build_model  # noqa: E402
 from nnstudio.core.network.graph import Graph  # noqa: E402
-from nnstudio.core.training import ReportPolicy, TrainingJob, TrainingSettings, train  # noqa: E402
+from nnstudio.core.training import TrainingSettings  # noqa: E402
 
 #: Hidden layers of the model under test (sigmoid): the tuned recipe, or the lesson's first
 #: network on the large synthetic set.
@@ -101,7 +106,10 @@ def val_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return acc
 
 
-def run_engine(data, batch: int, epochs: int, lr: float) -> tuple[float, float]:
+def run_engine(data, batch: int, epochs: int, lr: float, engine=None) -> tuple[float, float]:
+    from nnstudio.core.training import engine as current
+
+    engine = engine or current
     settings = TrainingSettings(
         loss="cross_entropy",
         optimizer={"name": "adam", "lr": lr},
@@ -110,12 +118,24 @@ def run_engine(data, batch: int, epochs: int, lr: float) -> tuple[float, float]:
         seed=0,
         device="cpu",
     )
-    job = TrainingJob(model_for(data), data, settings)
+    job = engine.TrainingJob(model_for(data), data, settings)
     events = []
     t = time.perf_counter()
-    result = train(job, events.append, policy=ReportPolicy())  # GUI-like: every batch reported
+    # GUI-like: every batch reported.
+    result = engine.train(job, events.append, policy=engine.ReportPolicy())
     seconds = time.perf_counter() - t
     return seconds, result.history.metrics["val_accuracy"][-1]
+
+
+def load_engine(path: Path):
+    """``path`` (another version of engine.py) as a module, beside the current engine."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("baseline_engine", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_engine"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_hand(data, batch: int, epochs: int, lr: float) -> tuple[float, float]:
@@ -260,6 +280,14 @@ def main() -> None:
         help="100k synthetic rows of 20 features and the lesson's 20-128-256-4 network "
         "instead of the phone data and the tuned network",
     )
+    parser.add_argument(
+        "--batch", type=int, action="append", help="batch size to measure (repeatable)"
+    )
+    parser.add_argument(
+        "--baseline-engine",
+        type=Path,
+        help="another engine.py to measure beside this one, in the same rounds",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.weight_guard:
@@ -282,7 +310,10 @@ def main() -> None:
         f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second)"
     )
     runners = {"engine": run_engine, "hand": run_hand, "dataloader": run_dataloader}
-    for batch in (8, 64, 256):
+    if args.baseline_engine:
+        baseline = load_engine(args.baseline_engine)
+        runners["baseline"] = lambda *a: run_engine(*a, engine=baseline)
+    for batch in args.batch or (8, 64, 256):
         epochs = max(1, args.samples // n)
         times: dict[str, list[float]] = {k: [] for k in runners}
         for _ in range(args.rounds):
@@ -294,6 +325,12 @@ def main() -> None:
             f"{batch:>6} {rate['engine']:>12,.0f} {rate['hand']:>12,.0f} "
             f"{rate['dataloader']:>12,.0f} {rate['engine'] / rate['hand']:>8.3f}× "
             f"{rate['engine'] / rate['dataloader']:>7.2f}×"
+            + (
+                f"   baseline/hand {rate['baseline'] / rate['hand']:.3f}×"
+                f"  engine/baseline {rate['engine'] / rate['baseline']:.3f}×"
+                if "baseline" in rate
+                else ""
+            )
         )
     if not args.skip_sklearn and not args.synthetic:
         sklearn_comparison(data, 50)

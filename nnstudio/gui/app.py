@@ -45,6 +45,10 @@ def run_app(
     ``language`` (``nnstudio --lang``) overrides, for this session, the language chosen in
     View → Language, which otherwise follows the system's.
     """
+    from nnstudio.gui.preload import start_preload
+
+    # torch and the core import in the background while Qt starts and the window paints.
+    start_preload()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

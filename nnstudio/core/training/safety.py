@@ -93,19 +93,30 @@ class WeightGuard:
         """Whether step number ``step`` (counted from 1) is one whose weights are checked."""
         return step % self.every == 0
 
-    def remember(self, epochs_done: int, *, best: bool = False) -> None:
+    def remember(
+        self,
+        epochs_done: int,
+        *,
+        best: bool = False,
+        copy: dict[str, torch.Tensor] | None = None,
+    ) -> None:
         """Keep a copy of the weights after ``epochs_done`` epochs, if they are finite.
 
         Called at the start of every epoch, after the previous epoch's end was checked (the
         first call checks the starting weights itself). ``best``: this copy ended the epoch
-        with the lowest training loss so far.
+        with the lowest training loss so far. ``copy``: a copy of exactly these weights that
+        the caller already took and never changes (the loop's best-epoch snapshot), kept as
+        it is instead of copying the weights a second time.
         """
         if self.kept is None and not self.finite():
             return
-        self.kept = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.kept = copy if copy is not None else self._copy()
         self.kept_epoch = epochs_done
         if best:
             self.best, self.best_epoch = self.kept, epochs_done
+
+    def _copy(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     def restore(self) -> Text:
         """Put the last finite copy back; says which weights the model now holds."""

@@ -54,14 +54,23 @@ class ProfileView(QWidget):
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        import pyqtgraph as pg
-
         self.document = document
         self.profile: DataProfile | None = None
         self._stale = True
+        #: The table and plots are made when the tab is first shown (:meth:`refresh`): the
+        #: tab starts hidden, and its three plots cost a noticeable part of the app's start.
+        self._built = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
+        document.data_changed.connect(self._on_document_data_changed)
+        document.project_replaced.connect(self._on_document_data_changed)
+
+    def _build(self) -> None:
+        import pyqtgraph as pg
+
+        self._built = True
+        layout = self.layout()
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -99,8 +108,6 @@ class ProfileView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
-        document.data_changed.connect(self._on_document_data_changed)
-        document.project_replaced.connect(self._on_document_data_changed)
 
     # --- following the document -------------------------------------------------------------
 
@@ -116,6 +123,8 @@ class ProfileView(QWidget):
 
     def refresh(self) -> None:
         """Profile the document's table afresh (or say there is none)."""
+        if not self._built:
+            self._build()
         self._stale = False
         table = self.document.workspace.table
         if table is None:
@@ -193,6 +202,8 @@ class ProfileView(QWidget):
         self._draw_histogram()
 
     def selected_column(self) -> str | None:
+        if not self._built:
+            return None
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         if not rows or self.profile is None:
             return None

@@ -184,7 +184,9 @@ class WeightsView(PlotView):
     def reset(self) -> None:
         super().reset()
         self._key = ()
-        self._show_empty()
+        # Opening a project resets every view more than once; an empty view stays as it is.
+        if self.empty_plot is None or self.histograms:
+            self._show_empty()
 
     def refresh(self) -> None:
         record = self.context.record
