@@ -715,6 +715,7 @@ class MainWindow(QMainWindow):
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.run_failed.connect(self._on_run_failed)
         self.controller.process_notice.connect(self._on_process_notice)
+        self.workbench.plots.stop_keep_best_requested.connect(self._on_stop_keep_best_requested)
         doc.locked_changed.connect(canvas.set_read_only)
         self._wire_lessons(doc)
 
@@ -1535,6 +1536,11 @@ class MainWindow(QMainWindow):
         if result.reason == "diverged":
             QMessageBox.warning(self, _("Training diverged"), message)
         self._update_actions()
+
+    def _on_stop_keep_best_requested(self) -> None:
+        """The diverging banner's choice: end the run with its best epoch's weights."""
+        if self.controller is not None:
+            self.controller.stop(keep_best=True)
 
     def _on_process_notice(self, message: str) -> None:
         """The training process's handshake failed: said in a box, not only in the log."""
