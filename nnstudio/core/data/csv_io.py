@@ -749,7 +749,7 @@ def _latin_or_gbk(data: bytes, label: str, absolute: str) -> str:
     """The encoding of a file that is not UTF-8: "cp1252" when its non-ASCII lines are all
     Latin-1 (Western European) words, else "gb18030"; a file mixing the two is refused with
     its lines named (see :mod:`~nnstudio.core.data.legacy_encodings` for the rule)."""
-    lines = classify_lines(data, enough=_LINES_SHOWN)
+    lines = classify_lines(data)
     if lines.mixed:
         raise DataEncodingError(
             _(
