@@ -715,6 +715,7 @@ class MainWindow(QMainWindow):
         self.controller.run_finished.connect(self._on_run_finished)
         self.controller.run_failed.connect(self._on_run_failed)
         self.controller.process_notice.connect(self._on_process_notice)
+        self.workbench.plots.stop_keep_best_requested.connect(self._on_stop_keep_best_requested)
         doc.locked_changed.connect(canvas.set_read_only)
         self._wire_lessons(doc)
 
@@ -793,14 +794,60 @@ class MainWindow(QMainWindow):
         QApplication.restoreOverrideCursor()
         if not self._ready_to_replace():
             return False
+        if self._open_in_background(project, path):
+            return True
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self._show_project(project)
         finally:
             QApplication.restoreOverrideCursor()
+        self._opened(path)
+        return True
+
+    def _opened(self, path: Path) -> None:
         self.settings.add_recent(path)
         self.settings.set_last_dir("project", path)
         self.show_message(_("Opened {path}").format(path=path))
+
+    def _open_in_background(self, project: Project, path: Path) -> bool:
+        """Read a project's big CSV file in the data panel's background read; False when
+        the file is small enough to read at once (or no CSV file).
+
+        The window stays responsive, with the data panel's progress dialog and Cancel after a
+        moment; the project is shown once its data is read (and prepared), and Cancel leaves
+        the project open before as it was.
+        """
+        from nnstudio.core.data.sources import resolve_path
+        from nnstudio.core.workspace import load_data
+        from nnstudio.gui.panels.data_panel import SYNC_READ_BYTES
+
+        source = project.data.source
+        if source.kind != "csv":
+            return False
+        try:
+            size = resolve_path(source.path, project.base_dir).stat().st_size
+        except (OSError, ValueError):
+            return False  # the ordinary open says what is wrong with the file
+        if size <= SYNC_READ_BYTES:
+            return False
+        settings, base_dir = project.data, project.base_dir
+
+        def shown(loaded) -> None:
+            assert self.document is not None
+            workspace = self.document.workspace
+            workspace.prime_data(loaded)  # the open's load takes the table read already
+            try:
+                self._show_project(project)
+            finally:
+                workspace.prime_data(None)
+            self._opened(path)
+
+        self.workbench.data.reader.start(
+            Path(source.path).name,
+            lambda should_stop: load_data(settings, base_dir, should_stop=should_stop),
+            shown,
+        )
+        self.show_message(_("Opening {path}: reading its data…").format(path=path))
         return True
 
     def _offer_as_data(self, path: Path) -> bool:
@@ -1535,6 +1582,11 @@ class MainWindow(QMainWindow):
         if result.reason == "diverged":
             QMessageBox.warning(self, _("Training diverged"), message)
         self._update_actions()
+
+    def _on_stop_keep_best_requested(self) -> None:
+        """The diverging banner's choice: end the run with its best epoch's weights."""
+        if self.controller is not None:
+            self.controller.stop(keep_best=True)
 
     def _on_process_notice(self, message: str) -> None:
         """The training process's handshake failed: said in a box, not only in the log."""

@@ -275,9 +275,11 @@ class TrainingController(QObject):
             self.control.resume()
             self._set_state("running")
 
-    def stop(self) -> None:
+    def stop(self, keep_best: bool = False) -> None:
+        """End the run after its batch; ``keep_best``: with the weights of the epoch with the
+        lowest training loss (the diverging banner's choice)."""
         if self.control and self.running:
-            self.control.stop()
+            self.control.stop(keep_best=keep_best)
             self._set_state("stopping")
 
     def step_batch(self) -> str | None:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from nnstudio.core.data.columns import NA_LOWER, is_na_text, parse_number, parse_texts, quote
 from nnstudio.core.data.data_settings import DELIMITERS, DataSource, is_text_encoding
+from nnstudio.core.data.legacy_encodings import classify_lines
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import Cancelled, DataEncodingError, DataError
 from nnstudio.i18n import N_, _, ngettext
@@ -77,7 +78,9 @@ def read_csv(
 ) -> Table:
     """Read a CSV file into a :class:`Table`; every problem is a one-line DataError.
 
-    ``encoding`` "auto" tries UTF-8 (with or without BOM), then GB18030 (a superset of GBK).
+    ``encoding`` "auto" tries UTF-8 (with or without BOM), then GB18030 (a superset of GBK),
+    or cp1252 when every non-ASCII line reads as Western words (Latin-1); a file mixing these
+    is refused with its lines named.
     ``delimiter`` "auto" picks among comma, semicolon and tab. ``max_rows`` stops after that
     many data rows (a quick preview of a big file). ``should_stop`` is asked between the
     steps of the work (read, decode, each column, every few thousand rows); when it answers
@@ -690,6 +693,7 @@ def _decode(data: bytes, encoding: str, label: str, absolute: str) -> tuple[str,
     for codec, name in candidates:
         if codec == "gb18030":
             _refuse_mixed(data, label, absolute)
+            codec = name = _latin_or_gbk(data, label, absolute)
         try:
             return _check_text(data.decode(codec), label, absolute), name
         except UnicodeDecodeError as exc:
@@ -739,6 +743,24 @@ def _refuse_mixed(data: bytes, label: str, absolute: str) -> None:
         ).format(label=label, utf8=_line_list(utf8), other=_line_list(other)),
         where=absolute,
     )
+
+
+def _latin_or_gbk(data: bytes, label: str, absolute: str) -> str:
+    """The encoding of a file that is not UTF-8: "cp1252" when its non-ASCII lines are all
+    Latin-1 (Western European) words, else "gb18030"; a file mixing the two is refused with
+    its lines named (see :mod:`~nnstudio.core.data.legacy_encodings` for the rule)."""
+    lines = classify_lines(data)
+    if lines.mixed:
+        raise DataEncodingError(
+            _(
+                "{label} mixes text encodings: Latin-1 (Western European) in {latin}, GBK "
+                "(Chinese) in {gbk}; no single encoding reads every row. Save the file as CSV "
+                "UTF-8, or set its encoding in the project's data settings (source.encoding, "
+                "e.g. gb18030 or latin-1)"
+            ).format(label=label, latin=_line_list(lines.latin), gbk=_line_list(lines.chinese)),
+            where=absolute,
+        )
+    return lines.encoding() or "gb18030"
 
 
 def _line_list(numbers: list[int]) -> str:

@@ -592,7 +592,10 @@ def train(
         history.add_epoch(report)
         epochs_run += 1
         emit(report)
-        _improved, found = watch.update(epoch + 1, train_loss)
+        # A stopped epoch's loss covers only its first batches: it is not comparable with
+        # whole epochs' losses, so it can be neither the best (whose weights a stop keeps)
+        # nor a sign of divergence.
+        found = None if stopped else watch.update(epoch + 1, train_loss)[1]
         if found is not None:
             diverging = found
             emit(found)

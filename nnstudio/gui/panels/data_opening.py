@@ -19,7 +19,7 @@ from nnstudio.i18n import N_
 
 #: The encodings the panel offers, codec name first ("auto" tries UTF-8, then GB18030).
 ENCODING_CHOICES = (
-    ("auto", N_("Automatic (UTF-8 or GBK)")),
+    ("auto", N_("Automatic (UTF-8, GBK or Latin-1)")),
     ("utf-8", N_("UTF-8 (Unicode, the usual choice)")),
     ("gb18030", N_("GB18030 / GBK (Chinese Windows)")),
     ("latin-1", N_("Latin-1 (Western European)")),

@@ -130,8 +130,9 @@ SCALING_HELP = N_(
 #: files; larger ones are read in a worker thread with a progress dialog and Cancel.
 SYNC_READ_BYTES = 2 << 20
 ENCODING_HELP = N_(
-    "How the file's bytes become text. Automatic reads UTF-8 and, failing that, GBK; choose "
-    "another when the names and categories look garbled or the file is refused."
+    "How the file's bytes become text. Automatic reads UTF-8 and, failing that, GBK, or "
+    "Latin-1 when every line reads as Western words; choose another when the names and "
+    "categories look garbled or the file is refused."
 )
 TASK_LABELS = {"classification": N_("Classification"), "regression": N_("Regression")}
 #: A task as named inside a sentence ("Auto (classification)", the undo text "Task: auto").

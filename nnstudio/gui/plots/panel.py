@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from nnstudio.core.catalogue.losses import LOSSES
@@ -18,11 +18,13 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.training.probes import Grid, decision_boundary
 from nnstudio.core.training.reports import History
 from nnstudio.core.training.runtime.batching import WatchOptions
+from nnstudio.core.training.safety import Diverging
 from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui import theme
 from nnstudio.gui.plots.activation_plot import ActivationView
 from nnstudio.gui.plots.base import PlotContext, PlotView
 from nnstudio.gui.plots.boundary_plot import BoundaryView, eligible
+from nnstudio.gui.plots.diverging_banner import DivergingBanner
 from nnstudio.gui.plots.gradient_plot import GradientView
 from nnstudio.gui.plots.loss_plot import LossView
 from nnstudio.gui.plots.lr_plot import LearningRateView, plan_for
@@ -40,6 +42,9 @@ REDRAW_INTERVAL_MS = 200
 
 class TrainingPlotsPanel(QWidget):
     """Live training plots for one :class:`~nnstudio.gui.document.ProjectDocument`."""
+
+    #: The diverging banner's "Stop and keep best weights" (the window stops the run).
+    stop_keep_best_requested = Signal()
 
     def __init__(self, document: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,8 +89,12 @@ class TrainingPlotsPanel(QWidget):
             self.tabs.addTab(view, _(view.title).replace("&", "&&"))
         self.tabs.setCornerWidget(self._export_buttons(), Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        # Above the tabs: it must be seen whichever plot is shown.
+        self.diverging_banner = DivergingBanner(self)
+        self.diverging_banner.stop_requested.connect(self.stop_keep_best_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.diverging_banner)
         layout.addWidget(self.tabs)
 
         document.project_replaced.connect(self._on_document_project_replaced)
@@ -154,10 +163,14 @@ class TrainingPlotsPanel(QWidget):
         self.lr.set_plan(plan_for(job.settings, plan.prepared.n_train))
         for view in self.views:
             view.reset()
+        self.diverging_banner.clear()
         self._mark({RUN, PLAN, RESULTS}, all_views=True)
 
     def consume(self, events: list) -> None:
         """Take a batch of training events; redraw the visible plot once."""
+        for event in events:
+            if isinstance(event, Diverging) and self.running:
+                self.diverging_banner.show_diverging(event)
         changed = self.record.ingest(events)
         if changed:
             self._mark(changed, throttled=True)
@@ -173,6 +186,7 @@ class TrainingPlotsPanel(QWidget):
                 changed.add(BOUNDARY)
         if result.history.diverged_at:
             self.record.add_divergences(result.history.diverged_at)
+        self.diverging_banner.run_ended(result.message)
         self.results.invalidate()
         self._mark(changed)
 

@@ -27,6 +27,7 @@ from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import ReportPolicy, TrainingJob, TrainingResult, train
 from nnstudio.core.training.probes import Grid, decision_boundary, weights_frame
 from nnstudio.core.training.reports import RunEnded, RunPaused, RunStarted
+from nnstudio.core.training.safety import Diverging
 from nnstudio.core.training.threads import apply_threads, choose_threads, requested_threads
 
 #: Seconds between two deliveries of reports to the watcher (10 per second at most).
@@ -34,8 +35,9 @@ EMIT_INTERVAL = 0.1
 #: Seconds between two classroom snapshots (decision boundary, weights).
 PROBE_INTERVAL = 0.2
 
-#: Reports handed on at once, whatever the interval: the views must show them without delay.
-URGENT = (RunStarted, RunPaused, RunEnded)
+#: Reports handed on at once, whatever the interval: the views must show them without delay
+#: (a diverging run's warning too: the user can still stop it with its best weights).
+URGENT = (RunStarted, RunPaused, RunEnded, Diverging)
 
 
 @dataclass(frozen=True)

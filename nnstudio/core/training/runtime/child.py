@@ -48,7 +48,8 @@ def steer(control: TrainingControl, kind: Message, args: tuple[Any, ...]) -> Non
     elif kind is Message.RESUME:
         control.resume()
     elif kind is Message.STOP:
-        control.stop()
+        # An older app sends STOP bare: a plain stop.
+        control.stop(keep_best=bool(args[0]) if args else False)
     elif kind is Message.STEP_BATCH:
         control.step_batch(*args[:1])
     elif kind is Message.STEP_EPOCH:

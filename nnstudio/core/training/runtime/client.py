@@ -207,8 +207,11 @@ class RemoteControl:
     def resume(self) -> None:
         self.process.send(Message.RESUME)
 
-    def stop(self) -> None:
-        self.process.send(Message.STOP)
+    def stop(self, keep_best: bool = False) -> None:
+        """End the run after its batch; ``keep_best``: with the weights of the epoch with the
+        lowest training loss (see :meth:`TrainingControl.stop
+        <nnstudio.core.training.control.TrainingControl.stop>`)."""
+        self.process.send(Message.STOP, keep_best)
 
     def step_batch(self, count: int = 1) -> None:
         self.process.send(Message.STEP_BATCH, count)

@@ -8,7 +8,9 @@ to the child (:data:`COMMANDS`); replies come back (:data:`REPLIES`):
                     :class:`~nnstudio.core.training.runtime.batching.WatchOptions`, paused
 ``PAUSE``           pause the current run before its next batch
 ``RESUME``          continue a paused run
-``STOP``            end the current run after its batch (it still finishes normally)
+``STOP``            keep_best: end the current run after its batch (it still finishes
+                    normally); when keep_best is true, with the weights of the epoch with
+                    the lowest training loss (how a diverging run is stopped)
 ``STEP_BATCH``      count: train that many batches, then pause again
 ``STEP_EPOCH``      train to the end of the epoch, then pause again
 ``QUIT``            stop any run and end the process
