@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nnstudio.core.data import DataSource
+from nnstudio.core.data import DataSource, trust
 from nnstudio.core.experiments.search import parse_param, run_search
 from nnstudio.core.project import load_project
 
@@ -24,6 +24,9 @@ SYNTHETIC_CSV = REPO / "samples" / "mobile_price_synthetic.csv"
 
 
 def phone_project(csv: Path, epochs: int, batch_size: int):
+    # The bench names its CSV itself (like --data on the command line): allow reading it
+    # from outside the samples folder the project was opened from.
+    trust.allow(csv)
     project = load_project(REPO / "samples" / "mobile_price.nnsproj")
     project.data = project.data.replace(
         source=DataSource(kind="csv", path=str(csv.resolve())),

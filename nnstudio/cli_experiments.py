@@ -115,7 +115,9 @@ def add_commands(sub: Any, data_options: Callable[[argparse.ArgumentParser], Non
     search.add_argument("--no-pruning", action="store_true", help=_("train every trial fully"))
     search.add_argument("--seed", type=int, default=0, metavar="N", help=_("the sampler's seed"))
     search.add_argument(
-        "--save", metavar="OUT", help=_("write the project with the best trial's settings")
+        "--save",
+        metavar="OUT",
+        help=_("write the project with the best trial's settings and every trial as a run"),
     )
     search.add_argument("--json", action="store_true", help=_("print one JSON object on stdout"))
     search.add_argument("--quiet", action="store_true", help=_("no line per trial"))
@@ -387,7 +389,12 @@ def profile_text(profile: Any) -> str:
 
 
 def cmd_search(args: argparse.Namespace, load: Loader, print_json: Printer) -> int:
-    from nnstudio.core.experiments.search import apply_params, parse_param, run_search
+    from nnstudio.core.experiments.search import (
+        add_search_runs,
+        apply_params,
+        parse_param,
+        run_search,
+    )
     from nnstudio.core.project import save_project
 
     params = [parse_param(text) for text in args.param]
@@ -425,6 +432,9 @@ def cmd_search(args: argparse.Namespace, load: Loader, print_json: Printer) -> i
     )
     out = result.to_dict()
     if args.save and result.best_params:
+        # The trials join the project's runs (one experiment) before the best is applied:
+        # the saved file compares them in its runs table like any runs.
+        add_search_runs(project, result)
         best = apply_params(project, result.best_params)
         out["saved"] = str(save_project(best, args.save))
     if args.json:

@@ -3,8 +3,8 @@
     ../shared/tools/screenshot docs/screenshots/main.png 30 -- \
         python docs/screenshots/scenario.py default
 
-Scenarios: default, validation, data, training, boundary, activations, neurons, race, and
-lesson:KEY (a lesson opened from the Lessons menu), presentation (F11 while training).
+Scenarios: default, validation, data, profile, training, boundary, activations, neurons,
+race, and lesson:KEY (a lesson opened from the Lessons menu), presentation (F11 while training).
 ``NNSTUDIO_LANG=zh_CN`` takes the same shot in Chinese (the ``*-zh_CN-*.png`` files).
 The window opens maximised on the virtual screen; training scenarios train the default
 sample for a few seconds and then pause, so the plots hold a run in progress.
@@ -73,9 +73,11 @@ def stage(window: MainWindow, scenario: str) -> None:
         window.open_lesson(scenario.partition(":")[2])
         return
     sample = (
-        REPO / "samples" / ("mobile_price.nnsproj" if scenario == "data" else "spirals.nnsproj")
+        REPO
+        / "samples"
+        / ("mobile_price.nnsproj" if scenario in ("data", "profile") else "spirals.nnsproj")
     )
-    window.start(sample if scenario == "data" else None)
+    window.start(sample if scenario in ("data", "profile") else None)
     window._size_docks()
     doc = window.document
     if scenario == "validation":
@@ -100,6 +102,21 @@ def stage(window: MainWindow, scenario: str) -> None:
         QTimer.singleShot(200, lambda: window._canvas_call("fit_all"))
     elif scenario == "data":
         window.docks["data"].raise_()
+    elif scenario == "profile":  # the data panel's Profile tab, given the room a user drags
+        window.docks["data"].raise_()
+        panel = window.docks["data"].widget()
+        panel.view_tabs.setCurrentWidget(panel.profile_view)
+
+        def widen_and_select_ram() -> None:  # after the start-up's own dock sizing
+            width = int(window.width() * 0.62)
+            window.resizeDocks([window.docks["data"]], [width], Qt.Orientation.Horizontal)
+            panel.splitter.setSizes([120, 2000])
+            view = panel.profile_view
+            rows = [view.table.item(r, 0).text() for r in range(view.table.rowCount())]
+            if "ram" in rows:
+                view.table.selectRow(rows.index("ram"))
+
+        QTimer.singleShot(2500, widen_and_select_ram)
     elif scenario in ("training", "boundary", "activations", "neurons"):
         tab = {
             "training": "Loss & metric",

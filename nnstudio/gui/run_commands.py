@@ -1,4 +1,5 @@
-"""Undoable edits of the stored runs: rename, star, delete, keep N, and "go back to run N".
+"""Undoable edits of the stored runs: rename, star, delete, keep N, "go back to run N", and
+the trials of a hyperparameter search added as runs.
 
 Each command only calls :class:`~nnstudio.core.workspace.Workspace` methods, like the rest
 of :mod:`nnstudio.gui.commands`; the runs panel updates itself from ``runs_changed``.
@@ -13,6 +14,7 @@ from nnstudio.gui.commands import Command
 from nnstudio.i18n import _
 
 if TYPE_CHECKING:
+    from nnstudio.core.experiments.search import SearchResult
     from nnstudio.gui.document import ProjectDocument
 
 
@@ -114,3 +116,38 @@ class RestoreRunCommand(Command):
 
     def undo(self) -> None:
         self.doc.workspace.apply_state(self.old)
+
+
+class AddSearchRunsCommand(Command):
+    """A finished (or cancelled) search's trials join the runs as one step.
+
+    The first redo records them (:func:`~nnstudio.core.experiments.search.add_search_runs`,
+    which also applies the keep-N limit); undo puts the run list back as it was, dropped
+    runs included, and a later redo puts the recorded one back, so ids stay the same.
+    """
+
+    def __init__(self, doc: ProjectDocument, result: SearchResult) -> None:
+        super().__init__(_("Add the search's trials to the runs"))
+        self.doc, self.result = doc, result
+        self.keep = doc.project.runs.keep
+        self.before: list[RunRecord] = []
+        self.after: list[RunRecord] | None = None
+        self.added: list[RunRecord] = []
+
+    def touched_settings(self) -> set[str]:
+        return set()
+
+    def redo(self) -> None:
+        from nnstudio.core.experiments.search import add_search_runs
+
+        runs = self.doc.project.runs
+        if self.after is None:
+            self.before = list(runs.records)
+            self.added = add_search_runs(self.doc.project, self.result)
+            self.after = list(runs.records)
+            self.doc.workspace.announce_runs()
+        else:
+            self.doc.workspace.set_runs(self.keep, self.after)
+
+    def undo(self) -> None:
+        self.doc.workspace.set_runs(self.keep, self.before)

@@ -9,8 +9,9 @@ Why a plain Python thread rather than the training process: a search trains many
 of copies of the project and only reports finished trials, so the GUI thread has little to
 draw; the thread shares nothing mutable with the window (the project is copied when the
 search starts). Cancel sets the core's stop event: the running trial ends at its next batch
-and no further trial starts. "Apply best" pushes the best trial's settings as one undoable
-step, refused like any edit while training runs.
+and no further trial starts. When the search ends (finished or cancelled) its trials join
+the project's runs as one undoable step, so the Runs panel compares them; "Apply best" pushes
+the best trial's settings as one undoable step, refused like any edit while training runs.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from nnstudio.core.experiments.search import (
 from nnstudio.gui.commands import MacroCommand, SetParamCommand, SetTrainingSettingsCommand
 from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.widgets.texts import error_text
-from nnstudio.i18n import N_, _, pgettext
+from nnstudio.i18n import N_, _, ngettext, pgettext
 
 __all__ = ["SETTING_ROWS", "SearchDialog", "SearchRunner", "apply_best_command"]
 
@@ -443,8 +444,34 @@ class SearchDialog(QDialog):
         else:
             self.best_label.setText(_("No trial completed."))
         self._show_importances(result.importances)
+        self._record_trials(result)
         self._update_buttons()
         self.search_finished.emit(result)
+
+    def _record_trials(self, result: SearchResult) -> None:
+        """Put the trials into the runs table as one undoable step.
+
+        While training holds the project (edits refused) they are still recorded, outside
+        the undo stack, like a controlled experiment's runs: a search's trials are never lost.
+        """
+        from nnstudio.core.experiments.search import add_search_runs
+        from nnstudio.gui.run_commands import AddSearchRunsCommand
+
+        if not result.runs:
+            return
+        if not self.document.push(AddSearchRunsCommand(self.document, result)):
+            add_search_runs(self.document.project, result)
+            self.document.workspace.announce_runs()
+            self.document.mark_dirty()
+        self.status.setText(
+            self.status.text()
+            + " "
+            + ngettext(
+                "Its trial is in the Runs panel.",
+                "Its {n} trials are in the Runs panel.",
+                len(result.runs),
+            ).format(n=len(result.runs))
+        )
 
     def _on_failed(self, message: str) -> None:
         self.runner.thread = None

@@ -53,7 +53,8 @@ def test_a_three_trial_search_lists_its_trials_and_applies_the_best_as_one_undoa
     training = document.project.training
     assert training.lr == pytest.approx(result.best_params["lr"])
     assert training.optimizer["name"] == result.best_params["optimizer"]
-    assert document.undo_stack.count() == 1
+    # the trials joined the runs (one step), then Apply best (one step)
+    assert document.undo_stack.count() == 2
     assert document.undo()
     assert document.project.training == before
 

@@ -39,6 +39,7 @@ __all__ = [
     "SETTINGS",
     "Experiment",
     "build_experiment",
+    "experiment_label",
     "parse_values",
     "run_experiment",
     "variant_project",
@@ -205,11 +206,20 @@ def build_experiment(
             load_into(plan.model, {k: v.clone() for k, v in start.items()})
         projects.append(variant)
         plans.append(plan)
-    used = {r.experiment for r in project.runs.records if r.experiment}
+    return Experiment(setting, list(values), projects, plans, experiment_label(project.runs))
+
+
+def experiment_label(runs: Any) -> str:
+    """The first label (``"1"``, ``"2"`` …) no stored run carries: a new experiment's mark.
+
+    Controlled experiments and hyperparameter searches share the numbering, so the runs table
+    never shows two experiments under one label.
+    """
+    used = {r.experiment for r in runs.records if r.experiment}
     number = 1
     while str(number) in used:
         number += 1
-    return Experiment(setting, list(values), projects, plans, str(number))
+    return str(number)
 
 
 def run_experiment(

@@ -13,7 +13,11 @@ at once. This module only says what a trial changes in a project and how one is 
   monitored validation metric after every epoch, so Optuna's MedianPruner can stop a trial
   that is doing worse than the median of earlier trials at the same epoch;
 - the trial's value is the best epoch's value of that metric (what early stopping with
-  restored weights would keep).
+  restored weights would keep);
+- every trial this process trains, finished or pruned, leaves a run record
+  (:attr:`SearchResult.runs`), and :func:`add_search_runs` puts them into the project's runs
+  marked as one experiment, so the runs table compares the trials like any runs. Only the
+  best trial keeps its weights: one set is held at a time and project files stay small.
 
 Optuna is optional (the ``search`` extra): it is imported only when a search runs.
 """
@@ -34,8 +38,10 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError, TrainingError
+from nnstudio.core.experiments.controlled import experiment_label
 from nnstudio.core.training.reports import EpochReport, History
-from nnstudio.i18n import N_, Text
+from nnstudio.core.training.runs import MAX_NAME_CHARS, RunRecord, record_run, run_changes
+from nnstudio.i18n import N_, Text, _
 
 #: Settings a search can vary, and the kind of value each takes.
 SETTINGS: dict[str, str] = {
@@ -292,6 +298,10 @@ class SearchResult:
     #: Optuna's parameter importances (fANOVA), when they could be computed.
     importances: dict[str, float] = field(default_factory=dict)
     study_name: str = ""
+    #: Trial number → the run record of each trial this process trained (another worker's
+    #: trials on a shared storage are recorded by that worker). Not part of :meth:`to_dict`:
+    #: the JSON describes the study, the records go into the project.
+    runs: dict[int, RunRecord] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -464,6 +474,8 @@ def run_search(
     )
     stop = stop or threading.Event()
     records: list[TrialRecord] = []
+    runs: dict[int, RunRecord] = {}
+    holder: list[tuple[int, float]] = []  # (trial, value) of the run keeping its weights
 
     def objective(trial: optuna.Trial) -> float:
         chosen = {p.name: p.suggest(trial) for p in params}
@@ -492,14 +504,20 @@ def run_search(
         result = train(plan.job, on_event, control, policy=ReportPolicy(batches=False))
         trial.set_user_attr("curve", curve)
         trial.set_user_attr("reason", result.reason)
+        run = _trial_run(candidate, plan, result)
+        if run is not None:
+            runs[trial.number] = run
+        finite = [v for v in curve if math.isfinite(v)]
+        value = (max(finite) if direction == "maximize" else min(finite)) if finite else None
+        if run is not None:
+            _keep_best_weights(runs, holder, trial.number, value, direction, pruned.is_set())
         if pruned.is_set():
             raise optuna.TrialPruned()
-        finite = [v for v in curve if math.isfinite(v)]
-        if not finite:
+        if value is None:
             # Diverged at once or stopped before its first epoch: the worst value, so the
             # sampler learns to avoid the region without the study failing.
             return worst if math.isfinite(worst) else (-1e300 if direction == "maximize" else 1e300)
-        return max(finite) if direction == "maximize" else min(finite)
+        return value
 
     def callback(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
         record = _record(frozen)
@@ -519,7 +537,46 @@ def run_search(
         gc_after_trial=False,
     )
     seconds = time.perf_counter() - started
-    return _result(study, metric, direction, records, seconds)
+    result = _result(study, metric, direction, records, seconds)
+    result.runs = runs
+    return result
+
+
+def _trial_run(candidate: Any, plan: Any, result: Any) -> RunRecord | None:
+    """The run record of one trial (None when it trained no epoch), not yet in any log."""
+    if result.epochs_run == 0 or not result.history.epoch:
+        return None
+    trained = dataclasses.replace(candidate, preprocessor=plan.prepared.preprocessor)
+    return record_run(trained, plan.model, result, None)
+
+
+def _keep_best_weights(
+    runs: dict[int, RunRecord],
+    holder: list[tuple[int, float]],
+    number: int,
+    value: float | None,
+    direction: str,
+    pruned: bool,
+) -> None:
+    """Keep trial ``number``'s weights only while it is the best unpruned trial so far.
+
+    A search trains many runs of which one matters: holding every trial's weights would fill
+    memory and the project file; the best one is what "go back to this run" wants.
+    ``holder`` is ``[(number, value)]`` of the trial holding weights, or empty.
+    """
+    better = not pruned and value is not None
+    if better and holder:
+        old = holder[0][1]
+        better = value > old if direction == "maximize" else value < old
+    run = runs[number]
+    if not better:
+        run.weights_last = run.weights_best = None
+        return
+    if holder:
+        previous = runs[holder[0][0]]
+        previous.weights_last = previous.weights_best = None
+    assert value is not None
+    holder[:] = [(number, value)]
 
 
 def _record(frozen: Any) -> TrialRecord:
@@ -580,3 +637,54 @@ def _result(
         importances=importances,
         study_name=study.study_name,
     )
+
+
+# --- the trials as runs of the project -------------------------------------------------------
+
+#: Trial states that trained epochs worth comparing (a failed trial has nothing to show).
+RECORDED_STATES = ("complete", "pruned")
+
+
+def add_search_runs(project: Any, result: SearchResult) -> list[RunRecord]:
+    """Record the search's trials in ``project.runs`` as one experiment; returns the records.
+
+    In trial order, each finished or pruned trial this process trained becomes a run named
+    after its trial, carrying the experiment label (shared numbering with controlled
+    experiments) and the searched settings as what varies; its diff is against the run
+    before it, so the table reads "lr 0.003 → 0.02" from trial to trial. The project's
+    keep-N limit applies as for any run (starred runs stay). ``result`` is left unchanged.
+    """
+    runs = project.runs
+    label = experiment_label(runs)
+    names: list[str] = []
+    for trial in result.trials:
+        names.extend(name for name in trial.params if name not in names)
+    varied = ", ".join(names)[:64]
+    added: list[RunRecord] = []
+    for trial in sorted(result.trials, key=lambda t: t.number):
+        template = result.runs.get(trial.number)
+        if template is None or trial.state not in RECORDED_STATES:
+            continue
+        record = dataclasses.replace(template)
+        previous = runs.latest
+        record.previous = previous.id if previous is not None else None
+        record.changes = (
+            run_changes(
+                previous.training,
+                record.training,
+                previous.graph,
+                record.graph,
+                previous.data,
+                record.data,
+            )
+            if previous is not None
+            else []
+        )
+        name = (
+            _("Trial {number} (pruned)") if trial.state == "pruned" else _("Trial {number}")
+        ).format(number=trial.number)
+        record.name = name[:MAX_NAME_CHARS]
+        record.experiment, record.varied = label, varied
+        runs.add(record)
+        added.append(record)
+    return added

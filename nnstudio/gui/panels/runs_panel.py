@@ -277,10 +277,14 @@ class RunsPanel(QWidget):
         name = _Item(record.title, float(record.id))
         name.setData(Qt.ItemDataRole.UserRole, record.id)
         if record.experiment:
+            # A controlled experiment varies one setting; a search may vary several.
+            text = (
+                _("Experiment {label}: {settings} vary")
+                if "," in record.varied
+                else _("Experiment {label}: only {setting} varies")
+            )
             name.setToolTip(
-                _("Experiment {label}: only {setting} varies").format(
-                    label=record.experiment, setting=record.varied
-                )
+                text.format(label=record.experiment, setting=record.varied, settings=record.varied)
             )
         changes = diff_line(record.changes)
         items = [
