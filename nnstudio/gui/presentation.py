@@ -135,6 +135,11 @@ class PresentationMode:
         # their saved sizes back, or they would move them again afterwards.
         QApplication.sendPostedEvents()
         self.window.restoreState(saved.state, _STATE_VERSION)
+        # Restoring shows docks and re-polishes panels with the normal font, which can post
+        # size hints of their own; once they have landed, the saved sizes are set once more
+        # (a second restore of the same state is a no-op when nothing moved).
+        QApplication.sendPostedEvents()
+        self.window.restoreState(saved.state, _STATE_VERSION)
 
 
 def high_contrast(palette: QPalette) -> QPalette:
