@@ -1,8 +1,10 @@
-"""Growable numpy buffers (and the core's exponential moving average), for live curves.
+"""Growable numpy buffers (and the core's bounded series and moving average), for live curves.
 
 A training run appends thousands of points per second; re-creating arrays (or Python lists
 converted on every redraw) would cost O(n) per update. A buffer whose capacity doubles costs
-amortised O(1) per value and hands pyqtgraph a zero-copy view of the filled part.
+amortised O(1) per value and hands pyqtgraph a zero-copy view of the filled part. It suits
+curves of one point per epoch; per-batch curves use the core's :class:`BoundedSeries`, whose
+memory stays bounded however long the run.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
-# The smoothing is the core's (shared with the EWA lesson); re-exported for the plots.
+# The bounded series and the smoothing are the core's (the smoothing is shared with the EWA
+# lesson); re-exported for the plots.
+from nnstudio.core.training.series import BoundedSeries
 from nnstudio.core.training.smoothing import ema, ema_continue
 
-__all__ = ["GrowableBuffer", "ema", "ema_continue"]
+__all__ = ["BoundedSeries", "GrowableBuffer", "ema", "ema_continue"]
 
 
 class GrowableBuffer:

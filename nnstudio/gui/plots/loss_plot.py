@@ -127,6 +127,7 @@ class LossView(PlotView):
         self.metrics = MetricPlots(ci, 1)
         self._ema = GrowableBuffer(1024)
         self._ema_state: float | None = None
+        self._ema_stride = 1
         # The overfitting hint sits beside the plots: swap the graphics for a row of both.
         outer = self.layout()
         outer.removeWidget(self.graphics)
@@ -187,15 +188,24 @@ class LossView(PlotView):
     # --- data ------------------------------------------------------------------------------
 
     def smoothed(self) -> np.ndarray:
-        """The EMA of the per-batch losses for the current β (brought up to date)."""
-        losses = self.context.record.batch_loss.view()
+        """The EMA of the per-batch losses for the current β (brought up to date).
+
+        Once a long run's curve is downsampled, each point is the mean of ``stride`` batches,
+        so one step along the points decays the average as ``stride`` batches would:
+        β^stride. When the curve halves (the stride changes) the average is started again
+        over the points kept, at most a few times per run.
+        """
+        series = self.context.record.batch_loss
+        losses = series.view()
         done = len(self._ema)
-        if done > len(losses):
+        if done > len(losses) or series.stride != self._ema_stride:
             self._ema.clear()
             self._ema_state = None
+            self._ema_stride = series.stride
             done = 0
         if done < len(losses):
-            values, self._ema_state = ema_continue(losses[done:], self.beta, self._ema_state)
+            beta = self.beta**series.stride
+            values, self._ema_state = ema_continue(losses[done:], beta, self._ema_state)
             self._ema.extend(values)
         return self._ema.view()
 

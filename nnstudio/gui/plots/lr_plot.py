@@ -175,9 +175,7 @@ class LearningRateView(PlotView):
             self.epoch_curve.setData(step_edges(epochs), record.lr.view(), stepMode="center")
         else:
             self.epoch_curve.clear()
-        per_batch = (plan.per_batch if plan is not None else False) or _varies_within_epochs(
-            record.batch_lr.view(), record.steps_per_epoch
-        )
+        per_batch = (plan.per_batch if plan is not None else False) or record.batch_lr_varies
         if per_batch and record.has_batches:
             # The lr of a batch is in effect from its start: one step before its end position.
             start = record.batch_x.view() - 1.0 / max(1, record.steps_per_epoch)
@@ -219,15 +217,3 @@ class LearningRateView(PlotView):
 
 def _lr(value: float) -> str:
     return f"{value:.4g}"
-
-
-def _varies_within_epochs(lrs: np.ndarray, steps: int) -> bool:
-    """True when the per-batch lr changes inside an epoch (a per-batch schedule ran)."""
-    if len(lrs) < 2 or steps <= 1:
-        return False
-    n = (len(lrs) // steps) * steps
-    if n == 0:
-        return False
-    block = lrs[:n].reshape(-1, steps)
-    with np.errstate(invalid="ignore"):
-        return bool(np.nanmax(np.abs(block - block[:, :1])) > 1e-12 * np.nanmax(np.abs(block)))

@@ -1,0 +1,207 @@
+"""A per-batch curve with bounded memory, however long the run.
+
+A run appends one loss (and one learning rate, one x position) per batch: 10,000 epochs of
+a few hundred batches are millions of values, and a plot buffer that keeps them all grows
+without end while a screen a thousand pixels wide can show only a thousand of them.
+:class:`BoundedSeries` keeps at most ``limit`` points: when it is full it halves itself,
+replacing each pair of neighbouring points by their mean, and from then on averages
+``stride`` raw values into one point (the stride doubles at every halving). So the curve
+stays a faithful, evenly downsampled picture of the whole run: every point is the mean of
+the same number of consecutive raw values, the mean of the curve is the mean of the data
+(up to the values still being gathered), and memory is O(limit).
+
+Series appended in lockstep (x, loss and learning rate of the same batches, created with the
+same limit) halve at the same moments, so their points stay paired.
+
+Non-finite values (a diverged batch) are left out of a mean; a point whose raw values are all
+non-finite is NaN, so a plot still shows the gap.
+
+It lives in the core (no Qt) so that anything keeping a per-batch curve can use it; the GUI's
+plot record does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = ["DEFAULT_LIMIT", "BoundedSeries"]
+
+#: Points kept per series: 20,000 float64 are 160 kB, and still ~10 points per pixel of a
+#: wide plot, so the downsampling is invisible on screen.
+DEFAULT_LIMIT = 20_000
+
+
+class BoundedSeries:
+    """A 1-D float64 curve that keeps at most ``limit`` points (see the module docstring).
+
+    ``len()`` is the number of points kept (what :meth:`view` returns); :attr:`count` is
+    the number of raw values appended. :meth:`view` returns the points without copying; a
+    halving builds a new array, so a view handed out earlier never changes under its holder.
+    """
+
+    __slots__ = (
+        "_count",
+        "_data",
+        "_first",
+        "_last",
+        "_limit",
+        "_pending_finite",
+        "_pending_n",
+        "_pending_sum",
+        "_size",
+        "_stride",
+        "version",
+    )
+
+    def __init__(self, limit: int = DEFAULT_LIMIT, capacity: int = 1024) -> None:
+        # An even limit keeps every point the mean of exactly ``stride`` raw values.
+        self._limit = max(2, int(limit) + (int(limit) % 2))
+        self._data = np.empty(min(self._limit, max(1, int(capacity))), dtype=np.float64)
+        self.clear()
+
+    def clear(self) -> None:
+        self._size = 0
+        self._count = 0
+        self._stride = 1
+        self._pending_sum = 0.0
+        self._pending_n = 0  # raw values gathered for the next point
+        self._pending_finite = 0  # of which finite (the mean's divisor)
+        self._first = math.nan
+        self._last = math.nan
+        #: Changes whenever :meth:`view` may return something else (plots skip redraws).
+        self.version = (self.version + 1) if hasattr(self, "version") else 0
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    @property
+    def capacity(self) -> int:
+        """Points the storage has room for now (never more than :attr:`limit`)."""
+        return int(self._data.shape[0])
+
+    @property
+    def count(self) -> int:
+        """Raw values appended since the last :meth:`clear`."""
+        return self._count
+
+    @property
+    def stride(self) -> int:
+        """Raw values averaged into each point (1 until the first halving)."""
+        return self._stride
+
+    def view(self) -> np.ndarray:
+        """The points kept (read-only: plots must not write into our storage)."""
+        out = self._data[: self._size]
+        out.flags.writeable = False
+        return out
+
+    def first(self, default: float = math.nan) -> float:
+        """The first raw value appended, exactly (the first point is a mean once halved)."""
+        return self._first if self._count else default
+
+    def last(self, default: float = math.nan) -> float:
+        """The latest raw value appended, exactly."""
+        return self._last if self._count else default
+
+    # --- appending -------------------------------------------------------------------------
+
+    def append(self, value: float) -> None:
+        self.extend(np.asarray([value], dtype=np.float64))
+
+    def extend(self, values: Iterable[float] | np.ndarray) -> None:
+        arr = np.asarray(values, dtype=np.float64).reshape(-1)
+        n = arr.shape[0]
+        if n == 0:
+            return
+        if not self._count:
+            self._first = float(arr[0])
+        self._last = float(arr[-1])
+        self._count += n
+        self.version += 1
+        i = 0
+        while i < n:
+            if self._stride == 1 and not self._pending_n:
+                # The common case before the first halving: copy a block straight in.
+                take = min(n - i, self._limit - self._size)
+                if take:
+                    self._reserve(self._size + take)
+                    self._data[self._size : self._size + take] = arr[i : i + take]
+                    self._size += take
+                    i += take
+                if self._size >= self._limit:
+                    self._halve()
+                continue
+            # Finish the point being gathered, then whole points of ``stride`` values.
+            need = self._stride - self._pending_n
+            chunk = arr[i : i + need]
+            finite = chunk[np.isfinite(chunk)]
+            self._pending_sum += float(finite.sum())
+            self._pending_n += chunk.shape[0]
+            self._pending_finite += finite.shape[0]
+            i += chunk.shape[0]
+            if self._pending_n == self._stride:
+                self._emit()
+            whole = (n - i) // self._stride
+            room = self._limit - self._size
+            if whole and room:
+                k = min(whole, room)
+                block = arr[i : i + k * self._stride].reshape(k, self._stride)
+                self._reserve(self._size + k)
+                self._data[self._size : self._size + k] = _nanmean_rows(block)
+                self._size += k
+                i += k * self._stride
+            if self._size >= self._limit:
+                self._halve()
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _emit(self) -> None:
+        finite = self._pending_finite
+        value = self._pending_sum / finite if finite else math.nan
+        self._reserve(self._size + 1)
+        self._data[self._size] = value
+        self._size += 1
+        self._pending_sum = 0.0
+        self._pending_n = 0
+        self._pending_finite = 0
+        if self._size >= self._limit:
+            self._halve()
+
+    def _reserve(self, needed: int) -> None:
+        if needed <= self._data.shape[0]:
+            return
+        capacity = self._data.shape[0]
+        while capacity < needed:
+            capacity *= 2
+        grown = np.empty(min(capacity, self._limit), dtype=np.float64)
+        grown[: self._size] = self._data[: self._size]
+        self._data = grown
+
+    def _halve(self) -> None:
+        """Replace each pair of points by its mean and double the stride (a new array)."""
+        pairs = self._data[: self._size - self._size % 2].reshape(-1, 2)
+        halved = np.empty(self._limit, dtype=np.float64)
+        m = pairs.shape[0]
+        halved[:m] = _nanmean_rows(pairs)
+        self._data = halved
+        self._size = m
+        self._stride *= 2
+
+
+def _nanmean_rows(block: np.ndarray) -> np.ndarray:
+    """The mean of each row's finite values; NaN for a row with none (no warning)."""
+    finite = np.isfinite(block)
+    counts = finite.sum(axis=1)
+    sums = np.where(finite, block, 0.0).sum(axis=1)
+    out = np.full(block.shape[0], math.nan)
+    np.divide(sums, counts, out=out, where=counts > 0)
+    return out
