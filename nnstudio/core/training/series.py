@@ -22,12 +22,17 @@ plot record does.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["DEFAULT_LIMIT", "BoundedSeries"]
+__all__ = ["DEFAULT_LIMIT", "BoundedSeries", "next_version"]
+
+#: One counter for every series: a version is never reused, even by a series made later in
+#: place of a cleared one, so "same version" always means "same data".
+next_version = itertools.count(1).__next__
 
 #: Points kept per series: 20,000 float64 are 160 kB, and still ~10 points per pixel of a
 #: wide plot, so the downsampling is invisible on screen.
@@ -71,8 +76,9 @@ class BoundedSeries:
         self._pending_finite = 0  # of which finite (the mean's divisor)
         self._first = math.nan
         self._last = math.nan
-        #: Changes whenever :meth:`view` may return something else (plots skip redraws).
-        self.version = (self.version + 1) if hasattr(self, "version") else 0
+        #: Changes whenever :meth:`view` may return something else (plots skip redraws);
+        #: unique among all series.
+        self.version = next_version()
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -126,7 +132,7 @@ class BoundedSeries:
             self._first = float(arr[0])
         self._last = float(arr[-1])
         self._count += n
-        self.version += 1
+        self.version = next_version()
         i = 0
         while i < n:
             if self._stride == 1 and not self._pending_n:
