@@ -193,7 +193,14 @@ def main() -> None:
     for t, epoch, gui, child in curve:
         child_text = f"{child / 1024:>10.1f}" if child else f"{'-':>10}"
         print(f"{t:>6.0f} {epoch:>7} {gui / 1024:>9.1f} {child_text}")
-    after = [c for c in curve if c[1] >= args.warmup]
+    # The last sample is taken after the run ended: the finished run's history (every batch)
+    # and the final evaluation arrive then, once; it is shown but left out of the growth.
+    during, final = curve[:-1], curve[-1]
+    print(
+        f"after the run ended: GUI {final[2] / 1024:.1f} MiB"
+        + (f", child {final[3] / 1024:.1f} MiB" if final[3] else "")
+    )
+    after = [c for c in during if c[1] >= args.warmup]
     if len(after) < 3:
         print("too few samples after warm-up")
         return
@@ -201,17 +208,18 @@ def main() -> None:
     gui = [float(c[2]) for c in after]
     per_1000 = slope(epochs, gui) * 1000
     print(
-        f"after warm-up (epoch ≥ {args.warmup}): GUI first {gui[0] / 1024:.1f} MiB, last "
-        f"{gui[-1] / 1024:.1f} MiB, max {max(gui) / 1024:.1f} MiB, slope "
-        f"{per_1000:+.1f} KiB per 1,000 epochs"
+        f"while training, after warm-up (epoch ≥ {args.warmup}): GUI first "
+        f"{gui[0] / 1024:.1f} MiB, last {gui[-1] / 1024:.1f} MiB, "
+        f"max {max(gui) / 1024:.1f} MiB, slope {per_1000:+.1f} KiB per 1,000 epochs"
     )
     kid = [(float(c[1]), float(c[3])) for c in after if c[3]]
     if len(kid) >= 3:
         ks = [k for _e, k in kid]
         per_1000 = slope([e for e, _k in kid], ks) * 1000
         print(
-            f"after warm-up: child first {ks[0] / 1024:.1f} MiB, last {ks[-1] / 1024:.1f} MiB, "
-            f"max {max(ks) / 1024:.1f} MiB, slope {per_1000:+.1f} KiB per 1,000 epochs"
+            f"while training, after warm-up: child first {ks[0] / 1024:.1f} MiB, last "
+            f"{ks[-1] / 1024:.1f} MiB, max {max(ks) / 1024:.1f} MiB, "
+            f"slope {per_1000:+.1f} KiB per 1,000 epochs"
         )
 
 
