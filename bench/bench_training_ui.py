@@ -27,6 +27,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -177,6 +178,13 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="cProfile the GUI thread into this file")
     parser.add_argument("--top", type=int, default=25, help="functions of the profile shown")
     args = parser.parse_args()
+    if args.data:
+        # The project and its data side by side in one folder: data outside a project's
+        # folder makes the app ask first (a modal question nobody answers offscreen).
+        folder = Path(tempfile.mkdtemp())
+        shutil.copy(args.project, folder / args.project.name)
+        shutil.copy(args.data, folder / Path(args.data).name)
+        args.project, args.data = folder / args.project.name, str(folder / Path(args.data).name)
     default_threads = torch.get_num_threads()
     threads = worker_threads()
 

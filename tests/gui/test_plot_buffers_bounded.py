@@ -132,6 +132,36 @@ def test_a_view_handed_out_does_not_change_when_the_series_halves():
     np.testing.assert_array_equal(before, np.arange(7.0))
 
 
+def test_the_envelope_keeps_a_spike_that_the_mean_hides():
+    values = np.ones(1000)
+    values[500] = 50.0
+    values[700] = math.nan
+    series = BoundedSeries(limit=64, envelope=True)
+    for start in range(0, 1000, 33):
+        series.extend(values[start : start + 33])
+    lo, hi = series.envelope()
+    assert series.stride == 16 and len(lo) == len(hi) == len(series)
+    assert series.view().max() < 5.0  # the mean of 16 batches flattens the spike …
+    assert np.nanmax(hi) == 50.0 and np.nanmin(lo) == 1.0  # … the envelope keeps it
+    assert np.isfinite(lo).all() and np.isfinite(hi).all()
+    assert BoundedSeries().envelope() is None
+
+
+def test_a_spike_of_one_batch_stays_on_the_loss_plot_of_a_long_run(qtbot):
+    panel = panel_of(qtbot)
+    loss = panel.show_tab("Loss & metric")
+    events = batch_stream(2 * DEFAULT_LIMIT + 10, 50, seed=4)
+    spike = next(i for i, e in enumerate(events) if isinstance(e, BatchReport) and e.step == 30_000)
+    e = events[spike]
+    events[spike] = BatchReport(e.epoch, e.batch, e.step, 40.0, e.lr, e.samples)
+    panel.consume(events)
+    loss.ensure_fresh()
+    assert panel.record.batch_loss.stride > 1
+    assert np.nanmax(loss.batch_curve.yData) == 40.0
+    peak = loss.batch_curve.xData[np.nanargmax(loss.batch_curve.yData)]
+    assert peak == pytest.approx(30_000 / 50, abs=panel.record.batch_x.stride / 50)
+
+
 # --- the plot record and the loss plot -------------------------------------------------------
 
 
@@ -148,7 +178,8 @@ def test_the_loss_plot_holds_at_most_the_bound_after_a_long_run(qtbot):
     for series in (record.batch_x, record.batch_loss, record.batch_lr):
         assert len(series) <= DEFAULT_LIMIT and series.capacity <= DEFAULT_LIMIT
         assert len(series) == len(record.batch_loss)  # the three halve in step
-    assert len(loss.batch_curve.xData) <= DEFAULT_LIMIT
+    # Once averaged, the thin batch curve draws each point's least and greatest loss.
+    assert len(loss.batch_curve.xData) <= 2 * DEFAULT_LIMIT
     assert len(loss.ema_curve.yData) <= DEFAULT_LIMIT
     # The per-epoch curve stays exact, as numpy floats.
     assert len(loss.train_curve.yData) == n // steps

@@ -13,6 +13,10 @@ the same number of consecutive raw values, the mean of the curve is the mean of 
 Series appended in lockstep (x, loss and learning rate of the same batches, created with the
 same limit) halve at the same moments, so their points stay paired.
 
+A mean hides a spike (one batch whose loss jumps): created with ``envelope=True`` the series
+also keeps, per point, the least and greatest raw value it stands for, so a plot can draw the
+spikes where they were, as pyqtgraph's own peak downsampling does on screen.
+
 Non-finite values (a diverged batch) are left out of a mean; a point whose raw values are all
 non-finite is NaN, so a plot still shows the gap.
 
@@ -51,9 +55,13 @@ class BoundedSeries:
         "_count",
         "_data",
         "_first",
+        "_hi",
         "_last",
         "_limit",
+        "_lo",
         "_pending_finite",
+        "_pending_hi",
+        "_pending_lo",
         "_pending_n",
         "_pending_sum",
         "_size",
@@ -61,10 +69,17 @@ class BoundedSeries:
         "version",
     )
 
-    def __init__(self, limit: int = DEFAULT_LIMIT, capacity: int = 1024) -> None:
+    def __init__(
+        self, limit: int = DEFAULT_LIMIT, capacity: int = 1024, *, envelope: bool = False
+    ) -> None:
         # An even limit keeps every point the mean of exactly ``stride`` raw values.
         self._limit = max(2, int(limit) + (int(limit) % 2))
-        self._data = np.empty(min(self._limit, max(1, int(capacity))), dtype=np.float64)
+        size = min(self._limit, max(1, int(capacity)))
+        self._data = np.empty(size, dtype=np.float64)
+        # With ``envelope`` each point also keeps the least and greatest raw value it stands
+        # for: a mean hides a single diverging batch, which a student should still see.
+        self._lo = np.empty(size, dtype=np.float64) if envelope else None
+        self._hi = np.empty(size, dtype=np.float64) if envelope else None
         self.clear()
 
     def clear(self) -> None:
@@ -74,6 +89,8 @@ class BoundedSeries:
         self._pending_sum = 0.0
         self._pending_n = 0  # raw values gathered for the next point
         self._pending_finite = 0  # of which finite (the mean's divisor)
+        self._pending_lo = math.inf
+        self._pending_hi = -math.inf
         self._first = math.nan
         self._last = math.nan
         #: Changes whenever :meth:`view` may return something else (plots skip redraws);
@@ -110,6 +127,15 @@ class BoundedSeries:
         out.flags.writeable = False
         return out
 
+    def envelope(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(least, greatest) raw value behind each point, or None without ``envelope``."""
+        if self._lo is None or self._hi is None:
+            return None
+        lo, hi = self._lo[: self._size], self._hi[: self._size]
+        lo.flags.writeable = False
+        hi.flags.writeable = False
+        return lo, hi
+
     def first(self, default: float = math.nan) -> float:
         """The first raw value appended, exactly (the first point is a mean once halved)."""
         return self._first if self._count else default
@@ -141,6 +167,11 @@ class BoundedSeries:
                 if take:
                     self._reserve(self._size + take)
                     self._data[self._size : self._size + take] = arr[i : i + take]
+                    if self._lo is not None and self._hi is not None:
+                        part = arr[i : i + take]
+                        part = np.where(np.isfinite(part), part, math.nan)
+                        self._lo[self._size : self._size + take] = part
+                        self._hi[self._size : self._size + take] = part
                     self._size += take
                     i += take
                 if self._size >= self._limit:
@@ -153,6 +184,9 @@ class BoundedSeries:
             self._pending_sum += float(finite.sum())
             self._pending_n += chunk.shape[0]
             self._pending_finite += finite.shape[0]
+            if finite.shape[0]:
+                self._pending_lo = min(self._pending_lo, float(finite.min()))
+                self._pending_hi = max(self._pending_hi, float(finite.max()))
             i += chunk.shape[0]
             if self._pending_n == self._stride:
                 self._emit()
@@ -163,6 +197,10 @@ class BoundedSeries:
                 block = arr[i : i + k * self._stride].reshape(k, self._stride)
                 self._reserve(self._size + k)
                 self._data[self._size : self._size + k] = _nanmean_rows(block)
+                if self._lo is not None and self._hi is not None:
+                    lo, hi = _nan_extremes_rows(block)
+                    self._lo[self._size : self._size + k] = lo
+                    self._hi[self._size : self._size + k] = hi
                 self._size += k
                 i += k * self._stride
             if self._size >= self._limit:
@@ -175,7 +213,12 @@ class BoundedSeries:
         value = self._pending_sum / finite if finite else math.nan
         self._reserve(self._size + 1)
         self._data[self._size] = value
+        if self._lo is not None and self._hi is not None:
+            self._lo[self._size] = self._pending_lo if finite else math.nan
+            self._hi[self._size] = self._pending_hi if finite else math.nan
         self._size += 1
+        self._pending_lo = math.inf
+        self._pending_hi = -math.inf
         self._pending_sum = 0.0
         self._pending_n = 0
         self._pending_finite = 0
@@ -188,9 +231,11 @@ class BoundedSeries:
         capacity = self._data.shape[0]
         while capacity < needed:
             capacity *= 2
-        grown = np.empty(min(capacity, self._limit), dtype=np.float64)
-        grown[: self._size] = self._data[: self._size]
-        self._data = grown
+        size = min(capacity, self._limit)
+        self._data = _grown(self._data, self._size, size)
+        if self._lo is not None and self._hi is not None:
+            self._lo = _grown(self._lo, self._size, size)
+            self._hi = _grown(self._hi, self._size, size)
 
     def _halve(self) -> None:
         """Replace each pair of points by its mean and double the stride (a new array)."""
@@ -199,8 +244,33 @@ class BoundedSeries:
         m = pairs.shape[0]
         halved[:m] = _nanmean_rows(pairs)
         self._data = halved
+        if self._lo is not None and self._hi is not None:
+            even = self._size - self._size % 2
+            lo = np.empty(self._limit, dtype=np.float64)
+            hi = np.empty(self._limit, dtype=np.float64)
+            # fmin/fmax ignore a NaN beside a number: a gap shrinks to the half with data.
+            lo[:m] = np.fmin(self._lo[0:even:2], self._lo[1:even:2])
+            hi[:m] = np.fmax(self._hi[0:even:2], self._hi[1:even:2])
+            self._lo, self._hi = lo, hi
         self._size = m
         self._stride *= 2
+
+
+def _grown(data: np.ndarray, used: int, size: int) -> np.ndarray:
+    grown = np.empty(size, dtype=np.float64)
+    grown[:used] = data[:used]
+    return grown
+
+
+def _nan_extremes_rows(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's least and greatest finite value; NaN for a row with none (no warning)."""
+    finite = np.isfinite(block)
+    lo = np.where(finite, block, np.inf).min(axis=1)
+    hi = np.where(finite, block, -np.inf).max(axis=1)
+    none = ~finite.any(axis=1)
+    lo[none] = np.nan
+    hi[none] = np.nan
+    return lo, hi
 
 
 def _nanmean_rows(block: np.ndarray) -> np.ndarray:

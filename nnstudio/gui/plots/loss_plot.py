@@ -29,7 +29,7 @@ from nnstudio.gui.plots.base import (
     make_plot,
     set_curve,
 )
-from nnstudio.gui.plots.buffers import GrowableBuffer, ema_continue
+from nnstudio.gui.plots.buffers import BoundedSeries, GrowableBuffer, ema_continue
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.metric_plot import SYMBOL_LIMIT, MetricPlots, metric_plan
 from nnstudio.gui.plots.record import BATCHES, EPOCHS, RUN
@@ -237,7 +237,8 @@ class LossView(PlotView):
                 else {"symbol": None}
             )
             key = (record.batch_x.version, record.batch_loss.version, len(x) == 1)
-            set_curve(self.batch_curve, key, x, record.batch_loss.view(), **dot)
+            bx, by = batch_envelope(x, record.batch_loss)
+            set_curve(self.batch_curve, key, bx, by, **dot)
             set_curve(self.ema_curve, (*key, self.beta), x, self.smoothed(), **dot)
         else:
             clear_curve(self.batch_curve)
@@ -368,6 +369,16 @@ class LossView(PlotView):
                 )
             )
         return tables
+
+
+def batch_envelope(x: np.ndarray, losses: BoundedSeries) -> tuple[np.ndarray, np.ndarray]:
+    """The thin per-batch curve: every loss, or once a long run is averaged, each point's
+    least and greatest batch loss in turn (a spike of one batch stays as high as it was)."""
+    bounds = losses.envelope()
+    if losses.stride == 1 or bounds is None:
+        return x, losses.view()
+    lo, hi = bounds
+    return np.repeat(x, 2), np.column_stack((lo, hi)).reshape(-1)
 
 
 def _g(value: float) -> str:

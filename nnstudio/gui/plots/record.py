@@ -85,7 +85,7 @@ class RunRecord:
         self.lr = GrowableBuffer(64)
         self.metrics: dict[str, GrowableBuffer] = {}
         self.batch_x = BoundedSeries()
-        self.batch_loss = BoundedSeries()
+        self.batch_loss = BoundedSeries(envelope=True)  # spikes stay visible when averaged
         self.batch_lr = BoundedSeries()
         #: Whether the per-batch learning rate changed inside an epoch (a per-batch schedule
         #: ran); judged on the raw values as they arrive, since the kept curve is averaged.
