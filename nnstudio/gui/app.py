@@ -37,6 +37,14 @@ def _apply_style(app) -> None:
     )
 
 
+def _collect_in_gui_thread(app):
+    """Garbage collection in the GUI thread only (see ``gui/gc_policy.py``: a collection
+    started by the thread relaying training reports crashed the app)."""
+    from nnstudio.gui.gc_policy import collect_in_gui_thread
+
+    return collect_in_gui_thread(app)
+
+
 def run_app(
     path: str | None = None, argv: list[str] | None = None, language: str | None = None
 ) -> int:
@@ -62,6 +70,7 @@ def run_app(
     app.setOrganizationName("NNStudio")
     app.setApplicationVersion(__version__)
     _apply_style(app)
+    _collect_in_gui_thread(app)
     settings = AppSettings()
     apply_language(app, language or settings.language())
     window = MainWindow(settings)

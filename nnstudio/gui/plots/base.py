@@ -44,12 +44,14 @@ __all__ = [
     "SteadyViewBox",
     "TitleCaption",
     "bin_at",
+    "clear_curve",
     "curve_item",
     "fill_legend",
     "histogram_plot",
     "make_plot",
     "present_plot",
     "series_color",
+    "set_curve",
     "view_point",
 ]
 
@@ -192,13 +194,40 @@ def curve_item(
     big: bool = False,
     **opts: Any,
 ) -> pg.PlotDataItem:
-    """One long-lived curve; ``big`` ones (per batch) clip to the view and peak-downsample."""
+    """One long-lived curve; ``big`` ones (long curves) clip to the view and peak-downsample,
+    so however many points they hold, a few per pixel are drawn."""
     item = pg.PlotDataItem(pen=pg.mkPen(color, width=width, style=style), name=name, **opts)
+    plot.addItem(item)
     if big:
+        # After addItem: PlotItem.addItem applies the plot's own downsampling and clipping
+        # (off) to the item, which silently undid these when they were set before.
         item.setClipToView(True)
         item.setDownsampling(auto=True, method="peak")
-    plot.addItem(item)
     return item
+
+
+def set_curve(item: pg.PlotDataItem, key: tuple, x: Any, y: Any, **opts: Any) -> bool:
+    """``item.setData(x, y, **opts)`` unless ``key`` says it already shows exactly that.
+
+    ``key`` names what the curve shows: the versions of the buffers it draws (unique, see
+    ``core/training/series.py``) and anything else its data or options depend on. A live run
+    marks a whole view stale when any of its curves changed, and redrawing the unchanged ones
+    (epoch curves between epochs, while batches arrive) costs a copy of their arrays, a new
+    path and a repaint each time. Returns whether it drew.
+    """
+    if getattr(item, "_drawn_key", None) == key:
+        return False
+    item.setData(x, y, **opts)
+    item._drawn_key = key
+    return True
+
+
+def clear_curve(item: pg.PlotDataItem) -> None:
+    """Empty a curve (and forget what :func:`set_curve` drew, so it draws again)."""
+    if getattr(item, "_drawn_key", ()) is None:
+        return
+    item.setData([], [])
+    item._drawn_key = None
 
 
 def fill_legend(

@@ -1,8 +1,10 @@
-"""Growable numpy buffers (and the core's exponential moving average), for live curves.
+"""Growable numpy buffers (and the core's bounded series and moving average), for live curves.
 
 A training run appends thousands of points per second; re-creating arrays (or Python lists
 converted on every redraw) would cost O(n) per update. A buffer whose capacity doubles costs
-amortised O(1) per value and hands pyqtgraph a zero-copy view of the filled part.
+amortised O(1) per value and hands pyqtgraph a zero-copy view of the filled part. It suits
+curves of one point per epoch; per-batch curves use the core's :class:`BoundedSeries`, whose
+memory stays bounded however long the run.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
-# The smoothing is the core's (shared with the EWA lesson); re-exported for the plots.
+# The bounded series and the smoothing are the core's (the smoothing is shared with the EWA
+# lesson); re-exported for the plots.
+from nnstudio.core.training.series import BoundedSeries, next_version
 from nnstudio.core.training.smoothing import ema, ema_continue
 
-__all__ = ["GrowableBuffer", "ema", "ema_continue"]
+__all__ = ["BoundedSeries", "GrowableBuffer", "ema", "ema_continue"]
 
 
 class GrowableBuffer:
@@ -25,11 +29,14 @@ class GrowableBuffer:
     change, so a view handed to a plot stays valid even after the buffer reallocates.
     """
 
-    __slots__ = ("_data", "_size")
+    __slots__ = ("_data", "_size", "version")
 
     def __init__(self, capacity: int = 256, dtype: type | np.dtype = np.float64) -> None:
         self._data = np.empty(max(1, int(capacity)), dtype=dtype)
         self._size = 0
+        #: Changes whenever :meth:`view` may return something else (plots skip redraws);
+        #: unique among all buffers and series, so a rebuilt record never repeats one.
+        self.version = next_version()
 
     def __len__(self) -> int:
         return self._size
@@ -52,6 +59,7 @@ class GrowableBuffer:
         self._reserve(self._size + 1)
         self._data[self._size] = value
         self._size += 1
+        self.version = next_version()
 
     def extend(self, values: Iterable[float] | np.ndarray) -> None:
         arr = np.asarray(values, dtype=self._data.dtype).reshape(-1)
@@ -61,6 +69,7 @@ class GrowableBuffer:
         self._reserve(self._size + n)
         self._data[self._size : self._size + n] = arr
         self._size += n
+        self.version = next_version()
 
     def view(self) -> np.ndarray:
         """The filled part (a read-only view: plots must not write into our storage)."""
@@ -73,3 +82,4 @@ class GrowableBuffer:
 
     def clear(self) -> None:
         self._size = 0
+        self.version = next_version()

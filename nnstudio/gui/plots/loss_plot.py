@@ -24,10 +24,12 @@ from nnstudio.gui.plots.base import (
     PlotContext,
     PlotHint,
     PlotView,
+    clear_curve,
     curve_item,
     make_plot,
+    set_curve,
 )
-from nnstudio.gui.plots.buffers import GrowableBuffer, ema_continue
+from nnstudio.gui.plots.buffers import BoundedSeries, GrowableBuffer, ema_continue
 from nnstudio.gui.plots.export import Table
 from nnstudio.gui.plots.metric_plot import SYMBOL_LIMIT, MetricPlots, metric_plan
 from nnstudio.gui.plots.record import BATCHES, EPOCHS, RUN
@@ -114,8 +116,9 @@ class LossView(PlotView):
         self.legend = LegendAbove(self.plot, max_columns=4, text_size="7.5pt")
         self.batch_curve = curve_item(self.plot, with_alpha(theme.TRAIN, 55), width=1, big=True)
         self.ema_curve = curve_item(self.plot, theme.SMOOTHED, width=1.4, big=True)
-        self.train_curve = curve_item(self.plot, theme.TRAIN, width=2.2)
-        self.val_curve = curve_item(self.plot, theme.VALIDATION, width=2.2)
+        # Per-epoch curves are exact (one point per epoch), drawn downsampled when long.
+        self.train_curve = curve_item(self.plot, theme.TRAIN, width=2.2, big=True)
+        self.val_curve = curve_item(self.plot, theme.VALIDATION, width=2.2, big=True)
         self.hint = PlotHint(self.plot, _(EMPTY_HINT))
         self.hover = CurveHover(self.plot)
         self.hover.track(_("training loss"), self.train_curve)
@@ -127,6 +130,7 @@ class LossView(PlotView):
         self.metrics = MetricPlots(ci, 1)
         self._ema = GrowableBuffer(1024)
         self._ema_state: float | None = None
+        self._ema_stride = 1
         # The overfitting hint sits beside the plots: swap the graphics for a row of both.
         outer = self.layout()
         outer.removeWidget(self.graphics)
@@ -187,15 +191,24 @@ class LossView(PlotView):
     # --- data ------------------------------------------------------------------------------
 
     def smoothed(self) -> np.ndarray:
-        """The EMA of the per-batch losses for the current β (brought up to date)."""
-        losses = self.context.record.batch_loss.view()
+        """The EMA of the per-batch losses for the current β (brought up to date).
+
+        Once a long run's curve is downsampled, each point is the mean of ``stride`` batches,
+        so one step along the points decays the average as ``stride`` batches would:
+        β^stride. When the curve halves (the stride changes) the average is started again
+        over the points kept, at most a few times per run.
+        """
+        series = self.context.record.batch_loss
+        losses = series.view()
         done = len(self._ema)
-        if done > len(losses):
+        if done > len(losses) or series.stride != self._ema_stride:
             self._ema.clear()
             self._ema_state = None
+            self._ema_stride = series.stride
             done = 0
         if done < len(losses):
-            values, self._ema_state = ema_continue(losses[done:], self.beta, self._ema_state)
+            beta = self.beta**series.stride
+            values, self._ema_state = ema_continue(losses[done:], beta, self._ema_state)
             self._ema.extend(values)
         return self._ema.view()
 
@@ -204,7 +217,7 @@ class LossView(PlotView):
         self._ema.clear()
         self._ema_state = None
         for item in (self.batch_curve, self.ema_curve, self.train_curve, self.val_curve):
-            item.setData([], [])
+            clear_curve(item)
         self._sync_divergences()
         self.metrics.refresh(self.context.record, None)
         self._show_overfitting(None)
@@ -213,6 +226,8 @@ class LossView(PlotView):
         record = self.context.record
         epochs = record.epoch.view()
         batches = self.per_batch.isChecked() and record.has_batches
+        # Each curve is handed to pyqtgraph only when its numbers changed (set_curve): while
+        # batches arrive, the epoch curves stay as they are, and the other way round.
         if batches:
             x = record.batch_x.view()
             # A line needs two points: the first batch of a run shows as a dot.
@@ -221,27 +236,40 @@ class LossView(PlotView):
                 if len(x) == 1
                 else {"symbol": None}
             )
-            self.batch_curve.setData(x, record.batch_loss.view(), **dot)
-            self.ema_curve.setData(x, self.smoothed(), **dot)
+            key = (record.batch_x.version, record.batch_loss.version, len(x) == 1)
+            bx, by = batch_envelope(x, record.batch_loss)
+            set_curve(self.batch_curve, key, bx, by, **dot)
+            set_curve(self.ema_curve, (*key, self.beta), x, self.smoothed(), **dot)
         else:
-            self.batch_curve.setData([], [])
-            self.ema_curve.setData([], [])
+            clear_curve(self.batch_curve)
+            clear_curve(self.ema_curve)
         self.batch_curve.setVisible(batches)
         self.ema_curve.setVisible(batches)
         few = len(epochs) <= SYMBOL_LIMIT
-        for item, values, color in (
-            (self.train_curve, record.train_loss.view(), theme.TRAIN),
-            (self.val_curve, record.val_loss.view(), theme.VALIDATION),
+        for item, buf, color in (
+            (self.train_curve, record.train_loss, theme.TRAIN),
+            (self.val_curve, record.val_loss, theme.VALIDATION),
         ):
+            key = (record.epoch.version, buf.version, few)
+            if getattr(item, "_drawn_key", None) == key:
+                continue  # nothing new since the last drawing (batches arrived)
+            values = buf.view()
             has = len(values) and np.isfinite(values).any()
             if not has:
-                item.setData([], [])
+                clear_curve(item)
             elif few:
-                item.setData(
-                    epochs, values, symbol="o", symbolSize=5, symbolPen=None, symbolBrush=color
+                set_curve(
+                    item,
+                    key,
+                    epochs,
+                    values,
+                    symbol="o",
+                    symbolSize=5,
+                    symbolPen=None,
+                    symbolBrush=color,
                 )
             else:
-                item.setData(epochs, values, symbol=None)
+                set_curve(item, key, epochs, values, symbol=None)
         self._sync_divergences()
         self._sync_legend(batches)
         names, waiting = metric_plan(record, self.context.task, self.context.prepared)
@@ -341,6 +369,16 @@ class LossView(PlotView):
                 )
             )
         return tables
+
+
+def batch_envelope(x: np.ndarray, losses: BoundedSeries) -> tuple[np.ndarray, np.ndarray]:
+    """The thin per-batch curve: every loss, or once a long run is averaged, each point's
+    least and greatest batch loss in turn (a spike of one batch stays as high as it was)."""
+    bounds = losses.envelope()
+    if losses.stride == 1 or bounds is None:
+        return x, losses.view()
+    lo, hi = bounds
+    return np.repeat(x, 2), np.column_stack((lo, hi)).reshape(-1)
 
 
 def _g(value: float) -> str:

@@ -21,9 +21,11 @@ from nnstudio.gui.plots.base import (
     PlotContext,
     PlotHint,
     PlotView,
+    clear_curve,
     curve_item,
     fill_legend,
     make_plot,
+    set_curve,
     side_legend,
     step_edges,
 )
@@ -144,6 +146,8 @@ class LearningRateView(PlotView):
 
     def set_plan(self, plan: Plan | None) -> None:
         self.plan = plan
+        # The planned curve is the plan's: draw it again (not None: that means "cleared").
+        self.planned_curve._drawn_key = ("stale",)
         self.dirty = True
 
     def planned_data(self) -> tuple[np.ndarray, np.ndarray]:
@@ -157,34 +161,40 @@ class LearningRateView(PlotView):
 
     def reset(self) -> None:
         super().reset()
-        self.epoch_curve.clear()
-        self.batch_curve.clear()
+        clear_curve(self.epoch_curve)
+        clear_curve(self.batch_curve)
 
     def refresh(self) -> None:
         record = self.context.record
         plan = self.plan
-        x, y = self.planned_data()
-        if not len(y):
-            self.planned_curve.clear()
-        elif plan is not None and not plan.per_batch:
-            self.planned_curve.setData(x, y, stepMode="center")
-        else:
-            self.planned_curve.setData(x, y, stepMode=None)
+        # Each curve is handed to pyqtgraph only when its numbers changed (set_curve).
+        if getattr(self.planned_curve, "_drawn_key", None) != (id(plan),):
+            x, y = self.planned_data()
+            if not len(y):
+                clear_curve(self.planned_curve)
+            elif plan is not None and not plan.per_batch:
+                set_curve(self.planned_curve, (id(plan),), x, y, stepMode="center")
+            else:
+                set_curve(self.planned_curve, (id(plan),), x, y, stepMode=None)
         epochs = record.epoch.view()
         if len(epochs):
-            self.epoch_curve.setData(step_edges(epochs), record.lr.view(), stepMode="center")
+            key = (record.epoch.version, record.lr.version)
+            if getattr(self.epoch_curve, "_drawn_key", None) != key:
+                edges = step_edges(epochs)
+                set_curve(self.epoch_curve, key, edges, record.lr.view(), stepMode="center")
         else:
-            self.epoch_curve.clear()
-        per_batch = (plan.per_batch if plan is not None else False) or _varies_within_epochs(
-            record.batch_lr.view(), record.steps_per_epoch
-        )
+            clear_curve(self.epoch_curve)
+        per_batch = (plan.per_batch if plan is not None else False) or record.batch_lr_varies
         if per_batch and record.has_batches:
-            # The lr of a batch is in effect from its start: one step before its end position.
-            start = record.batch_x.view() - 1.0 / max(1, record.steps_per_epoch)
-            self.batch_curve.setData(start, record.batch_lr.view())
+            steps = record.steps_per_epoch
+            key = (record.batch_x.version, record.batch_lr.version, steps)
+            if getattr(self.batch_curve, "_drawn_key", None) != key:
+                # The lr of a batch is in effect from its start: one step before its end.
+                start = record.batch_x.view() - 1.0 / max(1, steps)
+                set_curve(self.batch_curve, key, start, record.batch_lr.view())
             self.epoch_curve.setVisible(False)
         else:
-            self.batch_curve.clear()
+            clear_curve(self.batch_curve)
             self.epoch_curve.setVisible(True)
         self.batch_curve.setVisible(per_batch)
         self._sync_legend()
@@ -219,15 +229,3 @@ class LearningRateView(PlotView):
 
 def _lr(value: float) -> str:
     return f"{value:.4g}"
-
-
-def _varies_within_epochs(lrs: np.ndarray, steps: int) -> bool:
-    """True when the per-batch lr changes inside an epoch (a per-batch schedule ran)."""
-    if len(lrs) < 2 or steps <= 1:
-        return False
-    n = (len(lrs) // steps) * steps
-    if n == 0:
-        return False
-    block = lrs[:n].reshape(-1, steps)
-    with np.errstate(invalid="ignore"):
-        return bool(np.nanmax(np.abs(block - block[:, :1])) > 1e-12 * np.nanmax(np.abs(block)))

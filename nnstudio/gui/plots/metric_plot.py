@@ -17,8 +17,10 @@ from nnstudio.gui.plots.base import (
     CurveHover,
     LegendAbove,
     PlotHint,
+    clear_curve,
     curve_item,
     make_plot,
+    set_curve,
 )
 from nnstudio.gui.plots.record import RunRecord
 from nnstudio.i18n import N_, _, ngettext, pgettext
@@ -103,6 +105,8 @@ class MetricPlots:
         self.hovers: list[CurveHover] = []
         self.hints: dict[str, PlotHint] = {}
         self.legends: dict[str, LegendAbove] = {}
+        #: What the last refresh drew (buffer versions, plots, hint): None forces a redraw.
+        self._drawn: tuple | None = None
 
     def set_metrics(self, names: tuple[str, ...]) -> list[CurveHover]:
         """(Re)build the plots for ``names``; returns the new hovers (to be tracked)."""
@@ -112,6 +116,7 @@ class MetricPlots:
             self.layout.removeItem(plot)
         self.plots, self.curves, self.hovers, self.hints, self.legends = {}, {}, [], {}, {}
         self.names = names
+        self._drawn = None
         for i, name in enumerate(names):
             label, _scale = METRIC_LABELS.get(name, (name, 1.0))
             plot = make_plot(
@@ -131,7 +136,7 @@ class MetricPlots:
                 text = (
                     _("training {metric}") if split == "train" else _("validation {metric}")
                 ).format(metric=metric_name(name))
-                item = curve_item(plot, color, width=1.8)
+                item = curve_item(plot, color, width=1.8, big=True)
                 self.curves[(name, split)] = item
                 fmt = (lambda v: f"{v:.1f} %") if name == "accuracy" else None
                 hover.track(text, item, fmt)
@@ -141,20 +146,41 @@ class MetricPlots:
         return list(self.hovers)
 
     def refresh(self, record: RunRecord, hint: str | None) -> None:
+        # Metrics change once per epoch; a run marks the view stale at every delivery of
+        # batches, so first see whether anything drawn here would change at all.
+        drawn = (
+            record.epoch.version,
+            tuple((key, buf.version) for key, buf in record.metrics.items()),
+            tuple(self.curves),
+            hint,
+        )
+        if drawn == self._drawn:
+            return
+        self._drawn = drawn
         epochs = record.epoch.view()
         few = len(epochs) <= SYMBOL_LIMIT
         for (name, split), item in self.curves.items():
             values = record.metric(f"{split}_{name}")
             if values is None or not len(epochs):
-                item.setData([], [])
+                clear_curve(item)
                 continue
             scale = METRIC_LABELS.get(name, (name, 1.0))[1]
             y = values * scale if scale != 1.0 else values
             color = theme.TRAIN if split == "train" else theme.VALIDATION
+            key = (record.epoch.version, record.metrics[f"{split}_{name}"].version, few)
             if few:
-                item.setData(epochs, y, symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color)
+                set_curve(
+                    item,
+                    key,
+                    epochs,
+                    y,
+                    symbol="o",
+                    symbolSize=4,
+                    symbolPen=None,
+                    symbolBrush=color,
+                )
             else:
-                item.setData(epochs, y, symbol=None)
+                set_curve(item, key, epochs, y, symbol=None)
         # The legend names only what is drawn: a run without a validation split has no
         # orange curve to explain.
         for name, legend in self.legends.items():

@@ -29,7 +29,7 @@ from nnstudio.core.training.reports import (
     RunPaused,
     RunStarted,
 )
-from nnstudio.gui.plots.buffers import GrowableBuffer
+from nnstudio.gui.plots.buffers import BoundedSeries, GrowableBuffer
 
 __all__ = ["LayerSeries", "RunRecord"]
 
@@ -47,12 +47,16 @@ EPOCHS, BATCHES, STATS, BOUNDARY, RUN, PLAN, RESULTS = (
 
 @dataclass
 class LayerSeries:
-    """One layer's gradient norm (and mean |f′|) over time, plus its latest histograms."""
+    """One layer's gradient norm (and mean |f′|) over time, plus its latest histograms.
 
-    x: GrowableBuffer = field(default_factory=GrowableBuffer)
-    grad_norm: GrowableBuffer = field(default_factory=GrowableBuffer)
-    deriv_x: GrowableBuffer = field(default_factory=GrowableBuffer)
-    deriv_mean: GrowableBuffer = field(default_factory=GrowableBuffer)
+    Statistics arrive a few times a second for as long as the run lasts, so the curves are
+    bounded (pairs x/value halve together, see :class:`BoundedSeries`).
+    """
+
+    x: BoundedSeries = field(default_factory=BoundedSeries)
+    grad_norm: BoundedSeries = field(default_factory=BoundedSeries)
+    deriv_x: BoundedSeries = field(default_factory=BoundedSeries)
+    deriv_mean: BoundedSeries = field(default_factory=BoundedSeries)
     deriv: Histogram | None = None
     dead: float | None = None
     weight_hist: Histogram | None = None
@@ -64,7 +68,12 @@ class LayerSeries:
 
 
 class RunRecord:
-    """Growable curves of one run (or of a reopened project's history)."""
+    """Curves of one run (or of a reopened project's history).
+
+    Per-epoch curves are exact (one float per epoch: 10,000 epochs are 80 kB each); the
+    per-batch curves are bounded (:class:`BoundedSeries`), so memory stays flat however long
+    the run, and the three halve in step, keeping x, loss and learning rate paired.
+    """
 
     def __init__(self) -> None:
         self.steps_per_epoch = 1
@@ -75,9 +84,14 @@ class RunRecord:
         self.val_loss = GrowableBuffer(64)
         self.lr = GrowableBuffer(64)
         self.metrics: dict[str, GrowableBuffer] = {}
-        self.batch_x = GrowableBuffer(1024)
-        self.batch_loss = GrowableBuffer(1024)
-        self.batch_lr = GrowableBuffer(1024)
+        self.batch_x = BoundedSeries()
+        self.batch_loss = BoundedSeries(envelope=True)  # spikes stay visible when averaged
+        self.batch_lr = BoundedSeries()
+        #: Whether the per-batch learning rate changed inside an epoch (a per-batch schedule
+        #: ran); judged on the raw values as they arrive, since the kept curve is averaged.
+        self.batch_lr_varies = False
+        self._lr_epoch: float = math.nan
+        self._lr_first: float = math.nan
         self.layers: dict[str, LayerSeries] = {}
         self.last_stats: LayerStats | None = None
         self.boundary: BoundaryFrame | None = None
@@ -126,7 +140,9 @@ class RunRecord:
         if n_batches:
             self.batch_x.extend(np.arange(1, n_batches + 1, dtype=np.float64) / steps_per_epoch)
             self.batch_loss.extend(_floats(history.batch_loss))
-            self.batch_lr.extend(_floats(history.batch_lr[:n_batches]))
+            lrs = _floats(history.batch_lr[:n_batches])
+            self.batch_lr.extend(lrs)
+            self._note_lrs(np.arange(n_batches) // steps_per_epoch + 1, lrs)
         self.divergences = [self.batch_position(e, b) for e, b in history.diverged_at]
         self.start_epoch = int(history.epoch[-1]) if n_epochs else 0
 
@@ -196,7 +212,21 @@ class RunRecord:
         self.batch_x.extend(x)
         self.batch_loss.extend(losses)
         self.batch_lr.extend(lrs)
+        self._note_lrs(np.asarray(epochs), np.asarray(lrs, dtype=np.float64))
         changed.add(BATCHES)
+
+    def _note_lrs(self, epochs: np.ndarray, lrs: np.ndarray) -> None:
+        """Update :attr:`batch_lr_varies` with batches of ``epochs`` (in order)."""
+        if self.batch_lr_varies or not len(lrs) or self.steps_per_epoch <= 1:
+            return
+        e = np.concatenate(([self._lr_epoch], np.asarray(epochs, dtype=np.float64)))
+        lr = np.concatenate(([self._lr_first], lrs))
+        starts = np.flatnonzero(np.concatenate(([True], e[1:] != e[:-1])))
+        first = lr[starts[np.searchsorted(starts, np.arange(len(e)), side="right") - 1]]
+        with np.errstate(invalid="ignore"):
+            scale = np.maximum(np.abs(lr), np.abs(first))
+            self.batch_lr_varies = bool((np.abs(lr - first) > 1e-12 * scale).any())
+        self._lr_epoch, self._lr_first = float(e[-1]), float(first[-1])
 
     def _add_epoch(self, report: EpochReport) -> None:
         n = len(self.epoch)

@@ -1,0 +1,61 @@
+"""Python's cyclic garbage collector runs in the GUI thread only.
+
+The collector runs in whichever thread happens to allocate past its threshold. While a run
+trains, the thread relaying the training child's reports allocates a lot (it unpickles every
+report), so collections often start there, and they free the plots' and the neuron view's
+cyclic garbage: pyqtgraph items and other Qt wrappers. Shiboken must then defer the C++
+deletion to the GUI thread, and that path crashed the app (a segmentation fault in
+``BindingManager::runDeletionInMainThread`` during a repaint, seconds into a long run with the
+live plots drawing; ``bench/soak_gui.py`` hit it in most runs). pyqtgraph's documentation gives
+the remedy used here: switch automatic collection off and collect from a timer in the GUI
+thread, following the collector's own thresholds, so the pauses stay as short as before.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+__all__ = ["GuiThreadCollector", "collect_in_gui_thread"]
+
+#: How often the GUI thread looks at the collector's counts.
+INTERVAL_MS = 250
+
+
+class GuiThreadCollector(QObject):
+    """Collects garbage from a timer in the thread it lives in (the GUI thread)."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self.thresholds = gc.get_threshold()
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def check(self) -> int:
+        """Collect the generations that automatic collection would have collected by now."""
+        counts = gc.get_count()
+        found = 0
+        if counts[0] > self.thresholds[0]:
+            generation = 0
+            if counts[1] > self.thresholds[1]:
+                generation = 2 if counts[2] > self.thresholds[2] else 1
+            found = gc.collect(generation)
+        return found
+
+    def stop(self) -> None:
+        """Give collection back to Python (as it was before) and leave the application."""
+        self.timer.stop()
+        self.setParent(None)
+        if self._was_enabled:
+            gc.enable()
+
+
+def collect_in_gui_thread(app: QObject) -> GuiThreadCollector:
+    """Install the collector for the application's lifetime (call from the GUI thread)."""
+    existing = app.findChild(GuiThreadCollector)
+    return existing if existing is not None else GuiThreadCollector(app)
