@@ -24,6 +24,7 @@ from nnstudio import cli, i18n
 from nnstudio.cli import main
 from nnstudio.core import atomic
 from tests.conftest import REPO
+from tests.fuzzing import examples
 
 SAMPLES = REPO / "samples"
 COMMANDS = ("train", "summary", "validate", "predict", "step", "export")
@@ -299,7 +300,7 @@ def test_an_error_is_one_line_in_chinese_too(folder: Path, capsys: pytest.Captur
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -312,7 +313,7 @@ def test_any_unknown_optimiser_name_is_one_line(
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -35,9 +35,10 @@ from tests.core.test_project_support import (
     trained_path,
     write_zip,
 )
+from tests.fuzzing import examples
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

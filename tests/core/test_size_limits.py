@@ -34,6 +34,7 @@ from nnstudio.core.project.project_file import Project, load_project, save_proje
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.core.workspace import Workspace
 from tests.cli.helpers import run_cli
+from tests.fuzzing import examples
 
 
 @pytest.fixture(autouse=True)
@@ -197,7 +198,7 @@ def _chains(draw):
     return graph, draw(st.integers(1, 512))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(_chains())
 def test_the_estimate_counts_exactly_the_parameters_torch_allocates(case):
     graph, rows = case
@@ -214,7 +215,7 @@ def test_the_estimate_counts_exactly_the_parameters_torch_allocates(case):
     assert estimate.total >= rows * widest * memory.BYTES_PER_NUMBER
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(_chains(), st.integers(1, 64))
 def test_the_analysis_refuses_exactly_the_networks_whose_estimate_is_above_the_limit(
     case, limit_kb

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnstudio.core.data import csv_io, read_csv
+from tests.fuzzing import examples
 
 
 def both(path, monkeypatch):
@@ -67,7 +68,9 @@ cell = st.one_of(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(st.lists(cell, min_size=3, max_size=3), min_size=60, max_size=80))
 def test_random_tables_agree(tmp_path, monkeypatch, rows):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from nnstudio.core.data import DataSource, load_table, read_csv, sniff_delimiter
 from nnstudio.core.errors import DataError
 from tests.core.data.helpers import BRAND_HEADER, BRAND_ROWS, PHONE_CSV, brand_text, write
+from tests.fuzzing import examples
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
@@ -233,7 +234,7 @@ def fuzz_file(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz") / "fuzz.csv"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     content=st.one_of(
         st.binary(max_size=400),

@@ -20,6 +20,7 @@ from nnstudio.core.data import csv_io
 from nnstudio.core.data.csv_io import read_csv
 from nnstudio.core.errors import DataError
 from tests.cli.helpers import run_cli
+from tests.fuzzing import examples
 
 
 @pytest.fixture(autouse=True)
@@ -156,7 +157,7 @@ def test_the_real_caps_keep_a_line_of_a_megabyte_out(tmp_path):
         read_csv(path)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.lists(st.sampled_from(["1", "2.5", "x", "", '"q,q"', "-3"]), min_size=1, max_size=30),

@@ -19,6 +19,7 @@ from nnstudio.core.data.csv_io import read_csv
 from nnstudio.core.data.legacy_encodings import classify_lines, is_latin_text
 from nnstudio.core.errors import DataEncodingError
 from tests.cli.helpers import run_cli
+from tests.fuzzing import examples
 
 GLOSSARY = Path("/work/shared/docs/glossary-zh.md")
 #: Course words, in case the glossary is not on this machine.
@@ -227,7 +228,7 @@ def _read(lines: list[tuple[str, str]]):
         return read_csv(_csv(Path(folder), lines))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(chinese_words, min_size=1, max_size=12), st.sampled_from(["gbk", "gb18030"]))
 def test_chinese_text_in_gbk_or_gb18030_always_reads_as_written(words, encoding):
     table = _read([(w, encoding) for w in words])
@@ -235,14 +236,14 @@ def test_chinese_text_in_gbk_or_gb18030_always_reads_as_written(words, encoding)
     assert list(table.frame["name"]) == words
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(latin_words, min_size=1, max_size=12), st.sampled_from(["latin-1", "cp1252"]))
 def test_western_words_in_latin1_always_read_as_written(words, encoding):
     table = _read([(w, encoding) for w in words])
     assert list(table.frame["name"]) == words
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.one_of(

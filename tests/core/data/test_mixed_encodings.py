@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from nnstudio.core.data.csv_io import read_csv
 from nnstudio.core.errors import DataError
 from tests.cli.helpers import run_cli
+from tests.fuzzing import examples
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +96,7 @@ def test_choosing_the_encoding_reads_the_file_as_told(tmp_path):
     assert list(table.frame["colour"]) == ["rêd", "grün", "blue"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(
