@@ -16,7 +16,7 @@ document adds only what editing in a window needs:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Protocol
 
@@ -273,17 +273,6 @@ class ProjectDocument(QObject):
         return self.workspace.revalidate()
 
 
-def _data_steps(command: QUndoCommand, *, undoing: bool) -> Iterator[QUndoCommand]:
-    """The data-settings commands in ``command``, in the order the undo or redo applies them."""
-    from nnstudio.gui.commands import MacroCommand, SetDataSettingsCommand
-
-    if isinstance(command, SetDataSettingsCommand):
-        yield command
-    elif isinstance(command, MacroCommand):
-        for step in reversed(command.steps) if undoing else command.steps:
-            yield from _data_steps(step, undoing=undoing)
-
-
 def _data_read_by(
     command: QUndoCommand, current: DataSettings, *, undoing: bool
 ) -> DataSettings | None:
@@ -293,8 +282,8 @@ def _data_read_by(
     first one that changes it is the read worth doing in the background. A later one in the
     same macro (none of the app's macros has two) is read at once, as before.
     """
-    for step in _data_steps(command, undoing=undoing):
-        target = step.old if undoing else step.new
+    targets = getattr(command, "data_targets", None)
+    for target in targets(undoing) if targets is not None else ():
         if target.source != current.source:
             return target
         current = target
