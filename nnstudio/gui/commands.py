@@ -70,6 +70,16 @@ class MacroCommand(QUndoCommand):
                 out |= touched()
         return out
 
+    def data_targets(self, undoing: bool) -> list[DataSettings]:
+        """The data settings the steps switch to, in the order an undo or redo applies them
+        (the document reads a big file among them before the step, off the GUI thread)."""
+        out: list[DataSettings] = []
+        for step in reversed(self.steps) if undoing else self.steps:
+            targets = getattr(step, "data_targets", None)
+            if targets is not None:
+                out += targets(undoing)
+        return out
+
     def redo(self) -> None:
         for step in self.steps:
             step.redo()
@@ -396,6 +406,10 @@ class SetDataSettingsCommand(_SettingsCommand):
 
     def _apply(self, value: DataSettings) -> None:
         self.doc.workspace.set_data_settings(value)
+
+    def data_targets(self, undoing: bool) -> list[DataSettings]:
+        """The data settings an undo or redo switches to (see MacroCommand.data_targets)."""
+        return [self.old if undoing else self.new]
 
     def touched_settings(self) -> set[str]:
         return {"data"} if self.new != self.old else set()

@@ -9,20 +9,38 @@ document adds only what editing in a window needs:
   (or the user agrees to stop the run first);
 - a relay: each workspace event is re-emitted as a Qt signal of the same name, so a view
   connects to one source, in the GUI thread, and Qt drops the connection when the view goes;
-- coalescing: the many events of one edit lead to one analysis per turn of the event loop.
+- coalescing: the many events of one edit lead to one analysis per turn of the event loop;
+- a read first: an undo or redo that switches to another big data file can have the file
+  read off the GUI thread (:attr:`ProjectDocument.data_reader`) before the step is taken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from typing import Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from nnstudio.core.data import DataSettings
 from nnstudio.core.project import Project
-from nnstudio.core.workspace import Workspace, WorkspaceEvents
+from nnstudio.core.workspace import LoadedData, Workspace, WorkspaceEvents
+
+
+class DataReader(Protocol):
+    """What reads data off the GUI thread for an undo or redo (the data panel's reader)."""
+
+    def busy(self) -> str:
+        """The name of what is being read now, or "" when nothing is."""
+        ...
+
+    def read_first(self, settings: DataSettings, done: Callable[[LoadedData], None]) -> bool:
+        """Read the data ``settings`` name in the background, then call ``done`` with it on
+        the GUI thread (never when the read is cancelled); False when the data is quick
+        enough to read at once, so the caller goes ahead synchronously."""
+        ...
 
 
 class ProjectDocument(QObject):
@@ -72,6 +90,9 @@ class ProjectDocument(QObject):
         #: Called when an edit is attempted while locked; returns True if the lock was lifted
         #: (e.g. the user agreed to stop training). The main window installs it.
         self.unlock_handler: Callable[[str], bool] | None = None
+        #: Reads a big data file in the background before an undo or redo switches to it
+        #: (the data panel installs its reader); None reads every file at once.
+        self.data_reader: DataReader | None = None
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
@@ -145,21 +166,62 @@ class ProjectDocument(QObject):
         return True
 
     def undo(self) -> bool:
-        """Undo the last edit, under the same lock as any edit (False when refused)."""
+        """Undo the last edit, under the same lock as any edit (False when refused).
+
+        When the step switches to another data file that is big, the file is read first in
+        the background (see :attr:`data_reader`) and the step is undone when it is read; a
+        cancelled read undoes nothing.
+        """
         if not self.undo_stack.canUndo() or not self._unlocked():
             return False
-        if not self._allowed_by_classroom(self.undo_stack.command(self.undo_stack.index() - 1)):
+        command = self.undo_stack.command(self.undo_stack.index() - 1)
+        if not self._allowed_by_classroom(command):
             return False
-        self.undo_stack.undo()
-        return True
+        return self._step(command, undoing=True)
 
     def redo(self) -> bool:
-        """Redo the next edit, under the same lock as any edit (False when refused)."""
+        """Redo the next edit, under the same lock as any edit (False when refused); a big
+        data file it switches to is read first, as for :meth:`undo`."""
         if not self.undo_stack.canRedo() or not self._unlocked():
             return False
-        if not self._allowed_by_classroom(self.undo_stack.command(self.undo_stack.index())):
+        command = self.undo_stack.command(self.undo_stack.index())
+        if not self._allowed_by_classroom(command):
             return False
-        self.undo_stack.redo()
+        return self._step(command, undoing=False)
+
+    def _step(self, command: QUndoCommand, *, undoing: bool) -> bool:
+        """Undo or redo ``command`` now, or after the data it switches to was read."""
+        from nnstudio.i18n import _
+
+        reader = self.data_reader
+        reading = reader.busy() if reader is not None else ""
+        if reading:
+            # A step taken now would come before the step (or the file) waiting for its read,
+            # or be undone by it: the order the user asked for would be lost.
+            self.message.emit(
+                _("Reading {name}: undo and redo wait until it is read or cancelled.").format(
+                    name=reading
+                )
+            )
+            return False
+        move = self.undo_stack.undo if undoing else self.undo_stack.redo
+        settings = _data_read_by(command, self.project.data, undoing=undoing)
+        if settings is None or reader is None:
+            move()
+            return True
+        index = self.undo_stack.index()
+
+        def read(loaded: LoadedData) -> None:
+            if self.undo_stack.index() != index or self.lock_reason is not None:
+                return  # the history moved or training began meanwhile: the step is stale
+            self.workspace.prime_data(loaded)  # the step's load takes the table read here
+            try:
+                move()
+            finally:
+                self.workspace.prime_data(None)
+
+        if not reader.read_first(settings, read):
+            move()
         return True
 
     def _allowed_by_classroom(self, command: QUndoCommand | None) -> bool:
@@ -209,3 +271,20 @@ class ProjectDocument(QObject):
         """Analyse now (tests and views that need the result at once)."""
         self._pending.stop()
         return self.workspace.revalidate()
+
+
+def _data_read_by(
+    command: QUndoCommand, current: DataSettings, *, undoing: bool
+) -> DataSettings | None:
+    """The settings of the first data file the undo or redo of ``command`` reads, or None.
+
+    A step that keeps the data source only re-prepares the table in memory (no read); the
+    first one that changes it is the read worth doing in the background. A later one in the
+    same macro (none of the app's macros has two) is read at once, as before.
+    """
+    targets = getattr(command, "data_targets", None)
+    for target in targets(undoing) if targets is not None else ():
+        if target.source != current.source:
+            return target
+        current = target
+    return None

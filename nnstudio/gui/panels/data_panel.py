@@ -181,6 +181,39 @@ def _choice_row(
     return combo
 
 
+class _StepReader:
+    """Reads the big data file an undo or redo switches to with the panel's reader first.
+
+    Undo of "Open big.csv" would otherwise read the file before it on the GUI thread,
+    freezing the window with no way out; the document asks this reader first (see
+    :class:`~nnstudio.gui.document.DataReader`), and a cancelled read undoes nothing.
+    """
+
+    def __init__(self, reader: BackgroundRead, document: ProjectDocument) -> None:
+        self.reader = reader
+        self.document = document
+
+    def busy(self) -> str:
+        return self.reader.label() if self.reader.busy() else ""
+
+    def read_first(self, settings: DataSettings, done: Callable[[LoadedData], None]) -> bool:
+        source, base_dir = settings.source, self.document.project.base_dir
+        if source.kind != "csv":
+            return False
+        try:
+            size = resolve_path(source.path, base_dir).stat().st_size
+        except (OSError, ValueError):
+            return False  # the step's own load reports what is wrong with the file
+        if size <= SYNC_READ_BYTES:
+            return False
+        self.reader.start(
+            Path(source.path).name,
+            lambda should_stop: load_data(settings, base_dir, should_stop=should_stop),
+            done,
+        )
+        return True
+
+
 class DataPanel(QWidget):
     """Source, column roles, preparation and a preview of the project's data.
 
@@ -213,6 +246,8 @@ class DataPanel(QWidget):
         #: Reads big files off the GUI thread (progress dialog, Cancel).
         self.reader = BackgroundRead(self)
         self.reader.cancelled.connect(self._on_reader_cancelled)
+        # Undo and Redo read a big file they switch to with the same reader (and Cancel).
+        document.data_reader = _StepReader(self.reader, document)
         self.setAcceptDrops(True)
         self._build()
         document.data_changed.connect(self._on_document_data_changed)

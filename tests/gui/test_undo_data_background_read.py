@@ -1,0 +1,159 @@
+"""Undo and Redo of a step that switches to another big CSV file read it in the background,
+cancellable, with the window responsive meanwhile (they read it on the GUI thread, frozen)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from nnstudio.core import workspace as workspace_module
+from nnstudio.gui.panels import data_panel as data_panel_module
+
+#: Milliseconds a wait on the background read may take (a busy machine).
+READ = 120_000
+#: The synchronous limit in these tests: both files are "big" above it.
+LIMIT = 1000
+
+
+def _write(path: Path, header: str, rows: int) -> Path:
+    lines = [header] + [f"{i},{i * 2},{'ab'[i % 2]}" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > LIMIT
+    return path
+
+
+def _no_read_running() -> bool:
+    return not any(t.name == "nnstudio-data-read" for t in threading.enumerate())
+
+
+@pytest.fixture
+def gated(monkeypatch):
+    """Hold the workspace's background reads at a gate; records when one finished.
+
+    A read on the GUI thread (no ``should_stop``) is not held: it records at once, so a
+    step that reads synchronously shows up as a read before the test's timer.
+    """
+    gate = threading.Event()
+    order: list[str] = []
+    real = workspace_module.load_table
+
+    def held(source, *args, should_stop=None, **kwargs):
+        if should_stop is not None:
+            gate.wait(30)  # opened by the test's timer, if the event loop runs meanwhile
+        table = real(source, *args, should_stop=should_stop, **kwargs)
+        order.append("read")
+        return table
+
+    monkeypatch.setattr(workspace_module, "load_table", held)
+    yield gate, order
+    gate.set()
+
+
+@pytest.fixture
+def window(open_window, qtbot, tmp_path, monkeypatch):
+    """A window that opened file A, then file B, through the data panel (two undo steps)."""
+    monkeypatch.setattr(data_panel_module, "SYNC_READ_BYTES", LIMIT)
+    win = open_window(size=(1280, 800))
+    win.start()
+    win.new_project()
+    panel = win.workbench.data
+    for path in (
+        _write(tmp_path / "a.csv", "a,b,label", 200),
+        _write(tmp_path / "b.csv", "x1,x2,kind", 300),
+    ):
+        with qtbot.waitSignal(panel.reader.finished, timeout=READ) as finished:
+            assert panel.load_csv(path)
+        assert finished.args == [True]
+    assert win.document.undo_stack.index() == 2
+    return win
+
+
+def _columns(win) -> list[str]:
+    return [str(c) for c in win.document.workspace.table.frame.columns]
+
+
+def _step_while_the_window_runs(qtbot, win, gated, action) -> None:
+    gate, order = gated
+    reader = win.workbench.data.reader
+    before = win.document.undo_stack.index()
+
+    def tick() -> None:
+        order.append("timer")
+        gate.set()
+
+    QTimer.singleShot(0, tick)
+    with qtbot.waitSignal(reader.finished, timeout=READ) as finished:
+        action.trigger()
+        # The file is read in the background: the step waits until it is read.
+        assert reader.busy()
+        assert win.document.undo_stack.index() == before
+    assert finished.args == [True]
+    # The window's event loop ran (the timer fired) before the read had finished.
+    assert order == ["timer", "read"]
+
+
+def test_undoing_back_to_a_big_file_reads_it_while_the_window_runs(qtbot, window, gated):
+    assert _columns(window) == ["x1", "x2", "kind"]
+    _step_while_the_window_runs(qtbot, window, gated, window.history_actions.undo)
+    assert window.document.undo_stack.index() == 1
+    assert Path(window.document.project.data.source.path).name == "a.csv"
+    assert _columns(window) == ["a", "b", "label"]
+    assert len(window.document.workspace.table.frame) == 200
+    assert window.document.workspace.prepared is not None
+
+
+def test_redoing_the_big_file_reads_it_while_the_window_runs(qtbot, window, gated):
+    gate, order = gated
+    _step_while_the_window_runs(qtbot, window, gated, window.history_actions.undo)
+    gate.clear()
+    order.clear()
+    _step_while_the_window_runs(qtbot, window, gated, window.history_actions.redo)
+    assert window.document.undo_stack.index() == 2
+    assert Path(window.document.project.data.source.path).name == "b.csv"
+    assert _columns(window) == ["x1", "x2", "kind"]
+    assert len(window.document.workspace.table.frame) == 300
+
+
+def test_cancelling_the_read_undoes_nothing(qtbot, window, gated):
+    gate, _order = gated
+    reader = window.workbench.data.reader
+    data, table = window.document.project.data, window.document.workspace.table
+    with qtbot.waitSignal(reader.finished, timeout=READ) as finished:
+        window.history_actions.undo.trigger()
+        assert reader.cancel()
+    assert finished.args == [False]
+    gate.set()
+    # The worker stops at the read's next check (Cancelled) or hands back a result, dropped.
+    qtbot.waitUntil(_no_read_running, timeout=READ)
+    qtbot.wait(0)  # a result the worker may have queued is delivered (and must be dropped)
+    assert window.document.undo_stack.index() == 2
+    assert window.document.project.data == data
+    assert window.document.workspace.table is table
+    assert window.statusBar().currentMessage() == (
+        "Reading a.csv was cancelled; the data is unchanged."
+    )
+
+
+def test_undo_and_redo_wait_while_a_read_runs(qtbot, window, gated):
+    gate, _order = gated
+    reader = window.workbench.data.reader
+    with qtbot.waitSignal(reader.finished, timeout=READ):
+        window.history_actions.undo.trigger()
+        # A second Undo now would be taken before the first: it is refused, and says why.
+        assert not window.document.undo()
+        assert window.statusBar().currentMessage() == (
+            "Reading a.csv: undo and redo wait until it is read or cancelled."
+        )
+        gate.set()
+    assert window.document.undo_stack.index() == 1
+
+
+def test_a_small_file_is_still_undone_at_once(qtbot, window, monkeypatch):
+    monkeypatch.setattr(data_panel_module, "SYNC_READ_BYTES", 1 << 30)
+    assert window.document.undo()
+    assert not window.workbench.data.reader.busy()
+    assert window.document.undo_stack.index() == 1
+    assert _columns(window) == ["a", "b", "label"]
