@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 
 from nnstudio.core import workspace as workspace_module
 from nnstudio.gui.commands import AddNodeCommand
@@ -158,3 +158,18 @@ def test_a_history_jump_is_refused_while_training_owns_the_model(qtbot, window):
     assert not window.document.set_index(1)
     assert window.document.undo_stack.index() == 3
     assert window.statusBar().currentMessage() == "Training is running."
+
+
+def test_a_mouse_click_on_a_history_row_jumps_through_the_document(qtbot, window, monkeypatch):
+    asked: list[int] = []
+    real = window.document.set_index
+    monkeypatch.setattr(window.document, "set_index", lambda row: asked.append(row) or real(row))
+    window.docks["history"].raise_()
+    view = window.workbench.history
+    qtbot.waitUntil(view.isVisible, timeout=READ)
+    row = view.visualRect(view.model().index(2, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=row.center())
+    assert asked == [2]
+    assert window.document.undo_stack.index() == 2
+    assert _dropouts(window) == 0
+    qtbot.waitUntil(lambda: _selected_row(window) == 2, timeout=READ)
