@@ -10,8 +10,9 @@ document adds only what editing in a window needs:
 - a relay: each workspace event is re-emitted as a Qt signal of the same name, so a view
   connects to one source, in the GUI thread, and Qt drops the connection when the view goes;
 - coalescing: the many events of one edit lead to one analysis per turn of the event loop;
-- a read first: an undo or redo that switches to another big data file can have the file
-  read off the GUI thread (:attr:`ProjectDocument.data_reader`) before the step is taken.
+- a read first: an undo, a redo or a History-list jump that switches to another big data
+  file can have the file read off the GUI thread (:attr:`ProjectDocument.data_reader`)
+  before the step is taken.
 """
 
 from __future__ import annotations
@@ -191,19 +192,9 @@ class ProjectDocument(QObject):
 
     def _step(self, command: QUndoCommand, *, undoing: bool) -> bool:
         """Undo or redo ``command`` now, or after the data it switches to was read."""
-        from nnstudio.i18n import _
-
-        reader = self.data_reader
-        reading = reader.busy() if reader is not None else ""
-        if reading:
-            # A step taken now would come before the step (or the file) waiting for its read,
-            # or be undone by it: the order the user asked for would be lost.
-            self.message.emit(
-                _("Reading {name}: undo and redo wait until it is read or cancelled.").format(
-                    name=reading
-                )
-            )
+        if self._waiting_for_a_read():
             return False
+        reader = self.data_reader
         move = self.undo_stack.undo if undoing else self.undo_stack.redo
         settings = _data_read_by(command, self.project.data, undoing=undoing)
         if settings is None or reader is None:
@@ -223,6 +214,83 @@ class ProjectDocument(QObject):
         if not reader.read_first(settings, read):
             move()
         return True
+
+    def set_index(self, target: int) -> bool:
+        """Move the history to ``target`` (a click in the History list), under the same locks
+        as :meth:`undo` and :meth:`redo` for every step in between (False when refused).
+
+        ``QUndoStack.setIndex`` would read each data file the steps switch to on the GUI
+        thread; here each big one is read first in the background (see :attr:`data_reader`),
+        and the steps up to and including its switch are taken when it is read. A cancelled
+        read moves nothing further: the history stays where the last finished read left it.
+        """
+        stack = self.undo_stack
+        target = max(0, min(target, stack.count()))
+        index = stack.index()
+        if target == index:
+            return True
+        if not self._unlocked():
+            return False
+        undoing = target < index
+        steps = range(index, target, -1) if undoing else range(index, target)
+        if not all(
+            self._allowed_by_classroom(stack.command(i - 1 if undoing else i)) for i in steps
+        ):
+            return False
+        if self._waiting_for_a_read():
+            return False
+        self._jump(target)
+        return True
+
+    def _jump(self, target: int) -> None:
+        """Take the steps to ``target`` at once up to the first that reads a big data file;
+        read that file in the background, then take its step and go on from there."""
+        stack, reader = self.undo_stack, self.data_reader
+        index = stack.index()
+        undoing = target < index
+        current = self.project.data
+        steps = range(index, target, -1) if undoing else range(index, target)
+        for position in steps:
+            command = stack.command(position - 1 if undoing else position)
+            settings = _data_read_by(command, current, undoing=undoing)
+            if settings is not None and reader is not None:
+                break
+            current = _data_after(command, current, undoing=undoing)
+        else:
+            stack.setIndex(target)
+            return
+        after = position - 1 if undoing else position + 1
+
+        def read(loaded: LoadedData) -> None:
+            if stack.index() != index or self.lock_reason is not None:
+                return  # the history moved or training began meanwhile: the jump is stale
+            stack.setIndex(position)  # the steps before the switch read nothing big
+            self.workspace.prime_data(loaded)  # the switch's load takes the table read here
+            try:
+                stack.setIndex(after)
+            finally:
+                self.workspace.prime_data(None)
+            self._jump(target)
+
+        if not reader.read_first(settings, read):
+            stack.setIndex(after)  # quick enough to read at once
+            self._jump(target)
+
+    def _waiting_for_a_read(self) -> bool:
+        """True (with a message) while the data reader reads a file for an earlier step."""
+        from nnstudio.i18n import _
+
+        reader = self.data_reader
+        reading = reader.busy() if reader is not None else ""
+        if reading:
+            # A step taken now would come before the step (or the file) waiting for its read,
+            # or be undone by it: the order the user asked for would be lost.
+            self.message.emit(
+                _("Reading {name}: undo and redo wait until it is read or cancelled.").format(
+                    name=reading
+                )
+            )
+        return bool(reading)
 
     def _allowed_by_classroom(self, command: QUndoCommand | None) -> bool:
         """False (with a message) when ``command`` changes a setting the teacher locked.
@@ -288,3 +356,10 @@ def _data_read_by(
             return target
         current = target
     return None
+
+
+def _data_after(command: QUndoCommand, current: DataSettings, *, undoing: bool) -> DataSettings:
+    """The data settings in force after the undo or redo of ``command``."""
+    targets = getattr(command, "data_targets", None)
+    settings = targets(undoing) if targets is not None else []
+    return settings[-1] if settings else current

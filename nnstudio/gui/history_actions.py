@@ -5,15 +5,16 @@ let Undo rewind the project under a running training run (the epochs field went 
 while the run counted to 3000; undoing "Open CSV" swapped the network under a 20-feature run).
 These actions go through :meth:`ProjectDocument.undo`/``redo``, which refuse (or ask to stop
 training) exactly as any other edit does, and they are enabled only when there is something
-to undo and the project is not locked. The history list (``QUndoView``) is locked with them.
+to undo and the project is not locked. The history list (:class:`HistoryView`) is locked
+with them, and its jumps go through :meth:`ProjectDocument.set_index` too.
 """
 
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import SIGNAL, SLOT, QItemSelectionModel, QModelIndex, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QUndoView, QWidget
 
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.widgets.texts import plain_action_text
@@ -88,6 +89,51 @@ class HistoryActions(QObject):
             view.setToolTip(tip)
 
 
+class HistoryView(QUndoView):
+    """The History list: a ``QUndoView`` whose jumps go through the document.
+
+    A plain ``QUndoView`` moves its stack with ``QUndoStack.setIndex`` as soon as its current
+    row changes, so a click several steps back across a switch to a big CSV read the file on
+    the GUI thread, with no Cancel. Here the row the user picks (click or keys) asks
+    :meth:`ProjectDocument.set_index`, which may read first in the background; until the
+    stack moves, the list shows the stack's own index again (also after a refusal or Cancel).
+    """
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(document.undo_stack, parent)
+        self.document = document
+        selection, model = self.selectionModel(), self.model()
+        # The view's model moves the stack itself on every current-row change; that
+        # connection is cut so that the document decides (the model still follows the stack).
+        QObject.disconnect(
+            selection,
+            SIGNAL("currentChanged(QModelIndex,QModelIndex)"),
+            model,
+            SLOT("setStackCurrentIndex(QModelIndex)"),
+        )
+        selection.currentChanged.connect(self._on_current_changed)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        stack = self.document.undo_stack
+        if not current.isValid() or current.row() == stack.index():
+            return
+        self.document.set_index(current.row())
+        # After the selection change is done (not inside it): show where the stack is, i.e.
+        # the row picked when the jump was taken at once, the old one while a read runs.
+        QTimer.singleShot(0, self, self.show_stack_index)
+
+    def show_stack_index(self) -> None:
+        """Select the row of the stack's current index."""
+        stack = self.document.undo_stack
+        if not shiboken6.isValid(self) or not shiboken6.isValid(stack):
+            return
+        row = self.model().index(stack.index(), 0)
+        if self.selectionModel().currentIndex() != row:
+            self.selectionModel().setCurrentIndex(
+                row, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+
+
 def _undo_text(what: str) -> str:
     """ "Undo Add dense_1": one sentence per language, the command's own text inside."""
     return _("&Undo {what}").format(what=what) if what else _("&Undo")
@@ -97,4 +143,4 @@ def _redo_text(what: str) -> str:
     return _("&Redo {what}").format(what=what) if what else _("&Redo")
 
 
-__all__ = ["HistoryActions", "unique_shortcuts"]
+__all__ = ["HistoryActions", "HistoryView", "unique_shortcuts"]

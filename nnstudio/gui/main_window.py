@@ -640,11 +640,9 @@ class MainWindow(QMainWindow):
         self._maybe_show_start_page()
 
     def _create_workbench(self) -> None:
-        from PySide6.QtWidgets import QUndoView
-
         from nnstudio.gui.canvas.view import CanvasView
         from nnstudio.gui.document import ProjectDocument
-        from nnstudio.gui.history_actions import HistoryActions
+        from nnstudio.gui.history_actions import HistoryActions, HistoryView
         from nnstudio.gui.inspector.inspector import InspectorPanel
         from nnstudio.gui.neuron_view import NeuronView
         from nnstudio.gui.palette import LayerPalette
@@ -682,7 +680,7 @@ class MainWindow(QMainWindow):
         data = DataPanel(doc)
         training = TrainingPanel(doc)
         problems = ProblemsPanel(doc)
-        history = QUndoView(doc.undo_stack)
+        history = HistoryView(doc)
         history.setEmptyLabel(_("<opened project>"))
         self.history_actions.lock_with(history)
         self.workbench = Workbench(
