@@ -115,6 +115,8 @@ class HistoryView(QUndoView):
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         stack = self.document.undo_stack
+        if not shiboken6.isValid(stack) or not shiboken6.isValid(self):
+            return  # the window is being torn down: its model empties the list
         if not current.isValid() or current.row() == stack.index():
             return
         self.document.set_index(current.row())
