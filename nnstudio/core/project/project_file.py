@@ -43,7 +43,12 @@ from nnstudio.core.project import archive, tensors
 from nnstudio.core.project.classroom import Classroom, check_sizes
 from nnstudio.core.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from nnstudio.core.training.plan import shape_context_for
-from nnstudio.core.training.reports import History
+from nnstudio.core.training.reports import (
+    BATCH_LIMIT,
+    MAX_BATCH_STRIDE,
+    History,
+    batch_stride_valid,
+)
 from nnstudio.core.training.runs import RunLog
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, _, tr
@@ -559,7 +564,20 @@ def _history(data: bytes) -> History:
             )
     if len(raw.get("batch_loss", [])) != len(raw.get("batch_lr", [])):
         raise ProjectError(_("history.json is inconsistent: batch_loss and batch_lr differ"))
+    _check_batch_stride(raw)
     return _build(N_("the history"), lambda: History.from_dict(raw), "history.json")
+
+
+def _check_batch_stride(raw: Mapping[str, Any]) -> None:
+    """Refuse a per-batch stride no bounded history can have, in one line (no traceback)."""
+    stride = raw.get("batch_stride", 1)
+    if not batch_stride_valid(stride, len(raw.get("batch_loss", []))):
+        raise ProjectError(
+            _(
+                "history.json is damaged: batch_stride is {stride}, but it must be a power of "
+                "two from 1 to {most}, with at most {limit} per-batch values when above 1"
+            ).format(stride=_short(repr(stride), 40), most=MAX_BATCH_STRIDE, limit=BATCH_LIMIT)
+        )
 
 
 def _decode(members: Mapping[str, bytes], base_dir: Path | None, *, bare: bool) -> Project:

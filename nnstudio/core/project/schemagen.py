@@ -366,6 +366,8 @@ def _state() -> dict[str, Any]:
 
 
 def _history() -> dict[str, Any]:
+    from nnstudio.core.training.reports import MAX_BATCH_STRIDE
+
     series = {"type": "array", "maxItems": 10_000_000, "items": {"type": ["number", "null"]}}
     return {
         "title": "history.json",
@@ -388,6 +390,8 @@ def _history() -> dict[str, Any]:
             },
             "batch_loss": series,
             "batch_lr": series,
+            # Written only once a long run's per-batch curves were halved (reports.History).
+            "batch_stride": {"type": "integer", "minimum": 1, "maximum": MAX_BATCH_STRIDE},
             "diverged_at": {
                 "type": "array",
                 "maxItems": 100_000,

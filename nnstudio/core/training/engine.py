@@ -516,8 +516,7 @@ def train(
                     abs_err += err.abs().sum()
             if policy.batches:
                 emit(BatchReport(epoch + 1, b + 1, step, value, lr_now, size))
-                history.batch_loss.append(value)
-                history.batch_lr.append(lr_now)
+                history.add_batch(value, lr_now)
             if detail:
                 last_detail = time.perf_counter()
                 emit(stats.collect(model, parts, epoch=epoch + 1, step=step, bins=policy.bins))

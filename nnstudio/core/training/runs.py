@@ -326,6 +326,7 @@ def _epoch_curves(history: History) -> History:
     """The per-epoch curves only: per-batch curves would make every record large."""
     raw = history.to_dict()
     raw["batch_loss"], raw["batch_lr"] = [], []
+    raw.pop("batch_stride", None)
     return History.from_dict(raw)
 
 

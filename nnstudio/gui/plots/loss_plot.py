@@ -207,7 +207,8 @@ class LossView(PlotView):
             self._ema_stride = series.stride
             done = 0
         if done < len(losses):
-            beta = self.beta**series.stride
+            # A reopened long run's points are already means of ``batch_unit`` batches.
+            beta = self.beta ** (series.stride * self.context.record.batch_unit)
             values, self._ema_state = ema_continue(losses[done:], beta, self._ema_state)
             self._ema.extend(values)
         return self._ema.view()

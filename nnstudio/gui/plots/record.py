@@ -92,6 +92,12 @@ class RunRecord:
         self.batch_lr_varies = False
         self._lr_epoch: float = math.nan
         self._lr_first: float = math.nan
+        #: Batches each value fed to the per-batch series stands for: a reopened long run's
+        #: history keeps means of ``batch_stride`` batches (reports.History), and batches
+        #: that follow it (a resumed run) are averaged in groups as large, so that every value
+        #: weighs the same and a point's stride in batches is ``series.stride * batch_unit``.
+        self.batch_unit = 1
+        self._unit_pending: tuple[np.ndarray, ...] = ()
         self.layers: dict[str, LayerSeries] = {}
         self.last_stats: LayerStats | None = None
         self.boundary: BoundaryFrame | None = None
@@ -125,7 +131,9 @@ class RunRecord:
         """Rebuild the curves of a saved history (a reopened or resumed project)."""
         self.clear()
         n_epochs = len(history.epoch)
-        n_batches = len(history.batch_loss)
+        unit = max(1, int(history.batch_stride))
+        n_points = len(history.batch_loss)
+        n_batches = n_points * unit
         if steps_per_epoch is None or steps_per_epoch <= 0:
             steps_per_epoch = max(1, round(n_batches / n_epochs)) if n_epochs else 1
         self.steps_per_epoch = steps_per_epoch
@@ -137,12 +145,16 @@ class RunRecord:
             buf = GrowableBuffer(64)
             buf.extend(_floats(values))
             self.metrics[key] = buf
-        if n_batches:
-            self.batch_x.extend(np.arange(1, n_batches + 1, dtype=np.float64) / steps_per_epoch)
+        if n_points:
+            self.batch_unit = unit
+            # Each point sits where the mean of its batches' positions is, as the live
+            # record's averaged x does; its last batch is the (i+1)·unit-th.
+            ends = np.arange(1, n_points + 1, dtype=np.float64) * unit
+            self.batch_x.extend((ends - (unit - 1) / 2) / steps_per_epoch)
             self.batch_loss.extend(_floats(history.batch_loss))
-            lrs = _floats(history.batch_lr[:n_batches])
+            lrs = _floats(history.batch_lr[:n_points])
             self.batch_lr.extend(lrs)
-            self._note_lrs(np.arange(n_batches) // steps_per_epoch + 1, lrs)
+            self._note_lrs((ends.astype(np.int64) - 1) // steps_per_epoch + 1, lrs)
         self.divergences = [self.batch_position(e, b) for e, b in history.diverged_at]
         self.start_epoch = int(history.epoch[-1]) if n_epochs else 0
 
@@ -209,11 +221,34 @@ class RunRecord:
             return
         steps = max(1, self.steps_per_epoch)
         x = np.asarray(epochs, dtype=np.float64) - 1.0 + np.asarray(batches, np.float64) / steps
+        loss = np.asarray(losses, dtype=np.float64)
+        lr = np.asarray(lrs, dtype=np.float64)
+        self._note_lrs(np.asarray(epochs), lr)
+        if self.batch_unit > 1:
+            x, loss, lr = self._group_by_unit(x, loss, lr)
         self.batch_x.extend(x)
-        self.batch_loss.extend(losses)
-        self.batch_lr.extend(lrs)
-        self._note_lrs(np.asarray(epochs), np.asarray(lrs, dtype=np.float64))
+        self.batch_loss.extend(loss)
+        self.batch_lr.extend(lr)
         changed.add(BATCHES)
+
+    def _group_by_unit(
+        self, x: np.ndarray, loss: np.ndarray, lr: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Live batches after a strided history: means of ``batch_unit`` batches each (the
+        last incomplete group waits for the next batches)."""
+        if self._unit_pending:
+            px, ploss, plr = self._unit_pending
+            x, loss, lr = (
+                np.concatenate((px, x)),
+                np.concatenate((ploss, loss)),
+                np.concatenate((plr, lr)),
+            )
+        unit = self.batch_unit
+        whole = len(x) // unit * unit
+        self._unit_pending = (x[whole:], loss[whole:], lr[whole:]) if whole < len(x) else ()
+        return tuple(  # type: ignore[return-value]
+            _nanmean_groups(values[:whole], unit) for values in (x, loss, lr)
+        )
 
     def _note_lrs(self, epochs: np.ndarray, lrs: np.ndarray) -> None:
         """Update :attr:`batch_lr_varies` with batches of ``epochs`` (in order)."""
@@ -328,6 +363,16 @@ def _float(value: float | None) -> float:
         return math.nan
     value = float(value)
     return value if math.isfinite(value) else math.nan
+
+
+def _nanmean_groups(values: np.ndarray, size: int) -> np.ndarray:
+    """The mean of the finite values of each run of ``size`` values (NaN where none)."""
+    block = values.reshape(-1, size)
+    finite = np.isfinite(block)
+    counts = finite.sum(axis=1)
+    out = np.full(block.shape[0], math.nan)
+    np.divide(np.where(finite, block, 0.0).sum(axis=1), counts, out=out, where=counts > 0)
+    return out
 
 
 def _floats(values: Iterable[float | None]) -> np.ndarray:
