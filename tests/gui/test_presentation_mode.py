@@ -23,6 +23,30 @@ def window(open_window, qtbot):
     return win
 
 
+def _layout(win) -> dict[str, tuple]:
+    """What the user sees of the docks: shown or not, area, floating, tab group, and the
+    geometry of every dock on screen.
+
+    Not the raw ``saveState`` bytes: they also hold the size a dock in a background tab last
+    had, which Qt recomputes when it re-lays the group (seen to differ by a few pixels after
+    the same state was restored, depending on what ran before in the process).
+    """
+    out = {}
+    for name, dock in win.docks.items():
+        tabs = sorted(d.objectName() for d in win.tabifiedDockWidgets(dock))
+        # A dock in a background tab stays 'visible' to Qt, moved out of the window.
+        shown = dock.isVisible() and not dock.visibleRegion().isEmpty()
+        out[name] = (
+            dock.isHidden(),
+            dock.isFloating(),
+            win.dockWidgetArea(dock),
+            tuple(tabs),
+            shown,
+            dock.geometry().getRect() if shown else None,
+        )
+    return out
+
+
 def _plot_fonts(win) -> list[tuple[float, float]]:
     """(tick font size, pen width) of every axis and curve of the loss plot."""
     loss = win.workbench.plots.loss
@@ -92,6 +116,7 @@ def test_leaving_restores_the_layout_fonts_and_view_exactly(window, qtbot):
     window.workbench.plots.loss.ensure_fresh()
     window.layout().activate()
     state = bytes(window.saveState())
+    layout = _layout(window)
     font = app.font()
     palette_text = app.palette().color(app.palette().ColorRole.WindowText)
     transform = canvas.transform()
@@ -106,7 +131,7 @@ def test_leaving_restores_the_layout_fonts_and_view_exactly(window, qtbot):
     assert not window.presentation.active
     assert not window.actions_by_name["presentation"].isChecked()
     window.layout().activate()
-    assert bytes(window.saveState()) == state
+    assert _layout(window) == layout
     assert app.font() == font
     assert app.palette().color(app.palette().ColorRole.WindowText) == palette_text
     assert canvas.transform() == transform
