@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from nnstudio.core.project import load_project  # noqa: E402
 from nnstudio.core.training import EpochReport, ReportPolicy, train  # noqa: E402
 from nnstudio.core.training.plan import plan_run  # noqa: E402
+from nnstudio.core.training.reports import BATCH_LIMIT  # noqa: E402
 
 
 def rss_kib() -> int:
@@ -81,13 +82,15 @@ def main() -> None:
     kibs = [k for _e, k in after]
     per_1000 = slope([e for e, _k in after], kibs) * 1000
     # A float in a Python list costs about 32 bytes (the object and its pointer); the history
-    # keeps epoch, losses, lr and metrics per epoch, and loss and lr per batch.
-    per_epoch = (4 + len(result.history.metrics)) + 2 * batches[0] / max(1, result.epochs_run)
-    history_kib = per_epoch * 32 * 1000 / 1024
+    # keeps epoch, losses, lr and metrics per epoch, and loss and lr per batch up to its bound
+    # (BATCH_LIMIT points; past it the batch curves stop growing).
+    epochs = max(1, result.epochs_run)
+    per_batch = 2 * min(batches[0], BATCH_LIMIT) / epochs
+    history_kib = ((4 + len(result.history.metrics)) + per_batch) * 32 * 1000 / 1024
     print(
         f"after warm-up (epoch ≥ {args.warmup}): first {kibs[0] / 1024:.1f} MiB, last "
         f"{kibs[-1] / 1024:.1f} MiB, max {max(kibs) / 1024:.1f} MiB, slope "
-        f"{per_1000:+.1f} KiB per 1,000 epochs (the history's own floats: about "
+        f"{per_1000:+.1f} KiB per 1,000 epochs (the history's own floats, over the run: about "
         f"{history_kib:.1f} KiB per 1,000 epochs)"
     )
 
