@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QColor, QFont, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -102,19 +103,51 @@ class TidyLogAxis(pg.AxisItem):
         return ticks
 
 
+#: Widths the x axis of a growing run steps through, per decade ("nice" numbers).
+NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+#: A growing x axis is widened to at least this many times the data's width.
+X_HEADROOM = 1.25
+#: Room before the start of a growing x axis, as a share of its width.
+X_LOW_PAD = 0.02
+#: Room kept beyond the data on the side of y where it left the range, as a share of its span.
+Y_MARGIN = 0.15
+#: The data's span falling below this share of the range shown re-fits the range.
+SHRINK = 0.25
+
+
+def nice_ceil(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ᵏ that is ≥ ``value`` (> 0)."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    for step in NICE_STEPS:
+        if step * decade >= value * (1 - 1e-12):
+            return step * decade
+    return 10.0 * decade
+
+
 class SteadyViewBox(pg.ViewBox):
-    """A view box whose automatic range stays sensible when the data is a single point.
+    """A view box whose automatic range stays sensible when the data is a single point,
+    and (``grows``) changes only in steps while a run's curves grow.
 
     pyqtgraph, asked to show a zero-width range, keeps the width the view had before: a
     one-step run drawn after a 200-epoch run gets an x axis from −99 to 101, and a lone loss
     value keeps the previous run's y scale. Here the range always reaches back to
     ``x_origin`` (epoch 0 for curves over epochs: where every run starts), and a data range
     of zero height is opened to ±10 % around its value (half a decade on a log axis).
+
+    Fitting the range to the data at every redraw of a live run changed it at every redraw,
+    and each change re-lays every tick label of both axes (their most expensive paint) and
+    re-clips every long curve. A ``grows`` view widens its x range to the next nice number at
+    least 1.25 times the data's width, and keeps its y range while the data stays inside it
+    (re-fitting, with room on the side the data left by, when it leaves or shrinks to a small
+    part of it): the range changes O(log n) times in a run of n epochs, not n times.
     """
 
-    def __init__(self, x_origin: float | None = None, **kwargs: Any) -> None:
+    def __init__(self, x_origin: float | None = None, grows: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.x_origin = x_origin
+        self.grows = grows
+        #: The stepped ranges last chosen (before pyqtgraph's padding), per axis.
+        self._steps: list[list[float] | None] = [None, None]
 
     def childrenBounds(
         self,
@@ -136,7 +169,68 @@ class SteadyViewBox(pg.ViewBox):
             y = yr[0]
             half = 0.5 if self.state["logMode"][1] else (0.1 * abs(y) or 0.5)
             yr = [y - half, y + half]
+        if self.grows and items is None:
+            xr = self._stepped_x(xr)
+            yr = self._stepped_y(yr)
         return [xr, yr]
+
+    def setLogMode(self, axis: Any, logMode: bool) -> None:
+        """A log axis measures in decades: the steps chosen in the old units mean nothing."""
+        self._steps = [None, None]
+        super().setLogMode(axis, logMode)
+
+    def suggestPadding(self, axis: int) -> float:
+        """No padding along a growing x axis: its headroom is the padding (and pyqtgraph's
+        would put the axis's end between two nice numbers, and move with every step)."""
+        if axis == 0 and self.grows and not self.state["logMode"][0]:
+            return 0.0
+        return super().suggestPadding(axis)
+
+    def _stepped_x(self, xr: list[float] | None) -> list[float] | None:
+        if xr is None or self.state["logMode"][0]:
+            self._steps[0] = None
+            return xr
+        kept = self._steps[0]
+        width = xr[1] - xr[0]
+        if kept is not None and _inside(xr, kept, False) and width >= SHRINK * (kept[1] - kept[0]):
+            return list(kept)
+        stepped = nice_ceil(X_HEADROOM * width)
+        # A little room before the start, so that the first tick's label (0) still fits.
+        kept = [xr[0] - X_LOW_PAD * stepped, xr[0] + stepped]
+        self._steps[0] = kept
+        return list(kept)
+
+    def _stepped_y(self, yr: list[float] | None) -> list[float] | None:
+        if yr is None:
+            self._steps[1] = None
+            return yr
+        kept = self._steps[1]
+        span = yr[1] - yr[0]
+        if kept is None or span < SHRINK * (kept[1] - kept[0]):
+            lo, hi = yr  # a fresh fit (a new run, or the data shrank to a sliver of the view)
+        else:
+            # Only the side the data left by moves, with room: it is likely to go on that
+            # way (re-fitting both sides made a curve wobbling at both ends swap margins).
+            if _inside(yr, kept):
+                return list(kept)
+            lo = kept[0] if yr[0] >= kept[0] else yr[0] - Y_MARGIN * span
+            hi = kept[1] if yr[1] <= kept[1] else yr[1] + Y_MARGIN * span
+        kept = [lo, hi]
+        self._steps[1] = kept
+        return list(kept)
+
+
+def _inside(bounds: list[float], kept: list[float], high_slack: bool = True) -> bool:
+    """Whether ``bounds`` lie in ``kept``, give or take 1 % of its width (at the high end
+    too only with ``high_slack``).
+
+    pyqtgraph widens the data's bounds by the curves' pen widths in pixels, converted at
+    the current scale: every change of range moves them a little, which must not count as
+    the data leaving the range (pyqtgraph's padding around the range covers that much; a
+    growing x axis has none at its high end, where only real growth reaches it).
+    """
+    slack = 0.01 * (kept[1] - kept[0])
+    return kept[0] - slack <= bounds[0] and bounds[1] <= kept[1] + (slack if high_slack else 0)
 
 
 def make_plot(
@@ -149,17 +243,20 @@ def make_plot(
     y_label: str | None = None,
     left_width: int = 44,
     x_origin: float | None = None,
+    grows: bool = False,
     **span: int,
 ) -> pg.PlotItem:
     """A compact, read-only-menu plot: small fonts, light grid, no auto-range button.
 
-    ``x_origin``: an x the automatic range always includes (see :class:`SteadyViewBox`).
+    ``x_origin``: an x the automatic range always includes; ``grows``: curves that grow
+    while a run goes on, whose automatic range changes only in steps (see
+    :class:`SteadyViewBox`).
     """
     plot = layout.addPlot(
         row=row,
         col=col,
         axisItems={"left": TidyLogAxis("left")},
-        viewBox=SteadyViewBox(x_origin),
+        viewBox=SteadyViewBox(x_origin, grows),
         **span,
     )
     plot.setMenuEnabled(False)
@@ -173,6 +270,10 @@ def make_plot(
         axis.setPen(pg.mkPen(theme.AXIS))
         # "loss (×0.001)" puzzles students: show the numbers as they are.
         axis.enableAutoSIPrefix(False)
+        # Each repaint of a curve also repaints the axes under it (their grid lines span the
+        # view): replaying their recorded tick labels was the costliest part of a live plot's
+        # paint. Qt keeps the drawn axis as a pixmap until the axis itself changes.
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot.getAxis("left").setWidth(left_width)
     plot.getAxis("bottom").setHeight(30 if x_label else 18)
     if x_label:
@@ -432,7 +533,11 @@ class PlotHint(pg.LabelItem):
         self.raw = text or ""
         if self.hide_axes:
             for name in ("left", "bottom"):
-                self.plot.showAxis(name, not text)
+                # Only on a change: showing a shown axis re-lays its tick labels, and live
+                # views call this at every redraw (it was the axes' top cost in a run).
+                axis = self.plot.getAxis(name)
+                if axis.isVisibleTo(self.plot) != (not text):
+                    self.plot.showAxis(name, not text)
             self.plot.showGrid(x=not text, y=not text)
             legend = self.plot.legend
             if legend is not None:

@@ -52,7 +52,13 @@ class GradientView(PlotView):
         self.finish_bar()
         ci = self.graphics.ci
         self.plot = make_plot(
-            ci, 0, 0, x_label=_("epoch"), y_label=_("‖gradient‖ per layer"), x_origin=0.0
+            ci,
+            0,
+            0,
+            x_label=_("epoch"),
+            y_label=_("‖gradient‖ per layer"),
+            x_origin=0.0,
+            grows=True,
         )
         self.plot.setLogMode(y=True)
         self.legend = side_legend(ci, 0, 1)

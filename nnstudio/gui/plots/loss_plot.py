@@ -110,7 +110,9 @@ class LossView(PlotView):
         ci = self.graphics.ci
         # Every run starts at epoch 0: the axis reaches back to it, so even a single step
         # has a sensible x range (see SteadyViewBox).
-        self.plot = make_plot(ci, 0, 0, x_label=_("epoch"), y_label=_("loss"), x_origin=0.0)
+        self.plot = make_plot(
+            ci, 0, 0, x_label=_("epoch"), y_label=_("loss"), x_origin=0.0, grows=True
+        )
         # Above the plot, not over it: a climbing validation loss ran under a legend in the
         # corner and was drawn pale.
         self.legend = LegendAbove(self.plot, max_columns=4, text_size="7.5pt")

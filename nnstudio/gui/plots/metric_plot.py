@@ -127,6 +127,7 @@ class MetricPlots:
                 y_label=_(label),
                 left_width=40,
                 x_origin=0.0,
+                grows=True,
             )
             self.legends[name] = LegendAbove(plot, max_columns=2, text_size="7.5pt")
             hover = CurveHover(plot)
