@@ -142,8 +142,12 @@ def test_a_big_job_and_its_steering_are_handed_over_while_the_process_still_star
 @pytest.mark.timeout(600)
 def test_closing_while_a_big_job_waits_to_be_read_does_not_hang(gated_child):
     process = TrainingProcess()
-    process.run(big_job(), WatchOptions(), paused=False)
-    assert returns(lambda: process.close(timeout=1.0), gated_child.touch), "close() hung"
+
+    def hand_over_and_close() -> None:
+        process.run(big_job(), WatchOptions(), paused=False)
+        process.close(timeout=1.0)
+
+    assert returns(hand_over_and_close, gated_child.touch), "run() or close() waited"
     assert not process.alive
     assert not process.sender.writing
 
