@@ -77,7 +77,12 @@ class ProcessWorker(QObject):
             QThread.currentThread().quit()
 
     def submit(self) -> None:
-        """Send the job; called in the GUI thread so steering sent right after follows it."""
+        """Hand the job over; called in the GUI thread so steering sent right after follows it.
+
+        It returns at once: the process's own thread writes the job out, even while a freshly
+        started process still imports torch (see
+        :class:`~nnstudio.core.training.runtime.client.CommandSender`).
+        """
         self.process.run(self.job, self.watch, self.paused)
 
     def _relay(self) -> None:
@@ -193,6 +198,7 @@ class TrainingController(QObject):
     def prewarm(self) -> None:
         """Start the training process now (it imports torch), so Train starts at once."""
         if _use_process() and (self._process is None or not self._process.alive):
+            self._let_go_of_ended_process()
             try:
                 self._process = TrainingProcess()
             except AuthenticationFailed as exc:
@@ -201,6 +207,13 @@ class TrainingController(QObject):
             except (OSError, TrainingProcessError, ValueError) as exc:
                 log.warning("no training process (%s); training in a thread", exc)
                 self._process = None
+
+    def _let_go_of_ended_process(self) -> None:
+        """Close a process that ended (crashed, or was ended by :meth:`shutdown`) before it is
+        replaced: its connections and writing thread would otherwise stay behind."""
+        if self._process is not None and not self._process.alive:
+            self._process.close()
+            self._process = None
 
     def _handshake_failed(self, exc: AuthenticationFailed) -> None:
         """Say that what connected back was refused: something other than the process NN

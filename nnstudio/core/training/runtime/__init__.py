@@ -20,6 +20,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "AuthenticationFailed": "client",
+        "CommandSender": "client",
         "EMIT_INTERVAL": "batching",
         "EventBatcher": "batching",
         "LiveProbes": "batching",

@@ -16,7 +16,9 @@ import contextlib
 import dataclasses
 import logging
 import os
+import queue
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -32,8 +34,8 @@ from nnstudio.core.training.runtime.protocol import (
     Message,
     Received,
     UnknownMessage,
+    encode,
     receive,
-    send,
 )
 from nnstudio.i18n import _
 
@@ -120,6 +122,70 @@ def accept(
     raise TrainingProcessError(f"the training process did not connect within {timeout:g} s")
 
 
+class CommandSender:
+    """Writes commands to the training process from a thread of its own, in the order sent.
+
+    A job carries its data and model: megabytes, more than a socket buffer holds. A process
+    started moments ago (Train pressed as the app opens, or after a process was replaced)
+    reads nothing until it has imported torch, seconds on a busy machine, and a write from the
+    GUI thread would freeze the window that long. So :meth:`send` only pickles (a message that
+    cannot be pickled still fails in its caller) and queues the bytes; one thread writes them
+    out first in, first out, so steering sent right after a job arrives after it. A write that
+    fails (the process is gone) ends the writing and drops what is left, as a silent write
+    always did: the process's end is reported by :meth:`TrainingProcess.next_reply`.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write, name="nnstudio-commands", daemon=True)
+        self._thread.start()
+
+    @property
+    def writing(self) -> bool:
+        """Whether the writing thread still runs (False once closed or after a failed write)."""
+        return self._thread.is_alive()
+
+    def send(self, kind: Message, *args: Any) -> None:
+        """Queue a command; returns at once (raises only when it cannot be pickled)."""
+        self._queue.put(encode(kind, *args))
+
+    def _write(self) -> None:
+        while True:
+            data = self._queue.get()
+            if data is None:
+                return
+            try:
+                self.conn.send_bytes(data)
+            except Exception as exc:  # gone or closed: nothing more can be sent
+                log.info("stopped sending to the training process: %r", exc)
+                return
+
+    def close(self, timeout: float = 2.0) -> bool:
+        """Stop writing once what is queued is out, waiting at most ``timeout`` seconds.
+
+        A write still blocked then (nobody reads) is cut off by shutting the socket down, so
+        closing never hangs. Returns whether the thread has ended.
+        """
+        self._queue.put(None)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self.abort()
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def abort(self) -> None:
+        """Cut off a write in progress and everything queued (the process is being ended)."""
+        self._queue.put(None)
+        # A blocked write only wakes when the socket is shut down (closing the descriptor from
+        # another thread would not wake it). On Windows the connection is a pipe, not a
+        # socket: there the write ends with the process.
+        with contextlib.suppress(OSError, ValueError):
+            sock = socket.socket(fileno=os.dup(self.conn.fileno()))
+            with sock:
+                sock.shutdown(socket.SHUT_RDWR)
+
+
 class TrainingProcess:
     """The child process that trains; started once and reused for every run."""
 
@@ -142,18 +208,20 @@ class TrainingProcess:
                 raise
         finally:
             listener.close()
+        self.sender = CommandSender(self.commands)
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def send(self, kind: Message, *args: Any) -> None:
-        """Send a command; a process that is gone is reported by :meth:`next_reply`."""
-        with contextlib.suppress(BrokenPipeError, OSError):
-            send(self.commands, kind, *args)
+        """Send a command without waiting for the process to read it (see
+        :class:`CommandSender`); a process that is gone is reported by :meth:`next_reply`."""
+        self.sender.send(kind, *args)
 
     def run(self, job: TrainingJob, watch: WatchOptions, paused: bool) -> None:
-        """Hand ``job`` over, its data slimmed to what the loop reads."""
+        """Hand ``job`` over, its data slimmed to what the loop reads; returns at once, even
+        while the process is still starting, and steering sent after it arrives after it."""
         self.send(Message.RUN, dataclasses.replace(job, data=slim_data(job.data)), watch, paused)
 
     def next_reply(self, timeout: float) -> Received | None:
@@ -181,15 +249,20 @@ class TrainingProcess:
         return reply
 
     def terminate(self) -> None:
+        """End the process; what was not yet written to it is dropped."""
         self.process.terminate()
+        self.sender.abort()
 
     def close(self, timeout: float = 3.0) -> None:
+        """Ask the process to quit (after what is queued), end it if it does not, and let go
+        of its connections and writing thread."""
         self.send(Message.QUIT)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(2.0)
+        self.sender.close()
         for conn in (self.commands, self.events):
             conn.close()
 
@@ -223,6 +296,7 @@ class RemoteControl:
 __all__ = [
     "CONNECT_TIMEOUT",
     "AuthenticationFailed",
+    "CommandSender",
     "ProcessEnded",
     "RemoteControl",
     "TrainingProcess",

@@ -105,17 +105,27 @@ class Received(NamedTuple):
     args: tuple[Any, ...]
 
 
-def send(conn: Connection, kind: Message, *args: Any) -> None:
-    """Send ``kind`` with ``args`` over an authenticated connection, tensors copied in.
+def encode(kind: Message, *args: Any) -> bytes:
+    """``kind`` with ``args`` as the bytes :func:`send` writes, tensors copied in.
 
     Only a :class:`Message` is accepted as ``kind``: a bare string would be a name the other
-    side may not know. ``Connection.send`` is not used because it would pickle tensors with
-    torch's shared-memory reductions, which hand out file descriptors through a helper that
-    only processes started by ``multiprocessing`` can use.
+    side may not know. Apart from :func:`send`, so that a caller that writes from another
+    thread still pickles here, at once: a message that cannot be sent fails in its caller, and
+    what is sent is the job as it was when it was handed over.
     """
     if not isinstance(kind, Message):
         raise TypeError(f"a message name must be a Message, not {kind!r}")
-    conn.send_bytes(pickle.dumps((kind.value, *args), protocol=pickle.HIGHEST_PROTOCOL))
+    return pickle.dumps((kind.value, *args), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def send(conn: Connection, kind: Message, *args: Any) -> None:
+    """Send ``kind`` with ``args`` over an authenticated connection (see :func:`encode`).
+
+    ``Connection.send`` is not used because it would pickle tensors with torch's shared-memory
+    reductions, which hand out file descriptors through a helper that only processes started
+    by ``multiprocessing`` can use.
+    """
+    conn.send_bytes(encode(kind, *args))
 
 
 def receive(conn: Connection) -> Received:
@@ -139,6 +149,7 @@ __all__ = [
     "Message",
     "Received",
     "UnknownMessage",
+    "encode",
     "receive",
     "send",
 ]
