@@ -4,20 +4,16 @@ recent files read it on the GUI thread)."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
-from nnstudio.core import workspace as workspace_module
 from nnstudio.core.data import DataSettings, DataSource, read_csv
 from nnstudio.core.project.project_file import Project, save_project
 from nnstudio.gui.panels.data_panel import SYNC_READ_BYTES
-
-#: Milliseconds a wait on the background read may take (a few MB on a busy machine).
-READ = 120_000
+from tests.gui.background_reads import READ, hold_reads, no_read_running
 
 
 def _big_project(folder: Path) -> Path:
@@ -37,26 +33,10 @@ def _big_project(folder: Path) -> Path:
     return save_project(project, folder / "big.nnsproj")
 
 
-def _no_read_running() -> bool:
-    return not any(t.name == "nnstudio-data-read" for t in threading.enumerate())
-
-
 @pytest.fixture
 def gated(monkeypatch):
-    """Hold the read of a CSV file at a gate; records when it finished."""
-    gate = threading.Event()
-    order: list[str] = []
-    real = workspace_module.load_table
-
-    def held(source, *args, **kwargs):
-        gate.wait(30)  # opened by the test's timer, if the event loop runs meanwhile
-        table = real(source, *args, **kwargs)
-        order.append("read")
-        return table
-
-    monkeypatch.setattr(workspace_module, "load_table", held)
-    yield gate, order
-    gate.set()
+    """Hold the read of a CSV file at a gate (on any thread); records when it finished."""
+    yield from hold_reads(monkeypatch, background_only=False)
 
 
 @pytest.fixture
@@ -107,7 +87,7 @@ def test_cancelling_the_read_keeps_the_project_open_before(qtbot, window, tmp_pa
     assert finished.args == [False]
     gate.set()
     # The worker stops at the read's next check (Cancelled) or hands back a result, dropped.
-    qtbot.waitUntil(_no_read_running, timeout=READ)
+    qtbot.waitUntil(no_read_running, timeout=READ)
     qtbot.wait(0)  # a result the worker may have queued is delivered (and must be dropped)
     assert window.document.project is before
     assert window.statusBar().currentMessage() == (

@@ -3,72 +3,23 @@ cancellable, with the window responsive meanwhile (they read it on the GUI threa
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 
-from nnstudio.core import workspace as workspace_module
 from nnstudio.gui.panels import data_panel as data_panel_module
-
-#: Milliseconds a wait on the background read may take (a busy machine).
-READ = 120_000
-#: The synchronous limit in these tests: both files are "big" above it.
-LIMIT = 1000
-
-
-def _write(path: Path, header: str, rows: int) -> Path:
-    lines = [header] + [f"{i},{i * 2},{'ab'[i % 2]}" for i in range(rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert path.stat().st_size > LIMIT
-    return path
-
-
-def _no_read_running() -> bool:
-    return not any(t.name == "nnstudio-data-read" for t in threading.enumerate())
+from tests.gui.background_reads import READ, hold_reads, no_read_running, window_with_two_files
 
 
 @pytest.fixture
 def gated(monkeypatch):
-    """Hold the workspace's background reads at a gate; records when one finished.
-
-    A read on the GUI thread (no ``should_stop``) is not held: it records at once, so a
-    step that reads synchronously shows up as a read before the test's timer.
-    """
-    gate = threading.Event()
-    order: list[str] = []
-    real = workspace_module.load_table
-
-    def held(source, *args, should_stop=None, **kwargs):
-        if should_stop is not None:
-            gate.wait(30)  # opened by the test's timer, if the event loop runs meanwhile
-        table = real(source, *args, should_stop=should_stop, **kwargs)
-        order.append("read")
-        return table
-
-    monkeypatch.setattr(workspace_module, "load_table", held)
-    yield gate, order
-    gate.set()
+    yield from hold_reads(monkeypatch)
 
 
 @pytest.fixture
 def window(open_window, qtbot, tmp_path, monkeypatch):
-    """A window that opened file A, then file B, through the data panel (two undo steps)."""
-    monkeypatch.setattr(data_panel_module, "SYNC_READ_BYTES", LIMIT)
-    win = open_window(size=(1280, 800))
-    win.start()
-    win.new_project()
-    panel = win.workbench.data
-    for path in (
-        _write(tmp_path / "a.csv", "a,b,label", 200),
-        _write(tmp_path / "b.csv", "x1,x2,kind", 300),
-    ):
-        with qtbot.waitSignal(panel.reader.finished, timeout=READ) as finished:
-            assert panel.load_csv(path)
-        assert finished.args == [True]
-    assert win.document.undo_stack.index() == 2
-    return win
+    return window_with_two_files(open_window, qtbot, tmp_path, monkeypatch)
 
 
 def _columns(win) -> list[str]:
@@ -127,7 +78,7 @@ def test_cancelling_the_read_undoes_nothing(qtbot, window, gated):
     assert finished.args == [False]
     gate.set()
     # The worker stops at the read's next check (Cancelled) or hands back a result, dropped.
-    qtbot.waitUntil(_no_read_running, timeout=READ)
+    qtbot.waitUntil(no_read_running, timeout=READ)
     qtbot.wait(0)  # a result the worker may have queued is delivered (and must be dropped)
     assert window.document.undo_stack.index() == 2
     assert window.document.project.data == data
