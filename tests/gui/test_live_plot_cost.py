@@ -10,40 +10,14 @@ from __future__ import annotations
 
 import gc
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.project import load_project
 from nnstudio.core.training import BatchReport, EpochReport, RunStarted
-from nnstudio.gui.document import ProjectDocument
-from nnstudio.gui.plots import TrainingPlotsPanel
+from tests.gui.plot_panels import panel_of, release_panels  # noqa: F401 (a fixture)
 
-REPO = Path(__file__).resolve().parents[2]
-_LIVE: list[TrainingPlotsPanel] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _release_panels(qapp):
-    yield
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    _LIVE.clear()
-
-
-def panel_of(qtbot, sample: str = "spirals", size: tuple[int, int] = (1000, 300)):
-    document = ProjectDocument(load_project(REPO / "samples" / f"{sample}.nnsproj"))
-    document.workspace.reload_data()
-    document.revalidate()
-    panel = TrainingPlotsPanel(document)
-    qtbot.addWidget(panel)
-    _LIVE.append(panel)
-    panel.resize(*size)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
+pytestmark = pytest.mark.usefixtures("release_panels")
 
 
 def epoch_events(first: int, last: int, steps: int = 10) -> list[object]:

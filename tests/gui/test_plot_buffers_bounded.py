@@ -9,41 +9,16 @@ driven with report objects here, as the training child sends them; nothing train
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.project import load_project
 from nnstudio.core.training import BatchReport, EpochReport, LayerStats, RunStarted
 from nnstudio.core.training.series import DEFAULT_LIMIT, BoundedSeries
-from nnstudio.gui.document import ProjectDocument
-from nnstudio.gui.plots import TrainingPlotsPanel
 from nnstudio.gui.plots.record import RunRecord
+from tests.gui.plot_panels import panel_of, release_panels  # noqa: F401 (a fixture)
 
-REPO = Path(__file__).resolve().parents[2]
-_LIVE: list[TrainingPlotsPanel] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _release_panels(qapp):
-    yield
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    _LIVE.clear()
-
-
-def panel_of(qtbot) -> TrainingPlotsPanel:
-    document = ProjectDocument(load_project(REPO / "samples" / "spirals.nnsproj"))
-    document.workspace.reload_data()
-    document.revalidate()
-    panel = TrainingPlotsPanel(document)
-    qtbot.addWidget(panel)
-    _LIVE.append(panel)
-    panel.resize(1000, 300)
-    panel.show()
-    return panel
+pytestmark = pytest.mark.usefixtures("release_panels")
 
 
 def batch_stream(n_batches: int, steps: int, seed: int = 0) -> list[object]:
