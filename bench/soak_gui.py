@@ -32,20 +32,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+# Shared with the other benchmarks (run as scripts, so bench/ is on the path).
+from bench_training_ui import show_neurons_beside  # noqa: E402
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-
-
-def show_neurons_beside(window) -> None:
-    """The neuron view docked beside the plots, so both are visible and live (in the main
-    window they share a tab group: one hides the other)."""
-    from PySide6.QtCore import Qt
-
-    dock = window.docks["neurons"]
-    window.removeDockWidget(dock)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.show()
-    window.docks["plots"].show()
+from soak import slope  # noqa: E402
 
 
 def rss_kib(pid: int | str = "self") -> int | None:
@@ -74,13 +65,6 @@ def children() -> list[int]:
         if int(fields[1]) == me:
             found.append(int(entry.name))
     return found
-
-
-def slope(xs: list[float], ys: list[float]) -> float:
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else 0.0
 
 
 def main() -> None:
