@@ -18,7 +18,7 @@ from nnstudio.core.data.columns import is_na_text
 from nnstudio.core.data.csv_io import read_csv
 from nnstudio.core.data.legacy_encodings import classify_lines, is_latin_text
 from nnstudio.core.errors import DataEncodingError
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import mixed_encoding_line
 from tests.fuzzing import examples
 
 GLOSSARY = Path("/work/shared/docs/glossary-zh.md")
@@ -165,21 +165,10 @@ def test_a_chinese_file_without_rare_characters_is_not_examined_line_by_line():
 
 
 def test_the_command_line_names_the_latin1_and_gbk_rows_in_one_line(capsys, tmp_path):
-    from nnstudio.core.data.data_settings import DataSettings, DataSource
-    from nnstudio.core.project.project_file import Project, save_project
-
-    path = _csv(tmp_path, [("rêd", "latin-1"), ("红", "gbk")])
-    project = Project(
-        data=DataSettings(source=DataSource(kind="csv", path=str(path)), targets=("y",))
+    line = mixed_encoding_line(
+        capsys, tmp_path, _csv(tmp_path, [("rêd", "latin-1"), ("红", "gbk")])
     )
-    saved = save_project(project, tmp_path / "p.nnsproj")
-    code, out, err = run_cli(capsys, "validate", saved)
-    assert code != 0
-    text = err + out
-    assert "Traceback" not in text
-    line = next(li for li in text.splitlines() if "mixes text encodings" in li)
     assert "Latin-1 (Western European) in line 2, GBK (Chinese) in line 3" in line
-    assert "source.encoding" in line
 
 
 def test_the_data_panel_offers_the_encodings_for_a_latin1_and_gbk_file(qtbot, tmp_path):

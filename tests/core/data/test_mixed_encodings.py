@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from nnstudio.core.data.csv_io import read_csv
 from nnstudio.core.errors import DataError
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import mixed_encoding_line
 from tests.fuzzing import examples
 
 
@@ -146,18 +146,7 @@ def _is_utf8(raw: bytes) -> bool:
 
 
 def test_the_command_line_names_the_rows_in_one_line(capsys, tmp_path):
-    from nnstudio.core.data.data_settings import DataSettings, DataSource
-    from nnstudio.core.project.project_file import Project, save_project
-
-    path = _write(tmp_path, [("rêd", "utf-8"), ("rêd", "latin-1")])
-    project = Project(
-        data=DataSettings(source=DataSource(kind="csv", path=str(path)), targets=("y",))
+    line = mixed_encoding_line(
+        capsys, tmp_path, _write(tmp_path, [("rêd", "utf-8"), ("rêd", "latin-1")])
     )
-    saved = save_project(project, tmp_path / "p.nnsproj")
-    code, out, err = run_cli(capsys, "validate", saved)
-    assert code != 0
-    text = err + out
-    assert "Traceback" not in text
-    line = next(li for li in text.splitlines() if "mixes text encodings" in li)
     assert "UTF-8 in line 2, another encoding in line 3" in line
-    assert "source.encoding" in line
