@@ -48,6 +48,30 @@ from nnstudio.core.training.plan import plan_run  # noqa: E402
 from nnstudio.core.training.runtime.batching import worker_threads  # noqa: E402
 
 
+def open_bench_window(size: tuple[int, int]):
+    """The real main window, shown, with throw-away settings and data folder, collecting
+    garbage as the app does; returns the application and the window."""
+    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.preferences import AppSettings
+
+    os.environ["NNSTUDIO_DATA_DIR"] = tempfile.mkdtemp()
+    app = QApplication.instance() or QApplication([])
+    if not os.environ.get("BENCH_AUTOMATIC_GC"):
+        # As the app does (nnstudio/gui/app.py): collect garbage in the GUI thread only.
+        try:
+            from nnstudio.gui.gc_policy import collect_in_gui_thread
+        except ImportError:  # a tree from before the fix (side-by-side runs)
+            print("automatic garbage collection (this tree has no gui/gc_policy.py)")
+        else:
+            collect_in_gui_thread(app)
+    settings = AppSettings(
+        QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+    )
+    window = MainWindow(settings)
+    window.resize(*size)
+    return app, window
+
+
 def show_neurons_beside(window) -> None:
     """The neuron view docked beside the plots, so both are visible and live (in the main
     window they share a tab group: one hides the other)."""
@@ -70,24 +94,8 @@ def in_app(
     """Train in the window; returns the lateness probes, the result and the GUI thread's
     CPU seconds during the run."""
     from nnstudio.gui.commands import SetDataSettingsCommand, SetTrainingSettingsCommand
-    from nnstudio.gui.main_window import MainWindow
-    from nnstudio.gui.preferences import AppSettings
 
-    os.environ["NNSTUDIO_DATA_DIR"] = tempfile.mkdtemp()
-    app = QApplication.instance() or QApplication([])
-    if not os.environ.get("BENCH_AUTOMATIC_GC"):
-        # As the app does (nnstudio/gui/app.py): collect garbage in the GUI thread only.
-        try:
-            from nnstudio.gui.gc_policy import collect_in_gui_thread
-        except ImportError:  # a tree from before the fix (side-by-side runs)
-            print("automatic garbage collection (this tree has no gui/gc_policy.py)")
-        else:
-            collect_in_gui_thread(app)
-    settings = AppSettings(
-        QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
-    )
-    window = MainWindow(settings)
-    window.resize(1280, 800)
+    app, window = open_bench_window((1280, 800))
     window.show()
     window.start(project_path)
     doc = window.document

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,9 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 # Shared with the other benchmarks (run as scripts, so bench/ is on the path).
-from bench_training_ui import show_neurons_beside  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from bench_training_ui import open_bench_window, show_neurons_beside  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from soak import slope  # noqa: E402
 
 
@@ -80,24 +78,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from nnstudio.gui.commands import SetDataSettingsCommand, SetTrainingSettingsCommand
-    from nnstudio.gui.main_window import MainWindow
-    from nnstudio.gui.preferences import AppSettings
 
-    os.environ["NNSTUDIO_DATA_DIR"] = tempfile.mkdtemp()
-    app = QApplication.instance() or QApplication([])
-    if not os.environ.get("BENCH_AUTOMATIC_GC"):
-        # As the app does (nnstudio/gui/app.py): collect garbage in the GUI thread only.
-        try:
-            from nnstudio.gui.gc_policy import collect_in_gui_thread
-        except ImportError:  # a tree from before the fix (side-by-side runs)
-            print("automatic garbage collection (this tree has no gui/gc_policy.py)")
-        else:
-            collect_in_gui_thread(app)
-    settings = AppSettings(
-        QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
-    )
-    window = MainWindow(settings)
-    window.resize(1600, 1000)
+    app, window = open_bench_window((1600, 1000))
     window.show()
     window.start(args.project)
     doc = window.document

@@ -24,7 +24,6 @@ from nnstudio.i18n import N_, _, ngettext
 if TYPE_CHECKING:
     from nnstudio.core.data import DataSettings
     from nnstudio.core.project.classroom import Classroom
-    from nnstudio.core.training import TrainingSettings
     from nnstudio.gui.document import ProjectDocument
 
 #: Ids for mergeWith: repeated edits of one spin box become one undo step.
@@ -333,9 +332,12 @@ class _SettingsCommand(Command):
     """Replace one settings section of the project with a new value; successive edits under
     one ``merge_key`` (a slider dragged, a field typed in) merge into one undo step."""
 
-    #: Set by each subclass: the merge id, the default undo text, and the workspace setter.
+    #: Set by each subclass: the merge id, the default undo text, the project's attribute
+    #: holding the section and the workspace method that replaces it.
     MERGE_ID: ClassVar[int]
     DEFAULT_TEXT: ClassVar[str]
+    SECTION: ClassVar[str]
+    SETTER: ClassVar[str]
 
     def __init__(
         self,
@@ -347,16 +349,12 @@ class _SettingsCommand(Command):
     ) -> None:
         super().__init__(text or _(self.DEFAULT_TEXT), parent)
         self.doc = doc
-        self.old = self._current(doc)
+        self.old = getattr(doc.project, self.SECTION)
         self.new = new
         self.merge_key = merge_key
 
-    @staticmethod
-    def _current(doc: ProjectDocument) -> Any:
-        raise NotImplementedError
-
     def _apply(self, value: Any) -> None:
-        raise NotImplementedError
+        getattr(self.doc.workspace, self.SETTER)(value)
 
     def id(self) -> int:
         return self.MERGE_ID if self.merge_key else -1
@@ -382,13 +380,8 @@ class _SettingsCommand(Command):
 class SetTrainingSettingsCommand(_SettingsCommand):
     MERGE_ID = MERGE_TRAINING
     DEFAULT_TEXT = N_("Change training settings")
-
-    @staticmethod
-    def _current(doc: ProjectDocument) -> TrainingSettings:
-        return doc.project.training
-
-    def _apply(self, value: TrainingSettings) -> None:
-        self.doc.workspace.set_training_settings(value)
+    SECTION = "training"
+    SETTER = "set_training_settings"
 
     def touched_settings(self) -> set[str]:
         from nnstudio.core.project.classroom import training_locks
@@ -399,13 +392,8 @@ class SetTrainingSettingsCommand(_SettingsCommand):
 class SetDataSettingsCommand(_SettingsCommand):
     MERGE_ID = MERGE_DATA
     DEFAULT_TEXT = N_("Change data settings")
-
-    @staticmethod
-    def _current(doc: ProjectDocument) -> DataSettings:
-        return doc.project.data
-
-    def _apply(self, value: DataSettings) -> None:
-        self.doc.workspace.set_data_settings(value)
+    SECTION = "data"
+    SETTER = "set_data_settings"
 
     def data_targets(self, undoing: bool) -> list[DataSettings]:
         """The data settings an undo or redo switches to (see MacroCommand.data_targets)."""
