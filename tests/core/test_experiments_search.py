@@ -150,3 +150,25 @@ def test_two_search_workers_share_one_stored_study(tmp_path):
     reports = [json.loads(out) for out, _ in outputs]
     assert max(len(r["trials"]) for r in reports) == 6
     assert all(r["study_name"] == "shared" for r in reports)
+
+
+def test_a_search_without_optuna_installed_is_one_line_naming_the_package(monkeypatch, capsys):
+    """The README's app install has no Optuna (it is the search extra): say so, exit 2."""
+    import sys
+
+    from tests.cli.helpers import run_cli
+
+    monkeypatch.setitem(sys.modules, "optuna", None)  # import optuna → ImportError
+    code, _out, err = run_cli(
+        capsys,
+        "search",
+        REPO / "samples" / "iris.nnsproj",
+        "--param",
+        "lr=1e-4:1e-1:log",
+        "--trials",
+        "1",
+    )
+    assert code == 2
+    assert "internal error" not in err and "Traceback" not in err
+    assert "hyperparameter search needs the optuna package: pip install optuna" in err
+    assert len(err.strip().splitlines()) == 1

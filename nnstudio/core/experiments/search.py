@@ -415,6 +415,23 @@ def _creation_lock(url: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def require_optuna() -> Any:
+    """Optuna, or one clear line: it comes with the ``search`` extra, not the base install
+    the README's first command makes."""
+    try:
+        import optuna
+    except ImportError:
+        raise TrainingError(
+            Text(
+                N_(
+                    "hyperparameter search needs the optuna package: pip install optuna "
+                    '(or pip install -e ".[search]" in NN Studio\'s folder)'
+                )
+            )
+        ) from None
+    return optuna
+
+
 def run_search(
     project: Any,
     params: Sequence[SearchParam],
@@ -437,7 +454,7 @@ def run_search(
     setting ``stop`` ends the running trial at its next batch and the search after it.
     Raises TrainingError when the project cannot be trained at all.
     """
-    import optuna
+    optuna = require_optuna()
 
     from nnstudio.core.training import ReportPolicy, TrainingControl, train
     from nnstudio.core.training.plan import load_data, plan_run
