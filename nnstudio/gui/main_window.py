@@ -844,6 +844,7 @@ class MainWindow(QMainWindow):
             Path(source.path).name,
             lambda should_stop: load_data(settings, base_dir, should_stop=should_stop),
             shown,
+            cancel_note=_("Cancel keeps the project you have open now."),
         )
         self.show_message(_("Opening {path}: reading its data…").format(path=path))
         return True

@@ -95,7 +95,14 @@ class RestoreRunCommand(Command):
 
     def __init__(self, doc: ProjectDocument, run_id: int, which: str = "best") -> None:
         record = doc.project.runs.get(run_id)
-        text = _("Go back to {run} (best epoch)") if which == "best" else _("Go back to {run}")
+        if record.weights(which) is None:
+            # A search trial that was not the best kept no weights: only its settings and
+            # network come back, and the undo text says so.
+            text = _("Go back to {run}'s settings (untrained)")
+        elif which == "best":
+            text = _("Go back to {run} (best epoch)")
+        else:
+            text = _("Go back to {run}")
         super().__init__(text.format(run=record.title))
         self.doc = doc
         self.old = capture_state(doc.project)

@@ -55,6 +55,7 @@ from nnstudio.core.experiments.search import (
     apply_params,
     parse_param,
 )
+from nnstudio.gui import theme
 from nnstudio.gui.commands import MacroCommand, SetParamCommand, SetTrainingSettingsCommand
 from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.widgets.texts import error_text
@@ -178,6 +179,31 @@ def apply_best_command(document: Any, params: dict[str, Any]) -> MacroCommand | 
             if current.params.get(name) != value:
                 SetParamCommand(document, node_id, name, value, parent=macro)
     return macro if macro.steps else None
+
+
+def _value_item(record: TrialRecord) -> QTableWidgetItem:
+    """The Value cell: the trial's value, or for a pruned trial (Optuna gives it none) the
+    last value it reported and when, greyed (it sorts with the trials without a value)."""
+    value = record.value
+    if value is not None and math.isfinite(value):
+        return _NumberItem(f"{value:.4g}", value)
+    if record.state != "pruned" or record.last_report is None:
+        return _NumberItem("", None)
+    epoch, last = record.last_report
+    if math.isfinite(last):
+        text = _("{value} at epoch {epoch}").format(value=f"{last:.4g}", epoch=epoch)
+    else:
+        text = _("not finite at epoch {epoch}").format(epoch=epoch)
+    item = _NumberItem(text, None)
+    item.setForeground(theme.MUTED_TEXT)
+    item.setToolTip(
+        _(
+            "Pruned at epoch {epoch}: the search stopped this trial early, as it was doing "
+            "worse than the median of the earlier trials at that epoch. A pruned trial has "
+            "no final value; this is the last value it reported."
+        ).format(epoch=epoch)
+    )
+    return item
 
 
 class _NumberItem(QTableWidgetItem):
@@ -402,9 +428,7 @@ class SearchDialog(QDialog):
         settings = QTableWidgetItem(params_text(record.params))
         settings.setToolTip(params_text(record.params))
         self.table.setItem(row, 1, settings)
-        value = record.value
-        shown = "" if value is None or not math.isfinite(value) else f"{value:.4g}"
-        self.table.setItem(row, 2, _NumberItem(shown, value))
+        self.table.setItem(row, 2, _value_item(record))
         state = QTableWidgetItem(_state_text(record.state))
         if record.message and record.state == "fail":
             state.setToolTip(record.message)

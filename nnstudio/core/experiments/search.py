@@ -30,7 +30,7 @@ import math
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,6 +272,10 @@ class TrialRecord:
     curve: list[float]
     seconds: float
     message: str = ""
+    #: The last ``(epoch, value)`` the trial reported to Optuna (its ``intermediate_values``):
+    #: all that is known of a pruned trial, which has no value. Not in :meth:`to_dict` (the
+    #: JSON has the whole curve already).
+    last_report: tuple[int, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -617,7 +621,17 @@ def _record(frozen: Any) -> TrialRecord:
         [float(v) for v in frozen.user_attrs.get("curve", [])],
         seconds,
         message,
+        _last_report(frozen.intermediate_values),
     )
+
+
+def _last_report(reported: Mapping[int, float]) -> tuple[int, float] | None:
+    """The last ``(step, value)`` of a trial's ``intermediate_values`` (None if it reported
+    none); the steps are the epochs the search reported at."""
+    if not reported:
+        return None
+    step = max(reported)
+    return int(step), float(reported[step])
 
 
 def _result(

@@ -34,11 +34,12 @@ Job = Callable[[Callable[[], bool]], Any]
 
 
 class _Ticket:
-    """One started job: its stop flag and what to do with its result."""
+    """One started job: its stop flag, what to do with its result and what Cancel keeps."""
 
-    def __init__(self, label: str, on_done: Callable[[Any], None]) -> None:
+    def __init__(self, label: str, on_done: Callable[[Any], None], cancel_note: str) -> None:
         self.label = label
         self.on_done = on_done
+        self.cancel_note = cancel_note
         self.stop = threading.Event()
 
 
@@ -75,14 +76,25 @@ class BackgroundRead(QObject):
         """What the running job reads (for the status bar), or ""."""
         return self._ticket.label if self._ticket is not None else ""
 
-    def start(self, label: str, job: Job, on_done: Callable[[Any], None]) -> None:
+    def start(
+        self,
+        label: str,
+        job: Job,
+        on_done: Callable[[Any], None],
+        *,
+        cancel_note: str | None = None,
+    ) -> None:
         """Run ``job`` in a worker thread; ``on_done(result)`` runs on the GUI thread after.
 
-        ``label`` names what is read in the progress dialog. A job still running is
-        cancelled first (its result will be dropped).
+        ``label`` names what is read in the progress dialog; ``cancel_note`` (translated)
+        tells what Cancel keeps, which depends on the caller: the data in use for a data
+        load (the default), the open project for File → Open, the current step for Undo.
+        A job still running is cancelled first (its result will be dropped).
         """
         self._drop()
-        ticket = _Ticket(label, on_done)
+        if cancel_note is None:
+            cancel_note = _("Cancel keeps the data you have now.")
+        ticket = _Ticket(label, on_done, cancel_note)
         self._ticket = ticket
         thread = threading.Thread(
             target=self._work, args=(ticket, job), name="nnstudio-data-read", daemon=True
@@ -138,11 +150,8 @@ class BackgroundRead(QObject):
             return
         dialog = QProgressDialog(self._parent)
         dialog.setWindowTitle(_("Reading data"))
-        dialog.setLabelText(
-            _("Reading and preparing {name}…\nCancel keeps the data you have now.").format(
-                name=self._ticket.label
-            )
-        )
+        reading = _("Reading and preparing {name}…").format(name=self._ticket.label)
+        dialog.setLabelText(f"{reading}\n{self._ticket.cancel_note}")
         dialog.setCancelButtonText(_("Cancel"))
         dialog.setRange(0, 0)  # no honest percentage: a busy bar
         dialog.setMinimumDuration(0)

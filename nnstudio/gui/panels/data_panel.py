@@ -210,6 +210,7 @@ class _StepReader:
             Path(source.path).name,
             lambda should_stop: load_data(settings, base_dir, should_stop=should_stop),
             done,
+            cancel_note=_("Cancel undoes or redoes nothing: the project stays as it is."),
         )
         return True
 

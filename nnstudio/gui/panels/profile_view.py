@@ -9,15 +9,19 @@ computed when the tab is shown and the table changed, never for a hidden tab.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QFrame,
+    QGridLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -47,6 +51,86 @@ KINDS = {"numeric": N_("numeric"), "categorical": N_("categorical")}
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
+
+
+class PlotFlow(QScrollArea):
+    """The profile's plots side by side when there is room for them, else fewer a row.
+
+    Three plots in one row of a narrow data dock were each narrower than their axes and title
+    need, so pyqtgraph cut them off on the right. Here each plot is at least as wide as its
+    plot item needs (:meth:`fit_contents`), as many go in a row as fit the width, and the rows
+    scroll vertically when the pane is too short for them.
+    """
+
+    def __init__(self, plots: Sequence[Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot_widgets = tuple(plots)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        inner = QWidget(self)
+        self.grid = QGridLayout(inner)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(6)
+        for plot in self.plot_widgets:
+            plot.setParent(inner)
+        self.setWidget(inner)
+        #: Plots per row as laid out now (0 before the first layout).
+        self.columns = 0
+        # Axes widen to their tick labels when they are painted: fit again after that.
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.timeout.connect(self._fit_now)
+        self.arrange()
+
+    def needed_width(self, plot: Any) -> int:
+        """The width ``plot`` needs to show its axes and title whole."""
+        item = plot.getPlotItem()
+        return math.ceil(item.effectiveSizeHint(Qt.SizeHint.MinimumSize).width())
+
+    def fit_contents(self) -> None:
+        """Plots' titles or axes changed: give each the width it needs and lay them out."""
+        self._fit_now()
+        self._refit.start(0)
+
+    def _fit_now(self) -> None:
+        for plot in self.plot_widgets:
+            plot.setMinimumWidth(self.needed_width(plot))
+        self.arrange(force=True)
+
+    def columns_for(self, width: int) -> int:
+        """How many plots a row holds at ``width``: all of them, else as many as fit (≥ 1)."""
+        spacing = self.grid.horizontalSpacing()
+        for columns in range(len(self.plot_widgets), 1, -1):
+            rows = [
+                self.plot_widgets[i : i + columns]
+                for i in range(0, len(self.plot_widgets), columns)
+            ]
+            needed = max(
+                sum(p.minimumWidth() for p in row) + spacing * (len(row) - 1) for row in rows
+            )
+            if needed <= width:
+                return columns
+        return 1
+
+    def arrange(self, force: bool = False) -> None:
+        """Put the plots in rows for the current width (a vertical scroll bar's room kept
+        aside, so showing one never changes the choice)."""
+        width = self.width() - 2 * self.frameWidth() - self.verticalScrollBar().sizeHint().width()
+        columns = self.columns_for(width)
+        if columns == self.columns and not force:
+            return
+        self.columns = columns
+        for plot in self.plot_widgets:
+            self.grid.removeWidget(plot)
+        for index, plot in enumerate(self.plot_widgets):
+            self.grid.addWidget(plot, index // columns, index % columns)
+        for column in range(len(self.plot_widgets)):
+            self.grid.setColumnStretch(column, 1 if column < columns else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.arrange()
 
 
 class ProfileView(QWidget):
@@ -88,23 +172,20 @@ class ProfileView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
 
-        plots = QWidget(splitter)
-        row = QHBoxLayout(plots)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.histogram = pg.PlotWidget(parent=plots)
-        self.balance = pg.PlotWidget(parent=plots)
-        self.heatmap = pg.PlotWidget(parent=plots)
+        self.histogram = pg.PlotWidget()
+        self.balance = pg.PlotWidget()
+        self.heatmap = pg.PlotWidget()
         for plot in (self.histogram, self.balance, self.heatmap):
             plot.setMenuEnabled(False)
             plot.setMinimumHeight(140)
             plot.setBackground("w")
-            row.addWidget(plot, 1)
+        self.plots = PlotFlow((self.histogram, self.balance, self.heatmap), splitter)
         self.heatmap.getPlotItem().setAspectLocked(True)
         self.heatmap.getPlotItem().invertY(True)
         self.image = pg.ImageItem()
         self.heatmap.addItem(self.image)
         splitter.addWidget(self.table)
-        splitter.addWidget(plots)
+        splitter.addWidget(self.plots)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
@@ -197,9 +278,12 @@ class ProfileView(QWidget):
         if profile.columns:
             self.table.selectRow(0)
         self._draw_histogram()
+        self.plots.fit_contents()
 
     def _on_table_selection_changed(self) -> None:
         self._draw_histogram()
+        # The histogram's title names the column: a longer name needs a wider plot.
+        self.plots.fit_contents()
 
     def selected_column(self) -> str | None:
         if not self._built:

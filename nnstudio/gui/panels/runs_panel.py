@@ -107,6 +107,17 @@ class _Item(QTableWidgetItem):
         return super().__lt__(other)
 
 
+def _restore_tip(record: RunRecord | None) -> str:
+    """The "Go back to run" tooltip for the selected run (``None``: none or several)."""
+    if record is not None and record.weights_last is None:
+        return _(
+            "Restore this run's network and settings (undoable). It kept no weights (a "
+            "search trial that was not the best), so the project is left untrained: train "
+            "it again to get weights."
+        )
+    return _("Restore the selected run's network, settings and best weights (undoable).")
+
+
 class RunsPanel(QWidget):
     """The dock "runs": table, overlay plot and parallel coordinates."""
 
@@ -124,13 +135,15 @@ class RunsPanel(QWidget):
         bar = QHBoxLayout()
         self.restore_button = QToolButton()
         self.restore_button.setText(_("Go back to run"))
-        self.restore_button.setToolTip(
-            _("Restore the selected run's network, settings and best weights (undoable).")
-        )
+        self.restore_button.setToolTip(_restore_tip(None))
         self.restore_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         menu = QMenu(self.restore_button)
-        menu.addAction(_("Best epoch's weights"), lambda: self.restore_selected("best"))
-        menu.addAction(_("Last epoch's weights"), lambda: self.restore_selected("last"))
+        self.restore_best = menu.addAction(
+            _("Best epoch's weights"), lambda: self.restore_selected("best")
+        )
+        self.restore_last = menu.addAction(
+            _("Last epoch's weights"), lambda: self.restore_selected("last")
+        )
         self.restore_button.setMenu(menu)
         self.restore_button.clicked.connect(lambda: self.restore_selected("best"))
         self.star_button = QPushButton(_("Star"))
@@ -351,10 +364,20 @@ class RunsPanel(QWidget):
         ids = self.selected_ids()
         one = len(ids) == 1
         self.restore_button.setEnabled(one)
+        self._describe_restore(self.document.project.runs.get(ids[0]) if one else None)
         self.rename_button.setEnabled(one)
         self.star_button.setEnabled(bool(ids))
         self.delete_button.setEnabled(bool(ids))
         self.update_overlay()
+
+    def _describe_restore(self, record: RunRecord | None) -> None:
+        """Say what going back to ``record`` brings back: a search trial that was not the best
+        kept no weights, so only its settings and network return (the menu's choice of
+        weights then has nothing to choose)."""
+        self.restore_button.setToolTip(_restore_tip(record))
+        has_weights = record is None or record.weights_last is not None
+        self.restore_best.setEnabled(has_weights)
+        self.restore_last.setEnabled(has_weights)
 
     # --- the overlay -----------------------------------------------------------------------
 

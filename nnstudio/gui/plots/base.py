@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.gui import theme
+from nnstudio.gui.plots.axis_fit import FittedTickLabels
 from nnstudio.gui.plots.export import Table, save_png, write_tables
 from nnstudio.gui.plots.record import RunRecord
 from nnstudio.gui.widgets.plot_legend import LegendAbove
@@ -76,8 +77,9 @@ def series_color(index: int) -> str:
     return SERIES_COLORS[index % len(SERIES_COLORS)]
 
 
-class TidyLogAxis(pg.AxisItem):
-    """An axis whose log mode labels 1-2-5 (or only decades) when 1…9 would not fit.
+class TidyLogAxis(FittedTickLabels, pg.AxisItem):
+    """An axis whose log mode labels 1-2-5 (or only decades) when 1…9 would not fit, and
+    whose labels never run into its title (:class:`FittedTickLabels`).
 
     pyqtgraph labels every mantissa 1…9 of a short log axis, which on a 200-pixel dock
     piles the labels on top of each other.

@@ -137,16 +137,26 @@ def _bounds(spec: ParamSpec, step: float, default_limit: float) -> tuple[float, 
 class ParamEditor(QWidget):
     """Base of every editor: shows one value, reports user edits as coerced values.
 
-    Subclasses implement :meth:`_show` (put a value in the widgets) and call :meth:`_commit`
-    with whatever the user entered; invalid input is reported in place and never emitted.
+    What varies between editors is how a value is put in their widgets: each passes that
+    function as ``show`` (usually its own ``_show`` method, which runs only after the
+    editor has built its widgets). Editors call :meth:`_commit` with whatever the user
+    entered; invalid input is reported in place and never emitted.
     """
 
     #: The user changed the value; the argument is already coerced by ``spec.coerce``.
     value_changed = Signal(object)
 
-    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        spec: ParamSpec,
+        show: Callable[[Any], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.spec = spec
+        # Puts a coerced value in the widgets; called with ``_updating`` set, so the
+        # widgets' own change signals do not echo it back as a user edit.
+        self._show_value = show
         self._value: Any = spec.default
         self._hints: dict[str, Any] = {}
         self._updating = False
@@ -167,7 +177,7 @@ class ParamEditor(QWidget):
         self._value = value
         self._updating = True
         try:
-            self._show(value)
+            self._show_value(value)
         finally:
             self._updating = False
 
@@ -180,9 +190,6 @@ class ParamEditor(QWidget):
         return dict(self._hints)
 
     # -- for subclasses ----------------------------------------------------------------------
-
-    def _show(self, value: Any) -> None:
-        raise NotImplementedError
 
     def _hints_changed(self) -> None:
         """Called after :meth:`set_hints`; editors that use hints refresh here."""
@@ -311,7 +318,7 @@ class IntEditor(ParamEditor):
     """Whole numbers in the spec's range."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         self.spin = self._single(_int_spin(spec, self))
         self.spin.valueChanged.connect(self._commit)
         self.set_value(spec.default)
@@ -325,7 +332,7 @@ class FloatEditor(ParamEditor):
     """Real numbers; ``log_scale`` specs get the 1-2-5 :class:`LogSpinBox`."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         decimals = max(0, spec.decimals)
         box: QDoubleSpinBox = LogSpinBox(self) if spec.log_scale else NumberSpinBox(self)
         box.setDecimals(decimals)
@@ -360,7 +367,7 @@ class IntOrAutoEditor(ParamEditor):
     """
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         layout = QHBoxLayout(self)
         _fill(layout)
         self.spin = _int_spin(spec, self)
@@ -417,7 +424,7 @@ class BoolEditor(ParamEditor):
     """A check box labelled with the parameter's title (the form leaves its label empty)."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         self.check = self._single(QCheckBox(_(spec.title), self))
         self.check.toggled.connect(self._commit)
         self.set_value(spec.default)
@@ -431,7 +438,7 @@ class ChoiceEditor(ParamEditor):
     """One of the spec's fixed choices."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         self.combo = self._single(compact_combo(QComboBox(self), 6))
         for choice in spec.choices:
             label = spec.choice_label(choice)
@@ -450,7 +457,7 @@ class TextEditor(ParamEditor):
     """Free text, committed when editing finishes (Enter or leaving the field)."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         self.line = self._single(QLineEdit(self))
         self.line.editingFinished.connect(lambda: self._commit(self.line.text()))
         self.set_value(spec.default)
@@ -466,7 +473,7 @@ class ListEditor(ParamEditor):
     """``int_list``/``float_list`` typed as ``50, 125, 160``; bad input turns the border red."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         self.line = self._single(QLineEdit(self))
         example = "50, 125, 160" if spec.kind == "int_list" else "0.5, 1, 2"
         self.line.setPlaceholderText(_("e.g. {example}").format(example=example))
@@ -725,7 +732,7 @@ class MatrixEditor(ParamEditor):
     """A preview of an explicit matrix and a button opening :class:`MatrixDialog`."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         layout = QVBoxLayout(self)
         _fill(layout)
         layout.setSpacing(2)
@@ -815,7 +822,7 @@ class ComponentEditor(ParamEditor):
     """
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
+        super().__init__(spec, self._show, parent)
         self.registry = registry_named(spec.registry)
         layout = QVBoxLayout(self)
         _fill(layout)
