@@ -455,6 +455,11 @@ def main() -> None:
         f"×{live_p99 / max(floor_p99, 0.1):.2f}"
         "   (targets: live p99 ≤ 16 ms; live ÷ headless ≥ 0.9×)"
     )
+    ratio = statistics.median(
+        v.result.samples_per_second / f.result.samples_per_second
+        for v, f in zip(lives, floors, strict=True)
+    )
+    print(f"in-app throughput live ÷ floor (what drawing costs training): {ratio:.2f}×")
     for name, runs in (("live", lives), ("floor", floors)):
         print_tasks(name, runs, args.top)
     if args.profile is not None:
