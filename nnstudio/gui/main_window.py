@@ -1554,7 +1554,7 @@ class MainWindow(QMainWindow):
             self.show_message(_("Warning: {message}").format(message=tr(warning.message)))
 
     def _on_training_events(self, events: list) -> None:
-        from nnstudio.gui.plots.frames import set_value_later
+        from nnstudio.gui.frames import set_value_later
 
         self.workbench.plots.consume(events)
         self.workbench.neurons.consume(events)

@@ -74,6 +74,7 @@ from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
 from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.gui import theme
+from nnstudio.gui.frames import frame_budget
 from nnstudio.gui.neuron_text import (
     HOVER_HINT,
     big_network_note,
@@ -110,7 +111,6 @@ from nnstudio.gui.neuron_topology import (
     unit_positions,
     weight_codes,
 )
-from nnstudio.gui.plots.frames import frame_budget
 from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.widgets.texts import error_text
 from nnstudio.i18n import _
@@ -779,7 +779,7 @@ class NeuronView(QWidget):
         :data:`LIVE_FRAME_INTERVAL_MS` (frames arriving meanwhile replace it).
 
         Drawing where the report is handled made one task of the GUI thread out of the
-        neurons', the plots' and the progress bar's redraws (see ``plots/frames.py``).
+        neurons', the plots' and the progress bar's redraws (see ``gui/frames.py``).
         """
         self._live = frame
         if self._live_waiting:

@@ -1,7 +1,7 @@
 """The live views' redraws are spread over the event loop's turns (issue 12, "UI while training").
 
 While a run trains, a report's handling only records and marks views stale; each stale live
-view then redraws in a turn of its own (``nnstudio/gui/plots/frames.py``), so that no single
+view then redraws in a turn of its own (``nnstudio/gui/frames.py``), so that no single
 task of the GUI thread redraws every view. These tests count turns, jobs and drawn points,
 never times: they wait on conditions.
 """
@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QProgressBar
 from nnstudio.core.training import EpochReport, ReportPolicy, train
 from nnstudio.core.training.plan import plan_run
 from nnstudio.core.training.probes import weights_frame
+from nnstudio.gui.frames import FrameBudget, set_value_later
 from nnstudio.gui.gc_policy import GuiThreadCollector
 from nnstudio.gui.neuron_view import NeuronView
-from nnstudio.gui.plots.frames import FrameBudget, set_value_later
 from tests.gui.plot_panels import panel_of, release_panels  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("release_panels")

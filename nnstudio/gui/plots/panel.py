@@ -4,7 +4,7 @@
 :class:`~nnstudio.gui.plots.record.RunRecord` (numpy buffers) and marks the views whose topics
 changed as stale. The live views (the visible one) then redraw at most every
 :data:`REDRAW_INTERVAL_MS`, each in a turn of the event loop of its own
-(:mod:`~nnstudio.gui.plots.frames`), never inside the handling of a report. Hidden tabs catch
+(:mod:`~nnstudio.gui.frames`), never inside the handling of a report. Hidden tabs catch
 up when they are shown; when a run ends, every live view redraws at once.
 """
 
@@ -23,11 +23,11 @@ from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.core.training.safety import Diverging
 from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui import theme
+from nnstudio.gui.frames import FrameBudget, frame_budget
 from nnstudio.gui.plots.activation_plot import ActivationView
 from nnstudio.gui.plots.base import PlotContext, PlotView
 from nnstudio.gui.plots.boundary_plot import BoundaryView, eligible
 from nnstudio.gui.plots.diverging_banner import DivergingBanner
-from nnstudio.gui.plots.frames import FrameBudget, frame_budget
 from nnstudio.gui.plots.gradient_plot import GradientView
 from nnstudio.gui.plots.loss_plot import LossView
 from nnstudio.gui.plots.lr_plot import LearningRateView, plan_for
