@@ -1555,13 +1555,15 @@ class MainWindow(QMainWindow):
             self.show_message(_("Warning: {message}").format(message=tr(warning.message)))
 
     def _on_training_events(self, events: list) -> None:
+        from nnstudio.gui.frames import set_value_later
+
         self.workbench.plots.consume(events)
         self.workbench.neurons.consume(events)
         progress = self.run_progress
         if progress is not None:
             progress.consume(events)
             if progress.started:
-                self.progress.setValue(progress.epochs_done)
+                set_value_later(self.progress, progress.epochs_done)
                 self.run_label.setText(progress.text())
 
     def _on_state_changed(self, state: str) -> None:

@@ -25,7 +25,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QLineF,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -64,6 +74,7 @@ from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
 from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.gui import theme
+from nnstudio.gui.frames import frame_budget
 from nnstudio.gui.neuron_text import (
     HOVER_HINT,
     big_network_note,
@@ -110,6 +121,8 @@ __all__ = ["NeuronItem", "NeuronView", "WeightItem"]
 TRUNCATED_UNITS = 16
 #: Heat-map resolution (pixels per side) of the per-neuron output maps.
 MAP_RESOLUTION = 32
+#: Shortest time between two live frames drawn while a run trains (10 per second).
+LIVE_FRAME_INTERVAL_MS = 100
 #: Width of a weight line's hover area (wider than the thickest line).
 HIT_WIDTH = 8.0
 #: Pixels per side of the enlarged heat map of the hovered neuron (less in a short dock).
@@ -601,6 +614,10 @@ class NeuronView(QWidget):
         self._input_grid: Grid | None = None
         self._stale = True
         self._pending: WeightsFrame | None = None
+        #: A run's newest frame, waiting for its turn to be drawn (see :meth:`_draw_soon`).
+        self._live: WeightsFrame | None = None
+        self._live_waiting = False
+        self._since_live = QElapsedTimer()
         self._shown_weights: Any = object()
         self._hovered: QGraphicsItem | None = None
 
@@ -752,6 +769,44 @@ class NeuronView(QWidget):
         if not self.isVisible():
             self._pending = frame
             return
+        if self.document.lock_reason is None:
+            self._apply_live(frame)  # not a run's report (a step, a test): draw it now
+            return
+        self._draw_soon(frame)
+
+    def _draw_soon(self, frame: WeightsFrame) -> None:
+        """Draw the newest frame of a run in a turn of its own, at most every
+        :data:`LIVE_FRAME_INTERVAL_MS` (frames arriving meanwhile replace it).
+
+        Drawing where the report is handled made one task of the GUI thread out of the
+        neurons', the plots' and the progress bar's redraws (see ``gui/frames.py``).
+        """
+        self._live = frame
+        if self._live_waiting:
+            return
+        clock = self._since_live
+        wait = LIVE_FRAME_INTERVAL_MS - clock.elapsed() if clock.isValid() else 0
+        if wait > 0:
+            self._live_waiting = True
+            QTimer.singleShot(int(wait), self, self._queue_live)
+        else:
+            self._queue_live()
+
+    def _queue_live(self) -> None:
+        self._live_waiting = False
+        frame_budget().request(self, self._draw_live)
+
+    def _draw_live(self) -> None:
+        frame, self._live = self._live, None
+        if frame is None:
+            return  # drawn already, or replaced by the project's weights (the run ended)
+        if not self.isVisible():
+            self._pending = frame
+            return
+        self._since_live.start()
+        self._apply_live(frame)
+
+    def _apply_live(self, frame: WeightsFrame) -> None:
         self._apply(
             frame, _("Live: epoch {epoch}, step {step}").format(epoch=frame.epoch, step=frame.step)
         )
@@ -760,6 +815,7 @@ class NeuronView(QWidget):
         """Redraw from the project: its trained weights, or the initial weights of a new run."""
         self._stale = False
         self._pending = None
+        self._live = None  # a run's frame still waiting for its turn is older than this
         doc = self.document
         project = doc.project
         analysis = doc.workspace.analysis

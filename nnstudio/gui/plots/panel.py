@@ -1,9 +1,11 @@
 """The training plots dock: one tab per lesson-sized view, fed live by the training worker.
 
 ``consume`` must stay cheap however many events arrive: it appends everything to the shared
-:class:`~nnstudio.gui.plots.record.RunRecord` (numpy buffers), marks the views whose topics
-changed as stale, and redraws only the visible one, once per call. Hidden tabs catch up when
-they are shown.
+:class:`~nnstudio.gui.plots.record.RunRecord` (numpy buffers) and marks the views whose topics
+changed as stale. The live views (the visible one) then redraw at most every
+:data:`REDRAW_INTERVAL_MS`, each in a turn of the event loop of its own
+(:mod:`~nnstudio.gui.frames`), never inside the handling of a report. Hidden tabs catch
+up when they are shown; when a run ends, every live view redraws at once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.core.training.safety import Diverging
 from nnstudio.core.training.training_settings import steps_per_epoch
 from nnstudio.gui import theme
+from nnstudio.gui.frames import FrameBudget, frame_budget
 from nnstudio.gui.plots.activation_plot import ActivationView
 from nnstudio.gui.plots.base import PlotContext, PlotView
 from nnstudio.gui.plots.boundary_plot import BoundaryView, eligible
@@ -164,6 +167,7 @@ class TrainingPlotsPanel(QWidget):
         for view in self.views:
             view.reset()
         self.diverging_banner.clear()
+        self._set_live(True)
         self._mark({RUN, PLAN, RESULTS}, all_views=True)
 
     def consume(self, events: list) -> None:
@@ -188,6 +192,7 @@ class TrainingPlotsPanel(QWidget):
             self.record.add_divergences(result.history.diverged_at)
         self.diverging_banner.run_ended(result.message)
         self.results.invalidate()
+        self._set_live(False)
         self._mark(changed)
 
     def _final_boundary(self, plan: Any) -> bool:
@@ -259,6 +264,10 @@ class TrainingPlotsPanel(QWidget):
                 view.ensure_fresh()
                 self._presentation_undo.append(view.present(factor))
 
+    def live_views(self) -> list[PlotView]:
+        """The views kept fresh while a run trains: the tab on screen (none while hidden)."""
+        return [self.current_view()] if self.isVisible() else []
+
     def refresh_all(self) -> None:
         """Redraw every stale view now, visible or not (exports, tests)."""
         for view in self.views:
@@ -310,11 +319,30 @@ class TrainingPlotsPanel(QWidget):
             self._redraw_timer.start(int(wait))
 
     def _refresh_visible(self) -> None:
+        """Bring the live views up to date: while a run trains, each in a turn of the event
+        loop of its own (a view still queued from the last time keeps its place); otherwise
+        now (the run ended, a tab was chosen, the record was replaced)."""
         self._redraw_timer.stop()
         self._since_redraw.start()
-        if not self.isVisible():
-            return
-        self.current_view().ensure_fresh()
+        budget = self._frames()
+        for view in self.live_views():
+            if self.running:
+                if view.dirty:
+                    budget.request(view, view.ensure_fresh)
+            else:
+                budget.cancel(view)
+                view.ensure_fresh()
+
+    def _set_live(self, live: bool) -> None:
+        """Every view draws fast while a run trains, finely when it ends."""
+        for view in self.views:
+            view.set_live(live)
+
+    def _frames(self) -> FrameBudget:
+        """The frame budget the live views' redraws share (the GUI thread's, unless a test
+        gave the panel its own as ``frames``)."""
+        frames = getattr(self, "frames", None)
+        return frames if frames is not None else frame_budget()
 
     def _on_tab_changed(self, _index: int) -> None:
         self._refresh_visible()
@@ -327,6 +355,7 @@ class TrainingPlotsPanel(QWidget):
 
     def _on_document_project_replaced(self) -> None:
         self.running = False
+        self._set_live(False)
         self.reset()
 
     def _on_document_training_settings_changed(self, _settings: object) -> None:

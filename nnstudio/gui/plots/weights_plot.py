@@ -165,6 +165,11 @@ class WeightsView(PlotView):
         key = tuple((nid, self.context.layer_name(nid)) for nid in ids)
         if key == self._key:
             return
+        if not ids and self.live and self.histograms:
+            # A run starting: its first statistics, on their way, nearly always list the
+            # same layers. Rebuilding the grid for them (a plot per layer) was the longest
+            # task of the GUI thread at every start of a run (100–250 ms).
+            return
         self._key = key
         if not ids:
             self._show_empty()
@@ -183,9 +188,11 @@ class WeightsView(PlotView):
 
     def reset(self) -> None:
         super().reset()
-        self._key = ()
+        # The grid stays until a refresh shows what replaces it (see _sync): the numbers go.
+        for hist in self.histograms.values():
+            hist.update(None)
         # Opening a project resets every view more than once; an empty view stays as it is.
-        if self.empty_plot is None or self.histograms:
+        if self.empty_plot is None and not self.histograms:
             self._show_empty()
 
     def refresh(self) -> None:
