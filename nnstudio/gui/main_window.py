@@ -1597,6 +1597,7 @@ class MainWindow(QMainWindow):
     def _on_run_failed(self, message: str) -> None:
         self.progress.hide()
         self.run_label.setText("")
+        self.workbench.plots.run_failed()
         QMessageBox.critical(self, _("Training stopped"), tr(message))
         self._update_actions()
 

@@ -195,6 +195,17 @@ class TrainingPlotsPanel(QWidget):
         self._set_live(False)
         self._mark(changed)
 
+    def run_failed(self) -> None:
+        """The run ended with an error and no result: leave the running state all the same.
+
+        Without this the panel would go on budgeting its redraws and ignoring new settings
+        (both only meant for a run in progress) until some later run finished.
+        """
+        self.running = False
+        self.diverging_banner.clear()
+        self._set_live(False)
+        self._mark({RUN, PLAN}, all_views=True)
+
     def _final_boundary(self, plan: Any) -> bool:
         """Paint the boundary of the final weights (the last live snapshot may be a few
         batches older), so it agrees with the Results tab."""
