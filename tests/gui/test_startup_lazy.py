@@ -57,7 +57,16 @@ def init(self, *args, **kwargs):
     self.ready.connect(ready)
 
 
+def start(self, path=None):
+    import sys
+
+    seen["at_start"] = sorted(m for m in ("pandas", "jsonschema", "pyqtgraph") if m in sys.modules)
+    original_start(self, path)
+
+
+original_start = mw.MainWindow.start
 mw.MainWindow.__init__ = init
+mw.MainWindow.start = start
 from nnstudio.gui.app import run_app
 
 code = run_app(None, argv=["nnstudio"])
@@ -86,13 +95,26 @@ def run_script(tmp_path, script: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_at_ready_only_the_visible_plot_tab_has_built_its_plots(tmp_path):
-    result = run_script(tmp_path, READY_SCRIPT)
+@pytest.fixture(scope="module")
+def started(tmp_path_factory) -> dict:
+    """One real start-up of the app (on the default project), quitting when ready."""
+    return run_script(tmp_path_factory.mktemp("start"), READY_SCRIPT)
+
+
+def test_at_ready_only_the_visible_plot_tab_has_built_its_plots(started):
+    result = started
 
     assert result["code"] == 0
     assert result["plots_visible"]
     assert result["built"] == [result["current"]]
     assert result["current_is_view"]
+
+
+def test_the_gui_thread_imports_the_first_screen_s_packages_before_it_waits_for_torch(started):
+    # The engine (and with it torch) is imported by MainWindow.start: by then the GUI thread
+    # has imported the first screen's other slow packages itself, instead of waiting for
+    # torch with nothing to do and importing them after it.
+    assert started["at_start"] == ["jsonschema", "pandas", "pyqtgraph"]
 
 
 # --- a tab built late draws what a tab built early draws --------------------------------------
