@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import QApplication
 from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.project import load_project
 from nnstudio.core.training import ReportPolicy, train
-from nnstudio.core.training.plan import plan_run
+from nnstudio.core.training.plan import plan_run, store_result
 from nnstudio.core.training.probes import Grid, decision_boundary
-from nnstudio.core.training.reports import BatchReport
+from nnstudio.core.training.reports import BatchReport, EpochReport, History
 from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.plots import TrainingPlotsPanel
+from nnstudio.gui.plots.loss_plot import LossView
 from nnstudio.gui.plots.panel import VIEW_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -208,3 +211,38 @@ def test_a_plot_tab_built_after_a_run_draws_exactly_what_one_built_before_it_dra
         assert drawn, cls.title
         assert _same(drawn, _drawn(after)), cls.title
         assert before.readout.text() == after.readout.text(), cls.title
+
+
+# --- one refresh per panel when a project opens ------------------------------------------------
+
+
+def test_opening_a_project_refreshes_the_data_panel_and_the_visible_plot_once(
+    open_window, monkeypatch, spirals_run
+):
+    _document, plan, events, result = spirals_run
+    counts: Counter = Counter()
+    for cls, key in ((DataPanel, "data"), (LossView, "loss")):
+        original = cls.refresh
+
+        def counted(self, *args, _original=original, _key=key, **kwargs):
+            counts[_key] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "refresh", counted)
+    # A trained project: its saved curves are what the plots must show once it is open.
+    project = load_project(REPO / "samples" / "spirals.nnsproj")
+    project.training = project.training.replace(epochs=3)
+    store_result(project, plan, result)
+    project.history = History.from_dict(result.history.to_dict())
+    window = open_window()
+    window.start()
+    counts.clear()
+
+    window._show_project(project)
+
+    assert counts == {"data": 1, "loss": 1}
+    loss = window.workbench.plots.loss
+    assert window.workbench.plots.current_view() is loss and loss.isVisible()
+    epochs = [e for e in events if isinstance(e, EpochReport)]
+    np.testing.assert_allclose(loss.train_curve.yData, [e.train_loss for e in epochs])
+    np.testing.assert_allclose(loss.val_curve.yData, [e.val_loss for e in epochs])

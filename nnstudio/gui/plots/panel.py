@@ -291,13 +291,17 @@ class TrainingPlotsPanel(QWidget):
 
     def _redraw_record(self) -> None:
         """The record was replaced: drop the run's model and plan, redraw every view from it."""
+        self._forget_run()
+        self._mark({RUN, PLAN, RESULTS}, all_views=True)
+
+    def _forget_run(self) -> None:
+        """Drop the run's model and plan; every view draws from the record when next shown."""
         self.context.plan = None
         self._model = None
         self._invalidate_results()
         for view in self.built_views():
             view.reset()
         self._update_plan()
-        self._mark({RUN, PLAN, RESULTS}, all_views=True)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -411,8 +415,15 @@ class TrainingPlotsPanel(QWidget):
     # --- document signals ------------------------------------------------------------------
 
     def _on_document_project_replaced(self) -> None:
+        """Another project: its saved curves (none for a new one), drawn once.
+
+        Nothing is redrawn here: the workspace announces the new project's data right after
+        (``data_changed``), and that redraws the visible tab. (Clearing, redrawing, then
+        loading the saved curves and redrawing again drew the visible tab three times.)
+        """
         self.running = False
-        self.reset()
+        self.record.load_history(self.document.project.history, self._steps_for(None))
+        self._forget_run()
 
     def _on_document_training_settings_changed(self, _settings: object) -> None:
         if self.running:
