@@ -190,11 +190,14 @@ def startup(runs: int, baseline: str | None = None) -> None:
         app_once(tree)  # unmeasured: bytecode written, files in the page cache
     marks: dict[str, list[dict[str, float]]] = {k: [] for k in trees}
     floor, floor_cpu = [], []
-    for _ in range(runs):
+    for round_ in range(runs):
         wall, used = floor_once()  # interleaved: the same machine state for all
         floor.append(wall)
         floor_cpu.append(used)
-        for name, tree in trees.items():
+        order = list(trees.items())
+        if round_ % 2:
+            order.reverse()  # neither tree always runs right after the other's training
+        for name, tree in order:
             marks[name].append(app_once(tree))
             marks[name][-1]["first_epoch"] = train_at_ready_once(tree)
     med = statistics.median
