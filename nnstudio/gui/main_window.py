@@ -759,7 +759,7 @@ class MainWindow(QMainWindow):
         self.document.replace_project(project)
         if dirty:
             self.document.mark_dirty()
-        self.workbench.plots.show_history(project.history)
+        # The plots load the project's saved curves themselves when it replaces the other.
         QTimer.singleShot(0, self, lambda: self._canvas().fit_all())
         self._on_selection_changed([])
         self._update_title()

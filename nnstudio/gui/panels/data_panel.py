@@ -1064,10 +1064,11 @@ class DataPanel(QWidget):
             self._sync_preparation()
 
     def _on_document_project_replaced(self) -> None:
+        # No refresh: the workspace announces the new project's data right after
+        # (data_changed), which refreshes every widget once.
         self.reader.cancel()
         self._notice, self._refused_file = None, None
         self._shown_table = None
-        self.refresh()
 
     # --- user edits --------------------------------------------------------------------------
 

@@ -6,13 +6,18 @@ changed as stale. The live views (the visible one) then redraw at most every
 :data:`REDRAW_INTERVAL_MS`, each in a turn of the event loop of its own
 (:mod:`~nnstudio.gui.frames`), never inside the handling of a report. Hidden tabs catch
 up when they are shown; when a run ends, every live view redraws at once.
+
+Each tab's view (its pyqtgraph plots) is built when it is first shown or asked for: seven
+views cost a noticeable part of the start-up, and a student may never open most of them. A
+view built late starts stale and draws everything from the shared record, like a view that
+was built early and marked stale all along.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from nnstudio.core.catalogue.losses import LOSSES
@@ -41,6 +46,17 @@ __all__ = ["TrainingPlotsPanel"]
 
 #: Shortest time between two redraws of the visible plot during a run (5 per second).
 REDRAW_INTERVAL_MS = 200
+
+#: The tabs, in order: each view's class (built on first use, see :meth:`_view_at`).
+VIEW_CLASSES: tuple[type[PlotView], ...] = (
+    LossView,
+    LearningRateView,
+    ActivationView,
+    GradientView,
+    WeightsView,
+    BoundaryView,
+    ResultsView,
+)
 
 
 class TrainingPlotsPanel(QWidget):
@@ -71,25 +87,12 @@ class TrainingPlotsPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.setUsesScrollButtons(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
-        self.loss = LossView(self.context)
-        self.lr = LearningRateView(self.context)
-        self.activations = ActivationView(self.context)
-        self.gradients = GradientView(self.context)
-        self.weights = WeightsView(self.context)
-        self.boundary = BoundaryView(self.context)
-        self.results = ResultsView(self.context)
-        self.results.model_source = self._model_source
-        self.views: list[PlotView] = [
-            self.loss,
-            self.lr,
-            self.activations,
-            self.gradients,
-            self.weights,
-            self.boundary,
-            self.results,
-        ]
-        for view in self.views:
-            self.tabs.addTab(view, _(view.title).replace("&", "&&"))
+        #: The views built so far, by tab index; the other tabs hold an empty placeholder.
+        self._built: dict[int, PlotView] = {}
+        #: The learning-rate plan the LR view shows (kept here while it is not built).
+        self._lr_plan: Any = None
+        for cls in VIEW_CLASSES:
+            self.tabs.addTab(QWidget(), _(cls.title).replace("&", "&&"))
         self.tabs.setCornerWidget(self._export_buttons(), Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         # Above the tabs: it must be seen whichever plot is shown.
@@ -104,6 +107,77 @@ class TrainingPlotsPanel(QWidget):
         document.training_settings_changed.connect(self._on_document_training_settings_changed)
         document.data_changed.connect(self._on_document_data_changed)
         self._update_plan()
+
+    # --- the views, built on first use ----------------------------------------------------
+
+    @property
+    def views(self) -> list[PlotView]:
+        """Every tab's view (building those not built yet)."""
+        return [self._view_at(index) for index in range(len(VIEW_CLASSES))]
+
+    @property
+    def loss(self) -> LossView:
+        return self._view_at(0)
+
+    @property
+    def lr(self) -> LearningRateView:
+        return self._view_at(1)
+
+    @property
+    def activations(self) -> ActivationView:
+        return self._view_at(2)
+
+    @property
+    def gradients(self) -> GradientView:
+        return self._view_at(3)
+
+    @property
+    def weights(self) -> WeightsView:
+        return self._view_at(4)
+
+    @property
+    def boundary(self) -> BoundaryView:
+        return self._view_at(5)
+
+    @property
+    def results(self) -> ResultsView:
+        return self._view_at(6)
+
+    def built_views(self) -> list[PlotView]:
+        """The views built so far (the others will draw from the record when built)."""
+        return list(self._built.values())
+
+    def _view_at(self, index: int) -> Any:
+        view = self._built.get(index)
+        if view is None:
+            view = self._build_view(index)
+        return view
+
+    def _build_view(self, index: int) -> PlotView:
+        """Build tab ``index``'s view and put it in place of its placeholder.
+
+        Everything it shows comes from the record and the context (it starts stale); the
+        panel's own state that views are told about (the LR plan, the results' model source)
+        is handed over here. Presentation mode builds every view when it starts.
+        """
+        view = VIEW_CLASSES[index](self.context)
+        self._built[index] = view
+        view.set_live(self.running)
+        if isinstance(view, ResultsView):
+            view.model_source = self._model_source
+        if isinstance(view, LearningRateView):
+            view.set_plan(self._lr_plan)
+        # Swapping the page must not look like the user changing tabs.
+        blocker = QSignalBlocker(self.tabs)
+        current = self.tabs.currentIndex()
+        placeholder = self.tabs.widget(index)
+        text = self.tabs.tabText(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, view, text)
+        self.tabs.setCurrentIndex(current)
+        del blocker
+        placeholder.deleteLater()
+        return view
 
     def _export_buttons(self) -> QWidget:
         box = QWidget(self)
@@ -162,9 +236,9 @@ class TrainingPlotsPanel(QWidget):
         self.record.start_epoch = job.start_epoch
         self.record.planned_epochs = job.settings.epochs
         self._expects = LOSSES.get(job.settings.loss["name"]).expects
-        self.results.invalidate()
-        self.lr.set_plan(plan_for(job.settings, plan.prepared.n_train))
-        for view in self.views:
+        self._invalidate_results()
+        self._set_lr_plan(plan_for(job.settings, plan.prepared.n_train))
+        for view in self.built_views():
             view.reset()
         self.diverging_banner.clear()
         self._set_live(True)
@@ -191,7 +265,7 @@ class TrainingPlotsPanel(QWidget):
         if result.history.diverged_at:
             self.record.add_divergences(result.history.diverged_at)
         self.diverging_banner.run_ended(result.message)
-        self.results.invalidate()
+        self._invalidate_results()
         self._set_live(False)
         self._mark(changed)
 
@@ -234,25 +308,29 @@ class TrainingPlotsPanel(QWidget):
 
     def _redraw_record(self) -> None:
         """The record was replaced: drop the run's model and plan, redraw every view from it."""
+        self._forget_run()
+        self._mark({RUN, PLAN, RESULTS}, all_views=True)
+
+    def _forget_run(self) -> None:
+        """Drop the run's model and plan; every view draws from the record when next shown."""
         self.context.plan = None
         self._model = None
-        self.results.invalidate()
-        for view in self.views:
+        self._invalidate_results()
+        for view in self.built_views():
             view.reset()
         self._update_plan()
-        self._mark({RUN, PLAN, RESULTS}, all_views=True)
 
     # --- helpers ---------------------------------------------------------------------------
 
     def view(self, title: str) -> PlotView:
         """The view whose tab is called ``title`` (in English, whatever the language shown)."""
-        for v in self.views:
-            if v.title == title:
-                return v
+        for index, cls in enumerate(VIEW_CLASSES):
+            if cls.title == title:
+                return self._view_at(index)
         raise KeyError(title)
 
     def current_view(self) -> PlotView:
-        return self.views[self.tabs.currentIndex()]
+        return self._view_at(self.tabs.currentIndex())
 
     def show_tab(self, title: str) -> PlotView:
         """Bring a tab forward (and bring it up to date)."""
@@ -312,10 +390,22 @@ class TrainingPlotsPanel(QWidget):
     def _update_plan(self) -> None:
         prepared = self.document.workspace.prepared
         settings = self.document.project.training
-        self.lr.set_plan(plan_for(settings, prepared.n_train if prepared is not None else None))
+        self._set_lr_plan(plan_for(settings, prepared.n_train if prepared is not None else None))
+
+    def _set_lr_plan(self, plan: Any) -> None:
+        self._lr_plan = plan
+        view = self._built.get(VIEW_CLASSES.index(LearningRateView))
+        if view is not None:
+            view.set_plan(plan)
+
+    def _invalidate_results(self) -> None:
+        """Forget the results computed (a view not built yet has none)."""
+        view = self._built.get(VIEW_CLASSES.index(ResultsView))
+        if view is not None:
+            view.invalidate()
 
     def _mark(self, changed: set[str], *, all_views: bool = False, throttled: bool = False) -> None:
-        for view in self.views:
+        for view in self.built_views():
             if all_views or view.topics & changed:
                 view.dirty = True
         if not throttled:
@@ -345,8 +435,9 @@ class TrainingPlotsPanel(QWidget):
                 view.ensure_fresh()
 
     def _set_live(self, live: bool) -> None:
-        """Every view draws fast while a run trains, finely when it ends."""
-        for view in self.views:
+        """Every view draws fast while a run trains, finely when it ends (a view built
+        later takes the state it is built in)."""
+        for view in self.built_views():
             view.set_live(live)
 
     def _frames(self) -> FrameBudget:
@@ -365,9 +456,16 @@ class TrainingPlotsPanel(QWidget):
     # --- document signals ------------------------------------------------------------------
 
     def _on_document_project_replaced(self) -> None:
+        """Another project: its saved curves (none for a new one), drawn once.
+
+        Nothing is redrawn here: the workspace announces the new project's data right after
+        (``data_changed``), and that redraws the visible tab. (Clearing, redrawing, then
+        loading the saved curves and redrawing again drew the visible tab three times.)
+        """
         self.running = False
         self._set_live(False)
-        self.reset()
+        self.record.load_history(self.document.project.history, self._steps_for(None))
+        self._forget_run()
 
     def _on_document_training_settings_changed(self, _settings: object) -> None:
         if self.running:
@@ -380,6 +478,6 @@ class TrainingPlotsPanel(QWidget):
             return
         self.context.plan = None  # its prepared data is no longer the document's
         self._model = None
-        self.results.invalidate()
+        self._invalidate_results()
         self._update_plan()
         self._mark({PLAN, RESULTS}, all_views=True)
