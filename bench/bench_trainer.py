@@ -12,7 +12,13 @@ the median is reported, so background noise hits all three alike.
 
 ``--baseline-engine`` adds a column for another version of ``core/training/engine.py`` (say
 the previous commit's, from ``git show HEAD~1:nnstudio/core/training/engine.py``), run in
-the same rounds: a before/after figure that the machine's load cannot tilt.
+the same rounds: a before/after figure that the machine's load cannot tilt. That file still
+imports today's helpers (``safety.py``, the loss modules ...); ``--baseline-rev REV`` instead
+loads the whole ``nnstudio`` package of git revision ``REV`` beside today's, so a change that
+spans several modules is compared whole.
+
+Every figure is a median over interleaved rounds; ratios are given in wall-clock time and in
+CPU time of this process (``time.process_time``), which another process's load tilts less.
 
 Prints a table of samples per second and ratios (engine / hand loop, engine / DataLoader), then
 the phone-price recipe beside scikit-learn's MLPClassifier.
@@ -107,6 +113,7 @@ def val_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def run_engine(data, batch: int, epochs: int, lr: float, engine=None) -> tuple[float, float]:
+    """Seconds (wall clock) and the last validation accuracy of one engine run."""
     from nnstudio.core.training import engine as current
 
     engine = engine or current
@@ -135,6 +142,43 @@ def load_engine(path: Path):
     module = importlib.util.module_from_spec(spec)
     sys.modules["baseline_engine"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
+    return module
+
+
+def load_revision(rev: str):
+    """The engine module of the ``nnstudio`` package at git revision ``rev``, loaded beside
+    today's package.
+
+    The old tree is unpacked into a temporary folder and imported under the same package
+    name while today's modules are set aside; then today's are put back. The old modules
+    keep their own references to each other (taken at import), so the old engine runs with
+    the old helpers while the benchmark's own code keeps using today's.
+    """
+    import importlib
+    import subprocess
+    import tarfile
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-trainer-"))
+    archive = subprocess.run(
+        ["git", "archive", rev, "nnstudio"], cwd=REPO, check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    ours = {k: m for k, m in sys.modules.items() if k == "nnstudio" or k.startswith("nnstudio.")}
+    for key in ours:
+        del sys.modules[key]
+    sys.path.insert(0, str(folder))
+    try:
+        module = importlib.import_module("nnstudio.core.training.engine")
+        # Everything the old engine may import lazily at run time, loaded now from the old tree.
+        for name in ("reports", "safety", "stats", "metrics", "control"):
+            importlib.import_module(f"nnstudio.core.training.{name}")
+    finally:
+        sys.path.remove(str(folder))
+        for key in [k for k in sys.modules if k == "nnstudio" or k.startswith("nnstudio.")]:
+            del sys.modules[key]
+        sys.modules.update(ours)
     return module
 
 
@@ -288,6 +332,10 @@ def main() -> None:
         type=Path,
         help="another engine.py to measure beside this one, in the same rounds",
     )
+    parser.add_argument(
+        "--baseline-rev",
+        help="a git revision whose whole nnstudio package is measured beside this one",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.weight_guard:
@@ -307,18 +355,26 @@ def main() -> None:
     )
     print(
         f"\n{'batch':>6} {'engine':>12} {'hand loop':>12} {'DataLoader':>12} "
-        f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second)"
+        f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second, wall clock)"
     )
     runners = {"engine": run_engine, "hand": run_hand, "dataloader": run_dataloader}
-    if args.baseline_engine:
-        baseline = load_engine(args.baseline_engine)
+    if args.baseline_engine or args.baseline_rev:
+        baseline = (
+            load_revision(args.baseline_rev)
+            if args.baseline_rev
+            else load_engine(args.baseline_engine)
+        )
         runners["baseline"] = lambda *a: run_engine(*a, engine=baseline)
+    cpu_lines = []
     for batch in args.batch or (8, 64, 256):
         epochs = max(1, args.samples // n)
         times: dict[str, list[float]] = {k: [] for k in runners}
+        cpu: dict[str, list[float]] = {k: [] for k in runners}
         for _ in range(args.rounds):
             for name, fn in runners.items():
+                c = time.process_time()
                 seconds, _acc = fn(data, batch, epochs, 1e-4)
+                cpu[name].append(time.process_time() - c)
                 times[name].append(seconds)
         rate = {k: epochs * n / statistics.median(v) for k, v in times.items()}
         print(
@@ -332,6 +388,28 @@ def main() -> None:
                 else ""
             )
         )
+        med = {k: statistics.median(v) for k, v in cpu.items()}
+        cpu_lines.append(
+            f"{batch:>6} {med['engine']:>9.3f} {med['hand']:>9.3f} "
+            f"{med['hand'] / med['engine']:>8.3f}×"
+            + (
+                f" {med['baseline']:>9.3f} {med['hand'] / med['baseline']:>12.3f}×"
+                f" {med['baseline'] / med['engine']:>15.3f}×"
+                if "baseline" in med
+                else ""
+            )
+        )
+    print(
+        f"\n{'batch':>6} {'engine s':>9} {'hand s':>9} {'eng/hand':>9}"
+        + (
+            f" {'baseline s':>9} {'baseline/hand':>13} {'engine/baseline':>16}"
+            if "baseline" in runners
+            else ""
+        )
+        + "   (CPU seconds of this process, median; ratios as throughput)"
+    )
+    for line in cpu_lines:
+        print(line)
     if not args.skip_sklearn and not args.synthetic:
         sklearn_comparison(data, 50)
 
