@@ -30,6 +30,7 @@ from nnstudio.core.training import (
     TrainingControl,
     TrainingJob,
     TrainingSettings,
+    engine,
     safety,
     train,
 )
@@ -221,3 +222,47 @@ def test_a_pause_asked_for_during_a_batch_holds_the_next_one_and_single_steps_st
     train(job(6 * BATCH, epochs=2), on_event, control, ReportPolicy())
     kinds = [type(e).__name__ for e in events if isinstance(e, BatchReport | RunPaused)]
     assert kinds == ["BatchReport"] * 2 + ["RunPaused", "BatchReport", "RunPaused"]
+
+
+def dropout_job(epochs: int) -> TrainingJob:
+    g = Graph()
+    inp = g.add_node("Input", {"size": 3})
+    hidden = g.add_node("Dense", {"units": 16, "activation": "relu"})
+    drop = g.add_node("Dropout", {"p": 0.5})
+    out = g.add_node("Dense", {"units": 3, "activation": "identity"})
+    g.add_edge(inp.id, hidden.id)
+    g.add_edge(hidden.id, drop.id)
+    g.add_edge(drop.id, out.id)
+    settings = TrainingSettings(
+        loss="cross_entropy",
+        optimizer={"name": "adam", "lr": 0.01},
+        epochs=epochs,
+        batch_size=BATCH,
+        seed=5,
+        device="cpu",
+    )
+    return TrainingJob(build_model(g, ShapeContext(3, 3), seed=0), prepared(6 * BATCH), settings)
+
+
+def test_an_epoch_on_the_cpu_seeds_only_the_cpu_generator_with_the_same_dropout_masks(
+    monkeypatch,
+):
+    # torch.manual_seed also queues a seed for each accelerator not started yet, and each
+    # queued seed formats a stack trace: once an epoch, that was the costliest call of it.
+    calls = [0]
+    original = torch.manual_seed
+
+    def counting(seed):
+        calls[0] += 1
+        return original(seed)
+
+    fast_job, slow_job = dropout_job(3), dropout_job(3)  # building seeds the initial weights
+    monkeypatch.setattr(torch, "manual_seed", counting)
+    fast = train(fast_job, policy=ReportPolicy())
+    assert calls[0] == 0
+    monkeypatch.setattr(engine, "seed_random", lambda seed, device: original(seed))
+    slow = train(slow_job, policy=ReportPolicy())
+    assert fast.history.batch_loss == slow.history.batch_loss
+    assert fast.history.train_loss == slow.history.train_loss
+    assert fast.history.metrics == slow.history.metrics
+    assert fast.history.metrics["train_accuracy"] != [1.0] * 3, "a problem still to learn"
