@@ -85,6 +85,8 @@ class WeightGuard:
 
     def __init__(self, model: torch.nn.Module, start_epoch: int, every: int | None = None):
         self.model = model
+        #: Steps between two checks: step number ``k`` (from 1) is checked when ``k % every``
+        #: is 0 (the training loop reads this once, not a method per step).
         self.every = max(1, CHECK_EVERY if every is None else every)
         self.start_epoch = start_epoch
         self.kept: dict[str, torch.Tensor] | None = None
@@ -100,10 +102,6 @@ class WeightGuard:
     def finite(self) -> bool:
         """Whether the model's weights and buffers are all finite now."""
         return all_finite(self._watched)
-
-    def due(self, step: int) -> bool:
-        """Whether step number ``step`` (counted from 1) is one whose weights are checked."""
-        return step % self.every == 0
 
     def remember(
         self,
