@@ -12,7 +12,19 @@ the median is reported, so background noise hits all three alike.
 
 ``--baseline-engine`` adds a column for another version of ``core/training/engine.py`` (say
 the previous commit's, from ``git show HEAD~1:nnstudio/core/training/engine.py``), run in
-the same rounds: a before/after figure that the machine's load cannot tilt.
+the same rounds: a before/after figure that the machine's load cannot tilt. That file still
+imports today's helpers (``safety.py``, the loss modules ...); ``--baseline-rev REV`` instead
+loads the whole ``nnstudio`` package of git revision ``REV`` beside today's, so a change that
+spans several modules is compared whole.
+
+Every figure is a median over interleaved rounds, after one unmeasured run of each loop;
+ratios are given in wall-clock time and in CPU time of this process (``time.process_time``),
+which another process's load tilts less. The engine reports every batch, as for the app, to
+the app's own pacing (``runtime.batching.EventBatcher``): lists handed on every 0.1 s and
+dropped. ``--keep-reports`` keeps them all in one list instead, which the hand loop has no
+counterpart for: ten thousand report objects per run at batch 8 that outlive it, so that
+every few runs one of Python's full garbage collections (about 0.3 s here) falls into a
+random engine run.
 
 Prints a table of samples per second and ratios (engine / hand loop, engine / DataLoader), then
 the phone-price recipe beside scikit-learn's MLPClassifier.
@@ -38,6 +50,10 @@ from nnstudio.core.data import DataSettings, DataSource, load_table, prepare  # 
 from nnstudio.core.network.builder import build_model  # noqa: E402
 from nnstudio.core.network.graph import Graph  # noqa: E402
 from nnstudio.core.training import TrainingSettings  # noqa: E402
+from nnstudio.core.training.runtime.batching import EventBatcher  # noqa: E402
+
+#: Keep every report of an engine run in one list (set by --keep-reports).
+KEEP_REPORTS = False
 
 #: Hidden layers of the model under test (sigmoid): the tuned recipe, or the lesson's first
 #: network on the large synthetic set.
@@ -107,6 +123,7 @@ def val_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def run_engine(data, batch: int, epochs: int, lr: float, engine=None) -> tuple[float, float]:
+    """Seconds (wall clock) and the last validation accuracy of one engine run."""
     from nnstudio.core.training import engine as current
 
     engine = engine or current
@@ -119,10 +136,11 @@ def run_engine(data, batch: int, epochs: int, lr: float, engine=None) -> tuple[f
         device="cpu",
     )
     job = engine.TrainingJob(model_for(data), data, settings)
-    events = []
+    # GUI-like: every batch reported, to the app's own pacing (reports handed on in lists
+    # every 0.1 s, then dropped), or all kept in one list (--keep-reports, the old consumer).
+    on_event = [].append if KEEP_REPORTS else EventBatcher(lambda reports: None)
     t = time.perf_counter()
-    # GUI-like: every batch reported.
-    result = engine.train(job, events.append, policy=engine.ReportPolicy())
+    result = engine.train(job, on_event, policy=engine.ReportPolicy())
     seconds = time.perf_counter() - t
     return seconds, result.history.metrics["val_accuracy"][-1]
 
@@ -135,6 +153,43 @@ def load_engine(path: Path):
     module = importlib.util.module_from_spec(spec)
     sys.modules["baseline_engine"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
+    return module
+
+
+def load_revision(rev: str):
+    """The engine module of the ``nnstudio`` package at git revision ``rev``, loaded beside
+    today's package.
+
+    The old tree is unpacked into a temporary folder and imported under the same package
+    name while today's modules are set aside; then today's are put back. The old modules
+    keep their own references to each other (taken at import), so the old engine runs with
+    the old helpers while the benchmark's own code keeps using today's.
+    """
+    import importlib
+    import subprocess
+    import tarfile
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-trainer-"))
+    archive = subprocess.run(
+        ["git", "archive", rev, "nnstudio"], cwd=REPO, check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    ours = {k: m for k, m in sys.modules.items() if k == "nnstudio" or k.startswith("nnstudio.")}
+    for key in ours:
+        del sys.modules[key]
+    sys.path.insert(0, str(folder))
+    try:
+        module = importlib.import_module("nnstudio.core.training.engine")
+        # Everything the old engine may import lazily at run time, loaded now from the old tree.
+        for name in ("reports", "safety", "stats", "metrics", "control"):
+            importlib.import_module(f"nnstudio.core.training.{name}")
+    finally:
+        sys.path.remove(str(folder))
+        for key in [k for k in sys.modules if k == "nnstudio" or k.startswith("nnstudio.")]:
+            del sys.modules[key]
+        sys.modules.update(ours)
     return module
 
 
@@ -288,8 +343,21 @@ def main() -> None:
         type=Path,
         help="another engine.py to measure beside this one, in the same rounds",
     )
+    parser.add_argument(
+        "--keep-reports",
+        action="store_true",
+        help="keep all of an engine run's reports in one list, as this benchmark did before "
+        "2026-12-04 (tens of thousands of objects that live on, so Python's full garbage "
+        "collections of the whole process land in random engine runs)",
+    )
+    parser.add_argument(
+        "--baseline-rev",
+        help="a git revision whose whole nnstudio package is measured beside this one",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    global KEEP_REPORTS
+    KEEP_REPORTS = args.keep_reports
     if args.weight_guard:
         weight_guard_cost(args.rounds)
         return
@@ -307,18 +375,30 @@ def main() -> None:
     )
     print(
         f"\n{'batch':>6} {'engine':>12} {'hand loop':>12} {'DataLoader':>12} "
-        f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second)"
+        f"{'eng/hand':>9} {'eng/DL':>8}   (samples per second, wall clock)"
     )
     runners = {"engine": run_engine, "hand": run_hand, "dataloader": run_dataloader}
-    if args.baseline_engine:
-        baseline = load_engine(args.baseline_engine)
+    if args.baseline_engine or args.baseline_rev:
+        baseline = (
+            load_revision(args.baseline_rev)
+            if args.baseline_rev
+            else load_engine(args.baseline_engine)
+        )
         runners["baseline"] = lambda *a: run_engine(*a, engine=baseline)
+    cpu_lines = []
     for batch in args.batch or (8, 64, 256):
         epochs = max(1, args.samples // n)
         times: dict[str, list[float]] = {k: [] for k in runners}
+        cpu: dict[str, list[float]] = {k: [] for k in runners}
+        # One unmeasured run each first: the first run of a process pays one-time work
+        # (lazy imports, allocator growth) that would otherwise fall on whoever runs first.
+        for fn in runners.values():
+            fn(data, batch, 1, 1e-4)
         for _ in range(args.rounds):
             for name, fn in runners.items():
+                c = time.process_time()
                 seconds, _acc = fn(data, batch, epochs, 1e-4)
+                cpu[name].append(time.process_time() - c)
                 times[name].append(seconds)
         rate = {k: epochs * n / statistics.median(v) for k, v in times.items()}
         print(
@@ -332,6 +412,28 @@ def main() -> None:
                 else ""
             )
         )
+        med = {k: statistics.median(v) for k, v in cpu.items()}
+        cpu_lines.append(
+            f"{batch:>6} {med['engine']:>9.3f} {med['hand']:>9.3f} "
+            f"{med['hand'] / med['engine']:>8.3f}×"
+            + (
+                f" {med['baseline']:>9.3f} {med['hand'] / med['baseline']:>12.3f}×"
+                f" {med['baseline'] / med['engine']:>15.3f}×"
+                if "baseline" in med
+                else ""
+            )
+        )
+    print(
+        f"\n{'batch':>6} {'engine s':>9} {'hand s':>9} {'eng/hand':>9}"
+        + (
+            f" {'baseline s':>9} {'baseline/hand':>13} {'engine/baseline':>16}"
+            if "baseline" in runners
+            else ""
+        )
+        + "   (CPU seconds of this process, median; ratios as throughput)"
+    )
+    for line in cpu_lines:
+        print(line)
     if not args.skip_sklearn and not args.synthetic:
         sklearn_comparison(data, 50)
 

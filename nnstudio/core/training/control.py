@@ -16,6 +16,10 @@ class TrainingControl:
     def __init__(self, *, start_paused: bool = False) -> None:
         self._cond = threading.Condition()
         self._stop = False
+        #: True while a stop or a pause is pending: the loop reads this one attribute before
+        #: each batch and calls :meth:`checkpoint` only when it is set (set under the lock by
+        #: every request, read without it: a bool attribute read is atomic).
+        self.requested = start_paused
         #: The stop asked for the weights with the lowest training loss to be kept.
         self.keep_best = False
         self._paused = start_paused
@@ -29,24 +33,28 @@ class TrainingControl:
         lowest training loss (what a diverging run is stopped with)."""
         with self._cond:
             self._stop = True
+            self.requested = True
             self.keep_best = self.keep_best or keep_best
             self._cond.notify_all()
 
     def pause(self) -> None:
         with self._cond:
             self._paused = True
+            self.requested = True
             self._batch_budget = 0
             self._epoch_budget = False
 
     def resume(self) -> None:
         with self._cond:
             self._paused = False
+            self.requested = self._stop
             self._cond.notify_all()
 
     def step_batch(self, count: int = 1) -> None:
         """Run ``count`` more batches, then pause again."""
         with self._cond:
             self._paused = True
+            self.requested = True
             self._batch_budget += count
             self._cond.notify_all()
 
@@ -54,6 +62,7 @@ class TrainingControl:
         """Run to the end of the current epoch, then pause."""
         with self._cond:
             self._paused = True
+            self.requested = True
             self._epoch_budget = True
             self._cond.notify_all()
 

@@ -159,6 +159,21 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return (seed * 1_000_003 + epoch) % 2**63
 
 
+def seed_random(seed: int, device: torch.device) -> None:
+    """Seed the generator this run's random draws (dropout masks) come from.
+
+    On the CPU that is the CPU's default generator, seeded exactly as ``torch.manual_seed``
+    seeds it. ``torch.manual_seed`` would also queue seeds for every accelerator backend
+    that is not started yet (CUDA, XPU, MTIA), and each queued seed records a formatted stack
+    trace: about 0.1 ms per epoch here, a few percent of a small epoch. On any other device
+    ``torch.manual_seed`` seeds it as before.
+    """
+    if device.type == "cpu":
+        torch.default_generator.manual_seed(seed)
+    else:
+        torch.manual_seed(seed)
+
+
 class Shard:
     """This process's part of a run that several processes train together.
 
@@ -223,39 +238,73 @@ def l1_weights(model: torch.nn.Module) -> list[torch.Tensor]:
     ]
 
 
+#: Batches of outputs an :class:`EpochHits` holds before it turns them into classes...
+HELD_BATCHES = 256
+#: ...or output values, whichever comes first: what it holds stays small.
+HELD_VALUES = 1 << 16
+
+
 class EpochHits:
-    """Counts an epoch's correct class predictions with one tensor operation per batch.
+    """Counts an epoch's correct class predictions with no tensor operation per batch.
 
     Comparing and summing every batch (argmax, ==, sum, +=) costs four small operations per
-    step, which at batch 256 on a small network is several percent of the step. Instead each
-    batch's predicted classes are written into a buffer in batch order (one operation), and
-    :meth:`count` compares them with the labels in that order once, at the epoch's end. The
-    count is the same integer either way. Used when one process trains alone; a shard's
-    strided rows keep the per-batch sum.
+    step, and even one argmax per batch is a measurable part of a step at batch 8 on a small
+    network. Instead each batch's output is held as it is (a list append) and, every
+    :data:`HELD_BATCHES` batches or so, the held outputs are joined and their predicted
+    classes written into a buffer in batch order, with one argmax for all of them;
+    :meth:`count` compares the buffer with the labels in that order once, at the epoch's
+    end. Each row's predicted class and so the count are the same integers either way. Used
+    when one process trains alone; a shard's strided rows keep the per-batch sum.
     """
 
     def __init__(self, n: int, device: torch.device, expects: str) -> None:
         self.n, self.device, self.expects = n, device, expects
         self.threshold: float | None = None
-        #: Predicted classes in batch order: made at the first batch, once the output's
+        #: Predicted classes in batch order: made at the first flush, once the output's
         #: width (one unit: a threshold, several: argmax, as ``class_predictions``) is known.
         self.predicted: torch.Tensor | None = None
+        #: Outputs not yet turned into classes, for rows ``start`` onwards of the epoch.
+        self.held: list[torch.Tensor] = []
+        self.start = 0
+        #: How many outputs to hold, set from the first output's size.
+        self.limit = 0
 
-    def add(self, out: torch.Tensor, lo: int, hi: int) -> None:
-        """Record the predictions ``out`` for rows ``lo:hi`` of the epoch's batch order."""
-        if self.predicted is None:
-            single = out.dim() == 1 or out.shape[1] == 1
-            self.threshold = (0.0 if self.expects == "logits" else 0.5) if single else None
-            dtype = torch.bool if single else torch.long
-            self.predicted = torch.empty(self.n, dtype=dtype, device=self.device)
-        target = self.predicted[lo:hi]
-        if self.threshold is None:
-            torch.argmax(out, dim=1, out=target)
-        else:
-            torch.gt(out.reshape(-1), self.threshold, out=target)
+    def add(self, out: torch.Tensor, lo: int) -> None:
+        """Keep the outputs ``out`` of the rows that follow ``lo`` in the epoch's order.
+
+        Batches come in order: ``lo`` only says where the first held batch starts. ``out``
+        may still carry its autograd graph (whose buffers backward has freed); it is only
+        read, under ``no_grad``, when the held outputs are turned into classes.
+        """
+        held = self.held
+        if not held:
+            self.start = lo
+            if not self.limit:
+                self.limit = max(1, min(HELD_BATCHES, HELD_VALUES // max(1, out.numel())))
+        held.append(out)
+        if len(held) >= self.limit:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the held outputs' predicted classes into the buffer, with one argmax."""
+        held, self.held = self.held, []
+        with torch.no_grad():
+            out = held[0] if len(held) == 1 else torch.cat(held)
+            if self.predicted is None:
+                single = out.dim() == 1 or out.shape[1] == 1
+                self.threshold = (0.0 if self.expects == "logits" else 0.5) if single else None
+                dtype = torch.bool if single else torch.long
+                self.predicted = torch.empty(self.n, dtype=dtype, device=self.device)
+            target = self.predicted[self.start : self.start + len(out)]
+            if self.threshold is None:
+                torch.argmax(out, dim=1, out=target)
+            else:
+                torch.gt(out.reshape(-1), self.threshold, out=target)
 
     def count(self, y: torch.Tensor, order: torch.Tensor | None, rows: int) -> torch.Tensor:
         """Correct predictions among the first ``rows`` rows of the epoch (a 0-d tensor)."""
+        if self.held:
+            self._flush()
         if self.predicted is None or rows == 0:
             return torch.zeros((), dtype=torch.long, device=self.device)
         labels = y[:rows] if order is None else y.index_select(0, order[:rows])
@@ -268,6 +317,16 @@ def _hit_counter(
     """An :class:`EpochHits` when one process trains a classifier alone; None: count the hits
     batch by batch (regression has none; a shard's strided rows are summed as they come)."""
     return EpochHits(n, device, expects) if classification and world == 1 else None
+
+
+def _direct_loss(loss_fn: torch.nn.Module, out: torch.Tensor, y: torch.Tensor) -> torch.nn.Module:
+    """The module to compute every later batch's loss with: the torch loss inside the
+    dataset wrapper when the wrapper would pass batches like this one straight to it (the
+    same call, one module call less per batch), else the wrapper itself."""
+    passes_through = getattr(loss_fn, "passes_through", None)
+    if passes_through is not None and passes_through(out, y):
+        return loss_fn.loss
+    return loss_fn
 
 
 def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -325,8 +384,9 @@ def train(
     # Mixed precision (CUDA only): float16 forward passes under autocast, and a gradient
     # scaler so that small float16 gradients do not flush to zero.
     scaler = torch.amp.GradScaler("cuda") if s.amp else None
-    autocast = (
-        (lambda: torch.autocast("cuda", dtype=torch.float16)) if s.amp else contextlib.nullcontext
+    # One context object entered for every batch (both kinds can be entered again once left).
+    step_context = (
+        torch.autocast("cuda", dtype=torch.float16) if s.amp else contextlib.nullcontext()
     )
     guard = WeightGuard(model, job.start_epoch)
     watch = DivergenceWatch()
@@ -391,7 +451,16 @@ def train(
     hits = _hit_counter(classification, world, n, device, loss_spec.expects)
     detail_every = policy.detail_every
     detail_seconds = policy.detail_seconds
+    detail_per_epoch = policy.detail_per_epoch
+    may_detail = world == 1 and bool(detail_every or detail_seconds or detail_per_epoch)
     last_detail = -math.inf  # the first batch is always shown: the state before learning
+    # What each batch looks up, taken once: the loop's own work per batch is what a
+    # hand-written loop does, plus these reads (tests/core/training/test_step_overhead.py).
+    batch_loss = loss_fn
+    per_batch_lr = lrc.per_batch
+    check_every = guard.every
+    report_batches = policy.batches
+    add_batch = history.add_batch
 
     emit(RunStarted(s.epochs, steps, n, job.start_epoch, str(device)))
     reason: str = "finished"
@@ -423,7 +492,7 @@ def train(
         # Each epoch draws its batch order and dropout masks from its own seed, so a run
         # resumed at any epoch continues exactly as an uninterrupted run would.
         seed = epoch_seed(s.seed, epoch)
-        torch.manual_seed(seed)
+        seed_random(seed, device)
         order = (
             torch.randperm(n, generator=torch.Generator().manual_seed(seed)).to(device)
             if s.shuffle and batch < n
@@ -437,16 +506,22 @@ def train(
         stopped = False
         diverged = False
         bad_weights = False  # the weights, not the loss, became non-finite
+        # Per-epoch schedules change the rate only between epochs: read once here.
+        lr_now = lrc.lr()
         for b in range(steps):
-            if not control.checkpoint(on_wait):
+            # One attribute read per batch; the lock is taken only when a stop or a pause
+            # is pending, so each still acts before the next batch.
+            if control.requested and not control.checkpoint(on_wait):
                 stopped = True
                 break
             if pause_started:
                 paused_for += time.perf_counter() - pause_started.pop()
             lo = b * batch
-            hi = min(lo + batch, n)
+            hi = lo + batch if lo + batch < n else n
+            size = hi - lo
             # This process's rows of the batch: all of them when it trains alone.
-            start, counted = lo + rank, len(range(lo + rank, hi, world))
+            start = lo + rank
+            counted = (hi - start + world - 1) // world if start < hi else 0
             if not counted:
                 # A last batch with fewer rows than processes: this one still takes part in
                 # the gradient exchange, with a row that counts for nothing.
@@ -456,29 +531,30 @@ def train(
             else:
                 idx = order[start:hi:world]
                 xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-            detail = world == 1 and (
+            detail = may_detail and (
                 (detail_every and (step + 1) % detail_every == 0)
                 or (detail_seconds and time.perf_counter() - last_detail >= detail_seconds)
-                or (policy.detail_per_epoch and b == steps - 1)
+                or (detail_per_epoch and b == steps - 1)
             )
-            with autocast():
+            with step_context:
                 if detail:
                     parts = model.trace(xb)
                     out = parts[output_id]["a"]
                 else:
                     out = forward(xb)
-                loss = loss_fn(out, yb)
+                loss = batch_loss(out, yb)
             if world > 1:
                 # DDP averages the processes' gradients; weighting each share by its rows
                 # makes that average the gradient of the whole batch, as in one process.
-                whole = min(lo + batch, n) - lo
-                loss = loss * (world * bool(counted) if summed else world * counted / whole)
+                loss = loss * (world * bool(counted) if summed else world * counted / size)
             if verify is not None:
                 # Once the first batch worked, check every label of the run in one go, so
-                # later batches can skip the per-batch check.
+                # later batches can skip the per-batch check (and the wrapper around the
+                # torch loss, when nothing is left for it to convert).
                 verify(out.detach(), y)
                 verify(out.detach(), y_val)
                 verify = None
+                batch_loss = _direct_loss(loss_fn, out, yb)
             if l1:
                 loss = loss + l1 * sum(w.abs().sum() for w in penalized)
             # Every process sees the whole batch's loss, so all of them stop together.
@@ -495,18 +571,18 @@ def train(
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
-            if guard.due(step + 1) and not guard.finite():
+            if (step + 1) % check_every == 0 and not guard.finite():
                 diverged = bad_weights = True
                 history.diverged_at.append([epoch + 1, b + 1])
                 break
-            lr_now = lrc.lr()
-            lrc.after_batch()
-            size = min(lo + batch, n) - lo
+            if per_batch_lr:
+                lr_now = lrc.lr()
+                lrc.after_batch()
             running += value * size
             seen += size
             step += 1
             if hits is not None:
-                hits.add(out.detach(), lo, lo + size)
+                hits.add(out, lo)
             elif counted:
                 if classification:
                     correct += (class_predictions(out.detach(), loss_spec.expects) == yb).sum()
@@ -514,9 +590,9 @@ def train(
                     err = out.detach().reshape(yb.shape) - yb
                     sq_err += (err * err).sum()
                     abs_err += err.abs().sum()
-            if policy.batches:
+            if report_batches:
                 emit(BatchReport(epoch + 1, b + 1, step, value, lr_now, size))
-                history.add_batch(value, lr_now)
+                add_batch(value, lr_now)
             if detail:
                 last_detail = time.perf_counter()
                 emit(stats.collect(model, parts, epoch=epoch + 1, step=step, bins=policy.bins))

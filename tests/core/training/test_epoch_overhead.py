@@ -114,17 +114,18 @@ def per_batch(count) -> Counter[str]:
     return Counter({k: (more[k] - few[k]) / 8 for k in more | few if more[k] != few[k]})
 
 
-def test_a_batch_costs_what_a_hand_written_loop_costs_plus_one_argmax(monkeypatch):
+def test_a_batch_costs_what_a_hand_written_loop_costs(monkeypatch):
     # Weight checks (every 16 steps, measured apart by bench_trainer.py --weight-guard) are
     # moved out of the way so that only the per-batch bookkeeping is compared.
     monkeypatch.setattr(safety, "CHECK_EVERY", 10**9)
     engine_ops, hand_ops = per_batch(counted), per_batch(hand_counted)
     extra = {k: engine_ops[k] - hand_ops[k] for k in engine_ops | hand_ops}
     extra = {k: v for k, v in extra.items() if v}
-    # The training accuracy: the batch's predicted classes written into the epoch's buffer
-    # (argmax, through two views); the comparison with the labels, the sum and the running
-    # count happen once per epoch. One value read back per batch, the loss, as by hand.
-    assert extra == {"argmax": 1, "detach": 1, "slice": 1}
+    # The training accuracy: the batch's output is held, and the held outputs' predicted
+    # classes are written into the epoch's buffer by one argmax every few hundred batches;
+    # the comparison with the labels, the sum and the running count happen once per epoch.
+    # One value read back per batch, the loss, as by hand.
+    assert extra == {}
 
 
 def test_an_improving_epoch_copies_the_weights_once(monkeypatch):
