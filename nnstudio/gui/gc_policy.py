@@ -17,7 +17,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-__all__ = ["GuiThreadCollector", "collect_in_gui_thread"]
+__all__ = ["GuiThreadCollector", "collect_in_gui_thread", "gui_thread_collector"]
 
 #: How often the GUI thread looks at the collector's counts.
 INTERVAL_MS = 250
@@ -31,6 +31,8 @@ class GuiThreadCollector(QObject):
         self.thresholds = gc.get_threshold()
         #: Objects in the oldest generation after the last full collection (at first, now).
         self.long_lived = len(gc.get_objects(2))
+        #: Whether the objects alive when a run started are frozen (see :meth:`hold_still`).
+        self.frozen = False
         self._was_enabled = gc.isenabled()
         gc.disable()
         self.timer = QTimer(self)
@@ -65,9 +67,40 @@ class GuiThreadCollector(QObject):
         """
         return len(gc.get_objects(2)) - self.long_lived > self.long_lived // 4
 
+    def hold_still(self) -> None:
+        """A run starts: leave every object alive now out of the collections until it ends.
+
+        What exists when a run starts (torch, Qt's wrappers, the window, the project) is
+        almost all long-lived, and a full collection walked all of it: 50-90 ms of the GUI
+        thread at once, the longest task left while the plots drew live. Frozen
+        (``gc.freeze``, which moves them to the permanent generation in constant time) they
+        are skipped, and the run's own objects are collected as before. Idempotent.
+        """
+        if self.frozen:
+            return
+        gc.freeze()
+        self.frozen = True
+        self.long_lived = len(gc.get_objects(2))
+
+    def let_go(self) -> None:
+        """The run ended: the frozen objects are collectable again (a project closed since
+        must not leak), and the next full collection walks them once, between runs.
+
+        Python has one permanent generation, so this also lets go of what the window froze
+        when it became ready (``MainWindow.start``). That costs no pause by itself: between
+        runs a full collection waits until the oldest generation grew by a quarter
+        (:meth:`_full_collection_due`), and the next run freezes everything again.
+        """
+        if not self.frozen:
+            return
+        gc.unfreeze()
+        self.frozen = False
+        self.long_lived = len(gc.get_objects(2))
+
     def stop(self) -> None:
         """Give collection back to Python (as it was before) and leave the application."""
         self.timer.stop()
+        self.let_go()
         self.setParent(None)
         if self._was_enabled:
             gc.enable()
@@ -77,3 +110,9 @@ def collect_in_gui_thread(app: QObject) -> GuiThreadCollector:
     """Install the collector for the application's lifetime (call from the GUI thread)."""
     existing = app.findChild(GuiThreadCollector)
     return existing if existing is not None else GuiThreadCollector(app)
+
+
+def gui_thread_collector(app: QObject | None) -> GuiThreadCollector | None:
+    """The application's collector, if one was installed (the app installs it; tests and
+    embedding code may not)."""
+    return app.findChild(GuiThreadCollector) if app is not None else None
