@@ -7,15 +7,10 @@ train (issue 12: ready within 1.3x a bare import of PySide6.QtWidgets and torch)
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 
 from nnstudio.core.catalogue import schedules
-from tests.conftest import REPO
+from tests.gui.startup_process import run_startup_script
 
 SCRIPT = """
 import json, os, sys, tempfile
@@ -39,17 +34,7 @@ print(json.dumps({"ready": ready, "modules": sorted(
 
 
 def test_the_default_project_opens_without_scikit_learn_or_dynamo(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NNSTUDIO_DATA_DIR=str(tmp_path))
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=240,
-        check=True,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_startup_script(tmp_path, SCRIPT)
     assert result == {"ready": True, "modules": []}
 
 

@@ -9,10 +9,6 @@ draws exactly what a tab built before it does. They never measure time
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -33,6 +29,7 @@ from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.plots import TrainingPlotsPanel
 from nnstudio.gui.plots.loss_plot import LossView
 from nnstudio.gui.plots.panel import VIEW_CLASSES
+from tests.gui.startup_process import run_startup_script
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -79,23 +76,7 @@ print(json.dumps({"code": code, **seen}))
 
 def run_script(tmp_path, script: str) -> dict:
     """Run ``script`` (which starts the real app, quitting when ready) in a fresh process."""
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        NNSTUDIO_DATA_DIR=str(tmp_path),
-        NNSTUDIO_SETTINGS_SCOPE=f"nnstudio-test-lazy-{os.getpid()}",
-        NNSTUDIO_QUIT_WHEN_READY="1",
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=240,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_startup_script(tmp_path, script, scope="lazy")
 
 
 @pytest.fixture(scope="module")

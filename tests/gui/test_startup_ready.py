@@ -8,12 +8,8 @@ long it took (bench/bench_gui.py measures that).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 from tests.conftest import REPO
+from tests.gui.startup_process import run_startup_script
 
 #: Modules the first window and the default project must not need.
 NEVER = ("sklearn", "scipy", "torch._dynamo", "matplotlib")
@@ -64,24 +60,8 @@ print(json.dumps({"code": code, **seen}))
 
 
 def start_app(tmp_path) -> dict:
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        NNSTUDIO_DATA_DIR=str(tmp_path),
-        NNSTUDIO_SETTINGS_SCOPE=f"nnstudio-test-{os.getpid()}",
-        NNSTUDIO_QUIT_WHEN_READY="1",
-    )
     watched = sorted({*NEVER, *NOT_AT_FIRST_PAINT, "torch", "pandas"})
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT % {"watched": watched}],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=240,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_startup_script(tmp_path, SCRIPT % {"watched": watched}, scope="ready")
 
 
 def test_the_first_window_paints_before_the_engine_and_the_default_project_is_ready_to_train(

@@ -12,7 +12,6 @@ from collections import Counter
 
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.network.builder import build_model
@@ -26,20 +25,9 @@ from nnstudio.core.training import (
     train,
 )
 from nnstudio.core.training.reports import EpochReport
+from tests.core.training.op_counts import CountOps
 
 BATCH = 8
-
-
-class CountOps(TorchDispatchMode):
-    """Counts every operation by its name (``aten.argmax`` ...)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.counts: Counter[str] = Counter()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.counts[func.overloadpacket.__name__] += 1
-        return func(*args, **(kwargs or {}))
 
 
 def data(rows: int, classes: int = 3, seed: int = 0):

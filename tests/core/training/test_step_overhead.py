@@ -16,7 +16,6 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from nnstudio.core.catalogue import losses, schedules
 from nnstudio.core.catalogue.layers import ShapeContext
@@ -35,20 +34,9 @@ from nnstudio.core.training import (
     train,
 )
 from nnstudio.core.training.safety import WeightGuard, all_finite
+from tests.core.training.op_counts import CountOps
 
 BATCH = 4
-
-
-class CountOps(TorchDispatchMode):
-    """Counts every tensor operation by its name (``argmax``, ``isfinite`` ...)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.counts: Counter[str] = Counter()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.counts[func.overloadpacket.__name__] += 1
-        return func(*args, **(kwargs or {}))
 
 
 def prepared(rows: int) -> SimpleNamespace:
