@@ -846,6 +846,7 @@ class MainWindow(QMainWindow):
             lambda should_stop: load_data(settings, base_dir, should_stop=should_stop),
             shown,
             cancel_note=_("Cancel keeps the project you have open now."),
+            cancelled_text=_("Reading {name} was cancelled; the open project is unchanged."),
         )
         self.show_message(_("Opening {path}: reading its data…").format(path=path))
         return True

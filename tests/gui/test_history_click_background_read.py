@@ -95,7 +95,7 @@ def test_cancelling_the_read_of_a_history_jump_leaves_the_index_and_the_list_unc
     assert _dropouts(window) == 1
     qtbot.waitUntil(lambda: _selected_row(window) == 3, timeout=READ)
     assert window.statusBar().currentMessage() == (
-        "Reading a.csv was cancelled; the data is unchanged."
+        "Reading a.csv was cancelled; nothing was undone or redone."
     )
 
 

@@ -91,7 +91,7 @@ def test_cancelling_the_read_keeps_the_project_open_before(qtbot, window, tmp_pa
     qtbot.wait(0)  # a result the worker may have queued is delivered (and must be dropped)
     assert window.document.project is before
     assert window.statusBar().currentMessage() == (
-        "Reading big.csv was cancelled; the data is unchanged."
+        "Reading big.csv was cancelled; the open project is unchanged."
     )
 
 

@@ -84,7 +84,7 @@ def test_cancelling_the_read_undoes_nothing(qtbot, window, gated):
     assert window.document.project.data == data
     assert window.document.workspace.table is table
     assert window.statusBar().currentMessage() == (
-        "Reading a.csv was cancelled; the data is unchanged."
+        "Reading a.csv was cancelled; nothing was undone or redone."
     )
 
 

@@ -36,10 +36,13 @@ Job = Callable[[Callable[[], bool]], Any]
 class _Ticket:
     """One started job: its stop flag, what to do with its result and what Cancel keeps."""
 
-    def __init__(self, label: str, on_done: Callable[[Any], None], cancel_note: str) -> None:
+    def __init__(
+        self, label: str, on_done: Callable[[Any], None], cancel_note: str, cancelled_text: str
+    ) -> None:
         self.label = label
         self.on_done = on_done
         self.cancel_note = cancel_note
+        self.cancelled_text = cancelled_text
         self.stop = threading.Event()
 
 
@@ -48,11 +51,11 @@ class BackgroundRead(QObject):
 
     ``finished(bool)`` is emitted on the GUI thread when a job's result was handed over
     (True) or the job was cancelled (False): tests and callers wait on it; ``cancelled``
-    names what was being read.
+    carries the status line that says what the cancelled read left as it was.
     """
 
     finished = Signal(bool)
-    #: A job was cancelled by the user; the name of what it read.
+    #: A job was cancelled by the user; the status line saying what was kept.
     cancelled = Signal(str)
     _job_done = Signal(object, object)
 
@@ -83,18 +86,23 @@ class BackgroundRead(QObject):
         on_done: Callable[[Any], None],
         *,
         cancel_note: str | None = None,
+        cancelled_text: str | None = None,
     ) -> None:
         """Run ``job`` in a worker thread; ``on_done(result)`` runs on the GUI thread after.
 
         ``label`` names what is read in the progress dialog; ``cancel_note`` (translated)
         tells what Cancel keeps, which depends on the caller: the data in use for a data
-        load (the default), the open project for File → Open, the current step for Undo.
+        load (the default), the open project for File → Open, the current step for Undo;
+        ``cancelled_text`` (translated, ``{name}`` for ``label``) is the status line after a
+        Cancel, saying the same.
         A job still running is cancelled first (its result will be dropped).
         """
         self._drop()
         if cancel_note is None:
             cancel_note = _("Cancel keeps the data you have now.")
-        ticket = _Ticket(label, on_done, cancel_note)
+        if cancelled_text is None:
+            cancelled_text = _("Reading {name} was cancelled; the data is unchanged.")
+        ticket = _Ticket(label, on_done, cancel_note, cancelled_text.format(name=label))
         self._ticket = ticket
         thread = threading.Thread(
             target=self._work, args=(ticket, job), name="nnstudio-data-read", daemon=True
@@ -106,9 +114,9 @@ class BackgroundRead(QObject):
         """Stop the running job and forget it; False when none was running."""
         if self._ticket is None:
             return False
-        label = self._ticket.label
+        text = self._ticket.cancelled_text
         self._drop()
-        self.cancelled.emit(label)
+        self.cancelled.emit(text)
         self.finished.emit(False)
         return True
 

@@ -211,6 +211,7 @@ class _StepReader:
             lambda should_stop: load_data(settings, base_dir, should_stop=should_stop),
             done,
             cancel_note=_("Cancel undoes or redoes nothing: the project stays as it is."),
+            cancelled_text=_("Reading {name} was cancelled; nothing was undone or redone."),
         )
         return True
 
@@ -1132,10 +1133,8 @@ class DataPanel(QWidget):
         finally:
             workspace.prime_data(None)
 
-    def _on_reader_cancelled(self, label: str) -> None:
-        self.document.message.emit(
-            _("Reading {name} was cancelled; the data is unchanged.").format(name=label)
-        )
+    def _on_reader_cancelled(self, text: str) -> None:
+        self.document.message.emit(text)
 
     def _set_notice(self, level: str, text: str) -> None:
         self._notice = BannerMessage(level, text)
