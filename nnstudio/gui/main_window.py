@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QProcess, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QProcess, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -1759,8 +1759,8 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        self._leave_presentation_for_close()
-        write_layout(self.settings, self)
+        normal = self._leave_presentation_for_close()
+        write_layout(self.settings, self, state=normal)
         self.settings.sync()
         self._autosave.stop()
         if self.recovery is not None:
@@ -1830,11 +1830,14 @@ class MainWindow(QMainWindow):
         if self.settings.presentation_mode() and self.workbench is not None:
             self.set_presentation_mode(True)
 
-    def _leave_presentation_for_close(self) -> None:
-        """The normal layout is what gets saved; the mode itself is remembered apart."""
+    def _leave_presentation_for_close(self) -> QByteArray | None:
+        """The normal layout is what gets saved (returned here when the mode was on); the
+        mode itself is remembered apart."""
         if self.presentation is not None and self.presentation.active:
-            self.presentation.leave()
+            normal = self.presentation.leave()
             self.settings.set_presentation_mode(True)
+            return normal
+        return None
 
     def export_lesson_report(self) -> None:
         """File → Export → Lesson report: the student's notes, then where to write it."""

@@ -22,6 +22,7 @@ from PySide6.QtGui import QFont, QPalette, QTransform
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from nnstudio.gui import theme
+from nnstudio.gui.window_layout import LAYOUT_VERSION
 
 if TYPE_CHECKING:
     from nnstudio.gui.workbench import Workbench
@@ -45,6 +46,8 @@ class _Saved:
     """What presentation mode changed, as it was before."""
 
     state: QByteArray
+    #: The same arrangement in the format the settings keep (``write_layout``).
+    layout: QByteArray
     font: QFont
     palette: QPalette
     transform: QTransform
@@ -82,6 +85,7 @@ class PresentationMode:
         boxes = self.workbench.training.advanced_boxes()
         self._saved = _Saved(
             state=window.saveState(_STATE_VERSION),
+            layout=window.saveState(LAYOUT_VERSION),
             font=QFont(app.font()),
             palette=QPalette(app.palette()),
             transform=QTransform(canvas.transform()),
@@ -115,11 +119,17 @@ class PresentationMode:
         canvas.set_presentation_scale(FACTOR)
         canvas.center_on_network()
 
-    def leave(self) -> None:
-        """Back to exactly the layout, fonts and view there were before :meth:`enter`."""
+    def leave(self) -> QByteArray | None:
+        """Back to exactly the layout, fonts and view there were before :meth:`enter`.
+
+        Returns the docks' arrangement as it was then, in the settings' format (None when the
+        mode was not on): what a window closed in presentation mode saves, rather than its
+        arrangement read back after the restore — views built for the projector may still
+        post size hints of their own after it, and the user's layout must not drift.
+        """
         saved, self._saved = self._saved, None
         if saved is None:
-            return
+            return None
         app = QApplication.instance()
         canvas = self.workbench.canvas
         self.workbench.plots.set_presentation_scale(1.0)
@@ -140,6 +150,7 @@ class PresentationMode:
         # (a second restore of the same state is a no-op when nothing moved).
         QApplication.sendPostedEvents()
         self.window.restoreState(saved.state, _STATE_VERSION)
+        return saved.layout
 
 
 def high_contrast(palette: QPalette) -> QPalette:

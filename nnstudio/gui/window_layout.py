@@ -63,8 +63,11 @@ def read_layout(settings: AppSettings) -> SavedLayout | None:
     )
 
 
-def write_layout(settings: AppSettings, window: QMainWindow) -> None:
-    """Remember the window's normal rectangle, maximised flag, screen and dock state."""
+def write_layout(
+    settings: AppSettings, window: QMainWindow, state: QByteArray | None = None
+) -> None:
+    """Remember the window's normal rectangle, maximised flag, screen and dock state
+    (``state``: the docks' arrangement to keep instead of the window's current one)."""
     maximized = window.isMaximized()
     rect = window.normalGeometry() if maximized else window.geometry()
     if not rect.isValid():
@@ -75,7 +78,9 @@ def write_layout(settings: AppSettings, window: QMainWindow) -> None:
     settings.set_value("window/rect", [rect.x(), rect.y(), rect.width(), rect.height()])
     settings.set_value("window/maximized", maximized)
     settings.set_value("window/screen", [avail.width(), avail.height()])
-    settings.set_value("window/state", window.saveState(LAYOUT_VERSION))
+    if state is None:
+        state = window.saveState(LAYOUT_VERSION)
+    settings.set_value("window/state", state)
     # The formats of version 0.1, which restore badly (see the module's docstring).
     settings.remove("window/geometry")
 
