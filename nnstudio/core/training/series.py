@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["DEFAULT_LIMIT", "BoundedSeries", "next_version"]
+__all__ = ["DEFAULT_LIMIT", "BoundedSeries", "doubled_capacity", "next_version"]
 
 #: One counter for every series: a version is never reused, even by a series made later in
 #: place of a cleared one, so "same version" always means "same data".
@@ -228,10 +228,7 @@ class BoundedSeries:
     def _reserve(self, needed: int) -> None:
         if needed <= self._data.shape[0]:
             return
-        capacity = self._data.shape[0]
-        while capacity < needed:
-            capacity *= 2
-        size = min(capacity, self._limit)
+        size = min(doubled_capacity(self._data.shape[0], needed), self._limit)
         self._data = _grown(self._data, self._size, size)
         if self._lo is not None and self._hi is not None:
             self._lo = _grown(self._lo, self._size, size)
@@ -254,6 +251,14 @@ class BoundedSeries:
             self._lo, self._hi = lo, hi
         self._size = m
         self._stride *= 2
+
+
+def doubled_capacity(capacity: int, needed: int) -> int:
+    """``capacity`` doubled until it holds ``needed`` items: a growing buffer's next size,
+    so that appending n items copies O(n) items in all."""
+    while capacity < needed:
+        capacity *= 2
+    return capacity
 
 
 def _grown(data: np.ndarray, used: int, size: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 # The bounded series and the smoothing are the core's (the smoothing is shared with the EWA
 # lesson); re-exported for the plots.
-from nnstudio.core.training.series import BoundedSeries, next_version
+from nnstudio.core.training.series import BoundedSeries, doubled_capacity, next_version
 from nnstudio.core.training.smoothing import ema, ema_continue
 
 __all__ = ["BoundedSeries", "GrowableBuffer", "ema", "ema_continue"]
@@ -48,10 +48,7 @@ class GrowableBuffer:
     def _reserve(self, needed: int) -> None:
         if needed <= self._data.shape[0]:
             return
-        capacity = self._data.shape[0]
-        while capacity < needed:
-            capacity *= 2
-        grown = np.empty(capacity, dtype=self._data.dtype)
+        grown = np.empty(doubled_capacity(self._data.shape[0], needed), dtype=self._data.dtype)
         grown[: self._size] = self._data[: self._size]
         self._data = grown
 
