@@ -20,17 +20,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.data import DataSettings, PreparedData, Table, load_table, prepare
 from nnstudio.core.errors import Cancelled, NNStudioError
 from nnstudio.core.events import Signal
 from nnstudio.core.network.analysis import Analysis
-from nnstudio.core.network.builder import GraphModule
 from nnstudio.core.network.graph import Graph, GraphEvents
 from nnstudio.core.project import Project
 from nnstudio.core.project.classroom import Classroom
-from nnstudio.core.training.engine import TrainingResult
 from nnstudio.core.training.plan import (
     RunPlan,
     analyze_project,
@@ -45,6 +44,10 @@ from nnstudio.core.training.plan import (
 from nnstudio.core.training.runs import ProjectState, RunRecord, load_graph_into
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, Text
+
+if TYPE_CHECKING:
+    from nnstudio.core.network.graph_module import GraphModule
+    from nnstudio.core.training.engine import TrainingResult
 
 
 @dataclass

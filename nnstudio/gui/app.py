@@ -49,17 +49,14 @@ def _report_ready() -> None:
     """The start-up report's lines at "ready" (``NNSTUDIO_REPORT_STARTUP``, for the benchmark).
 
     ``ready``: seconds from the launch; ``ready_main_cpu``: CPU seconds the GUI thread used
-    until then (hardly changed by other programs using the machine); ``torch_imported``:
-    seconds from the launch until torch was imported in this process (by the preload thread,
-    else by the GUI thread before "ready").
+    until then (hardly changed by other programs using the machine); ``torch_at_ready``: 1 if
+    torch was imported (even half-way) in this process by then, else 0 (it should be 0: torch
+    is imported after "ready", see ``gui/preload.py``).
     """
-    from nnstudio.gui.preload import imported_at
-
     now = time.time()
-    torch_at = imported_at.get("torch", now if "torch" in sys.modules else float("nan"))
     print(f"ready {now - START:.3f}", flush=True)
     print(f"ready_main_cpu {time.thread_time():.3f}", flush=True)
-    print(f"torch_imported {torch_at - START:.3f}", flush=True)
+    print(f"torch_at_ready {int('torch' in sys.modules)}", flush=True)
 
 
 def run_app(
@@ -70,10 +67,6 @@ def run_app(
     ``language`` (``nnstudio --lang``) overrides, for this session, the language chosen in
     View → Language, which otherwise follows the system's.
     """
-    from nnstudio.gui.preload import import_first_screen, start_preload
-
-    # torch imports in the background while Qt starts and the window paints.
-    start_preload()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -81,6 +74,7 @@ def run_app(
     from nnstudio.gui.language import apply_language
     from nnstudio.gui.main_window import MainWindow
     from nnstudio.gui.preferences import AppSettings
+    from nnstudio.gui.preload import import_first_screen
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("NN Studio")

@@ -13,6 +13,7 @@ import html
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio import i18n
 from nnstudio.gui import theme
+from nnstudio.gui.engine_loader import engine_loader
 from nnstudio.gui.preferences import AppSettings, data_dir
 from nnstudio.gui.widgets.texts import error_text, plain_action_text
 from nnstudio.gui.window_layout import (
@@ -132,7 +134,8 @@ class MainWindow(QMainWindow):
     """NN Studio's one window."""
 
     first_painted = Signal()
-    #: The engine is loaded and a project is open.
+    #: Ready to train: the default (or given) project is open, its data prepared, Train
+    #: enabled. torch is not needed for that; it is imported afterwards (``engine_imported``).
     ready = Signal()
     #: The saved (or default) dock arrangement has been applied to the real panels.
     layout_settled = Signal()
@@ -148,6 +151,8 @@ class MainWindow(QMainWindow):
         self.controller = None
         self.recovery = None
         self.run_progress: RunProgress | None = None
+        #: A run asked for before torch was in this process (see :meth:`_start_run`).
+        self._waiting_start: Callable[[], str | None] | None = None
         #: Set by View → Language: start a new NN Studio once this window has closed.
         self._restart_after_close = False
         #: The app starts the training process early; tests leave it to the first run.
@@ -635,10 +640,19 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, self._settle_layout_later)
         QTimer.singleShot(50, self, lambda: self._canvas().fit_all())
         if self.prewarm_training:
-            # Start the training process (it imports torch) while the user looks around.
+            # Start the training process (it imports torch) while the user looks around, and
+            # import torch here too, in a background thread, for what this process does with
+            # it later (planning a run, the neuron view's weights, the lessons).
             QTimer.singleShot(500, self.controller.prewarm)
         self.ready.emit()
+        if self.prewarm_training:
+            engine_loader().load()
         self._maybe_show_start_page()
+
+    def _freeze_engine(self) -> None:
+        """torch's objects (some 100,000) live for the session, like those frozen at "ready"
+        (:meth:`start`): freeze them too, or the next full collection walks them all."""
+        gc.freeze()
 
     def _create_workbench(self) -> None:
         from nnstudio.gui.canvas.view import CanvasView
@@ -680,6 +694,9 @@ class MainWindow(QMainWindow):
         inspector = InspectorPanel(doc)
         data = DataPanel(doc)
         training = TrainingPanel(doc)
+        loader = engine_loader()
+        loader.imported.connect(training.refresh)  # the devices torch knows of
+        loader.imported.connect(self._freeze_engine)
         problems = ProblemsPanel(doc)
         history = HistoryView(doc)
         history.setEmptyLabel(_("<opened project>"))
@@ -1472,12 +1489,26 @@ class MainWindow(QMainWindow):
         self._start_run(lambda: self.controller.start())
 
     def _start_run(self, starter) -> None:
+        if self._waiting_start is not None or not engine_loader().when_imported(
+            self._start_waiting_run
+        ):
+            # Pressed as the app opened, while torch still arrives in the background: the
+            # run starts once it is in (a second), and the window stays free meanwhile
+            # instead of freezing on the import. Pressed again: still one run.
+            self._waiting_start = starter
+            self.show_message(_("Loading the engine: training starts in a moment…"))
+            return
         self._configure_watch()
         reason = starter()
         if reason:
             reason = tr(reason)
             self.show_message(reason)
             QMessageBox.information(self, _("Cannot train yet"), reason)
+
+    def _start_waiting_run(self) -> None:
+        starter, self._waiting_start = self._waiting_start, None
+        if starter is not None:
+            self._start_run(starter)
 
     def _configure_watch(self) -> None:
         """Which live snapshots this run sends: fixed when the run starts."""

@@ -21,10 +21,9 @@ This module only draws and handles events.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from PySide6.QtCore import (
     QElapsedTimer,
     QLineF,
@@ -69,11 +68,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network.builder import GraphModule
+from nnstudio.core.lazy import lazy_module
 from nnstudio.core.training.probes import Grid, WeightsFrame, weights_frame
 from nnstudio.core.training.reports import RunStarted
 from nnstudio.core.training.runtime.batching import WatchOptions
 from nnstudio.gui import theme
+from nnstudio.gui.engine_loader import engine_loader
 from nnstudio.gui.frames import frame_budget
 from nnstudio.gui.neuron_text import (
     HOVER_HINT,
@@ -114,6 +114,12 @@ from nnstudio.gui.neuron_topology import (
 from nnstudio.gui.widgets.labels import muted
 from nnstudio.gui.widgets.texts import error_text
 from nnstudio.i18n import _
+
+if TYPE_CHECKING:
+    from nnstudio.core.network.graph_module import GraphModule
+
+
+torch = lazy_module("torch", globals())
 
 __all__ = ["NeuronItem", "NeuronView", "WeightItem"]
 
@@ -741,9 +747,9 @@ class NeuronView(QWidget):
     def weights_grid(self) -> Grid | None:
         """The input plane the heat maps cover (two-feature data only)."""
         prepared = self.document.workspace.prepared
-        if prepared is None or prepared.n_features != 2 or not len(prepared.x_train):
+        if prepared is None or prepared.n_features != 2 or not prepared.n_train:
             return None
-        return Grid.around(prepared.x_train.numpy(), resolution=MAP_RESOLUTION)
+        return Grid.around(prepared.array("x_train"), resolution=MAP_RESOLUTION)
 
     def watch_options(self, base: WatchOptions) -> WatchOptions:
         """``base`` (the plots' options) plus the weight snapshots this view needs, if shown."""
@@ -847,6 +853,12 @@ class NeuronView(QWidget):
         self.pages.setCurrentIndex(0)
         if doc.lock_reason is not None:
             # A run owns the model (and torch's random generator): wait for live frames.
+            self._update_caption()
+            return
+        if not engine_loader().when_imported(self._schedule):
+            # The weights need torch, still arriving in the background: the neurons now,
+            # their weights in a moment (never a frozen window while it loads).
+            self.source_text = _("Loading the engine: the weights appear in a moment…")
             self._update_caption()
             return
         model, source = self._static_model()

@@ -19,15 +19,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.training import RunPaused, TrainingControl, TrainingJob, TrainingResult
-from nnstudio.core.training.plan import RunPlan
+from nnstudio.core.training.control import TrainingControl
+from nnstudio.core.training.reports import RunPaused
 from nnstudio.core.training.runtime.batching import WatchOptions, run_job
 from nnstudio.core.training.runtime.client import (
     AuthenticationFailed,
@@ -39,6 +42,11 @@ from nnstudio.core.training.runtime.client import (
 from nnstudio.core.training.runtime.protocol import Message
 from nnstudio.gui.widgets.texts import error_text
 from nnstudio.i18n import _
+
+if TYPE_CHECKING:
+    from nnstudio.core.training.engine import TrainingJob, TrainingResult
+    from nnstudio.core.training.plan import RunPlan
+
 
 log = logging.getLogger(__name__)
 #: Seconds the relay waits for a reply before it checks the process is still there.
@@ -167,6 +175,8 @@ class TrainingController(QObject):
     run_failed = Signal(str)
     #: Something the user should know about the training process (a refused handshake).
     process_notice = Signal(str)
+    #: The process started by :meth:`prewarm` is there (or failed); emitted from its thread.
+    _process_started = Signal()
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -177,8 +187,11 @@ class TrainingController(QObject):
         self._thread: QThread | None = None
         self._worker: QObject | None = None
         self._process: TrainingProcess | None = None
+        #: The training process being started in the background (see :meth:`prewarm`).
+        self._starting: Future[TrainingProcess] | None = None
         self.watch = WatchOptions()
         self.last_result: TrainingResult | None = None
+        self._process_started.connect(self._take_process)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close_process)
@@ -196,17 +209,46 @@ class TrainingController(QObject):
     # --- the training process --------------------------------------------------------------
 
     def prewarm(self) -> None:
-        """Start the training process now (it imports torch), so Train starts at once."""
-        if _use_process() and (self._process is None or not self._process.alive):
-            self._let_go_of_ended_process()
-            try:
-                self._process = TrainingProcess()
-            except AuthenticationFailed as exc:
-                self._process = None
-                self._handshake_failed(exc)
-            except (OSError, TrainingProcessError, ValueError) as exc:
-                log.warning("no training process (%s); training in a thread", exc)
-                self._process = None
+        """Start the training process now (it imports torch), so Train starts at once.
+
+        It is started in a thread of its own: starting it waits until the new interpreter has
+        connected back (0.1–0.2 s), which in the GUI thread froze the window that long right
+        after it opened. :meth:`_take_process` keeps it once it is there (or when a run needs
+        it sooner, waiting then).
+        """
+        if not _use_process() or self._starting is not None:
+            return
+        if self._process is not None and self._process.alive:
+            return
+        self._let_go_of_ended_process()
+        future: Future[TrainingProcess] = Future()
+        self._starting = future
+        threading.Thread(
+            target=self._start_process, args=(future,), name="nnstudio-process-start", daemon=True
+        ).start()
+
+    def _start_process(self, future: Future[TrainingProcess]) -> None:  # in its own thread
+        try:
+            future.set_result(TrainingProcess())
+        except BaseException as exc:  # handed to the GUI thread by _take_process
+            future.set_exception(exc)
+        with contextlib.suppress(RuntimeError):  # the controller was deleted meanwhile
+            self._process_started.emit()
+
+    def _take_process(self) -> None:
+        """Keep the process being started (waiting for it if it is not there yet); a failure
+        leaves training to a thread, saying why where the user should hear it."""
+        future, self._starting = self._starting, None
+        if future is None:
+            return
+        try:
+            self._process = future.result()
+        except AuthenticationFailed as exc:
+            self._process = None
+            self._handshake_failed(exc)
+        except (OSError, TrainingProcessError, ValueError) as exc:
+            log.warning("no training process (%s); training in a thread", exc)
+            self._process = None
 
     def _let_go_of_ended_process(self) -> None:
         """Close a process that ended (crashed, or was ended by :meth:`shutdown`) before it is
@@ -229,6 +271,7 @@ class TrainingController(QObject):
         )
 
     def close_process(self) -> None:
+        self._take_process()  # one being started is closed too, never left behind
         if self._process is not None:
             self._process.close()
             self._process = None
@@ -256,6 +299,7 @@ class TrainingController(QObject):
             return error_text(exc)
         self.plan = plan
         self.prewarm()
+        self._take_process()
         self._thread = QThread(self)
         self._thread.setObjectName("nnstudio-training")
         if self._process is not None:

@@ -7,8 +7,9 @@ import copy
 import pytest
 import torch
 
-from nnstudio.core.catalogue.optimizers import OPTIMIZERS, Lion, build_optimizer, lr_of
+from nnstudio.core.catalogue.optimizers import OPTIMIZERS, build_optimizer, lr_of
 from nnstudio.core.catalogue.params import ParamError
+from nnstudio.core.catalogue.torch_classes import Lion
 from nnstudio.core.errors import TrainingError
 
 

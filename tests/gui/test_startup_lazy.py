@@ -94,10 +94,10 @@ def test_at_ready_only_the_visible_plot_tab_has_built_its_plots(started):
     assert result["current_is_view"]
 
 
-def test_the_gui_thread_imports_the_first_screen_s_packages_before_it_waits_for_torch(started):
-    # The engine (and with it torch) is imported by MainWindow.start: by then the GUI thread
-    # has imported the first screen's other slow packages itself, instead of waiting for
-    # torch with nothing to do and importing them after it.
+def test_the_gui_thread_imports_the_first_screen_s_packages_right_after_the_first_paint(started):
+    # MainWindow.start builds the workbench and opens the project: the first screen's slow
+    # packages are imported just before it (gui/preload.py's import_first_screen), once the
+    # window has painted, not before the first paint.
     assert started["at_start"] == ["jsonschema", "pandas", "pyqtgraph"]
 
 

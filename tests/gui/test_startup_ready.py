@@ -1,9 +1,10 @@
 """The app's start as a user meets it: a light first window, then the default project ready.
 
 Issue 12: ready to train within 1.3x a bare import of PySide6.QtWidgets and torch. These tests
-run the real start-up path (``run_app``, with its background preload) in a fresh process and
-check what it has imported and done at the first paint and when it says "ready" — never how
-long it took (bench/bench_gui.py measures that).
+run the real start-up path (``run_app``) in a fresh process and check what it has imported
+and done at the first paint and when it says "ready" — never how long it took
+(bench/bench_gui.py measures that). torch is not needed to be ready: the GUI process imports
+it in the background afterwards (gui/preload.py), and the training process imports it itself.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def test_the_first_window_paints_before_the_engine_and_the_default_project_is_re
     # "Ready" means what it says: the data is prepared and Train can be pressed.
     assert ready["prepared"]
     assert ready["train_enabled"]
-    assert {"torch", "pandas"} <= set(ready["modules"])
+    assert "pandas" in ready["modules"]
+    assert "torch" not in ready["modules"]
     assert not set(ready["modules"]) & set(NEVER)
     # The data panel's Profile tab starts hidden: its table and plots wait until it is shown.
     assert ready["profile_built"] is False

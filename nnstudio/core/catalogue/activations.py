@@ -12,11 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-from torch import nn
-
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_
+
+torch = lazy_module("torch", globals())
+nn = lazy_module("torch.nn", globals())
+torch_classes = lazy_module("nnstudio.core.catalogue.torch_classes", globals())
 
 
 @dataclass(frozen=True)
@@ -31,31 +33,6 @@ class ActivationSpec(ComponentSpec):
     output_range: str = "(-∞, ∞)"
     #: Torch expression for code export; ``{...}`` fields are filled from the parameters.
     code: str = "nn.Identity()"
-
-
-class Step(nn.Module):
-    """Heaviside step, 1 where z ≥ 0: the threshold logic unit of the perceptron lesson.
-
-    Its true derivative is zero everywhere, so by default nothing before it learns. With
-    ``straight_through`` the backward pass pretends the step was the identity; with a ½·Σ
-    squared-error loss and SGD on single samples that is exactly Rosenblatt's perceptron rule
-    w ← w + η(y − ŷ)x.
-    """
-
-    def __init__(self, straight_through: bool = False) -> None:
-        super().__init__()
-        self.straight_through = straight_through
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        hard = (x >= 0).to(x.dtype)
-        if self.straight_through:
-            return x + (hard - x).detach()
-        # 0·x keeps the result attached to the graph with a zero gradient, so training runs
-        # (and teaches that nothing moves) instead of failing.
-        return hard + 0.0 * x
-
-    def extra_repr(self) -> str:
-        return "straight_through=True" if self.straight_through else ""
 
 
 ACTIVATIONS: Registry[ActivationSpec] = Registry("activation")
@@ -73,6 +50,7 @@ _add(
     "linear",
     "none",
 )
+
 _add(
     ActivationSpec(
         "step",
@@ -97,7 +75,7 @@ _add(
                 choice_labels=(N_("Zero"), N_("Straight-through")),
             ),
         ),
-        build=lambda p, n: Step(p.get("gradient") == "straight-through"),
+        build=lambda p, n: torch_classes.Step(p.get("gradient") == "straight-through"),
         trainable_by_gradient=False,
         output_range="{0, 1}",
         code="Step(straight_through={st})",

@@ -12,13 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-from torch import nn
-
 from nnstudio.core.catalogue.params import ComponentSpec, ParamError, ParamSpec, Registry
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_, Text
 
-Apply = Callable[[torch.Tensor, Mapping[str, Any], int, int], None]
+torch = lazy_module("torch", globals())
+nn = lazy_module("torch.nn", globals())
+
+Apply = Callable[["torch.Tensor", Mapping[str, Any], int, int], None]
 
 
 @dataclass(frozen=True)

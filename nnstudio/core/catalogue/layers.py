@@ -12,9 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-from torch import nn
-
 from nnstudio.core.catalogue.activations import ACTIVATIONS, build_activation
 from nnstudio.core.catalogue.initializers import INITIALIZERS, apply_initializer
 from nnstudio.core.catalogue.params import (
@@ -27,7 +24,11 @@ from nnstudio.core.catalogue.params import (
     short_label,
 )
 from nnstudio.core.errors import UserFacingError
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_, Text, _
+
+nn = lazy_module("torch.nn", globals())
+torch_classes = lazy_module("nnstudio.core.catalogue.torch_classes", globals())
 
 
 class ShapeError(UserFacingError, ValueError):
@@ -57,7 +58,7 @@ class ShapeContext:
 
 
 Infer = Callable[[Mapping[str, Any], list[int], ShapeContext, bool], int]
-Build = Callable[[Mapping[str, Any], list[int], int, ShapeContext], nn.Module]
+Build = Callable[[Mapping[str, Any], list[int], int, ShapeContext], "nn.Module"]
 
 
 @dataclass(frozen=True)
@@ -79,57 +80,6 @@ class LayerSpec(ComponentSpec):
 
 
 # --- torch modules -----------------------------------------------------------------------
-
-
-class InputLayer(nn.Module):
-    """Selects this input's columns from the feature matrix (all of them by default)."""
-
-    def __init__(self, start: int, stop: int, total: int) -> None:
-        super().__init__()
-        self.start, self.stop, self.total = start, stop, total
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.start == 0 and self.stop == self.total:
-            return x
-        return x[:, self.start : self.stop]
-
-
-class DenseLayer(nn.Linear):
-    """z = W·a_prev + b followed by the chosen activation: one fully connected layer.
-
-    Keeping z and a in one module means the weight keys stay ``<node>.weight`` and
-    ``<node>.bias`` while the inspector can still ask for z separately.
-    """
-
-    def __init__(
-        self, in_features: int, out_features: int, bias: bool, activation: nn.Module
-    ) -> None:
-        super().__init__(in_features, out_features, bias=bias)
-        self.activation = activation
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(super().forward(x))
-
-    def forward_parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        z = super().forward(x)
-        return z, self.activation(z)
-
-
-class AddLayer(nn.Module):
-    """Element-wise sum of equally sized inputs: a residual (skip) connection."""
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        out = xs[0]
-        for x in xs[1:]:
-            out = out + x
-        return out
-
-
-class ConcatLayer(nn.Module):
-    """Inputs side by side along the feature axis."""
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        return torch.cat(xs, dim=1)
 
 
 # --- shape rules -------------------------------------------------------------------------
@@ -203,8 +153,8 @@ def _infer_input(p: Mapping[str, Any], ins: list[int], ctx: ShapeContext, out: b
 def _build_input(p: Mapping[str, Any], ins: list[int], n: int, ctx: ShapeContext) -> nn.Module:
     span = parse_select(p.get("select", ""), ctx.n_features)
     if span is None:
-        return InputLayer(0, n, n)
-    return InputLayer(span[0], span[1], ctx.n_features or n)
+        return torch_classes.InputLayer(0, n, n)
+    return torch_classes.InputLayer(span[0], span[1], ctx.n_features or n)
 
 
 def _infer_dense(p: Mapping[str, Any], ins: list[int], ctx: ShapeContext, out: bool) -> int:
@@ -230,7 +180,9 @@ def _infer_dense(p: Mapping[str, Any], ins: list[int], ctx: ShapeContext, out: b
 
 def _build_dense(p: Mapping[str, Any], ins: list[int], n: int, ctx: ShapeContext) -> nn.Module:
     fan_in = ins[0]
-    layer = DenseLayer(fan_in, n, bool(p.get("bias", True)), build_activation(p["activation"], n))
+    layer = torch_classes.DenseLayer(
+        fan_in, n, bool(p.get("bias", True)), build_activation(p["activation"], n)
+    )
     apply_initializer(layer.weight, p["weight_init"], fan_in, n)
     if layer.bias is not None:
         apply_initializer(layer.bias, p["bias_init"], fan_in, n)
@@ -456,7 +408,7 @@ _add(
         max_inputs=None,
         category=N_("Merge"),
         infer=_infer_add,
-        build=lambda p, ins, n, ctx: AddLayer(),
+        build=lambda p, ins, n, ctx: torch_classes.AddLayer(),
         color="#6b8a8a",
     )
 )
@@ -469,7 +421,7 @@ _add(
         max_inputs=None,
         category=N_("Merge"),
         infer=lambda p, ins, ctx, out: sum(ins),
-        build=lambda p, ins, n, ctx: ConcatLayer(),
+        build=lambda p, ins, n, ctx: torch_classes.ConcatLayer(),
         color="#6b8a8a",
     )
 )
@@ -546,10 +498,6 @@ def node_caption(layer_type: str, params: Mapping[str, Any], resolved: int | Non
 
 __all__ = [
     "LAYERS",
-    "AddLayer",
-    "ConcatLayer",
-    "DenseLayer",
-    "InputLayer",
     "LayerSpec",
     "ParamError",
     "ShapeContext",

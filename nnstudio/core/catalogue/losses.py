@@ -13,14 +13,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
 from nnstudio.core.catalogue.activations import ACTIVATIONS
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_, Text
+
+torch = lazy_module("torch", globals())
+F = lazy_module("torch.nn.functional", globals(), "F")
+nn = lazy_module("torch.nn", globals())
+torch_classes = lazy_module("nnstudio.core.catalogue.torch_classes", globals())
 
 TARGET_KINDS = ("class_index", "binary", "float")
 EXPECTS = ("logits", "probabilities", "log_probabilities", "any")
@@ -201,64 +203,11 @@ def _class_target(output: torch.Tensor, target: torch.Tensor, what: str) -> torc
     return target.long()
 
 
-_CONVERT = {"float": _regression_target, "binary": _binary_target, "class_index": _class_target}
-
-
-class DatasetLoss(nn.Module):
-    """A torch loss fed straight from a dataset's targets, converted as the loss needs."""
-
-    def __init__(self, loss: nn.Module, target: str, what: str) -> None:
-        super().__init__()
-        self.loss = loss
-        self.target = target
-        self.what = what
-        #: Set by :meth:`verify_all`: every class label is known to fit, so batches skip the
-        #: per-batch range check (a device round trip that costs more than the loss itself).
-        self.verified = False
-
-    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        if self.passes_through(output, target):
-            return self.loss(output, target)
-        return self.loss(output, _CONVERT[self.target](output, target, self.what))
-
-    def passes_through(self, output: torch.Tensor, target: torch.Tensor) -> bool:
-        """Whether batches shaped like these reach the torch loss unchanged: labels already
-        verified class indices. The training loop then calls :attr:`loss` itself, one
-        module call less per batch."""
-        return (
-            self.verified
-            and self.target == "class_index"
-            and target.dim() == 1
-            and target.dtype == torch.long
-            and output.dim() == 2
-        )
-
-    def verify_all(self, output_row: torch.Tensor, target: torch.Tensor) -> None:
-        """Check a whole split's targets once against the output width (raises TrainingError).
-
-        ``output_row`` is one row of real network output; it is only expanded, not copied.
-        """
-        if len(target) and output_row.dim() == 2:
-            _CONVERT[self.target](output_row[:1].expand(len(target), -1), target, self.what)
-        self.verified = True
-
-    def extra_repr(self) -> str:
-        return f"target={self.target!r}"
-
-
-class HalfSSELoss(nn.Module):
-    """½·Σ(output − target)², summed over the batch: the loss of the worked backprop example.
-
-    Summing instead of averaging is what makes the lesson's gradients (and the perceptron
-    rule) come out exactly; it also means the step size grows with the batch size.
-    """
-
-    #: Read like torch's own losses' ``reduction`` (several processes weight their shares
-    #: of a batch by it).
-    reduction = "sum"
-
-    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return 0.5 * ((output - target) ** 2).sum()
+CONVERT_TARGET = {
+    "float": _regression_target,
+    "binary": _binary_target,
+    "class_index": _class_target,
+}
 
 
 # --------------------------------------------------------------------------- the catalogue
@@ -320,7 +269,7 @@ _add(
             "Mean of (output − target)²: the usual regression loss. Squaring punishes big errors "
             "much more than small ones."
         ),
-        build=lambda p, w: DatasetLoss(nn.MSELoss(), "float", N_("MSE")),
+        build=lambda p, w: torch_classes.DatasetLoss(nn.MSELoss(), "float", N_("MSE")),
         target="float",
         expects="any",
         code="nn.MSELoss()",
@@ -336,7 +285,7 @@ _add(
             "Mean of |output − target|: less bothered by outliers than MSE, in the target's own "
             "units."
         ),
-        build=lambda p, w: DatasetLoss(nn.L1Loss(), "float", N_("L1 loss")),
+        build=lambda p, w: torch_classes.DatasetLoss(nn.L1Loss(), "float", N_("L1 loss")),
         target="float",
         expects="any",
         code="nn.L1Loss()",
@@ -364,7 +313,7 @@ _add(
                 maximum=1e6,
             ),
         ),
-        build=lambda p, w: DatasetLoss(
+        build=lambda p, w: torch_classes.DatasetLoss(
             nn.SmoothL1Loss(beta=p.get("beta", 1.0)), "float", N_("Smooth L1")
         ),
         target="float",
@@ -390,7 +339,7 @@ _add(
                 maximum=1e6,
             ),
         ),
-        build=lambda p, w: DatasetLoss(
+        build=lambda p, w: torch_classes.DatasetLoss(
             nn.HuberLoss(delta=p.get("delta", 1.0)), "float", N_("Huber")
         ),
         target="float",
@@ -407,7 +356,9 @@ _add(
             "½·Σ(output − target)² summed over the whole batch, as the backprop lesson writes it; "
             "the ½ cancels the 2 of the derivative."
         ),
-        build=lambda p, w: DatasetLoss(HalfSSELoss(), "float", N_("½·Σ squared error")),
+        build=lambda p, w: torch_classes.DatasetLoss(
+            torch_classes.HalfSSELoss(), "float", N_("½·Σ squared error")
+        ),
         target="float",
         expects="any",
         code="lambda output, target: 0.5 * ((output - target) ** 2).sum()",
@@ -423,7 +374,7 @@ _add(
             "−[y·log p + (1−y)·log(1−p)] for a probability p from a sigmoid output: two classes, "
             "one output unit."
         ),
-        build=lambda p, w: DatasetLoss(nn.BCELoss(), "binary", N_("BCE")),
+        build=lambda p, w: torch_classes.DatasetLoss(nn.BCELoss(), "binary", N_("BCE")),
         target="binary",
         expects="probabilities",
         code="nn.BCELoss()",
@@ -454,7 +405,7 @@ _add(
                 maximum=1e6,
             ),
         ),
-        build=lambda p, w: DatasetLoss(
+        build=lambda p, w: torch_classes.DatasetLoss(
             nn.BCEWithLogitsLoss(
                 pos_weight=None
                 if p.get("pos_weight", 1.0) == 1.0
@@ -495,7 +446,7 @@ _add(
             _WEIGHTING,
             _CLASS_WEIGHTS,
         ),
-        build=lambda p, w: DatasetLoss(
+        build=lambda p, w: torch_classes.DatasetLoss(
             nn.CrossEntropyLoss(
                 weight=_weights(p, w), label_smoothing=p.get("label_smoothing", 0.0)
             ),
@@ -519,7 +470,7 @@ _add(
             "exactly cross-entropy."
         ),
         params=(_WEIGHTING, _CLASS_WEIGHTS),
-        build=lambda p, w: DatasetLoss(
+        build=lambda p, w: torch_classes.DatasetLoss(
             nn.NLLLoss(weight=_weights(p, w)), "class_index", N_("NLL loss")
         ),
         target="class_index",

@@ -10,13 +10,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_, Text
 
-Params = Iterable[torch.nn.Parameter]
+torch = lazy_module("torch", globals())
+torch_classes = lazy_module("nnstudio.core.catalogue.torch_classes", globals())
+
+Params = Iterable["torch.nn.Parameter"]
 
 
 @dataclass(frozen=True)
@@ -31,63 +33,6 @@ class OptimSpec(ComponentSpec):
     #: Torch expression for code export; ``{params}`` is the parameters expression and the
     #: other ``{...}`` fields are filled from the parameters.
     code: str = ""
-
-
-class Lion(torch.optim.Optimizer):
-    """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms").
-
-    Every weight moves by exactly ±lr (the sign of an interpolated momentum), so only one
-    state tensor is kept (half of Adam's memory) and the usual lr is 3–10× smaller than
-    Adam's. Per step, with gradient g and momentum m::
-
-        w ← w − lr·λ·w                       (decoupled weight decay)
-        w ← w − lr·sign(β1·m + (1 − β1)·g)
-        m ← β2·m + (1 − β2)·g
-    """
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float = 1e-4,
-        betas: tuple[float, float] = (0.9, 0.99),
-        weight_decay: float = 0.0,
-    ) -> None:
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta <= 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "weight_decay": weight_decay})
-
-    @torch.no_grad()
-    def step(  # type: ignore[override]
-        self, closure: Callable[[], float] | None = None
-    ) -> float | None:
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr, wd = group["lr"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad
-                if grad.is_sparse:
-                    raise RuntimeError("Lion does not support sparse gradients")
-                state = self.state[p]
-                if not state:
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                exp_avg = state["exp_avg"]
-                if wd != 0:
-                    p.mul_(1.0 - lr * wd)
-                update = exp_avg.mul(beta1).add_(grad, alpha=1.0 - beta1).sign_()
-                p.add_(update, alpha=-lr)
-                exp_avg.mul_(beta2).add_(grad, alpha=1.0 - beta2)
-        return loss
 
 
 # --------------------------------------------------------------------------- parameters
@@ -187,9 +132,12 @@ def _sgd(ps: Params, p: Mapping[str, Any]) -> torch.optim.Optimizer:
     )
 
 
-def _adam_like(cls: type[torch.optim.Optimizer]) -> Callable[..., torch.optim.Optimizer]:
+def _adam_like(name: str) -> Callable[..., torch.optim.Optimizer]:
+    """The builder of ``torch.optim.<name>``, an Adam-like optimiser (named, so that torch is
+    imported when one is built, not when the catalogue is)."""
+
     def build(ps: Params, p: Mapping[str, Any]) -> torch.optim.Optimizer:
-        return cls(
+        return getattr(torch.optim, name)(
             ps,
             lr=p["lr"],
             betas=(p["beta1"], p["beta2"]),
@@ -384,7 +332,7 @@ _add(
             "usual first choice."
         ),
         params=(_lr(1e-3), *_ADAM_PARAMS, _wd()),
-        build=_adam_like(torch.optim.Adam),
+        build=_adam_like("Adam"),
         usual_lr=(1e-4, 1e-3),
         code="torch.optim.Adam({params}, lr={lr!r}, betas=({beta1!r}, {beta2!r}), eps={eps!r}, "
         "weight_decay={weight_decay!r}, amsgrad={amsgrad!r})",
@@ -399,7 +347,7 @@ _add(
             "through Adam's scaling, which regularises better."
         ),
         params=(_lr(1e-3), *_ADAM_PARAMS, _wd(0.01, decoupled=True)),
-        build=_adam_like(torch.optim.AdamW),
+        build=_adam_like("AdamW"),
         usual_lr=(1e-4, 1e-3),
         code="torch.optim.AdamW({params}, lr={lr!r}, betas=({beta1!r}, {beta2!r}), eps={eps!r}, "
         "weight_decay={weight_decay!r}, amsgrad={amsgrad!r})",
@@ -458,7 +406,7 @@ _add(
             _beta("beta2", 0.99, N_("Memory of the momentum itself (longer than β1).")),
             _wd(0.0, decoupled=True),
         ),
-        build=lambda ps, p: Lion(
+        build=lambda ps, p: torch_classes.Lion(
             ps, lr=p["lr"], betas=(p["beta1"], p["beta2"]), weight_decay=p["weight_decay"]
         ),
         usual_lr=(1e-5, 1e-4),

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
-from torch.optim import lr_scheduler as sched
 
 from nnstudio.core.catalogue.params import ComponentSpec, ParamSpec, Registry
 from nnstudio.core.errors import TrainingError
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_, Text
 
+torch = lazy_module("torch", globals())
+sched = lazy_module("torch.optim.lr_scheduler", globals(), "sched")
+
 #: Builds the torch scheduler: (optimizer, params, epochs, steps_per_epoch) → scheduler or None.
-Make = Callable[[torch.optim.Optimizer, Mapping[str, Any], int, int], Any]
+Make = Callable[["torch.optim.Optimizer", Mapping[str, Any], int, int], Any]
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ScheduleSpec(ComponentSpec):
 def _onecycle(
     opt: torch.optim.Optimizer, p: Mapping[str, Any], epochs: int, steps: int
 ) -> sched.OneCycleLR:
+
     max_lr = p["max_lr"] or 10.0 * opt.param_groups[0]["lr"]
     defaults = opt.defaults
     # Momentum cycling needs momentum to cycle, and must not switch momentum on for a user who

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import torch
 
 from nnstudio.core.data.columns import (
     MAX_AUTO_CLASSES,
@@ -35,7 +34,10 @@ from nnstudio.core.data.preprocess import Preprocessor
 from nnstudio.core.data.split import split_positions
 from nnstudio.core.data.table import Table
 from nnstudio.core.errors import DataError
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_, _, ngettext
+
+torch = lazy_module("torch", globals())
 
 #: One-hot encoding a column with more categories than this is refused (memory, and nothing
 #: useful can be learnt from an identifier).
@@ -44,16 +46,40 @@ MAX_CATEGORIES = 1000
 MANY_CATEGORIES = 50
 
 
+class _Tensor:
+    """A field given a numpy array or a tensor, read as a tensor (sharing the array's memory).
+
+    Why: :func:`prepare` runs when a project opens, long before a run, in a process that is
+    ready to train without importing torch (the training process imports it). The six parts
+    stay numpy arrays until one is first read, then become ``torch.from_numpy`` views: no copy,
+    the same values. Sizes (:attr:`PreparedData.n_train`) are read without converting.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None) -> torch.Tensor:
+        if obj is None:
+            raise AttributeError(self.slot)  # a dataclass field without a default
+        value = obj.__dict__[self.slot]
+        if isinstance(value, np.ndarray):
+            value = obj.__dict__[self.slot] = torch.from_numpy(value)
+        return value
+
+    def __set__(self, obj: object, value: np.ndarray | torch.Tensor) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class PreparedData:
     """Everything training needs, plus what the GUI shows about the data."""
 
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
+    x_train: torch.Tensor = _Tensor()  # type: ignore[assignment]
+    y_train: torch.Tensor = _Tensor()  # type: ignore[assignment]
+    x_val: torch.Tensor = _Tensor()  # type: ignore[assignment]
+    y_val: torch.Tensor = _Tensor()  # type: ignore[assignment]
+    x_test: torch.Tensor = _Tensor()  # type: ignore[assignment]
+    y_test: torch.Tensor = _Tensor()  # type: ignore[assignment]
     #: Network input names after one-hot encoding, e.g. "品牌=苹果".
     feature_names: list[str]
     target_names: list[str]
@@ -75,17 +101,29 @@ class PreparedData:
     column_kinds: dict[str, str] = field(default_factory=dict)
     stratified: bool = False
 
+    def array(self, part: str) -> np.ndarray:
+        """A part (``"x_train"``, ``"y_val"``, …) as a numpy array, without importing torch:
+        the array it was made from, or the tensor's values (on the CPU) if given a tensor."""
+        value = self.__dict__["_" + part]
+        if isinstance(value, np.ndarray):
+            return value
+        return value.detach().cpu().numpy()
+
+    def _rows(self, part: str) -> int:
+        """A part's number of rows, without making it a tensor (see :class:`_Tensor`)."""
+        return int(self.__dict__["_" + part].shape[0])
+
     @property
     def n_train(self) -> int:
-        return int(self.x_train.shape[0])
+        return self._rows("x_train")
 
     @property
     def n_val(self) -> int:
-        return int(self.x_val.shape[0])
+        return self._rows("x_val")
 
     @property
     def n_test(self) -> int:
-        return int(self.x_test.shape[0])
+        return self._rows("x_test")
 
 
 def column_roles(
@@ -223,7 +261,7 @@ def prepare(table_or_frame: Table | pd.DataFrame, settings: DataSettings) -> Pre
             y = np.empty((len(rows), len(targets)), dtype="float32")
             for j, name in enumerate(targets):
                 y[:, j] = columns[name].numbers[rows]
-        parts[part] = (torch.from_numpy(x), torch.from_numpy(y))
+        parts[part] = (x, y)  # tensors when first read (see _Tensor)
     preprocessor.warnings = []
 
     raw_ranges = {}

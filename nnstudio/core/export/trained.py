@@ -10,7 +10,7 @@ import torch
 from nnstudio import __version__
 from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.errors import ExportError
-from nnstudio.core.network.builder import GraphModule
+from nnstudio.core.network.graph_module import GraphModule
 from nnstudio.core.project import Project
 from nnstudio.i18n import _
 

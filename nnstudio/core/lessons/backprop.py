@@ -25,12 +25,13 @@ import torch
 from torch import nn
 
 from nnstudio.core.catalogue.activations import ACTIVATIONS, derivative
-from nnstudio.core.catalogue.layers import DenseLayer
 from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
 from nnstudio.core.catalogue.optimizers import OPTIMIZERS, build_optimizer
 from nnstudio.core.catalogue.schedules import make_controller
+from nnstudio.core.catalogue.torch_classes import DenseLayer
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.network.builder import LAYERS_PREFIX, GraphModule
+from nnstudio.core.network.builder import LAYERS_PREFIX
+from nnstudio.core.network.graph_module import GraphModule
 from nnstudio.core.project import Project
 from nnstudio.core.training.engine import epoch_seed, l1_weights
 from nnstudio.core.training.training_settings import steps_per_epoch

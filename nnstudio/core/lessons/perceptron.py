@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nnstudio.core.catalogue.activations import Step
+from nnstudio.core.catalogue.torch_classes import Step
 from nnstudio.core.lessons.lesson_inputs import LessonInputError
 from nnstudio.i18n import N_, Text, ngettext
 

@@ -10,7 +10,7 @@ start) and Rosenbrock's curved valley.
 
 Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms",
 arXiv:2302.06675) is not in ``torch.optim``; the catalogue's
-:class:`~nnstudio.core.catalogue.optimizers.Lion` implements its update,
+:class:`~nnstudio.core.catalogue.torch_classes.Lion` implements its update,
 w ← w − lr·sign(β1·m + (1−β1)·g), m ← β2·m + (1−β2)·g, and is used here too.
 """
 

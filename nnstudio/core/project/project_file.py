@@ -27,11 +27,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from nnstudio import __version__
 from nnstudio.core.data import DataSettings, DataSource, Preprocessor
 from nnstudio.core.errors import DataError, GraphError, NNStudioError, ProjectError, TrainingError
+from nnstudio.core.lazy import lazy_module
 from nnstudio.core.network.builder import (
     LAYERS_PREFIX,
     TooLargeToCheck,
@@ -52,6 +51,8 @@ from nnstudio.core.training.reports import (
 from nnstudio.core.training.runs import RunLog
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, _, tr
+
+torch = lazy_module("torch", globals())
 
 SUFFIX = ".nnsproj"
 #: Deeper JSON than this is not a project but an attempt to exhaust the parser's stack.

@@ -20,13 +20,15 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.lazy import is_tensor, lazy_module
 from nnstudio.i18n import _
+
+torch = lazy_module("torch", globals())
+#: safetensors' torch side (it imports torch), read when a file's weights are.
+safetensors_torch = lazy_module("safetensors.torch", globals(), "safetensors_torch")
 
 _FLOAT_TAG = "$float"
 
@@ -35,7 +37,9 @@ _FLOAT_TAG = "$float"
 
 
 def encode_tensors(tensors: Mapping[str, torch.Tensor]) -> bytes:
-    return st_save({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})
+    return safetensors_torch.save(
+        {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
+    )
 
 
 #: A header (tensor names, dtypes, shapes, offsets and free-form metadata) larger than this is
@@ -120,7 +124,7 @@ def _check_metadata(metadata: Any, what: str) -> None:
 def decode_tensors(data: bytes, what: str) -> dict[str, torch.Tensor]:
     """The named tensors in ``data``; safetensors parses a JSON header and copies arrays."""
     try:
-        return dict(st_load(bytes(data)))
+        return dict(safetensors_torch.load(bytes(data)))
     except (SafetensorError, ValueError, RuntimeError, TypeError, OverflowError, KeyError) as exc:
         raise ProjectError(
             _(
@@ -381,7 +385,7 @@ def json_safe(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else {_FLOAT_TAG: repr(value)}
-    if isinstance(value, torch.Tensor):
+    if is_tensor(value):
         return json_safe(value.tolist())
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}

@@ -25,7 +25,7 @@ from nnstudio.core.catalogue.losses import LOSSES, build_loss, class_weights_for
 from nnstudio.core.catalogue.optimizers import build_optimizer
 from nnstudio.core.catalogue.schedules import make_controller
 from nnstudio.core.errors import TrainingError
-from nnstudio.core.network.builder import GraphModule
+from nnstudio.core.network.graph_module import GraphModule
 from nnstudio.core.training import stats
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.metrics import class_predictions, evaluate

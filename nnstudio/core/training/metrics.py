@@ -6,8 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import nn
+
+from nnstudio.core.lazy import lazy_module
+
+torch = lazy_module("torch", globals())
+nn = lazy_module("torch.nn", globals())
 
 EVAL_CHUNK = 8192
 

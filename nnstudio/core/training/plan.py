@@ -14,17 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
-
-import torch
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.catalogue.losses import check_loss
 from nnstudio.core.data import DataSettings, PreparedData, Preprocessor, Table, load_table, prepare
 from nnstudio.core.errors import NNStudioError, TrainingError
+from nnstudio.core.lazy import lazy_module
 from nnstudio.core.network.analysis import Analysis, Problem, analyze, output_units_for
 from nnstudio.core.network.builder import (
-    GraphModule,
     build_model,
     build_shape_model,
     check_weights,
@@ -34,11 +32,18 @@ from nnstudio.core.network.builder import (
 )
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.network.lint import lint
-from nnstudio.core.training.engine import TrainingJob, TrainingResult
 from nnstudio.core.training.reports import History
 from nnstudio.core.training.runs import RunLog, RunRecord, record_run
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, Text
+
+if TYPE_CHECKING:
+    from nnstudio.core.network.graph_module import GraphModule
+    from nnstudio.core.training.engine import TrainingJob, TrainingResult
+
+torch = lazy_module("torch", globals())
+#: The training loop, imported when a run is planned (it needs torch).
+engine = lazy_module("nnstudio.core.training.engine", globals())
 
 
 class TrainableProject(Protocol):
@@ -156,7 +161,7 @@ def plan_run(
     if problems:
         raise TrainingError(problems[0])
     model = build_model(project.graph, ctx, seed=training.seed)
-    job = TrainingJob(model=model, data=prepared, settings=training)
+    job = engine.TrainingJob(model=model, data=prepared, settings=training)
     if resume and project.weights is not None:
         names = {nid: n.name for nid, n in project.graph.nodes.items()}
         check_weights(model, project.weights, names)

@@ -11,13 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from nnstudio.core.catalogue.layers import DenseLayer
-from nnstudio.core.network.builder import GraphModule
+from nnstudio.core.lazy import lazy_module
 from nnstudio.core.training.metrics import probabilities
+
+if TYPE_CHECKING:
+    from nnstudio.core.network.graph_module import GraphModule
+
+
+torch = lazy_module("torch", globals())
+torch_classes = lazy_module("nnstudio.core.catalogue.torch_classes", globals())
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def weights_frame(
     biases: dict[str, np.ndarray] = {}
     maps: dict[str, np.ndarray] = {}
     for nid, layer in model.layers.items():
-        if isinstance(layer, DenseLayer):
+        if isinstance(layer, torch_classes.DenseLayer):
             weights[nid] = layer.weight.detach().cpu().numpy().copy()
             if layer.bias is not None:
                 biases[nid] = layer.bias.detach().cpu().numpy().copy()

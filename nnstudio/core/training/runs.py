@@ -33,14 +33,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import torch
-
 from nnstudio.core.data import DataSettings, Preprocessor
+from nnstudio.core.lazy import lazy_module
 from nnstudio.core.network.builder import LAYERS_PREFIX
 from nnstudio.core.network.graph import Graph
 from nnstudio.core.training.reports import History
 from nnstudio.core.training.training_settings import TrainingSettings
 from nnstudio.i18n import N_, Text, _, pgettext
+
+torch = lazy_module("torch", globals())
 
 __all__ = [
     "DEFAULT_KEEP",

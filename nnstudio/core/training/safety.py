@@ -20,9 +20,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import torch
-
+from nnstudio.core.lazy import lazy_module
 from nnstudio.i18n import N_, Text
+
+torch = lazy_module("torch", globals())
 
 #: Steps between two checks of the weights inside an epoch (each epoch's end is checked too).
 #: One check costs one sync; every 16 steps keeps it well under 1 % of a small network's step.

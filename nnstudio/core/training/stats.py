@@ -6,15 +6,20 @@ the engine makes anyway, so a run that nobody watches pays nothing for them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
-from torch import nn
 
 from nnstudio.core.catalogue.activations import ACTIVATIONS, derivative
-from nnstudio.core.network.builder import GraphModule
+from nnstudio.core.lazy import lazy_module
 from nnstudio.core.training.reports import Histogram, LayerStats
 
-_RELU_LIKE = (nn.ReLU,)
+if TYPE_CHECKING:
+    from nnstudio.core.network.graph_module import GraphModule
+
+
+torch = lazy_module("torch", globals())
+nn = lazy_module("torch.nn", globals())
 
 
 def _histogram(values: torch.Tensor, bins: int, value_range=None) -> Histogram:
@@ -90,7 +95,7 @@ def collect(
         d = derivative(act, z, elementwise=spec.elementwise)
         deriv[nid] = _histogram(d, bins, derivative_range(act))
         deriv_mean[nid] = float(d.abs().mean())
-        if isinstance(act, _RELU_LIKE):
+        if isinstance(act, nn.ReLU):
             a = parts[nid]["a"].detach()
             dead[nid] = float((a <= 0).all(dim=0).float().mean())
     return LayerStats(

@@ -426,15 +426,15 @@ def scatter_data(prepared: PreparedData | None, frame: pd.DataFrame | None) -> S
         )
         names, what = raw, _("raw values")
     elif prepared.n_features == 2:
-        points = prepared.x_train.detach().cpu().numpy().astype(float)
+        points = prepared.array("x_train").astype(float)
         names, what = list(prepared.feature_names), _("prepared values")
     else:
         return None
     if prepared.task == "classification":
-        color = prepared.y_train.detach().cpu().numpy().reshape(-1).astype(int)
+        color = prepared.array("y_train").reshape(-1).astype(int)
         labels: list[str] | None = list(prepared.class_names)
     else:
-        color = prepared.y_train.detach().cpu().numpy()[:, 0].astype(float)
+        color = prepared.array("y_train")[:, 0].astype(float)
         labels = None
     keep = np.isfinite(points).all(axis=1)
     n_total = int(keep.sum())

@@ -36,6 +36,7 @@ from nnstudio.core.catalogue.optimizers import OPTIMIZERS
 from nnstudio.core.catalogue.params import ComponentSpec, Registry
 from nnstudio.core.catalogue.schedules import SCHEDULES, planned_lrs
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.training.devices import cuda_available
 from nnstudio.core.training.training_settings import (
     EarlyStopping,
     StopTarget,
@@ -645,15 +646,15 @@ class TrainingPanel(QWidget):
         spin.setEnabled(target is not None)
 
     def _sync_device(self) -> None:
-        import torch
-
-        cuda = bool(torch.cuda.is_available())
+        """List the devices; called again once torch is imported (``sync_device``'s caller),
+        since only torch knows whether there is a GPU."""
+        cuda = cuda_available()
         wanted = self.settings.device
         items = [
-            ("auto", _("Auto (GPU when present)") if cuda else _("Auto (CPU here)")),
+            ("auto", _("Auto (CPU here)") if cuda is False else _("Auto (GPU when present)")),
             ("cpu", "CPU"),
         ]
-        if cuda:
+        if cuda or (cuda is None and wanted == "cuda"):
             items.append(("cuda", "CUDA GPU"))
         elif wanted == "cuda":
             # Keep a project's choice visible even on a machine without a GPU.

@@ -157,8 +157,8 @@ class BoundaryView(PlotView):
         if frame is not None:
             g = frame.grid
             aspect = (g.x_max - g.x_min) / max(1e-9, g.y_max - g.y_min)
-        elif prepared is not None and len(prepared.x_train):
-            x = prepared.x_train.numpy()
+        elif prepared is not None and prepared.n_train:
+            x = prepared.array("x_train")
             span = x.max(axis=0) - x.min(axis=0)
             aspect = float(span[0] / max(1e-9, span[1]))
         else:
@@ -199,10 +199,10 @@ class BoundaryView(PlotView):
         features = list(prepared.feature_names) or ["x₁", "x₂"]
         self.plot.setLabel("bottom", features[0], **LABEL_STYLE)
         self.plot.setLabel("left", features[1], **LABEL_STYLE)
-        x_train = prepared.x_train.numpy()
-        y_train = prepared.y_train.numpy().reshape(-1)
-        x_val = prepared.x_val.numpy()
-        y_val = prepared.y_val.numpy().reshape(-1)
+        x_train = prepared.array("x_train")
+        y_train = prepared.array("y_train").reshape(-1)
+        x_val = prepared.array("x_val")
+        y_val = prepared.array("y_val").reshape(-1)
         size = 6 if len(x_train) <= 2000 else 4
         for k, name in enumerate(names):
             color = theme.class_color(k)

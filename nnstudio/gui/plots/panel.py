@@ -211,8 +211,8 @@ class TrainingPlotsPanel(QWidget):
         sample = None
         if prepared is not None:
             ok, _why = eligible(prepared)
-            if ok and len(prepared.x_train):
-                grid = Grid.around(prepared.x_train.numpy())
+            if ok and prepared.n_train:
+                grid = Grid.around(prepared.array("x_train"))
             for x in (prepared.x_val, prepared.x_train):
                 if len(x):
                     sample = x[0].clone()

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from nnstudio.core.catalogue import losses, schedules
+from nnstudio.core.catalogue import schedules, torch_classes
 from nnstudio.core.catalogue.layers import ShapeContext
 from nnstudio.core.catalogue.schedules import planned_lrs
 from nnstudio.core.network.builder import build_model
@@ -106,7 +106,7 @@ def test_a_constant_learning_rate_is_read_once_per_epoch_not_per_batch(monkeypat
 
 def test_the_dataset_loss_wrapper_is_called_for_the_first_batch_only(monkeypatch):
     # Later batches call the torch loss inside it directly, as a hand-written loop does.
-    assert per_batch(monkeypatch, losses.DatasetLoss, "forward") == 0
+    assert per_batch(monkeypatch, torch_classes.DatasetLoss, "forward") == 0
 
 
 def count_ops(batches: int) -> Counter[str]:

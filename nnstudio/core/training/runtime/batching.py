@@ -17,18 +17,24 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.catalogue.losses import LOSSES
 from nnstudio.core.errors import UserFacingError
-from nnstudio.core.training.control import TrainingControl
-from nnstudio.core.training.engine import ReportPolicy, TrainingJob, TrainingResult, train
+from nnstudio.core.lazy import lazy_module
 from nnstudio.core.training.probes import Grid, decision_boundary, weights_frame
 from nnstudio.core.training.reports import RunEnded, RunPaused, RunStarted
 from nnstudio.core.training.safety import Diverging
 from nnstudio.core.training.threads import apply_threads, choose_threads, requested_threads
+
+if TYPE_CHECKING:
+    from nnstudio.core.training.control import TrainingControl
+    from nnstudio.core.training.engine import TrainingJob, TrainingResult
+
+
+torch = lazy_module("torch", globals())
+#: The training loop (it needs torch), imported when a run is trained.
+engine = lazy_module("nnstudio.core.training.engine", globals())
 
 #: Seconds between two deliveries of reports to the watcher (10 per second at most).
 EMIT_INTERVAL = 0.1
@@ -159,7 +165,7 @@ def run_job(
 ) -> TrainingResult:
     """Train ``job`` reporting through ``emit`` in batches; raises what :func:`train` raises."""
     apply_threads(worker_threads(watch.threads))
-    policy = ReportPolicy(
+    policy = engine.ReportPolicy(
         batches=watch.batches, detail_seconds=watch.detail_seconds, detail_per_epoch=False
     )
     expects = LOSSES.get(job.settings.loss["name"]).expects
@@ -174,7 +180,7 @@ def run_job(
         batcher(event)
 
     try:
-        return train(job, on_event if extra else batcher, control, policy)
+        return engine.train(job, on_event if extra else batcher, control, policy)
     finally:
         batcher.flush()
         for listener in extra:
