@@ -640,9 +640,11 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, self._settle_layout_later)
         QTimer.singleShot(50, self, lambda: self._canvas().fit_all())
         if self.prewarm_training:
-            # Start the training process (it imports torch) while the user looks around, and
-            # import torch here too, in a background thread, for what this process does with
-            # it later (planning a run, the neuron view's weights, the lessons).
+            # Start the training process (it imports torch; started from a thread of its
+            # own, see TrainingController.prewarm) while the user looks around, and import
+            # torch here too, in a background thread, for what this process does with it
+            # later (planning a run, the neuron view's weights, the lessons). The process
+            # waits half a second, while the layout settles (Train pressed sooner starts it).
             QTimer.singleShot(500, self.controller.prewarm)
         self.ready.emit()
         if self.prewarm_training:
@@ -1497,6 +1499,8 @@ class MainWindow(QMainWindow):
             # instead of freezing on the import. Pressed again: still one run.
             self._waiting_start = starter
             self.show_message(_("Loading the engine: training starts in a moment…"))
+            if self.controller is not None:
+                self.controller.prewarm()  # its torch import overlaps this process's
             return
         self._configure_watch()
         reason = starter()

@@ -454,3 +454,32 @@ def test_the_client_runs_a_job_steers_it_and_hears_only_replies_about_runs():
     finally:
         process.close()
     assert not process.alive
+
+
+def test_the_child_has_imported_torch_and_the_loop_when_it_says_it_is_ready(monkeypatch, short_tmp):
+    # What starting the process early is for: a job sent after READY finds the loop loaded.
+    # (The loop's modules name torch lazily, so the child imports the engine by name.)
+    seen = short_tmp / "ready.txt"
+    with_site_hook(
+        monkeypatch,
+        short_tmp,
+        "import os, sys\n"
+        f"if {KEY_VARIABLE!r} in os.environ:\n"
+        "    from nnstudio.core.training.runtime import protocol\n"
+        "    original = protocol.send\n"
+        "    def send(conn, kind, *args):\n"
+        "        if kind is protocol.Message.READY:\n"
+        f"            with open({str(seen)!r}, 'w') as f:\n"
+        "                f.write(' '.join(str(m in sys.modules) for m in\n"
+        "                    ('torch', 'nnstudio.core.training.engine')))\n"
+        "        return original(conn, kind, *args)\n"
+        "    protocol.send = send\n",
+    )
+    child, commands, events = start_child()
+    try:
+        assert receive(events) == (Message.READY, ())
+        assert seen.read_text() == "True True"
+        send(commands, Message.QUIT)
+        assert child.wait(30) == 0
+    finally:
+        child.kill()

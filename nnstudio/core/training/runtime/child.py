@@ -64,7 +64,10 @@ def serve(commands: Connection, events: Connection) -> None:
     sent right after ``RUN`` is never lost. A message that is not a command is refused with a
     note on the terminal and otherwise ignored: the run goes on.
     """
-    # The training loop imports torch: only now, once the app has its connections.
+    # The training loop and torch: only now, once the app has its connections, but before
+    # the first job arrives (that is what starting this process early is for). The loop's
+    # modules name torch lazily (``core/lazy.py``), so the engine is imported by name here.
+    import nnstudio.core.training.engine  # noqa: F401  (imports torch)
     from nnstudio.core.training.runtime.batching import run_job
 
     jobs: queue.Queue[Any] = queue.Queue()
