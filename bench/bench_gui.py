@@ -155,8 +155,9 @@ run_app(None, argv=["nnstudio"])
 """
 
 
-def train_at_ready_once(tree: str | None) -> float:
-    """Seconds from pressing Train at "ready" to the first epoch report, in ``tree``."""
+def _script_marks(tree: str | None, script: str, what: str, key: str) -> dict[str, float]:
+    """Run ``script`` (it starts the app) against ``tree`` and read its "name value" lines;
+    exits naming ``what`` when ``key`` is not among them."""
     root = tree if tree is not None else str(HERE.parent)
     env = dict(
         _environment(),
@@ -167,17 +168,23 @@ def train_at_ready_once(tree: str | None) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         env["NNSTUDIO_DATA_DIR"] = tmp
         proc = subprocess.run(
-            [sys.executable, "-c", TRAIN_AT_READY],
+            [sys.executable, "-c", script],
             env=env,
             cwd=root,
             capture_output=True,
             text=True,
             timeout=300,
         )
-    for line in proc.stdout.splitlines():
-        if line.startswith("first_epoch "):
-            return float(line.split()[1])
-    raise SystemExit(f"no epoch report after Train at ready in {root}:\n{proc.stderr[-2000:]}")
+    marks = dict(line.split() for line in proc.stdout.splitlines() if line.count(" ") == 1)
+    if key not in marks:
+        raise SystemExit(f"no {what} in {root}:\n{proc.stderr[-2000:]}")
+    return {name: float(value) for name, value in marks.items()}
+
+
+def train_at_ready_once(tree: str | None) -> float:
+    """Seconds from pressing Train at "ready" to the first epoch report, in ``tree``."""
+    marks = _script_marks(tree, TRAIN_AT_READY, "epoch report after Train at ready", "first_epoch")
+    return marks["first_epoch"]
 
 
 #: Starts the app in the tree on the path and, from "ready" until torch has been imported in
@@ -234,27 +241,7 @@ run_app(None, argv=["nnstudio"])
 
 def after_ready_once(tree: str | None) -> dict[str, float]:
     """The event loop's lateness while torch arrives after "ready", in ``tree``."""
-    root = tree if tree is not None else str(HERE.parent)
-    env = dict(
-        _environment(),
-        QT_QPA_PLATFORM="offscreen",
-        NNSTUDIO_SETTINGS_SCOPE="nnstudio-bench",
-        PYTHONPATH=root,
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        env["NNSTUDIO_DATA_DIR"] = tmp
-        proc = subprocess.run(
-            [sys.executable, "-c", AFTER_READY],
-            env=env,
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    marks = dict(line.split() for line in proc.stdout.splitlines() if line.count(" ") == 1)
-    if "after_ready_max" not in marks:
-        raise SystemExit(f"no lateness after ready in {root}:\n{proc.stderr[-2000:]}")
-    return {key: float(value) for key, value in marks.items()}
+    return _script_marks(tree, AFTER_READY, "lateness after ready", "after_ready_max")
 
 
 def _line(label: str, values: list[float], extra: str = "") -> str:
