@@ -14,7 +14,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from nnstudio.core.lazy import imported
-from nnstudio.gui.preload import start_preload
+from nnstudio.gui.preload import failed, start_preload
+from nnstudio.i18n import _
 
 
 class EngineLoader(QObject):
@@ -28,14 +29,26 @@ class EngineLoader(QObject):
         start_preload(on_done=self._done)
 
     def when_imported(self, callback: Callable[[], None]) -> bool:
-        """True if torch is imported now; else start importing it, call ``callback`` (once,
-        in the GUI thread) when it is, and return False."""
-        if imported("torch") is not None:
+        """True if torch is imported now (or its import failed: :meth:`failure` says why);
+        else start importing it, call ``callback`` (once, in the GUI thread) when it is done,
+        and return False."""
+        if imported("torch") is not None or "torch" in failed:
             return True
         if callback not in self._waiting:
             self._waiting.append(callback)
         self.load()
         return False
+
+    def failure(self) -> str | None:
+        """What to tell the user if torch could not be imported (a broken installation):
+        nothing can be trained or drawn from weights then."""
+        error = failed.get("torch")
+        if error is None:
+            return None
+        return _(
+            "PyTorch could not be loaded: {error}. Reinstall it (see the README) and start "
+            "NN Studio again."
+        ).format(error=error)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -1502,6 +1502,11 @@ class MainWindow(QMainWindow):
             if self.controller is not None:
                 self.controller.prewarm()  # its torch import overlaps this process's
             return
+        problem = engine_loader().failure()
+        if problem is not None:
+            self.show_message(problem)
+            QMessageBox.critical(self, _("Cannot train"), problem)
+            return
         self._configure_watch()
         reason = starter()
         if reason:

@@ -855,10 +855,15 @@ class NeuronView(QWidget):
             # A run owns the model (and torch's random generator): wait for live frames.
             self._update_caption()
             return
-        if not engine_loader().when_imported(self._schedule):
+        loader = engine_loader()
+        if not loader.when_imported(self._schedule):
             # The weights need torch, still arriving in the background: the neurons now,
             # their weights in a moment (never a frozen window while it loads).
             self.source_text = _("Loading the engine: the weights appear in a moment…")
+            self._update_caption()
+            return
+        if loader.failure() is not None:
+            self.source_text = loader.failure() or ""
             self._update_caption()
             return
         model, source = self._static_model()

@@ -49,6 +49,8 @@ _waiting: list[Callable[[], None]] = []
 #: Module name → wall-clock time (``time.time()``) the thread finished importing it: the
 #: start-up report says when torch arrived.
 imported_at: dict[str, float] = {}
+#: Module name → the error its import raised in the thread (a broken installation).
+failed: dict[str, BaseException] = {}
 
 
 def start_preload(
@@ -119,10 +121,12 @@ def _import_all(modules: tuple[str, ...]) -> None:
         for name in modules:
             if name == "torch" and "torch" not in sys.modules:
                 load_native()
-            importlib.import_module(name)
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # kept for whoever needs the module (see ``failed``)
+                failed[name] = exc
+                break
             imported_at[name] = time.time()
-    except Exception:  # the GUI thread imports it again and reports the error itself
-        pass
     finally:
         with _lock:
             _done = True

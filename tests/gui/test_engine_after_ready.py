@@ -8,6 +8,7 @@ pressed the moment it is ready trains, and the engine arriving later brings the 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,3 +235,72 @@ def test_train_pressed_before_the_engine_arrives_starts_one_run_once_it_is_in(
     qtbot.waitUntil(lambda: window.controller.state == "idle", timeout=120_000)
     assert len(started) == 1  # one run, not two
     assert window.document.project.epochs_trained > 0
+
+
+@pytest.fixture
+def torch_broken(monkeypatch):
+    """The background import of torch failed (a broken installation)."""
+    from nnstudio.gui import preload
+
+    monkeypatch.setattr(loader_module, "imported", lambda name: None)
+    monkeypatch.setitem(preload.failed, "torch", ImportError("libtorch_cpu.so: cannot open"))
+
+
+def test_a_failed_engine_import_is_said_once_in_the_neuron_view_never_waited_on(
+    qtbot, torch_broken
+):
+    view = NeuronView(_document("spirals"))
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.refresh()
+
+    text = view.caption.text()
+    assert "PyTorch could not be loaded" in text and "libtorch_cpu.so" in text
+    assert engine_loader()._waiting == []  # nothing waits for an import that is over
+    assert view.frame is None
+
+
+def test_train_with_a_failed_engine_import_says_why_and_starts_nothing(
+    open_window, dialogs, torch_broken
+):
+    window = open_window(size=(1280, 800))
+    window.start()
+
+    window.actions_by_name["train"].trigger()
+
+    assert window.controller.state == "idle"
+    assert window._waiting_start is None
+    assert "PyTorch could not be loaded" in window.statusBar().currentMessage()
+    assert any(
+        text.startswith("critical: Cannot train:") and "libtorch_cpu.so" in text
+        for text in dialogs.asked
+    )
+
+
+def test_the_preload_keeps_a_failed_import_and_still_calls_back(monkeypatch):
+    from nnstudio.gui import preload
+
+    called: list[str] = []
+    monkeypatch.setattr(preload, "_done", False)
+    monkeypatch.setattr(preload, "_waiting", [lambda: called.append("done")])
+    monkeypatch.setattr(preload, "failed", {})
+    monkeypatch.setattr(preload, "imported_at", {})
+
+    preload._import_all(("json", "nnstudio_no_such_module", "csv"))
+
+    assert called == ["done"]
+    assert preload._done is True
+    assert isinstance(preload.failed["nnstudio_no_such_module"], ImportError)
+    assert set(preload.imported_at) == {"json"}  # stopped at the failure
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="torch's libraries as .so")
+def test_torch_s_native_libraries_are_found_and_loaded_by_path():
+    from nnstudio.gui.preload import load_native
+
+    # libc10, libtorch_cpu and libtorch in a CPU build (their CUDA siblings where present).
+    assert load_native() >= 3
+    assert load_native("nnstudio_no_such_package") == 0
+    assert load_native("json") == 0  # a package without a lib folder
