@@ -24,6 +24,11 @@ class EngineLoader(QObject):
     #: torch is imported (emitted from the preload thread: slots run queued, in their own).
     imported = Signal()
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._waiting: list[Callable[[], None]] = []
+        self.imported.connect(self._call_back)
+
     def load(self) -> None:
         """Start the background import (once per process; later calls do nothing)."""
         start_preload(on_done=self._done)
@@ -49,11 +54,6 @@ class EngineLoader(QObject):
             "PyTorch could not be loaded: {error}. Reinstall it (see the README) and start "
             "NN Studio again."
         ).format(error=error)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._waiting: list[Callable[[], None]] = []
-        self.imported.connect(self._call_back)
 
     def _done(self) -> None:  # in the preload thread
         with contextlib.suppress(RuntimeError):  # the application is being torn down

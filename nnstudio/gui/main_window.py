@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
 
     first_painted = Signal()
     #: Ready to train: the default (or given) project is open, its data prepared, Train
-    #: enabled. torch is not needed for that; it is imported afterwards (``engine_imported``).
+    #: enabled. torch is not needed for that; it is imported afterwards (``gui/engine_loader.py``).
     ready = Signal()
     #: The saved (or default) dock arrangement has been applied to the real panels.
     layout_settled = Signal()
@@ -1491,9 +1491,8 @@ class MainWindow(QMainWindow):
         self._start_run(lambda: self.controller.start())
 
     def _start_run(self, starter) -> None:
-        if self._waiting_start is not None or not engine_loader().when_imported(
-            self._start_waiting_run
-        ):
+        loader = engine_loader()
+        if self._waiting_start is not None or not loader.when_imported(self._start_waiting_run):
             # Pressed as the app opened, while torch still arrives in the background: the
             # run starts once it is in (a second), and the window stays free meanwhile
             # instead of freezing on the import. Pressed again: still one run.
@@ -1502,7 +1501,7 @@ class MainWindow(QMainWindow):
             if self.controller is not None:
                 self.controller.prewarm()  # its torch import overlaps this process's
             return
-        problem = engine_loader().failure()
+        problem = loader.failure()
         if problem is not None:
             self.show_message(problem)
             QMessageBox.critical(self, _("Cannot train"), problem)

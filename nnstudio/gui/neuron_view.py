@@ -862,8 +862,9 @@ class NeuronView(QWidget):
             self.source_text = _("Loading the engine: the weights appear in a moment…")
             self._update_caption()
             return
-        if loader.failure() is not None:
-            self.source_text = loader.failure() or ""
+        problem = loader.failure()
+        if problem is not None:
+            self.source_text = problem
             self._update_caption()
             return
         model, source = self._static_model()

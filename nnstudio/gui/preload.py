@@ -46,8 +46,8 @@ _thread: threading.Thread | None = None
 _lock = threading.Lock()
 _done = False
 _waiting: list[Callable[[], None]] = []
-#: Module name → wall-clock time (``time.time()``) the thread finished importing it: the
-#: start-up report says when torch arrived.
+#: Module name → wall-clock time (``time.time()``) the thread finished importing it (it stops
+#: at the first failure).
 imported_at: dict[str, float] = {}
 #: Module name → the error its import raised in the thread (a broken installation).
 failed: dict[str, BaseException] = {}

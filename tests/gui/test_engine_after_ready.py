@@ -49,15 +49,21 @@ def _document(name: str) -> ProjectDocument:
     return document
 
 
-def test_the_neuron_view_draws_neurons_at_once_and_weights_when_the_engine_arrives(
-    qtbot, engine_not_in
-):
+def _shown_neuron_view(qtbot) -> NeuronView:
+    """The spirals sample's neuron view, shown and refreshed."""
     view = NeuronView(_document("spirals"))
     qtbot.addWidget(view)
     view.resize(900, 600)
     view.show()
     qtbot.waitExposed(view)
     view.refresh()
+    return view
+
+
+def test_the_neuron_view_draws_neurons_at_once_and_weights_when_the_engine_arrives(
+    qtbot, engine_not_in
+):
+    view = _shown_neuron_view(qtbot)
 
     assert len([i for i in view.scene.items() if isinstance(i, NeuronItem)]) == 2 + 32 + 32 + 2
     assert view.frame is None
@@ -249,12 +255,7 @@ def torch_broken(monkeypatch):
 def test_a_failed_engine_import_is_said_once_in_the_neuron_view_never_waited_on(
     qtbot, torch_broken
 ):
-    view = NeuronView(_document("spirals"))
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    view.refresh()
+    view = _shown_neuron_view(qtbot)
 
     text = view.caption.text()
     assert "PyTorch could not be loaded" in text and "libtorch_cpu.so" in text

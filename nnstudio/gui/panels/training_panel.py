@@ -646,8 +646,8 @@ class TrainingPanel(QWidget):
         spin.setEnabled(target is not None)
 
     def _sync_device(self) -> None:
-        """List the devices; called again once torch is imported (``sync_device``'s caller),
-        since only torch knows whether there is a GPU."""
+        """List the devices. Only torch knows whether there is a GPU: until it is imported the
+        list is provisional, and the window refreshes this panel when torch arrives."""
         cuda = cuda_available()
         wanted = self.settings.device
         items = [
